@@ -1,0 +1,332 @@
+"""Incremental ingest: files -> paragraphs -> chunks -> vectors + BM25, published atomically.
+
+An unchanged file (same content hash) costs nothing; a changed file is re-indexed; a file that
+disappeared from a scanned folder is removed; a file whose content equals another indexed
+file is reported as a duplicate and indexed once. A file that cannot be read is reported and,
+if an earlier version of it was indexed, that version stays.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import shutil
+import sqlite3
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from tqdm import tqdm
+
+from ingest import store
+from ingest.chunk import chunk_paragraphs
+from ingest.config import Settings
+from ingest.embed import Embedder, embed_in_batches, make_embedder
+from ingest.loaders import SUPPORTED_SUFFIXES, LoadError, load_document
+from ingest.records import Chunk, DocumentRecord
+from ingest.segment import doc_id_for, segment
+from ingest.terms import terms
+
+LOCK_FILE = "ingest.lock"
+# Files in the knowledge-base folder that are about it rather than part of it.
+IGNORED_NAMES = frozenset({"readme.md", "readme.txt", "readme"})
+
+
+class IngestLocked(RuntimeError):
+    pass
+
+
+@dataclass
+class IngestReport:
+    added: list[str] = field(default_factory=list)
+    changed: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    duplicates: list[tuple[str, str]] = field(default_factory=list)  # (path, same content as)
+    failed: list[tuple[str, str]] = field(default_factory=list)  # (path, reason)
+    rebuilt: str = ""  # why everything was re-indexed, if it was
+    documents: int = 0
+    paragraphs: int = 0
+    chunks: int = 0
+    embedded: int = 0
+    seconds: float = 0.0
+    version: str = ""
+
+    def summary(self) -> str:
+        lines = [
+            f"索引完成：{self.documents} 个文档，{self.paragraphs} 个段落，{self.chunks} 个片段，"
+            f"用时 {self.seconds:.1f} 秒。",
+            f"新增 {len(self.added)}，更新 {len(self.changed)}，删除 {len(self.removed)}，"
+            f"未变 {len(self.unchanged)}，本次向量化 {self.embedded} 个片段。",
+        ]
+        if self.rebuilt:
+            lines.append(f"已全部重建：{self.rebuilt}")
+        lines += [f"重复文件（未重复索引）：{p}，内容与 {same} 相同" for p, same in self.duplicates]
+        lines += [f"未能导入：{p}：{reason}" for p, reason in self.failed]
+        return "\n".join(lines)
+
+
+@dataclass(frozen=True)
+class SourceFile:
+    path: Path
+    doc_id: str
+    content_hash: str
+
+
+@contextmanager
+def ingest_lock(index_dir: Path) -> Iterator[None]:
+    """One ingest at a time per index: a second one is refused, not interleaved."""
+    index_dir.mkdir(parents=True, exist_ok=True)
+    with open(index_dir / LOCK_FILE, "w") as fh:
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise IngestLocked(f"另一个导入任务正在使用索引 {index_dir}，请稍后再试。") from None
+        yield
+
+
+def discover(roots: Sequence[Path], kb_dir: Path) -> tuple[list[Path], list[tuple[str, str]]]:
+    """Supported files under the given files/folders, sorted; unsupported ones are reported."""
+    found: list[Path] = []
+    skipped: list[tuple[str, str]] = []
+    for root in roots:
+        if not root.exists():
+            skipped.append((str(root), "路径不存在"))
+            continue
+        candidates = [root] if root.is_file() else sorted(p for p in root.rglob("*") if p.is_file())
+        for path in candidates:
+            if any(part.startswith(".") for part in path.relative_to(root.parent).parts):
+                continue
+            if path.name.lower() in IGNORED_NAMES and _inside(path, kb_dir):
+                continue
+            if path.suffix.lower() in SUPPORTED_SUFFIXES:
+                found.append(path.resolve())
+            elif root.is_file():
+                skipped.append((str(path), f"不支持的文件类型 {path.suffix or '（无扩展名）'}"))
+    return sorted(set(found)), skipped
+
+
+def _inside(path: Path, folder: Path) -> bool:
+    try:
+        path.resolve().relative_to(folder.resolve())
+        return True
+    except ValueError:
+        return False
+
+
+def source_root(path: Path, kb_dir: Path) -> Path:
+    """Ids are relative to the knowledge-base folder; files outside it are named by file name."""
+    return kb_dir.resolve() if _inside(path, kb_dir) else path.resolve().parent
+
+
+def hash_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _in_scope(stored_path: str, roots: Sequence[Path]) -> bool:
+    stored = Path(stored_path)
+    return any(stored == r.resolve() or _inside(stored, r) for r in roots)
+
+
+def ingest(
+    settings: Settings,
+    paths: Sequence[Path] | None = None,
+    embedder: Embedder | None = None,
+    progress: bool = True,
+) -> IngestReport:
+    """Bring the index up to date with `paths` (default: the knowledge-base folder)."""
+    started = time.perf_counter()
+    roots = [Path(p) for p in paths] if paths else [settings.kb_dir]
+    embedder = embedder or make_embedder(settings.embedder)
+    with ingest_lock(settings.index_dir):
+        report = _ingest_locked(settings, roots, embedder, progress)
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def _ingest_locked(
+    settings: Settings, roots: Sequence[Path], embedder: Embedder, progress: bool
+) -> IngestReport:
+    report = IngestReport()
+    files, skipped = discover(roots, settings.kb_dir)
+    report.failed.extend(skipped)
+    live = store.current_version(settings.index_dir)
+    wanted_meta = {
+        "embedder": embedder.name,
+        "chunk_chars": str(settings.chunk_chars),
+        "schema": store.SCHEMA_VERSION,
+    }
+    if live is not None:
+        with store.connect(live) as con:
+            old_meta = store.get_meta(con)
+        changed_keys = [k for k, v in wanted_meta.items() if old_meta.get(k) != v]
+        if changed_keys:
+            report.rebuilt = (
+                "索引设置已改变（"
+                + "，".join(f"{k}: {old_meta.get(k)} → {wanted_meta[k]}" for k in changed_keys)
+                + "）"
+            )
+            live = None
+            roots = sorted({*roots, *_all_indexed_roots(settings)})
+            files, skipped = discover(roots, settings.kb_dir)
+
+    work = store.new_version_dir(settings.index_dir)
+    try:
+        store.copy_version(live, work)
+        dirty = _apply_changes(settings, roots, files, work, embedder, report, progress)
+        if not dirty and live is not None:
+            shutil.rmtree(work)  # nothing changed: no new version, nothing rebuilt
+            report.version = live.name
+            _count(live, report)
+            return report
+        with store.connect(work) as con:
+            store.set_meta(con, {**wanted_meta, "dim": str(embedder.dim), "built_at": str(time.time())})
+        chunks = _rebuild_bm25(work)
+        store.publish(settings.index_dir, work)
+    except BaseException:
+        shutil.rmtree(work, ignore_errors=True)
+        raise
+    report.version = work.name
+    _count(work, report)
+    report.chunks = len(chunks)
+    return report
+
+
+def _all_indexed_roots(settings: Settings) -> list[Path]:
+    live = store.current_version(settings.index_dir)
+    if live is None:
+        return []
+    with store.connect(live) as con:
+        return [Path(d.path) for d in store.documents(con)]
+
+
+def _count(version: Path, report: IngestReport) -> None:
+    with store.connect(version) as con:
+        report.documents = con.execute("SELECT COUNT(*) FROM documents").fetchone()[0]
+        report.paragraphs = con.execute("SELECT COUNT(*) FROM paragraphs").fetchone()[0]
+        report.chunks = con.execute("SELECT COUNT(*) FROM chunks").fetchone()[0]
+
+
+def _apply_changes(
+    settings: Settings,
+    roots: Sequence[Path],
+    files: list[Path],
+    work: Path,
+    embedder: Embedder,
+    report: IngestReport,
+    progress: bool,
+) -> bool:
+    """Update the catalog and vectors in `work`; True when anything changed."""
+    con = store.connect(work)
+    vectors = store.load_vector_store(work) if (work / store.VECTORS).exists() else None
+    indexed = {d.doc_id: d for d in store.documents(con)}
+    by_hash = {d.content_hash: d for d in indexed.values() if Path(d.path).exists()}
+    seen_ids: set[str] = set()
+    stale_chunks: list[str] = []
+    new_docs: list[tuple[DocumentRecord, list[Chunk], bool]] = []
+
+    for path in files:
+        doc_id = doc_id_for(path.relative_to(source_root(path, settings.kb_dir)).as_posix())
+        digest = hash_file(path)
+        old = indexed.get(doc_id)
+        if old is not None and old.content_hash == digest and old.path == str(path):
+            report.unchanged.append(str(path))
+            seen_ids.add(doc_id)
+            continue
+        twin = by_hash.get(digest)
+        if twin is not None and twin.doc_id != doc_id:
+            report.duplicates.append((str(path), twin.path))
+            continue
+        if doc_id in seen_ids:
+            report.failed.append((str(path), f"文档编号 {doc_id} 与另一个文件重复（同名不同扩展名）"))
+            continue
+        try:
+            record, chunks = _read(path, doc_id, digest, settings)
+        except LoadError as exc:
+            report.failed.append((str(path), exc.reason))
+            if old is not None:
+                seen_ids.add(doc_id)  # keep the version indexed before
+            continue
+        seen_ids.add(doc_id)
+        by_hash[digest] = store.DocumentInfo(doc_id, str(path), record.title, digest, record.format, 0.0)
+        new_docs.append((record, chunks, old is not None))
+
+    removed = [d for d in indexed.values() if d.doc_id not in seen_ids and _in_scope(d.path, roots)]
+    replaced = {d.doc_id for d in removed} | {r.doc_id for r, _c, existed in new_docs if existed}
+    new_docs = _drop_id_conflicts(con, new_docs, replaced, report)
+    for doc in removed:
+        report.removed.append(doc.path)
+        stale_chunks += store.delete_document(con, doc.doc_id)
+    for record, _chunks, existed in new_docs:
+        if existed:
+            stale_chunks += store.delete_document(con, record.doc_id)
+            report.changed.append(record.path)
+        else:
+            report.added.append(record.path)
+
+    fresh = [c for _record, chunks, _existed in new_docs for c in chunks]
+    if vectors is None:
+        vectors = store.new_vector_store(embedder.dim)
+    if stale_chunks:
+        vectors.delete_nodes(stale_chunks)
+    if fresh:
+        with tqdm(total=len(fresh), desc="向量化段落", unit="段", disable=not progress) as bar:
+            matrix = embed_in_batches(embedder, [c.embed_text for c in fresh], bar.update)
+        store.add_vectors(vectors, [c.chunk_id for c in fresh], matrix)
+        report.embedded = len(fresh)
+    for record, chunks, _existed in new_docs:
+        store.insert_document(con, record, chunks)
+    con.commit()
+    con.close()
+    store.save_vector_store(vectors, work)
+    return bool(new_docs or removed)
+
+
+def _read(path: Path, doc_id: str, digest: str, settings: Settings) -> tuple[DocumentRecord, list[Chunk]]:
+    loaded = load_document(path)
+    title = loaded.title or path.stem
+    paragraphs = segment(loaded, doc_id, title)
+    if not paragraphs:
+        raise LoadError(str(path), "没有可索引的文字内容")
+    record = DocumentRecord(doc_id, str(path), title, digest, loaded.format, paragraphs)
+    return record, chunk_paragraphs(paragraphs, settings.chunk_chars)
+
+
+def _drop_id_conflicts(
+    con: sqlite3.Connection,
+    new_docs: list[tuple[DocumentRecord, list[Chunk], bool]],
+    replaced: set[str],
+    report: IngestReport,
+) -> list[tuple[DocumentRecord, list[Chunk], bool]]:
+    """Passage files bring their own paragraph ids; one already used by another document is
+    refused (checked before anything is deleted, so a refused update keeps the old version)."""
+    taken = {
+        pid
+        for pid, doc_id in con.execute("SELECT paragraph_id, doc_id FROM paragraphs")
+        if doc_id not in replaced
+    }
+    kept = []
+    for record, chunks, existed in new_docs:
+        ids = [p.paragraph_id for p in record.paragraphs]
+        clash = next((i for i in ids if i in taken), None)
+        if clash is not None:
+            report.failed.append((record.path, f"段落编号 {clash} 已被其他文档使用"))
+            replaced.discard(record.doc_id)
+            continue
+        taken.update(ids)
+        kept.append((record, chunks, existed))
+    return kept
+
+
+def _rebuild_bm25(work: Path) -> list[Chunk]:
+    """BM25 statistics are global, so the keyword index is rebuilt from the catalog (fast)."""
+    with store.connect(work) as con:
+        chunks = store.load_chunks(con)
+    store.build_bm25([terms(c.embed_text) for c in chunks], work)
+    return chunks

@@ -1,0 +1,52 @@
+"""Settings: one frozen dataclass. `Settings.from_env` is the only place the environment is read."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+from ingest.embed import DEFAULT_EMBEDDER
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass(frozen=True)
+class Settings:
+    kb_dir: Path = PROJECT_ROOT / "kb"
+    index_dir: Path = PROJECT_ROOT / ".kb_index"
+    embedder: str = DEFAULT_EMBEDDER
+    chunk_chars: int = 300
+    host: str = "127.0.0.1"
+    port: int = 7860
+
+    @classmethod
+    def from_env(cls, **overrides: Any) -> Settings:
+        """Defaults, then KB_* environment variables, then explicit overrides (CLI flags).
+        An override of None means "not given"."""
+        env = os.environ
+        values: dict[str, Any] = {}
+        if env.get("KB_DIR"):
+            values["kb_dir"] = Path(env["KB_DIR"])
+        if env.get("KB_INDEX_DIR"):
+            values["index_dir"] = Path(env["KB_INDEX_DIR"])
+        if env.get("KB_EMBEDDER"):
+            values["embedder"] = env["KB_EMBEDDER"]
+        if env.get("KB_HOST"):
+            values["host"] = env["KB_HOST"]
+        if env.get("KB_PORT"):
+            values["port"] = _int("KB_PORT", env["KB_PORT"])
+        if env.get("KB_CHUNK_CHARS"):
+            values["chunk_chars"] = _int("KB_CHUNK_CHARS", env["KB_CHUNK_CHARS"])
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        for key in ("kb_dir", "index_dir"):
+            values[key] = Path(values[key]) if key in values else getattr(cls, key)
+        return replace(cls(), **values)
+
+
+def _int(name: str, raw: str) -> int:
+    try:
+        return int(raw)
+    except ValueError:
+        raise ValueError(f"环境变量 {name} 应为整数，实际为 {raw!r}") from None

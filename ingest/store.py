@@ -1,0 +1,284 @@
+"""The index on disk: a catalog (SQLite), a llama-index FAISS vector store and a BM25 index.
+
+Layout of the index folder:
+
+    CURRENT            name of the live version folder (replaced atomically)
+    v-<time>-<n>/      one complete version:
+        catalog.sqlite   documents, paragraphs, chunks, meta
+        vectors/         llama-index FaissMapVectorStore (IndexIDMap2 over inner product)
+        bm25/            bm25s index over `ingest.terms`, rows in chunk order
+    ingest.lock        held while an ingest runs
+
+An ingest copies the live version, changes the copy and only then points CURRENT at it, so a
+crash at any moment leaves the previous version intact and loadable.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import sqlite3
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ingest.records import Chunk, DocumentRecord, Kind, Paragraph
+
+CURRENT = "CURRENT"
+CATALOG = "catalog.sqlite"
+VECTORS = "vectors"
+BM25_DIR = "bm25"
+SCHEMA_VERSION = "1"
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS documents (
+    doc_id TEXT PRIMARY KEY, path TEXT NOT NULL, title TEXT NOT NULL,
+    content_hash TEXT NOT NULL, format TEXT NOT NULL, ingested_at REAL NOT NULL);
+CREATE TABLE IF NOT EXISTS paragraphs (
+    paragraph_id TEXT PRIMARY KEY, doc_id TEXT NOT NULL, number INTEGER NOT NULL,
+    text TEXT NOT NULL, heading_path TEXT NOT NULL, kind TEXT NOT NULL,
+    span_start INTEGER NOT NULL, span_end INTEGER NOT NULL);
+CREATE INDEX IF NOT EXISTS paragraphs_doc ON paragraphs(doc_id, number);
+CREATE TABLE IF NOT EXISTS chunks (
+    chunk_id TEXT PRIMARY KEY, paragraph_id TEXT NOT NULL, doc_id TEXT NOT NULL,
+    text TEXT NOT NULL, embed_text TEXT NOT NULL, kind TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS chunks_doc ON chunks(doc_id);
+"""
+
+
+class IndexMissing(FileNotFoundError):
+    pass
+
+
+@dataclass(frozen=True)
+class DocumentInfo:
+    doc_id: str
+    path: str
+    title: str
+    content_hash: str
+    format: str
+    ingested_at: float
+
+
+def _vector_store_class() -> Any:
+    """llama-index's FaissMapVectorStore, with one fix.
+
+    Its `add` uses `ntotal` as the next FAISS id; after a deletion `ntotal` shrinks and the
+    new id collides with a live one, silently overwriting the mapping. We allocate ids past
+    the largest one in use instead, and add a whole batch in one FAISS call."""
+    from llama_index.vector_stores.faiss import FaissMapVectorStore
+
+    class SafeFaissMapVectorStore(FaissMapVectorStore):  # type: ignore[misc]
+        def add(self, nodes: Sequence[Any], **add_kwargs: Any) -> list[str]:
+            if not nodes:
+                return []
+            start = max(self._faiss_id_to_node_id_map, default=-1) + 1
+            ids = np.arange(start, start + len(nodes), dtype=np.int64)
+            matrix = np.asarray([n.get_embedding() for n in nodes], dtype=np.float32)
+            self._faiss_index.add_with_ids(matrix, ids)
+            for faiss_id, node in zip(ids.tolist(), nodes, strict=True):
+                self._node_id_to_faiss_id_map[node.id_] = faiss_id
+                self._faiss_id_to_node_id_map[faiss_id] = node.id_
+            return [n.id_ for n in nodes]
+
+    return SafeFaissMapVectorStore
+
+
+def new_vector_store(dim: int) -> Any:
+    import faiss
+
+    return _vector_store_class()(faiss_index=faiss.IndexIDMap2(faiss.IndexFlatIP(dim)))
+
+
+def load_vector_store(version_dir: Path) -> Any:
+    return _vector_store_class().from_persist_dir(str(version_dir / VECTORS))
+
+
+def save_vector_store(store: Any, version_dir: Path) -> None:
+    path = version_dir / VECTORS / "default__vector_store.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    store.persist(persist_path=str(path))
+
+
+def add_vectors(store: Any, chunk_ids: Sequence[str], vectors: np.ndarray) -> None:
+    from llama_index.core.schema import TextNode
+
+    nodes = [
+        TextNode(id_=cid, text="", embedding=v.tolist()) for cid, v in zip(chunk_ids, vectors, strict=True)
+    ]
+    store.add(nodes)
+
+
+# --- catalog -----------------------------------------------------------------------------
+
+
+def connect(version_dir: Path) -> sqlite3.Connection:
+    con = sqlite3.connect(version_dir / CATALOG)
+    con.executescript(_SCHEMA)
+    return con
+
+
+def get_meta(con: sqlite3.Connection) -> dict[str, str]:
+    return dict(con.execute("SELECT key, value FROM meta").fetchall())
+
+
+def set_meta(con: sqlite3.Connection, values: dict[str, str]) -> None:
+    con.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)", list(values.items()))
+
+
+def documents(con: sqlite3.Connection) -> list[DocumentInfo]:
+    rows = con.execute(
+        "SELECT doc_id, path, title, content_hash, format, ingested_at FROM documents ORDER BY path"
+    ).fetchall()
+    return [DocumentInfo(*row) for row in rows]
+
+
+def insert_document(con: sqlite3.Connection, doc: DocumentRecord, chunks: Iterable[Chunk]) -> None:
+    con.execute(
+        "INSERT INTO documents VALUES (?, ?, ?, ?, ?, ?)",
+        (doc.doc_id, doc.path, doc.title, doc.content_hash, doc.format, time.time()),
+    )
+    con.executemany(
+        "INSERT INTO paragraphs VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        [
+            (
+                p.paragraph_id,
+                p.doc_id,
+                p.number,
+                p.text,
+                json.dumps(list(p.heading_path), ensure_ascii=False),
+                p.kind.value,
+                p.span[0],
+                p.span[1],
+            )
+            for p in doc.paragraphs
+        ],
+    )
+    con.executemany(
+        "INSERT INTO chunks VALUES (?, ?, ?, ?, ?, ?)",
+        [(c.chunk_id, c.paragraph_id, doc.doc_id, c.text, c.embed_text, c.kind.value) for c in chunks],
+    )
+
+
+def delete_document(con: sqlite3.Connection, doc_id: str) -> list[str]:
+    """Remove a document from the catalog; returns its chunk ids (to delete their vectors)."""
+    chunk_ids = [r[0] for r in con.execute("SELECT chunk_id FROM chunks WHERE doc_id = ?", (doc_id,))]
+    con.execute("DELETE FROM chunks WHERE doc_id = ?", (doc_id,))
+    con.execute("DELETE FROM paragraphs WHERE doc_id = ?", (doc_id,))
+    con.execute("DELETE FROM documents WHERE doc_id = ?", (doc_id,))
+    return chunk_ids
+
+
+def load_paragraphs(con: sqlite3.Connection) -> dict[str, Paragraph]:
+    rows = con.execute(
+        "SELECT p.paragraph_id, p.doc_id, d.title, p.number, p.text, p.heading_path, p.kind, "
+        "p.span_start, p.span_end FROM paragraphs p JOIN documents d USING (doc_id) "
+        "ORDER BY d.path, p.number"
+    ).fetchall()
+    return {
+        r[0]: Paragraph(
+            paragraph_id=r[0],
+            doc_id=r[1],
+            doc_title=r[2],
+            number=r[3],
+            text=r[4],
+            heading_path=tuple(json.loads(r[5])),
+            kind=Kind(r[6]),
+            span=(r[7], r[8]),
+        )
+        for r in rows
+    }
+
+
+def load_chunks(con: sqlite3.Connection) -> list[Chunk]:
+    """All chunks in a fixed order (rowid): the row order of the BM25 index."""
+    rows = con.execute(
+        "SELECT chunk_id, paragraph_id, text, embed_text, kind FROM chunks ORDER BY rowid"
+    ).fetchall()
+    return [Chunk(r[0], r[1], r[2], r[3], Kind(r[4])) for r in rows]
+
+
+# --- BM25 --------------------------------------------------------------------------------
+
+
+def build_bm25(token_lists: list[list[str]], version_dir: Path) -> None:
+    import bm25s
+
+    target = version_dir / BM25_DIR
+    if target.exists():
+        shutil.rmtree(target)
+    retriever = bm25s.BM25()
+    # bm25s cannot index an empty corpus; an empty knowledge base simply has no BM25 folder.
+    if token_lists:
+        retriever.index([t or [""] for t in token_lists], show_progress=False)
+        retriever.save(str(target))
+
+
+def load_bm25(version_dir: Path) -> Any:
+    import bm25s
+
+    target = version_dir / BM25_DIR
+    return bm25s.BM25.load(str(target)) if target.exists() else None
+
+
+# --- versions ----------------------------------------------------------------------------
+
+
+def current_version(index_dir: Path) -> Path | None:
+    pointer = index_dir / CURRENT
+    if not pointer.exists():
+        return None
+    version = index_dir / pointer.read_text(encoding="utf-8").strip()
+    return version if (version / CATALOG).exists() else None
+
+
+def require_current(index_dir: Path) -> Path:
+    version = current_version(index_dir)
+    if version is None:
+        raise IndexMissing(f"索引不存在：{index_dir}。请先运行 kb ingest 建立索引。")
+    return version
+
+
+def new_version_dir(index_dir: Path) -> Path:
+    index_dir.mkdir(parents=True, exist_ok=True)
+    stamp = time.strftime("%Y%m%dT%H%M%S")
+    for n in range(1000):
+        candidate = index_dir / f"v-{stamp}-{n}"
+        if not candidate.exists():
+            return candidate
+    raise RuntimeError(f"无法在 {index_dir} 中创建新的索引版本")
+
+
+def copy_version(source: Path | None, target: Path) -> None:
+    if source is None:
+        target.mkdir(parents=True)
+    else:
+        shutil.copytree(source, target)
+
+
+def publish(index_dir: Path, version_dir: Path) -> None:
+    """Point CURRENT at a finished version atomically, then drop versions no longer needed."""
+    for name in (CATALOG,):
+        _fsync(version_dir / name)
+    tmp = index_dir / f"{CURRENT}.tmp"
+    tmp.write_text(version_dir.name, encoding="utf-8")
+    _fsync(tmp)
+    os.replace(tmp, index_dir / CURRENT)
+    _remove_stale_versions(index_dir, keep=version_dir.name)
+
+
+def _fsync(path: Path) -> None:
+    with open(path, "rb") as fh:
+        os.fsync(fh.fileno())
+
+
+def _remove_stale_versions(index_dir: Path, keep: str) -> None:
+    for child in index_dir.iterdir():
+        if child.is_dir() and child.name.startswith("v-") and child.name != keep:
+            shutil.rmtree(child, ignore_errors=True)

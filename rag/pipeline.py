@@ -1,0 +1,112 @@
+"""Question -> retrieved paragraphs -> cited answer. Used by the CLI, the web app and the eval."""
+
+from __future__ import annotations
+
+import math
+import threading
+import time
+from dataclasses import dataclass
+
+import numpy as np
+
+from ingest import store
+from ingest.config import Settings
+from ingest.embed import Embedder, make_embedder
+from rag.answer import Answer, Answerer, ExtractiveAnswerer, TermWeights
+from rag.retrieve import HybridRetriever, RetrievalConfig, Snapshot
+
+DEFAULT_TOP_K = 5
+
+
+@dataclass(frozen=True)
+class Status:
+    documents: int
+    paragraphs: int
+    built_at: float  # seconds since the epoch
+    version: str
+    embedder: str
+
+
+def idf_weights(snapshot: Snapshot) -> TermWeights:
+    """BM25's own idf, read from the keyword index (document frequency per term)."""
+    bm25 = snapshot.bm25
+    if bm25 is None:
+        return TermWeights.uniform()
+    indptr = np.asarray(bm25.scores["indptr"])
+    n_docs = float(bm25.scores["num_docs"])
+    vocab = bm25.vocab_dict
+    unseen = math.log(1.0 + (n_docs + 0.5) / 0.5)
+
+    def idf(term: str) -> float:
+        tid = vocab.get(term)
+        if tid is None or tid + 1 >= len(indptr):
+            return unseen
+        df = float(indptr[tid + 1] - indptr[tid])
+        return math.log(1.0 + (n_docs - df + 0.5) / (df + 0.5))
+
+    return TermWeights(idf)
+
+
+class KnowledgeBase:
+    """The published index plus the models that answer from it.
+
+    Reloads by itself when an ingest publishes a new version, so a running web app sees new
+    reports without a restart. Thread-safe for concurrent questions."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        embedder: Embedder | None = None,
+        retrieval: RetrievalConfig | None = None,
+        answerer: Answerer | None = None,
+    ) -> None:
+        self.settings = settings
+        self.embedder = embedder or make_embedder(settings.embedder)
+        self.retrieval = retrieval or RetrievalConfig()
+        self._answerer = answerer
+        self._lock = threading.Lock()
+        self._retriever: HybridRetriever | None = None
+        self._active: Answerer | None = None
+        self.reload()
+
+    def reload(self) -> None:
+        snapshot = Snapshot.load(self.settings.index_dir)
+        retriever = HybridRetriever(snapshot, self.embedder, self.retrieval)
+        answerer = self._answerer or ExtractiveAnswerer(
+            weights=idf_weights(snapshot), paragraphs=snapshot.paragraphs
+        )
+        with self._lock:
+            self._retriever, self._active = retriever, answerer
+
+    def _current(self) -> tuple[HybridRetriever, Answerer]:
+        live = store.current_version(self.settings.index_dir)
+        assert self._retriever is not None and self._active is not None
+        if live is not None and live.name != self._retriever.snapshot.version:
+            self.reload()
+        return self._retriever, self._active
+
+    @property
+    def snapshot(self) -> Snapshot:
+        return self._current()[0].snapshot
+
+    def status(self) -> Status:
+        snap = self.snapshot
+        return Status(
+            documents=len(snap.documents),
+            paragraphs=len(snap.paragraphs),
+            built_at=float(snap.meta.get("built_at", 0.0)),
+            version=snap.version,
+            embedder=snap.meta.get("embedder", ""),
+        )
+
+    def ask(self, question: str, top_k: int = DEFAULT_TOP_K, exclude: frozenset[str] = frozenset()) -> Answer:
+        question = question.strip()
+        if not question:
+            raise ValueError("问题不能为空")
+        started = time.perf_counter()
+        retriever, answerer = self._current()
+        hits = retriever.retrieve(question, top_k=max(top_k, 5), exclude=exclude)
+        answer = answerer.answer(question, hits)
+        answer.retrieved = answer.retrieved[:top_k]
+        answer.latency_ms = (time.perf_counter() - started) * 1000
+        return answer

