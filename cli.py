@@ -36,14 +36,22 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     return 1 if report.failed and not (report.added or report.changed or report.unchanged) else 0
 
 
-def ensure_index(settings: Settings) -> None:
-    """Build the index on first use, so `kb ask`/`kb serve` work on a fresh checkout."""
+def ensure_index(settings: Settings, refresh: bool = False) -> None:
+    """Build the index on first use, so `kb ask`/`kb serve` work on a fresh checkout.
+
+    With `refresh` (the web app's start), bring it up to date with the knowledge-base folder:
+    reports added or changed since the last start are indexed; unchanged ones cost nothing."""
     from ingest import store
     from ingest.build import ingest
 
-    if store.current_version(settings.index_dir) is None:
+    missing = store.current_version(settings.index_dir) is None
+    if not (missing or refresh):
+        return
+    if missing:
         print(f"首次使用：正在为 {settings.kb_dir} 建立索引……", file=sys.stderr)
-        print(ingest(settings).summary(), file=sys.stderr)
+    report = ingest(settings)
+    if missing or report.added or report.changed or report.removed or report.failed or report.duplicates:
+        print(report.summary(), file=sys.stderr)
 
 
 def cmd_ask(args: argparse.Namespace) -> int:
@@ -69,7 +77,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     import app
 
     settings = _settings(args)
-    ensure_index(settings)
+    ensure_index(settings, refresh=True)
     app.launch(settings)
     return 0
 

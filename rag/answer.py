@@ -133,15 +133,20 @@ class ExtractiveAnswerer:
 
     def answer(self, question: str, hits: Sequence[Hit]) -> Answer:
         q_terms = _question_terms(question)
-        sentences = self.rank_sentences(question, q_terms, hits[: self.paragraphs_considered])
+        sentences, features = self.evidence(question, hits)
         retrieved = [(h.paragraph.paragraph_id, h.score) for h in hits]
-        features = evidence_features(hits, sentences[0].coverage if sentences else 0.0)
         confidence = self.refusal.probability(features)
         if not sentences or confidence < self.refusal.threshold:
             return self._refuse(question, hits, retrieved, confidence)
         chosen = [self._trim(q_terms, self._past_question(s)) for s in self._choose(q_terms, sentences)]
         text, citations = self._compose(question, q_terms, chosen)
         return Answer(question, text, False, citations, retrieved, confidence=confidence)
+
+    def evidence(self, question: str, hits: Sequence[Hit]) -> tuple[list[Sentence], dict[str, float]]:
+        """Ranked candidate sentences and the features the refusal model decides on."""
+        q_terms = _question_terms(question)
+        sentences = self.rank_sentences(question, q_terms, hits[: self.paragraphs_considered])
+        return sentences, evidence_features(hits, sentences[0].coverage if sentences else 0.0)
 
     def rank_sentences(self, question: str, q_terms: Sequence[str], hits: Sequence[Hit]) -> list[Sentence]:
         wants_number = asks_for_number(question) or asks_for_date(question)

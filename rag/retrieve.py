@@ -6,6 +6,7 @@ when the question paraphrases the text. Both rank chunks; a paragraph scores by 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -74,6 +75,18 @@ class Snapshot:
         )
 
 
+Ranking = Sequence[tuple[int, float]]  # (chunk row, retriever score), best first
+
+
+def fuse_rankings(weighted: Sequence[tuple[float, Ranking]], rrf_k: int) -> dict[int, float]:
+    """Weighted reciprocal-rank fusion: sum of weight / (rrf_k + rank) over the rankings."""
+    fused: dict[int, float] = {}
+    for weight, ranking in weighted:
+        for rank, (row, _score) in enumerate(ranking, start=1):
+            fused[row] = fused.get(row, 0.0) + weight / (rrf_k + rank)
+    return fused
+
+
 class HybridRetriever:
     def __init__(
         self,
@@ -120,10 +133,7 @@ class HybridRetriever:
         bm25 = self.bm25_ranking(question, cfg.candidates)
         vector = self.embedder.embed_query(question)
         dense = self.dense_ranking(vector, cfg.candidates)
-        fused: dict[int, float] = {}
-        for weight, ranking in ((cfg.bm25_weight, bm25), (cfg.dense_weight, dense)):
-            for rank, (row, _score) in enumerate(ranking, start=1):
-                fused[row] = fused.get(row, 0.0) + weight / (cfg.rrf_k + rank)
+        fused = fuse_rankings([(cfg.bm25_weight, bm25), (cfg.dense_weight, dense)], cfg.rrf_k)
         bm25_pos = {row: (r, s) for r, (row, s) in enumerate(bm25, start=1)}
         dense_pos = {row: (r, s) for r, (row, s) in enumerate(dense, start=1)}
 

@@ -1,0 +1,314 @@
+"""The web chat: a Gradio app over the knowledge base, with clickable citations.
+
+    python app.py [--host HOST] [--port PORT]      (or `kb serve`)
+
+Answers stream into the chat; every `[n]` in an answer links to its paragraph in the sources
+panel, which shows the full paragraph with the supporting sentence highlighted. All document
+and question text is HTML-escaped; the chat renders our own markup only (no Markdown).
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import html
+import json
+import logging
+import re
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from typing import Any
+
+import gradio as gr
+
+from ingest.config import Settings
+from rag.answer import Answer, Citation
+from rag.pipeline import KnowledgeBase, Status
+
+log = logging.getLogger(__name__)
+
+TITLE = "组工报告知识库问答"
+HINT = (
+    "回答只来自知识库中的报告原文，并注明出处；点击回答中的 [1]、[2] 等角标，可在右侧查看并高亮对应原文段落。"
+)
+EXAMPLES = (
+    "2021年培训了多少人次党员干部?",
+    "全区381个村社区“两委”换届实现了什么目标?",
+    "建成示范村(社区)多少个?",
+    "如何强化政治引领?",
+)
+EMPTY_QUESTION = "请先输入一个问题，例如：“2021年培训了多少人次党员干部?”"
+SOURCES_PLACEHOLDER = (
+    '<div class="src-empty">提问后，这里会显示回答所依据的原文段落。'
+    "点击回答中的角标（如 [1]）可定位并高亮对应段落。</div>"
+)
+STREAM_CHUNKS = 40  # an answer streams in about this many steps
+STREAM_DELAY = 0.01  # seconds between steps
+MAX_PAST = 20  # earlier answers whose sources stay in the panel (collapsed)
+
+Message = dict[str, Any]
+History = list[Message]
+Past = list[tuple[str, str]]  # (question, sources section html), newest first
+
+_MARKER = re.compile(r"\[(\d+)\]")
+
+CSS = """
+#kb-sources { max-height: 640px; overflow-y: auto !important; }
+.src-q { color: var(--body-text-color-subdued); margin-bottom: .5em; }
+.src-title { font-weight: 600; margin: .2em 0 .6em; }
+.src-card { border: 1px solid var(--border-color-primary); border-radius: 8px; padding: .6em .8em;
+  margin-bottom: .7em; transition: box-shadow .3s, background-color .3s; scroll-margin: 1em; }
+.src-head { font-weight: 600; }
+.src-n { color: var(--color-accent); margin-right: .3em; }
+.src-meta { font-size: .85em; color: var(--body-text-color-subdued); margin: .2em 0 .4em; }
+.src-text { line-height: 1.7; }
+.src-text mark { background: #fde68a; color: inherit; padding: 0 .1em; border-radius: 2px; }
+.src-card.cite-active { box-shadow: 0 0 0 3px var(--color-accent); background: rgba(253, 230, 138, .25); }
+.src-old { margin-top: .8em; } .src-old > summary { cursor: pointer; color: var(--body-text-color-subdued); }
+.src-empty { color: var(--body-text-color-subdued); padding: 1em 0; }
+a.cite { color: var(--color-accent) !important; font-weight: 600; text-decoration: none !important;
+  cursor: pointer; padding: 0 .15em; border-radius: 4px; background: var(--color-accent-soft); }
+a.cite:hover { text-decoration: underline !important; }
+/* Gradio titles its toasts by level in English ("Warning"); show Chinese instead. */
+.toast-title.warning, .toast-title.error, .toast-title.info { font-size: 0 !important; }
+.toast-title.warning::before, .toast-title.info::before { content: "提示"; font-size: 16px; }
+.toast-title.error::before { content: "出错了"; font-size: 16px; }
+.toast-title .toast-count { font-size: 12px; }
+"""
+
+# Runs once on page load: adds the styles and one delegated click handler for all `[n]` links,
+# so links in messages rendered later work too. Opens collapsed earlier answers if needed.
+_JS = """
+() => {
+  if (window.__kbCite) return;
+  window.__kbCite = true;
+  const style = document.createElement('style');
+  style.textContent = __CSS__;
+  document.head.appendChild(style);
+  document.addEventListener('click', (ev) => {
+    const a = ev.target instanceof Element ? ev.target.closest('a[href^="#cite-"]') : null;
+    if (!a) return;
+    ev.preventDefault();
+    ev.stopPropagation();
+    const card = document.getElementById(a.getAttribute('href').slice(1));
+    if (!card) return;
+    for (let d = card.parentElement; d; d = d.parentElement) if (d.tagName === 'DETAILS') d.open = true;
+    document.querySelectorAll('.src-card.cite-active').forEach((c) => c.classList.remove('cite-active'));
+    card.classList.add('cite-active');
+    card.scrollIntoView({ behavior: 'smooth', block: 'center' });
+  }, true);
+}
+"""
+JS = _JS.replace("__CSS__", json.dumps(CSS))
+
+
+def _esc(text: str) -> str:
+    return html.escape(text, quote=True)
+
+
+def _esc_lines(text: str) -> str:
+    return "<br>".join(_esc(line) for line in text.split("\n"))
+
+
+def _uid(answer: Answer) -> str:
+    return hashlib.sha1(f"{answer.question}\0{answer.text}".encode()).hexdigest()[:10]
+
+
+def cite_anchor(uid: str, n: int) -> str:
+    return f"cite-{uid}-{n}"
+
+
+def render_answer_html(answer: Answer, uid: str | None = None) -> str:
+    """The answer text, escaped, with each `[n]` of a known citation as a link to its source card."""
+    uid = uid or _uid(answer)
+    known = {c.n for c in answer.citations}
+    parts = _MARKER.split(answer.text)  # text, n, text, n, ..., text
+    for i in range(1, len(parts), 2):
+        n = int(parts[i])
+        link = f'<a href="#{cite_anchor(uid, n)}" class="cite" title="查看来源 {n}">[{n}]</a>'
+        parts[i] = link if n in known else f"[{n}]"
+    for i in range(0, len(parts), 2):
+        parts[i] = _esc_lines(parts[i])
+    return "".join(parts)
+
+
+def _highlighted(citation: Citation) -> str:
+    text, sentence = citation.text, citation.sentence
+    at = text.find(sentence) if sentence else -1
+    if at < 0:
+        return _esc_lines(text)
+    end = at + len(sentence)
+    return f"{_esc_lines(text[:at])}<mark>{_esc_lines(sentence)}</mark>{_esc_lines(text[end:])}"
+
+
+def _source_card(citation: Citation, uid: str) -> str:
+    heading = citation.heading or "（无标题）"
+    return (
+        f'<div class="src-card" id="{cite_anchor(uid, citation.n)}">'
+        f'<div class="src-head"><span class="src-n">[{citation.n}]</span>{_esc(citation.doc)}</div>'
+        f'<div class="src-meta">{_esc(heading)} · 第{citation.number}段 · {_esc(citation.paragraph_id)}</div>'
+        f'<div class="src-text">{_highlighted(citation)}</div></div>'
+    )
+
+
+def render_sources_html(answer: Answer, uid: str | None = None) -> str:
+    """The sources of one answer: a card per citation, the supporting sentence in <mark>."""
+    uid = uid or _uid(answer)
+    title = "可能相关的段落" if answer.refused else "本回答的来源"
+    cards = "".join(_source_card(c, uid) for c in answer.citations)
+    if not cards:
+        cards = '<div class="src-empty">没有找到相关段落。</div>'
+    return (
+        f'<div class="src-answer"><div class="src-q">问：{_esc(answer.question)}</div>'
+        f'<div class="src-title">{title}</div>{cards}</div>'
+    )
+
+
+def render_sources_panel(past: Past) -> str:
+    """The newest answer's sources in full, earlier answers' sources collapsed below."""
+    if not past:
+        return SOURCES_PLACEHOLDER
+    (_, newest), older = past[0], past[1:]
+    collapsed = "".join(
+        f'<details class="src-old"><summary>较早的提问：{_esc(q)}</summary>{section}</details>'
+        for q, section in older
+    )
+    return newest + collapsed
+
+
+def render_status(status: Status) -> str:
+    built = time.strftime("%Y-%m-%d %H:%M", time.localtime(status.built_at)) if status.built_at else "未知"
+    return f"知识库：{status.documents} 个文档，{status.paragraphs} 个段落 · 索引建立于 {built}"
+
+
+def _status_text(kb: KnowledgeBase) -> str:
+    try:
+        return render_status(kb.status())
+    except Exception:
+        log.exception("status failed")
+        return "知识库状态暂时无法读取。"
+
+
+def _chunk_ends(length: int) -> Iterator[int]:
+    step = max(3, -(-length // STREAM_CHUNKS))
+    yield from range(step, length, step)
+    yield length
+
+
+def respond(
+    kb: KnowledgeBase, message: str, history: History, delay: float = STREAM_DELAY
+) -> Iterator[tuple[History, str | None]]:
+    """Answer `message` as a stream of (chat history, sources html) pairs.
+
+    The answer text grows a few characters per step (sources None: leave the panel as is);
+    the last pair holds the answer with clickable `[n]` links and its sources html."""
+    history = list(history or [])
+    question = (message or "").strip()
+    if not question:
+        gr.Warning(EMPTY_QUESTION, title="提示")
+        yield history, None
+        return
+    try:
+        answer = kb.ask(question)
+    except ValueError as exc:
+        raise gr.Error(_esc(str(exc)), title="无法回答") from exc
+    except Exception as exc:
+        log.exception("kb.ask failed")
+        raise gr.Error(f"查询知识库时出错：{_esc(str(exc))}", title="出错了") from exc
+    history.append({"role": "user", "content": _esc_lines(question)})
+    reply: Message = {"role": "assistant", "content": ""}
+    history.append(reply)
+    for end in _chunk_ends(len(answer.text)):
+        reply["content"] = _esc_lines(answer.text[:end])
+        yield [*history[:-1], dict(reply)], None
+        if delay:
+            time.sleep(delay)
+    uid = uuid.uuid4().hex[:10]
+    reply["content"] = render_answer_html(answer, uid)
+    yield history, render_sources_html(answer, uid)
+
+
+def build_ui(kb: KnowledgeBase) -> gr.Blocks:
+    """The chat page. Styles and the citation click handler load with the page (see JS)."""
+    with gr.Blocks(title=TITLE, analytics_enabled=False) as demo:
+        gr.Markdown(f"# {TITLE}")
+        gr.Markdown(HINT)
+        status = gr.Markdown(_status_text(kb))
+        past = gr.State([])
+        with gr.Row(equal_height=False):
+            with gr.Column(scale=3):
+                chatbot = gr.Chatbot(
+                    label="对话",
+                    height=520,
+                    render_markdown=False,  # content is our escaped HTML, never Markdown
+                    sanitize_html=True,
+                    latex_delimiters=[],
+                    feedback_options=None,
+                    buttons=[],  # copy buttons would copy our HTML markup, not the text
+                    placeholder="您好！请输入关于工作报告的问题，我会从知识库原文中查找答案并标明出处。",
+                )
+                with gr.Row():
+                    box = gr.Textbox(
+                        show_label=False, placeholder="输入问题，按回车发送", scale=5, autofocus=True
+                    )
+                    send = gr.Button("发送", variant="primary", scale=1, min_width=80)
+                gr.Markdown("示例问题（点击直接提问）：")
+                with gr.Row():
+                    example_buttons = [gr.Button(q, size="sm") for q in EXAMPLES]
+                clear = gr.Button("清空对话", size="sm", variant="secondary")
+            with gr.Column(scale=2):
+                gr.Markdown("### 原文出处")
+                sources = gr.HTML(SOURCES_PLACEHOLDER, elem_id="kb-sources", js_on_load=None)
+
+        def chat(message: str, history: History, earlier: Past) -> Iterator[tuple[Any, ...]]:
+            for hist, section in respond(kb, message, history):
+                if section is None:
+                    yield hist, gr.skip(), gr.skip(), ""
+                else:
+                    earlier = [(message.strip(), section), *earlier][:MAX_PAST]
+                    yield hist, render_sources_panel(earlier), earlier, ""
+
+        outputs = [chatbot, sources, past, box]
+        box.submit(chat, [box, chatbot, past], outputs)
+        send.click(chat, [box, chatbot, past], outputs)
+        for button, question in zip(example_buttons, EXAMPLES, strict=True):
+            button.click(lambda q=question: q, None, box).then(chat, [box, chatbot, past], outputs)
+        clear.click(lambda: ([], SOURCES_PLACEHOLDER, [], ""), None, outputs)
+        chatbot.clear(lambda: (SOURCES_PLACEHOLDER, []), None, [sources, past])
+        demo.load(None, None, None, js=JS)
+        demo.load(lambda: _status_text(kb), None, status)
+    return demo
+
+
+def launch(settings: Settings) -> None:
+    """Serve the chat on settings.host:settings.port (the index must exist; see cli.ensure_index)."""
+    kb = KnowledgeBase(settings)
+    build_ui(kb).launch(
+        server_name=settings.host, server_port=settings.port, footer_links=["api", "gradio", "settings"]
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    from cli import ensure_index
+    from ingest.build import IngestLocked
+    from ingest.embed import EmbedderError
+    from ingest.store import IndexMissing
+
+    parser = argparse.ArgumentParser(description=f"{TITLE}：网页对话")
+    parser.add_argument("--host", default=None, help="监听地址（默认 127.0.0.1，或 KB_HOST）")
+    parser.add_argument("--port", type=int, default=None, help="端口（默认 7860，或 KB_PORT）")
+    args = parser.parse_args(argv)
+    try:
+        settings = Settings.from_env(host=args.host, port=args.port)
+        ensure_index(settings, refresh=True)  # index reports added since the last start
+        launch(settings)
+    except (IngestLocked, EmbedderError, IndexMissing, ValueError) as exc:
+        print(f"错误：{exc}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,85 @@
+"""Fit the refusal model on the dev sets: answerable vs. gold-removed questions.
+
+    python -m eval.calibrate [--sets rgb_zh rgb_zh_int cmrc2018] [--data ../shared/eval-data]
+
+For every dev question the evidence features are computed twice: with the knowledge base as it
+is (label: answer) and with the question's gold paragraphs removed (label: refuse). A logistic
+regression on the features is fitted; the threshold maximising balanced accuracy is chosen.
+Prints the weights to put into `rag.refusal.RefusalModel` and the error rates per set.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+import numpy as np
+from tqdm import tqdm
+
+from eval.run import load_qa, open_kb
+from rag.answer import ExtractiveAnswerer
+from rag.pipeline import KnowledgeBase
+from rag.refusal import FEATURES, RefusalModel
+
+
+def collect(kb: KnowledgeBase, qa: Path) -> tuple[np.ndarray, np.ndarray]:
+    retriever, answerer = kb._current()
+    assert isinstance(answerer, ExtractiveAnswerer)
+    rows, labels = [], []
+    for item in tqdm(load_qa(qa), desc=qa.parent.name, unit="题"):
+        for exclude, label in ((frozenset(), 1), (item.gold, 0)):
+            hits = retriever.retrieve(item.question, top_k=5, exclude=exclude)
+            _sentences, feats = answerer.evidence(item.question, hits)
+            rows.append([feats[name] for name in FEATURES])
+            labels.append(label)
+    return np.asarray(rows), np.asarray(labels)
+
+
+def fit_logistic(
+    x: np.ndarray, y: np.ndarray, steps: int = 20000, lr: float = 0.5
+) -> tuple[np.ndarray, float]:
+    """Plain gradient descent on standardised features (few features, few thousand rows)."""
+    mu, sd = x.mean(axis=0), x.std(axis=0) + 1e-9
+    z = (x - mu) / sd
+    w, b = np.zeros(z.shape[1]), 0.0
+    for _ in range(steps):
+        p = 1 / (1 + np.exp(-(z @ w + b)))
+        w -= lr * (z.T @ (p - y) / len(y) + 1e-3 * w)
+        b -= lr * float(np.mean(p - y))
+    return w / sd, b - float(np.sum(w * mu / sd))
+
+
+def best_threshold(p: np.ndarray, y: np.ndarray) -> float:
+    candidates = np.linspace(0.05, 0.95, 91)
+    scores = [((p >= t)[y == 1].mean() + (p < t)[y == 0].mean()) / 2 for t in candidates]
+    return float(candidates[int(np.argmax(scores))])
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m eval.calibrate")
+    parser.add_argument("--data", type=Path, default=Path("../shared/eval-data"))
+    parser.add_argument("--sets", nargs="+", default=["rgb_zh", "rgb_zh_int", "cmrc2018"])
+    args = parser.parse_args(argv)
+    per_set = {}
+    for name in args.sets:
+        kb = open_kb(args.data / name / "corpus.jsonl", None, Path(".cache/eval") / name, progress=True)
+        per_set[name] = collect(kb, args.data / name / "qa_dev.jsonl")
+    x = np.vstack([v[0] for v in per_set.values()])
+    y = np.concatenate([v[1] for v in per_set.values()])
+    w, b = fit_logistic(x, y)
+    model = RefusalModel(weights=tuple(round(float(v), 3) for v in w), bias=round(b, 3))
+    probs = np.array([model.probability(dict(zip(FEATURES, row, strict=True))) for row in x])
+    threshold = best_threshold(probs, y)
+    print(f"RefusalModel(weights={model.weights}, bias={model.bias}, threshold={threshold:.2f})")
+    print("| set | answered with gold present | refused with gold removed |")
+    print("|---|---|---|")
+    for name, (xs, ys) in per_set.items():
+        p = np.array([model.probability(dict(zip(FEATURES, row, strict=True))) for row in xs])
+        answered = float((p >= threshold)[ys == 1].mean())
+        refused = float((p < threshold)[ys == 0].mean())
+        print(f"| {name} | {answered:.1%} | {refused:.1%} |")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

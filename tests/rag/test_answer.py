@@ -1,0 +1,98 @@
+"""The extractive answerer: figures up front, citations to paragraphs, refusals."""
+
+from __future__ import annotations
+
+import pytest
+
+from ingest.records import Paragraph
+from rag.answer import REFUSAL_TEXT, ExtractiveAnswerer
+from rag.numbers import asks_for_number, find_numbers, question_unit
+from rag.pipeline import KnowledgeBase
+from rag.refusal import RefusalModel
+from rag.retrieve import Hit
+from tests.conftest import SAMPLE_DOC_ID
+
+
+def pid(n: int) -> str:
+    return f"{SAMPLE_DOC_ID}#{n}"
+
+
+def test_numbers_with_units_and_qualifiers() -> None:
+    text = "举办主体班4个,各类培训272期,培训党员干部40822人次,带动培训50余万人次,实现100%全覆盖"
+    assert [m.text for m in find_numbers(text)] == ["4个", "272期", "40822人次", "50余万人次", "100%"]
+    assert question_unit("2021年培训了多少人次党员干部?") == "人次"
+    assert asks_for_number("建成示范村多少个?")
+    assert not asks_for_number("如何强化政治引领?")
+
+
+def test_training_question_gets_the_figure_first_with_citation(real_kb: KnowledgeBase) -> None:
+    answer = real_kb.ask("2021年培训了多少人次党员干部?")
+    assert not answer.refused
+    assert answer.text.startswith("40822人次。")
+    assert answer.text.endswith("[1]")
+    cite = answer.citations[0]
+    assert (cite.n, cite.paragraph_id, cite.number) == (1, pid(9), 9)
+    assert cite.heading == "请阅 綦江组工“答卷” > 政治建设卷"
+    assert "培训各级各类党员干部40822人次" in cite.sentence
+    assert cite.sentence in cite.text  # a contiguous excerpt, so the UI can highlight it
+    assert len(cite.sentence) <= 90
+
+
+@pytest.mark.parametrize(
+    ("question", "lead", "number"),
+    [
+        ("建成示范村(社区)多少个?", "77个", 33),
+        ("选派了多少名驻村第一书记?", "40名", 19),
+        ("全区有多少个村社区完成两委换届?", "381个", 16),
+    ],
+)
+def test_numeric_questions(real_kb: KnowledgeBase, question: str, lead: str, number: int) -> None:
+    answer = real_kb.ask(question)
+    assert answer.text.startswith(lead + "。")
+    assert answer.citations[0].paragraph_id == pid(number)
+
+
+def test_exam_question_is_answered_by_the_answer_key(real_kb: KnowledgeBase) -> None:
+    answer = real_kb.ask("如何强化政治引领?")
+    assert answer.text == "答题要点:以建党精神立根铸魂。[1]"
+    assert answer.citations[0].paragraph_id == pid(6)
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["区委组织部2022年的预算是多少?", "今年全区GDP增长率是多少?", "如何申请公租房?", "明天的天气怎么样?"],
+)
+def test_questions_the_report_does_not_answer_are_refused(real_kb: KnowledgeBase, question: str) -> None:
+    answer = real_kb.ask(question)
+    assert answer.refused
+    assert answer.text.startswith(REFUSAL_TEXT)
+    assert "可能相关：" in answer.text
+    assert [c.n for c in answer.citations] == [1, 2, 3]
+    assert all(c.sentence == "" for c in answer.citations)
+
+
+def _hit(paragraph: Paragraph, rank: int) -> Hit:
+    return Hit(
+        paragraph,
+        score=1 / (10 + rank),
+        chunk=None,
+        bm25_rank=rank,
+        dense_rank=rank,  # type: ignore[arg-type]
+        dense_similarity=0.9,
+    )
+
+
+def test_two_facts_from_two_paragraphs_get_two_citations() -> None:
+    hk = Paragraph("news#1", "news", "新闻", 1, "香港特区政府公布，2021年香港GDP增长6.4%。")
+    mo = Paragraph("news#2", "news", "新闻", 2, "澳门统计局数据显示，2021年澳门GDP增长18%。")
+    answerer = ExtractiveAnswerer(refusal=RefusalModel(threshold=0.0))
+    answer = answerer.answer("2021年香港和澳门的GDP增长率", [_hit(hk, 1), _hit(mo, 2)])
+    assert "6.4%" in answer.text and "18%" in answer.text
+    assert [(c.n, c.paragraph_id) for c in answer.citations] == [(1, "news#1"), (2, "news#2")]
+    assert "[1]" in answer.text and "[2]" in answer.text
+
+
+def test_no_hits_is_a_refusal() -> None:
+    answer = ExtractiveAnswerer().answer("任何问题", [])
+    assert answer.refused and answer.citations == []
+    assert answer.text == REFUSAL_TEXT

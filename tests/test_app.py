@@ -1,0 +1,234 @@
+"""The web chat's pure parts: streaming respond(), answer/sources HTML, escaping, status line.
+
+Offline and fast: a real index of the sample report built with the hash embedder."""
+
+from __future__ import annotations
+
+import html
+import re
+import shutil
+import time
+from pathlib import Path
+from typing import Any
+
+import gradio as gr
+import pytest
+
+import app
+from ingest.build import ingest
+from ingest.config import PROJECT_ROOT, Settings
+from rag.answer import Answer, Citation, ExtractiveAnswerer
+from rag.pipeline import KnowledgeBase, Status, idf_weights
+from rag.refusal import RefusalModel
+from tests.fakes import HashEmbedder
+
+QUESTION = "2021年培训了多少人次党员干部?"
+DOC_TITLE = "綦江区委组织部2021年组工答卷"
+XSS_SCRIPT = "<script>alert(1)</script>"
+XSS_IMG = "<img src=x onerror=alert(1)>"
+XSS_MD = "[x](javascript:alert(1))"
+
+
+def _build(root: Path, files: dict[str, str] | None = None) -> Settings:
+    kb_dir = root / "kb"
+    kb_dir.mkdir(parents=True)
+    if files is None:
+        for txt in (PROJECT_ROOT / "kb").glob("*.txt"):
+            shutil.copy(txt, kb_dir / txt.name)
+    else:
+        for name, text in files.items():
+            (kb_dir / name).write_text(text, encoding="utf-8")
+    settings = Settings(kb_dir=kb_dir, index_dir=root / "index")
+    ingest(settings, embedder=HashEmbedder(), progress=False)
+    return settings
+
+
+@pytest.fixture(scope="module")
+def sample_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    return _build(tmp_path_factory.mktemp("app-sample"))
+
+
+@pytest.fixture(scope="module")
+def strict_kb(sample_settings: Settings) -> KnowledgeBase:
+    """The default refusal model: calibrated for real embeddings, so it refuses off-topic questions."""
+    return KnowledgeBase(sample_settings, embedder=HashEmbedder())
+
+
+@pytest.fixture(scope="module")
+def kb(strict_kb: KnowledgeBase) -> KnowledgeBase:
+    """Never refuses: hash-embedding cosines are far below what the refusal model was fitted on."""
+    answerer = ExtractiveAnswerer(
+        weights=idf_weights(strict_kb.snapshot), refusal=RefusalModel(threshold=0.0)
+    )
+    return KnowledgeBase(strict_kb.settings, embedder=HashEmbedder(), answerer=answerer)
+
+
+def _run(kb: KnowledgeBase, message: str, history: list[Any] | None = None) -> list[tuple[list[Any], Any]]:
+    return list(app.respond(kb, message, history or [], delay=0))
+
+
+def _tags(fragment: str) -> set[str]:
+    return {t.lower() for t in re.findall(r"<\s*([a-zA-Z][\w-]*)", fragment)}
+
+
+# --- respond(): streaming, links, sources -------------------------------------------------------
+
+
+def test_respond_streams_then_links_and_sources(kb: KnowledgeBase) -> None:
+    steps = _run(kb, QUESTION)
+    partial, (final_history, sources) = steps[:-1], steps[-1]
+
+    assert len(partial) > 1
+    assert all(section is None for _, section in partial)
+    texts = [hist[-1]["content"] for hist, _ in partial]
+    assert [len(t) for t in texts] == sorted({len(t) for t in texts})  # strictly growing
+
+    assert [m["role"] for m in final_history] == ["user", "assistant"]
+    assert final_history[0]["content"] == QUESTION
+    reply = final_history[1]["content"]
+    assert reply.startswith("40822人次")
+    link = re.search(r'<a href="#(cite-([0-9a-f]+)-1)" class="cite" title="查看来源 1">\[1\]</a>', reply)
+    assert link, reply
+
+    citation = kb.ask(QUESTION).citations[0]
+    assert isinstance(sources, str)
+    assert f'<div class="src-card" id="{link.group(1)}">' in sources
+    assert f"<mark>{html.escape(citation.sentence)}</mark>" in sources
+    assert "培训各级各类党员干部40822人次" in citation.sentence
+    assert DOC_TITLE in sources
+    assert "第9段" in sources
+    assert html.escape(citation.paragraph_id) in sources
+    assert '<div class="src-title">本回答的来源</div>' in sources
+
+
+def test_each_answer_gets_its_own_anchor_ids(kb: KnowledgeBase) -> None:
+    uids = set()
+    for _ in range(2):
+        reply = _run(kb, QUESTION)[-1][0][-1]["content"]
+        uids.update(re.findall(r'href="#cite-([0-9a-f]+)-1"', reply))
+    assert len(uids) == 2
+
+
+def test_respond_keeps_earlier_history_as_given_by_the_chatbot(kb: KnowledgeBase) -> None:
+    earlier = [
+        {"role": "user", "content": [{"type": "text", "text": "上一个问题"}]},
+        {"role": "assistant", "content": [{"type": "text", "text": "上一个回答"}]},
+    ]
+    history, _ = _run(kb, QUESTION, earlier)[-1]
+    assert history[:2] == earlier
+    assert len(history) == 4
+    gr.Chatbot().postprocess(history)  # the chat component accepts what we produce
+
+
+def test_refusal_lists_possibly_related_paragraphs_without_highlight(strict_kb: KnowledgeBase) -> None:
+    history, sources = _run(strict_kb, "火星上有多少只猫?")[-1]
+    reply = history[-1]["content"]
+    assert reply.startswith("知识库中没有找到能回答这个问题的内容。<br>可能相关：")
+    assert re.search(r'<a href="#cite-[0-9a-f]+-1" class="cite"', reply)
+    assert '<div class="src-title">可能相关的段落</div>' in sources
+    assert "<mark>" not in sources
+    assert sources.count('class="src-card"') == 3
+    assert re.search(r"第\d+段", sources)
+
+
+def test_empty_question_is_a_gentle_warning(kb: KnowledgeBase) -> None:
+    history = [{"role": "user", "content": "你好"}]
+    with pytest.warns(UserWarning, match="请先输入一个问题"):
+        steps = _run(kb, "   \n", history)
+    assert steps == [(history, None)]
+
+
+def test_knowledge_base_errors_become_chinese_gradio_errors() -> None:
+    class Broken:
+        def ask(self, question: str) -> Answer:
+            raise RuntimeError("index <gone>")
+
+    with pytest.raises(gr.Error) as err:
+        _run(Broken(), QUESTION)  # type: ignore[arg-type]
+    assert err.value.message == "查询知识库时出错：index &lt;gone&gt;"
+
+
+# --- escaping --------------------------------------------------------------------------------------
+
+
+def _hostile_answer() -> Answer:
+    text = f"{XSS_SCRIPT} 与 {XSS_IMG} 以及 {XSS_MD}"
+    citation = Citation(
+        n=1,
+        paragraph_id='evil#3"><b>',
+        doc=f'恶意"文档{XSS_IMG}',
+        heading=XSS_SCRIPT,
+        text=f"前文{XSS_MD}。{text}。后文",
+        sentence=text,
+        number=3,
+    )
+    return Answer(
+        question=f"问{XSS_SCRIPT}", text=f"{text}[1]\n第二行[2]", refused=False, citations=[citation]
+    )
+
+
+def test_answer_html_escapes_everything_but_its_own_links() -> None:
+    out = app.render_answer_html(_hostile_answer(), uid="u1")
+    assert _tags(out) == {"a", "br"}
+    assert html.escape(XSS_SCRIPT) in out
+    assert html.escape(XSS_IMG) in out
+    assert XSS_MD in out  # plain text: the chat renders no Markdown
+    assert "javascript" not in "".join(re.findall(r'href="[^"]*"', out))
+    assert out.endswith('<a href="#cite-u1-1" class="cite" title="查看来源 1">[1]</a><br>第二行[2]')
+
+
+def test_sources_html_escapes_document_text_and_keeps_the_highlight() -> None:
+    answer = _hostile_answer()
+    out = app.render_sources_html(answer, uid="u1")
+    assert _tags(out) == {"div", "span", "mark"}
+    assert "<script" not in out and "<img" not in out and "<b>" not in out
+    assert f"<mark>{html.escape(answer.citations[0].sentence)}</mark>" in out
+    assert html.escape('恶意"文档') in out
+    assert html.escape('evil#3"><b>') in out
+    assert "问&lt;script&gt;alert(1)&lt;/script&gt;" in out
+
+
+def test_hostile_paragraph_in_a_real_index_comes_out_inert(tmp_path: Path) -> None:
+    report = (
+        "测试报告\n\n"
+        f"演示段落说明跨站脚本防护{XSS_SCRIPT}以及图片{XSS_IMG}还有链接{XSS_MD}都要原样显示。\n\n"
+        "另一个段落讲述干部培训工作的情况。\n"
+    )
+    settings = _build(tmp_path, {"测试报告.txt": report})
+    lenient = ExtractiveAnswerer(refusal=RefusalModel(threshold=0.0))
+    kb = KnowledgeBase(settings, embedder=HashEmbedder(), answerer=lenient)
+    history, sources = _run(kb, f"跨站脚本防护{XSS_IMG}怎么显示?")[-1]
+    for fragment in (history[0]["content"], history[1]["content"], sources):
+        assert "<script" not in fragment and "<img" not in fragment
+        assert "javascript" not in "".join(re.findall(r'href="[^"]*"', fragment))
+    assert html.escape(XSS_SCRIPT) in sources
+    assert html.escape(XSS_IMG) in sources
+    assert "<mark>" in sources
+
+
+# --- panel, status, UI ----------------------------------------------------------------------------
+
+
+def test_sources_panel_collapses_earlier_answers() -> None:
+    assert app.render_sources_panel([]) == app.SOURCES_PLACEHOLDER
+    panel = app.render_sources_panel([("新问题", "<div>NEW</div>"), ("旧<问题>", "<div>OLD</div>")])
+    assert panel.startswith("<div>NEW</div>")
+    assert (
+        '<details class="src-old"><summary>较早的提问：旧&lt;问题&gt;</summary><div>OLD</div></details>'
+        in panel
+    )
+
+
+def test_status_line_formats_local_build_time() -> None:
+    built = time.mktime((2024, 5, 6, 7, 8, 30, 0, 0, -1))
+    line = app.render_status(Status(documents=2, paragraphs=37, built_at=built, version="v", embedder="e"))
+    assert line == "知识库：2 个文档，37 个段落 · 索引建立于 2024-05-06 07:08"
+    assert app.render_status(Status(1, 1, 0.0, "v", "e")).endswith("索引建立于 未知")
+
+
+def test_build_ui_makes_a_chinese_page(kb: KnowledgeBase) -> None:
+    demo = app.build_ui(kb)
+    assert isinstance(demo, gr.Blocks)
+    config = str(demo.get_config_file())
+    for text in (app.TITLE, "发送", "清空对话", *app.EXAMPLES, "知识库：1 个文档，37 个段落"):
+        assert text in config
