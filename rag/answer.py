@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any, Protocol
 
 from ingest.chunk import split_sentences
@@ -72,6 +72,41 @@ class Sentence:
     paragraph: Paragraph
     coverage: float = 0.0
     score: float = 0.0
+    span: tuple[int, int] = (0, 0)  # [start, end) of `text` in the paragraph's text
+
+
+def sentence_spans(text: str) -> list[tuple[int, int]]:
+    """(start, end) of each sentence of `text`, so excerpts stay exact substrings."""
+    spans = []
+    cursor = 0
+    for sentence in split_sentences(text):
+        start = text.find(sentence, cursor)
+        if start < 0:  # pragma: no cover - split_sentences only strips white space
+            continue
+        spans.append((start, start + len(sentence)))
+        cursor = start + len(sentence)
+    return spans
+
+
+def answer_type_bonus(question: str, sentence: str, question_words: set[str]) -> float:
+    """Prefer sentences that can answer, not ones that only repeat the question.
+
+    A question asking for a figure or a date wants a sentence holding one that the question
+    does not already contain; a sentence that is itself a question answers nothing; a sentence
+    made only of the question's own words adds nothing."""
+    bonus = 0.0
+    if asks_for_number(question) or asks_for_date(question):
+        figures = [m.text for m in find_numbers(sentence) if _is_figure(m.text, m.unit)]
+        figures += find_dates(sentence)
+        new = [f for f in figures if f not in question]
+        bonus += 0.15 if new else -0.15
+    if _QUESTION_SENTENCE.search(sentence):
+        bonus -= 0.3
+    content = [w for w in words(sentence) if len(w) > 1]
+    if content:
+        novelty = sum(w not in question_words for w in content) / len(content)
+        bonus += 0.15 * min(1.0, novelty / 0.5)
+    return bonus
 
 
 def citation_for(n: int, paragraph: Paragraph, sentence: str) -> Citation:
@@ -138,7 +173,12 @@ class ExtractiveAnswerer:
         confidence = self.refusal.probability(features)
         if not sentences or confidence < self.refusal.threshold:
             return self._refuse(question, hits, retrieved, confidence)
-        chosen = [self._trim(q_terms, self._past_question(s)) for s in self._choose(q_terms, sentences)]
+        chosen = []
+        for best in self._choose(q_terms, sentences):
+            extended = self._extend(question, best)
+            # Two sentences may be twice as long as one; trimming keeps the relevant clauses.
+            limit = self.max_excerpt_chars * (2 if extended is not best else 1)
+            chosen.append(self._trim(q_terms, extended, limit))
         text, citations = self._compose(question, q_terms, chosen)
         return Answer(question, text, False, citations, retrieved, confidence=confidence)
 
@@ -149,12 +189,14 @@ class ExtractiveAnswerer:
         return sentences, evidence_features(hits, sentences[0].coverage if sentences else 0.0)
 
     def rank_sentences(self, question: str, q_terms: Sequence[str], hits: Sequence[Hit]) -> list[Sentence]:
-        wants_number = asks_for_number(question) or asks_for_date(question)
+        q_words = set(words(question))
         ranked: list[Sentence] = []
         for rank, hit in enumerate(hits):
             para = hit.paragraph
             context = set(words(" ".join(para.heading_path)) + bigrams(" ".join(para.heading_path)))
-            for text in split_sentences(para.text):
+            answer_key = self._answer_key(para)
+            for start, end in sentence_spans(para.text):
+                text = para.text[start:end]
                 if len(text) < 4:
                     continue
                 own = set(words(text) + bigrams(text))
@@ -163,14 +205,32 @@ class ExtractiveAnswerer:
                 # the sentence is about without being in it.
                 cov_ctx = _coverage(q_terms, self.weights, own | context)
                 coverage = 0.75 * cov + 0.25 * cov_ctx
-                score = coverage + 0.12 / (1 + rank) + 0.05 * hit.dense_similarity
-                if wants_number and (find_numbers(text) or find_dates(text)):
-                    score += 0.08
-                if para.kind is not Kind.BODY:
+                source, span = para, (start, end)
+                if answer_key is not None and _QUESTION_SENTENCE.search(text):
+                    source, span = answer_key  # matched the exam question: cite its answer key
+                shown = source.text[span[0] : span[1]]
+                score = (
+                    coverage
+                    + 0.12 / (1 + rank)
+                    + 0.05 * hit.dense_similarity
+                    + answer_type_bonus(question, shown, q_words)
+                )
+                if source.kind is not Kind.BODY:
                     score -= 0.15
-                ranked.append(Sentence(text, rank, para, coverage, score))
+                ranked.append(Sentence(shown, rank, source, coverage, score, span))
         ranked.sort(key=lambda s: -s.score)
         return ranked
+
+    def _answer_key(self, para: Paragraph) -> tuple[Paragraph, tuple[int, int]] | None:
+        """A paragraph that is itself a question (考题内容:如何强化政治引领?) matches the user's
+        question best but does not answer it: the paragraph after it does (答题要点:……)."""
+        if not _QUESTION_PARAGRAPH.search(para.text):
+            return None
+        follower = self.paragraphs.get(f"{para.doc_id}#{para.number + 1}")
+        if follower is None or follower.kind is not Kind.BODY:
+            return None
+        spans = sentence_spans(follower.text)
+        return follower, spans[0] if spans else (0, len(follower.text))
 
     def _choose(self, q_terms: Sequence[str], ranked: list[Sentence]) -> list[Sentence]:
         """The best sentence, plus one more when it covers question terms the first lacks
@@ -190,31 +250,26 @@ class ExtractiveAnswerer:
                 break
         return chosen
 
-    def _past_question(self, sentence: Sentence) -> Sentence:
-        """A paragraph that is itself a question (考题内容:如何强化政治引领?) matches the user's
-        question best but does not answer it: the answer is the paragraph that follows it
-        (答题要点:……), so that one is cited instead."""
-        para = sentence.paragraph
-        if not _QUESTION_PARAGRAPH.search(para.text):
+    def _extend(self, question: str, sentence: Sentence) -> Sentence:
+        """Add the next sentence of the paragraph when the chosen one cannot answer alone: it
+        lacks the figure or date asked for, or only restates the question (the answer then
+        usually follows: "……物色一位合适的编剧。" / "最终选定了王海鸰……")."""
+        q_words = set(words(question))
+        if answer_type_bonus(question, sentence.text, q_words) >= 0.1:
             return sentence
-        follower = self.paragraphs.get(f"{para.doc_id}#{para.number + 1}")
-        if follower is None or follower.kind is not Kind.BODY:
+        text = sentence.paragraph.text
+        following = [sp for sp in sentence_spans(text) if sp[0] >= sentence.span[1]]
+        if not following:
             return sentence
-        first = split_sentences(follower.text)
-        return Sentence(
-            first[0] if first else follower.text,
-            sentence.hit_rank,
-            follower,
-            sentence.coverage,
-            sentence.score,
-        )
+        start, end = sentence.span[0], following[0][1]
+        return replace(sentence, text=text[start:end], span=(start, end))
 
-    def _trim(self, q_terms: Sequence[str], sentence: Sentence) -> Sentence:
+    def _trim(self, q_terms: Sequence[str], sentence: Sentence, limit: int) -> Sentence:
         """Cut a long sentence down to its clauses about the question, so the answer stays short
         (report sentences run to 200 characters of comma-joined clauses). The excerpt is a
         contiguous part of the paragraph, so the UI can highlight it."""
         text = sentence.text
-        if len(text) <= self.max_excerpt_chars:
+        if len(text) <= limit:
             return sentence
         clauses = [m.group(0) for m in _CLAUSE.finditer(text) if m.group(0)]
         scores = [_coverage(q_terms, self.weights, set(words(c) + bigrams(c))) for c in clauses]
@@ -222,14 +277,17 @@ class ExtractiveAnswerer:
         length = len(clauses[lo])
         while True:
             options = [i for i in (lo - 1, hi + 1) if 0 <= i < len(clauses)]
-            options = [i for i in options if length + len(clauses[i]) <= self.max_excerpt_chars]
+            options = [i for i in options if length + len(clauses[i]) <= limit]
             if not options:
                 break
             pick = max(options, key=lambda i: (scores[i], -abs(i - lo)))
             lo, hi = min(lo, pick), max(hi, pick)
             length += len(clauses[pick])
-        excerpt = "".join(clauses[lo : hi + 1]).strip()
-        return Sentence(excerpt, sentence.hit_rank, sentence.paragraph, sentence.coverage, sentence.score)
+        offset = sum(len(c) for c in clauses[:lo])
+        excerpt = "".join(clauses[lo : hi + 1])
+        start = sentence.span[0] + offset + (len(excerpt) - len(excerpt.lstrip()))
+        excerpt = excerpt.strip()
+        return replace(sentence, text=excerpt, span=(start, start + len(excerpt)))
 
     def _compose(
         self, question: str, q_terms: Sequence[str], chosen: list[Sentence]
@@ -249,24 +307,28 @@ class ExtractiveAnswerer:
         return text, citations
 
     def _lead_figure(self, question: str, q_terms: Sequence[str], sentence: str) -> str:
-        """For "多少/几/何时" questions: the figure in the sentence nearest the question's words."""
+        """For "多少/几/何时" questions: the figure in the sentence nearest the question's words.
+
+        Only a real figure leads (a unit, 万/亿, a percentage or a decimal) and never one the
+        question already states ("2021年"); with no such figure the answer has no lead."""
         if asks_for_number(question):
-            mentions = find_numbers(sentence)
             want_unit = question_unit(question)
             best, best_score = "", -math.inf
-            for m in mentions:
+            for m in find_numbers(sentence):
+                if m.text in question or not _is_figure(m.text, m.unit):
+                    continue
+                if want_unit and not m.unit.endswith(want_unit):
+                    continue
                 clause = _clause_around(sentence, m.start, m.end)
                 score = _coverage(q_terms, self.weights, set(words(clause) + bigrams(clause)))
-                if want_unit and m.unit.endswith(want_unit):
-                    score += 1.0
-                if m.unit == "年" and not want_unit:
+                if m.unit == "年":
                     score -= 0.5  # a year is context, rarely the figure asked for
                 if score > best_score:
                     best, best_score = m.text, score
             return best
         if asks_for_date(question):
-            dates = find_dates(sentence)
-            return dates[0] if dates else ""
+            dates = [d for d in find_dates(sentence) if d not in question]
+            return max(dates, key=len) if dates else ""
         return ""
 
     def _refuse(
@@ -281,6 +343,11 @@ class ExtractiveAnswerer:
         return Answer(question, "\n".join(lines), True, citations, retrieved, confidence=confidence)
 
 
+def _is_figure(text: str, unit: str) -> bool:
+    return bool(unit) or any(mark in text for mark in "万亿千%％.")
+
+
+_QUESTION_SENTENCE = re.compile(r"[?？]\s*[”」』）)]*\s*$")
 _QUESTION_PARAGRAPH = re.compile(r"^(考题|问题|试题|题目)?[^。！!]{0,60}[?？]\s*$")
 _CLAUSE = re.compile(r"[^,，;；]*[,，;；]?")
 _CLAUSE_BREAK = re.compile(r"[,，;；。!！?？、：:]")
