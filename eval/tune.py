@@ -10,13 +10,17 @@ from __future__ import annotations
 
 import argparse
 import itertools
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from pathlib import Path
 
+import bm25s
+import numpy as np
 from tqdm import tqdm
 
 from eval.metrics import hit_at, mean
 from eval.run import QAItem, load_qa, open_kb
+from ingest.terms import bigrams, terms, words
 from rag.retrieve import HybridRetriever, fuse_rankings
 
 
@@ -61,11 +65,44 @@ def score(
     return mean(h1), mean(h5)
 
 
+TERM_VARIANTS: dict[str, Callable[[str], list[str]]] = {"both": terms, "words": words, "bigrams": bigrams}
+
+
+class _VariantRetriever(HybridRetriever):
+    """Same retriever with another term function for BM25 (index and query)."""
+
+    def __init__(self, base: HybridRetriever, term_fn: Callable[[str], list[str]]) -> None:
+        super().__init__(replace(base.snapshot), base.embedder, base.config)
+        self._term_fn = term_fn
+        bm25 = bm25s.BM25()
+        bm25.index([term_fn(c.embed_text) or [""] for c in base.snapshot.chunks], show_progress=False)
+        self.snapshot.bm25 = bm25
+
+    def bm25_ranking(self, question: str, k: int) -> list[tuple[int, float]]:
+        bm25 = self.snapshot.bm25
+        tokens = [t for t in self._term_fn(question) if t in bm25.vocab_dict]
+        if not tokens:
+            return []
+        scores = bm25.get_scores(tokens)
+        top = np.argsort(-scores, kind="stable")[:k]
+        return [(int(i), float(scores[i])) for i in top if scores[i] > 0]
+
+
+def with_terms(retriever: HybridRetriever, term_fn: Callable[[str], list[str]]) -> HybridRetriever:
+    return _VariantRetriever(retriever, term_fn)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m eval.tune")
     parser.add_argument("--data", type=Path, default=Path("../shared/eval-data"))
     parser.add_argument("--sets", nargs="+", default=["rgb_zh", "rgb_zh_int", "cmrc2018"])
     parser.add_argument("--candidates", type=int, default=50)
+    parser.add_argument(
+        "--bm25-terms",
+        choices=sorted(TERM_VARIANTS),
+        default="both",
+        help="rebuild the keyword index in memory with these terms (the product uses both)",
+    )
     args = parser.parse_args(argv)
     grid = list(itertools.product([5, 10, 30, 60], [1.0], [0.0, 0.5, 0.75, 1.0, 1.5, 2.0]))
     grid.append((60, 0.0, 1.0))
@@ -73,6 +110,8 @@ def main(argv: list[str] | None = None) -> int:
     for name in args.sets:
         kb = open_kb(args.data / name / "corpus.jsonl", None, Path(".cache/eval") / name, progress=True)
         retriever, _ = kb._current()
+        if args.bm25_terms != "both":
+            retriever = with_terms(retriever, TERM_VARIANTS[args.bm25_terms])
         chunk_para = [c.paragraph_id for c in retriever.snapshot.chunks]
         rankings = collect(retriever, load_qa(args.data / name / "qa_dev.jsonl"), args.candidates)
         for g in grid:

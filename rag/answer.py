@@ -358,3 +358,53 @@ def _clause_around(sentence: str, start: int, end: int) -> str:
     right_m = _CLAUSE_BREAK.search(sentence, end)
     right = right_m.start() if right_m else len(sentence)
     return sentence[left:right]
+
+
+_MARKER = re.compile(r"\[(\d+)\]")
+
+
+def merge_answers(question: str, parts: Sequence[tuple[str, Answer]], top_k: int) -> Answer:
+    """One answer for a question asked in parts (see rag.decompose): each answered part's text
+    in turn with its citations renumbered into one list (a paragraph cited twice keeps one
+    number); a part with no answer says so. All parts refused is one refusal."""
+    answered = [(q, a) for q, a in parts if not a.refused]
+    if not answered:
+        first = parts[0][1]
+        return Answer(question, first.text, True, first.citations, _interleave(parts, top_k))
+    citations: list[Citation] = []
+    number_of: dict[str, int] = {}
+    lines: list[str] = []
+    for part_question, part in parts:
+        if part.refused:
+            lines.append(f"关于“{part_question}”，知识库中没有找到相关内容。")
+            continue
+        renumber: dict[int, int] = {}
+        for c in part.citations:
+            if c.paragraph_id not in number_of:
+                number_of[c.paragraph_id] = len(citations) + 1
+                citations.append(replace(c, n=number_of[c.paragraph_id]))
+            renumber[c.n] = number_of[c.paragraph_id]
+        lines.append(_renumber(part.text, renumber))
+    confidence = min(a.confidence for _q, a in answered)
+    return Answer(
+        question, "\n".join(lines), False, citations, _interleave(parts, top_k), confidence=confidence
+    )
+
+
+def _renumber(text: str, numbers: dict[int, int]) -> str:
+    def swap(match: re.Match[str]) -> str:
+        n = int(match.group(1))
+        return f"[{numbers.get(n, n)}]"
+
+    return _MARKER.sub(swap, text)
+
+
+def _interleave(parts: Sequence[tuple[str, Answer]], top_k: int) -> list[tuple[str, float]]:
+    """Retrieved paragraphs of all parts, taking each part's next best in turn."""
+    seen: dict[str, float] = {}
+    longest = max(len(a.retrieved) for _q, a in parts)
+    for i in range(longest):
+        for _q, a in parts:
+            if i < len(a.retrieved) and a.retrieved[i][0] not in seen:
+                seen[a.retrieved[i][0]] = a.retrieved[i][1]
+    return list(seen.items())[:top_k]

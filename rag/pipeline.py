@@ -12,7 +12,8 @@ import numpy as np
 from ingest import store
 from ingest.config import Settings
 from ingest.embed import Embedder, make_embedder
-from rag.answer import Answer, Answerer, ExtractiveAnswerer, TermWeights
+from rag.answer import Answer, Answerer, ExtractiveAnswerer, TermWeights, merge_answers
+from rag.decompose import split_question
 from rag.retrieve import HybridRetriever, RetrievalConfig, Snapshot
 
 DEFAULT_TOP_K = 5
@@ -105,8 +106,15 @@ class KnowledgeBase:
             raise ValueError("问题不能为空")
         started = time.perf_counter()
         retriever, answerer = self._current()
-        hits = retriever.retrieve(question, top_k=max(top_k, 5), exclude=exclude)
-        answer = answerer.answer(question, hits)
-        answer.retrieved = answer.retrieved[:top_k]
+        parts = split_question(question)
+        answers = []
+        for part in parts:
+            hits = retriever.retrieve(part, top_k=max(top_k, 5), exclude=exclude)
+            answers.append((part, answerer.answer(part, hits)))
+        if len(parts) == 1:
+            answer = answers[0][1]
+            answer.retrieved = answer.retrieved[:top_k]
+        else:
+            answer = merge_answers(question, answers, top_k)
         answer.latency_ms = (time.perf_counter() - started) * 1000
         return answer

@@ -26,7 +26,7 @@ class RetrievalConfig:
     candidates: int = 50  # taken from each retriever before fusion
     rrf_k: int = 10
     bm25_weight: float = 1.0
-    dense_weight: float = 1.0
+    dense_weight: float = 1.5
     # Captions and bylines are kept searchable, but rank below content.
     minor_kind_penalty: float = 0.5
 

@@ -31,8 +31,9 @@ def test_fused_score_is_weighted_reciprocal_rank(fake_retriever: HybridRetriever
     assert top.paragraph.paragraph_id == pid(9)
     assert top.bm25_rank == 1
     assert top.dense_rank is not None
-    k = fake_retriever.config.rrf_k
-    assert top.score == pytest.approx(1 / (k + 1) + 1 / (k + top.dense_rank))
+    cfg = fake_retriever.config
+    expected = cfg.bm25_weight / (cfg.rrf_k + 1) + cfg.dense_weight / (cfg.rrf_k + top.dense_rank)
+    assert top.score == pytest.approx(expected)
     assert [h.score for h in hits] == sorted((h.score for h in hits), reverse=True)
 
 
@@ -47,7 +48,11 @@ def test_captions_rank_below_content(fake_retriever: HybridRetriever) -> None:
     cfg = fake_retriever.config
     hits = fake_retriever.retrieve("主题党日重温入党誓词", top_k=10)
     caption = next(h for h in hits if h.paragraph.paragraph_id == pid(21))
-    raw = sum(1 / (cfg.rrf_k + r) for r in (caption.bm25_rank, caption.dense_rank) if r is not None)
+    raw = sum(
+        w / (cfg.rrf_k + r)
+        for w, r in ((cfg.bm25_weight, caption.bm25_rank), (cfg.dense_weight, caption.dense_rank))
+        if r is not None
+    )
     assert caption.bm25_rank == 1  # the caption matches the words best...
     assert caption.score == pytest.approx(cfg.minor_kind_penalty * raw)  # ...but is discounted
 

@@ -1,0 +1,67 @@
+"""Split a question that joins two facts into one question per fact.
+
+"2021年香港和澳门的GDP增长率" asks two things; a single retrieval finds paragraphs about one
+of them. Each part ("2021年香港的GDP增长率", "2021年澳门的GDP增长率") is retrieved and
+answered on its own, and the answers are joined. Pure: jieba words, no model.
+"""
+
+from __future__ import annotations
+
+import re
+
+import jieba
+
+_CONJUNCTIONS = frozenset({"和", "与", "及", "以及", "、", "跟", "同"})
+_MAX_PARTS = 4
+# Words that a conjunction joins inside a fixed name or phrase, not two questions
+# ("中国共产党与人民", "党员和群众" in a report's wording are asked about together).
+_JOINED_WHOLE = re.compile(r"分别|各是|各有|各为|各自")
+
+
+def split_question(question: str) -> list[str]:
+    """The parts of a question joining two or more items with 和/与/及/、; [question] otherwise.
+
+    Only the words right beside the conjunction are swapped, which is what makes a part
+    read naturally: "北京冬奥会和冬残奥会的开幕日期" -> "北京冬奥会的开幕日期",
+    "北京冬残奥会的开幕日期". "分别" is dropped from the parts."""
+    tokens = _tokens(question)
+    positions = [i for i, t in enumerate(tokens) if t in _CONJUNCTIONS and 0 < i < len(tokens) - 1]
+    if not positions:
+        return [question]
+    # Items joined in one run: A、B和C -> [A, B, C], replaced one at a time.
+    first = last = positions[0]
+    for pos in positions[1:]:
+        if pos - last != 2:
+            break
+        last = pos
+    items = [tokens[i - 1] for i in range(first, last + 1, 2)]
+    after = last + 2
+    right = tokens[last + 1]
+    # jieba splits some names off a single character ("冬" + "残奥会"): keep them whole.
+    if len(right) == 1 and after < len(tokens) and _is_word(tokens[after]):
+        right += tokens[after]
+        after += 1
+    items.append(right)
+    if len(items) > _MAX_PARTS or not all(_is_word(t) for t in items):
+        return [question]
+    prefix, suffix = tokens[: first - 1], tokens[after:]
+    parts = [_JOINED_WHOLE.sub("", "".join([*prefix, item, *suffix])) for item in items]
+    return list(dict.fromkeys(parts)) if len(set(parts)) > 1 else [question]
+
+
+_DATE_UNIT = re.compile(r"^(年|月|日|号|季度|年度)$")
+
+
+def _tokens(question: str) -> list[str]:
+    """jieba words, with a number and its date unit kept together ("2022" + "年")."""
+    out: list[str] = []
+    for token in jieba.lcut(question):
+        if out and out[-1].isdigit() and _DATE_UNIT.match(token):
+            out[-1] += token
+        else:
+            out.append(token)
+    return out
+
+
+def _is_word(token: str) -> bool:
+    return bool(token.strip()) and not re.fullmatch(r"[\W_]+", token)
