@@ -14,8 +14,10 @@ UNITS = (
     "处|座|套|张|部|本|台|辆|吨|公里|千米|米|平方米|亩|公顷|岁|天|小时|周|月|年|倍|分|元/人|GW|MW|kW"
 )
 _NUMBER = re.compile(
-    r"(?:(?<=[^\d.,])|^)"
-    r"(?P<num>\d+(?:[.,，]\d+)*(?:\.\d+)?)\s*"
+    # Thousands separators only in groups of three: reports also use "," between clauses
+    # ("双百”目标,2950名").
+    r"(?<![\d.])"
+    r"(?P<num>\d{1,3}(?:[,，]\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)\s*"
     r"(?P<q1>余|多)?\s*(?P<mag>万亿|亿|万|千|百)?\s*(?P<q2>余|多)?\s*"
     rf"(?P<unit>%|％|‰|(?:{UNITS}))?"
 )

@@ -35,9 +35,10 @@ def evidence_features(hits: Sequence[Hit], best_coverage: float) -> dict[str, fl
 
 @dataclass(frozen=True)
 class RefusalModel:
-    weights: tuple[float, ...] = (8.0, 10.0, 1.0)
-    bias: float = -12.5
-    threshold: float = 0.5
+    # Fitted by `python -m eval.calibrate` on the three dev sets (README, "Refusal").
+    weights: tuple[float, ...] = (1.737, 36.616, 2.984)
+    bias: float = -35.844
+    threshold: float = 0.24
 
     def probability(self, features: dict[str, float]) -> float:
         z = self.bias + sum(w * features[name] for w, name in zip(self.weights, FEATURES, strict=True))

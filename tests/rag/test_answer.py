@@ -96,3 +96,8 @@ def test_no_hits_is_a_refusal() -> None:
     answer = ExtractiveAnswerer().answer("任何问题", [])
     assert answer.refused and answer.citations == []
     assert answer.text == REFUSAL_TEXT
+
+
+def test_numbers_after_ascii_commas_and_with_thousands_separators() -> None:
+    text = "11月,16个镇召开党代会,目标,2950名领头人,共40,822人次,增长6.4%"
+    assert [m.text for m in find_numbers(text)] == ["11月", "16个", "2950名", "40,822人次", "6.4%"]

@@ -49,4 +49,3 @@ def test_a_part_without_answer_says_so_and_all_refused_is_a_refusal() -> None:
     assert merged.text == "香港增长6.4%[1]\n关于“澳门GDP”，知识库中没有找到相关内容。"
     both = merge_answers("q", [("x", refused), ("y", refused)], top_k=5)
     assert both.refused
-
