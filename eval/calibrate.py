@@ -2,8 +2,9 @@
 
     python -m eval.calibrate [--sets rgb_zh rgb_zh_int cmrc2018] [--data ../shared/eval-data]
 
-For every dev question (every part of one joining two facts) the features are computed twice: with the knowledge base as it
-is (label: answer) and with the question's gold paragraphs removed (label: refuse). A logistic
+For every dev question (every part of one joining two facts) the evidence features are computed
+twice: with the knowledge base as it is (label: answer) and with the question's gold paragraphs
+removed (label: refuse). A logistic
 regression on the features is fitted; the threshold is the highest that refuses at most 5% of
 the answerable questions (--max-false-refusal).
 Prints the weights to put into `rag.refusal.RefusalModel` and the error rates per set.
