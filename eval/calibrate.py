@@ -64,10 +64,10 @@ def choose_threshold(p: np.ndarray, y: np.ndarray, max_false_refusal: float) -> 
     return float(max(allowed)) if allowed else float(candidates[0])
 
 
-def tradeoff_table(p: np.ndarray, y: np.ndarray) -> str:
+def tradeoff_table(p: np.ndarray, y: np.ndarray, chosen: float) -> str:
     lines = ["| threshold | answerable refused | gold-removed refused |", "|---|---|---|"]
-    for t in (0.1, 0.2, 0.3, 0.4, 0.5, 0.6):
-        lines.append(f"| {t:.1f} | {(p < t)[y == 1].mean():.1%} | {(p < t)[y == 0].mean():.1%} |")
+    for t in sorted({0.1, 0.2, 0.3, 0.4, 0.5, 0.6, chosen}):
+        lines.append(f"| {t:.2f} | {(p < t)[y == 1].mean():.1%} | {(p < t)[y == 0].mean():.1%} |")
     return "\n".join(lines)
 
 
@@ -92,7 +92,7 @@ def main(argv: list[str] | None = None) -> int:
     model = RefusalModel(weights=tuple(round(float(v), 3) for v in w), bias=round(b, 3))
     probs = np.array([model.probability(dict(zip(FEATURES, row, strict=True))) for row in x])
     threshold = choose_threshold(probs, y, args.max_false_refusal)
-    print(tradeoff_table(probs, y))
+    print(tradeoff_table(probs, y, threshold))
     print()
     print(f"RefusalModel(weights={model.weights}, bias={model.bias}, threshold={threshold:.2f})")
     print("| set | answered with gold present | refused with gold removed |")

@@ -374,7 +374,9 @@ def merge_answers(question: str, parts: Sequence[tuple[str, Answer]], top_k: int
     citations: list[Citation] = []
     number_of: dict[str, int] = {}
     lines: list[str] = []
-    for part_question, part in parts:
+    for i, (part_question, part) in enumerate(parts):
+        if any(part.text == earlier.text for _q, earlier in parts[:i]):
+            continue  # two parts answered by the same sentence: say it once
         if part.refused:
             lines.append(f"关于“{part_question}”，知识库中没有找到相关内容。")
             continue

@@ -13,6 +13,7 @@ import jieba
 
 _CONJUNCTIONS = frozenset({"和", "与", "及", "以及", "、", "跟", "同"})
 _MAX_PARTS = 4
+_QUESTION_WORDS = frozenset({"多少", "几", "哪些", "哪个", "什么", "谁", "何时", "如何", "怎样", "怎么"})
 # Words that a conjunction joins inside a fixed name or phrase, not two questions
 # ("中国共产党与人民", "党员和群众" in a report's wording are asked about together).
 _JOINED_WHOLE = re.compile(r"分别|各是|各有|各为|各自")
@@ -34,6 +35,10 @@ def split_question(question: str) -> list[str]:
         if pos - last != 2:
             break
         last = pos
+    if tokens[first + 1] in _QUESTION_WORDS:
+        # Two questions joined, not two items: "派了几支工作队和多少名第一书记" ->
+        # "派了几支工作队", "多少名第一书记".
+        return ["".join(tokens[:first]), "".join(tokens[first + 1 :])]
     items = [tokens[i - 1] for i in range(first, last + 1, 2)]
     after = last + 2
     right = tokens[last + 1]

@@ -16,6 +16,7 @@ from rag.decompose import split_question
         ),
         ("2022年和2023年高考人数", ["2022年高考人数", "2023年高考人数"]),
         ("北京、上海和广州的GDP", ["北京的GDP", "上海的GDP", "广州的GDP"]),
+        ("派了几支驻村工作队和多少名第一书记?", ["派了几支驻村工作队", "多少名第一书记?"]),
         ("2021年培训了多少人次党员干部?", ["2021年培训了多少人次党员干部?"]),
         ("如何强化政治引领?", ["如何强化政治引领?"]),
     ],
@@ -49,3 +50,11 @@ def test_a_part_without_answer_says_so_and_all_refused_is_a_refusal() -> None:
     assert merged.text == "香港增长6.4%[1]\n关于“澳门GDP”，知识库中没有找到相关内容。"
     both = merge_answers("q", [("x", refused), ("y", refused)], top_k=5)
     assert both.refused
+
+
+def test_parts_answered_by_the_same_sentence_are_said_once() -> None:
+    a = _cited("q1", "4支[1]", "p1")
+    b = _cited("q2", "4支[1]", "p1")
+    merged = merge_answers("q", [("q1", a), ("q2", b)], top_k=5)
+    assert merged.text == "4支[1]"
+    assert [c.paragraph_id for c in merged.citations] == ["p1"]
