@@ -289,30 +289,25 @@ def _clean_title(value: object) -> str | None:
 # --------------------------------------------------------------------------------------------
 
 
-def load_text(path: str | Path) -> LoadedDocument:
-    """Plain text: every line break is a paragraph break."""
+def _load_plain(path: str | Path, fmt: str, line_breaks_are_paragraphs: bool) -> LoadedDocument:
     text, encoding = decode_bytes(_read_bytes(path), str(path))
     return LoadedDocument(
         path=str(path),
-        format="txt",
+        format=fmt,
         text=text,
         encoding=encoding,
-        title=None,
-        line_breaks_are_paragraphs=True,
+        line_breaks_are_paragraphs=line_breaks_are_paragraphs,
     )
+
+
+def load_text(path: str | Path) -> LoadedDocument:
+    """Plain text: every line break is a paragraph break."""
+    return _load_plain(path, "txt", line_breaks_are_paragraphs=True)
 
 
 def load_markdown(path: str | Path) -> LoadedDocument:
     """Markdown, verbatim: only blank lines separate paragraphs; the segmenter reads headings."""
-    text, encoding = decode_bytes(_read_bytes(path), str(path))
-    return LoadedDocument(
-        path=str(path),
-        format="md",
-        text=text,
-        encoding=encoding,
-        title=None,
-        line_breaks_are_paragraphs=False,
-    )
+    return _load_plain(path, "md", line_breaks_are_paragraphs=False)
 
 
 # --------------------------------------------------------------------------------------------
