@@ -52,3 +52,41 @@ def percentile(values: Sequence[float], q: float) -> float:
     ordered = sorted(values)
     index = max(0, min(len(ordered) - 1, math.ceil(q / 100 * len(ordered)) - 1))
     return ordered[index]
+
+
+def contains_answer(text: str, answers: Sequence[str]) -> bool:
+    normalized = normalize_answer(text)
+    return any(normalize_answer(a) in normalized for a in answers if a.strip())
+
+
+def citation_precision(cited_texts: dict[str, str], gold: set[str], answers: Sequence[str]) -> float:
+    """Share of cited paragraphs that are gold or contain an accepted answer string."""
+    if not cited_texts:
+        return 0.0
+    good = [pid in gold or contains_answer(text, answers) for pid, text in cited_texts.items()]
+    return sum(good) / len(good)
+
+
+def citation_recall(cited_texts: dict[str, str], groups: Sequence[Sequence[str]]) -> float:
+    """Share of the answer's facts (answer groups) that a cited paragraph backs, i.e. contains
+    one of the group's accepted strings. With one group: is the answer's source cited."""
+    if not groups:
+        return 0.0
+    return sum(any(contains_answer(t, g) for t in cited_texts.values()) for g in groups) / len(groups)
+
+
+_MARKER = re.compile(r"\[\d+\]")
+
+
+def figures_in(text: str) -> list[str]:
+    """Numbers, percentages and dates of a text (citation markers [n] are not figures)."""
+    from rag.numbers import find_dates, find_numbers
+
+    clean = _MARKER.sub("", text)
+    return [m.text for m in find_numbers(clean)] + find_dates(clean)
+
+
+def numbers_supported(answer: str, cited_texts: Sequence[str]) -> bool:
+    """Every number, percentage and date of the answer occurs in a cited paragraph."""
+    sources = normalize_answer("".join(cited_texts))
+    return all(normalize_answer(f) in sources for f in figures_in(answer))

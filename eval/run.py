@@ -1,170 +1,162 @@
-"""Run a QA set through the same path as `kb ask` and score it.
+"""Score a QA set: the product and three baselines, on the same data and machine.
 
-    python -m eval --qa ../shared/eval-data/rgb_zh/qa_dev.jsonl \
-                   --corpus ../shared/eval-data/rgb_zh/corpus.jsonl --out eval-out/rgb_zh
+    kb eval --qa ../shared/eval-data/rgb_zh/qa_dev.jsonl \
+            --corpus ../shared/eval-data/rgb_zh/corpus.jsonl --out eval-out/rgb_zh
+    kb eval --qa eval/gold/qijiang-2021.jsonl --kb-dir kb --out eval-out/qijiang-2021
 
-The QA file is read by path at run time (the eval sets' licences forbid copying them).
-Writes results.jsonl (one `kb ask --json` object per question plus its scores), report.json
-and report.md into --out.
+(`python -m eval` is the same.) Every question goes through the same code path as `kb ask`.
+Systems: `product` (hybrid retrieval + extractive answers + refusal), `bm25` and `dense` (the
+product with one retriever switched off), `llamaindex` (llama-index's documented defaults with
+the same embedder, top chunk as the answer). Writes into --out: results.jsonl (the product's
+`kb ask --json` object per question plus id, type and scores), results-<system>.jsonl for the
+baselines, report.json, report.md and chart.png.
 """
 
 from __future__ import annotations
 
 import argparse
+import functools
 import json
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from tqdm import tqdm
 
-from eval import metrics
+from eval.baseline import LlamaIndexBaseline
+from eval.datasets import QAItem, load_qa, source_docs
+from eval.report import by_type, render_markdown, score_item, summarize, write_chart
+from eval.variants import build_without
+from ingest.build import ingest
 from ingest.config import Settings
 from rag.pipeline import KnowledgeBase
+from rag.retrieve import RetrievalConfig
+
+ALL_SYSTEMS = ("product", "bm25", "dense", "llamaindex")
+Ask = Callable[[str], dict[str, Any]]
 
 
-@dataclass(frozen=True)
-class QAItem:
-    id: str
-    question: str
-    answers: list[str]
-    answer_groups: list[list[str]]
-    answer_match: str
-    gold: frozenset[str]
-
-
-def load_qa(path: Path, limit: int | None = None) -> list[QAItem]:
-    items = []
-    with open(path, encoding="utf-8") as fh:
-        for n, line in enumerate(fh, start=1):
-            if not line.strip():
-                continue
-            try:
-                row = json.loads(line)
-                items.append(
-                    QAItem(
-                        id=str(row["id"]),
-                        question=row["question"],
-                        answers=list(row.get("answers", [])),
-                        answer_groups=[list(g) for g in row.get("answer_groups") or [row.get("answers", [])]],
-                        answer_match=row.get("answer_match", "any"),
-                        gold=frozenset(row.get("gold_passage_ids", [])),
-                    )
-                )
-            except (KeyError, TypeError, json.JSONDecodeError) as exc:
-                raise ValueError(f"{path} 第 {n} 行格式错误：{exc}") from exc
-    return items[:limit] if limit else items
-
-
-def score_item(item: QAItem, result: dict[str, Any]) -> dict[str, Any]:
-    ranked = [r["paragraph_id"] for r in result["retrieved"]]
-    cited = [c["paragraph_id"] for c in result["citations"]]
-    gold = set(item.gold)
-    correct = (not result["refused"]) and metrics.answer_correct(
-        result["answer"], item.answers, item.answer_groups, item.answer_match
-    )
-    return {
-        "hit@1": metrics.hit_at(ranked, gold, 1),
-        "hit@5": metrics.hit_at(ranked, gold, 5),
-        "hit@10": metrics.hit_at(ranked, gold, 10),
-        "mrr@10": metrics.reciprocal_rank(ranked, gold, 10),
-        "recall@10": metrics.recall_at(ranked, gold, 10),
-        "correct": float(correct),
-        "refused": float(result["refused"]),
-        "cited_gold": float(bool(set(cited) & gold)) if not result["refused"] else 0.0,
-        "answer_chars": len(result["answer"]),
-    }
-
-
-def evaluate(
-    kb: KnowledgeBase, items: Sequence[QAItem], refusal_variant: bool = True, progress: bool = True
-) -> tuple[list[dict[str, Any]], dict[str, float]]:
-    rows: list[dict[str, Any]] = []
-    for item in tqdm(items, desc="评测", unit="题", disable=not progress):
-        result = kb.ask(item.question, top_k=10).to_json()
-        row = {"id": item.id, **result, "scores": score_item(item, result)}
-        if refusal_variant and item.gold:
-            # The same question with its gold paragraphs removed: the right answer is a refusal.
-            without = kb.ask(item.question, top_k=10, exclude=item.gold)
-            row["scores"]["refused_without_gold"] = float(without.refused)
-        rows.append(row)
-    return rows, summarize(rows)
-
-
-def summarize(rows: Sequence[dict[str, Any]]) -> dict[str, float]:
-    keys = ["hit@1", "hit@5", "hit@10", "mrr@10", "recall@10", "correct", "refused", "cited_gold"]
-    summary = {k: metrics.mean([r["scores"][k] for r in rows]) for k in keys}
-    summary["answer_accuracy"] = summary.pop("correct")
-    summary["wrongly_refused"] = summary.pop("refused")
-    neg = [r["scores"]["refused_without_gold"] for r in rows if "refused_without_gold" in r["scores"]]
-    if neg:
-        summary["refused_without_gold"] = metrics.mean(neg)
-    latencies = [r["latency_ms"] for r in rows]
-    summary["median_answer_chars"] = metrics.percentile([r["scores"]["answer_chars"] for r in rows], 50)
-    summary["latency_p50_ms"] = metrics.percentile(latencies, 50)
-    summary["latency_p95_ms"] = metrics.percentile(latencies, 95)
-    summary["questions"] = float(len(rows))
-    return summary
-
-
-def render_markdown(name: str, summary: dict[str, float]) -> str:
-    pct = [
-        "hit@1",
-        "hit@5",
-        "hit@10",
-        "mrr@10",
-        "recall@10",
-        "answer_accuracy",
-        "cited_gold",
-        "wrongly_refused",
-        "refused_without_gold",
-    ]
-    lines = [f"# Eval: {name}", "", "| metric | value |", "|---|---|"]
-    for key, value in summary.items():
-        shown = f"{value * 100:.1f}%" if key in pct else f"{value:.1f}"
-        lines.append(f"| {key} | {shown} |")
-    return "\n".join(lines) + "\n"
-
-
-def write_outputs(out: Path, name: str, rows: Sequence[dict[str, Any]], summary: dict[str, float]) -> None:
-    out.mkdir(parents=True, exist_ok=True)
-    with open(out / "results.jsonl", "w", encoding="utf-8") as fh:
-        for row in rows:
-            fh.write(json.dumps(row, ensure_ascii=False) + "\n")
-    (out / "report.json").write_text(json.dumps(summary, indent=2), encoding="utf-8")
-    (out / "report.md").write_text(render_markdown(name, summary), encoding="utf-8")
+@dataclass
+class System:
+    name: str
+    ask: Ask
+    ask_without_gold: Ask | None = None  # the same system on the refusal variant
 
 
 def open_kb(corpus: Path | None, kb_dir: Path | None, index_dir: Path, progress: bool) -> KnowledgeBase:
-    """Build (or bring up to date) the index for the corpus, then open it."""
-    from ingest.build import ingest
-
-    settings = Settings.from_env(kb_dir=kb_dir, index_dir=index_dir)
+    """Build (or bring up to date) the product's index for the corpus, then open it."""
+    settings = Settings.from_env(kb_dir=kb_dir or index_dir / "no-kb-dir", index_dir=index_dir)
     report = ingest(settings, [corpus] if corpus else None, progress=progress)
     if report.failed:
         raise ValueError("；".join(f"{p}: {r}" for p, r in report.failed))
     return KnowledgeBase(settings)
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m eval", description="Score a QA set")
+def _kb_asker(kb: KnowledgeBase) -> Ask:
+    return lambda q: kb.ask(q, top_k=10).to_json()
+
+
+def build_systems(
+    names: Sequence[str], kb: KnowledgeBase, items: Sequence[QAItem], corpus: Path | None, kb_dir: Path | None
+) -> list[System]:
+    gold = set().union(*(i.gold for i in items))
+    variant: KnowledgeBase | None = None
+    if gold:
+        index = kb.settings.index_dir
+        target = build_without(index, index.with_name(index.name + "-refusal"), gold)
+        variant = KnowledgeBase(replace(kb.settings, index_dir=target), embedder=kb.embedder)
+    systems = []
+    for name in names:
+        if name == "product":
+            systems.append(System(name, _kb_asker(kb), _kb_asker(variant) if variant else None))
+        elif name in ("bm25", "dense"):
+            config = RetrievalConfig(dense_weight=0.0) if name == "bm25" else RetrievalConfig(bm25_weight=0.0)
+            one = KnowledgeBase(kb.settings, embedder=kb.embedder, retrieval=config)
+            other = (
+                KnowledgeBase(variant.settings, embedder=kb.embedder, retrieval=config) if variant else None
+            )
+            systems.append(System(name, _kb_asker(one), _kb_asker(other) if other else None))
+        elif name == "llamaindex":
+            baseline = LlamaIndexBaseline(
+                source_docs(corpus, kb_dir), kb.embedder, kb.settings.index_dir / "llamaindex"
+            )
+            systems.append(
+                System(name, baseline.ask, functools.partial(baseline.ask, exclude=frozenset(gold)))
+            )
+        else:
+            raise ValueError(f"未知的系统 {name!r}（可选：{', '.join(ALL_SYSTEMS)}）")
+    return systems
+
+
+def run_system(system: System, items: Sequence[QAItem], progress: bool) -> list[dict[str, Any]]:
+    rows = []
+    for item in tqdm(items, desc=f"评测 {system.name}", unit="题", disable=not progress):
+        result = system.ask(item.question)
+        scores = score_item(item, result)
+        if system.ask_without_gold is not None and item.answerable:
+            scores["refused_without_gold"] = float(system.ask_without_gold(item.question)["refused"])
+        rows.append({"id": item.id, "type": item.type, **result, "scores": scores})
+    return rows
+
+
+def evaluate(
+    systems: Sequence[System], items: Sequence[QAItem], progress: bool = True
+) -> tuple[dict[str, list[dict[str, Any]]], dict[str, Any]]:
+    rows = {s.name: run_system(s, items, progress) for s in systems}
+    summary = {
+        name: {
+            "overall": summarize(items, [r["scores"] for r in result]),
+            "by_type": by_type(items, [r["scores"] for r in result]),
+        }
+        for name, result in rows.items()
+    }
+    return rows, summary
+
+
+def write_outputs(
+    out: Path, name: str, rows: dict[str, list[dict[str, Any]]], report: dict[str, Any]
+) -> None:
+    out.mkdir(parents=True, exist_ok=True)
+    for system, result in rows.items():
+        target = out / ("results.jsonl" if system == "product" else f"results-{system}.jsonl")
+        with open(target, "w", encoding="utf-8") as fh:
+            for row in result:
+                fh.write(json.dumps(row, ensure_ascii=False) + "\n")
+    (out / "report.json").write_text(json.dumps(report, indent=2, ensure_ascii=False), encoding="utf-8")
+    (out / "report.md").write_text(render_markdown(name, report), encoding="utf-8")
+    write_chart(out / "chart.png", name, report)
+
+
+def set_name(qa: Path) -> str:
+    """`rgb_zh` for ../shared/eval-data/rgb_zh/qa_dev.jsonl, else the QA file's stem."""
+    return qa.parent.name if qa.stem.startswith("qa") else qa.stem
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="kb eval", description="Score a QA set against baselines")
     parser.add_argument("--qa", type=Path, required=True, help="QA .jsonl (id, question, answers, ...)")
     source = parser.add_mutually_exclusive_group(required=True)
     source.add_argument("--corpus", type=Path, help="passage .jsonl to index")
     source.add_argument("--kb-dir", type=Path, help="a knowledge-base folder to index")
-    parser.add_argument("--index-dir", type=Path, help="where the index lives (reused between runs)")
+    parser.add_argument("--index-dir", type=Path, help="where the index lives (default .cache/eval/<set>)")
     parser.add_argument("--out", type=Path, required=True)
     parser.add_argument("--limit", type=int, default=None, help="only the first N questions")
-    parser.add_argument("--no-refusal", action="store_true", help="skip the gold-removed refusal pass")
+    parser.add_argument("--systems", default=",".join(ALL_SYSTEMS), help="comma-separated, product first")
     parser.add_argument("--quiet", action="store_true")
-    args = parser.parse_args(argv)
+    return parser
 
-    name = args.qa.parent.name if args.corpus else (args.kb_dir.name or "kb")
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    name = set_name(args.qa)
     index_dir = args.index_dir or Path(".cache/eval") / name
+    names = [n.strip() for n in args.systems.split(",") if n.strip()]
     kb = open_kb(args.corpus, args.kb_dir, index_dir, progress=not args.quiet)
     items = load_qa(args.qa, args.limit)
-    rows, summary = evaluate(kb, items, refusal_variant=not args.no_refusal, progress=not args.quiet)
-    write_outputs(args.out, name, rows, summary)
-    print(render_markdown(name, summary))
+    systems = build_systems(names, kb, items, args.corpus, args.kb_dir)
+    rows, summary = evaluate(systems, items, progress=not args.quiet)
+    report = {"qa": str(args.qa), "source": str(args.corpus or args.kb_dir), "systems": summary}
+    write_outputs(args.out, name, rows, report)
+    print(render_markdown(name, report))
     return 0

@@ -187,7 +187,7 @@ def _ingest_locked(
             return report
         with store.connect(work) as con:
             store.set_meta(con, {**wanted_meta, "dim": str(embedder.dim), "built_at": str(time.time())})
-        chunks = _rebuild_bm25(work)
+        chunks = rebuild_bm25(work)
         store.publish(settings.index_dir, work)
     except BaseException:
         shutil.rmtree(work, ignore_errors=True)
@@ -324,7 +324,7 @@ def _drop_id_conflicts(
     return kept
 
 
-def _rebuild_bm25(work: Path) -> list[Chunk]:
+def rebuild_bm25(work: Path) -> list[Chunk]:
     """BM25 statistics are global, so the keyword index is rebuilt from the catalog (fast)."""
     with store.connect(work) as con:
         chunks = store.load_chunks(con)

@@ -1,0 +1,76 @@
+"""QA files and corpora for the eval, read by path at run time (never copied: licences)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+from eval.baseline import SourceDoc
+from ingest.build import discover, source_root
+from ingest.loaders import load_document
+from ingest.records import Paragraph
+from ingest.segment import doc_id_for, segment
+
+
+@dataclass(frozen=True)
+class QAItem:
+    id: str
+    question: str
+    answers: list[str]
+    answer_groups: list[list[str]]
+    answer_match: str
+    gold: frozenset[str]
+    type: str  # the set's own question type, else its answer_match rule
+    history: tuple[str, ...] = ()  # earlier questions of a conversation (follow-ups)
+
+    @property
+    def answerable(self) -> bool:
+        return bool(self.gold)
+
+
+def load_qa(path: Path, limit: int | None = None) -> list[QAItem]:
+    items = []
+    with open(path, encoding="utf-8") as fh:
+        for n, line in enumerate(fh, start=1):
+            if not line.strip():
+                continue
+            try:
+                row = json.loads(line)
+                answers = list(row.get("answers", []))
+                items.append(
+                    QAItem(
+                        id=str(row["id"]),
+                        question=row["question"],
+                        answers=answers,
+                        answer_groups=[
+                            list(g) for g in row.get("answer_groups") or ([answers] if answers else [])
+                        ],
+                        answer_match=row.get("answer_match", "any"),
+                        gold=frozenset(row.get("gold_passage_ids", [])),
+                        type=row.get("type") or row.get("answer_match", "any"),
+                        history=tuple(row.get("history", [])),
+                    )
+                )
+            except (KeyError, TypeError, json.JSONDecodeError) as exc:
+                raise ValueError(f"{path} 第 {n} 行格式错误：{exc}") from exc
+    return items[:limit] if limit else items
+
+
+def source_docs(corpus: Path | None, kb_dir: Path | None) -> list[SourceDoc]:
+    """The same documents the product indexes, as the llama-index baseline's Documents, with the
+    product's paragraph ids so both are scored against the same gold ids."""
+    if corpus is not None:
+        loaded = load_document(corpus)
+        return [
+            SourceDoc(p.id, p.text, (Paragraph(p.id, p.id, p.title, 1, p.text, span=(0, len(p.text))),))
+            for p in loaded.passages or ()
+        ]
+    assert kb_dir is not None
+    files, _skipped = discover([kb_dir], kb_dir)
+    docs = []
+    for path in files:
+        doc_id = doc_id_for(path.relative_to(source_root(path, kb_dir)).as_posix())
+        loaded = load_document(path)
+        docs.append(SourceDoc(doc_id, loaded.text, tuple(segment(loaded, doc_id, loaded.title or path.stem))))
+    return docs

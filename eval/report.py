@@ -1,0 +1,161 @@
+"""Scores per question, summaries per system and question type, report.md and the chart."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from eval import metrics
+from eval.datasets import QAItem
+
+# Metrics shown as percentages, in report order.
+RATE_KEYS = (
+    "hit@1",
+    "hit@5",
+    "hit@10",
+    "mrr@10",
+    "recall@10",
+    "answer_accuracy",
+    "citation_precision",
+    "citation_recall",
+    "numbers_supported",
+    "wrongly_refused",
+    "refused_when_gold_removed",
+    "refused_unanswerable",
+)
+OTHER_KEYS = ("median_answer_chars", "latency_p50_ms", "latency_p95_ms", "questions")
+CHART_KEYS = ("hit@1", "hit@5", "answer_accuracy", "refused_when_gold_removed", "refused_unanswerable")
+
+
+def score_item(item: QAItem, result: dict[str, Any]) -> dict[str, Any]:
+    """Per-question scores of one `kb ask --json` result."""
+    scores: dict[str, Any] = {
+        "answer_chars": len(result["answer"]),
+        "latency_ms": result["latency_ms"],
+        "refused": float(result["refused"]),
+    }
+    if not item.answerable:
+        return scores
+    ranked = [r["paragraph_id"] for r in result["retrieved"]]
+    gold = set(item.gold)
+    cited = {c["paragraph_id"]: c["text"] for c in result["citations"]}
+    answered = not result["refused"]
+    scores.update(
+        {
+            "hit@1": metrics.hit_at(ranked, gold, 1),
+            "hit@5": metrics.hit_at(ranked, gold, 5),
+            "hit@10": metrics.hit_at(ranked, gold, 10),
+            "mrr@10": metrics.reciprocal_rank(ranked, gold, 10),
+            "recall@10": metrics.recall_at(ranked, gold, 10),
+            "correct": float(
+                answered
+                and metrics.answer_correct(
+                    result["answer"], item.answers, item.answer_groups, item.answer_match
+                )
+            ),
+        }
+    )
+    if answered:
+        scores["citation_precision"] = metrics.citation_precision(cited, gold, item.answers)
+        scores["citation_recall"] = metrics.citation_recall(cited, item.answer_groups)
+        scores["numbers_supported"] = float(metrics.numbers_supported(result["answer"], list(cited.values())))
+    return scores
+
+
+def _mean_of(rows: Sequence[dict[str, Any]], key: str) -> float | None:
+    values = [r[key] for r in rows if key in r]
+    return metrics.mean(values) if values else None
+
+
+def summarize(items: Sequence[QAItem], scores: Sequence[dict[str, Any]]) -> dict[str, float]:
+    """Overall figures of one system; keys absent when no question measures them."""
+    answerable = [s for i, s in zip(items, scores, strict=True) if i.answerable]
+    unanswerable = [s for i, s in zip(items, scores, strict=True) if not i.answerable]
+    out: dict[str, float | None] = {
+        k: _mean_of(answerable, k) for k in ("hit@1", "hit@5", "hit@10", "mrr@10", "recall@10")
+    }
+    out["answer_accuracy"] = _mean_of(answerable, "correct")
+    for key in ("citation_precision", "citation_recall", "numbers_supported"):
+        out[key] = _mean_of(answerable, key)
+    out["wrongly_refused"] = _mean_of(answerable, "refused")
+    out["refused_when_gold_removed"] = _mean_of(answerable, "refused_without_gold")
+    out["refused_unanswerable"] = _mean_of(unanswerable, "refused")
+    answered = [s["answer_chars"] for s in scores if not s["refused"]]
+    out["median_answer_chars"] = metrics.percentile(answered, 50) if answered else None
+    latencies = [s["latency_ms"] for s in scores]
+    out["latency_p50_ms"] = metrics.percentile(latencies, 50)
+    out["latency_p95_ms"] = metrics.percentile(latencies, 95)
+    out["questions"] = float(len(scores))
+    return {k: v for k, v in out.items() if v is not None}
+
+
+def by_type(items: Sequence[QAItem], scores: Sequence[dict[str, Any]]) -> dict[str, dict[str, float]]:
+    types = sorted({i.type for i in items})
+    return {
+        t: summarize(
+            [i for i in items if i.type == t], [s for i, s in zip(items, scores, strict=True) if i.type == t]
+        )
+        for t in types
+    }
+
+
+def _cell(key: str, value: float | None) -> str:
+    if value is None:
+        return "—"
+    return f"{value * 100:.1f}%" if key in RATE_KEYS else f"{value:.0f}"
+
+
+def render_markdown(name: str, report: dict[str, Any]) -> str:
+    systems = list(report["systems"])
+    lines = [f"# Eval: {name}", "", f"QA file: `{report['qa']}`; source: `{report['source']}`.", ""]
+    lines += ["| metric | " + " | ".join(systems) + " |", "|---" * (len(systems) + 1) + "|"]
+    for key in (*RATE_KEYS, *OTHER_KEYS):
+        row = [report["systems"][s]["overall"].get(key) for s in systems]
+        if any(v is not None for v in row):
+            lines.append(f"| {key} | " + " | ".join(_cell(key, v) for v in row) + " |")
+    product = systems[0]
+    lines += ["", f"## By question type ({product})", ""]
+    type_keys = ("questions", "hit@1", "answer_accuracy", "wrongly_refused", "refused_unanswerable")
+    lines += ["| type | " + " | ".join(type_keys) + " |", "|---" * (len(type_keys) + 1) + "|"]
+    for qtype, figures in report["systems"][product]["by_type"].items():
+        lines.append(f"| {qtype} | " + " | ".join(_cell(k, figures.get(k)) for k in type_keys) + " |")
+    lines += ["", DEFINITIONS]
+    return "\n".join(lines) + "\n"
+
+
+DEFINITIONS = """Definitions: hit@k, MRR@10 and recall@10 over the ranked paragraph ids of `retrieved`
+(answerable questions); answer_accuracy: the set's rule (`any` / `all_groups`) after NFKC,
+lower-casing and removing white space, a refusal counting as wrong; citation_precision: cited
+paragraphs that are gold or contain an accepted answer; citation_recall: answer groups backed by
+a cited paragraph; numbers_supported: answers whose every number, percentage and date occurs in
+a cited paragraph; wrongly_refused: answerable questions refused; refused_when_gold_removed: the
+same questions asked on the set's refusal variant (all gold paragraphs removed from the index);
+refused_unanswerable: questions the set marks unanswerable that were refused; median_answer_chars
+over answered questions; latency per question, end to end."""
+
+
+def write_chart(path: Path, name: str, report: dict[str, Any]) -> None:
+    """Grouped bars: one group per metric, one bar per system."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    systems = list(report["systems"])
+    keys = [k for k in CHART_KEYS if any(k in report["systems"][s]["overall"] for s in systems)]
+    width = 0.8 / max(len(systems), 1)
+    fig, ax = plt.subplots(figsize=(2.0 + 1.9 * len(keys), 4.2))
+    for i, system in enumerate(systems):
+        values = [report["systems"][system]["overall"].get(k, 0.0) * 100 for k in keys]
+        xs = [x + (i - (len(systems) - 1) / 2) * width for x in range(len(keys))]
+        bars = ax.bar(xs, values, width, label=system)
+        ax.bar_label(bars, fmt="%.0f", fontsize=7)
+    ax.set_xticks(range(len(keys)), keys, fontsize=8)
+    ax.set_ylim(0, 105)
+    ax.set_ylabel("%")
+    ax.set_title(f"{name}: product vs. baselines")
+    ax.legend(fontsize=8, loc="lower right")
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
