@@ -105,6 +105,9 @@ def build_parser() -> argparse.ArgumentParser:
     p_ask.add_argument("--top-k", type=int, default=5)
     p_ask.set_defaults(func=cmd_ask)
 
+    # `kb eval` hands its arguments to eval.run (see `kb eval --help`).
+    sub.add_parser("eval", help="评测：问答准确率、检索命中率，与基线对比", add_help=False)
+
     p_serve = sub.add_parser("serve", parents=[common], help="启动网页对话")
     p_serve.add_argument("--host", default=None)
     p_serve.add_argument("--port", type=int, default=None)
@@ -117,6 +120,11 @@ def main(argv: list[str] | None = None) -> int:
     from ingest.embed import EmbedderError
     from ingest.store import IndexMissing
 
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["eval"]:
+        from eval.run import main as eval_main
+
+        return eval_main(argv[1:])
     args = build_parser().parse_args(argv)
     try:
         return int(args.func(args))

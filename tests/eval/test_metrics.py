@@ -1,0 +1,84 @@
+"""Metric functions: exact values on small hand-made cases."""
+
+from __future__ import annotations
+
+import pytest
+
+from eval import metrics
+from eval.datasets import QAItem
+from eval.report import score_item, summarize
+
+
+def test_answer_matching_rules() -> None:
+    assert metrics.normalize_answer("４０８２２ 人次") == "40822人次"
+    assert metrics.answer_correct("香港6.4%，澳门18%", ["6.4%", "18%"], [["6.4%"], ["18%"]], "all_groups")
+    assert not metrics.answer_correct("香港6.4%", ["6.4%", "18%"], [["6.4%"], ["18%"]], "all_groups")
+    assert metrics.answer_correct("起点是 南 宁", ["南宁"], [["南宁"]], "any")
+    assert not metrics.answer_correct("", ["南宁"], [["南宁"]], "any")
+    assert not metrics.answer_correct("任何内容", ["  "], [["  "]], "any")
+
+
+def test_ranking_metrics() -> None:
+    ranked = ["a", "b", "c", "d"]
+    assert metrics.hit_at(ranked, {"c"}, 1) == 0.0
+    assert metrics.hit_at(ranked, {"c"}, 5) == 1.0
+    assert metrics.reciprocal_rank(ranked, {"c", "d"}) == pytest.approx(1 / 3)
+    assert metrics.reciprocal_rank(ranked, {"z"}) == 0.0
+    assert metrics.recall_at(ranked, {"a", "d", "z", "y"}, 2) == 0.25
+
+
+def test_percentile_is_nearest_rank() -> None:
+    values = [float(v) for v in range(1, 11)]
+    assert metrics.percentile(values, 50) == 5.0
+    assert metrics.percentile(values, 95) == 10.0
+    assert metrics.percentile([], 50) == 0.0
+
+
+def test_citation_metrics() -> None:
+    cited = {"p1": "首趟班列从南宁出发。", "p2": "无关的段落。", "g": "金标段落，措辞不同。"}
+    assert metrics.citation_precision(cited, {"g"}, ["南宁"]) == pytest.approx(2 / 3)
+    assert metrics.citation_precision({}, {"g"}, ["南宁"]) == 0.0
+    groups = [["6.4%"], ["18%"]]
+    assert metrics.citation_recall({"a": "香港增长6.4%"}, groups) == 0.5
+    assert metrics.citation_recall({"a": "香港增长6.4%", "b": "澳门增长18%"}, groups) == 1.0
+
+
+def test_numbers_must_occur_in_cited_paragraphs() -> None:
+    cited = ["2021年培训各级各类党员干部40822人次，增长87%。"]
+    assert metrics.figures_in("40822人次。依据：……[1]") == ["40822人次"]
+    assert metrics.numbers_supported("40822人次[1]，增长87%[1]", cited)
+    assert not metrics.numbers_supported("增长85%[1]", cited)  # 87% silently became 85%
+    assert not metrics.numbers_supported("2022年培训40822人次[1]", cited)  # 2021 became 2022
+    assert metrics.numbers_supported("没有数字的回答[1]", cited)
+
+
+def _result(answer: str, refused: bool, cited: list[tuple[str, str]], ranked: list[str]) -> dict:  # type: ignore[type-arg]
+    return {
+        "answer": answer,
+        "refused": refused,
+        "citations": [{"paragraph_id": p, "text": t} for p, t in cited],
+        "retrieved": [{"paragraph_id": p, "score": 1.0} for p in ranked],
+        "latency_ms": 10.0,
+    }
+
+
+def test_score_and_summarize_answerable_and_unanswerable() -> None:
+    q1 = QAItem("1", "培训多少人次?", ["40822人次"], [["40822人次"]], "any", frozenset({"p9"}), "numeric")
+    q2 = QAItem("2", "预算多少?", [], [], "any", frozenset(), "unanswerable")
+    s1 = score_item(q1, _result("40822人次[1]", False, [("p9", "培训40822人次")], ["p9", "p1"]))
+    s1["refused_without_gold"] = 1.0
+    s2 = score_item(q2, _result("知识库中没有找到……", True, [], ["p1"]))
+    assert (s1["hit@1"], s1["correct"], s1["citation_precision"], s1["numbers_supported"]) == (
+        1.0,
+        1.0,
+        1.0,
+        1.0,
+    )
+    assert "hit@1" not in s2
+    summary = summarize([q1, q2], [s1, s2])
+    assert summary["answer_accuracy"] == 1.0
+    assert summary["wrongly_refused"] == 0.0
+    assert summary["refused_when_gold_removed"] == 1.0
+    assert summary["refused_unanswerable"] == 1.0
+    assert summary["median_answer_chars"] == len("40822人次[1]")
+    assert summary["questions"] == 2.0

@@ -1,0 +1,104 @@
+"""A small eval run through `kb eval`, with the real default embedder, so the suite cannot rot."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from cli import main
+from eval.datasets import load_qa
+from ingest.config import PROJECT_ROOT
+from tests.conftest import SAMPLE
+
+GOLD = PROJECT_ROOT / "eval/gold/qijiang-2021.jsonl"
+
+
+@pytest.fixture(scope="module")
+def eval_out(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("eval")
+    kb = root / "kb"
+    kb.mkdir()
+    shutil.copy(SAMPLE, kb / SAMPLE.name)
+    # Six answerable questions of different types and two the report does not answer.
+    items = [json.loads(line) for line in GOLD.read_text(encoding="utf-8").splitlines() if line.strip()]
+    picked = [i for i in items if i["type"] == "numeric"][:3] + [i for i in items if i["type"] == "exam"][:1]
+    picked += [i for i in items if i["type"] == "name"][:2] + [
+        i for i in items if i["type"] == "unanswerable"
+    ][:2]
+    qa = root / "qa.jsonl"
+    qa.write_text("\n".join(json.dumps(i, ensure_ascii=False) for i in picked), encoding="utf-8")
+    out = root / "out"
+    args = [
+        "eval",
+        "--qa",
+        str(qa),
+        "--kb-dir",
+        str(kb),
+        "--index-dir",
+        str(root / "index"),
+        "--out",
+        str(out),
+    ]
+    assert main([*args, "--quiet"]) == 0
+    return out
+
+
+def test_outputs_are_written(eval_out: Path) -> None:
+    assert {p.name for p in eval_out.iterdir()} == {
+        "results.jsonl",
+        "results-bm25.jsonl",
+        "results-dense.jsonl",
+        "results-llamaindex.jsonl",
+        "report.json",
+        "report.md",
+        "chart.png",
+    }
+    assert (eval_out / "chart.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_results_carry_the_ask_json_and_scores(eval_out: Path) -> None:
+    rows = [json.loads(x) for x in (eval_out / "results.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert len(rows) == 8
+    first = rows[0]
+    assert {
+        "id",
+        "type",
+        "question",
+        "answer",
+        "refused",
+        "citations",
+        "retrieved",
+        "latency_ms",
+        "scores",
+    } <= set(first)
+    assert first["type"] == "numeric" and first["scores"]["hit@1"] in (0.0, 1.0)
+    unanswerable = [r for r in rows if r["type"] == "unanswerable"]
+    assert all("hit@1" not in r["scores"] for r in unanswerable)
+
+
+def test_report_compares_product_with_baselines(eval_out: Path) -> None:
+    report = json.loads((eval_out / "report.json").read_text(encoding="utf-8"))
+    systems = report["systems"]
+    assert list(systems) == ["product", "bm25", "dense", "llamaindex"]
+    product = systems["product"]["overall"]
+    assert product["questions"] == 8.0
+    assert product["answer_accuracy"] >= 0.5  # the numeric questions are answered exactly
+    assert product["numbers_supported"] == 1.0
+    assert product["refused_when_gold_removed"] > 0.0
+    # llama-index's default pipeline pastes a whole chunk and never refuses.
+    li = systems["llamaindex"]["overall"]
+    assert li["median_answer_chars"] > 3 * product["median_answer_chars"]
+    assert li["refused_unanswerable"] == 0.0
+    assert set(systems["product"]["by_type"]) == {"numeric", "exam", "name", "unanswerable"}
+    md = (eval_out / "report.md").read_text(encoding="utf-8")
+    assert "| metric | product | bm25 | dense | llamaindex |" in md
+    assert "## By question type (product)" in md
+
+
+def test_the_gold_set_loads() -> None:
+    items = load_qa(GOLD)
+    assert len(items) >= 60
+    assert sum(not i.answerable for i in items) >= 15
