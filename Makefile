@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 PIP := $(PY) -m pip --disable-pip-version-check -q
 
-.PHONY: install install-dev run test lint eval-dev clean-index
+.PHONY: install install-dev run test test-deps eval clean-index
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -35,11 +35,13 @@ test: install-dev test-deps
 	$(VENV)/bin/mypy
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
 
-# Figures in the README: the three dev sets in ../shared/eval-data (index cached under .cache/eval).
-eval-dev: install
+# Figures in the README: the sample report's gold set and the three dev sets in ../shared/eval-data,
+# product vs. baselines (indexes cached under .cache/eval; the first run of a set embeds its corpus).
+eval: install
+	$(VENV)/bin/kb eval --qa eval/gold/qijiang-2021.jsonl --kb-dir kb --out eval-out/qijiang-2021
 	for s in rgb_zh rgb_zh_int cmrc2018; do \
-	  $(PY) -m eval --qa ../shared/eval-data/$$s/qa_dev.jsonl --corpus ../shared/eval-data/$$s/corpus.jsonl \
-	    --out eval-out/$$s || exit 1; done
+	  $(VENV)/bin/kb eval --qa ../shared/eval-data/$$s/qa_dev.jsonl \
+	    --corpus ../shared/eval-data/$$s/corpus.jsonl --out eval-out/$$s || exit 1; done
 
 clean-index:
 	rm -rf .kb_index

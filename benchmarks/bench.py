@@ -453,12 +453,11 @@ def synthesise_index(
     pending_ids: list[str] = []
     pending: list[np.ndarray] = []
     cosines: list[float] = []
-    variants: dict[int, Variant] = {}
+    variant: Variant | None = None  # None for copy 0, the source as it is
     copies = 0
     for number, doc, taken in copy_plan(source, paragraphs):
-        variant = None
-        if number > 0:
-            variant = variants.setdefault(number, Variant.make(number, seed, alphabet, char_rate, noise))
+        if number > 0 and (variant is None or variant.number != number):
+            variant = Variant.make(number, seed, alphabet, char_rate, noise)
         copied = copy_document(source, doc, taken, variant, chunk_chars)
         if variant is not None:
             cosines.append(copied.cosine_to_source)

@@ -3,8 +3,8 @@
     python -m eval.calibrate [--sets rgb_zh rgb_zh_int cmrc2018] [--data ../shared/eval-data]
 
 For every dev question (every part of one joining two facts) the evidence features are computed
-twice: with the knowledge base as it is (label: answer) and with the question's gold paragraphs
-removed (label: refuse). A logistic
+twice: on the set's index (label: answer) and on its refusal variant, the same index with every
+question's gold paragraphs removed (label: refuse; built by eval.variants, as `kb eval` does). A logistic
 regression on the features is fitted; the threshold is the highest that refuses at most 5% of
 the answerable questions (--max-false-refusal).
 Prints the weights to put into `rag.refusal.RefusalModel` and the error rates per set.
@@ -13,27 +13,32 @@ Prints the weights to put into `rag.refusal.RefusalModel` and the error rates pe
 from __future__ import annotations
 
 import argparse
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 from tqdm import tqdm
 
-from eval.run import load_qa, open_kb
+from eval.datasets import load_qa
+from eval.run import open_kb
+from eval.variants import build_without
 from rag.answer import ExtractiveAnswerer
 from rag.decompose import split_question
 from rag.pipeline import KnowledgeBase
 from rag.refusal import FEATURES, RefusalModel
 
 
-def collect(kb: KnowledgeBase, qa: Path) -> tuple[np.ndarray, np.ndarray]:
-    retriever, answerer = kb._current()
-    assert isinstance(answerer, ExtractiveAnswerer)
+def collect(kb: KnowledgeBase, without_gold: KnowledgeBase, qa: Path) -> tuple[np.ndarray, np.ndarray]:
+    """Evidence features of every question (part) asked of the set's index (label 1: should
+    answer) and of its refusal variant, all gold paragraphs removed (label 0: should refuse)."""
     rows, labels = [], []
     for item in tqdm(load_qa(qa), desc=qa.parent.name, unit="题"):
         # The product decides per part of a question that joins two facts; so does this.
         for part in split_question(item.question):
-            for exclude, label in ((frozenset(), 1), (item.gold, 0)):
-                hits = retriever.retrieve(part, top_k=5, exclude=exclude)
+            for base, label in ((kb, 1), (without_gold, 0)):
+                retriever, answerer = base._current()
+                assert isinstance(answerer, ExtractiveAnswerer)
+                hits = retriever.retrieve(part, top_k=5)
                 _sentences, feats = answerer.evidence(part, hits)
                 rows.append([feats[name] for name in FEATURES])
                 labels.append(label)
@@ -84,8 +89,13 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     per_set = {}
     for name in args.sets:
-        kb = open_kb(args.data / name / "corpus.jsonl", None, Path(".cache/eval") / name, progress=True)
-        per_set[name] = collect(kb, args.data / name / "qa_dev.jsonl")
+        qa = args.data / name / "qa_dev.jsonl"
+        index = Path(".cache/eval") / name
+        kb = open_kb(args.data / name / "corpus.jsonl", None, index, progress=True)
+        gold = set().union(*(item.gold for item in load_qa(qa)))
+        variant = build_without(index, index.with_name(index.name + "-refusal"), gold)
+        without_gold = KnowledgeBase(replace(kb.settings, index_dir=variant), embedder=kb.embedder)
+        per_set[name] = collect(kb, without_gold, qa)
     x = np.vstack([v[0] for v in per_set.values()])
     y = np.concatenate([v[1] for v in per_set.values()])
     w, b = fit_logistic(x, y)

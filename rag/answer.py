@@ -88,6 +88,21 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
     return spans
 
 
+_YEAR = re.compile(r"(?<!\d)((?:19|20)\d{2})\s*年")
+
+
+def year_conflict(question: str, sentence: Sentence) -> bool:
+    """The question names a year its best evidence never mentions, while that evidence names
+    other years: "2020年培训了多少人次?" must not be answered from the 2021 report."""
+    asked = set(_YEAR.findall(question))
+    if not asked:
+        return False
+    para = sentence.paragraph
+    context = " ".join([para.text, para.doc_title, *para.heading_path])
+    stated = set(_YEAR.findall(context))
+    return bool(stated) and not (asked & stated)
+
+
 def answer_type_bonus(question: str, sentence: str, question_words: set[str]) -> float:
     """Prefer sentences that can answer, not ones that only repeat the question.
 
@@ -171,7 +186,7 @@ class ExtractiveAnswerer:
         sentences, features = self.evidence(question, hits)
         retrieved = [(h.paragraph.paragraph_id, h.score) for h in hits]
         confidence = self.refusal.probability(features)
-        if not sentences or confidence < self.refusal.threshold:
+        if not sentences or confidence < self.refusal.threshold or year_conflict(question, sentences[0]):
             return self._refuse(question, hits, retrieved, confidence)
         chosen = []
         for best in self._choose(q_terms, sentences):

@@ -1,0 +1,81 @@
+"""Smoke test of the benchmark script: every phase on a tiny corpus with the fake embedder."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+import numpy as np
+
+from benchmarks.bench import (
+    BenchConfig,
+    InProcess,
+    perturb_text,
+    render_markdown,
+    run_benchmark,
+    write_results,
+)
+from rag.retrieve import Snapshot
+from tests.conftest import SAMPLE
+from tests.fakes import HashEmbedder
+
+
+def _write_jsonl(path: Path, rows: Sequence[Mapping[str, object]]) -> Path:
+    path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+    return path
+
+
+def _tiny_corpus(tmp_path: Path) -> tuple[Path, Path]:
+    """25 passages of the sample report and 3 questions, one about the 25th passage."""
+    lines = [s.strip() for s in SAMPLE.read_text(encoding="utf-8").splitlines() if len(s.strip()) > 30]
+    passages = [{"id": f"p{i}", "title": "綦江组工答卷", "text": t} for i, t in enumerate(lines[:25])]
+    questions = [
+        {"id": f"q{i}", "question": lines[i][:15] + "?", "gold_passage_ids": [f"p{i}"]} for i in (3, 10, 24)
+    ]
+    return _write_jsonl(tmp_path / "corpus.jsonl", passages), _write_jsonl(tmp_path / "qa.jsonl", questions)
+
+
+def test_bench_synthesises_large_indexes_and_measures_latency(tmp_path: Path) -> None:
+    corpus, qa = _tiny_corpus(tmp_path)
+    cfg = BenchConfig(corpus=corpus, qa=qa, limit=20, small=50, large=200, queries=3)
+    work = tmp_path / "work"
+    results = run_benchmark(cfg, InProcess(HashEmbedder()), work, command="bench --limit 20")
+
+    ours = results["ingest"]["ours"]
+    assert (ours["paragraphs"], ours["chunks"]) == (20, 20)
+    assert ours["cold_paragraphs_per_s"] > 0 and ours["reingest_embedded"] == 0
+    llama = results["ingest"]["llamaindex"]
+    assert llama["paragraphs"] == 20 and llama["nodes"] >= 20
+    assert results["ingest"]["ratio_ours_over_llamaindex"] > 0
+
+    large = results["synthesised"]["large"]
+    assert (large["paragraphs"], large["chunks"], large["copies"]) == (200, 200, 10)
+    assert 0.8 < large["mean_cosine_to_source"] < 1.0
+    snap = Snapshot.load(work / "index-large")
+    assert len(snap.paragraphs) == 200 and snap.vectors._faiss_index.ntotal == 200
+    assert snap.meta["embedder"] == "fake-hash"
+    # The gold passage p24 made it into the 20 sampled passages; copies keep length, change text.
+    original, copy = snap.paragraphs["p24"], snap.paragraphs["p24~3"]
+    assert len(copy.text) == len(original.text) and copy.text != original.text
+    assert copy.heading_path[0] == "副本3"
+
+    for label, size in (("real", 20), ("small", 50), ("large", 200)):
+        latency = results["latency"][label]
+        assert latency["paragraphs"] == size and latency["questions"] == 3
+        assert 0 < latency["p50_ms"] <= latency["p95_ms"] and latency["peak_rss_mb"] > 0
+
+    out = tmp_path / "out" / "results.json"
+    write_results(results, out)
+    saved = json.loads(out.read_text(encoding="utf-8"))
+    assert {"command", "machine", "config", "corpus", "ingest", "synthesised", "latency"} <= saved.keys()
+    table = render_markdown(saved)
+    assert "Command: `bench --limit 20`" in table and "200 paragraphs (large)" in table
+
+
+def test_perturbed_text_keeps_length_and_punctuation() -> None:
+    rng = np.random.default_rng(0)
+    digits = {ord(str(d)): str((d + 1) % 10) for d in range(10)}
+    text = "2021年，培训党员干部3000人次。"
+    out = perturb_text(text, rng, "甲", digits, rate=1.0)
+    assert out == "3132甲，甲甲甲甲甲甲4111甲甲。"
