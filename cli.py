@@ -130,6 +130,8 @@ def main(argv: list[str] | None = None) -> int:
         return int(args.func(args))
     except (IngestLocked, EmbedderError, IndexMissing, ValueError) as exc:
         print(f"错误：{exc}", file=sys.stderr)
+        if getattr(args, "json", False):  # scripts reading stdout get one JSON object either way
+            print(json.dumps({"error": str(exc)}, ensure_ascii=False))
         return 2
 
 

@@ -155,7 +155,7 @@ def write_chart(path: Path, name: str, report: dict[str, Any]) -> None:
     ax.set_ylim(0, 105)
     ax.set_ylabel("%")
     ax.set_title(f"{name}: product vs. baselines")
-    ax.legend(fontsize=8, loc="lower right")
+    ax.legend(fontsize=8, ncols=len(systems), loc="upper center", bbox_to_anchor=(0.5, -0.1), frameon=False)
     fig.tight_layout()
     fig.savefig(path, dpi=120)
     plt.close(fig)

@@ -51,4 +51,5 @@ def build_without(source_index: Path, target_index: Path, removed: set[str]) -> 
     store.save_vector_store(vectors, work)
     rebuild_bm25(work)
     store.publish(target_index, work)
+    store.remove_stale_versions(target_index, keep=[work.name])
     return target_index

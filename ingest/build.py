@@ -192,6 +192,9 @@ def _ingest_locked(
     except BaseException:
         shutil.rmtree(work, ignore_errors=True)
         raise
+    # Published: from here on nothing may remove `work`. Older versions go, but the one just
+    # replaced stays until the next ingest, for apps still loading it.
+    store.remove_stale_versions(settings.index_dir, keep=[work.name, live.name if live else ""])
     report.version = work.name
     _count(work, report)
     report.chunks = len(chunks)
@@ -226,35 +229,35 @@ def _apply_changes(
     con = store.connect(work)
     vectors = store.load_vector_store(work) if (work / store.VECTORS).exists() else None
     indexed = {d.doc_id: d for d in store.documents(con)}
-    by_hash = {d.content_hash: d for d in indexed.values() if Path(d.path).exists()}
     seen_ids: set[str] = set()
     stale_chunks: list[str] = []
     new_docs: list[tuple[DocumentRecord, list[Chunk], bool]] = []
+    current = {path: hash_file(path) for path in files}
+    owner = _content_owners(current, indexed, settings.kb_dir)
 
-    for path in files:
+    for path, digest in current.items():
         doc_id = doc_id_for(path.relative_to(source_root(path, settings.kb_dir)).as_posix())
-        digest = hash_file(path)
         old = indexed.get(doc_id)
-        if old is not None and old.content_hash == digest and old.path == str(path):
-            report.unchanged.append(str(path))
-            seen_ids.add(doc_id)
+        if owner[digest] != path:  # same content as another file: indexed once
+            report.duplicates.append((str(path), str(owner[digest])))
             continue
-        twin = by_hash.get(digest)
-        if twin is not None and twin.doc_id != doc_id:
-            report.duplicates.append((str(path), twin.path))
+        if old is not None and old.path != str(path) and Path(old.path).exists():
+            report.failed.append((str(path), f"文档编号 {doc_id} 已被 {old.path} 使用（同名文件），请改名"))
             continue
         if doc_id in seen_ids:
-            report.failed.append((str(path), f"文档编号 {doc_id} 与另一个文件重复（同名不同扩展名）"))
+            report.failed.append((str(path), f"文档编号 {doc_id} 与另一个文件重复（同名不同扩展名），请改名"))
+            continue
+        seen_ids.add(doc_id)
+        if old is not None and old.content_hash == digest and old.path == str(path):
+            report.unchanged.append(str(path))
             continue
         try:
             record, chunks = _read(path, doc_id, digest, settings)
         except LoadError as exc:
             report.failed.append((str(path), exc.reason))
-            if old is not None:
-                seen_ids.add(doc_id)  # keep the version indexed before
-            continue
-        seen_ids.add(doc_id)
-        by_hash[digest] = store.DocumentInfo(doc_id, str(path), record.title, digest, record.format, 0.0)
+            if old is None:
+                seen_ids.discard(doc_id)
+            continue  # an earlier indexed version, if any, stays
         new_docs.append((record, chunks, old is not None))
 
     removed = [d for d in indexed.values() if d.doc_id not in seen_ids and _in_scope(d.path, roots)]
@@ -286,6 +289,25 @@ def _apply_changes(
     con.close()
     store.save_vector_store(vectors, work)
     return bool(new_docs or removed)
+
+
+def _content_owners(
+    current: dict[Path, str], indexed: dict[str, store.DocumentInfo], kb_dir: Path
+) -> dict[str, Path]:
+    """Which file stands for each content hash: a file already indexed with that content
+    keeps it; otherwise the first in path order. Hashes are those of the files as they are now,
+    so editing the original of a backup copy never makes the copy look like a duplicate."""
+    owner: dict[str, Path] = {}
+    for doc in indexed.values():  # indexed files this ingest does not look at (another folder)
+        if Path(doc.path) not in current and Path(doc.path).exists():
+            owner.setdefault(doc.content_hash, Path(doc.path))
+    for path, digest in current.items():
+        old = indexed.get(doc_id_for(path.relative_to(source_root(path, kb_dir)).as_posix()))
+        if old is not None and old.content_hash == digest and old.path == str(path):
+            owner.setdefault(digest, path)
+    for path, digest in current.items():
+        owner.setdefault(digest, path)
+    return owner
 
 
 def _read(path: Path, doc_id: str, digest: str, settings: Settings) -> tuple[DocumentRecord, list[Chunk]]:

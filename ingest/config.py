@@ -42,7 +42,10 @@ class Settings:
         values.update({k: v for k, v in overrides.items() if v is not None})
         for key in ("kb_dir", "index_dir"):
             values[key] = Path(values[key]) if key in values else getattr(cls, key)
-        return replace(cls(), **values)
+        settings = replace(cls(), **values)
+        if settings.chunk_chars < 50:
+            raise ValueError(f"KB_CHUNK_CHARS 至少为 50，实际为 {settings.chunk_chars}")
+        return settings
 
 
 def _int(name: str, raw: str) -> int:

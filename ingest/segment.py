@@ -32,12 +32,13 @@ _CN_HEADINGS: tuple[tuple[re.Pattern[str], int], ...] = (
 )
 # A Chinese-numbered heading is short and is a title, not a sentence: numbered paragraphs of
 # prose ("1.由于乡里大辅先生因故去世，……") must stay paragraphs.
-_MAX_HEADING_CHARS = 40
+_MAX_HEADING_CHARS = 60
 _BYLINE = re.compile(
     r"^[（(]?\s*(文|图|摄影|摄|记者|通讯员|来源|编辑|责编|责任编辑|审核|校对|供稿|撰稿)"
     r"\s*[/／:：|｜]"
 )
 _CAPTION_MAX_CHARS = 24
+_TITLE_END = re.compile(r"(报告|总结|通知|意见|方案|办法|规定|讲话|答卷|纪要|决定|情况)$")
 
 
 @dataclass(frozen=True)
@@ -93,6 +94,8 @@ def is_broken_continuation(previous: str, following: str) -> bool:
     prev = previous.rstrip()
     if len(prev) < 30 or ends_sentence(prev) or heading_of(prev) or _BYLINE.match(prev):
         return False
+    if _TITLE_END.search(prev):  # a long title line: "……关于2021年度基层党建工作情况的报告"
+        return False
     nxt = following.lstrip()
     if not nxt or heading_of(nxt) or _BYLINE.match(nxt):
         return False
@@ -110,6 +113,7 @@ def classify(text: str, blank_before: bool, blank_after: bool) -> Kind:
         and blank_before
         and blank_after
         and not any(ch in core for ch in '，,：:；;？?！!“”"')
+        and not any(ch.isdigit() for ch in core)  # "新建党员活动室12个。" is a fact, not a caption
     ):
         return Kind.CAPTION
     return Kind.BODY
@@ -155,7 +159,9 @@ def _blocks(doc: LoadedDocument) -> list[_Block]:
             last.end, last.blank_after = line.end, after
             continue
         blocks.append(_Block(line.text, line.start, line.end, line.blank_before, after))
-    return _repair_breaks(blocks)
+    # Only plain text and PDF lose paragraph structure to line breaks; in Word, HTML and
+    # Markdown a paragraph boundary is real even where the sentence looks unfinished.
+    return _repair_breaks(blocks) if doc.format in ("txt", "pdf") else blocks
 
 
 def _join(left: str, right: str) -> str:

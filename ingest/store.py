@@ -246,13 +246,10 @@ def require_current(index_dir: Path) -> Path:
 
 
 def new_version_dir(index_dir: Path) -> Path:
+    """A fresh, never reused folder name: a running app tells versions apart by name."""
     index_dir.mkdir(parents=True, exist_ok=True)
     stamp = time.strftime("%Y%m%dT%H%M%S")
-    for n in range(1000):
-        candidate = index_dir / f"v-{stamp}-{n}"
-        if not candidate.exists():
-            return candidate
-    raise RuntimeError(f"无法在 {index_dir} 中创建新的索引版本")
+    return index_dir / f"v-{stamp}-{time.time_ns() % 1_000_000_000:09d}-{os.getpid()}"
 
 
 def copy_version(source: Path | None, target: Path) -> None:
@@ -263,14 +260,16 @@ def copy_version(source: Path | None, target: Path) -> None:
 
 
 def publish(index_dir: Path, version_dir: Path) -> None:
-    """Point CURRENT at a finished version atomically, then drop versions no longer needed."""
-    for name in (CATALOG,):
-        _fsync(version_dir / name)
+    """Point CURRENT at a finished version atomically (everything flushed to disk first)."""
+    for path in sorted(version_dir.rglob("*")):
+        if path.is_file():
+            _fsync(path)
+    _fsync_dir(version_dir)
     tmp = index_dir / f"{CURRENT}.tmp"
     tmp.write_text(version_dir.name, encoding="utf-8")
     _fsync(tmp)
     os.replace(tmp, index_dir / CURRENT)
-    _remove_stale_versions(index_dir, keep=version_dir.name)
+    _fsync_dir(index_dir)
 
 
 def _fsync(path: Path) -> None:
@@ -278,7 +277,18 @@ def _fsync(path: Path) -> None:
         os.fsync(fh.fileno())
 
 
-def _remove_stale_versions(index_dir: Path, keep: str) -> None:
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def remove_stale_versions(index_dir: Path, keep: Iterable[str]) -> None:
+    """Delete version folders other than `keep` (best effort). The caller keeps the previous
+    version too, so an app that is still loading it is not pulled out from under."""
+    kept = set(keep)
     for child in index_dir.iterdir():
-        if child.is_dir() and child.name.startswith("v-") and child.name != keep:
+        if child.is_dir() and child.name.startswith("v-") and child.name not in kept:
             shutil.rmtree(child, ignore_errors=True)

@@ -103,6 +103,18 @@ def year_conflict(question: str, sentence: Sentence) -> bool:
     return bool(stated) and not (asked & stated)
 
 
+def lacks_asked_figure(question: str, texts: Sequence[str]) -> bool:
+    """A question asking "多少/几/何时" whose chosen evidence holds no figure or date besides
+    those the question states: quoting it would not answer, so the answerer refuses instead."""
+    wants_number, wants_date = asks_for_number(question), asks_for_date(question)
+    if not (wants_number or wants_date):
+        return False
+    joined = "".join(texts)
+    figures = [m.text for m in find_numbers(joined) if _is_figure(m.text, m.unit)] if wants_number else []
+    figures += find_dates(joined) if wants_date else []
+    return not any(f not in question for f in figures)
+
+
 def answer_type_bonus(question: str, sentence: str, question_words: set[str]) -> float:
     """Prefer sentences that can answer, not ones that only repeat the question.
 
@@ -194,6 +206,8 @@ class ExtractiveAnswerer:
             # Two sentences may be twice as long as one; trimming keeps the relevant clauses.
             limit = self.max_excerpt_chars * (2 if extended is not best else 1)
             chosen.append(self._trim(q_terms, extended, limit))
+        if lacks_asked_figure(question, [c.text for c in chosen]):
+            return self._refuse(question, hits, retrieved, confidence)
         text, citations = self._compose(question, q_terms, chosen)
         return Answer(question, text, False, citations, retrieved, confidence=confidence)
 

@@ -11,12 +11,14 @@ import numpy as np
 
 from ingest import store
 from ingest.config import Settings
-from ingest.embed import Embedder, make_embedder
+from ingest.embed import Embedder, EmbedderError, make_embedder
 from rag.answer import Answer, Answerer, ExtractiveAnswerer, TermWeights, merge_answers
 from rag.decompose import split_question
 from rag.retrieve import HybridRetriever, RetrievalConfig, Snapshot
 
 DEFAULT_TOP_K = 5
+# A question is a sentence or two; a pasted document would hold the shared embedder for seconds.
+MAX_QUESTION_CHARS = 500
 
 
 @dataclass(frozen=True)
@@ -66,12 +68,20 @@ class KnowledgeBase:
         self.retrieval = retrieval or RetrievalConfig()
         self._answerer = answerer
         self._lock = threading.Lock()
+        self._reload_lock = threading.Lock()
         self._retriever: HybridRetriever | None = None
         self._active: Answerer | None = None
         self.reload()
 
     def reload(self) -> None:
         snapshot = Snapshot.load(self.settings.index_dir)
+        built_with = snapshot.meta.get("embedder", "")
+        if built_with and built_with != self.embedder.name:
+            # Questions must be embedded by the model that embedded the paragraphs.
+            raise EmbedderError(
+                f"索引由向量模型 {built_with} 建立，当前设置为 {self.embedder.name}。"
+                "请运行 kb ingest 用当前模型重建索引，或改回原来的模型。"
+            )
         retriever = HybridRetriever(snapshot, self.embedder, self.retrieval)
         answerer = self._answerer or ExtractiveAnswerer(
             weights=idf_weights(snapshot), paragraphs=snapshot.paragraphs
@@ -80,11 +90,27 @@ class KnowledgeBase:
             self._retriever, self._active = retriever, answerer
 
     def _current(self) -> tuple[HybridRetriever, Answerer]:
+        """The live retriever and answerer, reloaded once when an ingest published a new
+        version (one thread reloads; the others wait and then use it)."""
+        with self._lock:
+            retriever, answerer = self._retriever, self._active
+        assert retriever is not None and answerer is not None
         live = store.current_version(self.settings.index_dir)
-        assert self._retriever is not None and self._active is not None
-        if live is not None and live.name != self._retriever.snapshot.version:
-            self.reload()
-        return self._retriever, self._active
+        if live is None or live.name == retriever.snapshot.version:
+            return retriever, answerer
+        with self._reload_lock:
+            with self._lock:
+                retriever, answerer = self._retriever, self._active
+            assert retriever is not None and answerer is not None
+            if retriever.snapshot.version != live.name:
+                try:
+                    self.reload()
+                except (OSError, ValueError):
+                    # The version was replaced again while loading: keep serving the loaded one.
+                    return retriever, answerer
+            with self._lock:
+                assert self._retriever is not None and self._active is not None
+                return self._retriever, self._active
 
     @property
     def snapshot(self) -> Snapshot:
@@ -104,6 +130,10 @@ class KnowledgeBase:
         question = question.strip()
         if not question:
             raise ValueError("问题不能为空")
+        if len(question) > MAX_QUESTION_CHARS:
+            raise ValueError(f"问题太长（{len(question)} 字），请控制在 {MAX_QUESTION_CHARS} 字以内")
+        if top_k < 1:
+            raise ValueError("top_k 至少为 1")
         started = time.perf_counter()
         retriever, answerer = self._current()
         parts = split_question(question)

@@ -40,6 +40,9 @@ class Hit:
     dense_rank: int | None = None
     dense_similarity: float = 0.0  # cosine of question and best chunk
     bm25_score: float = 0.0
+    # Mean cosine of the question and all dense candidates: what "similar" means for this
+    # question, model and corpus (the refusal model looks at how far the best stands out).
+    dense_background: float = 0.0
 
 
 @dataclass
@@ -134,6 +137,7 @@ class HybridRetriever:
         vector = self.embedder.embed_query(question)
         dense = self.dense_ranking(vector, cfg.candidates)
         fused = fuse_rankings([(cfg.bm25_weight, bm25), (cfg.dense_weight, dense)], cfg.rrf_k)
+        background = float(np.mean([sim for _row, sim in dense])) if dense else 0.0
         bm25_pos = {row: (r, s) for r, (row, s) in enumerate(bm25, start=1)}
         dense_pos = {row: (r, s) for r, (row, s) in enumerate(dense, start=1)}
 
@@ -157,6 +161,7 @@ class HybridRetriever:
                 dense_rank=d[0] if d else None,
                 dense_similarity=d[1] if d else self._similarity(vector, row),
                 bm25_score=b[1] if b else 0.0,
+                dense_background=background,
             )
         hits = sorted(best.values(), key=lambda h: (-h.score, h.paragraph.paragraph_id))
         return hits[:top_k]
