@@ -172,3 +172,36 @@ def test_changing_the_embedder_rebuilds_everything(kb_settings: Settings) -> Non
     assert "fake-hash → fake-other" in report.rebuilt
     assert report.embedded == 37
     assert _snapshot(kb_settings).meta["embedder"] == "fake-other"
+
+
+def test_editing_the_original_of_a_backup_copy_keeps_both(kb_settings: Settings) -> None:
+    original = kb_settings.kb_dir / "总结.txt"
+    original.write_text("人才驿站建成3个。", encoding="utf-8")
+    ingest(kb_settings, embedder=HashEmbedder(), progress=False)
+    shutil.copy(original, kb_settings.kb_dir / "总结_备份.txt")
+    original.write_text("人才驿站建成5个。", encoding="utf-8")
+    report = ingest(kb_settings, embedder=HashEmbedder(), progress=False)
+    assert report.duplicates == []
+    paragraphs = _snapshot(kb_settings).paragraphs
+    assert paragraphs["总结#1"].text == "人才驿站建成5个。"
+    assert paragraphs["总结_备份#1"].text == "人才驿站建成3个。"
+
+
+def test_same_name_with_another_suffix_is_refused_not_swapped(kb_settings: Settings) -> None:
+    (kb_settings.kb_dir / "report.txt").write_text("文本版本。", encoding="utf-8")
+    ingest(kb_settings, embedder=HashEmbedder(), progress=False)
+    (kb_settings.kb_dir / "report.md").write_text("Markdown 版本。", encoding="utf-8")
+    report = ingest(kb_settings, embedder=HashEmbedder(), progress=False)
+    assert [(Path(p).name, "请改名" in why) for p, why in report.failed] == [("report.md", True)]
+    assert _snapshot(kb_settings).paragraphs["report#1"].text == "文本版本。"
+
+
+def test_every_version_gets_a_new_name_and_the_previous_one_is_kept(kb_settings: Settings) -> None:
+    names = []
+    extra = kb_settings.kb_dir / "c.txt"
+    for text in ("一。", "二。", "三。"):
+        extra.write_text(text, encoding="utf-8")
+        names.append(ingest(kb_settings, embedder=HashEmbedder(), progress=False).version)
+    assert len(set(names)) == 3
+    folders = sorted(p.name for p in kb_settings.index_dir.iterdir() if p.name.startswith("v-"))
+    assert folders == sorted(names[1:])

@@ -1,0 +1,40 @@
+"""KnowledgeBase: follows new index versions, refuses a mismatched embedder, validates input."""
+
+from __future__ import annotations
+
+import pytest
+
+from ingest.build import ingest
+from ingest.config import Settings
+from ingest.embed import EmbedderError
+from rag.pipeline import KnowledgeBase
+from tests.fakes import HashEmbedder
+
+
+def test_a_running_knowledge_base_sees_a_new_report_after_ingest(kb_settings: Settings) -> None:
+    embedder = HashEmbedder()
+    ingest(kb_settings, embedder=embedder, progress=False)
+    kb = KnowledgeBase(kb_settings, embedder=embedder)
+    assert kb.status().documents == 1
+    (kb_settings.kb_dir / "2022.txt").write_text("2022年新建人才驿站3个。", encoding="utf-8")
+    ingest(kb_settings, embedder=embedder, progress=False)
+    assert kb.status().documents == 2
+    assert "2022#1" in kb.snapshot.paragraphs
+
+
+def test_an_index_built_by_another_embedder_is_refused(kb_settings: Settings) -> None:
+    ingest(kb_settings, embedder=HashEmbedder(), progress=False)
+
+    class Other(HashEmbedder):
+        name = "other-model"
+
+    with pytest.raises(EmbedderError, match="fake-hash"):
+        KnowledgeBase(kb_settings, embedder=Other())
+
+
+@pytest.mark.parametrize(("question", "message"), [("   ", "不能为空"), ("问" * 501, "问题太长")])
+def test_bad_questions_get_clear_errors(kb_settings: Settings, question: str, message: str) -> None:
+    embedder = HashEmbedder()
+    ingest(kb_settings, embedder=embedder, progress=False)
+    with pytest.raises(ValueError, match=message):
+        KnowledgeBase(kb_settings, embedder=embedder).ask(question)
