@@ -25,7 +25,16 @@ RATE_KEYS = (
     "refused_unanswerable",
 )
 OTHER_KEYS = ("median_answer_chars", "latency_p50_ms", "latency_p95_ms", "questions")
-CHART_KEYS = ("hit@1", "hit@5", "answer_accuracy", "refused_when_gold_removed", "refused_unanswerable")
+CHART_KEYS = (
+    "hit@1",
+    "hit@5",
+    "answer_accuracy",
+    "short_answer_accuracy",
+    "refused_when_gold_removed",
+    "refused_unanswerable",
+)
+# An answer a person reads at a glance; a pasted passage (200-700 characters) is not one.
+SHORT_ANSWER_CHARS = 120
 
 
 def score_item(item: QAItem, result: dict[str, Any]) -> dict[str, Any]:
@@ -56,6 +65,7 @@ def score_item(item: QAItem, result: dict[str, Any]) -> dict[str, Any]:
             ),
         }
     )
+    scores["correct_short"] = float(scores["correct"] and len(result["answer"]) <= SHORT_ANSWER_CHARS)
     if answered:
         scores["citation_precision"] = metrics.citation_precision(cited, gold, item.answers)
         scores["citation_recall"] = metrics.citation_recall(cited, item.answer_groups)
@@ -76,6 +86,7 @@ def summarize(items: Sequence[QAItem], scores: Sequence[dict[str, Any]]) -> dict
         k: _mean_of(answerable, k) for k in ("hit@1", "hit@5", "hit@10", "mrr@10", "recall@10")
     }
     out["answer_accuracy"] = _mean_of(answerable, "correct")
+    out["short_answer_accuracy"] = _mean_of(answerable, "correct_short")
     for key in ("citation_precision", "citation_recall", "numbers_supported"):
         out[key] = _mean_of(answerable, key)
     out["wrongly_refused"] = _mean_of(answerable, "refused")
@@ -126,7 +137,8 @@ def render_markdown(name: str, report: dict[str, Any]) -> str:
 
 DEFINITIONS = """Definitions: hit@k, MRR@10 and recall@10 over the ranked paragraph ids of `retrieved`
 (answerable questions); answer_accuracy: the set's rule (`any` / `all_groups`) after NFKC,
-lower-casing and removing white space, a refusal counting as wrong; citation_precision: cited
+lower-casing and removing white space, a refusal counting as wrong; short_answer_accuracy: correct
+and at most 120 characters long (a pasted passage is not a short answer); citation_precision: cited
 paragraphs that are gold or contain an accepted answer; citation_recall: answer groups backed by
 a cited paragraph; numbers_supported: answers whose every number, percentage and date occurs in
 a cited paragraph; wrongly_refused: answerable questions refused; refused_when_gold_removed: the
