@@ -31,6 +31,7 @@ import os
 import re
 import resource
 import shlex
+import subprocess
 import sys
 import tempfile
 import time
@@ -92,6 +93,28 @@ def warm_up(embedder: Embedder) -> None:
     """Load the model before any clock starts: throughput is about embedding, not loading."""
     embedder.embed_passages(["预热"])
     embedder.embed_query("预热")
+
+
+def code_version() -> str:
+    """The commit measured ("+dirty" when the work tree differs from it): figures belong to code."""
+    try:
+        head = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"],
+            cwd=PROJECT_ROOT,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=no"],
+            cwd=PROJECT_ROOT,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+    return head + ("+dirty" if dirty else "")
 
 
 def _log(message: str) -> None:
@@ -587,6 +610,7 @@ def run_benchmark(cfg: BenchConfig, runner: Runner, work: Path, command: str) ->
 
     return {
         "command": command,
+        "code": code_version(),
         "started": time.strftime("%Y-%m-%dT%H:%M:%S", time.localtime(began)),
         "seconds": time.time() - began,
         "machine": {
@@ -621,7 +645,7 @@ def render_markdown(results: dict[str, Any]) -> str:
     ours = results["ingest"]["ours"]
     llama = results["ingest"]["llamaindex"]
     lines = [
-        f"Command: `{results['command']}`",
+        f"Command: `{results['command']}` (code {results['code']}, started {results['started']})",
         "",
         f"Embedder {results['embedder']}; {machine['cpus']} CPU cores; load average (1/5/15 min) "
         f"{machine['load_average_start']} at start, {machine['load_average_end']} at end "

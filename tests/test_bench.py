@@ -68,7 +68,8 @@ def test_bench_synthesises_large_indexes_and_measures_latency(tmp_path: Path) ->
     out = tmp_path / "out" / "results.json"
     write_results(results, out)
     saved = json.loads(out.read_text(encoding="utf-8"))
-    assert {"command", "machine", "config", "corpus", "ingest", "synthesised", "latency"} <= saved.keys()
+    keys = {"command", "code", "machine", "config", "corpus", "ingest", "synthesised", "latency"}
+    assert keys <= saved.keys()
     table = render_markdown(saved)
     assert "Command: `bench --limit 20`" in table and "200 paragraphs (large)" in table
 

@@ -1,0 +1,56 @@
+"""Print the README's comparison tables from finished `kb eval` runs.
+
+    python -m eval.summary eval-out/qijiang-2021 eval-out/rgb_zh eval-out/rgb_zh_int eval-out/cmrc2018
+
+Reads each folder's report.json, so the figures in the README are the figures of those runs.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+COLUMNS = (
+    ("hit@1", "hit@1"),
+    ("hit@5", "hit@5"),
+    ("answer_accuracy", "answer acc."),
+    ("short_answer_accuracy", "short-answer acc."),
+    ("median_answer_chars", "median answer"),
+    ("wrongly_refused", "wrongly refused"),
+    ("refused_when_gold_removed", "refused, gold removed"),
+    ("refused_unanswerable", "refused, unanswerable"),
+    ("latency_p50_ms", "p50 ms"),
+)
+
+
+def _cell(key: str, value: float | None) -> str:
+    if value is None:
+        return "—"
+    if key in ("median_answer_chars", "latency_p50_ms"):
+        return f"{value:.0f}"
+    return f"{value * 100:.1f}%"
+
+
+def table(runs: dict[str, dict[str, Any]]) -> str:
+    lines = ["| set | system | " + " | ".join(label for _k, label in COLUMNS) + " |"]
+    lines.append("|---" * (len(COLUMNS) + 2) + "|")
+    for name, report in runs.items():
+        for system, figures in report["systems"].items():
+            overall = figures["overall"]
+            cells = " | ".join(_cell(k, overall.get(k)) for k, _label in COLUMNS)
+            shown = f"**{system}**" if system == "product" else system
+            lines.append(f"| {name} ({overall['questions']:.0f}) | {shown} | {cells} |")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    folders = [Path(a) for a in (argv if argv is not None else sys.argv[1:])]
+    runs = {f.name: json.loads((f / "report.json").read_text(encoding="utf-8")) for f in folders}
+    print(table(runs))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
