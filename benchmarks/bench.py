@@ -569,6 +569,7 @@ def run_benchmark(cfg: BenchConfig, runner: Runner, work: Path, command: str) ->
     """All phases, in order; returns the results (the JSON written to --out)."""
     began = time.time()
     load_before = os.getloadavg()
+    code = code_version()  # at the start: the code may be committed while a long run goes on
     qa = qa_path(cfg)
     items = load_qa(qa, cfg.queries) if qa is not None else []
     gold = {g for item in items for g in item.gold}
@@ -610,7 +611,7 @@ def run_benchmark(cfg: BenchConfig, runner: Runner, work: Path, command: str) ->
 
     return {
         "command": command,
-        "code": code_version(),
+        "code": code,
         "started": time.strftime("%Y-%m-%dT%H:%M:%S", time.localtime(began)),
         "seconds": time.time() - began,
         "machine": {
