@@ -211,7 +211,7 @@ def derived_questions(paragraphs: Sequence[Paragraph], n: int) -> list[str]:
 
 
 def read_paragraphs(index_dir: Path) -> list[Paragraph]:
-    with store.connect(store.require_current(index_dir)) as con:
+    with store.catalog(store.require_current(index_dir)) as con:
         return list(store.load_paragraphs(con).values())
 
 
@@ -345,7 +345,7 @@ class SourceIndex:
     @classmethod
     def load(cls, index_dir: Path) -> SourceIndex:
         version = store.require_current(index_dir)
-        with store.connect(version) as con:
+        with store.catalog(version) as con:
             meta = store.get_meta(con)
             documents = store.documents(con)
             paragraphs = store.load_paragraphs(con)
@@ -499,7 +499,7 @@ def synthesise_index(
     con.close()
     store.save_vector_store(vectors, work)
     bm25_started = time.perf_counter()
-    with store.connect(work) as con:
+    with store.catalog(work) as con:
         chunk_rows = store.load_chunks(con)  # rowid order: the row order BM25 must have
         counts = con.execute("SELECT (SELECT COUNT(*) FROM paragraphs), (SELECT COUNT(*) FROM chunks)")
         n_paragraphs, n_chunks = counts.fetchone()
@@ -518,7 +518,7 @@ def synthesise_index(
 
 def phase_synthesise(embedder: Embedder, source_index: Path, **kwargs: Any) -> dict[str, Any]:
     """The queries will be embedded by `embedder`: refuse a source built with another model."""
-    with store.connect(store.require_current(source_index)) as con:
+    with store.catalog(store.require_current(source_index)) as con:
         built_with = store.get_meta(con).get("embedder")
     if built_with != embedder.name:
         raise ValueError(f"source index built with {built_with!r}, benchmark uses {embedder.name!r}")

@@ -29,7 +29,7 @@ def build_without(source_index: Path, target_index: Path, removed: set[str]) -> 
     stamp = _fingerprint(live.name, removed)
     existing = store.current_version(target_index)
     if existing is not None:
-        with store.connect(existing) as con:
+        with store.catalog(existing) as con:
             if store.get_meta(con).get("derived") == stamp:
                 return target_index
     work = store.new_version_dir(target_index)

@@ -163,7 +163,7 @@ def _ingest_locked(
         "schema": store.SCHEMA_VERSION,
     }
     if live is not None:
-        with store.connect(live) as con:
+        with store.catalog(live) as con:
             old_meta = store.get_meta(con)
         changed_keys = [k for k, v in wanted_meta.items() if old_meta.get(k) != v]
         if changed_keys:
@@ -185,7 +185,7 @@ def _ingest_locked(
             report.version = live.name
             _count(live, report)
             return report
-        with store.connect(work) as con:
+        with store.catalog(work) as con:
             store.set_meta(con, {**wanted_meta, "dim": str(embedder.dim), "built_at": str(time.time())})
         chunks = rebuild_bm25(work)
         store.publish(settings.index_dir, work)
@@ -205,12 +205,12 @@ def _all_indexed_roots(settings: Settings) -> list[Path]:
     live = store.current_version(settings.index_dir)
     if live is None:
         return []
-    with store.connect(live) as con:
+    with store.catalog(live) as con:
         return [Path(d.path) for d in store.documents(con)]
 
 
 def _count(version: Path, report: IngestReport) -> None:
-    with store.connect(version) as con:
+    with store.catalog(version) as con:
         report.documents = con.execute("SELECT COUNT(*) FROM documents").fetchone()[0]
         report.paragraphs = con.execute("SELECT COUNT(*) FROM paragraphs").fetchone()[0]
         report.chunks = con.execute("SELECT COUNT(*) FROM chunks").fetchone()[0]
@@ -348,7 +348,7 @@ def _drop_id_conflicts(
 
 def rebuild_bm25(work: Path) -> list[Chunk]:
     """BM25 statistics are global, so the keyword index is rebuilt from the catalog (fast)."""
-    with store.connect(work) as con:
+    with store.catalog(work) as con:
         chunks = store.load_chunks(con)
     store.build_bm25([terms(c.embed_text) for c in chunks], work)
     return chunks

@@ -20,7 +20,8 @@ import os
 import shutil
 import sqlite3
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -122,6 +123,18 @@ def connect(version_dir: Path) -> sqlite3.Connection:
     con = sqlite3.connect(version_dir / CATALOG)
     con.executescript(_SCHEMA)
     return con
+
+
+@contextmanager
+def catalog(version_dir: Path) -> Iterator[sqlite3.Connection]:
+    """A catalog connection that commits and is closed on leaving the block (sqlite3's own
+    context manager commits but leaves the connection open)."""
+    con = connect(version_dir)
+    try:
+        with con:
+            yield con
+    finally:
+        con.close()
 
 
 def get_meta(con: sqlite3.Connection) -> dict[str, str]:

@@ -61,7 +61,7 @@ class Snapshot:
     @classmethod
     def load(cls, index_dir: Path) -> Snapshot:
         version = store.require_current(index_dir)
-        with store.connect(version) as con:
+        with store.catalog(version) as con:
             meta = store.get_meta(con)
             paragraphs = store.load_paragraphs(con)
             chunks = store.load_chunks(con)
