@@ -244,31 +244,9 @@ def phase_ingest(embedder: Embedder, kb_dir: Path, index_dir: Path) -> dict[str,
 
 
 def llamaindex_embedding(embedder: Embedder) -> Any:
-    """Our embedder as a llama-index BaseEmbedding (imported here: llama-index is slow to load).
-
-    Batches go to `embed_passages` in one call, as our own ingest does; the batch size stays
-    llama-index's default (10)."""
-    from llama_index.core.base.embeddings.base import BaseEmbedding
-    from pydantic import PrivateAttr
-
-    class EmbedderAdapter(BaseEmbedding):  # type: ignore[misc]
-        _embedder: Any = PrivateAttr()
-
-        def __init__(self, inner: Embedder) -> None:
-            super().__init__(model_name=inner.name)
-            self._embedder = inner
-
-        def _get_query_embedding(self, query: str) -> list[float]:
-            return [float(x) for x in self._embedder.embed_query(query)]
-
-        async def _aget_query_embedding(self, query: str) -> list[float]:
-            return self._get_query_embedding(query)
-
-        def _get_text_embedding(self, text: str) -> list[float]:
-            return self._get_text_embeddings([text])[0]
-
-        def _get_text_embeddings(self, texts: list[str]) -> list[list[float]]:
-            return np.asarray(self._embedder.embed_passages(texts), dtype=np.float32).tolist()
+    """Our embedder as a llama-index BaseEmbedding, the same adapter the eval's baseline uses
+    (imported here: llama-index is slow to load); llama-index's default batch size (10)."""
+    from eval.baseline import EmbedderAdapter
 
     return EmbedderAdapter(embedder)
 

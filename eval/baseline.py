@@ -31,7 +31,7 @@ class EmbedderAdapter(BaseEmbedding):  # type: ignore[misc]
     _embedder: Any = PrivateAttr()
 
     def __init__(self, embedder: Embedder, **kwargs: Any) -> None:
-        super().__init__(model_name=embedder.name, embed_batch_size=16, **kwargs)
+        super().__init__(model_name=embedder.name, **kwargs)
         self._embedder = embedder
 
     def _get_query_embedding(self, query: str) -> list[float]:
@@ -41,7 +41,7 @@ class EmbedderAdapter(BaseEmbedding):  # type: ignore[misc]
         return self._get_query_embedding(query)
 
     def _get_text_embedding(self, text: str) -> list[float]:
-        return [float(x) for x in self._embedder.embed_passages([text])[0]]
+        return self._get_text_embeddings([text])[0]
 
     def _get_text_embeddings(self, texts: list[str]) -> list[list[float]]:
         return [[float(x) for x in row] for row in self._embedder.embed_passages(texts)]
