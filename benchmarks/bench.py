@@ -44,14 +44,15 @@ from typing import Any, Protocol
 
 import numpy as np
 
+from eval.datasets import load_qa
 from eval.metrics import percentile
-from eval.run import load_qa
 from ingest import store
 from ingest.chunk import chunk_paragraph
 from ingest.config import PROJECT_ROOT, Settings
 from ingest.embed import Embedder, make_embedder
 from ingest.records import Chunk, DocumentRecord, Paragraph
 from ingest.terms import terms
+from rag.retrieve import Snapshot
 
 DEFAULT_CORPUS = PROJECT_ROOT.parent / "shared" / "eval-data" / "cmrc2018" / "corpus.jsonl"
 DEFAULT_OUT = Path("bench-out") / "results.json"
@@ -322,22 +323,17 @@ class SourceIndex:
 
     @classmethod
     def load(cls, index_dir: Path) -> SourceIndex:
-        version = store.require_current(index_dir)
-        with store.catalog(version) as con:
-            meta = store.get_meta(con)
-            documents = store.documents(con)
-            paragraphs = store.load_paragraphs(con)
-            chunks = store.load_chunks(con)
+        snap = Snapshot.load(index_dir)
         by_doc: dict[str, list[Paragraph]] = {}
-        for p in paragraphs.values():
+        for p in snap.paragraphs.values():
             by_doc.setdefault(p.doc_id, []).append(p)
         chunk_ids: dict[str, list[str]] = {}
-        for c in chunks:
+        for c in snap.chunks:
             chunk_ids.setdefault(c.paragraph_id, []).append(c.chunk_id)
-        vstore = store.load_vector_store(version)
-        faiss_ids = vstore._node_id_to_faiss_id_map
-        vectors = {c.chunk_id: vstore._faiss_index.reconstruct(int(faiss_ids[c.chunk_id])) for c in chunks}
-        return cls(meta, documents, by_doc, chunk_ids, vectors)
+        faiss_ids = snap.vectors._node_id_to_faiss_id_map
+        index = snap.vectors._faiss_index
+        vectors = {c.chunk_id: index.reconstruct(int(faiss_ids[c.chunk_id])) for c in snap.chunks}
+        return cls(snap.meta, snap.documents, by_doc, chunk_ids, vectors)
 
     def alphabet(self) -> str:
         """The CJK characters of the corpus: replacements look like the corpus, not noise."""
