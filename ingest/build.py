@@ -97,7 +97,10 @@ def discover(roots: Sequence[Path], kb_dir: Path) -> tuple[list[Path], list[tupl
             continue
         candidates = [root] if root.is_file() else sorted(p for p in root.rglob("*") if p.is_file())
         for path in candidates:
-            if any(part.startswith(".") for part in path.relative_to(root.parent).parts):
+            # Hidden files and folders inside what was asked for are skipped (editor backups,
+            # .git); the folder that was asked for counts even if its own name starts with ".".
+            inner = path.relative_to(root).parts if root.is_dir() else ()
+            if any(part.startswith(".") for part in inner):
                 continue
             if path.name.lower() in IGNORED_NAMES and _inside(path, kb_dir):
                 continue

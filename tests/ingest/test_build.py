@@ -205,3 +205,14 @@ def test_every_version_gets_a_new_name_and_the_previous_one_is_kept(kb_settings:
     assert len(set(names)) == 3
     folders = sorted(p.name for p in kb_settings.index_dir.iterdir() if p.name.startswith("v-"))
     assert folders == sorted(names[1:])
+
+
+def test_hidden_files_are_skipped_but_a_hidden_kb_folder_is_read(tmp_path: Path) -> None:
+    kb = tmp_path / ".kb"
+    (kb / ".git").mkdir(parents=True)
+    (kb / "报告.txt").write_text("新建党员活动室12个。", encoding="utf-8")
+    (kb / ".~报告.txt").write_text("编辑器临时文件。", encoding="utf-8")
+    (kb / ".git" / "notes.txt").write_text("版本库内容。", encoding="utf-8")
+    settings = Settings(kb_dir=kb, index_dir=tmp_path / "index")
+    report = ingest(settings, embedder=HashEmbedder(), progress=False)
+    assert [Path(p).name for p in report.added] == ["报告.txt"]
