@@ -329,7 +329,9 @@ class ExtractiveAnswerer:
             if pid not in numbering:
                 numbering[pid] = len(numbering) + 1
                 citations.append(citation_for(numbering[pid], s.paragraph, s.text))
-            parts.append(f"{s.text.rstrip(',，;；、')}[{numbering[pid]}]")
+            # "[2]" quoted from a report would read as a citation marker: show it full-width.
+            quoted = _MARKER.sub(lambda m: f"［{m.group(1)}］", s.text.rstrip(",，;；、"))
+            parts.append(f"{quoted}[{numbering[pid]}]")
         body = "".join(parts)
         lead = self._lead_figure(question, q_terms, chosen[0].text)
         text = f"{lead}。依据：{body}" if lead else body

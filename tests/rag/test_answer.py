@@ -101,3 +101,12 @@ def test_no_hits_is_a_refusal() -> None:
 def test_numbers_after_ascii_commas_and_with_thousands_separators() -> None:
     text = "11月,16个镇召开党代会,目标,2950名领头人,共40,822人次,增长6.4%"
     assert [m.text for m in find_numbers(text)] == ["11月", "16个", "2950名", "40,822人次", "6.4%"]
+
+
+def test_bracketed_numbers_quoted_from_a_report_are_not_citation_markers() -> None:
+    para = Paragraph("d#1", "d", "D", 1, "据统计[2]，全区建成党员活动室12个。")
+    answer = ExtractiveAnswerer(refusal=RefusalModel(threshold=0.0)).answer(
+        "建成党员活动室多少个?", [_hit(para, 1)]
+    )
+    assert answer.text == "12个。依据：据统计［2］，全区建成党员活动室12个。[1]"
+    assert answer.citations[0].sentence == "据统计[2]，全区建成党员活动室12个。"
