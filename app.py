@@ -136,7 +136,10 @@ def render_answer_html(answer: Answer, uid: str | None = None) -> str:
 
 def _highlighted(citation: Citation) -> str:
     text, sentence = citation.text, citation.sentence
-    at = text.find(sentence) if sentence else -1
+    if citation.span is not None and text[citation.span[0] : citation.span[1]] == sentence:
+        at = citation.span[0]  # the very place the answer quotes, not an earlier repeat
+    else:
+        at = text.find(sentence) if sentence else -1
     if at < 0:
         return _esc_lines(text)
     end = at + len(sentence)

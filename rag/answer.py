@@ -34,9 +34,12 @@ class Citation:
     sentence: str  # the supporting sentence ("" for a 可能相关 paragraph of a refusal)
     number: int = 0  # paragraph number in its document
     doc_id: str = ""
+    # Where `sentence` stands in `text` (a sentence can occur twice in a paragraph); None when
+    # unknown, e.g. a refusal's 可能相关 paragraph.
+    span: tuple[int, int] | None = None
 
     def to_json(self) -> dict[str, Any]:
-        return {k: v for k, v in asdict(self).items() if k not in ("number", "doc_id")}
+        return {k: v for k, v in asdict(self).items() if k not in ("number", "doc_id", "span")}
 
 
 @dataclass
@@ -136,7 +139,9 @@ def answer_type_bonus(question: str, sentence: str, question_words: set[str]) ->
     return bonus
 
 
-def citation_for(n: int, paragraph: Paragraph, sentence: str) -> Citation:
+def citation_for(
+    n: int, paragraph: Paragraph, sentence: str, span: tuple[int, int] | None = None
+) -> Citation:
     return Citation(
         n=n,
         paragraph_id=paragraph.paragraph_id,
@@ -146,6 +151,7 @@ def citation_for(n: int, paragraph: Paragraph, sentence: str) -> Citation:
         sentence=sentence,
         number=paragraph.number,
         doc_id=paragraph.doc_id,
+        span=span,
     )
 
 
@@ -328,7 +334,7 @@ class ExtractiveAnswerer:
             pid = s.paragraph.paragraph_id
             if pid not in numbering:
                 numbering[pid] = len(numbering) + 1
-                citations.append(citation_for(numbering[pid], s.paragraph, s.text))
+                citations.append(citation_for(numbering[pid], s.paragraph, s.text, s.span))
             # "[2]" quoted from a report would read as a citation marker: show it full-width.
             quoted = _MARKER.sub(lambda m: f"［{m.group(1)}］", s.text.rstrip(",，;；、"))
             parts.append(f"{quoted}[{numbering[pid]}]")

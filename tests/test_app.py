@@ -232,3 +232,13 @@ def test_build_ui_makes_a_chinese_page(kb: KnowledgeBase) -> None:
     config = str(demo.get_config_file())
     for text in (app.TITLE, "发送", "清空对话", *app.EXAMPLES, "知识库：1 个文档，37 个段落"):
         assert text in config
+
+
+def test_the_quoted_occurrence_is_highlighted_when_a_sentence_repeats() -> None:
+    from ingest.records import Paragraph
+    from rag.answer import citation_for
+
+    para = Paragraph("d#1", "d", "D", 1, "完成任务。其后再次完成任务。")
+    cite = citation_for(1, para, "完成任务。", (9, 14))
+    html_out = app.render_sources_html(Answer("q", "完成任务。[1]", False, [cite]), uid="u")
+    assert "完成任务。其后再次<mark>完成任务。</mark>" in html_out
