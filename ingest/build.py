@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import fcntl
 import hashlib
+import os
 import shutil
 import sqlite3
 import time
@@ -105,15 +106,20 @@ def discover(roots: Sequence[Path], kb_dir: Path) -> tuple[list[Path], list[tupl
             if path.name.lower() in IGNORED_NAMES and _inside(path, kb_dir):
                 continue
             if path.suffix.lower() in SUPPORTED_SUFFIXES:
-                found.append(path.resolve())
+                found.append(_absolute(path))
             elif root.is_file():
                 skipped.append((str(path), f"不支持的文件类型 {path.suffix or '（无扩展名）'}"))
     return sorted(set(found)), skipped
 
 
+def _absolute(path: Path) -> Path:
+    """Absolute, but symlinks kept: a link in kb/ is a report under its own name and place."""
+    return Path(os.path.abspath(path))
+
+
 def _inside(path: Path, folder: Path) -> bool:
     try:
-        path.resolve().relative_to(folder.resolve())
+        _absolute(path).relative_to(_absolute(folder))
         return True
     except ValueError:
         return False
@@ -121,7 +127,7 @@ def _inside(path: Path, folder: Path) -> bool:
 
 def source_root(path: Path, kb_dir: Path) -> Path:
     """Ids are relative to the knowledge-base folder; files outside it are named by file name."""
-    return kb_dir.resolve() if _inside(path, kb_dir) else path.resolve().parent
+    return _absolute(kb_dir) if _inside(path, kb_dir) else _absolute(path).parent
 
 
 def hash_file(path: Path) -> str:
@@ -134,7 +140,7 @@ def hash_file(path: Path) -> str:
 
 def _in_scope(stored_path: str, roots: Sequence[Path]) -> bool:
     stored = Path(stored_path)
-    return any(stored == r.resolve() or _inside(stored, r) for r in roots)
+    return any(stored == _absolute(r) or _inside(stored, r) for r in roots)
 
 
 def ingest(

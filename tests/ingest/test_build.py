@@ -216,3 +216,20 @@ def test_hidden_files_are_skipped_but_a_hidden_kb_folder_is_read(tmp_path: Path)
     settings = Settings(kb_dir=kb, index_dir=tmp_path / "index")
     report = ingest(settings, embedder=HashEmbedder(), progress=False)
     assert [Path(p).name for p in report.added] == ["报告.txt"]
+
+
+def test_a_symlinked_report_keeps_its_own_name_and_goes_when_the_link_goes(tmp_path: Path) -> None:
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / "target.txt").write_text("新建党员活动室12个。", encoding="utf-8")
+    kb = tmp_path / "kb"
+    kb.mkdir()
+    link = kb / "2021年报.txt"
+    link.symlink_to(elsewhere / "target.txt")
+    settings = Settings(kb_dir=kb, index_dir=tmp_path / "index")
+    ingest(settings, embedder=HashEmbedder(), progress=False)
+    assert "2021年报#1" in _snapshot(settings).paragraphs
+    link.unlink()
+    report = ingest(settings, embedder=HashEmbedder(), progress=False)
+    assert [Path(p).name for p in report.removed] == ["2021年报.txt"]
+    assert _snapshot(settings).paragraphs == {}
