@@ -46,6 +46,7 @@ SOURCES_PLACEHOLDER = (
 )
 STREAM_CHUNKS = 40  # an answer streams in about this many steps
 STREAM_DELAY = 0.01  # seconds between steps
+CONCURRENT_ANSWERS = 8
 MAX_PAST = 20  # earlier answers whose sources stay in the panel (collapsed)
 
 Message = dict[str, Any]
@@ -288,7 +289,9 @@ def build_ui(kb: KnowledgeBase) -> gr.Blocks:
 def launch(settings: Settings) -> None:
     """Serve the chat on settings.host:settings.port (the index must exist; see cli.ensure_index)."""
     kb = KnowledgeBase(settings)
-    build_ui(kb).launch(
+    # Several people ask at once: answering is thread-safe (the embedder serialises its own
+    # calls), so more than Gradio's default single worker may stream answers concurrently.
+    build_ui(kb).queue(default_concurrency_limit=CONCURRENT_ANSWERS).launch(
         server_name=settings.host, server_port=settings.port, footer_links=["api", "gradio", "settings"]
     )
 
