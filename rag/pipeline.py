@@ -126,7 +126,7 @@ class KnowledgeBase:
             embedder=snap.meta.get("embedder", ""),
         )
 
-    def ask(self, question: str, top_k: int = DEFAULT_TOP_K, exclude: frozenset[str] = frozenset()) -> Answer:
+    def ask(self, question: str, top_k: int = DEFAULT_TOP_K) -> Answer:
         question = question.strip()
         if not question:
             raise ValueError("问题不能为空")
@@ -139,7 +139,7 @@ class KnowledgeBase:
         parts = split_question(question)
         answers = []
         for part in parts:
-            hits = retriever.retrieve(part, top_k=max(top_k, 5), exclude=exclude)
+            hits = retriever.retrieve(part, top_k=max(top_k, 5))
             answers.append((part, answerer.answer(part, hits)))
         if len(parts) == 1:
             answer = answers[0][1]

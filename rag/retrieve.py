@@ -129,9 +129,8 @@ class HybridRetriever:
             if i in rows
         ]
 
-    def retrieve(self, question: str, top_k: int = 5, exclude: frozenset[str] = frozenset()) -> list[Hit]:
-        """Best paragraphs for the question. `exclude` drops paragraph ids (used to measure
-        refusal as if those paragraphs were not in the knowledge base)."""
+    def retrieve(self, question: str, top_k: int = 5) -> list[Hit]:
+        """The best paragraphs for the question, best first."""
         cfg = self.config
         bm25 = self.bm25_ranking(question, cfg.candidates)
         vector = self.embedder.embed_query(question)
@@ -144,8 +143,6 @@ class HybridRetriever:
         best: dict[str, Hit] = {}
         for row, score in fused.items():
             chunk = self.snapshot.chunks[row]
-            if chunk.paragraph_id in exclude:
-                continue
             if chunk.kind is not Kind.BODY:
                 score *= cfg.minor_kind_penalty
             current = best.get(chunk.paragraph_id)

@@ -57,11 +57,6 @@ def test_captions_rank_below_content(fake_retriever: HybridRetriever) -> None:
     assert caption.score == pytest.approx(cfg.minor_kind_penalty * raw)  # ...but is discounted
 
 
-def test_excluded_paragraphs_never_come_back(fake_retriever: HybridRetriever) -> None:
-    hits = fake_retriever.retrieve("培训各级各类党员干部40822人次", top_k=10, exclude=frozenset({pid(9)}))
-    assert pid(9) not in [h.paragraph.paragraph_id for h in hits]
-
-
 def test_retrieval_weights_can_turn_a_retriever_off(kb_settings: Settings) -> None:
     embedder = HashEmbedder()
     ingest(kb_settings, embedder=embedder, progress=False)
