@@ -14,7 +14,6 @@ import hashlib
 import html
 import json
 import logging
-import re
 import sys
 import time
 import uuid
@@ -24,7 +23,7 @@ from typing import Any
 import gradio as gr
 
 from ingest.config import Settings
-from rag.answer import Answer, Citation
+from rag.answer import CITATION_MARKER, Answer, Citation
 from rag.pipeline import KnowledgeBase, Status
 
 log = logging.getLogger(__name__)
@@ -53,7 +52,6 @@ Message = dict[str, Any]
 History = list[Message]
 Past = list[tuple[str, str]]  # (question, sources section html), newest first
 
-_MARKER = re.compile(r"\[(\d+)\]")
 
 CSS = """
 #kb-sources { max-height: 640px; overflow-y: auto !important; }
@@ -125,7 +123,7 @@ def render_answer_html(answer: Answer, uid: str | None = None) -> str:
     """The answer text, escaped, with each `[n]` of a known citation as a link to its source card."""
     uid = uid or _uid(answer)
     known = {c.n for c in answer.citations}
-    parts = _MARKER.split(answer.text)  # text, n, text, n, ..., text
+    parts = CITATION_MARKER.split(answer.text)  # text, n, text, n, ..., text
     for i in range(1, len(parts), 2):
         n = int(parts[i])
         link = f'<a href="#{cite_anchor(uid, n)}" class="cite" title="查看来源 {n}">[{n}]</a>'

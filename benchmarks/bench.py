@@ -96,23 +96,17 @@ def warm_up(embedder: Embedder) -> None:
     embedder.embed_query("预热")
 
 
+def _git(*args: str) -> str:
+    return subprocess.run(
+        ["git", *args], cwd=PROJECT_ROOT, capture_output=True, text=True, check=True
+    ).stdout.strip()
+
+
 def code_version() -> str:
     """The commit measured ("+dirty" when the work tree differs from it): figures belong to code."""
     try:
-        head = subprocess.run(
-            ["git", "rev-parse", "--short", "HEAD"],
-            cwd=PROJECT_ROOT,
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout.strip()
-        dirty = subprocess.run(
-            ["git", "status", "--porcelain", "--untracked-files=no"],
-            cwd=PROJECT_ROOT,
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout.strip()
+        head = _git("rev-parse", "--short", "HEAD")
+        dirty = _git("status", "--porcelain", "--untracked-files=no")
     except (OSError, subprocess.CalledProcessError):
         return "unknown"
     return head + ("+dirty" if dirty else "")
@@ -330,9 +324,7 @@ class SourceIndex:
         chunk_ids: dict[str, list[str]] = {}
         for c in snap.chunks:
             chunk_ids.setdefault(c.paragraph_id, []).append(c.chunk_id)
-        faiss_ids = snap.vectors._node_id_to_faiss_id_map
-        index = snap.vectors._faiss_index
-        vectors = {c.chunk_id: index.reconstruct(int(faiss_ids[c.chunk_id])) for c in snap.chunks}
+        vectors = {c.chunk_id: store.stored_vector(snap.vectors, c.chunk_id) for c in snap.chunks}
         return cls(snap.meta, snap.documents, by_doc, chunk_ids, vectors)
 
     def alphabet(self) -> str:

@@ -38,7 +38,7 @@ def collect(kb: KnowledgeBase, without_gold: KnowledgeBase, qa: Path) -> tuple[n
         cases = ((kb, 1), (without_gold, 0)) if item.answerable else ((kb, 0),)
         for part in split_question(item.question):
             for base, label in cases:
-                retriever, answerer = base._current()
+                retriever, answerer = base.current()
                 assert isinstance(answerer, ExtractiveAnswerer)
                 hits = retriever.retrieve(part, top_k=5)
                 _sentences, feats = answerer.evidence(part, hits)

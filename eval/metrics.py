@@ -75,14 +75,12 @@ def citation_recall(cited_texts: dict[str, str], groups: Sequence[Sequence[str]]
     return sum(any(contains_answer(t, g) for t in cited_texts.values()) for g in groups) / len(groups)
 
 
-_MARKER = re.compile(r"\[\d+\]")
-
-
 def figures_in(text: str) -> list[str]:
     """Numbers, percentages and dates of a text (citation markers [n] are not figures)."""
+    from rag.answer import CITATION_MARKER
     from rag.numbers import find_dates, find_numbers
 
-    clean = _MARKER.sub("", text)
+    clean = CITATION_MARKER.sub("", text)
     return [m.text for m in find_numbers(clean)] + find_dates(clean)
 
 

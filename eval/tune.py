@@ -15,7 +15,6 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 import bm25s
-import numpy as np
 from tqdm import tqdm
 
 from eval.metrics import hit_at, mean
@@ -68,28 +67,12 @@ def score(
 TERM_VARIANTS: dict[str, Callable[[str], list[str]]] = {"both": terms, "words": words, "bigrams": bigrams}
 
 
-class _VariantRetriever(HybridRetriever):
-    """Same retriever with another term function for BM25 (index and query)."""
-
-    def __init__(self, base: HybridRetriever, term_fn: Callable[[str], list[str]]) -> None:
-        super().__init__(replace(base.snapshot), base.embedder, base.config)
-        self._term_fn = term_fn
-        bm25 = bm25s.BM25()
-        bm25.index([term_fn(c.embed_text) or [""] for c in base.snapshot.chunks], show_progress=False)
-        self.snapshot.bm25 = bm25
-
-    def bm25_ranking(self, question: str, k: int) -> list[tuple[int, float]]:
-        bm25 = self.snapshot.bm25
-        tokens = [t for t in self._term_fn(question) if t in bm25.vocab_dict]
-        if not tokens:
-            return []
-        scores = bm25.get_scores(tokens)
-        top = np.argsort(-scores, kind="stable")[:k]
-        return [(int(i), float(scores[i])) for i in top if scores[i] > 0]
-
-
 def with_terms(retriever: HybridRetriever, term_fn: Callable[[str], list[str]]) -> HybridRetriever:
-    return _VariantRetriever(retriever, term_fn)
+    """The same retriever with BM25 rebuilt in memory over other terms (index and query)."""
+    bm25 = bm25s.BM25()
+    bm25.index([term_fn(c.embed_text) or [""] for c in retriever.snapshot.chunks], show_progress=False)
+    snapshot = replace(retriever.snapshot, bm25=bm25)
+    return HybridRetriever(snapshot, retriever.embedder, retriever.config, term_fn=term_fn)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -109,7 +92,7 @@ def main(argv: list[str] | None = None) -> int:
     table: dict[tuple[int, float, float], list[tuple[float, float]]] = {g: [] for g in grid}
     for name in args.sets:
         kb = open_kb(args.data / name / "corpus.jsonl", None, Path(".cache/eval") / name, progress=True)
-        retriever, _ = kb._current()
+        retriever, _ = kb.current()
         if args.bm25_terms != "both":
             retriever = with_terms(retriever, TERM_VARIANTS[args.bm25_terms])
         chunk_para = [c.paragraph_id for c in retriever.snapshot.chunks]

@@ -107,6 +107,12 @@ def save_vector_store(store: Any, version_dir: Path) -> None:
     store.persist(persist_path=str(path))
 
 
+def stored_vector(store: Any, chunk_id: str) -> np.ndarray | None:
+    """The vector stored for a chunk (FaissMapVectorStore keeps the id map privately)."""
+    faiss_id = store._node_id_to_faiss_id_map.get(chunk_id)
+    return None if faiss_id is None else store._faiss_index.reconstruct(int(faiss_id))
+
+
 def add_vectors(store: Any, chunk_ids: Sequence[str], vectors: np.ndarray) -> None:
     from llama_index.core.schema import TextNode
 

@@ -22,6 +22,8 @@ from rag.refusal import RefusalModel, evidence_features
 from rag.retrieve import Hit
 
 REFUSAL_TEXT = "知识库中没有找到能回答这个问题的内容。"
+# A citation marker "[n]" in an answer; shared by the app (links) and the eval (not figures).
+CITATION_MARKER = re.compile(r"\[(\d+)\]")
 
 
 @dataclass(frozen=True)
@@ -336,7 +338,7 @@ class ExtractiveAnswerer:
                 numbering[pid] = len(numbering) + 1
                 citations.append(citation_for(numbering[pid], s.paragraph, s.text, s.span))
             # "[2]" quoted from a report would read as a citation marker: show it full-width.
-            quoted = _MARKER.sub(lambda m: f"［{m.group(1)}］", s.text.rstrip(",，;；、"))
+            quoted = CITATION_MARKER.sub(lambda m: f"［{m.group(1)}］", s.text.rstrip(",，;；、"))
             parts.append(f"{quoted}[{numbering[pid]}]")
         body = "".join(parts)
         lead = self._lead_figure(question, q_terms, chosen[0].text)
@@ -397,9 +399,6 @@ def _clause_around(sentence: str, start: int, end: int) -> str:
     return sentence[left:right]
 
 
-_MARKER = re.compile(r"\[(\d+)\]")
-
-
 def merge_answers(question: str, parts: Sequence[tuple[str, Answer]], top_k: int) -> Answer:
     """One answer for a question asked in parts (see rag.decompose): each answered part's text
     in turn with its citations renumbered into one list (a paragraph cited twice keeps one
@@ -435,7 +434,7 @@ def _renumber(text: str, numbers: dict[int, int]) -> str:
         n = int(match.group(1))
         return f"[{numbers.get(n, n)}]"
 
-    return _MARKER.sub(swap, text)
+    return CITATION_MARKER.sub(swap, text)
 
 
 def _interleave(parts: Sequence[tuple[str, Answer]], top_k: int) -> list[tuple[str, float]]:

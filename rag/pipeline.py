@@ -89,7 +89,7 @@ class KnowledgeBase:
         with self._lock:
             self._retriever, self._active = retriever, answerer
 
-    def _current(self) -> tuple[HybridRetriever, Answerer]:
+    def current(self) -> tuple[HybridRetriever, Answerer]:
         """The live retriever and answerer, reloaded once when an ingest published a new
         version (one thread reloads; the others wait and then use it)."""
         with self._lock:
@@ -114,7 +114,7 @@ class KnowledgeBase:
 
     @property
     def snapshot(self) -> Snapshot:
-        return self._current()[0].snapshot
+        return self.current()[0].snapshot
 
     def status(self) -> Status:
         snap = self.snapshot
@@ -135,7 +135,7 @@ class KnowledgeBase:
         if top_k < 1:
             raise ValueError("top_k 至少为 1")
         started = time.perf_counter()
-        retriever, answerer = self._current()
+        retriever, answerer = self.current()
         parts = split_question(question)
         answers = []
         for part in parts:

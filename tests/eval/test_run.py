@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import pytest
@@ -11,7 +10,7 @@ import pytest
 from cli import main
 from eval.datasets import load_qa
 from ingest.config import PROJECT_ROOT
-from tests.conftest import SAMPLE
+from tests.conftest import sample_kb
 
 GOLD = PROJECT_ROOT / "eval/gold/qijiang-2021.jsonl"
 
@@ -19,9 +18,7 @@ GOLD = PROJECT_ROOT / "eval/gold/qijiang-2021.jsonl"
 @pytest.fixture(scope="module")
 def eval_out(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("eval")
-    kb = root / "kb"
-    kb.mkdir()
-    shutil.copy(SAMPLE, kb / SAMPLE.name)
+    kb = sample_kb(root)
     # Six answerable questions of different types and two the report does not answer.
     items = [json.loads(line) for line in GOLD.read_text(encoding="utf-8").splitlines() if line.strip()]
     picked = [i for i in items if i["type"] == "numeric"][:3] + [i for i in items if i["type"] == "exam"][:1]
