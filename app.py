@@ -24,7 +24,8 @@ import gradio as gr
 
 from ingest.config import Settings
 from rag.answer import CITATION_MARKER, Answer, Citation
-from rag.pipeline import KnowledgeBase, Status
+from rag.pipeline import Final, KnowledgeBase, Searched, Status, Token
+from rag.prompt import Turn
 
 log = logging.getLogger(__name__)
 
@@ -51,6 +52,7 @@ MAX_PAST = 20  # earlier answers whose sources stay in the panel (collapsed)
 Message = dict[str, Any]
 History = list[Message]
 Past = list[tuple[str, str]]  # (question, sources section html), newest first
+MAX_TURNS = 6  # earlier exchanges kept for rewriting follow-up questions
 
 
 CSS = """
@@ -75,6 +77,12 @@ a.cite:hover { text-decoration: underline !important; }
 .toast-title.warning::before, .toast-title.info::before { content: "提示"; font-size: 16px; }
 .toast-title.error::before { content: "出错了"; font-size: 16px; }
 .toast-title .toast-count { font-size: 12px; }
+.kb-searched { font-size: .85em; color: var(--body-text-color-subdued); margin-bottom: .3em; }
+.kb-notice { font-size: .85em; color: #b45309; margin-bottom: .3em; }
+.kb-verified { font-size: .8em; color: #15803d; margin-top: .4em; }
+.kb-unverified { font-size: .9em; border-left: 3px solid #dc2626; padding: .2em .6em; margin-top: .5em; }
+.kb-unverified ul { margin: .2em 0 .4em 1.2em; }
+span.unverified { background: rgba(220, 38, 38, .12); text-decoration: underline wavy #dc2626; }
 """
 
 # Runs once on page load: adds the styles and one delegated click handler for all `[n]` links,
@@ -119,11 +127,9 @@ def cite_anchor(uid: str, n: int) -> str:
     return f"cite-{uid}-{n}"
 
 
-def render_answer_html(answer: Answer, uid: str | None = None) -> str:
-    """The answer text, escaped, with each `[n]` of a known citation as a link to its source card."""
-    uid = uid or _uid(answer)
-    known = {c.n for c in answer.citations}
-    parts = CITATION_MARKER.split(answer.text)  # text, n, text, n, ..., text
+def _linked(text: str, known: set[int], uid: str) -> str:
+    """`text` escaped, each `[n]` of a known citation a link to its source card."""
+    parts = CITATION_MARKER.split(text)  # text, n, text, n, ..., text
     for i in range(1, len(parts), 2):
         n = int(parts[i])
         link = f'<a href="#{cite_anchor(uid, n)}" class="cite" title="查看来源 {n}">[{n}]</a>'
@@ -131,6 +137,48 @@ def render_answer_html(answer: Answer, uid: str | None = None) -> str:
     for i in range(0, len(parts), 2):
         parts[i] = _esc_lines(parts[i])
     return "".join(parts)
+
+
+def _marked_body(answer: Answer, known: set[int], uid: str) -> str:
+    """The answer with each sentence that failed verification marked (and why, on hover)."""
+    checks = answer.verification.sentences if answer.verification else ()
+    out, pos = [], 0
+    for check in checks:
+        if check.ok:
+            continue
+        out.append(_linked(answer.text[pos : check.start], known, uid))
+        why = _esc("；".join(check.problems))
+        sentence = _linked(answer.text[check.start : check.end], known, uid)
+        out.append(f'<span class="unverified" title="{why}">⚠{sentence}</span>')
+        pos = check.end
+    out.append(_linked(answer.text[pos:], known, uid))
+    return "".join(out)
+
+
+def render_answer_html(answer: Answer, uid: str | None = None) -> str:
+    """The answer for the chat: escaped text with `[n]` links, the question searched when a
+    follow-up was rewritten, and for a generated answer the result of its verification (failed
+    sentences marked, the extractive answer offered)."""
+    uid = uid or _uid(answer)
+    known = {c.n for c in answer.citations}
+    html_parts = []
+    if answer.searched:
+        html_parts.append(f'<div class="kb-searched">检索问题：{_esc(answer.searched)}</div>')
+    if answer.notice:
+        html_parts.append(f'<div class="kb-notice">{_esc(answer.notice)}</div>')
+    html_parts.append(_marked_body(answer, known, uid))
+    generated = answer.answerer != "extractive" and not answer.refused
+    if generated and answer.verification is not None and answer.verification.ok:
+        html_parts.append('<div class="kb-verified">✓ 引用与数字已逐句核对原文</div>')
+    elif generated and answer.verification is not None:
+        problems = "".join(f"<li>{_esc(p)}</li>" for p in answer.verification.problems)
+        fallback = answer.fallback
+        offered = f"原文摘录答案：<br>{_linked(fallback.text, known, uid)}" if fallback is not None else ""
+        html_parts.append(
+            '<div class="kb-unverified">⚠ 生成的回答未通过核对，请以原文为准：'
+            f"<ul>{problems}</ul>{offered}</div>"
+        )
+    return "".join(html_parts)
 
 
 def _highlighted(citation: Citation) -> str:
@@ -162,8 +210,9 @@ def render_sources_html(answer: Answer, uid: str | None = None) -> str:
     cards = "".join(_source_card(c, uid) for c in answer.citations)
     if not cards:
         cards = '<div class="src-empty">没有找到相关段落。</div>'
+    searched = f"（检索：{_esc(answer.searched)}）" if answer.searched else ""
     return (
-        f'<div class="src-answer"><div class="src-q">问：{_esc(answer.question)}</div>'
+        f'<div class="src-answer"><div class="src-q">问：{_esc(answer.question)}{searched}</div>'
         f'<div class="src-title">{title}</div>{cards}</div>'
     )
 
@@ -200,36 +249,55 @@ def _chunk_ends(length: int) -> Iterator[int]:
 
 
 def respond(
-    kb: KnowledgeBase, message: str, history: History, delay: float = STREAM_DELAY
-) -> Iterator[tuple[History, str | None]]:
-    """Answer `message` as a stream of (chat history, sources html) pairs.
+    kb: KnowledgeBase,
+    message: str,
+    history: History,
+    turns: list[Turn] | None = None,
+    delay: float = STREAM_DELAY,
+) -> Iterator[tuple[History, str | None, Answer | None]]:
+    """Answer `message` as a stream of (chat history, sources html, answer) triples.
 
-    The answer text grows a few characters per step (sources None: leave the panel as is);
-    the last pair holds the answer with clickable `[n]` links and its sources html."""
+    `turns` are the conversation's earlier exchanges, for rewriting a follow-up question. A
+    generated answer grows token by token; an extractive one a few characters per step (sources
+    and answer None: leave the panel as is). The last triple holds the answer with clickable
+    `[n]` links, its sources html and the Answer itself."""
     history = list(history or [])
     question = (message or "").strip()
     if not question:
         gr.Warning(EMPTY_QUESTION, title="提示")
-        yield history, None
+        yield history, None, None
         return
+    history.append({"role": "user", "content": _esc_lines(question)})
+    reply: Message = {"role": "assistant", "content": ""}
+    history.append(reply)
+    header, streamed, answer = "", "", None
     try:
-        answer = kb.ask(question)
+        for event in kb.ask_stream(question, history=turns or ()):
+            if isinstance(event, Searched):
+                header = f'<div class="kb-searched">检索问题：{_esc(event.question)}</div>'
+                reply["content"] = header
+                yield [*history[:-1], dict(reply)], None, None
+            elif isinstance(event, Token):
+                streamed += event.text
+                reply["content"] = header + _esc_lines(streamed)
+                yield [*history[:-1], dict(reply)], None, None
+            elif isinstance(event, Final):
+                answer = event.answer
     except ValueError as exc:
         raise gr.Error(_esc(str(exc)), title="无法回答") from exc
     except Exception as exc:
         log.exception("kb.ask failed")
         raise gr.Error(f"查询知识库时出错：{_esc(str(exc))}", title="出错了") from exc
-    history.append({"role": "user", "content": _esc_lines(question)})
-    reply: Message = {"role": "assistant", "content": ""}
-    history.append(reply)
-    for end in _chunk_ends(len(answer.text)):
-        reply["content"] = _esc_lines(answer.text[:end])
-        yield [*history[:-1], dict(reply)], None
-        if delay:
-            time.sleep(delay)
+    assert answer is not None
+    if not streamed:  # an extractive answer arrives whole: show it growing, as a model's would
+        for end in _chunk_ends(len(answer.text)):
+            reply["content"] = header + _esc_lines(answer.text[:end])
+            yield [*history[:-1], dict(reply)], None, None
+            if delay:
+                time.sleep(delay)
     uid = uuid.uuid4().hex[:10]
     reply["content"] = render_answer_html(answer, uid)
-    yield history, render_sources_html(answer, uid)
+    yield history, render_sources_html(answer, uid), answer
 
 
 def build_ui(kb: KnowledgeBase) -> gr.Blocks:
@@ -239,6 +307,7 @@ def build_ui(kb: KnowledgeBase) -> gr.Blocks:
         gr.Markdown(HINT)
         status = gr.Markdown(_status_text(kb))
         past = gr.State([])
+        turns = gr.State([])  # list[Turn]: this session's exchanges, for follow-up questions
         with gr.Row(equal_height=False):
             with gr.Column(scale=3):
                 chatbot = gr.Chatbot(
@@ -264,21 +333,26 @@ def build_ui(kb: KnowledgeBase) -> gr.Blocks:
                 gr.Markdown("### 原文出处")
                 sources = gr.HTML(SOURCES_PLACEHOLDER, elem_id="kb-sources", js_on_load=None)
 
-        def chat(message: str, history: History, earlier: Past) -> Iterator[tuple[Any, ...]]:
-            for hist, section in respond(kb, message, history):
-                if section is None:
-                    yield hist, gr.skip(), gr.skip(), ""
+        def chat(
+            message: str, history: History, earlier: Past, done: list[Turn]
+        ) -> Iterator[tuple[Any, ...]]:
+            for hist, section, answer in respond(kb, message, history, done):
+                if section is None or answer is None:
+                    yield hist, gr.skip(), gr.skip(), "", gr.skip()
                 else:
                     earlier = [(message.strip(), section), *earlier][:MAX_PAST]
-                    yield hist, render_sources_panel(earlier), earlier, ""
+                    turn = Turn(answer.searched or answer.question, answer.text)
+                    done = [*done, turn][-MAX_TURNS:]
+                    yield hist, render_sources_panel(earlier), earlier, "", done
 
-        outputs = [chatbot, sources, past, box]
-        box.submit(chat, [box, chatbot, past], outputs)
-        send.click(chat, [box, chatbot, past], outputs)
+        inputs = [box, chatbot, past, turns]
+        outputs = [chatbot, sources, past, box, turns]
+        box.submit(chat, inputs, outputs)
+        send.click(chat, inputs, outputs)
         for button, question in zip(example_buttons, EXAMPLES, strict=True):
-            button.click(lambda q=question: q, None, box).then(chat, [box, chatbot, past], outputs)
-        clear.click(lambda: ([], SOURCES_PLACEHOLDER, [], ""), None, outputs)
-        chatbot.clear(lambda: (SOURCES_PLACEHOLDER, []), None, [sources, past])
+            button.click(lambda q=question: q, None, box).then(chat, inputs, outputs)
+        clear.click(lambda: ([], SOURCES_PLACEHOLDER, [], "", []), None, outputs)
+        chatbot.clear(lambda: (SOURCES_PLACEHOLDER, [], []), None, [sources, past, turns])
         demo.load(None, None, None, js=JS)
         demo.load(lambda: _status_text(kb), None, status)
     return demo

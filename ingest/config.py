@@ -20,6 +20,15 @@ class Settings:
     chunk_chars: int = 300
     host: str = "127.0.0.1"
     port: int = 7860
+    # Who writes the answer: the extractive default, an OpenAI-compatible endpoint, or a local
+    # GGUF model (see rag.llm). Nothing of an LLM loads unless chosen here.
+    answerer: str = "extractive"
+    llm_base_url: str = ""
+    llm_model: str = ""
+    llm_api_key: str = ""
+    llm_gguf: str = ""
+    llm_timeout: float = 120.0  # seconds without a byte from the model; CPU models are slow
+    llm_context: int = 5  # retrieved paragraphs given to the model
 
     @classmethod
     def from_env(cls, **overrides: Any) -> Settings:
@@ -39,13 +48,45 @@ class Settings:
             values["port"] = _int("KB_PORT", env["KB_PORT"])
         if env.get("KB_CHUNK_CHARS"):
             values["chunk_chars"] = _int("KB_CHUNK_CHARS", env["KB_CHUNK_CHARS"])
+        for key, name in _LLM_ENV.items():
+            if env.get(name):
+                values[key] = env[name]
+        if env.get("KB_LLM_TIMEOUT"):
+            values["llm_timeout"] = _float("KB_LLM_TIMEOUT", env["KB_LLM_TIMEOUT"])
+        if env.get("KB_LLM_CONTEXT"):
+            values["llm_context"] = _int("KB_LLM_CONTEXT", env["KB_LLM_CONTEXT"])
         values.update({k: v for k, v in overrides.items() if v is not None})
         for key in ("kb_dir", "index_dir"):
             values[key] = Path(values[key]) if key in values else getattr(cls, key)
         settings = replace(cls(), **values)
         if settings.chunk_chars < 50:
             raise ValueError(f"KB_CHUNK_CHARS 至少为 50，实际为 {settings.chunk_chars}")
+        if settings.answerer not in ANSWERERS:
+            raise ValueError(f"KB_ANSWERER 应为 {' / '.join(ANSWERERS)} 之一，实际为 {settings.answerer!r}")
+        if settings.llm_timeout <= 0 or settings.llm_context < 1:
+            raise ValueError("KB_LLM_TIMEOUT 应大于 0，KB_LLM_CONTEXT 至少为 1")
         return settings
+
+    @property
+    def uses_llm(self) -> bool:
+        return self.answerer != "extractive"
+
+
+ANSWERERS = ("extractive", "openai", "llamacpp")
+_LLM_ENV = {
+    "answerer": "KB_ANSWERER",
+    "llm_base_url": "KB_LLM_BASE_URL",
+    "llm_model": "KB_LLM_MODEL",
+    "llm_api_key": "KB_LLM_API_KEY",
+    "llm_gguf": "KB_LLM_GGUF",
+}
+
+
+def _float(name: str, raw: str) -> float:
+    try:
+        return float(raw)
+    except ValueError:
+        raise ValueError(f"环境变量 {name} 应为数字，实际为 {raw!r}") from None
 
 
 def _int(name: str, raw: str) -> int:

@@ -12,7 +12,7 @@ import math
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field, replace
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from ingest.chunk import split_sentences
 from ingest.records import Kind, Paragraph
@@ -20,6 +20,9 @@ from ingest.terms import bigrams, words
 from rag.numbers import asks_for_date, asks_for_number, find_dates, find_numbers, question_unit
 from rag.refusal import RefusalModel, evidence_features
 from rag.retrieve import Hit
+
+if TYPE_CHECKING:  # rag.verify imports this module
+    from rag.verify import Verification
 
 REFUSAL_TEXT = "知识库中没有找到能回答这个问题的内容。"
 # A citation marker "[n]" in an answer; shared by the app (links) and the eval (not figures).
@@ -53,17 +56,35 @@ class Answer:
     retrieved: list[tuple[str, float]] = field(default_factory=list)
     latency_ms: float = 0.0
     confidence: float = 0.0
+    answerer: str = "extractive"  # or the model that wrote `text`: "openai:<model>", "llamacpp:<file>"
+    searched: str = ""  # the question as searched when a follow-up was rewritten ("" = as asked)
+    verification: Verification | None = None
+    fallback: Answer | None = None  # the extractive answer offered when the check failed
+    notice: str = ""  # e.g. why the LLM was not used this time
 
     def to_json(self) -> dict[str, Any]:
         """The `kb ask --json` contract; other tools rely on these keys."""
-        return {
+        out: dict[str, Any] = {
             "question": self.question,
             "answer": self.text,
             "refused": self.refused,
             "citations": [c.to_json() for c in self.citations],
             "retrieved": [{"paragraph_id": pid, "score": round(s, 6)} for pid, s in self.retrieved],
             "latency_ms": round(self.latency_ms, 1),
+            "answerer": self.answerer,
+            "searched_question": self.searched or self.question,
+            "verification": (
+                self.verification.to_json() if self.verification else {"ok": True, "problems": []}
+            ),
         }
+        if self.fallback is not None:
+            out["extractive_answer"] = {
+                "answer": self.fallback.text,
+                "citations": [c.to_json() for c in self.fallback.citations],
+            }
+        if self.notice:
+            out["notice"] = self.notice
+        return out
 
 
 class Answerer(Protocol):
@@ -259,12 +280,8 @@ class ExtractiveAnswerer:
         return ranked
 
     def _answer_key(self, para: Paragraph) -> tuple[Paragraph, tuple[int, int]] | None:
-        """A paragraph that is itself a question (考题内容:如何强化政治引领?) matches the user's
-        question best but does not answer it: the paragraph after it does (答题要点:……)."""
-        if not _QUESTION_PARAGRAPH.search(para.text):
-            return None
-        follower = self.paragraphs.get(f"{para.doc_id}#{para.number + 1}")
-        if follower is None or follower.kind is not Kind.BODY:
+        follower = answer_key(para, self.paragraphs)
+        if follower is None:
             return None
         spans = sentence_spans(follower.text)
         return follower, spans[0] if spans else (0, len(follower.text))
@@ -380,6 +397,17 @@ class ExtractiveAnswerer:
             lines.append("可能相关：")
             lines += [f"[{c.n}] {c.doc} {c.heading} 第{c.number}段".replace("  ", " ") for c in citations]
         return Answer(question, "\n".join(lines), True, citations, retrieved, confidence=confidence)
+
+
+def answer_key(para: Paragraph, paragraphs: Mapping[str, Paragraph]) -> Paragraph | None:
+    """A paragraph that is itself a question (考题内容:如何强化政治引领?) matches the user's
+    question best but does not answer it: the paragraph after it does (答题要点:……)."""
+    if not _QUESTION_PARAGRAPH.search(para.text):
+        return None
+    follower = paragraphs.get(f"{para.doc_id}#{para.number + 1}")
+    if follower is None or follower.kind is not Kind.BODY:
+        return None
+    return follower
 
 
 def _is_figure(text: str, unit: str) -> bool:

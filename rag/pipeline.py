@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import logging
 import math
 import threading
 import time
-from dataclasses import dataclass
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -14,11 +16,43 @@ from ingest.config import Settings
 from ingest.embed import Embedder, EmbedderError, make_embedder
 from rag.answer import Answer, Answerer, ExtractiveAnswerer, TermWeights, merge_answers
 from rag.decompose import split_question
+from rag.followup import rewrite
+from rag.generate import LLMAnswerer
+from rag.llm import ChatModel, LLMError, make_chat_model
+from rag.prompt import Turn
+from rag.refusal import RefusalModel
 from rag.retrieve import HybridRetriever, RetrievalConfig, Snapshot
+from rag.verify import verify
+
+log = logging.getLogger(__name__)
 
 DEFAULT_TOP_K = 5
 # A question is a sentence or two; a pasted document would hold the shared embedder for seconds.
 MAX_QUESTION_CHARS = 500
+
+
+@dataclass(frozen=True)
+class Searched:
+    """A follow-up was rewritten: this is the question actually searched."""
+
+    question: str
+
+
+@dataclass(frozen=True)
+class Token:
+    """A piece of a generated answer, as the model writes it."""
+
+    text: str
+
+
+@dataclass(frozen=True)
+class Final:
+    """The finished, verified answer (after any tokens)."""
+
+    answer: Answer
+
+
+Event = Searched | Token | Final
 
 
 @dataclass(frozen=True)
@@ -62,8 +96,11 @@ class KnowledgeBase:
         embedder: Embedder | None = None,
         retrieval: RetrievalConfig | None = None,
         answerer: Answerer | None = None,
+        chat: ChatModel | None = None,
     ) -> None:
         self.settings = settings
+        # The chat model (if any) is configured before the embedder loads: a bad setting fails fast.
+        self.chat = chat if chat is not None else make_chat_model(settings)
         self.embedder = embedder or make_embedder(settings.embedder)
         self.retrieval = retrieval or RetrievalConfig()
         self._answerer = answerer
@@ -126,16 +163,46 @@ class KnowledgeBase:
             embedder=snap.meta.get("embedder", ""),
         )
 
-    def ask(self, question: str, top_k: int = DEFAULT_TOP_K) -> Answer:
-        question = question.strip()
-        if not question:
-            raise ValueError("问题不能为空")
-        if len(question) > MAX_QUESTION_CHARS:
-            raise ValueError(f"问题太长（{len(question)} 字），请控制在 {MAX_QUESTION_CHARS} 字以内")
-        if top_k < 1:
-            raise ValueError("top_k 至少为 1")
+    def ask(self, question: str, top_k: int = DEFAULT_TOP_K, history: Sequence[Turn] = ()) -> Answer:
+        """The finished answer (see ask_stream for the steps)."""
+        final = None
+        for event in self.ask_stream(question, top_k, history):
+            if isinstance(event, Final):
+                final = event.answer
+        assert final is not None
+        return final
+
+    def ask_stream(
+        self, question: str, top_k: int = DEFAULT_TOP_K, history: Sequence[Turn] = ()
+    ) -> Iterator[Event]:
+        """Rewrite a follow-up, retrieve, answer: extractively, or by the configured LLM with
+        its tokens streamed and its answer verified (the extractive answer is the fallback)."""
+        question = _checked(question, top_k)
         started = time.perf_counter()
-        retriever, answerer = self.current()
+        retriever, extractive = self.current()
+        searched = rewrite(question, history, self.chat)
+        if searched != question:
+            yield Searched(searched)
+        answer = self._extractive(retriever, extractive, searched, top_k)
+        if self.chat is not None and not self._evidence_refused(answer, extractive):
+            generator = LLMAnswerer(self.chat, retriever.snapshot.paragraphs, self.settings.llm_context)
+            try:
+                for piece in generator.stream(searched, answer):
+                    if isinstance(piece, str):
+                        yield Token(piece)
+                    else:
+                        answer = piece
+            except LLMError as exc:
+                log.warning("LLM answer failed, using the extractive one: %s", exc)
+                answer = replace(answer, notice=f"大模型暂时无法回答（{exc}），以下为原文摘录答案。")
+        answer.question = question
+        answer.searched = searched if searched != question else ""
+        answer.latency_ms = (time.perf_counter() - started) * 1000
+        yield Final(answer)
+
+    def _extractive(
+        self, retriever: HybridRetriever, answerer: Answerer, question: str, top_k: int
+    ) -> Answer:
         parts = split_question(question)
         answers = []
         for part in parts:
@@ -146,5 +213,26 @@ class KnowledgeBase:
             answer.retrieved = answer.retrieved[:top_k]
         else:
             answer = merge_answers(question, answers, top_k)
-        answer.latency_ms = (time.perf_counter() - started) * 1000
+        paragraphs = retriever.snapshot.paragraphs
+        sources = {c.n: paragraphs[c.paragraph_id] for c in answer.citations if c.paragraph_id in paragraphs}
+        answer.verification = verify("" if answer.refused else answer.text, sources)
         return answer
+
+    @staticmethod
+    def _evidence_refused(answer: Answer, answerer: Answerer) -> bool:
+        """Refused because retrieval found too little, not by an extractive-only rule: then no
+        model is asked (it would only be tempted to answer from unrelated paragraphs)."""
+        refusal = getattr(answerer, "refusal", None)
+        threshold = refusal.threshold if isinstance(refusal, RefusalModel) else RefusalModel().threshold
+        return answer.refused and answer.confidence < threshold
+
+
+def _checked(question: str, top_k: int) -> str:
+    question = (question or "").strip()
+    if not question:
+        raise ValueError("问题不能为空")
+    if len(question) > MAX_QUESTION_CHARS:
+        raise ValueError(f"问题太长（{len(question)} 字），请控制在 {MAX_QUESTION_CHARS} 字以内")
+    if top_k < 1:
+        raise ValueError("top_k 至少为 1")
+    return question

@@ -8,6 +8,7 @@ import html
 import re
 import shutil
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -64,7 +65,7 @@ def kb(strict_kb: KnowledgeBase) -> KnowledgeBase:
 
 
 def _run(kb: KnowledgeBase, message: str, history: list[Any] | None = None) -> list[tuple[list[Any], Any]]:
-    return list(app.respond(kb, message, history or [], delay=0))
+    return [(hist, section) for hist, section, _answer in app.respond(kb, message, history or [], delay=0)]
 
 
 def _tags(fragment: str) -> set[str]:
@@ -140,7 +141,7 @@ def test_empty_question_is_a_gentle_warning(kb: KnowledgeBase) -> None:
 
 def test_knowledge_base_errors_become_chinese_gradio_errors() -> None:
     class Broken:
-        def ask(self, question: str) -> Answer:
+        def ask_stream(self, question: str, history: object = ()) -> Iterator[object]:
             raise RuntimeError("index <gone>")
 
     with pytest.raises(gr.Error) as err:

@@ -10,7 +10,17 @@ from cli import main
 from ingest.config import Settings
 from tests.conftest import SAMPLE_DOC_ID
 
-JSON_KEYS = {"question", "answer", "refused", "citations", "retrieved", "latency_ms"}
+JSON_KEYS = {
+    "question",
+    "answer",
+    "refused",
+    "citations",
+    "retrieved",
+    "latency_ms",
+    "answerer",
+    "searched_question",
+    "verification",
+}
 CITATION_KEYS = {"n", "paragraph_id", "doc", "heading", "text", "sentence"}
 
 
@@ -29,6 +39,10 @@ def test_ask_json_prints_exactly_one_object(
     assert data["question"] == "2021年培训了多少人次党员干部?"
     assert data["refused"] is False
     assert data["answer"].startswith("40822人次")
+    # The extractive answer quotes its paragraph, so it passes the same check as an LLM's.
+    assert data["answerer"] == "extractive"
+    assert data["verification"] == {"ok": True, "problems": []}
+    assert data["searched_question"] == data["question"]
     assert set(data["citations"][0]) == CITATION_KEYS
     assert data["citations"][0]["paragraph_id"] == f"{SAMPLE_DOC_ID}#9"
     assert data["citations"][0]["doc"] == SAMPLE_DOC_ID

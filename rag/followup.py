@@ -1,0 +1,182 @@
+"""Follow-up questions ("那示范村呢?", "他们去了哪个村?") rewritten into stand-alone questions.
+
+Retrieval sees one question at a time, so a follow-up must carry its context: with an LLM
+configured it rewrites the question (rag.prompt.REWRITE_SYSTEM); without one, or when it fails,
+rules carry over the previous question's topic:
+
+- "那示范村呢?" after "建成了多少个规范村?" -> "建成了多少个示范村?" (the new term takes the
+  place of the old one it resembles: same last character(s));
+- "工作队员呢" after "轮换选派了多少名驻村第一书记?" -> "轮换选派了多少名工作队员?" (the thing
+  counted is swapped);
+- "他们俩分别是什么职务?" after "6月15日谁到召台村报到了?" -> "6月15日到召台村报到的人分别是
+  什么职务?" (the pronoun becomes the previous question's topic).
+
+A question without these marks is searched as asked.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+import jieba.posseg
+
+from rag.llm import ChatModel, LLMError, complete
+from rag.numbers import UNITS
+from rag.prompt import Turn, rewrite_messages
+
+# Words that point back into the conversation. jieba keeps 其中/其他/尤其 and 应该/因此 as
+# whole words, so only the stand-alone pronouns match.
+PERSONAL = ("他们俩", "她们俩", "他们", "她们", "他俩", "她俩", "两人", "二人", "他", "她")
+DEMONSTRATIVE = (
+    "这些",
+    "那些",
+    "这个",
+    "那个",
+    "这项",
+    "那项",
+    "该项",
+    "上述",
+    "它们",
+    "它",
+    "其",
+    "该",
+    "此",
+    "这",
+)
+_LEAD = re.compile(r"^(?:那么|那|还有|另外|再问一下|再问)[，,\s]*")
+_TAIL = re.compile(r"(?:的情况|情况|怎么样|如何|又如何|呢)*[?？。!！\s]*$")
+_QUESTION_WORD = re.compile(r"多少|几|什么|哪|谁|如何|怎么|怎样|是否|吗|有没有|没有|是不是")
+_COUNTED = re.compile(rf"(?:多少|几)\s*(?:{UNITS})?(?P<np>[^?？，,。；;！!]+?)\s*[?？。]*$")
+_HOW = re.compile(r"^(?:请问)?(?:如何|怎样|怎么样?)(?P<x>.+?)[?？。]*$")
+_WHAT = re.compile(r"^(?:请问)?(?P<x>.+?)(?:是什么|有哪些|有什么|是哪些|包括哪些)[?？。]*$")
+_PUNCT = "?？。!！，,；; "
+
+
+def _cjk_len(text: str) -> int:
+    return sum(1 for ch in text if "\u4e00" <= ch <= "\u9fff")
+
+
+def _pronoun(question: str) -> str:
+    for pronoun in ("他们俩", "她们俩", "他俩", "她俩"):  # jieba splits off 俩
+        if pronoun in question:
+            return pronoun
+    for word in jieba.posseg.cut(question):
+        if word.word in PERSONAL or word.word in DEMONSTRATIVE or word.word == "其中":
+            return str(word.word)
+    return ""
+
+
+def is_followup(question: str) -> bool:
+    """Does the question lean on an earlier turn (a pronoun, "那……呢", or only a few words)?"""
+    q = question.strip()
+    if _pronoun(q):
+        return True
+    if _LEAD.match(q):
+        return True
+    return q.rstrip(_PUNCT).endswith("呢") or _cjk_len(q) <= 4
+
+
+def topic_of(question: str) -> str:
+    """What a question is about, as a noun phrase to stand in for a pronoun."""
+    q = question.strip().rstrip(_PUNCT)
+    if "谁" in q:
+        return re.sub(r"[了呢吗]+$", "", q.replace("谁", "", 1)) + "的人"
+    for pattern, group in ((_COUNTED, "np"), (_HOW, "x"), (_WHAT, "x")):
+        m = pattern.search(q)
+        if m and _cjk_len(m.group(group)) >= 2:
+            return m.group(group).strip()
+    return _QUESTION_WORD.sub("", q).strip() or q
+
+
+def _swap_similar(prev: str, new: str) -> str | None:
+    """Put `new` in place of the term of `prev` that ends like it ("规范村" for "示范村")."""
+    tokens = [(w.word, w.flag) for w in jieba.posseg.cut(prev)]
+    starts, pos = [], 0
+    for word, _flag in tokens:
+        starts.append(pos)
+        pos += len(word)
+    best: tuple[int, int, int] | None = None  # (suffix length, token index, end)
+    for i, (word, _flag) in enumerate(tokens):
+        end = starts[i] + len(word)
+        for length in range(min(len(new), end), 0, -1):
+            if prev[end - length : end] == new[-length:]:
+                if best is None or length > best[0]:
+                    best = (length, i, end)
+                break
+    if best is None:
+        return None
+    length, i, end = best
+    if length == 1 and not new[0].isdigit() and i + 1 < len(tokens) and tokens[i + 1][1].startswith("n"):
+        return None  # "村" of "村社区": the old term goes on, so it is not the one to replace
+    first = i
+    while first > 0 and starts[first] > end - length:  # the suffix began in an earlier token
+        first -= 1
+    # Take in the modifiers before it (规范|村, 2021|年) so the whole old term is replaced.
+    kind = "m" if new[0].isdigit() else "n"
+    while first > 0 and tokens[first - 1][1].startswith(kind) and end - starts[first - 1] <= len(new) + 2:
+        first -= 1
+    start = starts[first]
+    if len(tokens[i][0]) == 1 and length == 1 and tokens[i][1] in ("x", "uj", "ul"):
+        return None
+    return prev[:start] + new + prev[end:]
+
+
+def _swap_counted(prev: str, new: str) -> str | None:
+    m = _COUNTED.search(prev.strip())
+    if not m or _cjk_len(m.group("np")) < 2:
+        return None
+    return prev.strip()[: m.start("np")] + new + prev.strip()[m.end("np") :]
+
+
+def _finish(question: str) -> str:
+    question = question.strip()
+    return question if question.endswith(("?", "？")) else question + "?"
+
+
+def rule_rewrite(question: str, history: Sequence[Turn]) -> str:
+    """The stand-alone form of `question` after `history`, by rule (see the module doc)."""
+    q = question.strip()
+    if not history or not is_followup(q):
+        return q
+    prev = history[-1].question.strip()
+    pronoun = _pronoun(q)
+    if pronoun:
+        topic = topic_of(prev)
+        replacement = topic + "中" if pronoun == "其中" else topic
+        # "这些人" after a 谁 question: "……报到的人人" -> "……报到的人"
+        return _LEAD.sub("", q).replace(pronoun, replacement, 1).replace("的人人", "的人")
+    core = _TAIL.sub("", _LEAD.sub("", q))
+    if not core:
+        return prev
+    if _QUESTION_WORD.search(core):
+        return _finish(core)  # "那带动培训的党员群众有多少?" asks in full
+    swapped = _swap_similar(prev, core) or _swap_counted(prev, core)
+    if swapped:
+        return swapped
+    if _cjk_len(core) >= 4:
+        return _finish(core + "是什么")
+    return _finish(f"{core}（{topic_of(prev)}）")
+
+
+def llm_rewrite(model: ChatModel, question: str, history: Sequence[Turn]) -> str:
+    """The model's stand-alone question; raises LLMError when it gives none usable."""
+    text = complete(model, rewrite_messages(question, history), max_tokens=96).strip()
+    line = next((ln.strip() for ln in text.splitlines() if ln.strip()), "")
+    line = re.sub(r"^(?:改写后的问题|问题)[:：]\s*", "", line).strip("“”\"' ")
+    if not line or len(line) > 3 * len(question) + 60 or "[" in line:
+        raise LLMError("改写结果不可用")
+    return line
+
+
+def rewrite(question: str, history: Sequence[Turn], model: ChatModel | None = None) -> str:
+    """The question to search: rewritten when it is a follow-up, else as asked."""
+    q = question.strip()
+    if not history or not is_followup(q):
+        return q
+    if model is not None:
+        try:
+            return llm_rewrite(model, q, history)
+        except LLMError:
+            pass  # the rules below still give a usable question
+    return rule_rewrite(q, history)

@@ -1,0 +1,144 @@
+"""Answers written by an LLM from the retrieved paragraphs, streamed, then verified.
+
+The extractive answer is always computed first (it is cheap): it decides refusal on retrieval
+evidence, so a model is never asked to answer from paragraphs that do not hold the answer, and
+it is what the user gets when the model fails or when its answer does not pass rag.verify.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import replace
+
+from ingest.records import Paragraph
+from rag.answer import (
+    CITATION_MARKER,
+    REFUSAL_TEXT,
+    Answer,
+    Citation,
+    answer_key,
+    citation_for,
+    sentence_spans,
+)
+from rag.llm import ChatModel, LLMError
+from rag.prompt import answer_messages
+from rag.verify import answer_sentences, is_refusal, verify
+
+Numbered = list[tuple[int, Paragraph]]
+
+
+def context_paragraphs(retrieved: Sequence[str], paragraphs: Mapping[str, Paragraph], limit: int) -> Numbered:
+    """The best `limit` retrieved paragraphs, numbered from 1; an exam question (考题) brings
+    its answer key (答题要点) along, since that is where the answer is."""
+    chosen: list[Paragraph] = []
+    for pid in retrieved:
+        para = paragraphs.get(pid)
+        if para is None or para in chosen:
+            continue
+        if len(chosen) >= limit:
+            break
+        chosen.append(para)
+        key = answer_key(para, paragraphs)
+        if key is not None and key not in chosen:
+            chosen.append(key)
+    return list(enumerate(chosen, start=1))
+
+
+def _bigrams(text: str) -> set[str]:
+    plain = CITATION_MARKER.sub("", text)
+    return {plain[i : i + 2] for i in range(len(plain) - 1)}
+
+
+def supporting_span(paragraph: Paragraph, claims: str) -> tuple[int, int] | None:
+    """The paragraph's sentence closest to what the answer says from it (for the highlight)."""
+    want = _bigrams(claims)
+    best, best_overlap = None, 0
+    for start, end in sentence_spans(paragraph.text):
+        overlap = len(want & _bigrams(paragraph.text[start:end]))
+        if overlap > best_overlap:
+            best, best_overlap = (start, end), overlap
+    return best
+
+
+def cited_numbers(text: str) -> list[int]:
+    return list(dict.fromkeys(int(n) for n in CITATION_MARKER.findall(text)))
+
+
+def citations_for(text: str, numbered: Numbered) -> list[Citation]:
+    """One citation per provided paragraph the answer cites, keeping the prompt's numbers."""
+    sources = dict(numbered)
+    claims: dict[int, list[str]] = {}
+    for start, end in answer_sentences(text):
+        for n in cited_numbers(text[start:end]):
+            claims.setdefault(n, []).append(text[start:end])
+    out = []
+    for n in sorted(n for n in claims if n in sources):
+        para = sources[n]
+        span = supporting_span(para, "".join(claims[n]))
+        sentence = para.text[span[0] : span[1]] if span else ""
+        out.append(citation_for(n, para, sentence, span))
+    return out
+
+
+def renumbered(answer: Answer, numbered: Numbered) -> Answer:
+    """`answer` (extractive) with its citations numbered as in the prompt, so both answers
+    shown together use one numbering; paragraphs the prompt lacked get the next numbers."""
+    number_of = {p.paragraph_id: n for n, p in numbered}
+    mapping: dict[int, int] = {}
+    citations = []
+    for c in answer.citations:
+        if c.paragraph_id not in number_of:
+            number_of[c.paragraph_id] = max(number_of.values(), default=0) + 1
+        mapping[c.n] = number_of[c.paragraph_id]
+        citations.append(replace(c, n=mapping[c.n]))
+    text = CITATION_MARKER.sub(lambda m: f"[{mapping.get(int(m.group(1)), int(m.group(1)))}]", answer.text)
+    return replace(answer, text=text, citations=citations)
+
+
+class LLMAnswerer:
+    """Streams a model's answer to a question over numbered paragraphs, then checks it."""
+
+    def __init__(self, model: ChatModel, paragraphs: Mapping[str, Paragraph], context: int = 5) -> None:
+        self.model = model
+        self.paragraphs = paragraphs
+        self.context = context
+
+    def stream(self, question: str, extractive: Answer) -> Iterator[str | Answer]:
+        """Text pieces as the model writes them, then the final Answer. Raises LLMError."""
+        retrieved = [pid for pid, _score in extractive.retrieved]
+        numbered = context_paragraphs(retrieved, self.paragraphs, self.context)
+        if not numbered:
+            raise LLMError("没有可供大模型参考的段落")
+        pieces: list[str] = []
+        for piece in self.model.stream(answer_messages(question, numbered)):
+            pieces.append(piece)
+            yield piece
+        text = "".join(pieces).strip()
+        if not text:
+            raise LLMError("大模型没有返回内容")
+        yield self.finish(question, text, numbered, extractive)
+
+    def finish(self, question: str, text: str, numbered: Numbered, extractive: Answer) -> Answer:
+        base = Answer(
+            question,
+            text,
+            False,
+            retrieved=extractive.retrieved,
+            confidence=extractive.confidence,
+            answerer=self.model.name,
+        )
+        sources = dict(numbered)
+        if is_refusal(text) and not any(n in sources for n in cited_numbers(text)):
+            related = [citation_for(n, p, "") for n, p in numbered[:3]]
+            lines = [REFUSAL_TEXT, "可能相关："]
+            lines += [f"[{c.n}] {c.doc} {c.heading} 第{c.number}段".replace("  ", " ") for c in related]
+            text = "\n".join(lines)
+            return replace(base, text=text, refused=True, citations=related, verification=verify("", {}))
+        verification = verify(text, sources)
+        citations = citations_for(text, numbered)
+        if verification.ok:
+            return replace(base, citations=citations, verification=verification)
+        fallback = renumbered(extractive, numbered)
+        shown = {c.n for c in citations}
+        citations += [c for c in fallback.citations if c.n not in shown]
+        return replace(base, citations=citations, verification=verification, fallback=fallback)

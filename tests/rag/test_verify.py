@@ -1,0 +1,83 @@
+"""Verification of generated answers: citations that exist, and figures their paragraphs hold."""
+
+from __future__ import annotations
+
+from ingest.records import Paragraph
+from rag.verify import answer_sentences, figure_values, verify
+
+TRAINING = Paragraph(
+    "report#9",
+    "report",
+    "綦江区委组织部2021年组工答卷",
+    9,
+    "培训各级各类党员干部40822人次,带动培训党员群众50余万人次,覆盖率达100%。",
+    heading_path=("组织体系卷",),
+)
+VILLAGES = Paragraph(
+    "report#33", "report", "綦江区委组织部2021年组工答卷", 33, "建成市级示范村(社区)77个、规范村120个。"
+)
+SOURCES = {1: TRAINING, 2: VILLAGES}
+
+
+def test_a_faithful_answer_passes() -> None:
+    result = verify("全区培训党员干部40822人次[1]，建成示范村77个[2]。", SOURCES)
+    assert result.ok
+    assert result.to_json() == {"ok": True, "problems": []}
+
+
+def test_a_changed_number_is_caught_with_the_sentence_and_citation_named() -> None:
+    result = verify("培训党员干部40822人次[1]。覆盖率达95%[1]。", SOURCES)
+    assert not result.ok
+    assert result.problems == ["第2句中的“95%”在所引段落 [1] 中找不到"]
+    assert [s.ok for s in result.sentences] == [True, False]
+    bad = result.sentences[1]
+    assert "95%" in "培训党员干部40822人次[1]。覆盖率达95%[1]。"[bad.start : bad.end]
+
+
+def test_a_number_from_another_paragraph_than_the_cited_one_is_caught() -> None:
+    result = verify("建成示范村77个[1]。", SOURCES)
+    assert result.problems == ["第1句中的“77个”在所引段落 [1] 中找不到"]
+
+
+def test_a_percentage_must_stay_a_percentage_and_magnitudes_count() -> None:
+    assert not verify("覆盖率达100人[1]。", SOURCES).ok
+    assert verify("带动培训50余万人次[1]。", SOURCES).ok
+    assert not verify("带动培训50余人次[1]。", SOURCES).ok
+
+
+def test_the_year_in_the_document_title_supports_a_date() -> None:
+    assert verify("2021年培训党员干部40822人次[1]。", SOURCES).ok
+    assert verify("2020年培训党员干部40822人次[1]。", SOURCES).problems == [
+        "第1句中的“2020年”在所引段落 [1] 中找不到"
+    ]
+
+
+def test_full_width_digits_and_thousands_separators_are_the_same_number() -> None:
+    assert verify("培训了４０８２２人次[1]。", SOURCES).ok
+    assert verify("培训了40,822人次[1]。", SOURCES).ok
+
+
+def test_invalid_and_missing_citations_are_problems() -> None:
+    result = verify("培训党员干部40822人次[3]。覆盖率很高。", SOURCES)
+    assert result.problems == ["第1句引用了不存在的资料 [3]", "第2句没有标注出处：“覆盖率很高。”"]
+
+
+def test_a_refusal_sentence_needs_no_citation() -> None:
+    assert verify("知识库中没有找到能回答这个问题的内容。", SOURCES).ok
+    assert verify("资料中没有提及2020年的数据。", SOURCES).ok
+
+
+def test_citations_after_the_full_stop_belong_to_the_sentence() -> None:
+    text = "培训党员干部40822人次。[1]\n建成示范村77个。[2]"
+    assert [text[s:e] for s, e in answer_sentences(text)] == ["培训党员干部40822人次。[1]", "建成示范村77个。[2]"]
+    assert verify(text, SOURCES).ok
+
+
+def test_the_extractive_lead_figure_and_its_quote_are_one_statement() -> None:
+    text = "40822人次。依据：培训各级各类党员干部40822人次[1]"
+    assert len(answer_sentences(text)) == 1
+    assert verify(text, SOURCES).ok
+
+
+def test_figure_values_read_units_magnitudes_and_percentages() -> None:
+    assert figure_values("50余万人次、100%、3.5亿元") == {(500000.0, False), (100.0, True), (350000000.0, False)}
