@@ -22,7 +22,7 @@ from typing import Any
 
 import gradio as gr
 
-from ingest.config import Settings
+from ingest.config import Settings, add_llm_arguments, llm_overrides
 from rag.answer import CITATION_MARKER, Answer, Citation
 from rag.pipeline import Final, KnowledgeBase, Searched, Status, Token
 from rag.prompt import Turn
@@ -229,14 +229,18 @@ def render_sources_panel(past: Past) -> str:
     return newest + collapsed
 
 
-def render_status(status: Status) -> str:
+def render_status(status: Status, model: str = "") -> str:
     built = time.strftime("%Y-%m-%d %H:%M", time.localtime(status.built_at)) if status.built_at else "未知"
-    return f"知识库：{status.documents} 个文档，{status.paragraphs} 个段落 · 索引建立于 {built}"
+    how = f"大模型生成（{model}），逐句核对原文" if model else "摘录原文"
+    return (
+        f"知识库：{status.documents} 个文档，{status.paragraphs} 个段落 · 索引建立于 {built} · 回答方式："
+        + how
+    )
 
 
 def _status_text(kb: KnowledgeBase) -> str:
     try:
-        return render_status(kb.status())
+        return render_status(kb.status(), kb.chat.name if kb.chat is not None else "")
     except Exception:
         log.exception("status failed")
         return "知识库状态暂时无法读取。"
@@ -377,9 +381,10 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=f"{TITLE}：网页对话")
     parser.add_argument("--host", default=None, help="监听地址（默认 127.0.0.1，或 KB_HOST）")
     parser.add_argument("--port", type=int, default=None, help="端口（默认 7860，或 KB_PORT）")
+    add_llm_arguments(parser)
     args = parser.parse_args(argv)
     try:
-        settings = Settings.from_env(host=args.host, port=args.port)
+        settings = Settings.from_env(host=args.host, port=args.port, **llm_overrides(args))
         ensure_index(settings, refresh=True)  # index reports added since the last start
         launch(settings)
     except (IngestLocked, EmbedderError, IndexMissing, ValueError) as exc:

@@ -2,9 +2,11 @@
 
     kb ingest [PATH...]        index the knowledge base (or the given files/folders)
     kb ask "问题" [--json]      answer one question with citations
+    kb chat                    a conversation in the terminal (follow-up questions work)
     kb serve                   start the web chat
 
-`--kb-dir`/KB_DIR and `--index-dir`/KB_INDEX_DIR choose the folders.
+`--kb-dir`/KB_DIR and `--index-dir`/KB_INDEX_DIR choose the folders; `--answerer` and the
+`--llm-*` flags (or KB_ANSWERER, KB_LLM_*) choose who writes the answer.
 """
 
 from __future__ import annotations
@@ -12,9 +14,16 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING, TextIO
 
-from ingest.config import Settings
+from ingest.config import Settings, add_llm_arguments, llm_overrides
+
+if TYPE_CHECKING:
+    from rag.answer import Answer
+    from rag.pipeline import KnowledgeBase
+    from rag.prompt import Turn
 
 
 def _settings(args: argparse.Namespace) -> Settings:
@@ -24,6 +33,7 @@ def _settings(args: argparse.Namespace) -> Settings:
         embedder=getattr(args, "embedder", None),
         host=getattr(args, "host", None),
         port=getattr(args, "port", None),
+        **llm_overrides(args),
     )
 
 
@@ -59,17 +69,94 @@ def cmd_ask(args: argparse.Namespace) -> int:
 
     settings = _settings(args)
     ensure_index(settings)
-    answer = KnowledgeBase(settings).ask(args.question, top_k=args.top_k)
+    kb = KnowledgeBase(settings)
     if args.json:
-        print(json.dumps(answer.to_json(), ensure_ascii=False))
+        print(json.dumps(kb.ask(args.question, top_k=args.top_k).to_json(), ensure_ascii=False))
         return 0
-    print(answer.text)
+    _answer_in_terminal(kb, args.question, args.top_k, (), sys.stdout)
+    return 0
+
+
+def _answer_in_terminal(
+    kb: KnowledgeBase, question: str, top_k: int, history: Sequence[Turn], out: TextIO
+) -> Answer:
+    """Stream the answer (a model's tokens as they come), then its check and its sources."""
+    from rag.pipeline import Final, Searched, Token
+
+    streamed = False
+    answer = None
+    for event in kb.ask_stream(question, top_k=top_k, history=history):
+        if isinstance(event, Searched):
+            print(f"（检索问题：{event.question}）", file=out)
+        elif isinstance(event, Token):
+            print(event.text, end="", flush=True, file=out)
+            streamed = True
+        elif isinstance(event, Final):
+            answer = event.answer
+    assert answer is not None
+    if streamed:
+        print(file=out)
+    _print_answer(answer, out, text_shown=streamed and answer.answerer != "extractive")
+    return answer
+
+
+def _print_answer(answer: Answer, out: TextIO, text_shown: bool) -> None:
+    if answer.notice:
+        print(f"提示：{answer.notice}", file=out)
+    if not text_shown or answer.refused:
+        print(answer.text, file=out)
+    check = answer.verification
+    if answer.answerer != "extractive" and check is not None and not answer.refused:
+        if check.ok:
+            print("✓ 引用与数字已逐句核对原文", file=out)
+        else:
+            print("⚠ 生成的回答未通过核对，请以原文为准：", file=out)
+            for problem in check.problems:
+                print(f"  - {problem}", file=out)
+            if answer.fallback is not None:
+                print(f"原文摘录答案：{answer.fallback.text}", file=out)
     if answer.citations:
-        print()
-        print("来源：" if not answer.refused else "可能相关的段落：")
+        print(file=out)
+        print("来源：" if not answer.refused else "可能相关的段落：", file=out)
         for c in answer.citations:
-            print(f"[{c.n}] {c.doc} · {c.heading or '（无标题）'} · 第{c.number}段（{c.paragraph_id}）")
-            print(f"    {c.text}")
+            print(
+                f"[{c.n}] {c.doc} · {c.heading or '（无标题）'} · 第{c.number}段（{c.paragraph_id}）",
+                file=out,
+            )
+            print(f"    {c.text}", file=out)
+
+
+def cmd_chat(args: argparse.Namespace) -> int:
+    """Questions from stdin, one per line; earlier ones are the context of follow-ups."""
+    from rag.pipeline import KnowledgeBase
+    from rag.prompt import Turn
+
+    settings = _settings(args)
+    ensure_index(settings)
+    kb = KnowledgeBase(settings)
+    history: list[Turn] = []
+    interactive = sys.stdin.isatty()
+    if interactive:
+        print("请输入问题（直接回车或 Ctrl-D 结束；“那……呢？”之类的追问会结合上文检索）。")
+    while True:
+        try:
+            line = input("问：" if interactive else "")
+        except EOFError:
+            break
+        question = line.strip()
+        if not question:
+            if interactive:
+                break
+            continue
+        if not interactive:
+            print(f"问：{question}")
+        try:
+            answer = _answer_in_terminal(kb, question, args.top_k, history, sys.stdout)
+        except ValueError as exc:
+            print(f"错误：{exc}", file=sys.stderr)
+            continue
+        history = [*history, Turn(answer.searched or answer.question, answer.text)][-6:]
+        print()
     return 0
 
 
@@ -103,7 +190,13 @@ def build_parser() -> argparse.ArgumentParser:
     p_ask.add_argument("question")
     p_ask.add_argument("--json", action="store_true", help="输出一个 JSON 对象")
     p_ask.add_argument("--top-k", type=int, default=5)
+    add_llm_arguments(p_ask)
     p_ask.set_defaults(func=cmd_ask)
+
+    p_chat = sub.add_parser("chat", parents=[common], help="在终端里连续提问（支持追问）")
+    p_chat.add_argument("--top-k", type=int, default=5)
+    add_llm_arguments(p_chat)
+    p_chat.set_defaults(func=cmd_chat)
 
     # `kb eval` hands its arguments to eval.run (see `kb eval --help`).
     sub.add_parser("eval", help="评测：问答准确率、检索命中率，与基线对比", add_help=False)
@@ -111,6 +204,7 @@ def build_parser() -> argparse.ArgumentParser:
     p_serve = sub.add_parser("serve", parents=[common], help="启动网页对话")
     p_serve.add_argument("--host", default=None)
     p_serve.add_argument("--port", type=int, default=None)
+    add_llm_arguments(p_serve)
     p_serve.set_defaults(func=cmd_serve)
     return parser
 

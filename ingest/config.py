@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import os
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -94,3 +95,26 @@ def _int(name: str, raw: str) -> int:
         return int(raw)
     except ValueError:
         raise ValueError(f"环境变量 {name} 应为整数，实际为 {raw!r}") from None
+
+
+def add_llm_arguments(parser: argparse.ArgumentParser) -> None:
+    """The flags matching KB_ANSWERER and KB_LLM_* (shared by `kb ask/chat/serve/eval`)."""
+    group = parser.add_argument_group("回答方式（默认摘录原文，不需要大模型）")
+    group.add_argument(
+        "--answerer",
+        choices=ANSWERERS,
+        default=None,
+        help="extractive（默认）/ openai / llamacpp，或 KB_ANSWERER",
+    )
+    group.add_argument("--llm-base-url", default=None, help="OpenAI 兼容接口地址，或 KB_LLM_BASE_URL")
+    group.add_argument("--llm-model", default=None, help="模型名，或 KB_LLM_MODEL")
+    group.add_argument("--llm-api-key", default=None, help="API 密钥，或 KB_LLM_API_KEY（建议用环境变量）")
+    group.add_argument("--llm-gguf", default=None, help="本地 GGUF 模型文件，或 KB_LLM_GGUF")
+    group.add_argument(
+        "--llm-timeout", type=float, default=None, help="等待模型响应的秒数，或 KB_LLM_TIMEOUT"
+    )
+
+
+def llm_overrides(args: argparse.Namespace) -> dict[str, Any]:
+    keys = ("answerer", "llm_base_url", "llm_model", "llm_api_key", "llm_gguf", "llm_timeout")
+    return {k: getattr(args, k, None) for k in keys}

@@ -223,8 +223,10 @@ def test_sources_panel_collapses_earlier_answers() -> None:
 def test_status_line_formats_local_build_time() -> None:
     built = time.mktime((2024, 5, 6, 7, 8, 30, 0, 0, -1))
     line = app.render_status(Status(documents=2, paragraphs=37, built_at=built, version="v", embedder="e"))
-    assert line == "知识库：2 个文档，37 个段落 · 索引建立于 2024-05-06 07:08"
-    assert app.render_status(Status(1, 1, 0.0, "v", "e")).endswith("索引建立于 未知")
+    assert line == "知识库：2 个文档，37 个段落 · 索引建立于 2024-05-06 07:08 · 回答方式：摘录原文"
+    assert app.render_status(Status(1, 1, 0.0, "v", "e")).endswith("索引建立于 未知 · 回答方式：摘录原文")
+    with_model = app.render_status(Status(1, 1, 0.0, "v", "e"), "openai:qwen")
+    assert with_model.endswith("回答方式：大模型生成（openai:qwen），逐句核对原文")
 
 
 def test_build_ui_makes_a_chinese_page(kb: KnowledgeBase) -> None:

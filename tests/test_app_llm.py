@@ -58,7 +58,7 @@ def test_tokens_stream_into_the_chat_then_the_checked_answer_links(settings: Set
 
 def test_a_planted_wrong_number_is_marked_and_the_extract_offered(settings: Settings) -> None:
     steps = _chat(settings, lambda body: Reply("全区培训党员干部40000人次[1]。这体现了培训力度。"), QUESTION)
-    hist, sources, answer = steps[-1]
+    hist, sources, _answer = steps[-1]
     content = hist[-1]["content"]
     bad = re.search(r'<span class="unverified" title="([^"]*)">⚠(.*?)</span>', content)
     assert bad is not None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 
 import pytest
@@ -9,6 +10,7 @@ import pytest
 from cli import main
 from ingest.config import Settings
 from tests.conftest import SAMPLE_DOC_ID
+from tests.llm_server import FakeLLMServer, Reply
 
 JSON_KEYS = {
     "question",
@@ -91,3 +93,55 @@ def test_missing_index_and_bad_env_give_clear_errors(
     monkeypatch.setenv("KB_PORT", "abc")
     assert main(["ask", "问题", "--kb-dir", str(tmp_path), "--index-dir", str(tmp_path / "i")]) == 2
     assert "KB_PORT" in capsys.readouterr().err
+
+
+# --- generated answers and conversations ----------------------------------------------------------
+
+
+def _llm(server: FakeLLMServer) -> list[str]:
+    return ["--answerer", "openai", "--llm-base-url", server.base_url, "--llm-model", "fake"]
+
+
+def test_ask_streams_a_model_answer_and_reports_its_check(
+    real_settings: Settings, capsys: pytest.CaptureFixture[str]
+) -> None:
+    reply = "全区培训各级各类党员干部40822人次[1]。"
+    with FakeLLMServer(lambda body: Reply(reply)) as server:
+        assert main(["ask", "2021年培训了多少人次党员干部?", *_args(real_settings), *_llm(server)]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith(reply + "\n✓ 引用与数字已逐句核对原文\n\n来源：\n[1] ")
+    assert f"（{SAMPLE_DOC_ID}#9）" in out
+
+
+def test_ask_json_reports_a_failed_check_and_the_extract(
+    real_settings: Settings, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with FakeLLMServer(lambda body: Reply("全区培训党员干部85%[1]。")) as server:
+        assert (
+            main(["ask", "2021年培训了多少人次党员干部?", "--json", *_args(real_settings), *_llm(server)])
+            == 0
+        )
+    data = json.loads(capsys.readouterr().out)
+    assert data["answerer"] == "openai:fake"
+    assert data["verification"] == {"ok": False, "problems": ["第1句中的“85%”在所引段落 [1] 中找不到"]}
+    assert data["extractive_answer"]["answer"].startswith("40822人次。依据：")
+
+
+def test_chat_carries_the_topic_into_a_follow_up(
+    real_settings: Settings, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("sys.stdin", io.StringIO("建成了多少个规范村?\n那示范村呢?\n"))
+    assert main(["chat", *_args(real_settings)]) == 0
+    out = capsys.readouterr().out
+    first, second = out.split("问：那示范村呢?\n")
+    assert first.startswith("问：建成了多少个规范村?\n")
+    assert second.startswith("（检索问题：建成了多少个示范村?）\n77个。")
+
+
+def test_an_incomplete_llm_setting_is_a_clear_error(
+    real_settings: Settings, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["ask", "问题", "--json", "--answerer", "openai", *_args(real_settings)]) == 2
+    captured = capsys.readouterr()
+    assert "KB_LLM_BASE_URL" in captured.err
+    assert "KB_LLM_BASE_URL" in json.loads(captured.out)["error"]

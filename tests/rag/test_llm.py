@@ -58,7 +58,7 @@ def test_failures_become_clear_chinese_errors(reply: Reply, message: str) -> Non
 def test_a_stalled_server_times_out() -> None:
     with FakeLLMServer(lambda body: Reply("迟到的回答", delay=2.0)) as server:
         chat = OpenAIChat(server.base_url, "qwen", timeout=0.5)
-        with pytest.raises(LLMError, match="超过 0.5 秒没有响应"):
+        with pytest.raises(LLMError, match=r"超过 0\.5 秒没有响应"):
             complete(chat, MESSAGES)
 
 

@@ -69,7 +69,8 @@ def test_a_refusal_sentence_needs_no_citation() -> None:
 
 def test_citations_after_the_full_stop_belong_to_the_sentence() -> None:
     text = "培训党员干部40822人次。[1]\n建成示范村77个。[2]"
-    assert [text[s:e] for s, e in answer_sentences(text)] == ["培训党员干部40822人次。[1]", "建成示范村77个。[2]"]
+    sentences = [text[s:e] for s, e in answer_sentences(text)]
+    assert sentences == ["培训党员干部40822人次。[1]", "建成示范村77个。[2]"]
     assert verify(text, SOURCES).ok
 
 
@@ -80,4 +81,5 @@ def test_the_extractive_lead_figure_and_its_quote_are_one_statement() -> None:
 
 
 def test_figure_values_read_units_magnitudes_and_percentages() -> None:
-    assert figure_values("50余万人次、100%、3.5亿元") == {(500000.0, False), (100.0, True), (350000000.0, False)}
+    values = figure_values("50余万人次、100%、3.5亿元")
+    assert values == {(500000.0, False), (100.0, True), (350000000.0, False)}
