@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from eval.baseline import SourceDoc
 from ingest.build import discover, source_root
@@ -29,29 +30,51 @@ class QAItem:
         return bool(self.gold)
 
 
+def _item(row: dict[str, Any], item_id: str, qtype: str, history: tuple[str, ...]) -> QAItem:
+    answers = list(row.get("answers", []))
+    return QAItem(
+        id=item_id,
+        question=row["question"],
+        answers=answers,
+        answer_groups=[list(g) for g in row.get("answer_groups") or ([answers] if answers else [])],
+        answer_match=row.get("answer_match", "any"),
+        gold=frozenset(row.get("gold_passage_ids", [])),
+        type=qtype,
+        history=history,
+    )
+
+
+def _conversation(row: dict[str, Any]) -> list[QAItem]:
+    """A multi-turn line, `{"id", "turns": [{question, answers, gold_passage_ids, ...}, ...]}`:
+    one item per turn, asked after the turns before it (`<id>/<n>`; a later turn's type is
+    "followup" unless it names one)."""
+    items: list[QAItem] = []
+    history: tuple[str, ...] = ()
+    turns = row["turns"]
+    if not isinstance(turns, list) or not turns:
+        raise TypeError("turns 应为非空列表")
+    for n, turn in enumerate(turns, start=1):
+        default = row.get("type", "turn1") if n == 1 else "followup"
+        items.append(_item(turn, f"{row['id']}/{n}", turn.get("type") or default, history))
+        history = (*history, turn["question"])
+    return items
+
+
 def load_qa(path: Path, limit: int | None = None) -> list[QAItem]:
-    items = []
+    """Questions of a QA file: one per line, or one conversation per line (see _conversation);
+    a line may also give `history`, the questions asked before it."""
+    items: list[QAItem] = []
     with open(path, encoding="utf-8") as fh:
         for n, line in enumerate(fh, start=1):
             if not line.strip():
                 continue
             try:
                 row = json.loads(line)
-                answers = list(row.get("answers", []))
-                items.append(
-                    QAItem(
-                        id=str(row["id"]),
-                        question=row["question"],
-                        answers=answers,
-                        answer_groups=[
-                            list(g) for g in row.get("answer_groups") or ([answers] if answers else [])
-                        ],
-                        answer_match=row.get("answer_match", "any"),
-                        gold=frozenset(row.get("gold_passage_ids", [])),
-                        type=row.get("type") or row.get("answer_match", "any"),
-                        history=tuple(row.get("history", [])),
-                    )
-                )
+                if "turns" in row:
+                    items += _conversation(row)
+                    continue
+                qtype = row.get("type") or row.get("answer_match", "any")
+                items.append(_item(row, str(row["id"]), qtype, tuple(row.get("history", []))))
             except (KeyError, TypeError, json.JSONDecodeError) as exc:
                 raise ValueError(f"{path} 第 {n} 行格式错误：{exc}") from exc
     return items[:limit] if limit else items

@@ -23,6 +23,8 @@ RATE_KEYS = (
     "wrongly_refused",
     "refused_when_gold_removed",
     "refused_unanswerable",
+    "verification_failed",
+    "llm_fallback",
 )
 OTHER_KEYS = ("median_answer_chars", "latency_p50_ms", "latency_p95_ms", "questions")
 CHART_KEYS = (
@@ -44,6 +46,8 @@ def score_item(item: QAItem, result: dict[str, Any]) -> dict[str, Any]:
         "latency_ms": result["latency_ms"],
         "refused": float(result["refused"]),
     }
+    if result.get("answerer", "extractive") != "extractive" and not result["refused"]:
+        scores["verification_failed"] = float(not result["verification"]["ok"])
     if not item.answerable:
         return scores
     ranked = [r["paragraph_id"] for r in result["retrieved"]]
@@ -92,6 +96,8 @@ def summarize(items: Sequence[QAItem], scores: Sequence[dict[str, Any]]) -> dict
     out["wrongly_refused"] = _mean_of(answerable, "refused")
     out["refused_when_gold_removed"] = _mean_of(answerable, "refused_without_gold")
     out["refused_unanswerable"] = _mean_of(unanswerable, "refused")
+    out["verification_failed"] = _mean_of(scores, "verification_failed")
+    out["llm_fallback"] = _mean_of(scores, "llm_fallback")
     answered = [s["answer_chars"] for s in scores if not s["refused"]]
     out["median_answer_chars"] = metrics.percentile(answered, 50) if answered else None
     latencies = [s["latency_ms"] for s in scores]
@@ -119,7 +125,13 @@ def _cell(key: str, value: float | None) -> str:
 
 def render_markdown(name: str, report: dict[str, Any]) -> str:
     systems = list(report["systems"])
-    lines = [f"# Eval: {name}", "", f"QA file: `{report['qa']}`; source: `{report['source']}`.", ""]
+    answerer = report.get("answerer", "extractive")
+    lines = [
+        f"# Eval: {name}",
+        "",
+        f"QA file: `{report['qa']}`; source: `{report['source']}`; product answerer: `{answerer}`.",
+        "",
+    ]
     lines += ["| metric | " + " | ".join(systems) + " |", "|---" * (len(systems) + 1) + "|"]
     for key in (*RATE_KEYS, *OTHER_KEYS):
         row = [report["systems"][s]["overall"].get(key) for s in systems]
@@ -143,8 +155,11 @@ paragraphs that are gold or contain an accepted answer; citation_recall: answer 
 a cited paragraph; numbers_supported: answers whose every number, percentage and date occurs in
 a cited paragraph; wrongly_refused: answerable questions refused; refused_when_gold_removed: the
 same questions asked on the set's refusal variant (all gold paragraphs removed from the index);
-refused_unanswerable: questions the set marks unanswerable that were refused; median_answer_chars
-over answered questions; latency per question, end to end."""
+refused_unanswerable: questions the set marks unanswerable that were refused; verification_failed:
+generated (LLM) answers that failed the citation and figure check, of those not refused;
+llm_fallback: questions where the model failed (error, timeout) and the extractive answer was
+shown; median_answer_chars over answered questions; latency per question, end to end (a follow-up's
+earlier turns are asked first and not timed)."""
 
 
 def write_chart(path: Path, name: str, report: dict[str, Any]) -> None:

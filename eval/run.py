@@ -7,7 +7,11 @@
 (`python -m eval` is the same.) Every question goes through the same code path as `kb ask`.
 Systems: `product` (hybrid retrieval + extractive answers + refusal), `bm25` and `dense` (the
 product with one retriever switched off), `llamaindex` (llama-index's documented defaults with
-the same embedder, top chunk as the answer). Writes into --out: results.jsonl (the product's
+the same embedder, top chunk as the answer). `--answerer openai|llamacpp|llm` makes the product
+answer with the configured model (flags or KB_LLM_*; `llm` = whichever is configured) and adds
+the verification-failure and fallback rates. A question with earlier turns (`history`, or a
+multi-turn file, see eval.datasets) is asked after them, each system carrying its own answers as
+the conversation; only the product rewrites follow-ups. Writes into --out: results.jsonl (the product's
 `kb ask --json` object per question plus id, type and scores), results-<system>.jsonl for the
 baselines, report.json, report.md and chart.png.
 """
@@ -29,12 +33,13 @@ from eval.datasets import QAItem, load_qa, source_docs
 from eval.report import by_type, render_markdown, score_item, summarize, write_chart
 from eval.variants import build_without
 from ingest.build import ingest
-from ingest.config import Settings
+from ingest.config import Settings, add_llm_arguments, llm_overrides
 from rag.pipeline import KnowledgeBase
+from rag.prompt import Turn
 from rag.retrieve import RetrievalConfig
 
 ALL_SYSTEMS = ("product", "bm25", "dense", "llamaindex")
-Ask = Callable[[str], dict[str, Any]]
+Ask = Callable[[str, Sequence[Turn]], dict[str, Any]]
 
 
 @dataclass
@@ -42,11 +47,14 @@ class System:
     name: str
     ask: Ask
     ask_without_gold: Ask | None = None  # the same system on the refusal variant
+    uses_llm: bool = False
 
 
-def open_kb(corpus: Path | None, kb_dir: Path | None, index_dir: Path, progress: bool) -> KnowledgeBase:
+def open_kb(
+    corpus: Path | None, kb_dir: Path | None, index_dir: Path, progress: bool, **llm: Any
+) -> KnowledgeBase:
     """Build (or bring up to date) the product's index for the corpus, then open it."""
-    settings = Settings.from_env(kb_dir=kb_dir or index_dir / "no-kb-dir", index_dir=index_dir)
+    settings = Settings.from_env(kb_dir=kb_dir or index_dir / "no-kb-dir", index_dir=index_dir, **llm)
     report = ingest(settings, [corpus] if corpus else None, progress=progress)
     if report.failed:
         raise ValueError("；".join(f"{p}: {r}" for p, r in report.failed))
@@ -54,7 +62,7 @@ def open_kb(corpus: Path | None, kb_dir: Path | None, index_dir: Path, progress:
 
 
 def _kb_asker(kb: KnowledgeBase) -> Ask:
-    return lambda q: kb.ask(q, top_k=10).to_json()
+    return lambda q, history: kb.ask(q, top_k=10, history=history).to_json()
 
 
 def build_systems(
@@ -65,37 +73,69 @@ def build_systems(
     if gold:
         index = kb.settings.index_dir
         target = build_without(index, index.with_name(index.name + "-refusal"), gold)
-        variant = KnowledgeBase(replace(kb.settings, index_dir=target), embedder=kb.embedder)
+        variant = KnowledgeBase(replace(kb.settings, index_dir=target), embedder=kb.embedder, chat=kb.chat)
     systems = []
     for name in names:
         if name == "product":
-            systems.append(System(name, _kb_asker(kb), _kb_asker(variant) if variant else None))
+            uses_llm = kb.chat is not None
+            systems.append(System(name, _kb_asker(kb), _kb_asker(variant) if variant else None, uses_llm))
         elif name in ("bm25", "dense"):
             config = RetrievalConfig(dense_weight=0.0) if name == "bm25" else RetrievalConfig(bm25_weight=0.0)
-            one = KnowledgeBase(kb.settings, embedder=kb.embedder, retrieval=config)
+            # Retrieval ablations stay extractive: they isolate one retriever, not the answerer.
+            plain = replace(kb.settings, answerer="extractive")
+            one = KnowledgeBase(plain, embedder=kb.embedder, retrieval=config)
             other = (
-                KnowledgeBase(variant.settings, embedder=kb.embedder, retrieval=config) if variant else None
+                KnowledgeBase(
+                    replace(variant.settings, answerer="extractive"), embedder=kb.embedder, retrieval=config
+                )
+                if variant
+                else None
             )
             systems.append(System(name, _kb_asker(one), _kb_asker(other) if other else None))
         elif name == "llamaindex":
             baseline = LlamaIndexBaseline(
                 source_docs(corpus, kb_dir), kb.embedder, kb.settings.index_dir / "llamaindex"
             )
+            # llama-index's default query path has no conversation: history is not passed on.
             systems.append(
-                System(name, baseline.ask, functools.partial(baseline.ask, exclude=frozenset(gold)))
+                System(
+                    name,
+                    _without_history(baseline.ask),
+                    _without_history(functools.partial(baseline.ask, exclude=frozenset(gold))),
+                )
             )
         else:
             raise ValueError(f"未知的系统 {name!r}（可选：{', '.join(ALL_SYSTEMS)}）")
     return systems
 
 
+def _without_history(ask: Callable[[str], dict[str, Any]]) -> Ask:
+    return lambda question, _history: ask(question)
+
+
+def _conversation(system: System, item: QAItem, asked: dict[tuple[str, ...], Turn]) -> list[Turn]:
+    """The turns before `item`, each asked once per system (its own answers are the context)."""
+    turns: list[Turn] = []
+    for k in range(len(item.history)):
+        prefix = item.history[: k + 1]
+        if prefix not in asked:
+            result = system.ask(prefix[-1], list(turns))
+            asked[prefix] = Turn(result.get("searched_question") or prefix[-1], result["answer"])
+        turns.append(asked[prefix])
+    return turns
+
+
 def run_system(system: System, items: Sequence[QAItem], progress: bool) -> list[dict[str, Any]]:
     rows = []
+    asked: dict[tuple[str, ...], Turn] = {}
     for item in tqdm(items, desc=f"评测 {system.name}", unit="题", disable=not progress):
-        result = system.ask(item.question)
+        history = _conversation(system, item, asked)
+        result = system.ask(item.question, history)
         scores = score_item(item, result)
+        if system.uses_llm:
+            scores["llm_fallback"] = float(bool(result.get("notice")))
         if system.ask_without_gold is not None and item.answerable:
-            scores["refused_without_gold"] = float(system.ask_without_gold(item.question)["refused"])
+            scores["refused_without_gold"] = float(system.ask_without_gold(item.question, history)["refused"])
         rows.append({"id": item.id, "type": item.type, **result, "scores": scores})
     return rows
 
@@ -144,7 +184,29 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--limit", type=int, default=None, help="only the first N questions")
     parser.add_argument("--systems", default=",".join(ALL_SYSTEMS), help="comma-separated, product first")
     parser.add_argument("--quiet", action="store_true")
+    parser.add_argument(
+        "--no-history",
+        action="store_true",
+        help="ask every question alone (what rewriting follow-ups is worth)",
+    )
+    add_llm_arguments(parser, also=("llm",))
     return parser
+
+
+def resolve_answerer(args: argparse.Namespace) -> dict[str, Any]:
+    """`--answerer llm`: the model configured by flags or KB_LLM_* (an endpoint before a file)."""
+    llm = llm_overrides(args)
+    if llm["answerer"] == "llm":
+        env = Settings.from_env(**{**llm, "answerer": None})
+        if env.llm_base_url:
+            llm["answerer"] = "openai"
+        elif env.llm_gguf:
+            llm["answerer"] = "llamacpp"
+        else:
+            raise ValueError(
+                "--answerer llm 需要 --llm-base-url（或 KB_LLM_BASE_URL）或 --llm-gguf（或 KB_LLM_GGUF）"
+            )
+    return llm
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -152,11 +214,18 @@ def main(argv: list[str] | None = None) -> int:
     name = set_name(args.qa)
     index_dir = args.index_dir or Path(".cache/eval") / name
     names = [n.strip() for n in args.systems.split(",") if n.strip()]
-    kb = open_kb(args.corpus, args.kb_dir, index_dir, progress=not args.quiet)
+    kb = open_kb(args.corpus, args.kb_dir, index_dir, progress=not args.quiet, **resolve_answerer(args))
     items = load_qa(args.qa, args.limit)
+    if args.no_history:
+        items = [replace(i, history=()) for i in items]
     systems = build_systems(names, kb, items, args.corpus, args.kb_dir)
     rows, summary = evaluate(systems, items, progress=not args.quiet)
-    report = {"qa": str(args.qa), "source": str(args.corpus or args.kb_dir), "systems": summary}
+    report = {
+        "qa": str(args.qa),
+        "source": str(args.corpus or args.kb_dir),
+        "answerer": kb.chat.name if kb.chat is not None else "extractive",
+        "systems": summary,
+    }
     write_outputs(args.out, name, rows, report)
     print(render_markdown(name, report))
     return 0

@@ -97,12 +97,12 @@ def _int(name: str, raw: str) -> int:
         raise ValueError(f"环境变量 {name} 应为整数，实际为 {raw!r}") from None
 
 
-def add_llm_arguments(parser: argparse.ArgumentParser) -> None:
+def add_llm_arguments(parser: argparse.ArgumentParser, also: tuple[str, ...] = ()) -> None:
     """The flags matching KB_ANSWERER and KB_LLM_* (shared by `kb ask/chat/serve/eval`)."""
     group = parser.add_argument_group("回答方式（默认摘录原文，不需要大模型）")
     group.add_argument(
         "--answerer",
-        choices=ANSWERERS,
+        choices=(*ANSWERERS, *also),
         default=None,
         help="extractive（默认）/ openai / llamacpp，或 KB_ANSWERER",
     )

@@ -176,7 +176,15 @@ def rewrite(question: str, history: Sequence[Turn], model: ChatModel | None = No
         return q
     if model is not None:
         try:
-            return llm_rewrite(model, q, history)
+            rewritten = llm_rewrite(model, q, history)
         except LLMError:
-            pass  # the rules below still give a usable question
+            rewritten = ""  # the rules below still give a usable question
+        # Handing back the follow-up unchanged means the model did not resolve it (small local
+        # models often do that); the rules then carry the topic over.
+        if rewritten and _bare(rewritten) != _bare(q):
+            return rewritten
     return rule_rewrite(q, history)
+
+
+def _bare(text: str) -> str:
+    return text.strip().rstrip(_PUNCT)

@@ -65,9 +65,23 @@ def source_block(numbered: Sequence[tuple[int, Paragraph]]) -> str:
     return "\n".join(lines)
 
 
+# One worked example: small local models (1.5B) left out the [n] markers in most answers without
+# it, and cited in all five of a trial with it (Qwen2.5-1.5B, see README "Generated answers").
+EXAMPLE_QUESTION = (
+    "<资料>\n[1] （示例报告 / 民生卷）今年全区新建便民服务站12个,服务群众3000余人次。\n"
+    "[2] （示例报告 / 民生卷）考题内容:如何办好民生实事?\n</资料>\n\n问题：新建了多少个便民服务站?"
+)
+EXAMPLE_ANSWER = "今年全区新建便民服务站12个[1]。"
+
+
 def answer_messages(question: str, numbered: Sequence[tuple[int, Paragraph]]) -> list[Message]:
     user = f"{source_block(numbered)}\n\n问题：{_as_data(question)}"
-    return [{"role": "system", "content": ANSWER_SYSTEM}, {"role": "user", "content": user}]
+    return [
+        {"role": "system", "content": ANSWER_SYSTEM},
+        {"role": "user", "content": EXAMPLE_QUESTION},
+        {"role": "assistant", "content": EXAMPLE_ANSWER},
+        {"role": "user", "content": user},
+    ]
 
 
 def rewrite_messages(question: str, history: Sequence[Turn]) -> list[Message]:

@@ -131,3 +131,25 @@ def test_followups_have_history(rows: list[dict]) -> None:
             history = r.get("history")
             assert isinstance(history, list) and history, r["id"]
             assert all(isinstance(h, str) and h.strip() for h in history), r["id"]
+
+
+DIALOGUES = ROOT / "eval/gold/qijiang-2021-dialogues.jsonl"
+
+
+def test_dialogue_turns_are_grounded_and_load_with_their_history(paragraphs: dict[str, str]) -> None:
+    from eval.datasets import load_qa
+
+    items = load_qa(DIALOGUES)
+    assert len(items) >= 25
+    by_id = {i.id: i for i in items}
+    assert by_id["dlg-01/2"].question == "那示范村呢?"
+    assert by_id["dlg-01/2"].history == ("建成了多少个规范村?",)
+    assert by_id["dlg-02/3"].history == ("轮换选派了多少名驻村第一书记?", "工作队员呢?")
+    assert {i.type for i in items} == {"turn1", "followup"}
+    assert sum(not i.answerable for i in items) >= 1  # a follow-up the report cannot answer
+    for item in items:
+        for pid in item.gold:
+            assert pid in paragraphs, item.id
+        for group in item.answer_groups:
+            for answer in group:
+                assert any(normalize_answer(answer) in paragraphs[pid] for pid in item.gold), (item.id, answer)

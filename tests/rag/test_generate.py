@@ -73,7 +73,9 @@ def test_a_faithful_answer_streams_and_passes_verification(settings: Settings) -
     assert data["verification"] == {"ok": True, "problems": []}
     assert data["answerer"] == "openai:fake"
 
-    system, user = server.answer_requests()[0]["messages"]
+    system, example, example_answer, user = server.answer_requests()[0]["messages"]
+    assert (example["role"], example_answer["role"]) == ("user", "assistant")
+    assert example_answer["content"].endswith("[1]。")
     assert system["role"] == "system" and "只依据" in system["content"] and "[1]" in system["content"]
     assert user["content"].startswith("<资料>\n[1] （綦江区委组织部2021年组工答卷")
     assert "培训各级各类党员干部40822人次" in user["content"].split("\n")[1]
@@ -208,3 +210,12 @@ def test_no_llm_configured_changes_nothing(settings: Settings) -> None:
     assert len(events) == 1 and isinstance(events[0], Final)
     assert events[0].answer.answerer == "extractive"
     assert kb.chat is None
+
+
+def test_a_model_that_returns_the_follow_up_unchanged_gives_way_to_the_rules(settings: Settings) -> None:
+    def script(body: dict[str, Any]) -> Reply:
+        return Reply("那示范村呢？") if is_rewrite(body) else Reply("建成示范村(社区)77个[1]。")
+
+    with FakeLLMServer(script) as server:
+        answer = _kb(settings, server).ask("那示范村呢?", history=[Turn("建成了多少个规范村?")])
+    assert answer.searched == "建成了多少个示范村?"
