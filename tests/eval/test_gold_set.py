@@ -152,4 +152,7 @@ def test_dialogue_turns_are_grounded_and_load_with_their_history(paragraphs: dic
             assert pid in paragraphs, item.id
         for group in item.answer_groups:
             for answer in group:
-                assert any(normalize_answer(answer) in paragraphs[pid] for pid in item.gold), (item.id, answer)
+                assert any(normalize_answer(answer) in paragraphs[pid] for pid in item.gold), (
+                    item.id,
+                    answer,
+                )

@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from cli import main
 from eval.datasets import load_qa
-from ingest.config import PROJECT_ROOT
+from ingest.config import PROJECT_ROOT, Settings
+from tests.conftest import SAMPLE_DOC_ID as DOC
 from tests.conftest import sample_kb
+from tests.llm_server import FakeLLMServer, Reply, is_rewrite
 
 GOLD = PROJECT_ROOT / "eval/gold/qijiang-2021.jsonl"
 
@@ -99,3 +103,53 @@ def test_the_gold_set_loads() -> None:
     items = load_qa(GOLD)
     assert len(items) >= 60
     assert sum(not i.answerable for i in items) >= 15
+
+
+# --- the product with a generated answerer, on a conversation -------------------------------------
+
+
+def _reply_from_prompt(body: dict[str, Any]) -> Reply:
+    """A model that quotes the first figure of paragraph [1]: faithful, except for questions
+    about training, where it plants a wrong number (40822 -> 40823)."""
+    user = body["messages"][-1]["content"]
+    if is_rewrite(body):
+        return Reply("建成了多少个示范村?")
+    first = next(line for line in user.splitlines() if line.startswith("[1] "))
+    figure = re.search(r"\d+", first.split("）", 1)[1])
+    assert figure is not None
+    value = int(figure.group(0))
+    if "培训" in user.rsplit("问题：", 1)[1]:
+        value += 1
+    return Reply(f"资料显示为{value}[1]。")
+
+
+def test_eval_with_an_llm_reports_verification_failures_and_follow_ups(
+    real_settings: Settings, tmp_path: Path
+) -> None:
+    qa = tmp_path / "dialogue.jsonl"
+    turns = [
+        {"question": "2021年培训了多少人次党员干部?", "answers": ["40822"], "gold_passage_ids": [f"{DOC}#9"]},
+        {"question": "建成了多少个规范村?", "answers": ["211"], "gold_passage_ids": [f"{DOC}#33"]},
+        {"question": "那示范村呢?", "answers": ["77"], "gold_passage_ids": [f"{DOC}#33"]},
+    ]
+    qa.write_text(json.dumps({"id": "c1", "turns": turns}, ensure_ascii=False), encoding="utf-8")
+    out = tmp_path / "out"
+    with FakeLLMServer(_reply_from_prompt) as server:
+        args = ["eval", "--qa", str(qa), "--kb-dir", str(real_settings.kb_dir)]
+        args += ["--index-dir", str(real_settings.index_dir), "--out", str(out), "--systems", "product"]
+        args += ["--answerer", "llm", "--llm-base-url", server.base_url, "--llm-model", "fake", "--quiet"]
+        assert main(args) == 0
+    rows = [json.loads(x) for x in (out / "results.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert [r["id"] for r in rows] == ["c1/1", "c1/2", "c1/3"]
+    assert [r["type"] for r in rows] == ["turn1", "followup", "followup"]
+    assert rows[0]["verification"]["ok"] is False  # the planted 40823
+    assert rows[2]["searched_question"] == "建成了多少个示范村?"
+    report = json.loads((out / "report.json").read_text(encoding="utf-8"))
+    assert report["answerer"] == "openai:fake"
+    overall = report["systems"]["product"]["overall"]
+    answered = [r for r in rows if not r["refused"]]
+    failed = sum(not r["verification"]["ok"] for r in answered)
+    assert failed >= 1
+    assert overall["verification_failed"] == pytest.approx(failed / len(answered))
+    assert overall["llm_fallback"] == 0.0
+    assert "verification_failed" in (out / "report.md").read_text(encoding="utf-8")
