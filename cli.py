@@ -111,8 +111,11 @@ def _print_answer(answer: Answer, out: TextIO, text_shown: bool) -> None:
             print("✓ 引用与数字已逐句核对原文", file=out)
         else:
             print("⚠ 生成的回答未通过核对，请以原文为准：", file=out)
-            for problem in check.problems:
-                print(f"  - {problem}", file=out)
+            for sentence in check.sentences:
+                if not sentence.ok:
+                    print(f"  ⚠ “{sentence.text.strip()}”", file=out)
+                    for problem in sentence.problems:
+                        print(f"      {problem}", file=out)
             if answer.fallback is not None:
                 print(f"原文摘录答案：{answer.fallback.text}", file=out)
     if answer.citations:

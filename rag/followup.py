@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import jieba.posseg
 
@@ -25,28 +26,15 @@ from rag.llm import ChatModel, LLMError, complete
 from rag.numbers import UNITS
 from rag.prompt import Turn, rewrite_messages
 
-# Words that point back into the conversation. jieba keeps 其中/其他/尤其 and 应该/因此 as
-# whole words, so only the stand-alone pronouns match.
+# Words that point back into the conversation, matched as jieba words (so 其他/尤其/应该/因此
+# never match) and replaced where jieba found them.
 PERSONAL = ("他们俩", "她们俩", "他们", "她们", "他俩", "她俩", "两人", "二人", "他", "她")
-DEMONSTRATIVE = (
-    "这些",
-    "那些",
-    "这个",
-    "那个",
-    "这项",
-    "那项",
-    "该项",
-    "上述",
-    "它们",
-    "它",
-    "其",
-    "该",
-    "此",
-    "这",
-)
 _LEAD = re.compile(r"^(?:那么|那|还有|另外|再问一下|再问)[，,\s]*")
-_TAIL = re.compile(r"(?:的情况|情况|怎么样|如何|又如何|呢)*[?？。!！\s]*$")
-_QUESTION_WORD = re.compile(r"多少|几|什么|哪|谁|如何|怎么|怎样|是否|吗|有没有|没有|是不是")
+_TAIL = re.compile(r"(?P<how>的情况|情况|怎么样|又如何|如何|呢)*[?？。!！\s]*$")
+_HOW_TAIL = re.compile(r"(?:怎么样|如何)(?:呢)?[?？。!！\s]*$")
+_QUESTION_WORD = re.compile(r"多少|几|什么|哪|谁|如何|怎么|怎样|是否|吗|有没有|没有|是不是|何")
+# Determiners point back only before a noun ("该项目", "这项工作"); "该如何" is "should".
+_DETERMINERS = {"这些", "那些", "这个", "那个", "这项", "那项", "该项", "上述", "该", "此", "这"}
 _COUNTED = re.compile(rf"(?:多少|几)\s*(?:{UNITS})?(?P<np>[^?？，,。；;！!]+?)\s*[?？。]*$")
 _HOW = re.compile(r"^(?:请问)?(?:如何|怎样|怎么样?)(?P<x>.+?)[?？。]*$")
 _WHAT = re.compile(r"^(?:请问)?(?P<x>.+?)(?:是什么|有哪些|有什么|是哪些|包括哪些)[?？。]*$")
@@ -57,20 +45,28 @@ def _cjk_len(text: str) -> int:
     return sum(1 for ch in text if "\u4e00" <= ch <= "\u9fff")
 
 
-def _pronoun(question: str) -> str:
+def _pronoun(question: str) -> tuple[str, int]:
+    """The word pointing back into the conversation and where it stands, or ("", -1)."""
     for pronoun in ("他们俩", "她们俩", "他俩", "她俩"):  # jieba splits off 俩
         if pronoun in question:
-            return pronoun
-    for word in jieba.posseg.cut(question):
-        if word.word in PERSONAL or word.word in DEMONSTRATIVE or word.word == "其中":
-            return str(word.word)
-    return ""
+            return pronoun, question.index(pronoun)
+    tokens = list(jieba.posseg.cut(question))
+    at = 0
+    for i, token in enumerate(tokens):
+        word = str(token.word)
+        following = tokens[i + 1].flag if i + 1 < len(tokens) else ""
+        if word in PERSONAL or word == "其中" or (word in ("它", "它们", "其") and token.flag == "r"):
+            return word, at
+        if word in _DETERMINERS and token.flag == "r" and following.startswith(("n", "vn")):
+            return word, at
+        at += len(word)
+    return "", -1
 
 
 def is_followup(question: str) -> bool:
     """Does the question lean on an earlier turn (a pronoun, "那……呢", or only a few words)?"""
     q = question.strip()
-    if _pronoun(q):
+    if _pronoun(q)[0]:
         return True
     if _LEAD.match(q):
         return True
@@ -140,18 +136,27 @@ def rule_rewrite(question: str, history: Sequence[Turn]) -> str:
     if not history or not is_followup(q):
         return q
     prev = history[-1].question.strip()
-    pronoun = _pronoun(q)
+    pronoun, at = _pronoun(q)
     if pronoun:
         topic = topic_of(prev)
         replacement = topic + "中" if pronoun == "其中" else topic
+        rewritten = q[:at] + replacement + q[at + len(pronoun) :]
         # "这些人" after a 谁 question: "……报到的人人" -> "……报到的人"
-        return _LEAD.sub("", q).replace(pronoun, replacement, 1).replace("的人人", "的人")
+        return _LEAD.sub("", rewritten).replace("的人人", "的人")
+    asks_how = bool(_HOW_TAIL.search(q))
     core = _TAIL.sub("", _LEAD.sub("", q))
     if not core:
         return prev
     if _QUESTION_WORD.search(core):
-        return _finish(core)  # "那带动培训的党员群众有多少?" asks in full
-    swapped = _swap_similar(prev, core) or _swap_counted(prev, core)
+        # "那带动培训的党员群众有多少?" asks in full; "有何成效?" needs the topic.
+        content = _QUESTION_WORD.sub("", core).replace("有", "").replace("是", "")
+        return _finish(core if _cjk_len(content) > 2 else topic_of(prev) + core)
+    swapped = _swap_similar(prev, core)
+    if swapped:
+        return swapped
+    if asks_how:  # "效果如何?": how the previous topic went
+        return _finish(f"{topic_of(prev)}的{core}如何")
+    swapped = _swap_counted(prev, core)
     if swapped:
         return swapped
     if _cjk_len(core) >= 4:
@@ -165,25 +170,32 @@ def llm_rewrite(model: ChatModel, question: str, history: Sequence[Turn]) -> str
     line = next((ln.strip() for ln in text.splitlines() if ln.strip()), "")
     line = re.sub(r"^(?:改写后的问题|问题)[:：]\s*", "", line).strip("“”\"' ")
     if not line or len(line) > 3 * len(question) + 60 or "[" in line:
-        raise LLMError("改写结果不可用")
+        raise LLMError("改写结果不可用", unavailable=False)
     return line
 
 
-def rewrite(question: str, history: Sequence[Turn], model: ChatModel | None = None) -> str:
+@dataclass(frozen=True)
+class Rewrite:
+    question: str  # the question to search
+    error: LLMError | None = None  # why the model's rewrite was not used, if it was asked
+
+
+def rewrite(question: str, history: Sequence[Turn], model: ChatModel | None = None) -> Rewrite:
     """The question to search: rewritten when it is a follow-up, else as asked."""
     q = question.strip()
     if not history or not is_followup(q):
-        return q
+        return Rewrite(q)
+    error = None
     if model is not None:
         try:
             rewritten = llm_rewrite(model, q, history)
-        except LLMError:
-            rewritten = ""  # the rules below still give a usable question
+        except LLMError as exc:
+            rewritten, error = "", exc  # the rules below still give a usable question
         # Handing back the follow-up unchanged means the model did not resolve it (small local
         # models often do that); the rules then carry the topic over.
         if rewritten and _bare(rewritten) != _bare(q):
-            return rewritten
-    return rule_rewrite(q, history)
+            return Rewrite(rewritten)
+    return Rewrite(rule_rewrite(q, history), error)
 
 
 def _bare(text: str) -> str:

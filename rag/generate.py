@@ -1,12 +1,13 @@
 """Answers written by an LLM from the retrieved paragraphs, streamed, then verified.
 
-The extractive answer is always computed first (it is cheap): it decides refusal on retrieval
-evidence, so a model is never asked to answer from paragraphs that do not hold the answer, and
-it is what the user gets when the model fails or when its answer does not pass rag.verify.
+The extractive answer is always computed first (it is cheap): when the refusal model finds the
+retrieval evidence too weak, no model is asked at all; and it is what the user gets when the
+model fails, or is offered beside the model's answer when that does not pass rag.verify.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import replace
 
@@ -21,15 +22,16 @@ from rag.answer import (
     sentence_spans,
 )
 from rag.llm import ChatModel, LLMError
-from rag.prompt import answer_messages
+from rag.prompt import answer_messages, as_shown
 from rag.verify import answer_sentences, is_refusal, verify
 
 Numbered = list[tuple[int, Paragraph]]
+_FULL_WIDTH_CITATION = re.compile(r"【(\d+)】")
 
 
 def context_paragraphs(retrieved: Sequence[str], paragraphs: Mapping[str, Paragraph], limit: int) -> Numbered:
-    """The best `limit` retrieved paragraphs, numbered from 1; an exam question (考题) brings
-    its answer key (答题要点) along, since that is where the answer is."""
+    """The best retrieved paragraphs, at most `limit`, numbered from 1; an exam question (考题)
+    brings its answer key (答题要点) along, since that is where the answer is."""
     chosen: list[Paragraph] = []
     for pid in retrieved:
         para = paragraphs.get(pid)
@@ -39,7 +41,7 @@ def context_paragraphs(retrieved: Sequence[str], paragraphs: Mapping[str, Paragr
             break
         chosen.append(para)
         key = answer_key(para, paragraphs)
-        if key is not None and key not in chosen:
+        if key is not None and key not in chosen and len(chosen) < limit:
             chosen.append(key)
     return list(enumerate(chosen, start=1))
 
@@ -80,15 +82,18 @@ def citations_for(text: str, numbered: Numbered) -> list[Citation]:
     return out
 
 
-def renumbered(answer: Answer, numbered: Numbered) -> Answer:
+def renumbered(answer: Answer, numbered: Numbered, taken: int = 0) -> Answer:
     """`answer` (extractive) with its citations numbered as in the prompt, so both answers
-    shown together use one numbering; paragraphs the prompt lacked get the next numbers."""
+    shown together use one numbering; paragraphs the prompt lacked get numbers above `taken`
+    (the largest the model wrote, so its invalid "[7]" never links to one of them)."""
     number_of = {p.paragraph_id: n for n, p in numbered}
+    floor = max([taken, *number_of.values()])
     mapping: dict[int, int] = {}
     citations = []
     for c in answer.citations:
         if c.paragraph_id not in number_of:
-            number_of[c.paragraph_id] = max(number_of.values(), default=0) + 1
+            floor += 1
+            number_of[c.paragraph_id] = floor
         mapping[c.n] = number_of[c.paragraph_id]
         citations.append(replace(c, n=mapping[c.n]))
     text = CITATION_MARKER.sub(lambda m: f"[{mapping.get(int(m.group(1)), int(m.group(1)))}]", answer.text)
@@ -108,14 +113,15 @@ class LLMAnswerer:
         retrieved = [pid for pid, _score in extractive.retrieved]
         numbered = context_paragraphs(retrieved, self.paragraphs, self.context)
         if not numbered:
-            raise LLMError("没有可供大模型参考的段落")
+            raise LLMError("没有可供大模型参考的段落", unavailable=False)
         pieces: list[str] = []
         for piece in self.model.stream(answer_messages(question, numbered)):
             pieces.append(piece)
             yield piece
-        text = "".join(pieces).strip()
+        # Some models write the full-width 【1】; the checked, linked form is [1].
+        text = _FULL_WIDTH_CITATION.sub(r"[\1]", "".join(pieces)).strip()
         if not text:
-            raise LLMError("大模型没有返回内容")
+            raise LLMError("大模型没有返回内容", unavailable=False)
         yield self.finish(question, text, numbered, extractive)
 
     def finish(self, question: str, text: str, numbered: Numbered, extractive: Answer) -> Answer:
@@ -127,18 +133,18 @@ class LLMAnswerer:
             confidence=extractive.confidence,
             answerer=self.model.name,
         )
-        sources = dict(numbered)
+        sources = {n: as_shown(p) for n, p in numbered}
         if is_refusal(text) and not any(n in sources for n in cited_numbers(text)):
             related = [citation_for(n, p, "") for n, p in numbered[:3]]
             lines = [REFUSAL_TEXT, "可能相关："]
             lines += [f"[{c.n}] {c.doc} {c.heading} 第{c.number}段".replace("  ", " ") for c in related]
             text = "\n".join(lines)
             return replace(base, text=text, refused=True, citations=related, verification=verify("", {}))
-        verification = verify(text, sources)
+        verification = verify(text, sources, question=question)
         citations = citations_for(text, numbered)
         if verification.ok:
             return replace(base, citations=citations, verification=verification)
-        fallback = renumbered(extractive, numbered)
+        fallback = renumbered(extractive, numbered, taken=max(cited_numbers(text), default=0))
         shown = {c.n for c in citations}
         citations += [c for c in fallback.citations if c.n not in shown]
         return replace(base, citations=citations, verification=verification, fallback=fallback)

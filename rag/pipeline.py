@@ -180,11 +180,15 @@ class KnowledgeBase:
         question = _checked(question, top_k)
         started = time.perf_counter()
         retriever, extractive = self.current()
-        searched = rewrite(question, history, self.chat)
+        rewritten = rewrite(question, history, self.chat)
+        searched = rewritten.question
         if searched != question:
             yield Searched(searched)
         answer = self._extractive(retriever, extractive, searched, top_k)
-        if self.chat is not None and not self._evidence_refused(answer, extractive):
+        if rewritten.error is not None and rewritten.error.unavailable:
+            # The model just failed on the rewrite: do not make the user wait for it twice.
+            answer = replace(answer, notice=_fallback_notice(rewritten.error))
+        elif self.chat is not None and not self._evidence_refused(answer, extractive):
             generator = LLMAnswerer(self.chat, retriever.snapshot.paragraphs, self.settings.llm_context)
             try:
                 for piece in generator.stream(searched, answer):
@@ -194,7 +198,10 @@ class KnowledgeBase:
                         answer = piece
             except LLMError as exc:
                 log.warning("LLM answer failed, using the extractive one: %s", exc)
-                answer = replace(answer, notice=f"大模型暂时无法回答（{exc}），以下为原文摘录答案。")
+                answer = replace(answer, notice=_fallback_notice(exc))
+            except Exception as exc:  # a client-library failure must not cost the user the answer
+                log.exception("LLM answer failed unexpectedly")
+                answer = replace(answer, notice=_fallback_notice(LLMError(type(exc).__name__)))
         answer.question = question
         answer.searched = searched if searched != question else ""
         answer.latency_ms = (time.perf_counter() - started) * 1000
@@ -215,7 +222,9 @@ class KnowledgeBase:
             answer = merge_answers(question, answers, top_k)
         paragraphs = retriever.snapshot.paragraphs
         sources = {c.n: paragraphs[c.paragraph_id] for c in answer.citations if c.paragraph_id in paragraphs}
-        answer.verification = verify("" if answer.refused else answer.text, sources)
+        # Extractive answers quote whole sentences under one marker: checked run by run.
+        text = "" if answer.refused else answer.text
+        answer.verification = verify(text, sources, question=question, by_citation=True)
         return answer
 
     @staticmethod
@@ -225,6 +234,10 @@ class KnowledgeBase:
         refusal = getattr(answerer, "refusal", None)
         threshold = refusal.threshold if isinstance(refusal, RefusalModel) else RefusalModel().threshold
         return answer.refused and answer.confidence < threshold
+
+
+def _fallback_notice(error: LLMError) -> str:
+    return f"大模型暂时无法回答（{error}），以下为原文摘录答案。"
 
 
 def _checked(question: str, top_k: int) -> str:

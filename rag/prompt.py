@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from ingest.records import Paragraph
 from rag.answer import CITATION_MARKER, REFUSAL_TEXT
@@ -55,12 +55,19 @@ def _as_data(text: str) -> str:
     return CITATION_MARKER.sub(lambda m: f"［{m.group(1)}］", text)
 
 
+def as_shown(para: Paragraph) -> Paragraph:
+    """The paragraph as the model sees it (cut at MAX_PARAGRAPH_CHARS): verification checks
+    against this, so a figure beyond the cut cannot back an answer."""
+    if len(para.text) <= MAX_PARAGRAPH_CHARS:
+        return para
+    return replace(para, text=para.text[:MAX_PARAGRAPH_CHARS] + "……")
+
+
 def source_block(numbered: Sequence[tuple[int, Paragraph]]) -> str:
     lines = ["<资料>"]
     for n, para in numbered:
         where = " / ".join([para.doc_title, *para.heading_path])
-        text = para.text if len(para.text) <= MAX_PARAGRAPH_CHARS else para.text[:MAX_PARAGRAPH_CHARS] + "……"
-        lines.append(f"[{n}] （{_as_data(where)}）{_as_data(text)}")
+        lines.append(f"[{n}] （{_as_data(where)}）{_as_data(as_shown(para).text)}")
     lines.append("</资料>")
     return "\n".join(lines)
 

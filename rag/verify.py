@@ -16,12 +16,19 @@ from typing import Any
 
 from ingest.records import Paragraph
 from rag.answer import CITATION_MARKER, REFUSAL_TEXT
-from rag.numbers import find_numbers
+from rag.numbers import UNITS, find_numbers
 
-# A sentence runs to 。！？；or a line break; the citation markers right after the end mark
-# still belong to it ("……40822人次。[1]").
-_SENTENCE = re.compile(r"[^。！？!?；;\n]+(?:[。！？!?；;]+|$)(?:\s*\[\d+\])*", re.MULTILINE)
-_MAGNITUDE = {"万亿": 1e12, "亿": 1e8, "万": 1e4, "千": 1e3, "百": 1e2}
+# A sentence runs to 。！？ or a line break (not ；: "一是……；二是……[1]" is one statement); closing
+# quotes and the citation markers right after the end mark still belong to it ("……40822人次。[1]").
+_SENTENCE = re.compile(r"[^。！？!?\n]+(?:[。！？!?]+[”’」』）)]*|$)(?:\s*\[\d+\])*", re.MULTILINE)
+# A run of text closed by its citation markers: the unit of an extractive answer ("A。B。[1]"
+# quotes two sentences of paragraph [1]).
+_CITED_RUN = re.compile(r"[^\[]*?(?:\[\d+\])+|.+$", re.DOTALL)
+_LIST_NUMBER = re.compile(r"^\s*(?:\d{1,2}[.、)）]|[（(]\d{1,2}[)）])\s*")
+_MAGNITUDE = {"万亿": 1e12, "千万": 1e7, "百万": 1e6, "十万": 1e5, "亿": 1e8, "万": 1e4, "千": 1e3, "百": 1e2}
+_CN_DIGITS = "零〇一二两三四五六七八九十百千万亿"
+_CN_NUMBER = re.compile(rf"(?P<num>[{_CN_DIGITS}]+)(?:余|多)?(?P<unit>{UNITS})")
+_CN_PERCENT = re.compile(rf"百分之(?P<num>[{_CN_DIGITS}点]+)")
 # Phrases with which a model says the material does not answer the question.
 REFUSAL_PHRASES = (
     "没有找到",
@@ -76,23 +83,48 @@ def answer_sentences(text: str) -> list[tuple[int, int]]:
     return merged
 
 
+def cited_runs(text: str) -> list[tuple[int, int]]:
+    """(start, end) of each run of text up to and including its citation markers."""
+    # A trailing "。" after the last marker is no statement of its own.
+    return [(m.start(), m.end()) for m in _CITED_RUN.finditer(text) if re.search(r"\w", m.group(0))]
+
+
 def is_refusal(text: str) -> bool:
     plain = CITATION_MARKER.sub("", text)
     return REFUSAL_TEXT in plain or any(p in plain for p in REFUSAL_PHRASES)
 
 
-def figure_values(text: str) -> set[tuple[float, bool]]:
-    """Every number in `text` as (value, is_percentage): "50余万" -> (500000.0, False)."""
-    values = set()
-    for mention in find_numbers(unicodedata.normalize("NFKC", text)):
+@dataclass(frozen=True)
+class Figure:
+    text: str  # as written: "40822人次", "50余万人次", "百分之九十"
+    value: float
+    percent: bool
+
+
+def figures(text: str) -> list[Figure]:
+    """Every number in `text`, in digits or Chinese numerals, with its value: "50余万" ->
+    500000, "3千万元" -> 30000000, "四万零八百二十二人次" -> 40822, "百分之九十" -> 90%."""
+    text = unicodedata.normalize("NFKC", text)
+    out = []
+    for mention in find_numbers(text):
         value = _value(mention.text)
         if value is not None:
-            values.add((value, mention.unit in ("%", "％")))
-    return values
+            out.append(Figure(mention.text, value, mention.unit in ("%", "％")))
+    for pattern, percent in ((_CN_NUMBER, False), (_CN_PERCENT, True)):
+        for m in pattern.finditer(text):
+            value = _cn_value(m.group("num"))
+            if value is not None:
+                out.append(Figure(m.group(0), value, percent))
+    return out
+
+
+def figure_values(text: str) -> set[tuple[float, bool]]:
+    """Every number in `text` as (value, is_percentage): "50余万" -> (500000.0, False)."""
+    return {(f.value, f.percent) for f in figures(text)}
 
 
 def _value(raw: str) -> float | None:
-    m = re.match(r"(\d[\d,]*(?:\.\d+)?)\s*(?:余|多)?\s*(万亿|亿|万|千|百)?", raw)
+    m = re.match(r"(\d[\d,]*(?:\.\d+)?)\s*(?:余|多)?\s*(万亿|千万|百万|十万|亿|万|千|百)?", raw)
     if not m:
         return None
     try:
@@ -102,32 +134,43 @@ def _value(raw: str) -> float | None:
     return round(number * _MAGNITUDE.get(m.group(2) or "", 1.0), 6)
 
 
+def _cn_value(numeral: str) -> float | None:
+    import cn2an
+
+    try:
+        return round(float(cn2an.cn2an(numeral, "smart")), 6)
+    except (ValueError, KeyError, IndexError, TypeError):
+        return None  # not a number after all ("万一")
+
+
 def _context(paragraph: Paragraph) -> str:
     return " ".join([paragraph.doc_title, *paragraph.heading_path, paragraph.text])
 
 
-def _check_sentence(n: int, sentence: str, sources: Mapping[int, Paragraph]) -> tuple[str, ...]:
+def _check(
+    label: str, sentence: str, sources: Mapping[int, Paragraph], asked: set[tuple[float, bool]]
+) -> tuple[str, ...]:
     problems: list[str] = []
     cited = [int(m) for m in CITATION_MARKER.findall(sentence)]
-    invalid = sorted({c for c in cited if c not in sources})
-    for c in invalid:
-        problems.append(f"第{n}句引用了不存在的资料 [{c}]")
+    for c in sorted({c for c in cited if c not in sources}):
+        problems.append(f"{label}引用了不存在的资料 [{c}]")
     valid = sorted({c for c in cited if c in sources})
-    plain = CITATION_MARKER.sub("", sentence).strip()
+    plain = _LIST_NUMBER.sub("", CITATION_MARKER.sub("", sentence)).strip()
+    found = figures(plain)
     if not valid:
-        if not cited and not is_refusal(plain):
-            problems.append(f"第{n}句没有标注出处：“{_short(plain)}”")
+        # Only a plain "not in the material" needs no source ("没有提及2020年的数据" may repeat
+        # the question's figures); a sentence stating any other figure does.
+        stated = [f for f in found if (f.value, f.percent) not in asked]
+        if not cited and (stated or not is_refusal(plain)):
+            problems.append(f"{label}没有标注出处：“{_short(plain)}”")
         return tuple(problems)
     allowed: set[tuple[float, bool]] = set()
     for c in valid:
         allowed |= figure_values(_context(sources[c]))
     marks = "".join(f"[{c}]" for c in valid)
-    for mention in find_numbers(unicodedata.normalize("NFKC", plain)):
-        value = _value(mention.text)
-        if value is None:
-            continue
-        if (value, mention.unit in ("%", "％")) not in allowed:
-            problems.append(f"第{n}句中的“{mention.text}”在所引段落 {marks} 中找不到")
+    for figure in found:
+        if (figure.value, figure.percent) not in allowed:
+            problems.append(f"{label}中的“{figure.text}”在所引段落 {marks} 中找不到")
     return tuple(problems)
 
 
@@ -135,10 +178,18 @@ def _short(text: str, limit: int = 30) -> str:
     return text if len(text) <= limit else text[:limit] + "……"
 
 
-def verify(text: str, sources: Mapping[int, Paragraph]) -> Verification:
-    """Check `text` against `sources` (citation number -> the paragraph given under it)."""
+def verify(
+    text: str, sources: Mapping[int, Paragraph], question: str = "", by_citation: bool = False
+) -> Verification:
+    """Check `text` against `sources` (citation number -> the paragraph given under it).
+
+    Sentence by sentence for a generated answer; `by_citation` checks each run of text up to
+    its markers instead (an extractive answer quotes whole sentences under one marker)."""
+    asked = figure_values(question)
     checks = []
-    for i, (start, end) in enumerate(answer_sentences(text), start=1):
+    spans = cited_runs(text) if by_citation else answer_sentences(text)
+    for i, (start, end) in enumerate(spans, start=1):
         sentence = text[start:end]
-        checks.append(SentenceCheck(sentence, start, end, _check_sentence(i, sentence, sources)))
+        label = f"第{i}段" if by_citation else f"第{i}句"
+        checks.append(SentenceCheck(sentence, start, end, _check(label, sentence, sources, asked)))
     return Verification(tuple(checks))

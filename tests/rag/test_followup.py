@@ -26,6 +26,11 @@ from rag.prompt import Turn, rewrite_messages
         # A new subject with nothing to replace.
         ("如何强化政治引领?", "那干部队伍卷的答题要点呢", "干部队伍卷的答题要点是什么?"),
         ("如何强化政治引领?", "党员呢", "党员（强化政治引领）?"),
+        # A short question about "how it went" asks it of the previous topic.
+        ("2021年全区培训了多少人次党员干部?", "效果如何?", "党员干部的效果如何?"),
+        ("2021年全区培训了多少人次党员干部?", "有何成效?", "党员干部有何成效?"),
+        # A determiner before a noun points back; the pronoun is replaced where it stands.
+        ("如何强化政治引领?", "应该怎样评价这项工作?", "应该怎样评价强化政治引领工作?"),
     ],
 )
 def test_follow_ups_carry_the_previous_topic(previous: str, question: str, expected: str) -> None:
@@ -35,7 +40,13 @@ def test_follow_ups_carry_the_previous_topic(previous: str, question: str, expec
 
 @pytest.mark.parametrize(
     "question",
-    ["发现并督促整改了多少问题?", "区一级的党代会开了没有", "其他镇召开党代会了吗?", "应该如何强化政治引领?"],
+    [
+        "发现并督促整改了多少问题?",
+        "区一级的党代会开了没有",
+        "其他镇召开党代会了吗?",
+        "应该如何强化政治引领?",
+        "村集体经济该如何发展?",  # 该 = "should" here
+    ],
 )
 def test_questions_that_stand_alone_are_left_as_asked(question: str) -> None:
     assert not is_followup(question)
@@ -50,12 +61,12 @@ def test_the_old_term_is_not_replaced_inside_a_longer_one() -> None:
 
 def test_without_history_nothing_is_rewritten() -> None:
     assert rule_rewrite("那示范村呢?", []) == "那示范村呢?"
-    assert rewrite("那示范村呢?", []) == "那示范村呢?"
+    assert rewrite("那示范村呢?", []).question == "那示范村呢?"
 
 
 def test_the_latest_turn_is_the_context() -> None:
     history = [Turn("轮换选派了多少名驻村第一书记?"), Turn("建成了多少个规范村?")]
-    assert rewrite("那示范村呢?", history) == "建成了多少个示范村?"
+    assert rewrite("那示范村呢?", history).question == "建成了多少个示范村?"
 
 
 @pytest.mark.parametrize(

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
@@ -219,3 +219,54 @@ def test_a_model_that_returns_the_follow_up_unchanged_gives_way_to_the_rules(set
     with FakeLLMServer(script) as server:
         answer = _kb(settings, server).ask("那示范村呢?", history=[Turn("建成了多少个规范村?")])
     assert answer.searched == "建成了多少个示范村?"
+
+
+def test_full_width_citations_are_read_as_citations(settings: Settings) -> None:
+    with FakeLLMServer(_answering("全区培训各级各类党员干部40822人次【1】。")) as server:
+        answer = _kb(settings, server).ask(QUESTION)
+    assert answer.text == "全区培训各级各类党员干部40822人次[1]。"
+    assert answer.verification is not None and answer.verification.ok
+
+
+def test_an_invalid_citation_never_links_to_a_paragraph_of_the_offered_extract(settings: Settings) -> None:
+    with FakeLLMServer(_answering("全区培训党员干部40822人次[9]。")) as server:
+        answer = _kb(settings, server).ask(QUESTION)
+    assert answer.verification is not None
+    assert answer.verification.problems == ["第1句引用了不存在的资料 [9]"]
+    assert 9 not in {c.n for c in answer.citations}
+
+
+def test_a_model_timing_out_on_the_rewrite_is_not_asked_again(settings: Settings) -> None:
+    with FakeLLMServer(lambda body: Reply("迟到", delay=3.0)) as server:
+        answer = _kb(settings, server).ask("那示范村呢?", history=[Turn("建成了多少个规范村?")])
+    assert len(server.requests) == 1  # the rewrite only
+    assert answer.searched == "建成了多少个示范村?"  # by rule
+    assert "没有响应" in answer.notice and answer.answerer == "extractive"
+    assert "77" in answer.text
+
+
+def test_an_unexpected_client_failure_still_gives_the_extractive_answer(settings: Settings) -> None:
+    class Exploding:
+        name = "openai:broken"
+
+        def stream(self, messages: object, max_tokens: int = 512) -> Iterator[str]:
+            yield "培训"
+            raise RuntimeError("socket closed")
+
+    kb = KnowledgeBase(settings, embedder=HashEmbedder(), chat=Exploding())
+    answerer = ExtractiveAnswerer(weights=idf_weights(kb.snapshot), refusal=RefusalModel(threshold=0.0))
+    kb = KnowledgeBase(settings, embedder=HashEmbedder(), answerer=answerer, chat=Exploding())
+    answer = kb.ask(QUESTION)
+    assert answer.answerer == "extractive"
+    assert answer.notice == "大模型暂时无法回答（RuntimeError），以下为原文摘录答案。"
+
+
+def test_the_model_sees_at_most_the_configured_number_of_paragraphs(settings: Settings) -> None:
+    from rag.generate import context_paragraphs
+
+    kb = _kb(settings, None)
+    exam = f"{SAMPLE_DOC_ID}#5"  # 考题内容:如何强化政治引领? brings #6 (答题要点) along
+    numbered = context_paragraphs(
+        [exam, f"{SAMPLE_DOC_ID}#9", f"{SAMPLE_DOC_ID}#33"], kb.snapshot.paragraphs, 2
+    )
+    assert [p.paragraph_id for _n, p in numbered] == [exam, f"{SAMPLE_DOC_ID}#6"]

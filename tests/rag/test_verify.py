@@ -64,7 +64,41 @@ def test_invalid_and_missing_citations_are_problems() -> None:
 
 def test_a_refusal_sentence_needs_no_citation() -> None:
     assert verify("知识库中没有找到能回答这个问题的内容。", SOURCES).ok
-    assert verify("资料中没有提及2020年的数据。", SOURCES).ok
+    assert verify("资料中没有提及2020年的数据。", SOURCES, question="2020年培训了多少人?").ok
+
+
+def test_a_refusal_phrase_does_not_excuse_a_stated_figure() -> None:
+    tricked = verify("培训党员干部40822人次[1]。资料没有提及金额，但估计投入资金3000万元。", SOURCES)
+    assert tricked.problems == ["第2句没有标注出处：“资料没有提及金额，但估计投入资金3000万元。”"]
+    assert not verify("资料中不包含2019年的数据，当年培训了99999人次。", SOURCES, question="2019年呢?").ok
+
+
+def test_chinese_numerals_and_compound_magnitudes_are_checked_by_value() -> None:
+    money = Paragraph("r#1", "r", "报告", 1, "全年投入资金3千万元，惠及群众2百万人，五年一换届。")
+    sources = {1: money}
+    assert verify("投入资金3000万元[1]。", sources).ok
+    assert not verify("投入资金3千元[1]。", sources).ok
+    assert not verify("惠及群众2百人[1]。", sources).ok
+    assert verify("惠及群众200万人[1]。", sources).ok
+    assert verify("换届周期为5年[1]。", sources).ok
+    assert verify("培训党员干部四万零八百二十二人次[1]。", SOURCES).ok
+    assert verify("覆盖率达百分之百[1]。", SOURCES).ok
+    assert verify("培训党员干部四万余人次[1]。", SOURCES).problems == [
+        "第1句中的“四万余人次”在所引段落 [1] 中找不到"
+    ]
+    assert not verify("覆盖率达百分之九十[1]。", SOURCES).ok
+
+
+def test_sentence_ends_quotes_lists_and_semicolons() -> None:
+    assert verify("一是培训党员干部40822人次；二是覆盖率达100%[1]。", SOURCES).ok
+    assert verify("报告说“培训党员干部40822人次。”[1]", SOURCES).ok
+    assert verify("1. 培训党员干部40822人次[1]\n2. 覆盖率达100%[1]", SOURCES).ok
+
+
+def test_an_extractive_quote_of_two_sentences_under_one_marker_passes() -> None:
+    text = "培训各级各类党员干部40822人次。带动培训党员群众50余万人次。[1]"
+    assert not verify(text.replace("。[1]", "[1]。"), SOURCES).ok  # as sentences: the first is uncited
+    assert verify(text.replace("。[1]", "[1]。"), SOURCES, by_citation=True).ok
 
 
 def test_citations_after_the_full_stop_belong_to_the_sentence() -> None:
