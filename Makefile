@@ -66,7 +66,7 @@ local-llm: $(GGUF)
 #   KB_ANSWERER=openai KB_LLM_BASE_URL=http://127.0.0.1:8001/v1 KB_LLM_MODEL=qwen2.5-1.5b make run
 llm-server: local-llm
 	$(PY) -m llama_cpp.server --model $(GGUF) --model_alias qwen2.5-1.5b --host 127.0.0.1 --port 8001 \
-	  --n_ctx 4096 --n_threads $$(nproc)
+	  --n_ctx 4096 --n_threads $$(nproc) --interrupt_requests False
 
 test-local-llm: install-dev local-llm
 	$(VENV)/bin/pytest -m local_llm

@@ -61,6 +61,7 @@ class Answer:
     verification: Verification | None = None
     fallback: Answer | None = None  # the extractive answer offered when the check failed
     notice: str = ""  # e.g. why the LLM was not used this time
+    lead: str = ""  # the figure or date an extractive answer puts first ("40822人次"), if any
 
     def to_json(self) -> dict[str, Any]:
         """The `kb ask --json` contract; other tools rely on these keys."""
@@ -238,7 +239,8 @@ class ExtractiveAnswerer:
         if lacks_asked_figure(question, [c.text for c in chosen]):
             return self._refuse(question, hits, retrieved, confidence)
         text, citations = self._compose(question, q_terms, chosen)
-        return Answer(question, text, False, citations, retrieved, confidence=confidence)
+        lead = self._lead_figure(question, q_terms, chosen[0].text)
+        return Answer(question, text, False, citations, retrieved, confidence=confidence, lead=lead)
 
     def evidence(self, question: str, hits: Sequence[Hit]) -> tuple[list[Sentence], dict[str, float]]:
         """Ranked candidate sentences and the features the refusal model decides on."""

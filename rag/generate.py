@@ -19,14 +19,14 @@ from rag.answer import (
     Citation,
     answer_key,
     citation_for,
-    sentence_spans,
 )
 from rag.llm import ChatModel, LLMError
 from rag.prompt import answer_messages, as_shown
-from rag.verify import answer_sentences, is_refusal, verify
+from rag.verify import answer_sentences, cross_check, is_refusal, verify, with_problem
 
 Numbered = list[tuple[int, Paragraph]]
 _FULL_WIDTH_CITATION = re.compile(r"【(\d+)】")
+_CLAUSE = re.compile(r"[^,，;；。！？!?]+[,，;；。！？!?]*")
 
 
 def context_paragraphs(retrieved: Sequence[str], paragraphs: Mapping[str, Paragraph], limit: int) -> Numbered:
@@ -52,14 +52,20 @@ def _bigrams(text: str) -> set[str]:
 
 
 def supporting_span(paragraph: Paragraph, claims: str) -> tuple[int, int] | None:
-    """The paragraph's sentence closest to what the answer says from it (for the highlight)."""
+    """The stretch of the paragraph that backs what the answer says from it (for the highlight):
+    the clauses sharing most character pairs with the claims, from the first such clause to the
+    last (report sentences run to 200 characters of comma-joined clauses)."""
     want = _bigrams(claims)
-    best, best_overlap = None, 0
-    for start, end in sentence_spans(paragraph.text):
-        overlap = len(want & _bigrams(paragraph.text[start:end]))
-        if overlap > best_overlap:
-            best, best_overlap = (start, end), overlap
-    return best
+    clauses = [(m.start(), m.end()) for m in _CLAUSE.finditer(paragraph.text) if m.group(0).strip()]
+    overlaps = [len(want & _bigrams(paragraph.text[a:b])) for a, b in clauses]
+    best = max(overlaps, default=0)
+    if best == 0:
+        return None
+    strong = [i for i, o in enumerate(overlaps) if o >= max(2, best // 2)] or [overlaps.index(best)]
+    start, end = clauses[strong[0]][0], clauses[strong[-1]][1]
+    text = paragraph.text[start:end]
+    start += len(text) - len(text.lstrip())
+    return start, start + len(text.strip().rstrip(",，;；"))
 
 
 def cited_numbers(text: str) -> list[int]:
@@ -141,6 +147,9 @@ class LLMAnswerer:
             text = "\n".join(lines)
             return replace(base, text=text, refused=True, citations=related, verification=verify("", {}))
         verification = verify(text, sources, question=question)
+        disagreement = "" if extractive.refused else cross_check(question, text, extractive.lead)
+        if disagreement:
+            verification = with_problem(verification, disagreement)
         citations = citations_for(text, numbered)
         if verification.ok:
             return replace(base, citations=citations, verification=verification)

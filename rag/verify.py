@@ -11,12 +11,12 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from ingest.records import Paragraph
 from rag.answer import CITATION_MARKER, REFUSAL_TEXT
-from rag.numbers import UNITS, find_numbers
+from rag.numbers import UNITS, asks_for_date, asks_for_number, find_numbers
 
 # A sentence runs to 。！？ or a line break (not ；: "一是……；二是……[1]" is one statement); closing
 # quotes and the citation markers right after the end mark still belong to it ("……40822人次。[1]").
@@ -172,6 +172,29 @@ def _check(
         if (figure.value, figure.percent) not in allowed:
             problems.append(f"{label}中的“{figure.text}”在所引段落 {marks} 中找不到")
     return tuple(problems)
+
+
+def cross_check(question: str, text: str, lead: str) -> str:
+    """A problem when a generated answer to a "多少/何时" question does not contain the figure
+    the extractive answerer found for it: both may cite the same paragraph, but one of them
+    answers a different question ("示范村" asked, the 规范村 figure given). "" when they agree."""
+    if not lead or not (asks_for_number(question) or asks_for_date(question)):
+        return ""
+    expected = figure_values(lead)
+    if not expected or expected & figure_values(CITATION_MARKER.sub("", text)):
+        return ""
+    return f"回答中的数字与原文摘录答案（{lead}）不一致，请核对"
+
+
+def with_problem(verification: Verification, problem: str) -> Verification:
+    """`verification` plus a problem of the whole answer, put on its first sentence stating a
+    figure (the one a reader compares), else on its first sentence."""
+    checks = list(verification.sentences)
+    if not checks:
+        return verification
+    at = next((i for i, c in enumerate(checks) if figures(CITATION_MARKER.sub("", c.text))), 0)
+    checks[at] = replace(checks[at], problems=(*checks[at].problems, problem))
+    return Verification(tuple(checks))
 
 
 def _short(text: str, limit: int = 30) -> str:

@@ -62,7 +62,9 @@ def test_a_planted_wrong_number_is_marked_and_the_extract_offered(settings: Sett
     content = hist[-1]["content"]
     bad = re.search(r'<span class="unverified" title="([^"]*)">⚠(.*?)</span>', content)
     assert bad is not None
-    assert html.unescape(bad.group(1)) == "第1句中的“40000人次”在所引段落 [1] 中找不到"
+    assert html.unescape(bad.group(1)) == (
+        "第1句中的“40000人次”在所引段落 [1] 中找不到；回答中的数字与原文摘录答案（40822人次）不一致，请核对"
+    )
     assert bad.group(2).startswith("全区培训党员干部40000人次")
     assert content.count('class="unverified"') == 2  # the uncited second sentence too
     assert "⚠ 生成的回答未通过核对，请以原文为准" in content

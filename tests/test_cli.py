@@ -123,7 +123,13 @@ def test_ask_json_reports_a_failed_check_and_the_extract(
         )
     data = json.loads(capsys.readouterr().out)
     assert data["answerer"] == "openai:fake"
-    assert data["verification"] == {"ok": False, "problems": ["第1句中的“85%”在所引段落 [1] 中找不到"]}
+    assert data["verification"] == {
+        "ok": False,
+        "problems": [
+            "第1句中的“85%”在所引段落 [1] 中找不到",
+            "回答中的数字与原文摘录答案（40822人次）不一致，请核对",
+        ],
+    }
     assert data["extractive_answer"]["answer"].startswith("40822人次。依据：")
 
 

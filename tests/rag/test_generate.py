@@ -86,7 +86,10 @@ def test_a_planted_wrong_number_is_caught_and_the_extractive_answer_offered(sett
     with FakeLLMServer(_answering("全区培训党员干部40000人次[1]。")) as server:
         answer = _kb(settings, server).ask(QUESTION)
     assert answer.verification is not None and not answer.verification.ok
-    assert answer.verification.problems == ["第1句中的“40000人次”在所引段落 [1] 中找不到"]
+    assert answer.verification.problems == [
+        "第1句中的“40000人次”在所引段落 [1] 中找不到",
+        "回答中的数字与原文摘录答案（40822人次）不一致，请核对",
+    ]
     assert answer.fallback is not None
     assert answer.fallback.text.startswith("40822人次。依据：")
     assert "[1]" in answer.fallback.text  # renumbered to the prompt's numbering: #9 is [1]
@@ -270,3 +273,14 @@ def test_the_model_sees_at_most_the_configured_number_of_paragraphs(settings: Se
         [exam, f"{SAMPLE_DOC_ID}#9", f"{SAMPLE_DOC_ID}#33"], kb.snapshot.paragraphs, 2
     )
     assert [p.paragraph_id for _n, p in numbered] == [exam, f"{SAMPLE_DOC_ID}#6"]
+
+
+def test_a_figure_that_disagrees_with_the_extract_is_flagged_even_when_it_is_in_the_paragraph(
+    settings: Settings,
+) -> None:
+    # The 1.5B local model answered "示范村" with the 规范村 figure of the same paragraph.
+    with FakeLLMServer(_answering("建成规范村(社区)211个[1]。")) as server:
+        answer = _kb(settings, server).ask("建成了多少个示范村?")
+    assert answer.verification is not None
+    assert answer.verification.problems == ["回答中的数字与原文摘录答案（77个）不一致，请核对"]
+    assert answer.fallback is not None and answer.fallback.text.startswith("77个。依据：")
