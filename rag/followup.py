@@ -47,7 +47,21 @@ def _cjk_len(text: str) -> int:
 
 def _pronoun(question: str) -> tuple[str, int]:
     """The word pointing back into the conversation and where it stands, or ("", -1)."""
-    for pronoun in ("他们俩", "她们俩", "他俩", "她俩"):  # jieba splits off 俩
+    # jieba splits off 俩, and glues 那项/这些 to what follows ("那项工作" -> 那 + 项工作).
+    for pronoun in (
+        "他们俩",
+        "她们俩",
+        "他俩",
+        "她俩",
+        "这些",
+        "那些",
+        "这个",
+        "那个",
+        "这项",
+        "那项",
+        "该项",
+        "上述",
+    ):
         if pronoun in question:
             return pronoun, question.index(pronoun)
     tokens = list(jieba.posseg.cut(question))
@@ -57,10 +71,19 @@ def _pronoun(question: str) -> tuple[str, int]:
         following = tokens[i + 1].flag if i + 1 < len(tokens) else ""
         if word in PERSONAL or word == "其中" or (word in ("它", "它们", "其") and token.flag == "r"):
             return word, at
-        if word in _DETERMINERS and token.flag == "r" and following.startswith(("n", "vn")):
+        # A determiner points back before a noun, a number or the end ("该项目", "这5个村呢",
+        # "这些呢"), not before a verb, adverb or pronoun ("该如何" = "should … how").
+        points_back = not following or following.startswith(("n", "vn", "m", "q", "y", "x"))
+        if word == "上述" or (word in _DETERMINERS and token.flag == "r" and points_back):
             return word, at
         at += len(word)
     return "", -1
+
+
+def _noun_after(question: str, at: int) -> bool:
+    rest = question[at:]
+    first = next(iter(jieba.posseg.cut(rest)), None) if rest else None
+    return first is not None and str(first.flag).startswith(("n", "vn"))
 
 
 def is_followup(question: str) -> bool:
@@ -137,6 +160,10 @@ def rule_rewrite(question: str, history: Sequence[Turn]) -> str:
         return q
     prev = history[-1].question.strip()
     pronoun, at = _pronoun(q)
+    if pronoun in _DETERMINERS and not _noun_after(q, at + len(pronoun)):
+        core = _TAIL.sub("", _LEAD.sub("", q))
+        # "这些呢?" asks the previous question again; "这5个村呢?" keeps its words plus the topic.
+        return prev if core == pronoun else _finish(f"{core}（{topic_of(prev)}）")
     if pronoun:
         topic = topic_of(prev)
         replacement = topic + "中" if pronoun == "其中" else topic
@@ -191,6 +218,8 @@ def rewrite(question: str, history: Sequence[Turn], model: ChatModel | None = No
             rewritten = llm_rewrite(model, q, history)
         except LLMError as exc:
             rewritten, error = "", exc  # the rules below still give a usable question
+        except Exception as exc:  # a client-library failure must not cost the user the answer
+            rewritten, error = "", LLMError(type(exc).__name__)
         # Handing back the follow-up unchanged means the model did not resolve it (small local
         # models often do that); the rules then carry the topic over.
         if rewritten and _bare(rewritten) != _bare(q):

@@ -39,9 +39,12 @@ def context_paragraphs(retrieved: Sequence[str], paragraphs: Mapping[str, Paragr
             continue
         if len(chosen) >= limit:
             break
-        chosen.append(para)
         key = answer_key(para, paragraphs)
-        if key is not None and key not in chosen and len(chosen) < limit:
+        if key is not None and key not in chosen and len(chosen) + 2 > limit:
+            chosen.append(key)  # one slot left: the answer key says more than its question
+            continue
+        chosen.append(para)
+        if key is not None and key not in chosen:
             chosen.append(key)
     return list(enumerate(chosen, start=1))
 
@@ -126,7 +129,7 @@ class LLMAnswerer:
             yield piece
         # Some models write the full-width 【1】; the checked, linked form is [1].
         text = _FULL_WIDTH_CITATION.sub(r"[\1]", "".join(pieces)).strip()
-        if not text:
+        if not re.search(r"\w", CITATION_MARKER.sub("", text)):  # nothing, or only "[1]"
             raise LLMError("大模型没有返回内容", unavailable=False)
         yield self.finish(question, text, numbered, extractive)
 

@@ -23,12 +23,23 @@ from rag.numbers import UNITS, asks_for_date, asks_for_number, find_numbers
 _SENTENCE = re.compile(r"[^。！？!?\n]+(?:[。！？!?]+[”’」』）)]*|$)(?:\s*\[\d+\])*", re.MULTILINE)
 # A run of text closed by its citation markers: the unit of an extractive answer ("A。B。[1]"
 # quotes two sentences of paragraph [1]).
-_CITED_RUN = re.compile(r"[^\[]*?(?:\[\d+\])+|.+$", re.DOTALL)
-_LIST_NUMBER = re.compile(r"^\s*(?:\d{1,2}[.、)）]|[（(]\d{1,2}[)）])\s*")
+_CITED_RUN = re.compile(r"[^\[\n]*?(?:\[\d+\])+|[^\n]+")
+# List markers ("1. ", "（2）") at the start of a sentence or after a clause break are not figures.
+_LIST_NUMBER = re.compile(r"(?:^|(?<=[；;，,：:\s]))\s*(?:\d{1,2}[.、)）]|[（(]\d{1,2}[)）])\s*")
+_CLOSING_QUOTE = ("”", "’", "」", "』")
+_QUOTE = re.compile(r"“([^”]*)”")
 _MAGNITUDE = {"万亿": 1e12, "千万": 1e7, "百万": 1e6, "十万": 1e5, "亿": 1e8, "万": 1e4, "千": 1e3, "百": 1e2}
 _CN_DIGITS = "零〇一二两三四五六七八九十百千万亿"
-_CN_NUMBER = re.compile(rf"(?P<num>[{_CN_DIGITS}]+)(?:余|多)?(?P<unit>{UNITS})")
-_CN_PERCENT = re.compile(rf"百分之(?P<num>[{_CN_DIGITS}点]+)")
+# Units a Chinese numeral is read with: not 分/部 ("十分重视", "一部分"), and 万/亿 after 余 is a
+# magnitude ("五十余万人次" = 500000).
+_CN_UNITS = "|".join(u for u in UNITS.split("|") if u not in ("分", "部"))
+_CN_NUMBER = re.compile(
+    rf"(?<![几数第{_CN_DIGITS}])(?P<num>[{_CN_DIGITS}]+(?:点[{_CN_DIGITS}]+)?)"
+    rf"(?:余|多)?(?P<mag>万亿|亿|万)?(?:余|多)?(?P<unit>{_CN_UNITS})(?!之)"
+)
+_CN_PERCENT = re.compile(rf"百分之(?P<num>百|[{_CN_DIGITS}]+(?:点[{_CN_DIGITS}]+)?)")
+# A lone 一/两/二 with a classifier is a word, not a figure ("两人", "一次", "一部分").
+_CN_WORDS = {"一", "两", "二", "俩"}
 # Phrases with which a model says the material does not answer the question.
 REFUSAL_PHRASES = (
     "没有找到",
@@ -73,10 +84,13 @@ class Verification:
 
 def answer_sentences(text: str) -> list[tuple[int, int]]:
     """(start, end) of each sentence; "X。依据：……[1]" is one statement with its source."""
-    spans = [(m.start(), m.end()) for m in _SENTENCE.finditer(text) if m.group(0).strip()]
+    spans = [(m.start(), m.end()) for m in _SENTENCE.finditer(text) if re.search(r"\w", m.group(0))]
     merged: list[tuple[int, int]] = []
     for start, end in spans:
-        if merged and text[start:end].lstrip().startswith(("依据：", "依据:")):
+        joined = text[start:end].lstrip().startswith(("依据：", "依据:"))
+        # A quotation and its attribution are one statement: "“……。”该负责人介绍[3]。"
+        quoted = bool(merged) and text[merged[-1][1] - 1] in _CLOSING_QUOTE and not text[start].isspace()
+        if merged and (joined or quoted):
             merged[-1] = (merged[-1][0], end)
         else:
             merged.append((start, end))
@@ -110,11 +124,19 @@ def figures(text: str) -> list[Figure]:
         value = _value(mention.text)
         if value is not None:
             out.append(Figure(mention.text, value, mention.unit in ("%", "％")))
-    for pattern, percent in ((_CN_NUMBER, False), (_CN_PERCENT, True)):
-        for m in pattern.finditer(text):
-            value = _cn_value(m.group("num"))
-            if value is not None:
-                out.append(Figure(m.group(0), value, percent))
+    for m in _CN_NUMBER.finditer(text):
+        numeral = m.group("num")
+        if numeral in _CN_WORDS or (numeral == "十" and m.group("unit") == "分"):
+            continue
+        if len(numeral) > 1 and not any(ch in numeral for ch in "十百千万亿零〇点"):
+            continue  # "三四个" is a range, not 34 (years such as 二〇二一 have 〇)
+        value = _cn_value(numeral)
+        if value is not None:
+            out.append(Figure(m.group(0), value * _MAGNITUDE.get(m.group("mag") or "", 1.0), False))
+    for m in _CN_PERCENT.finditer(text):
+        value = 100.0 if m.group("num") == "百" else _cn_value(m.group("num"))
+        if value is not None:
+            out.append(Figure(m.group(0), value, True))
     return out
 
 
@@ -137,9 +159,11 @@ def _value(raw: str) -> float | None:
 def _cn_value(numeral: str) -> float | None:
     import cn2an
 
+    if len(numeral) > 20:
+        return None  # a model stuck repeating 一一一…, not a figure
     try:
         return round(float(cn2an.cn2an(numeral, "smart")), 6)
-    except (ValueError, KeyError, IndexError, TypeError):
+    except (ValueError, KeyError, IndexError, TypeError, OverflowError):
         return None  # not a number after all ("万一")
 
 
@@ -147,9 +171,7 @@ def _context(paragraph: Paragraph) -> str:
     return " ".join([paragraph.doc_title, *paragraph.heading_path, paragraph.text])
 
 
-def _check(
-    label: str, sentence: str, sources: Mapping[int, Paragraph], asked: set[tuple[float, bool]]
-) -> tuple[str, ...]:
+def _check(label: str, sentence: str, sources: Mapping[int, Paragraph], question: str) -> tuple[str, ...]:
     problems: list[str] = []
     cited = [int(m) for m in CITATION_MARKER.findall(sentence)]
     for c in sorted({c for c in cited if c not in sources}):
@@ -158,9 +180,18 @@ def _check(
     plain = _LIST_NUMBER.sub("", CITATION_MARKER.sub("", sentence)).strip()
     found = figures(plain)
     if not valid:
-        # Only a plain "not in the material" needs no source ("没有提及2020年的数据" may repeat
-        # the question's figures); a sentence stating any other figure does.
-        stated = [f for f in found if (f.value, f.percent) not in asked]
+        # Only a plain "not in the material" needs no source: its clauses saying so may repeat
+        # the question's figures ("没有提及2020年的数据"); any other clause stating a figure, or
+        # any sentence without such a phrase, needs a citation.
+        asked = figure_values(question)
+        # The question quoted back ("关于“2020年培训了多少人次”，……没有找到") states nothing.
+        unquoted = _QUOTE.sub(lambda m: "" if m.group(1) and m.group(1) in question else m.group(0), plain)
+        stated = [
+            f
+            for clause in re.split(r"[，,；;]", unquoted)
+            for f in figures(clause)
+            if not is_refusal(clause) or (f.value, f.percent) not in asked
+        ]
         if not cited and (stated or not is_refusal(plain)):
             problems.append(f"{label}没有标注出处：“{_short(plain)}”")
         return tuple(problems)
@@ -191,7 +222,7 @@ def with_problem(verification: Verification, problem: str) -> Verification:
     figure (the one a reader compares), else on its first sentence."""
     checks = list(verification.sentences)
     if not checks:
-        return verification
+        return Verification((SentenceCheck("", 0, 0, (problem,)),))
     at = next((i for i, c in enumerate(checks) if figures(CITATION_MARKER.sub("", c.text))), 0)
     checks[at] = replace(checks[at], problems=(*checks[at].problems, problem))
     return Verification(tuple(checks))
@@ -208,11 +239,10 @@ def verify(
 
     Sentence by sentence for a generated answer; `by_citation` checks each run of text up to
     its markers instead (an extractive answer quotes whole sentences under one marker)."""
-    asked = figure_values(question)
     checks = []
     spans = cited_runs(text) if by_citation else answer_sentences(text)
     for i, (start, end) in enumerate(spans, start=1):
         sentence = text[start:end]
         label = f"第{i}段" if by_citation else f"第{i}句"
-        checks.append(SentenceCheck(sentence, start, end, _check(label, sentence, sources, asked)))
+        checks.append(SentenceCheck(sentence, start, end, _check(label, sentence, sources, question)))
     return Verification(tuple(checks))

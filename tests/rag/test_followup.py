@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import pytest
 
 from rag.followup import is_followup, rewrite, rule_rewrite, topic_of
@@ -89,3 +91,29 @@ def test_the_rewrite_prompt_holds_the_last_turns_without_citation_marks() -> Non
     assert "用户：问题1" not in user["content"] and "用户：问题2" in user["content"]
     assert "助手：回答4" in user["content"] and "[1]" not in user["content"]
     assert user["content"].endswith("最新的问题：那示范村呢?\n改写后的问题：")
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("这些呢?", "建成了多少个规范村?"),  # the previous question again
+        ("这两个村呢?", "这两个村（规范村）?"),
+        ("上述举措取得了哪些成效?", "上述举措取得了哪些成效（规范村）?"),
+    ],
+)
+def test_determiners_before_numbers_or_nothing_still_point_back(question: str, expected: str) -> None:
+    assert is_followup(question)
+    assert rule_rewrite(question, [Turn("建成了多少个规范村?")]) == expected
+
+
+def test_a_client_failure_in_the_model_rewrite_falls_back_to_the_rules() -> None:
+    class Broken:
+        name = "openai:broken"
+
+        def stream(self, messages: object, max_tokens: int = 512) -> Iterator[str]:
+            raise RuntimeError("stream has been closed")
+            yield ""  # pragma: no cover - makes this a generator
+
+    result = rewrite("那示范村呢?", [Turn("建成了多少个规范村?")], Broken())
+    assert result.question == "建成了多少个示范村?"
+    assert result.error is not None and str(result.error) == "RuntimeError"

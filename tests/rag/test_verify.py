@@ -117,3 +117,40 @@ def test_the_extractive_lead_figure_and_its_quote_are_one_statement() -> None:
 def test_figure_values_read_units_magnitudes_and_percentages() -> None:
     values = figure_values("50余万人次、100%、3.5亿元")
     assert values == {(500000.0, False), (100.0, True), (350000000.0, False)}
+
+
+def test_faithful_wording_with_chinese_number_words_is_not_a_figure() -> None:
+    people = Paragraph("r#31", "r", "报告", 31, "6月15日,蒲昊、李君一起到召台村报到。")
+    assert verify("6月15日，蒲昊和李君两人一起到召台村报到[1]。", {1: people}).ok
+    assert verify("区委十分重视培训，培训党员干部40822人次[1]。", SOURCES).ok
+    assert verify("三分之一以上的党员干部参加了培训[1]。", SOURCES).ok
+
+
+def test_chinese_numerals_with_qualifier_and_magnitude() -> None:
+    assert verify("带动培训党员群众五十余万人次[1]。", SOURCES).ok
+    assert not verify("带动培训党员群众五百余万人次[1]。", SOURCES).ok
+
+
+def test_a_quotation_and_its_attribution_are_one_sentence() -> None:
+    quote = Paragraph("r#25", "r", "报告", 25, "“通过开展组工讲坛,列为重要内容。”该负责人介绍。")
+    assert verify("“通过开展组工讲坛，列为重要内容。”该负责人介绍[1]。", {1: quote}).ok
+
+
+def test_a_refusal_clause_cannot_carry_a_claim_in_another_clause() -> None:
+    tricked = verify(
+        "今年培训了5万人次，资料中没有提及更具体的名单。", SOURCES, question="今年培训了5万人次，对吗?"
+    )
+    assert not tricked.ok
+
+
+def test_extractive_lines_are_checked_one_by_one() -> None:
+    text = "关于“2020年培训了多少人次”，知识库中没有找到相关内容。\n建成规范村120个[2]"
+    assert verify(text, SOURCES, question="2020年培训了多少人次和建成了多少规范村?", by_citation=True).ok
+
+
+def test_inline_list_markers_are_not_figures() -> None:
+    assert verify("（1）培训党员干部40822人次；（2）覆盖率达100%[1]。", SOURCES).ok
+
+
+def test_an_absurdly_long_numeral_is_ignored_not_a_crash() -> None:
+    assert verify("一" * 320 + "个[1]。", SOURCES).ok
