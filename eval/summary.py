@@ -1,6 +1,10 @@
 """Print the README's comparison tables from finished `kb eval` runs.
 
     python -m eval.summary eval-out/qijiang-2021 eval-out/rgb_zh eval-out/rgb_zh_int eval-out/cmrc2018
+    python -m eval.summary --answerers eval-out/qijiang-2021 eval-out/qijiang-2021-llm ...
+
+The second form compares answerers: one row per run, its product system, labelled by the run's
+answerer, with the verification-failure and fallback rates.
 
 Reads each folder's report.json, so the figures in the README are the figures of those runs.
 """
@@ -45,10 +49,37 @@ def table(runs: dict[str, dict[str, Any]]) -> str:
     return "\n".join(lines)
 
 
+ANSWERER_COLUMNS = (
+    ("hit@1", "hit@1"),
+    ("answer_accuracy", "answer acc."),
+    ("short_answer_accuracy", "short-answer acc."),
+    ("median_answer_chars", "median answer"),
+    ("wrongly_refused", "wrongly refused"),
+    ("refused_when_gold_removed", "refused, gold removed"),
+    ("refused_unanswerable", "refused, unanswerable"),
+    ("verification_failed", "verification failed"),
+    ("llm_fallback", "model failed"),
+    ("latency_p50_ms", "p50 ms"),
+)
+
+
+def answerer_table(runs: dict[str, dict[str, Any]]) -> str:
+    lines = ["| run | answerer | " + " | ".join(label for _k, label in ANSWERER_COLUMNS) + " |"]
+    lines.append("|---" * (len(ANSWERER_COLUMNS) + 2) + "|")
+    for name, report in runs.items():
+        overall = report["systems"]["product"]["overall"]
+        cells = " | ".join(_cell(k, overall.get(k)) for k, _label in ANSWERER_COLUMNS)
+        answerer = report.get("answerer", "extractive")
+        lines.append(f"| {name} ({overall['questions']:.0f}) | {answerer} | {cells} |")
+    return "\n".join(lines)
+
+
 def main(argv: list[str] | None = None) -> int:
-    folders = [Path(a) for a in (argv if argv is not None else sys.argv[1:])]
+    args = list(argv if argv is not None else sys.argv[1:])
+    by_answerer = args[:1] == ["--answerers"]
+    folders = [Path(a) for a in args[1:] if by_answerer] or [Path(a) for a in args]
     runs = {f.name: json.loads((f / "report.json").read_text(encoding="utf-8")) for f in folders}
-    print(table(runs))
+    print(answerer_table(runs) if by_answerer else table(runs))
     return 0
 
 
