@@ -131,6 +131,10 @@ def run_system(system: System, items: Sequence[QAItem], progress: bool) -> list[
     for item in tqdm(items, desc=f"评测 {system.name}", unit="题", disable=not progress):
         history = _conversation(system, item, asked)
         result = system.ask(item.question, history)
+        # A later turn's history is this very exchange: asked once, not again.
+        asked[(*item.history, item.question)] = Turn(
+            result.get("searched_question") or item.question, result["answer"]
+        )
         scores = score_item(item, result)
         if system.uses_llm:
             scores["llm_fallback"] = float(bool(result.get("notice")))
