@@ -62,6 +62,8 @@ class Answer:
     fallback: Answer | None = None  # the extractive answer offered when the check failed
     notice: str = ""  # e.g. why the LLM was not used this time
     lead: str = ""  # the figure or date an extractive answer puts first ("40822人次"), if any
+    # A refusal on the evidence (too weak, or about another year), not on how sentences fit.
+    conclusive: bool = False
 
     def to_json(self) -> dict[str, Any]:
         """The `kb ask --json` contract; other tools rely on these keys."""
@@ -229,7 +231,8 @@ class ExtractiveAnswerer:
         retrieved = [(h.paragraph.paragraph_id, h.score) for h in hits]
         confidence = self.refusal.probability(features)
         if not sentences or confidence < self.refusal.threshold or year_conflict(question, sentences[0]):
-            return self._refuse(question, hits, retrieved, confidence)
+            # Both mean the knowledge base lacks the answer (no model should be asked either).
+            return replace(self._refuse(question, hits, retrieved, confidence), conclusive=True)
         chosen = []
         for best in self._choose(q_terms, sentences):
             extended = self._extend(question, best)
@@ -436,7 +439,10 @@ def merge_answers(question: str, parts: Sequence[tuple[str, Answer]], top_k: int
     answered = [(q, a) for q, a in parts if not a.refused]
     if not answered:
         first = parts[0][1]
-        return Answer(question, first.text, True, first.citations, _interleave(parts, top_k))
+        conclusive = all(a.conclusive for _q, a in parts)
+        return Answer(
+            question, first.text, True, first.citations, _interleave(parts, top_k), conclusive=conclusive
+        )
     citations: list[Citation] = []
     number_of: dict[str, int] = {}
     lines: list[str] = []

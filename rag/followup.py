@@ -196,7 +196,10 @@ def llm_rewrite(model: ChatModel, question: str, history: Sequence[Turn]) -> str
     text = complete(model, rewrite_messages(question, history), max_tokens=96).strip()
     line = next((ln.strip() for ln in text.splitlines() if ln.strip()), "")
     line = re.sub(r"^(?:改写后的问题|问题)[:：]\s*", "", line).strip("“”\"' ")
-    if not line or len(line) > 3 * len(question) + 60 or "[" in line:
+    # A rewrite must still be a question: small models sometimes answer it or make a statement
+    # ("这些推文是关于綦江微党建的。").
+    asks = line.endswith(("?", "？")) or bool(_QUESTION_WORD.search(line))
+    if not line or len(line) > 3 * len(question) + 60 or "[" in line or not asks:
         raise LLMError("改写结果不可用", unavailable=False)
     return line
 

@@ -229,11 +229,12 @@ class KnowledgeBase:
 
     @staticmethod
     def _evidence_refused(answer: Answer, answerer: Answerer) -> bool:
-        """Refused because retrieval found too little, not by an extractive-only rule: then no
-        model is asked (it would only be tempted to answer from unrelated paragraphs)."""
+        """Refused because retrieval found too little or only other years' reports, not by an
+        extractive-only rule: then no model is asked (it would only be tempted to answer from
+        unrelated paragraphs — "那2020年呢?" answered with the 2021 figure)."""
         refusal = getattr(answerer, "refusal", None)
         threshold = refusal.threshold if isinstance(refusal, RefusalModel) else RefusalModel().threshold
-        return answer.refused and answer.confidence < threshold
+        return answer.refused and (answer.conclusive or answer.confidence < threshold)
 
 
 def _fallback_notice(error: LLMError) -> str:

@@ -284,3 +284,19 @@ def test_a_figure_that_disagrees_with_the_extract_is_flagged_even_when_it_is_in_
     assert answer.verification is not None
     assert answer.verification.problems == ["回答中的数字与原文摘录答案（77个）不一致，请核对"]
     assert answer.fallback is not None and answer.fallback.text.startswith("77个。依据：")
+
+
+def test_a_question_about_another_year_is_refused_without_asking_the_model(settings: Settings) -> None:
+    with FakeLLMServer(_answering("2020年建成示范村77个[1]。")) as server:
+        answer = _kb(settings, server).ask("2020年建成了多少个示范村?")
+    assert answer.refused
+    assert server.answer_requests() == []
+
+
+def test_a_model_rewrite_that_is_no_question_gives_way_to_the_rules(settings: Settings) -> None:
+    def script(body: dict[str, Any]) -> Reply:
+        return Reply("示范村是基层党建的重点。") if is_rewrite(body) else Reply("建成示范村(社区)77个[1]。")
+
+    with FakeLLMServer(script) as server:
+        answer = _kb(settings, server).ask("那示范村呢?", history=[Turn("建成了多少个规范村?")])
+    assert answer.searched == "建成了多少个示范村?"
