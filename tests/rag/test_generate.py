@@ -53,6 +53,11 @@ def _answering(text: str) -> Callable[[dict[str, Any]], Reply]:
     return lambda body: Reply(text)
 
 
+def _rewriting(rewrite: Reply, answer: Reply) -> Callable[[dict[str, Any]], Reply]:
+    """A model replying `rewrite` to the follow-up rewrite prompt and `answer` to the answer one."""
+    return lambda body: rewrite if is_rewrite(body) else answer
+
+
 def test_a_faithful_answer_streams_and_passes_verification(settings: Settings) -> None:
     reply = "2021年全区培训各级各类党员干部40822人次[1]，带动培训党员群众50余万人次[1]。"
     with FakeLLMServer(_answering(reply)) as server:
@@ -163,10 +168,7 @@ def test_weak_evidence_refuses_without_asking_the_model(settings: Settings) -> N
 
 
 def test_a_follow_up_is_rewritten_by_the_model_and_the_searched_question_reported(settings: Settings) -> None:
-    def script(body: dict[str, Any]) -> Reply:
-        if is_rewrite(body):
-            return Reply("2021年建成了多少个市级示范村？")
-        return Reply("建成市级示范村(社区)77个[1]。")
+    script = _rewriting(Reply("2021年建成了多少个市级示范村？"), Reply("建成市级示范村(社区)77个[1]。"))
 
     history = [Turn("建成了多少个规范村?", "建成规范村120个。")]
     with FakeLLMServer(script) as server:
@@ -182,8 +184,7 @@ def test_a_follow_up_is_rewritten_by_the_model_and_the_searched_question_reporte
 
 
 def test_a_failed_model_rewrite_falls_back_to_the_rules(settings: Settings) -> None:
-    def script(body: dict[str, Any]) -> Reply:
-        return Reply(status=500) if is_rewrite(body) else Reply("建成规范村120个[1]。")
+    script = _rewriting(Reply(status=500), Reply("建成规范村120个[1]。"))
 
     with FakeLLMServer(script) as server:
         answer = _kb(settings, server).ask("那示范村呢?", history=[Turn("建成了多少个规范村?")])
@@ -216,8 +217,7 @@ def test_no_llm_configured_changes_nothing(settings: Settings) -> None:
 
 
 def test_a_model_that_returns_the_follow_up_unchanged_gives_way_to_the_rules(settings: Settings) -> None:
-    def script(body: dict[str, Any]) -> Reply:
-        return Reply("那示范村呢？") if is_rewrite(body) else Reply("建成示范村(社区)77个[1]。")
+    script = _rewriting(Reply("那示范村呢？"), Reply("建成示范村(社区)77个[1]。"))
 
     with FakeLLMServer(script) as server:
         answer = _kb(settings, server).ask("那示范村呢?", history=[Turn("建成了多少个规范村?")])
@@ -294,8 +294,7 @@ def test_a_question_about_another_year_is_refused_without_asking_the_model(setti
 
 
 def test_a_model_rewrite_that_is_no_question_gives_way_to_the_rules(settings: Settings) -> None:
-    def script(body: dict[str, Any]) -> Reply:
-        return Reply("示范村是基层党建的重点。") if is_rewrite(body) else Reply("建成示范村(社区)77个[1]。")
+    script = _rewriting(Reply("示范村是基层党建的重点。"), Reply("建成示范村(社区)77个[1]。"))
 
     with FakeLLMServer(script) as server:
         answer = _kb(settings, server).ask("那示范村呢?", history=[Turn("建成了多少个规范村?")])
