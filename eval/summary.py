@@ -16,17 +16,22 @@ import sys
 from pathlib import Path
 from typing import Any
 
-COLUMNS = (
-    ("hit@1", "hit@1"),
-    ("hit@5", "hit@5"),
-    ("answer_accuracy", "answer acc."),
-    ("short_answer_accuracy", "short-answer acc."),
-    ("median_answer_chars", "median answer"),
-    ("wrongly_refused", "wrongly refused"),
-    ("refused_when_gold_removed", "refused, gold removed"),
-    ("refused_unanswerable", "refused, unanswerable"),
-    ("latency_p50_ms", "p50 ms"),
-)
+LABELS = {
+    "hit@1": "hit@1",
+    "hit@5": "hit@5",
+    "answer_accuracy": "answer acc.",
+    "short_answer_accuracy": "short-answer acc.",
+    "median_answer_chars": "median answer",
+    "wrongly_refused": "wrongly refused",
+    "refused_when_gold_removed": "refused, gold removed",
+    "refused_unanswerable": "refused, unanswerable",
+    "verification_failed": "verification failed",
+    "llm_fallback": "model failed",
+    "latency_p50_ms": "p50 ms",
+}
+_ANSWERS = ("answer_accuracy", "short_answer_accuracy", "median_answer_chars", "wrongly_refused")
+_REFUSALS = ("refused_when_gold_removed", "refused_unanswerable")
+COLUMNS = tuple((k, LABELS[k]) for k in ("hit@1", "hit@5", *_ANSWERS, *_REFUSALS, "latency_p50_ms"))
 
 
 def _cell(key: str, value: float | None) -> str:
@@ -49,17 +54,9 @@ def table(runs: dict[str, dict[str, Any]]) -> str:
     return "\n".join(lines)
 
 
-ANSWERER_COLUMNS = (
-    ("hit@1", "hit@1"),
-    ("answer_accuracy", "answer acc."),
-    ("short_answer_accuracy", "short-answer acc."),
-    ("median_answer_chars", "median answer"),
-    ("wrongly_refused", "wrongly refused"),
-    ("refused_when_gold_removed", "refused, gold removed"),
-    ("refused_unanswerable", "refused, unanswerable"),
-    ("verification_failed", "verification failed"),
-    ("llm_fallback", "model failed"),
-    ("latency_p50_ms", "p50 ms"),
+ANSWERER_COLUMNS = tuple(
+    (k, LABELS[k])
+    for k in ("hit@1", *_ANSWERS, *_REFUSALS, "verification_failed", "llm_fallback", "latency_p50_ms")
 )
 
 

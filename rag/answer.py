@@ -241,8 +241,7 @@ class ExtractiveAnswerer:
             chosen.append(self._trim(q_terms, extended, limit))
         if lacks_asked_figure(question, [c.text for c in chosen]):
             return self._refuse(question, hits, retrieved, confidence)
-        text, citations = self._compose(question, q_terms, chosen)
-        lead = self._lead_figure(question, q_terms, chosen[0].text)
+        text, citations, lead = self._compose(question, q_terms, chosen)
         return Answer(question, text, False, citations, retrieved, confidence=confidence, lead=lead)
 
     def evidence(self, question: str, hits: Sequence[Hit]) -> tuple[list[Sentence], dict[str, float]]:
@@ -350,7 +349,7 @@ class ExtractiveAnswerer:
 
     def _compose(
         self, question: str, q_terms: Sequence[str], chosen: list[Sentence]
-    ) -> tuple[str, list[Citation]]:
+    ) -> tuple[str, list[Citation], str]:
         numbering: dict[str, int] = {}
         citations: list[Citation] = []
         parts: list[str] = []
@@ -365,7 +364,7 @@ class ExtractiveAnswerer:
         body = "".join(parts)
         lead = self._lead_figure(question, q_terms, chosen[0].text)
         text = f"{lead}。依据：{body}" if lead else body
-        return text, citations
+        return text, citations, lead
 
     def _lead_figure(self, question: str, q_terms: Sequence[str], sentence: str) -> str:
         """For "多少/几/何时" questions: the figure in the sentence nearest the question's words.
@@ -439,10 +438,8 @@ def merge_answers(question: str, parts: Sequence[tuple[str, Answer]], top_k: int
     answered = [(q, a) for q, a in parts if not a.refused]
     if not answered:
         first = parts[0][1]
-        conclusive = all(a.conclusive for _q, a in parts)
-        return Answer(
-            question, first.text, True, first.citations, _interleave(parts, top_k), conclusive=conclusive
-        )
+        # No part has a sentence that answers it: no model is asked to try either.
+        return Answer(question, first.text, True, first.citations, _interleave(parts, top_k), conclusive=True)
     citations: list[Citation] = []
     number_of: dict[str, int] = {}
     lines: list[str] = []

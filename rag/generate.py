@@ -22,7 +22,7 @@ from rag.answer import (
 )
 from rag.llm import ChatModel, LLMError
 from rag.prompt import answer_messages, as_shown
-from rag.verify import answer_sentences, cross_check, is_refusal, verify, with_problem
+from rag.verify import Verification, answer_sentences, cross_check, is_refusal, verify, with_problem
 
 Numbered = list[tuple[int, Paragraph]]
 _FULL_WIDTH_CITATION = re.compile(r"【(\d+)】")
@@ -148,7 +148,7 @@ class LLMAnswerer:
             lines = [REFUSAL_TEXT, "可能相关："]
             lines += [f"[{c.n}] {c.doc} {c.heading} 第{c.number}段".replace("  ", " ") for c in related]
             text = "\n".join(lines)
-            return replace(base, text=text, refused=True, citations=related, verification=verify("", {}))
+            return replace(base, text=text, refused=True, citations=related, verification=Verification())
         verification = verify(text, sources, question=question)
         disagreement = "" if extractive.refused else cross_check(question, text, extractive.lead)
         if disagreement:

@@ -20,7 +20,6 @@ from rag.followup import rewrite
 from rag.generate import LLMAnswerer
 from rag.llm import ChatModel, LLMError, make_chat_model
 from rag.prompt import Turn
-from rag.refusal import RefusalModel
 from rag.retrieve import HybridRetriever, RetrievalConfig, Snapshot
 from rag.verify import verify
 
@@ -188,7 +187,9 @@ class KnowledgeBase:
         if rewritten.error is not None and rewritten.error.unavailable:
             # The model just failed on the rewrite: do not make the user wait for it twice.
             answer = replace(answer, notice=_fallback_notice(rewritten.error))
-        elif self.chat is not None and not self._evidence_refused(answer, extractive):
+        elif self.chat is not None and not (answer.refused and answer.conclusive):
+            # Refused on the evidence (too weak, or only other years' reports): no model is asked,
+            # it would only be tempted to answer from unrelated paragraphs ("那2020年呢?").
             generator = LLMAnswerer(self.chat, retriever.snapshot.paragraphs, self.settings.llm_context)
             try:
                 for piece in generator.stream(searched, answer):
@@ -226,15 +227,6 @@ class KnowledgeBase:
         text = "" if answer.refused else answer.text
         answer.verification = verify(text, sources, question=question, by_citation=True)
         return answer
-
-    @staticmethod
-    def _evidence_refused(answer: Answer, answerer: Answerer) -> bool:
-        """Refused because retrieval found too little or only other years' reports, not by an
-        extractive-only rule: then no model is asked (it would only be tempted to answer from
-        unrelated paragraphs — "那2020年呢?" answered with the 2021 figure)."""
-        refusal = getattr(answerer, "refusal", None)
-        threshold = refusal.threshold if isinstance(refusal, RefusalModel) else RefusalModel().threshold
-        return answer.refused and (answer.conclusive or answer.confidence < threshold)
 
 
 def _fallback_notice(error: LLMError) -> str:
