@@ -17,6 +17,8 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 class Settings:
     kb_dir: Path = PROJECT_ROOT / "kb"
     index_dir: Path = PROJECT_ROOT / ".kb_index"
+    # What users create, kept apart from the index (which an ingest replaces): study progress.
+    data_dir: Path = PROJECT_ROOT / ".kb_data"
     embedder: str = DEFAULT_EMBEDDER
     chunk_chars: int = 300
     host: str = "127.0.0.1"
@@ -41,6 +43,8 @@ class Settings:
             values["kb_dir"] = Path(env["KB_DIR"])
         if env.get("KB_INDEX_DIR"):
             values["index_dir"] = Path(env["KB_INDEX_DIR"])
+        if env.get("KB_DATA_DIR"):
+            values["data_dir"] = Path(env["KB_DATA_DIR"])
         if env.get("KB_EMBEDDER"):
             values["embedder"] = env["KB_EMBEDDER"]
         if env.get("KB_HOST"):
@@ -57,7 +61,7 @@ class Settings:
         if env.get("KB_LLM_CONTEXT"):
             values["llm_context"] = _int("KB_LLM_CONTEXT", env["KB_LLM_CONTEXT"])
         values.update({k: v for k, v in overrides.items() if v is not None})
-        for key in ("kb_dir", "index_dir"):
+        for key in ("kb_dir", "index_dir", "data_dir"):
             values[key] = Path(values[key]) if key in values else getattr(cls, key)
         settings = replace(cls(), **values)
         if settings.chunk_chars < 50:
@@ -67,6 +71,10 @@ class Settings:
         if settings.llm_timeout <= 0 or settings.llm_context < 1:
             raise ValueError("KB_LLM_TIMEOUT 应大于 0，KB_LLM_CONTEXT 至少为 1")
         return settings
+
+    @property
+    def study_db(self) -> Path:
+        return self.data_dir / "study.sqlite"
 
     @property
     def uses_llm(self) -> bool:

@@ -29,7 +29,7 @@ def sample_kb(root: Path) -> Path:
 @pytest.fixture
 def kb_settings(tmp_path: Path) -> Settings:
     """A knowledge-base folder holding a copy of the sample report, and an empty index folder."""
-    return Settings(kb_dir=sample_kb(tmp_path), index_dir=tmp_path / "index")
+    return Settings(kb_dir=sample_kb(tmp_path), index_dir=tmp_path / "index", data_dir=tmp_path / "data")
 
 
 @pytest.fixture(scope="session")
@@ -38,7 +38,7 @@ def real_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
     from ingest.build import ingest
 
     root = tmp_path_factory.mktemp("real")
-    settings = Settings(kb_dir=sample_kb(root), index_dir=root / "index")
+    settings = Settings(kb_dir=sample_kb(root), index_dir=root / "index", data_dir=root / "data")
     ingest(settings, progress=False)
     return settings
 

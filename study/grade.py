@@ -1,0 +1,137 @@
+"""Grading a typed or chosen answer against the source's wording.
+
+Figures are compared by value, whatever their form: "40822人次", "40,822人次", "４０８２２",
+"四万零八百二十二", "4.0822万人次". A qualifier (余/多/超/约/近/以上) does not change the
+value: "50万人次" answers "50余万人次", and the note shows the source's exact wording. Text is
+compared after removing punctuation, spaces and quote marks and unifying full/half width; the
+wording of a fixed phrase is what is being learnt, so a near miss is pointed out but not passed.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from difflib import SequenceMatcher
+
+from rag.numbers import UNITS, find_numbers
+from rag.verify import figures
+from study.questions import CHOICE, NUMBER, Question
+
+_QUALIFIER = re.compile(r"余|多|超过|超|约|近|逾|以上|左右|大约|接近|将近")
+_CN_NUMERAL = re.compile(r"[零〇一二两三四五六七八九十百千万亿点]+")
+_UNIT_AT_END = re.compile(rf"(?:{UNITS}|%|％)$")
+_LETTER = re.compile(r"^[A-Fa-f]$")
+_NEAR_MISS = 0.8  # similarity from which a wrong answer is called close
+_ASKED_MAGNITUDE = re.compile(r"多少(万亿|亿|万|千)")
+
+
+@dataclass(frozen=True)
+class Grade:
+    correct: bool
+    expected: str
+    given: str
+    note: str = ""  # shown under the verdict, in Chinese
+
+
+def grade(question: Question, given: str) -> Grade:
+    given = (given or "").strip()
+    if not given:
+        return Grade(False, question.answer, given, "未作答。")
+    if question.type == CHOICE:
+        return _grade_choice(question, given)
+    if question.type == NUMBER:
+        return _grade_number(question, given)
+    return _grade_text(question.answer, given)
+
+
+def normalize(text: str) -> str:
+    """Full/half width unified, case folded, punctuation, symbols and spaces removed."""
+    text = unicodedata.normalize("NFKC", text).casefold()
+    return "".join(ch for ch in text if unicodedata.category(ch)[0] not in "PZSC")
+
+
+def _grade_choice(question: Question, given: str) -> Grade:
+    if _LETTER.match(given) and ord(given.upper()) - ord("A") < len(question.choices):
+        given = question.choices[ord(given.upper()) - ord("A")]  # "B" typed in the terminal
+    if normalize(given) == normalize(question.answer):
+        return Grade(True, question.answer, given)
+    if _number_answer(question.answer):
+        return _grade_number(question, given)
+    return Grade(False, question.answer, given)
+
+
+def _grade_text(expected: str, given: str) -> Grade:
+    want, got = normalize(expected), normalize(given)
+    if want == got:
+        return Grade(True, expected, given)
+    if SequenceMatcher(None, want, got).ratio() >= _NEAR_MISS:
+        return Grade(False, expected, given, "很接近了，但与原文有个别字不同，请对照原文记准表述。")
+    return Grade(False, expected, given)
+
+
+def _grade_number(question: Question, given: str) -> Grade:
+    expected = _number_answer(question.answer)
+    if expected is None:
+        return _grade_text(question.answer, given)
+    value, written, unit = expected
+    text = unicodedata.normalize("NFKC", given).replace(" ", "")
+    given_unit = _unit(text)
+    if given_unit and unit and not _same_unit(given_unit, unit):
+        return Grade(False, question.answer, given, f"单位不对：应为“{unit}”。")
+    values = _values(text)
+    # "多少万元" answered "3600": the number as the question counts it.
+    bare = (
+        bool(_ASKED_MAGNITUDE.search(question.question))
+        and not given_unit
+        and not re.search(r"[万亿千]", _QUALIFIER.sub("", text))
+    )
+    if any(_close(v, value) or (bare and _close(v, written)) for v in values):
+        note = ""
+        if _QUALIFIER.search(question.answer) and not _QUALIFIER.search(text):
+            note = f"数值正确；原文表述为“{question.answer}”。"
+        return Grade(True, question.answer, given, note)
+    if not values:
+        return Grade(False, question.answer, given, "没有读出数字，请填写数字（阿拉伯数字或汉字均可）。")
+    return Grade(False, question.answer, given)
+
+
+def _number_answer(answer: str) -> tuple[float, float, str] | None:
+    """(value, the number as written without its magnitude, unit): "3600万元" -> (3.6e7, 3600, "元")."""
+    found = figures(answer)
+    mentions = find_numbers(unicodedata.normalize("NFKC", answer))
+    if not found or not mentions:
+        return None
+    written = float(re.sub(r"[^\d.]", "", mentions[0].text.split("万")[0].split("亿")[0]) or 0)
+    return found[0].value, written, mentions[0].unit
+
+
+def _values(text: str) -> list[float]:
+    values = [f.value for f in figures(text)]
+    if values:
+        return values
+    # A bare Chinese numeral has no unit for `figures` to anchor on: "四万零八百二十二".
+    bare = _UNIT_AT_END.sub("", _QUALIFIER.sub("", text))
+    if _CN_NUMERAL.fullmatch(bare):
+        import cn2an
+
+        try:
+            return [float(cn2an.cn2an(bare, "smart"))]
+        except (ValueError, KeyError, IndexError, TypeError, OverflowError):
+            return []
+    return []
+
+
+def _unit(text: str) -> str:
+    m = _UNIT_AT_END.search(_QUALIFIER.sub("", text))
+    return m.group(0) if m else ""
+
+
+def _same_unit(given: str, expected: str) -> bool:
+    # "万人次" is 人次 with its magnitude; "％" is "%" at another width.
+    given, expected = given.replace("％", "%"), expected.replace("％", "%")
+    return given == expected or given.removeprefix("万") == expected or given.removeprefix("亿") == expected
+
+
+def _close(a: float, b: float) -> bool:
+    return abs(a - b) <= 1e-6 * max(1.0, abs(b))

@@ -1,0 +1,153 @@
+"""Question generation on the sample report: enough questions, each answerable from its paragraph."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from ingest.records import Kind, Paragraph
+from rag.numbers import find_numbers
+from rag.verify import figures
+from study.questions import CHOICE, CLOZE, EXAM, NUMBER, Question, generate
+from tests.study.conftest import find
+
+
+def _para(
+    text: str, number: int = 1, heading: tuple[str, ...] = ("某卷",), title: str = "某区2022年工作总结"
+) -> Paragraph:
+    return Paragraph(f"d#{number}", "d", title, number, text, heading)
+
+
+def test_the_sample_yields_at_least_thirty_distinct_questions(bank: list[Question]) -> None:
+    # No wording twice within a type (a figure is asked once free and once with choices).
+    assert len({(q.type, q.question) for q in bank}) == len(bank)
+    assert len({q.id for q in bank}) == len(bank)
+    free = [q for q in bank if q.type != CHOICE]
+    assert len({q.fact for q in free}) >= 30  # distinct facts, not the same fact asked twice
+    assert {q.type for q in bank} == {NUMBER, EXAM, CLOZE, CHOICE}
+    counts = {kind: sum(q.type == kind for q in bank) for kind in (NUMBER, EXAM, CLOZE, CHOICE)}
+    assert counts == {NUMBER: 20, EXAM: 3, CLOZE: 33, CHOICE: 45}
+
+
+def test_every_answer_stands_in_its_source_paragraph(
+    paragraphs: list[Paragraph], bank: list[Question]
+) -> None:
+    by_id = {p.paragraph_id: p for p in paragraphs}
+    for q in bank:
+        p = by_id[q.paragraph_id]
+        assert p.kind == Kind.BODY, q
+        assert q.source_text == p.text
+        start, end = q.answer_span
+        assert p.text[start:end] == q.answer, q
+        assert (q.doc_id, q.doc_title, q.section) == (p.doc_id, p.doc_title, p.heading)
+        if q.type == NUMBER:
+            # The figure asked for is one of the paragraph's figures, by value.
+            assert figures(q.answer)[0].value in {f.value for f in figures(p.text)}
+        if q.type == CLOZE:
+            assert "“____”" in q.question or "《____》" in q.question
+            assert q.question.removeprefix("填空：").replace("____", q.answer).rstrip("。…")[
+                -8:
+            ] in p.text.replace(",", "，").replace("(", "（").replace(")", "）")
+
+
+def test_choices_hold_the_answer_and_distractors_of_the_same_kind(bank: list[Question]) -> None:
+    choices = [q for q in bank if q.type == CHOICE]
+    assert choices
+    for q in choices:
+        assert q.answer in q.choices and 3 <= len(q.choices) <= 4
+        assert len(set(q.choices)) == len(q.choices)
+        wrong = [c for c in q.choices if c != q.answer]
+        assert not any(c in q.question for c in wrong)
+        numbers = find_numbers(q.answer)
+        if numbers and numbers[0].start == 0:
+            unit = numbers[0].unit
+            assert all(find_numbers(c)[0].unit == unit for c in wrong), q
+            assert all(figures(c)[0].value != figures(q.answer)[0].value for c in wrong)
+    training = find(bank, CHOICE, "40822人次")
+    assert training.question == "2021年，培训各级各类党员干部多少人次？"
+    assert training.choices == ("6500余人次", "40822人次", "50余万人次")  # numbers in value order
+    phrase = find(bank, CHOICE, "十破十立")
+    assert len(phrase.choices) == 4 and all(len(c) == 4 for c in phrase.choices)
+    exam = find(bank, CHOICE, "以建党精神立根铸魂")
+    assert set(exam.choices) == {"以建党精神立根铸魂", "以鲜明导向选贤任能", "以务实举措提质增效"}
+
+
+def test_questions_read_as_standalone_sentences(bank: list[Question]) -> None:
+    asked = {q.question: q.answer for q in bank if q.type != CHOICE}
+    assert asked["2021年，培训各级各类党员干部多少人次？"] == "40822人次"
+    assert asked["2021年，示范带动各级党组织培训党员群众多少人次？"] == "50余万人次"
+    # "其中" keeps the clause it refers to; a leading time clause stays with its year.
+    assert asked["2021年，建成规范村（社区）211个，其中示范村（社区）多少个？"] == "77个"
+    assert asked["2021年11月，多少个镇成功召开党代会？"] == "16个"
+    assert asked["2021年，425个村集体经济经营性收入超多少万元？"] == "3600万元"
+    assert asked["填空：按照市委“____”要求，我区各级党组织持续深入开展清朗政治生态专项整治。"] == "十破十立"
+    assert asked["“政治建设卷”中，考题“如何强化政治引领？”的答题要点是什么？"] == "以建党精神立根铸魂"
+    for question in asked:
+        assert not question.startswith(("填空：该", "该", "其", "他们", "它")), question
+        assert "," not in question and "?" not in question  # the source's ASCII punctuation is not copied
+
+
+def test_bad_candidates_are_filtered(bank: list[Question]) -> None:
+    answers = {q.answer for q in bank}
+    assert "100周" not in answers  # "成立100周年" is an anniversary
+    assert "100%" not in answers  # "100%…和100%…": the question would contain its answer
+    assert not any(q.answer.endswith(("年", "月")) and q.type == NUMBER for q in bank)  # dates
+    assert not any("领头人" in q.answer and q.type == NUMBER for q in bank)
+    # Captions and bylines are not quizzed; the speech in quotes is not a "phrase".
+    assert not any(q.paragraph_id.endswith(("#3", "#4", "#12", "#21", "#27", "#28")) for q in bank)
+    assert not any("勇毅前行" in q.answer for q in bank)
+
+
+def test_pronouns_dates_and_ambiguous_wordings_give_no_question() -> None:
+    paragraphs = [
+        _para("他们培训党员300人次,成效明显。", 1),
+        _para("该单位完成整改问题12个。", 2),
+        _para("全年举办培训班8期。", 3),
+        _para("全年举办培训班9期。", 4),
+        _para("6月,召开会议。", 5),
+        _para("全区新建党群服务中心25个,覆盖率达到90%。", 6),
+    ]
+    asked = {q.question: q.answer for q in generate(paragraphs) if q.type == NUMBER}
+    # Paragraphs 3 and 4 ask the same thing with different answers: neither is kept.
+    assert asked == {"2022年，全区新建党群服务中心多少个？": "25个", "2022年，覆盖率达到百分之多少？": "90%"}
+
+
+def test_exam_pairs_need_the_point_right_after_the_question() -> None:
+    pair = [_para("考题内容:如何抓实党员教育?", 1), _para("答题要点:以学习培训夯实基础。", 2)]
+    (exam,) = [q for q in generate(pair) if q.type == EXAM]
+    assert exam.question == "“某卷”中，考题“如何抓实党员教育？”的答题要点是什么？"
+    assert (exam.answer, exam.paragraph_id) == ("以学习培训夯实基础", "d#2")
+    apart = [pair[0], _para("今年成效明显。", 2), replace(pair[1], paragraph_id="d#3", number=3)]
+    assert not [q for q in generate(apart) if q.type == EXAM]
+
+
+def test_generation_is_deterministic_and_ids_survive_an_inserted_paragraph(
+    paragraphs: list[Paragraph],
+) -> None:
+    first = generate(paragraphs)
+    assert [q.export() for q in generate(paragraphs)] == [q.export() for q in first]
+    shifted = [replace(p, number=p.number + 1, paragraph_id=f"{p.doc_id}#{p.number + 1}") for p in paragraphs]
+    inserted = Paragraph(
+        f"{paragraphs[0].doc_id}#1", paragraphs[0].doc_id, paragraphs[0].doc_title, 1, "新增的导语。"
+    )
+    again = generate([inserted, *shifted])
+    assert {q.id: q.answer for q in again} == {q.id: q.answer for q in first}
+
+
+def test_ranks_ranges_lists_and_fragments_are_not_asked() -> None:
+    paragraphs = [
+        _para("在第13届运动会上获得奖项3项。", 1),
+        _para("他4至5岁时随父迁居,全村共有农户320户。", 2),
+        _para("书架上有《甲书》《乙书》《丙书》,还有“丙项”和“丁项”两项制度。", 3),
+        _para("新建村级活动室一处,面积120平方米,高于旧室2米。", 4),
+        _para("而是在全区各村党支部推广“三会一课”制度。", 5),
+    ]
+    asked = {q.question: q.answer for q in generate(paragraphs) if q.type != CHOICE}
+    assert asked == {
+        # The rank "第13届" and the range "4至5岁" are context, never asked; "农户多少户" is too
+        # short alone and the clause before it starts with 他: no question from paragraph 2.
+        "2022年，在第13届运动会上获得奖项多少项？": "3项",
+        "2022年，新建村级活动室一处，面积多少平方米？": "120平方米",
+        "2022年，面积120平方米，高于旧室多少米？": "2米",
+        # Titles and phrases in a row are not blanked; the connective 而是 is dropped.
+        "填空：在全区各村党支部推广“____”制度。": "三会一课",
+    }
