@@ -26,6 +26,9 @@ from ingest.config import Settings, add_llm_arguments, llm_overrides
 from rag.answer import CITATION_MARKER, Answer, Citation
 from rag.pipeline import Final, KnowledgeBase, Searched, Status, Token
 from rag.prompt import Turn
+from study.progress import ProgressStore
+from study.quiz import Quiz
+from study.web import STUDY_CSS, browser_secret, build_study_tab, remembered_name
 
 log = logging.getLogger(__name__)
 
@@ -108,7 +111,7 @@ _JS = """
   }, true);
 }
 """
-JS = _JS.replace("__CSS__", json.dumps(CSS))
+JS = _JS.replace("__CSS__", json.dumps(CSS + STUDY_CSS))
 
 
 def _esc(text: str) -> str:
@@ -304,38 +307,51 @@ def respond(
     yield history, render_sources_html(answer, uid), answer
 
 
-def build_ui(kb: KnowledgeBase) -> gr.Blocks:
-    """The chat page. Styles and the citation click handler load with the page (see JS)."""
+def _chat_tab() -> tuple[Any, ...]:
+    gr.Markdown(HINT)
+    with gr.Row(equal_height=False):
+        with gr.Column(scale=3):
+            chatbot = gr.Chatbot(
+                label="对话",
+                height=520,
+                render_markdown=False,  # content is our escaped HTML, never Markdown
+                sanitize_html=True,
+                latex_delimiters=[],
+                feedback_options=None,
+                buttons=[],  # copy buttons would copy our HTML markup, not the text
+                placeholder="您好！请输入关于工作报告的问题，我会从知识库原文中查找答案并标明出处。",
+            )
+            with gr.Row():
+                box = gr.Textbox(
+                    show_label=False, placeholder="输入问题，按回车发送", scale=5, autofocus=True
+                )
+                send = gr.Button("发送", variant="primary", scale=1, min_width=80)
+            gr.Markdown("示例问题（点击直接提问）：")
+            with gr.Row():
+                example_buttons = [gr.Button(q, size="sm") for q in EXAMPLES]
+            clear = gr.Button("清空对话", size="sm", variant="secondary")
+        with gr.Column(scale=2):
+            gr.Markdown("### 原文出处")
+            sources = gr.HTML(SOURCES_PLACEHOLDER, elem_id="kb-sources", js_on_load=None)
+    return chatbot, box, send, example_buttons, clear, sources
+
+
+def build_ui(kb: KnowledgeBase, quiz: Quiz | None = None) -> gr.Blocks:
+    """The page: a 问答 tab (chat with cited sources) and a 学习 tab (quiz from the reports).
+    Styles and the citation click handler load with the page (see JS)."""
+    if quiz is None:
+        quiz = Quiz(lambda: kb.snapshot, ProgressStore(kb.settings.study_db))
     with gr.Blocks(title=TITLE, analytics_enabled=False) as demo:
         gr.Markdown(f"# {TITLE}")
-        gr.Markdown(HINT)
         status = gr.Markdown(_status_text(kb))
         past = gr.State([])
         turns = gr.State([])  # list[Turn]: this session's exchanges, for follow-up questions
-        with gr.Row(equal_height=False):
-            with gr.Column(scale=3):
-                chatbot = gr.Chatbot(
-                    label="对话",
-                    height=520,
-                    render_markdown=False,  # content is our escaped HTML, never Markdown
-                    sanitize_html=True,
-                    latex_delimiters=[],
-                    feedback_options=None,
-                    buttons=[],  # copy buttons would copy our HTML markup, not the text
-                    placeholder="您好！请输入关于工作报告的问题，我会从知识库原文中查找答案并标明出处。",
-                )
-                with gr.Row():
-                    box = gr.Textbox(
-                        show_label=False, placeholder="输入问题，按回车发送", scale=5, autofocus=True
-                    )
-                    send = gr.Button("发送", variant="primary", scale=1, min_width=80)
-                gr.Markdown("示例问题（点击直接提问）：")
-                with gr.Row():
-                    example_buttons = [gr.Button(q, size="sm") for q in EXAMPLES]
-                clear = gr.Button("清空对话", size="sm", variant="secondary")
-            with gr.Column(scale=2):
-                gr.Markdown("### 原文出处")
-                sources = gr.HTML(SOURCES_PLACEHOLDER, elem_id="kb-sources", js_on_load=None)
+        saved_name = remembered_name(browser_secret(kb.settings.data_dir))
+        with gr.Tabs():
+            with gr.Tab("问答", id="chat"):
+                chatbot, box, send, example_buttons, clear, sources = _chat_tab()
+            with gr.Tab("学习", id="study"):
+                build_study_tab(demo, quiz, saved_name)
 
         def chat(
             message: str, history: History, earlier: Past, done: list[Turn]

@@ -39,7 +39,7 @@ def _build(root: Path, files: dict[str, str] | None = None) -> Settings:
     else:
         for name, text in files.items():
             (kb_dir / name).write_text(text, encoding="utf-8")
-    settings = Settings(kb_dir=kb_dir, index_dir=root / "index")
+    settings = Settings(kb_dir=kb_dir, index_dir=root / "index", data_dir=root / "data")
     ingest(settings, embedder=HashEmbedder(), progress=False)
     return settings
 
