@@ -4,6 +4,8 @@
     kb ask "问题" [--json]      answer one question with citations
     kb chat                    a conversation in the terminal (follow-up questions work)
     kb serve                   start the web chat
+    kb quiz --user 姓名         a round of study questions in the terminal (progress is kept)
+    kb quiz --export FILE      write the whole question bank as JSON lines, for review
 
 `--kb-dir`/KB_DIR and `--index-dir`/KB_INDEX_DIR choose the folders; `--answerer` and the
 `--llm-*` flags (or KB_ANSWERER, KB_LLM_*) choose who writes the answer.
@@ -33,6 +35,7 @@ def _settings(args: argparse.Namespace) -> Settings:
         embedder=getattr(args, "embedder", None),
         host=getattr(args, "host", None),
         port=getattr(args, "port", None),
+        data_dir=getattr(args, "data_dir", None),
         **llm_overrides(args),
     )
 
@@ -172,6 +175,28 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_quiz(args: argparse.Namespace) -> int:
+    from rag.retrieve import Snapshot
+    from study import terminal
+    from study.progress import ProgressStore
+    from study.quiz import Quiz
+
+    settings = _settings(args)
+    ensure_index(settings)
+    quiz = Quiz(lambda: Snapshot.load(settings.index_dir), ProgressStore(settings.study_db))
+    if args.export:
+        print(terminal.export(quiz.bank(), args.export))
+        return 0
+    if not args.user:
+        raise ValueError("请用 --user 指定姓名（学习进度按姓名保存），或用 --export 导出题库")
+    if args.progress:
+        terminal.print_progress(quiz, args.user, sys.stdout)
+        return 0
+    scope = terminal.resolve_scope(quiz, args.report, args.section)
+    terminal.run_round(quiz, args.user, scope, args.count, sys.stdin, sys.stdout)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="kb", description="工作报告知识库：导入、问答、网页对话")
     common = argparse.ArgumentParser(add_help=False)
@@ -200,6 +225,20 @@ def build_parser() -> argparse.ArgumentParser:
     p_chat.add_argument("--top-k", type=int, default=5)
     add_llm_arguments(p_chat)
     p_chat.set_defaults(func=cmd_chat)
+
+    p_quiz = sub.add_parser("quiz", parents=[common], help="学习：按报告出题答题，或导出题库")
+    p_quiz.add_argument("--user", default=None, help="姓名（学习进度按姓名保存）")
+    p_quiz.add_argument("--report", default=None, help="只考这份报告（标题或文件名的一部分）")
+    p_quiz.add_argument("--section", default=None, help="只考这一板块（如 政治建设卷；可与 --report 合用）")
+    p_quiz.add_argument("--count", type=int, default=10, help="每轮题数（默认 10）")
+    p_quiz.add_argument("--progress", action="store_true", help="只显示学习进度")
+    p_quiz.add_argument(
+        "--export", type=Path, default=None, metavar="FILE", help="把全部题目导出为 JSON Lines"
+    )
+    p_quiz.add_argument(
+        "--data-dir", type=Path, default=None, help="学习记录文件夹（默认 .kb_data/，或 KB_DATA_DIR）"
+    )
+    p_quiz.set_defaults(func=cmd_quiz)
 
     # `kb eval` hands its arguments to eval.run (see `kb eval --help`).
     sub.add_parser("eval", help="评测：问答准确率、检索命中率，与基线对比", add_help=False)
