@@ -320,6 +320,12 @@ def _content_owners(
 
 
 def _read(path: Path, doc_id: str, digest: str, settings: Settings) -> tuple[DocumentRecord, list[Chunk]]:
+    size = path.stat().st_size
+    if size > settings.max_file_mb * 1024 * 1024:
+        # Embedding 50 MB of text takes hours on a CPU; such a file is rarely one report.
+        mb = size / 2**20
+        reason = f"文件过大（{mb:.1f} MB，上限 {settings.max_file_mb} MB，可用 KB_MAX_FILE_MB 调整）"
+        raise LoadError(str(path), reason)
     loaded = load_document(path)
     title = loaded.title or path.stem
     paragraphs = segment(loaded, doc_id, title)

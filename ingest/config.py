@@ -21,6 +21,7 @@ class Settings:
     data_dir: Path = PROJECT_ROOT / ".kb_data"
     embedder: str = DEFAULT_EMBEDDER
     chunk_chars: int = 300
+    max_file_mb: int = 20  # larger files are refused at ingest (and upload), with the reason
     host: str = "127.0.0.1"
     port: int = 7860
     # Who writes the answer: the extractive default, an OpenAI-compatible endpoint, or a local
@@ -51,6 +52,8 @@ class Settings:
             values["host"] = env["KB_HOST"]
         if env.get("KB_PORT"):
             values["port"] = _int("KB_PORT", env["KB_PORT"])
+        if env.get("KB_MAX_FILE_MB"):
+            values["max_file_mb"] = _int("KB_MAX_FILE_MB", env["KB_MAX_FILE_MB"])
         if env.get("KB_CHUNK_CHARS"):
             values["chunk_chars"] = _int("KB_CHUNK_CHARS", env["KB_CHUNK_CHARS"])
         for key, name in _LLM_ENV.items():
@@ -66,6 +69,8 @@ class Settings:
         settings = replace(cls(), **values)
         if settings.chunk_chars < 50:
             raise ValueError(f"KB_CHUNK_CHARS 至少为 50，实际为 {settings.chunk_chars}")
+        if settings.max_file_mb < 1:
+            raise ValueError(f"KB_MAX_FILE_MB 至少为 1，实际为 {settings.max_file_mb}")
         if settings.answerer not in ANSWERERS:
             raise ValueError(f"KB_ANSWERER 应为 {' / '.join(ANSWERERS)} 之一，实际为 {settings.answerer!r}")
         if settings.llm_timeout <= 0 or settings.llm_context < 1:

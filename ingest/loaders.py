@@ -243,8 +243,29 @@ def decode_bytes(data: bytes, path: str = "") -> tuple[str, str]:
         raise LoadError(path, "文件为空")
     encoding = _sniff(data)
     if encoding is None:
-        raise LoadError(path, NOT_TEXT_REASON)
+        mixed = _decode_lines(data)
+        if mixed is None:
+            raise LoadError(path, NOT_TEXT_REASON)
+        return mixed, MIXED_ENCODING
     return _decode_with(data, encoding, path), encoding
+
+
+MIXED_ENCODING = "utf-8+gb18030"
+
+
+def _decode_lines(data: bytes) -> str | None:
+    """Text pasted together from files in two encodings (UTF-8 and GBK lines in one file): each
+    line in whichever of the two decodes it, if every line is plainly text that way."""
+    lines = []
+    for raw in data.split(b"\n"):
+        line = _try_decode(raw, "utf-8")
+        if line is None:
+            line = _try_decode(raw, "gb18030")
+            if line is None or _ratio(line, _is_common_chinese) < 0.9:
+                return None
+        lines.append(line)
+    text = _normalise_newlines("\n".join(lines)).removeprefix("\ufeff")
+    return text if text.strip() and not _looks_binary(text) else None
 
 
 # --------------------------------------------------------------------------------------------

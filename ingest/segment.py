@@ -38,6 +38,9 @@ _BYLINE = re.compile(
     r"\s*[/／:：|｜]"
 )
 _CAPTION_MAX_CHARS = 24
+# A "paragraph" longer than this (a whole file on one line, a table flattened into text) is cut
+# at sentence ends into pieces: a citation has to be something a reader can check at a glance.
+MAX_PARAGRAPH_CHARS = 2000
 _TITLE_END = re.compile(r"(报告|总结|通知|意见|方案|办法|规定|讲话|答卷|纪要|决定|情况)$")
 
 
@@ -210,17 +213,38 @@ def segment(doc: LoadedDocument, doc_id: str, title: str) -> list[Paragraph]:
                 stack.pop()
             stack.append((level, name))
             continue
-        number = len(paragraphs) + 1
-        paragraphs.append(
-            Paragraph(
-                paragraph_id=f"{doc_id}#{number}",
-                doc_id=doc_id,
-                doc_title=title,
-                number=number,
-                text=block.text,
-                heading_path=tuple(name for _, name in stack),
-                kind=classify(block.text, block.blank_before, block.blank_after),
-                span=(block.start, block.end),
+        kind = classify(block.text, block.blank_before, block.blank_after)
+        for offset, piece in split_long(block.text):
+            number = len(paragraphs) + 1
+            start = min(block.start + offset, block.end)
+            paragraphs.append(
+                Paragraph(
+                    paragraph_id=f"{doc_id}#{number}",
+                    doc_id=doc_id,
+                    doc_title=title,
+                    number=number,
+                    text=piece,
+                    heading_path=tuple(name for _, name in stack),
+                    kind=kind,
+                    span=(start, min(start + len(piece), block.end)),
+                )
             )
-        )
     return paragraphs
+
+
+def split_long(text: str, limit: int = MAX_PARAGRAPH_CHARS) -> list[tuple[int, str]]:
+    """(offset, piece) of `text` in pieces of at most `limit` characters, cut after the last
+    sentence end that fits (or hard at the limit when a piece has none)."""
+    pieces = []
+    start = 0
+    while len(text) - start > limit:
+        window = text[start : start + limit]
+        cut = max(window.rfind(ch) for ch in SENTENCE_END) + 1
+        while 0 < cut < len(window) and window[cut] in _CLOSERS:
+            cut += 1  # keep a closing quote with its sentence
+        if cut <= limit // 4:
+            cut = limit
+        pieces.append((start, text[start : start + cut]))
+        start += cut
+    pieces.append((start, text[start:]))
+    return pieces

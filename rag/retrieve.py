@@ -60,7 +60,12 @@ class Snapshot:
 
     @classmethod
     def load(cls, index_dir: Path) -> Snapshot:
-        version = store.require_current(index_dir)
+        """The version the index folder's CURRENT names."""
+        return cls.load_version(store.require_current(index_dir))
+
+    @classmethod
+    def load_version(cls, version: Path) -> Snapshot:
+        """One version folder, live or not (tests check that a replaced version stays whole)."""
         with store.catalog(version) as con:
             meta = store.get_meta(con)
             paragraphs = store.load_paragraphs(con)
