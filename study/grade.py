@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from difflib import SequenceMatcher
 
 from rag.numbers import UNITS, find_numbers
@@ -19,9 +19,17 @@ from rag.verify import figures
 from study.questions import CHOICE, NUMBER, Question
 
 _QUALIFIER = re.compile(r"余|多|超过|超|约|近|逾|以上|左右|大约|接近|将近")
+_ABOVE = re.compile(r"余|多|超|逾|以上")  # more than the figure
+_BELOW = re.compile(r"近|接近|将近|不到|不足")  # just under it: contradicts "50余万"
+_NEGATION = re.compile(r"不是|并非|没有|少于|低于|不止|不到|不足")
 _CN_NUMERAL = re.compile(r"[零〇一二两三四五六七八九十百千万亿点]+")
 _UNIT_AT_END = re.compile(rf"(?:{UNITS}|%|％)$")
-_LETTER = re.compile(r"^[A-Fa-f]$")
+_NUMBER_UNIT = re.compile(
+    rf"(?:\d[\d,]*(?:\.\d+)?|[零〇一二两三四五六七八九十百千万亿点]+)(?:余|多)?(?:万亿|亿|万|千)?(?:余|多)?"
+    rf"(?P<unit>{UNITS}|%|％)"
+)
+_PEOPLE = {"人", "名", "位"}
+_LETTER = re.compile(r"^([A-Fa-f])[.)、．]?$")
 _NEAR_MISS = 0.8  # similarity from which a wrong answer is called close
 _ASKED_MAGNITUDE = re.compile(r"多少(万亿|亿|万|千)")
 
@@ -52,10 +60,13 @@ def normalize(text: str) -> str:
 
 
 def _grade_choice(question: Question, given: str) -> Grade:
-    if _LETTER.match(given) and ord(given.upper()) - ord("A") < len(question.choices):
-        given = question.choices[ord(given.upper()) - ord("A")]  # "B" typed in the terminal
+    letter = _LETTER.match(unicodedata.normalize("NFKC", given))
+    if letter and ord(letter.group(1).upper()) - ord("A") < len(question.choices):
+        given = question.choices[ord(letter.group(1).upper()) - ord("A")]  # "B" typed in the terminal
     if normalize(given) == normalize(question.answer):
         return Grade(True, question.answer, given)
+    if letter:
+        return Grade(False, question.answer, given, f"只有 {len(question.choices)} 个选项。")
     if _number_answer(question.answer):
         return _grade_number(question, given)
     return Grade(False, question.answer, given)
@@ -76,24 +87,35 @@ def _grade_number(question: Question, given: str) -> Grade:
         return _grade_text(question.answer, given)
     value, written, unit = expected
     text = unicodedata.normalize("NFKC", given).replace(" ", "")
-    given_unit = _unit(text)
-    if given_unit and unit and not _same_unit(given_unit, unit):
-        return Grade(False, question.answer, given, f"单位不对：应为“{unit}”。")
+    wrong = Grade(False, question.answer, given)
+    if _NEGATION.search(text):
+        return replace(wrong, note="请直接写出原文中的数字。")
     values = _values(text)
+    if not values:
+        return replace(wrong, note="没有读出数字，请填写数字（阿拉伯数字或汉字均可）。")
+    if len(values) > 1:
+        return replace(wrong, note="请只写一个数。")
+    (got,) = values
+    given_unit = _unit(text)
     # "多少万元" answered "3600": the number as the question counts it.
     bare = (
         bool(_ASKED_MAGNITUDE.search(question.question))
         and not given_unit
-        and not re.search(r"[万亿千]", _QUALIFIER.sub("", text))
+        and not re.search(r"[万亿千]", text)
     )
-    if any(_close(v, value) or (bare and _close(v, written)) for v in values):
-        note = ""
-        if _QUALIFIER.search(question.answer) and not _QUALIFIER.search(text):
-            note = f"数值正确；原文表述为“{question.answer}”。"
-        return Grade(True, question.answer, given, note)
-    if not values:
-        return Grade(False, question.answer, given, "没有读出数字，请填写数字（阿拉伯数字或汉字均可）。")
-    return Grade(False, question.answer, given)
+    if not (_close(got, value) or (bare and _close(got, written))):
+        if abs(got - value) <= 0.1 * abs(value):
+            return replace(wrong, note=f"接近了，原文是“{question.answer}”。")
+        return wrong
+    # "16镇" answers "多少个镇": the counted thing in place of the measure word.
+    counted = f"多少{unit}{given_unit}" in question.question
+    if given_unit and unit and not (_same_unit(given_unit, unit) or counted):
+        return replace(wrong, note=f"单位不对：应为“{unit}”。")
+    if _ABOVE.search(question.answer) and _BELOW.search(text):
+        return replace(wrong, note=f"原文是“{question.answer}”，是超过这个数，不是接近这个数。")
+    if _QUALIFIER.search(question.answer) and not _QUALIFIER.search(text):
+        return Grade(True, question.answer, given, f"数值正确；原文表述为“{question.answer}”。")
+    return Grade(True, question.answer, given)
 
 
 def _number_answer(answer: str) -> tuple[float, float, str] | None:
@@ -107,7 +129,8 @@ def _number_answer(answer: str) -> tuple[float, float, str] | None:
 
 
 def _values(text: str) -> list[float]:
-    values = [f.value for f in figures(text)]
+    """The distinct values of the numbers in an answer."""
+    values = sorted({round(f.value, 6) for f in figures(text)})
     if values:
         return values
     # A bare Chinese numeral has no unit for `figures` to anchor on: "四万零八百二十二".
@@ -123,14 +146,15 @@ def _values(text: str) -> list[float]:
 
 
 def _unit(text: str) -> str:
-    m = _UNIT_AT_END.search(_QUALIFIER.sub("", text))
-    return m.group(0) if m else ""
+    """The unit right after the answer's number ("16个镇" -> "个"), not whatever word ends it."""
+    m = _NUMBER_UNIT.search(text)
+    return m.group("unit") if m else ""
 
 
 def _same_unit(given: str, expected: str) -> bool:
-    # "万人次" is 人次 with its magnitude; "％" is "%" at another width.
+    # "％" is "%" at another width; 人/名/位 all count people.
     given, expected = given.replace("％", "%"), expected.replace("％", "%")
-    return given == expected or given.removeprefix("万") == expected or given.removeprefix("亿") == expected
+    return given == expected or {given, expected} <= _PEOPLE
 
 
 def _close(a: float, b: float) -> bool:

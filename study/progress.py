@@ -2,8 +2,11 @@
 
 A Leitner schedule: a right answer moves the question up a box and schedules it after that box's
 interval (1, 3, 7, 14, 30 days); a wrong answer puts it back in box 0, due at once, so it opens
-the user's next round. Every answer is also kept as a row, for the per-report and per-section
-summary.
+the user's next round. A right answer given before the question was due counts, but does not
+move it up (otherwise a few rounds in one afternoon would put everything off for a month).
+Every answer is also kept as a row, for the per-report and per-section summary; an answer
+carries the key of its round and position (`attempt`), so the same answer submitted twice (a
+double click, two tabs) is stored once.
 
 One short transaction per answer (WAL, busy timeout): several users answering at once, from the
 web app's worker threads or from separate processes, neither block each other for long nor
@@ -14,6 +17,7 @@ from __future__ import annotations
 
 import sqlite3
 import time
+import unicodedata
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -26,8 +30,9 @@ _SCHEMA = """
 CREATE TABLE IF NOT EXISTS answers (
     id INTEGER PRIMARY KEY AUTOINCREMENT, user TEXT NOT NULL, question_id TEXT NOT NULL,
     doc_id TEXT NOT NULL, doc_title TEXT NOT NULL, section TEXT NOT NULL,
-    correct INTEGER NOT NULL, given TEXT NOT NULL, answered_at REAL NOT NULL);
+    correct INTEGER NOT NULL, given TEXT NOT NULL, answered_at REAL NOT NULL, attempt TEXT);
 CREATE INDEX IF NOT EXISTS answers_user ON answers(user, doc_id, section);
+CREATE UNIQUE INDEX IF NOT EXISTS answers_attempt ON answers(user, attempt);
 CREATE TABLE IF NOT EXISTS reviews (
     user TEXT NOT NULL, question_id TEXT NOT NULL, box INTEGER NOT NULL, due REAL NOT NULL,
     right INTEGER NOT NULL, wrong INTEGER NOT NULL, last_correct INTEGER NOT NULL,
@@ -70,11 +75,15 @@ class SectionStats:
 
 
 def check_user(name: str) -> str:
-    name = " ".join((name or "").split())
+    """The name progress is stored under: width unified, invisible characters (zero-width
+    spaces, direction marks) removed, so "张三" typed twice is one user."""
+    name = unicodedata.normalize("NFKC", name or "")
+    name = "".join(ch for ch in name if unicodedata.category(ch) not in ("Cf", "Cc"))
+    name = " ".join(name.split())
     if not name:
         raise ProgressError("请先填写姓名，学习进度按姓名保存。")
-    if len(name) > MAX_USER_CHARS or any(ord(ch) < 32 for ch in name):
-        raise ProgressError(f"姓名最多 {MAX_USER_CHARS} 个字，且不能含控制字符。")
+    if len(name) > MAX_USER_CHARS:
+        raise ProgressError(f"姓名最多 {MAX_USER_CHARS} 个字。")
     return name
 
 
@@ -98,6 +107,8 @@ class ProgressStore:
         try:
             con.execute("PRAGMA busy_timeout=30000")
             yield con
+        except sqlite3.DatabaseError as exc:
+            raise ProgressError(f"学习记录文件 {self.path} 读写失败（{exc}）") from exc
         finally:
             con.close()
 
@@ -111,19 +122,33 @@ class ProgressStore:
         doc_title: str = "",
         section: str = "",
         now: float | None = None,
+        attempt: str | None = None,
     ) -> Review:
-        """Store one answer and reschedule the question; returns its new review state."""
+        """Store one answer and reschedule the question; returns its new review state. An
+        `attempt` already stored for this user changes nothing (the stored state is returned)."""
         user = check_user(user)
         now = time.time() if now is None else now
         with self._connect() as con:
             con.execute("BEGIN IMMEDIATE")  # read-modify-write of one review row, atomically
             try:
+                seen = (
+                    attempt is not None
+                    and con.execute(
+                        "SELECT 1 FROM answers WHERE user=? AND attempt=?", (user, attempt)
+                    ).fetchone()
+                )
                 row = con.execute(
-                    "SELECT box, right, wrong FROM reviews WHERE user=? AND question_id=?",
+                    "SELECT box, due, right, wrong, last_correct, last_at FROM reviews "
+                    "WHERE user=? AND question_id=?",
                     (user, question_id),
                 ).fetchone()
-                box, right, wrong = row if row else (0, 0, 0)
-                if correct:
+                if seen and row:
+                    con.execute("ROLLBACK")
+                    return Review(question_id, row[0], row[1], row[2], row[3], bool(row[4]), row[5])
+                box, due, right, wrong = row[:4] if row else (0, now, 0, 0)
+                if correct and row is not None and box > 0 and now < due:
+                    right += 1  # answered again before it was due: counted, not promoted
+                elif correct:
                     box, right = min(box + 1, len(INTERVALS_DAYS)), right + 1
                     due = now + INTERVALS_DAYS[box - 1] * DAY
                 else:
@@ -134,8 +159,8 @@ class ProgressStore:
                 )
                 con.execute(
                     "INSERT INTO answers (user, question_id, doc_id, doc_title, section, correct, given, "
-                    "answered_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                    (user, question_id, doc_id, doc_title, section, int(correct), given[:500], now),
+                    "answered_at, attempt) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    (user, question_id, doc_id, doc_title, section, int(correct), given[:500], now, attempt),
                 )
                 con.execute("COMMIT")
             except BaseException:
@@ -172,3 +197,23 @@ def weak_sections(stats: Sequence[SectionStats], limit: int = 3, min_answered: i
     """Sections with wrong answers, lowest accuracy first (a single slip is not a weakness)."""
     weak = [s for s in stats if s.answered >= min_answered and s.wrong and s.accuracy < 0.8]
     return sorted(weak, key=lambda s: (s.accuracy, -s.answered))[:limit]
+
+
+def by_report(stats: Sequence[SectionStats]) -> list[tuple[SectionStats, list[SectionStats]]]:
+    """Per report: its totals (section "") and its sections, in the order first met."""
+    groups: dict[str, list[SectionStats]] = {}
+    for s in stats:
+        groups.setdefault(s.doc_id, []).append(s)
+    return [
+        (
+            SectionStats(
+                doc_id,
+                sections[0].doc_title,
+                "",
+                sum(s.answered for s in sections),
+                sum(s.right for s in sections),
+            ),
+            sections,
+        )
+        for doc_id, sections in groups.items()
+    ]

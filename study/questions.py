@@ -100,9 +100,9 @@ def section_label(section: str) -> str:
 def generate(paragraphs: Iterable[Paragraph]) -> list[Question]:
     """Every question the paragraphs yield, in document order, ambiguous ones removed."""
     ordered = sorted((p for p in paragraphs if p.kind == Kind.BODY), key=lambda p: (p.doc_id, p.number))
-    free = _unambiguous(
-        [q for i, p in enumerate(ordered) for q in _from_paragraph(p, ordered[i + 1 : i + 2])]
-    )
+    candidates = [q for i, p in enumerate(ordered) for q in _from_paragraph(p, ordered[i + 1 : i + 2])]
+    # The report's title and section are shown above every question: "答卷" in "…组工答卷" is no test.
+    free = _unambiguous([q for q in candidates if q.answer not in q.doc_title + q.section])
     return free + _choices(free)
 
 
@@ -265,8 +265,8 @@ def _distractors(q: Question, pool: Sequence[Question], wanted: int = 3) -> list
         key = _plain(other.answer)
         if key in seen or other.answer in q.question:
             continue
-        if q.type == NUMBER and _number_value(other.answer) == _number_value(q.answer):
-            continue  # "50余万" and "50万" would both be right
+        if q.type == NUMBER and _overlaps(q.answer, other.answer):
+            continue  # "200余个" would be right for 211个 too
         seen.add(key)
         candidates.append(other.answer)
     if q.type == NUMBER:
@@ -276,6 +276,16 @@ def _distractors(q: Question, pool: Sequence[Question], wanted: int = 3) -> list
     else:
         candidates.sort(key=lambda o: _digest(q.fact, o))
     return candidates[:wanted]
+
+
+def _overlaps(a: str, b: str) -> bool:
+    """Two figures that could both be right: equal, or one qualified (余/多/超/约/近) and the
+    other within 20% of it."""
+    va, vb = _number_value(a), _number_value(b)
+    if va == vb:
+        return True
+    qualified = any(re.search(r"余|多|超|约|近|逾", x) for x in (a, b))
+    return qualified and abs(va - vb) <= 0.2 * max(va, vb)
 
 
 def _unit(answer: str) -> str:

@@ -132,19 +132,12 @@ class Quiz:
         later = sorted((x for x in asked if x[1].box > 0 and x[1].due > now), key=lambda x: x[1].due)
         fresh = _one_variant_per_fact([q for q in pool if q.fact not in seen_facts], user)
         ordered = [q for q, _ in wrong] + [q for q, _ in due] + fresh + [q for q, _ in later]
-        picked: list[Question] = []
-        facts: set[str] = set()
-        for q in ordered:
-            if q.fact not in facts:
-                facts.add(q.fact)
-                picked.append(q)
-            if len(picked) == size:
-                break
-        return picked
+        return _pick(ordered, size)
 
     def answer(
-        self, user: str, question: Question, given: str, now: float | None = None
+        self, user: str, question: Question, given: str, now: float | None = None, attempt: str | None = None
     ) -> tuple[Grade, Review]:
+        """Grade and record an answer; the same `attempt` (round and position) counts once."""
         result = grade(question, given)
         review = self.store.record(
             user,
@@ -155,6 +148,7 @@ class Quiz:
             doc_title=question.doc_title,
             section=question.section,
             now=now,
+            attempt=attempt,
         )
         return result, review
 
@@ -175,6 +169,33 @@ class Quiz:
             wrong_due=sum(1 for r in asked if r.box == 0),
             unseen=len({q.fact for q in pool} - seen_facts),
         )
+
+
+def _pick(ordered: list[Question], size: int) -> list[Question]:
+    """The first `size` questions in order, no fact twice, and as far as the pool allows none
+    giving away another: first one question per paragraph (the feedback shows the whole
+    paragraph) with no answer inside another's text or choices, then only the latter, then
+    whatever is left."""
+    picked: list[Question] = []
+    for one_per_paragraph, no_leaks in ((True, True), (False, True), (False, False)):
+        for q in ordered:
+            if len(picked) == size:
+                return picked
+            if q in picked or any(q.fact == p.fact for p in picked):
+                continue
+            if no_leaks and any(_gives_away(q, p) for p in picked):
+                continue
+            if one_per_paragraph and any(q.paragraph_id == p.paragraph_id for p in picked):
+                continue
+            picked.append(q)
+    return picked
+
+
+def _gives_away(a: Question, b: Question) -> bool:
+    def shown(q: Question) -> str:
+        return q.question + "\n".join(q.choices)
+
+    return a.answer in shown(b) or b.answer in shown(a)
 
 
 def _one_variant_per_fact(questions: list[Question], user: str) -> list[Question]:

@@ -8,7 +8,7 @@ from collections import Counter
 from pathlib import Path
 from typing import TextIO
 
-from study.progress import check_user
+from study.progress import by_report, check_user
 from study.questions import TYPE_LABELS, Question, section_label
 from study.quiz import ALL, Quiz, Scope
 from study.web import key_sentence, next_review_text
@@ -105,8 +105,15 @@ def print_progress(quiz: Quiz, user: str, out: TextIO) -> None:
         f"（答错待重做 {p.wrong_due}），未学 {p.unseen} 个知识点。",
         file=out,
     )
-    for s in p.sections:
-        where = f"{s.doc_title} › {section_label(s.section)}"
-        print(f"  {where}：已答 {s.answered}，答对 {s.right}，答错 {s.wrong}", file=out)
+    for report, sections in by_report(p.sections):
+        print(
+            f"  {report.doc_title}：已答 {report.answered}，答对 {report.right}，答错 {report.wrong}",
+            file=out,
+        )
+        for s in sections:
+            print(
+                f"    › {section_label(s.section)}：已答 {s.answered}，答对 {s.right}，答错 {s.wrong}",
+                file=out,
+            )
     if p.weak:
         print("薄弱板块：" + "、".join(section_label(s.section) for s in p.weak), file=out)

@@ -11,6 +11,7 @@ import html
 import os
 import re
 import secrets
+import uuid
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -18,7 +19,7 @@ from typing import Any
 import gradio as gr
 
 from study.grade import Grade
-from study.progress import DAY, ProgressError, Review, check_user
+from study.progress import DAY, ProgressError, Review, SectionStats, by_report, check_user
 from study.questions import CHOICE, TYPE_LABELS, Question, clause_bounds, section_label
 from study.quiz import ALL, DEFAULT_ROUND, MAX_ROUND, Progress, Quiz
 
@@ -55,6 +56,7 @@ class RoundState:
     index: int = 0  # the question on screen
     answered: bool = False  # whether it has been graded
     results: list[tuple[str, bool]] = field(default_factory=list)  # (question id, correct)
+    round_id: str = field(default_factory=lambda: uuid.uuid4().hex)
 
     @property
     def active(self) -> bool:
@@ -91,15 +93,23 @@ def start_round(quiz: Quiz, name: str, scope: str, size: int) -> View:
 
 
 def submit(quiz: Quiz, state: RoundState, answer: str) -> View:
-    if not state.active or state.answered:
+    """Grade the answer to the question on screen. Submitting it again (Enter and a click, a
+    double click) shows the same verdict and is recorded once: the attempt key is the round's
+    id and the question's position in it."""
+    if not state.active:
         raise gr.Error("请先点击“开始一轮”。")
     question = quiz.question(state.ids[state.index])
     if question is None:  # the report changed since the round began
         return next_question(quiz, replace(state, answered=True))
     if not (answer or "").strip():
         raise gr.Error("请先作答：选择一项或输入答案。")
-    result, review = quiz.answer(state.user, question, answer)
-    state = replace(state, answered=True, results=[*state.results, (question.id, result.correct)])
+    attempt = f"{state.round_id}:{state.index}"
+    try:
+        result, review = quiz.answer(state.user, question, answer, attempt=attempt)
+    except ProgressError as exc:
+        raise gr.Error(str(exc)) from exc
+    if not state.answered:
+        state = replace(state, answered=True, results=[*state.results, (question.id, result.correct)])
     return View(
         state,
         question_html=render_question(question, state),
@@ -247,17 +257,21 @@ def render_progress_summary(user: str, p: Progress) -> str:
         '<table class="quiz-stats"><tr><th>报告 › 板块</th>'
         "<th>已答</th><th>答对</th><th>答错</th><th>正确率</th></tr>",
     ]
-    for s in p.sections:
-        label = f"{s.doc_title} › {section_label(s.section)}"
-        parts.append(
-            f"<tr><td>{_esc(label)}</td><td>{s.answered}</td><td>{s.right}</td><td>{s.wrong}</td>"
-            f"<td>{round(100 * s.accuracy)}%</td></tr>"
-        )
+    for report, sections in by_report(p.sections):
+        parts.append(_stats_row(f"<b>{_esc(report.doc_title)}</b>", report))
+        parts.extend(_stats_row(f"　› {_esc(section_label(s.section))}", s) for s in sections)
     parts.append("</table>")
     if p.weak:
         weak = "、".join(f"{section_label(s.section)}（正确率 {round(100 * s.accuracy)}%）" for s in p.weak)
         parts.append(f'<div class="quiz-weak">薄弱板块：{_esc(weak)}，建议重点复习。</div>')
     return "".join(parts)
+
+
+def _stats_row(label_html: str, s: SectionStats) -> str:
+    return (
+        f"<tr><td>{label_html}</td><td>{s.answered}</td><td>{s.right}</td><td>{s.wrong}</td>"
+        f"<td>{round(100 * s.accuracy)}%</td></tr>"
+    )
 
 
 # ---- Gradio ----------------------------------------------------------------------------------
@@ -342,9 +356,10 @@ def build_study_tab(demo: gr.Blocks, quiz: Quiz, saved_name: gr.BrowserState) ->
         return shown(next_question(quiz, current))
 
     start.click(on_start, [name, scope, size], outputs)
-    send.click(on_submit, [state, options, typed], outputs)
-    typed.submit(on_submit, [state, options, typed], outputs)
-    further.click(on_next, [state], outputs)
+    # "once": a second click while the first is being graded is dropped in the browser too.
+    send.click(on_submit, [state, options, typed], outputs, trigger_mode="once")
+    typed.submit(on_submit, [state, options, typed], outputs, trigger_mode="once")
+    further.click(on_next, [state], outputs, trigger_mode="once")
     name.change(lambda n: n, name, saved_name)
     name.blur(lambda n: show_progress(quiz, n), name, progress)
 

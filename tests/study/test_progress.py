@@ -31,6 +31,25 @@ def test_right_answers_climb_the_boxes_and_a_wrong_one_resets(tmp_path: Path) ->
     assert store.reviews("张三") == {"q1": wrong}
 
 
+def test_answers_before_the_due_date_do_not_promote(tmp_path: Path) -> None:
+    store = ProgressStore(tmp_path / "study.sqlite")
+    store.record("张三", "q1", True, now=T0)
+    early = store.record("张三", "q1", True, now=T0 + 3600)
+    assert (early.box, early.due, early.right) == (1, T0 + DAY, 2)
+    on_time = store.record("张三", "q1", True, now=T0 + DAY)
+    assert (on_time.box, on_time.due) == (2, T0 + DAY + 3 * DAY)
+
+
+def test_the_same_attempt_submitted_twice_is_stored_once(tmp_path: Path) -> None:
+    store = ProgressStore(tmp_path / "study.sqlite")
+    first = store.record("张三", "q1", True, section="卷A", now=T0, attempt="round-1:0")
+    again = store.record("张三", "q1", True, section="卷A", now=T0 + 1, attempt="round-1:0")
+    assert again == first and (again.box, again.right) == (1, 1)
+    assert [s.answered for s in store.section_stats("张三")] == [1]
+    other = store.record("李四", "q1", False, section="卷A", now=T0, attempt="round-1:0")  # another user
+    assert (other.box, other.wrong) == (0, 1)
+
+
 def test_section_stats_and_weak_sections(tmp_path: Path) -> None:
     store = ProgressStore(tmp_path / "study.sqlite")
     for qid, ok, section in [
@@ -86,7 +105,8 @@ def test_two_users_answering_at_once_do_not_interfere(tmp_path: Path) -> None:
     store = ProgressStore(path)
     a, b = store.reviews("甲"), store.reviews("乙")
     assert len(a) == len(b) == 10
-    assert all(r.right == 4 and r.wrong == 0 and r.box == 4 for r in a.values())
+    # Answered right four times within a minute: counted four times, promoted once.
+    assert all(r.right == 4 and r.wrong == 0 and r.box == 1 for r in a.values())
     assert all(r.right == 0 and r.wrong == 4 and r.box == 0 for r in b.values())
     assert [s.answered for s in store.section_stats("甲")] == [40]
     assert [(s.answered, s.right) for s in store.section_stats("乙")] == [(40, 0)]
@@ -107,3 +127,6 @@ def test_user_names_are_checked() -> None:
         check_user("   ")
     with pytest.raises(ProgressError, match="32"):
         check_user("名" * 33)
+    # Width and invisible characters do not make another user.
+    assert check_user("张三\u200b") == check_user("\u202e张三") == check_user("张三") == "张三"
+    assert check_user("ＺＨＡＮＧ") == "ZHANG"

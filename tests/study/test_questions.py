@@ -25,7 +25,7 @@ def test_the_sample_yields_at_least_thirty_distinct_questions(bank: list[Questio
     assert len({q.fact for q in free}) >= 30  # distinct facts, not the same fact asked twice
     assert {q.type for q in bank} == {NUMBER, EXAM, CLOZE, CHOICE}
     counts = {kind: sum(q.type == kind for q in bank) for kind in (NUMBER, EXAM, CLOZE, CHOICE)}
-    assert counts == {NUMBER: 20, EXAM: 3, CLOZE: 33, CHOICE: 45}
+    assert counts == {NUMBER: 20, EXAM: 3, CLOZE: 32, CHOICE: 44}
 
 
 def test_every_answer_stands_in_its_source_paragraph(
@@ -62,6 +62,11 @@ def test_choices_hold_the_answer_and_distractors_of_the_same_kind(bank: list[Que
             unit = numbers[0].unit
             assert all(find_numbers(c)[0].unit == unit for c in wrong), q
             assert all(figures(c)[0].value != figures(q.answer)[0].value for c in wrong)
+    # A qualified figure is never a distractor for one it could describe: 211 is "200余".
+    assert "200余个" not in find(bank, CHOICE, "211个").choices
+    assert "211个" not in find(bank, CHOICE, "200余个").choices
+    # Nothing asks for what the title or section above the question already shows.
+    assert not any(q.answer in q.doc_title + q.section for q in bank)
     training = find(bank, CHOICE, "40822人次")
     assert training.question == "2021年，培训各级各类党员干部多少人次？"
     assert training.choices == ("6500余人次", "40822人次", "50余万人次")  # numbers in value order

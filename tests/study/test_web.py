@@ -67,6 +67,30 @@ def test_a_round_of_ten_in_the_tab(quiz: Quiz) -> None:
     assert f"已答 10 次，答对 {right}，答错 {10 - right}" in view.progress_html
 
 
+def test_a_double_submit_is_recorded_once(quiz: Quiz) -> None:
+    view = start_round(quiz, "赵六", ALL, 3)
+    q = _current(quiz, view.state)
+    first = submit(quiz, view.state, q.answer)
+    again = submit(quiz, view.state, q.answer)  # the second click carried the same, older state
+    late = submit(quiz, first.state, q.answer)  # Enter, then a click after the first was graded
+    assert first.feedback_html == again.feedback_html == late.feedback_html
+    assert late.state.results == first.state.results == [(q.id, True)]
+    p = quiz.progress("赵六")
+    assert (p.answered, p.right) == (1, 1)
+    assert quiz.store.reviews("赵六")[q.id].box == 1  # not pushed to box 2 ("3 天后")
+
+
+def test_progress_shows_reports_then_their_sections(quiz: Quiz) -> None:
+    for q in quiz.next_round("钱七", ALL, 3, now=1_700_000_000.0):
+        quiz.answer("钱七", q, q.answer)
+    html_out = show_progress(quiz, "钱七")
+    assert (
+        "<tr><td><b>綦江区委组织部2021年组工答卷</b></td><td>3</td><td>3</td><td>0</td><td>100%</td></tr>"
+        in html_out
+    )
+    assert html_out.count("<td>　› ") >= 1
+
+
 def test_wrong_answers_open_the_next_round(quiz: Quiz) -> None:
     view = start_round(quiz, "李四", ALL, 3)
     missed = _current(quiz, view.state)
