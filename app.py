@@ -22,11 +22,13 @@ from typing import Any
 
 import gradio as gr
 
+from admin.users import Users
+from admin.web import build_admin_tab
 from ingest.config import Settings, add_llm_arguments, llm_overrides
 from rag.answer import CITATION_MARKER, Answer, Citation
 from rag.pipeline import Final, KnowledgeBase, Searched, Status, Token
 from rag.prompt import Turn
-from study.progress import ProgressStore
+from study.progress import ProgressError, ProgressStore
 from study.quiz import Quiz
 from study.web import STUDY_CSS, browser_secret, build_study_tab, remembered_name
 
@@ -336,13 +338,23 @@ def _chat_tab() -> tuple[Any, ...]:
     return chatbot, box, send, example_buttons, clear, sources
 
 
-def build_ui(kb: KnowledgeBase, quiz: Quiz | None = None) -> gr.Blocks:
-    """The page: a 问答 tab (chat with cited sources) and a 学习 tab (quiz from the reports).
-    Styles and the citation click handler load with the page (see JS)."""
+def build_ui(kb: KnowledgeBase, quiz: Quiz | None = None, users: Users | None = None) -> gr.Blocks:
+    """The page: a 问答 tab (chat with cited sources), a 学习 tab (quiz from the reports) and,
+    for a logged-in administrator, a 管理 tab (upload, delete). Styles and the citation click
+    handler load with the page (see JS)."""
+    study_error = ""
     if quiz is None:
-        quiz = Quiz(lambda: kb.snapshot, ProgressStore(kb.settings.study_db))
+        try:
+            quiz = Quiz(lambda: kb.snapshot, ProgressStore(kb.settings.study_db))
+        except ProgressError as exc:  # the chat must not go down with the study records
+            log.error("study mode disabled: %s", exc)
+            study_error = str(exc)
+    users = users or Users.from_settings(kb.settings.data_dir)
     with gr.Blocks(title=TITLE, analytics_enabled=False) as demo:
-        gr.Markdown(f"# {TITLE}")
+        with gr.Row():
+            gr.Markdown(f"# {TITLE}")
+            who = gr.Markdown("", elem_id="kb-user")
+            gr.Button("退出登录", link="/logout", size="sm", scale=0, min_width=90, visible=users.enabled)
         status = gr.Markdown(_status_text(kb))
         past = gr.State([])
         turns = gr.State([])  # list[Turn]: this session's exchanges, for follow-up questions
@@ -351,7 +363,21 @@ def build_ui(kb: KnowledgeBase, quiz: Quiz | None = None) -> gr.Blocks:
             with gr.Tab("问答", id="chat"):
                 chatbot, box, send, example_buttons, clear, sources = _chat_tab()
             with gr.Tab("学习", id="study"):
-                build_study_tab(demo, quiz, saved_name)
+                if quiz is not None:
+                    build_study_tab(demo, quiz, saved_name)
+                else:
+                    gr.Markdown(f"学习功能暂不可用：{study_error}")
+            with gr.Tab("管理", id="admin", visible=False) as admin_tab:
+                docs, choices, refreshed = build_admin_tab(kb, users)
+
+        def on_load(request: gr.Request) -> tuple[Any, ...]:
+            name = getattr(request, "username", None)
+            admin = users.is_admin(name)
+            shown = (*refreshed(),) if admin else (gr.skip(), gr.skip())
+            greeting = f"当前用户：{html.escape(str(name))}{'（管理员）' if admin else ''}" if name else ""
+            return greeting, gr.update(visible=admin), *shown
+
+        demo.load(on_load, None, [who, admin_tab, docs, choices])
 
         def chat(
             message: str, history: History, earlier: Past, done: list[Turn]
@@ -379,13 +405,29 @@ def build_ui(kb: KnowledgeBase, quiz: Quiz | None = None) -> gr.Blocks:
 
 
 def launch(settings: Settings) -> None:
-    """Serve the chat on settings.host:settings.port (the index must exist; see cli.ensure_index)."""
+    """Serve the app on settings.host:settings.port (the index must exist; see cli.ensure_index).
+    With users configured, every page and API call requires login."""
+    configure_logging()
     kb = KnowledgeBase(settings)
+    users = Users.from_settings(settings.data_dir)
+    login = users.enabled
     # Several people ask at once: answering is thread-safe (the embedder serialises its own
     # calls), so more than Gradio's default single worker may stream answers concurrently.
-    build_ui(kb).queue(default_concurrency_limit=CONCURRENT_ANSWERS).launch(
-        server_name=settings.host, server_port=settings.port, footer_links=["api", "gradio", "settings"]
+    build_ui(kb, users=users).queue(default_concurrency_limit=CONCURRENT_ANSWERS).launch(
+        server_name=settings.host,
+        server_port=settings.port,
+        footer_links=["api", "gradio", "settings"],
+        auth=users.authenticate if login else None,
+        auth_message="请输入组织部分配的用户名和密码。" if login else None,
+        max_file_size=f"{settings.max_file_mb}mb",
     )
+
+
+def configure_logging() -> None:
+    """Warnings from everything; our own audit lines (uploads, deletions) at INFO. No module logs
+    question or report text at these levels (tests/test_logs.py)."""
+    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("admin").setLevel(logging.INFO)
 
 
 def main(argv: list[str] | None = None) -> int:

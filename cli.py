@@ -6,6 +6,7 @@
     kb serve                   start the web chat
     kb quiz --user 姓名         a round of study questions in the terminal (progress is kept)
     kb quiz --export FILE      write the whole question bank as JSON lines, for review
+    kb users add NAME [--admin] | remove NAME | list | hash     who may log in to the web app
 
 `--kb-dir`/KB_DIR and `--index-dir`/KB_INDEX_DIR choose the folders; `--answerer` and the
 `--llm-*` flags (or KB_ANSWERER, KB_LLM_*) choose who writes the answer.
@@ -179,14 +180,15 @@ def cmd_quiz(args: argparse.Namespace) -> int:
     from rag.retrieve import Snapshot
     from study import terminal
     from study.progress import ProgressStore
+    from study.questions import generate
     from study.quiz import Quiz
 
     settings = _settings(args)
     ensure_index(settings)
-    quiz = Quiz(lambda: Snapshot.load(settings.index_dir), ProgressStore(settings.study_db))
-    if args.export:
-        print(terminal.export(quiz.bank(), args.export))
+    if args.export:  # the bank only: no study records are opened
+        print(terminal.export(generate(Snapshot.load(settings.index_dir).paragraphs.values()), args.export))
         return 0
+    quiz = Quiz(lambda: Snapshot.load(settings.index_dir), ProgressStore(settings.study_db))
     if not args.user:
         raise ValueError("请用 --user 指定姓名（学习进度按姓名保存），或用 --export 导出题库")
     if args.progress:
@@ -195,6 +197,50 @@ def cmd_quiz(args: argparse.Namespace) -> int:
     scope = terminal.resolve_scope(quiz, args.report, args.section)
     terminal.run_round(quiz, args.user, scope, args.count, sys.stdin, sys.stdout)
     return 0
+
+
+def cmd_users(args: argparse.Namespace) -> int:
+    from admin.users import ADMIN, USER, Users, hash_password
+
+    settings = _settings(args)
+    users = Users.from_settings(settings.data_dir)
+    if args.action == "list":
+        found = users.all()
+        where = "环境变量 KB_USERS" if users.env_value else str(users.path)
+        if not found:
+            print(f"没有配置用户（{where}）：网页无需登录，任何人都能使用，网页上不能上传或删除报告。")
+        for user in found.values():
+            print(f"{user.name}\t{'管理员' if user.is_admin else '普通用户'}")
+        return 0
+    if args.action == "remove":
+        users.remove(_required_name(args))
+        print(f"已删除用户 {args.name}。")
+        return 0
+    password = _password(args)
+    if args.action == "hash":
+        print(hash_password(password))
+        return 0
+    users.add(_required_name(args), password, ADMIN if args.admin else USER)
+    role = "管理员" if args.admin else "普通用户"
+    print(f"已保存用户 {args.name}（{role}）到 {users.path}。重启网页后需要登录。")
+    return 0
+
+
+def _required_name(args: argparse.Namespace) -> str:
+    if not args.name:
+        raise ValueError("请给出用户名，例如：kb users add 张三 --admin")
+    return str(args.name)
+
+
+def _password(args: argparse.Namespace) -> str:
+    import getpass
+
+    if args.password_stdin:
+        return sys.stdin.readline().rstrip("\n")
+    first = getpass.getpass("密码：")
+    if getpass.getpass("再输入一次：") != first:
+        raise ValueError("两次输入的密码不一致")
+    return first
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -239,6 +285,16 @@ def build_parser() -> argparse.ArgumentParser:
         "--data-dir", type=Path, default=None, help="学习记录文件夹（默认 .kb_data/，或 KB_DATA_DIR）"
     )
     p_quiz.set_defaults(func=cmd_quiz)
+
+    p_users = sub.add_parser("users", parents=[common], help="管理网页登录用户（密码只保存哈希）")
+    p_users.add_argument("action", choices=["add", "remove", "list", "hash"])
+    p_users.add_argument("name", nargs="?", default=None, help="用户名")
+    p_users.add_argument("--admin", action="store_true", help="管理员：可以在网页上传、删除报告")
+    p_users.add_argument("--password-stdin", action="store_true", help="从标准输入读一行作为密码（脚本用）")
+    p_users.add_argument(
+        "--data-dir", type=Path, default=None, help="用户文件所在文件夹（默认 .kb_data/，或 KB_DATA_DIR）"
+    )
+    p_users.set_defaults(func=cmd_users)
 
     # `kb eval` hands its arguments to eval.run (see `kb eval --help`).
     sub.add_parser("eval", help="评测：问答准确率、检索命中率，与基线对比", add_help=False)

@@ -245,3 +245,15 @@ def test_the_quoted_occurrence_is_highlighted_when_a_sentence_repeats() -> None:
     cite = citation_for(1, para, "完成任务。", (9, 14))
     html_out = app.render_sources_html(Answer("q", "完成任务。[1]", False, [cite]), uid="u")
     assert "完成任务。其后再次<mark>完成任务。</mark>" in html_out
+
+
+def test_a_corrupt_study_file_leaves_the_chat_working(sample_settings: Settings, tmp_path: Path) -> None:
+    from dataclasses import replace
+
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "study.sqlite").write_bytes(b"garbage" * 200)
+    kb = KnowledgeBase(replace(sample_settings, data_dir=data), embedder=HashEmbedder())
+    config = str(app.build_ui(kb).get_config_file())
+    assert "学习功能暂不可用：学习记录文件" in config and "发送" in config
+    assert kb.ask(QUESTION).citations  # the 问答 tab's pipeline is untouched

@@ -1,0 +1,142 @@
+"""The 管理 tab: administrators upload and delete reports from the browser.
+
+The tab is shown only to a logged-in administrator, and every handler checks the role again on
+the server: hiding a tab is not access control. All names shown are HTML-escaped.
+"""
+
+from __future__ import annotations
+
+import html
+import logging
+import time
+from pathlib import Path
+from typing import Any
+
+import gradio as gr
+
+from admin.users import Users
+from ingest.loaders import SUPPORTED_SUFFIXES
+from ingest.upload import UploadError, delete_report, store_upload
+from rag.pipeline import KnowledgeBase
+
+log = logging.getLogger(__name__)
+
+NOT_ADMIN = "只有管理员可以上传或删除报告。"
+CANCELLED = "__cancelled__"  # the browser's confirm() was answered "cancel"
+
+
+def require_admin(users: Users, request: gr.Request | None) -> str:
+    name = getattr(request, "username", None) if request is not None else None
+    if not name or not users.is_admin(name):
+        raise gr.Error(NOT_ADMIN)
+    return str(name)
+
+
+def upload(kb: KnowledgeBase, users: Users, file: str | None, request: gr.Request | None) -> str:
+    admin = require_admin(users, request)
+    if not file:
+        raise gr.Error("请先选择要上传的报告文件。")
+    source = Path(file)
+    # Gradio keeps the uploaded file under a temporary folder with its original name.
+    try:
+        target, report = store_upload(kb.settings, source, source.name, kb.embedder)
+    except UploadError as exc:
+        raise gr.Error(str(exc)) from exc
+    # An audit line: who added which file. Never the file's text (see README, "Logs").
+    log.info("%s uploaded %s (%d paragraphs in the index)", admin, target.name, report.paragraphs)
+    kb.current()  # load the new version now, not on the next question
+    return (
+        f'<div class="kb-verified">已上传并导入：{html.escape(target.name)}。'
+        f"知识库现有 {report.documents} 个文档、{report.paragraphs} 个段落。</div>"
+    )
+
+
+def delete(kb: KnowledgeBase, users: Users, path: str | None, request: gr.Request | None) -> str:
+    admin = require_admin(users, request)
+    if not path:
+        raise gr.Error("请先选择要删除的报告。")
+    try:
+        report = delete_report(kb.settings, path, kb.embedder)
+    except UploadError as exc:
+        raise gr.Error(str(exc)) from exc
+    log.info("%s deleted %s", admin, Path(path).name)
+    kb.current()
+    return (
+        f'<div class="kb-verified">已删除：{html.escape(Path(path).name)}（文件已移到回收站 '
+        f"{html.escape(str(kb.settings.data_dir / 'trash'))}）。知识库现有 {report.documents} 个文档。</div>"
+    )
+
+
+def documents_html(kb: KnowledgeBase) -> str:
+    docs = kb.snapshot.documents
+    if not docs:
+        return '<div class="src-empty">知识库中还没有报告。</div>'
+    counts: dict[str, int] = {}
+    for p in kb.snapshot.paragraphs.values():
+        counts[p.doc_id] = counts.get(p.doc_id, 0) + 1
+    rows = "".join(
+        f"<tr><td>{html.escape(d.title)}</td><td>{html.escape(Path(d.path).name)}</td>"
+        f"<td>{counts.get(d.doc_id, 0)}</td><td>{_when(d.ingested_at)}</td></tr>"
+        for d in docs
+    )
+    return (
+        '<table class="quiz-stats"><tr><th>标题</th><th>文件</th><th>段落</th><th>导入时间</th></tr>'
+        f"{rows}</table>"
+    )
+
+
+def _when(stamp: float) -> str:
+    return time.strftime("%Y-%m-%d %H:%M", time.localtime(stamp))
+
+
+def document_choices(kb: KnowledgeBase) -> list[tuple[str, str]]:
+    kb_dir = kb.settings.kb_dir.resolve()
+    return [
+        (f"{d.title}（{Path(d.path).name}）", d.path)
+        for d in kb.snapshot.documents
+        if Path(d.path).resolve().is_relative_to(kb_dir)
+    ]
+
+
+def build_admin_tab(kb: KnowledgeBase, users: Users) -> tuple[Any, ...]:
+    """The tab's contents; returns the components the page refreshes on load."""
+    kinds = "、".join(sorted(SUPPORTED_SUFFIXES))
+    gr.Markdown(
+        f"上传报告后自动导入，问答和学习立即可用。支持 {kinds}，单个文件不超过 {kb.settings.max_file_mb} MB；"
+        "与已有文件同名时自动改名，不会覆盖。删除的报告移到回收站，可以找回。"
+    )
+    with gr.Row(equal_height=False):
+        with gr.Column():
+            file = gr.File(
+                label="选择报告文件",
+                file_count="single",
+                file_types=sorted(SUPPORTED_SUFFIXES),
+                elem_id="admin-file",
+            )
+            send = gr.Button("上传并导入", variant="primary", elem_id="admin-upload")
+            result = gr.HTML("", elem_id="admin-result")
+        with gr.Column():
+            gr.Markdown("### 已导入的报告")
+            table = gr.HTML("", elem_id="admin-docs")
+            chosen = gr.Dropdown(label="选择要删除的报告", choices=[], elem_id="admin-delete-choice")
+            remove = gr.Button("删除报告", variant="stop", elem_id="admin-delete")
+
+    def refreshed() -> tuple[Any, ...]:
+        return documents_html(kb), gr.update(choices=document_choices(kb), value=None)
+
+    def on_upload(path: str | None, request: gr.Request) -> tuple[Any, ...]:
+        return (upload(kb, users, path, request), None, *refreshed())
+
+    def on_delete(path: str | None, request: gr.Request) -> tuple[Any, ...]:
+        if path == CANCELLED:
+            return gr.skip(), gr.skip(), gr.skip()
+        return (delete(kb, users, path, request), *refreshed())
+
+    send.click(on_upload, file, [result, file, table, chosen])
+    remove.click(
+        on_delete,
+        chosen,
+        [result, table, chosen],
+        js=f"(p) => (!p || confirm('确定删除这份报告吗？') ? p : '{CANCELLED}')",
+    )
+    return table, chosen, refreshed

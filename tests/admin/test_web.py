@@ -1,0 +1,95 @@
+"""The 管理 tab's handlers: only administrators upload and delete; the app sees the change."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import gradio as gr
+import pytest
+
+import app
+from admin.users import ADMIN, USER, Users
+from admin.web import delete, document_choices, documents_html, upload
+from ingest.build import ingest
+from ingest.config import Settings
+from rag.pipeline import KnowledgeBase
+from tests.fakes import HashEmbedder
+
+
+@dataclass
+class Request:
+    """What Gradio hands a handler: the logged-in name, or None without login."""
+
+    username: str | None
+
+
+@pytest.fixture
+def kb(kb_settings: Settings) -> KnowledgeBase:
+    ingest(kb_settings, embedder=HashEmbedder(), progress=False)
+    return KnowledgeBase(kb_settings, embedder=HashEmbedder())
+
+
+@pytest.fixture
+def users(kb_settings: Settings) -> Users:
+    users = Users(kb_settings.data_dir / "users.json")
+    users.add("管理员", "admin-password", ADMIN)
+    users.add("张三", "reader-password", USER)
+    return users
+
+
+def _upload_file(tmp_path: Path, name: str, text: str) -> str:
+    path = tmp_path / "gradio-tmp" / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    return str(path)
+
+
+def test_an_administrator_uploads_and_the_chat_answers_from_it(
+    kb: KnowledgeBase, users: Users, tmp_path: Path
+) -> None:
+    path = _upload_file(tmp_path, "<b>2022年总结.txt", "2022年全区新建党群服务中心25个。")
+    shown = upload(kb, users, path, Request("管理员"))  # type: ignore[arg-type]
+    assert "已上传并导入：_b_2022年总结.txt" in shown and "<b>" not in shown
+    assert "知识库现有 2 个文档" in shown
+    assert kb.status().documents == 2  # the running app loaded the new version
+    answer = kb.ask("2022年新建党群服务中心多少个?")
+    assert any(c.paragraph_id == "_b_2022年总结#1" for c in answer.citations)
+    table = documents_html(kb)
+    assert "_b_2022年总结.txt" in table and "<b>2022" not in table
+    [(_, stored)] = [c for c in document_choices(kb) if "2022" in c[0]]
+    assert "已删除：_b_2022年总结.txt" in delete(kb, users, stored, Request("管理员"))  # type: ignore[arg-type]
+    assert kb.status().documents == 1
+
+
+@pytest.mark.parametrize("who", [None, "张三", "nobody"])
+def test_only_administrators_may_change_the_knowledge_base(
+    kb: KnowledgeBase, users: Users, tmp_path: Path, who: str | None
+) -> None:
+    path = _upload_file(tmp_path, "x.txt", "内容。")
+    with pytest.raises(gr.Error, match="只有管理员"):
+        upload(kb, users, path, Request(who))  # type: ignore[arg-type]
+    sample = document_choices(kb)[0][1]
+    with pytest.raises(gr.Error, match="只有管理员"):
+        delete(kb, users, sample, Request(who))  # type: ignore[arg-type]
+    assert Path(sample).exists() and kb.status().documents == 1
+
+
+def test_upload_errors_reach_the_administrator_in_chinese(
+    kb: KnowledgeBase, users: Users, tmp_path: Path
+) -> None:
+    with pytest.raises(gr.Error, match="请先选择要上传的报告文件"):
+        upload(kb, users, None, Request("管理员"))  # type: ignore[arg-type]
+    path = tmp_path / "tool.exe"
+    path.write_bytes(b"MZ")
+    with pytest.raises(gr.Error, match=r"不支持的文件类型 \.exe"):
+        upload(kb, users, str(path), Request("管理员"))  # type: ignore[arg-type]
+
+
+def test_the_admin_tab_is_built_hidden(kb: KnowledgeBase, users: Users) -> None:
+    demo = app.build_ui(kb, users=users)
+    config = demo.get_config_file()
+    tabs = [c for c in config["components"] if c.get("type") == "tabitem"]
+    admin_tab = next(t for t in tabs if t["props"].get("label") == "管理")
+    assert admin_tab["props"]["visible"] is False
+    assert "退出登录" in str(config)
