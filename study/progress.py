@@ -32,7 +32,6 @@ CREATE TABLE IF NOT EXISTS answers (
     doc_id TEXT NOT NULL, doc_title TEXT NOT NULL, section TEXT NOT NULL,
     correct INTEGER NOT NULL, given TEXT NOT NULL, answered_at REAL NOT NULL, attempt TEXT);
 CREATE INDEX IF NOT EXISTS answers_user ON answers(user, doc_id, section);
-CREATE UNIQUE INDEX IF NOT EXISTS answers_attempt ON answers(user, attempt);
 CREATE TABLE IF NOT EXISTS reviews (
     user TEXT NOT NULL, question_id TEXT NOT NULL, box INTEGER NOT NULL, due REAL NOT NULL,
     right INTEGER NOT NULL, wrong INTEGER NOT NULL, last_correct INTEGER NOT NULL,
@@ -95,6 +94,10 @@ class ProgressStore:
             with self._connect() as con:
                 con.execute("PRAGMA journal_mode=WAL")
                 con.executescript(_SCHEMA)
+                columns = {row[1] for row in con.execute("PRAGMA table_info(answers)")}
+                if "attempt" not in columns:  # files written before answers carried their attempt
+                    con.execute("ALTER TABLE answers ADD COLUMN attempt TEXT")
+                con.execute("CREATE UNIQUE INDEX IF NOT EXISTS answers_attempt ON answers(user, attempt)")
         except sqlite3.DatabaseError as exc:
             # Never replace an unreadable file: it may hold months of someone's progress.
             raise ProgressError(

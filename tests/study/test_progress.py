@@ -130,3 +130,21 @@ def test_user_names_are_checked() -> None:
     # Width and invisible characters do not make another user.
     assert check_user("张三\u200b") == check_user("\u202e张三") == check_user("张三") == "张三"
     assert check_user("ＺＨＡＮＧ") == "ZHANG"
+
+
+def test_a_file_from_before_attempt_keys_is_upgraded_in_place(tmp_path: Path) -> None:
+    import sqlite3
+
+    path = tmp_path / "study.sqlite"
+    con = sqlite3.connect(path)
+    con.executescript(
+        "CREATE TABLE answers (id INTEGER PRIMARY KEY AUTOINCREMENT, user TEXT NOT NULL, "
+        "question_id TEXT NOT NULL, doc_id TEXT NOT NULL, doc_title TEXT NOT NULL, section TEXT NOT NULL, "
+        "correct INTEGER NOT NULL, given TEXT NOT NULL, answered_at REAL NOT NULL);"
+        "INSERT INTO answers VALUES (1, '张三', 'q0', 'd', '报告', '卷A', 1, '4个', 1.0);"
+    )
+    con.commit()
+    con.close()
+    store = ProgressStore(path)
+    store.record("张三", "q1", False, doc_id="d", section="卷A", now=T0, attempt="r:0")
+    assert [(s.answered, s.right) for s in store.section_stats("张三")] == [(2, 1)]  # the old row kept
