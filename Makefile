@@ -24,11 +24,13 @@ install-dev: $(VENV)/.installed-dev
 run: install
 	$(VENV)/bin/kb serve
 
-# Chinese font for the PDF loader tests (fpdf2 needs one to write Chinese); root machines only.
+# Chinese font for the PDF loader tests (fpdf2 needs one to write Chinese) and Debian's chromium
+# for the browser tests (tests/e2e); root machines only, otherwise those tests skip with a reason.
 test-deps:
-	@fc-list :lang=zh 2>/dev/null | grep -q . || ls /usr/share/fonts/truetype/wqy/wqy-microhei.ttc >/dev/null 2>&1 \
-	  || { [ "$$(id -u)" = 0 ] && (apt-get update -qq && apt-get install -y -qq fonts-wqy-microhei >/dev/null) \
-	  || echo "warning: fonts-wqy-microhei not installed; two PDF tests will be skipped"; }
+	@{ fc-list :lang=zh 2>/dev/null | grep -q . || ls /usr/share/fonts/truetype/wqy/wqy-microhei.ttc >/dev/null 2>&1; } \
+	  && [ -x /usr/bin/chromium ] \
+	  || { [ "$$(id -u)" = 0 ] && (apt-get update -qq && apt-get install -y -qq fonts-wqy-microhei chromium >/dev/null) \
+	  || echo "warning: fonts-wqy-microhei or chromium not installed; PDF and browser tests will be skipped"; }
 
 test: install-dev test-deps
 	$(VENV)/bin/ruff check .

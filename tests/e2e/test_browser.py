@@ -1,0 +1,127 @@
+"""The app in a real browser, as staff use it: ask, click a citation, stay safe from report
+markup, log in, study."""
+
+from __future__ import annotations
+
+import re
+import urllib.error
+import urllib.request
+from typing import Any
+
+import pytest
+
+from tests.e2e.conftest import ADMIN, ADMIN_PASSWORD, READER, READER_PASSWORD, Server
+
+ASK_BOX = "输入问题，按回车发送"
+# The last step of an answer: its [n] links rendered and the sources panel headed by the question
+# (streamed steps carry neither), and the input box cleared for the next question.
+FINAL_ANSWER = """([n, question]) => {
+  const bots = document.querySelectorAll('[data-testid="bot"]');
+  const head = document.querySelector('#kb-sources .src-q');
+  const box = document.querySelector('textarea[placeholder="输入问题，按回车发送"]');
+  return bots.length >= n && bots[n - 1].querySelector("a[href^='#cite-']") !== null
+    && head !== null && head.innerText.trim() === '问：' + question && box !== null && box.value === '';
+}"""
+
+
+def _ask(page: Any, question: str, n: int = 1) -> Any:
+    box = page.get_by_placeholder(ASK_BOX)
+    box.fill(question)
+    box.press("Enter")
+    page.wait_for_function(FINAL_ANSWER, arg=[n, question])
+    return page.locator('[data-testid="bot"]').nth(n - 1)
+
+
+def _open(page: Any, server: Server) -> None:
+    page.goto(server.url, wait_until="domcontentloaded")
+    page.get_by_placeholder(ASK_BOX).wait_for()
+
+
+def _log_in(page: Any, server: Server, name: str, password: str) -> None:
+    page.goto(server.url, wait_until="domcontentloaded")
+    page.get_by_text("用户名").first.wait_for()
+    page.locator("input").first.fill(name)
+    page.locator("input[type=password]").fill(password)
+    page.get_by_role("button", name="登录").click()
+
+
+def test_ask_see_the_answer_click_the_citation(open_app: Server, page: Any) -> None:
+    _open(page, open_app)
+    answer = _ask(page, "2021年培训了多少人次党员干部?")
+    assert answer.inner_text().startswith("40822人次")
+    link = answer.locator("a[href^='#cite-']").first
+    assert link.inner_text() == "[1]"
+    assert page.locator(".src-card.cite-active").count() == 0
+    link.click()
+    card = page.locator(".src-card.cite-active")
+    card.wait_for()
+    assert "第9段" in card.inner_text()
+    assert "40822人次" in card.locator("mark").inner_text()  # the supporting sentence, highlighted
+
+
+def test_report_markup_and_html_questions_stay_text(open_app: Server, page: Any) -> None:
+    _open(page, open_app)
+    first = _ask(page, "全区开展网络安全检查多少次?")
+    assert "<script>window.__xss = 1</script>" in first.inner_text()  # shown, as text
+    _ask(page, "全区处置网络安全事件多少起?", 2)
+    third = _ask(page, '<img src=x onerror="window.__xss = 4">全区培训网络安全员多少名?', 3)
+    assert "[点击查看](javascript:window.__xss=3)" in third.inner_text()
+    user_bubbles = page.locator('[data-testid="user"]').all_inner_texts()
+    assert '<img src=x onerror="window.__xss = 4">全区培训网络安全员多少名?' in user_bubbles[2]
+    sources = page.locator("#kb-sources").text_content()  # earlier answers are collapsed
+    assert '<img src=x onerror="window.__xss = 2">' in sources
+    for link in page.locator("a[href^='#cite-']").all():
+        link.click()
+    # Nothing ran: no flag set, no dialog, no element made from report or question text.
+    assert page.evaluate("() => window.__xss") is None
+    assert page.dialogs == []
+    assert page.locator("#kb-sources script, #kb-sources img, [data-testid='bot'] img").count() == 0
+    assert page.locator("[data-testid='user'] img, [data-testid='bot'] script").count() == 0
+    assert page.locator("a[href^='javascript']").count() == 0
+
+
+def test_a_round_of_study_in_the_browser(open_app: Server, page: Any) -> None:
+    _open(page, open_app)
+    page.get_by_role("tab", name="学习").click()
+    page.locator("#quiz-name textarea, #quiz-name input").first.fill("王小明")
+    page.locator("#quiz-start").click()
+    page.locator("#quiz-question .quiz-text").wait_for()
+    assert re.match(r"第 1/10 题 · ", page.locator("#quiz-question .quiz-meta").inner_text())
+    options = page.locator("#quiz-options")
+    if options.is_visible():
+        options.locator("label").first.click()
+    else:
+        page.locator("#quiz-answer textarea, #quiz-answer input").first.fill("不知道")
+    page.locator("#quiz-submit").click()
+    feedback = page.locator("#quiz-feedback")
+    feedback.locator(".quiz-verdict").wait_for()
+    assert "正确答案：" in feedback.inner_text()
+    assert feedback.locator(".quiz-source mark strong").count() == 1  # the answer, in its sentence
+    assert "王小明 的学习进度：已答 1 次" in page.locator("#quiz-progress").inner_text()
+
+
+def test_login_is_required_when_users_are_configured(login_app: Server, page: Any) -> None:
+    with pytest.raises(urllib.error.HTTPError) as denied:
+        urllib.request.urlopen(f"{login_app.url}/config", timeout=10)
+    assert denied.value.code == 401  # the API is closed too, not only the page
+    _log_in(page, login_app, READER, "wrong-password")
+    page.get_by_text("凭据不正确").wait_for()
+    _log_in(page, login_app, READER, READER_PASSWORD)
+    page.get_by_placeholder(ASK_BOX).wait_for()
+    page.locator("#kb-user").get_by_text(f"当前用户：{READER}").wait_for()
+    assert page.get_by_role("tab").all_inner_texts() == ["问答", "学习"]  # no 管理 for a reader
+    answer = _ask(page, "建成示范村(社区)多少个?")
+    assert answer.inner_text().startswith("77个")
+    page.get_by_role("tab", name="学习").click()
+    name = page.locator("#quiz-name textarea, #quiz-name input").first
+    assert name.input_value() == READER and not name.is_editable()  # progress under the login
+
+
+def test_an_administrator_sees_the_admin_tab(login_app: Server, page: Any) -> None:
+    _log_in(page, login_app, ADMIN, ADMIN_PASSWORD)
+    page.locator("#kb-user").get_by_text(f"当前用户：{ADMIN}（管理员）").wait_for()
+    page.get_by_role("tab", name="管理").click()
+    docs = page.locator("#admin-docs")
+    docs.get_by_text("网络安全<测试>报告.txt").wait_for()
+    assert "綦江区委组织部2021年组工答卷.txt" in docs.inner_text()
+    assert page.locator("#admin-docs script, #admin-docs img").count() == 0
