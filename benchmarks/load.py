@@ -1,0 +1,164 @@
+"""Load test: simultaneous chat sessions against a running app, over its HTTP API.
+
+    .venv/bin/python -m benchmarks.load [--url http://127.0.0.1:7860] [--sessions 20]
+                                        [--questions 5] [--user NAME --password PW]
+                                        [--out bench-out/load.json]
+
+Each session is its own `gradio_client.Client` (its own session state, as a browser tab) and
+asks `--questions` questions of the gold set one after another, passing its own chat history
+on, like the page does. All sessions start together. Every answer is checked against the
+answer the same question got when asked alone beforehand, and every session's history must
+hold exactly its own questions in its own order: an answer in the wrong session, a lost or
+doubled message, or an error makes the run fail (exit 1). Latency is from sending a question
+to its final answer, as a user waits for it. A benchmark, not a test: run it by hand against
+`make run` (or `kb serve`) and put the figures in the README with the command.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import statistics
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import asdict, dataclass, field
+from html import unescape
+from pathlib import Path
+from typing import Any
+
+GOLD = Path(__file__).resolve().parent.parent / "eval" / "gold" / "qijiang-2021.jsonl"
+
+
+@dataclass
+class SessionResult:
+    session: int
+    latencies_ms: list[float] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    mismatches: list[str] = field(default_factory=list)
+
+
+def gold_questions(limit: int) -> list[str]:
+    rows = [json.loads(line) for line in GOLD.read_text(encoding="utf-8").splitlines() if line.strip()]
+    return [r["question"] for r in rows if r.get("answers") and "turns" not in r][:limit]
+
+
+def plain(content: Any) -> str:
+    """A chat message's visible text: HTML tags dropped (citation anchors carry per-answer ids)."""
+    if isinstance(content, list):
+        content = "".join(part.get("text", "") for part in content if isinstance(part, dict))
+    return unescape(re.sub(r"<[^>]+>", "", str(content))).strip()
+
+
+def _client(url: str, auth: tuple[str, str] | None) -> Any:
+    from gradio_client import Client
+
+    return Client(url, auth=auth, verbose=False)
+
+
+def ask(client: Any, question: str, history: list[Any]) -> tuple[list[Any], str, float]:
+    started = time.perf_counter()
+    chat, sources, _box = client.predict(question, history, api_name="/chat")
+    return chat, sources, (time.perf_counter() - started) * 1000
+
+
+def reference_answers(url: str, questions: list[str], auth: tuple[str, str] | None) -> dict[str, str]:
+    """Each question asked alone, in a fresh session: what every session must be shown."""
+    out = {}
+    for q in questions:
+        chat, _sources, _ms = ask(_client(url, auth), q, [])
+        out[q] = plain(chat[-1]["content"])
+    return out
+
+
+def run_session(
+    index: int,
+    url: str,
+    questions: list[str],
+    count: int,
+    expected: dict[str, str],
+    start: threading.Barrier,
+    auth: tuple[str, str] | None,
+) -> SessionResult:
+    result = SessionResult(index)
+    mine = [questions[(index + k) % len(questions)] for k in range(count)]  # each its own order
+    try:
+        client = _client(url, auth)
+        start.wait()
+        history: list[Any] = []
+        for k, question in enumerate(mine):
+            history, sources, ms = ask(client, question, history)
+            result.latencies_ms.append(ms)
+            asked = [plain(m["content"]) for m in history if m["role"] == "user"]
+            if asked != mine[: k + 1]:
+                result.mismatches.append(f"history holds {asked}, expected {mine[: k + 1]}")
+            if plain(history[-1]["content"]) != expected[question]:
+                result.mismatches.append(f"answer to {question!r} differs from the one asked alone")
+            if f"问：{question}" not in plain(sources):
+                result.mismatches.append(f"sources panel is not about {question!r}")
+    except Exception as exc:  # reported, and fails the run
+        result.errors.append(f"{type(exc).__name__}: {exc}")
+    return result
+
+
+def percentile(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="Simultaneous chat sessions against a running app")
+    parser.add_argument("--url", default="http://127.0.0.1:7860")
+    parser.add_argument("--sessions", type=int, default=20)
+    parser.add_argument("--questions", type=int, default=5, help="questions per session")
+    parser.add_argument("--pool", type=int, default=10, help="distinct gold questions used")
+    parser.add_argument("--user", default=None)
+    parser.add_argument("--password", default=None)
+    parser.add_argument("--out", type=Path, default=Path("bench-out/load.json"))
+    args = parser.parse_args(argv)
+    auth = (args.user, args.password) if args.user else None
+    questions = gold_questions(args.pool)
+    expected = reference_answers(args.url, questions, auth)
+    start = threading.Barrier(args.sessions)
+    began = time.perf_counter()
+    with ThreadPoolExecutor(args.sessions) as pool:
+        results = list(
+            pool.map(
+                lambda i: run_session(i, args.url, questions, args.questions, expected, start, auth),
+                range(args.sessions),
+            )
+        )
+    wall = time.perf_counter() - began
+    latencies = [ms for r in results for ms in r.latencies_ms]
+    summary = {
+        "url": args.url,
+        "sessions": args.sessions,
+        "questions_per_session": args.questions,
+        "answers": len(latencies),
+        "errors": sum(len(r.errors) for r in results),
+        "mismatches": sum(len(r.mismatches) for r in results),
+        "p50_ms": round(statistics.median(latencies), 1) if latencies else None,
+        "p95_ms": round(percentile(latencies, 95), 1) if latencies else None,
+        "max_ms": round(max(latencies), 1) if latencies else None,
+        "wall_s": round(wall, 1),
+        "answers_per_s": round(len(latencies) / wall, 2) if wall else None,
+        "load_average": os.getloadavg(),
+    }
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(
+        json.dumps(
+            {"summary": summary, "sessions": [asdict(r) for r in results]}, ensure_ascii=False, indent=1
+        ),
+        encoding="utf-8",
+    )
+    print(json.dumps(summary, ensure_ascii=False, indent=1))
+    for r in results:
+        for problem in r.errors + r.mismatches:
+            print(f"session {r.session}: {problem}")
+    return 0 if summary["errors"] == 0 and summary["mismatches"] == 0 and latencies else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
