@@ -126,3 +126,19 @@ def test_sigkill_at_timed_moments(kb_settings: Settings, expected: Answers, frac
     assert live is not None
     switched = any(p.startswith("新报告#") for p in Snapshot.load_version(live).paragraphs)
     _check_after_kill(kb_settings, expected, switched=switched)
+
+
+def test_a_second_ingest_while_one_runs_in_another_process_is_refused(
+    kb_settings: Settings, expected: Answers
+) -> None:
+    from ingest.build import IngestLocked
+
+    proc = _driver(kb_settings, "embed")
+    try:
+        _wait_for(proc, "STAGE embed")  # the other process holds the lock, mid-ingest
+        with pytest.raises(IngestLocked, match="另一个导入任务正在使用索引"):
+            ingest(kb_settings, embedder=HashEmbedder(), progress=False)
+    finally:
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait()
+    _check_after_kill(kb_settings, expected, switched=False)
