@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 import urllib.error
 import urllib.request
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -117,7 +118,9 @@ def test_login_is_required_when_users_are_configured(login_app: Server, page: An
     assert name.input_value() == READER and not name.is_editable()  # progress under the login
 
 
-def test_an_administrator_sees_the_admin_tab(login_app: Server, page: Any) -> None:
+def test_an_administrator_uploads_a_report_and_it_answers(
+    login_app: Server, page: Any, tmp_path: Path
+) -> None:
     _log_in(page, login_app, ADMIN, ADMIN_PASSWORD)
     page.locator("#kb-user").get_by_text(f"当前用户：{ADMIN}（管理员）").wait_for()
     page.get_by_role("tab", name="管理").click()
@@ -125,3 +128,13 @@ def test_an_administrator_sees_the_admin_tab(login_app: Server, page: Any) -> No
     docs.get_by_text("网络安全<测试>报告.txt").wait_for()
     assert "綦江区委组织部2021年组工答卷.txt" in docs.inner_text()
     assert page.locator("#admin-docs script, #admin-docs img").count() == 0
+    report = tmp_path / "2023年 党建工作总结.txt"
+    report.write_text("2023年，全区新建党群服务中心31个，覆盖率达到95%。\n", encoding="utf-8")
+    page.locator("#admin-file input[type=file]").set_input_files(str(report))
+    page.locator("#admin-upload").click()
+    page.locator("#admin-result .kb-verified").wait_for(timeout=120_000)
+    assert "已上传并导入：2023年 党建工作总结.txt" in page.locator("#admin-result").inner_text()
+    docs.get_by_text("2023年 党建工作总结.txt").wait_for()
+    page.get_by_role("tab", name="问答").click()
+    answer = _ask(page, "2023年全区新建党群服务中心多少个?")
+    assert answer.inner_text().startswith("31个")
