@@ -100,6 +100,7 @@ def submit(quiz: Quiz, state: RoundState, answer: str) -> View:
         raise gr.Error("请先点击“开始一轮”。")
     question = quiz.question(state.ids[state.index])
     if question is None:  # the report changed since the round began
+        gr.Info("这道题所在的报告刚刚更新，题目已不存在，已跳到下一题。")
         return next_question(quiz, replace(state, answered=True))
     if not (answer or "").strip():
         raise gr.Error("请先作答：选择一项或输入答案。")
@@ -355,7 +356,10 @@ def build_study_tab(demo: gr.Blocks, quiz: Quiz, saved_name: gr.BrowserState) ->
     def on_next(current: RoundState) -> tuple[Any, ...]:
         return shown(next_question(quiz, current))
 
-    start.click(on_start, [name, scope, size], outputs)
+    # Reports may have been added or removed since the page loaded: the scopes follow.
+    start.click(on_start, [name, scope, size], outputs).then(
+        lambda: gr.update(choices=_scope_choices(quiz)), None, scope
+    )
     # "once": a second click while the first is being graded is dropped in the browser too.
     send.click(on_submit, [state, options, typed], outputs, trigger_mode="once")
     typed.submit(on_submit, [state, options, typed], outputs, trigger_mode="once")

@@ -138,3 +138,72 @@ def test_an_administrator_uploads_a_report_and_it_answers(
     page.get_by_role("tab", name="问答").click()
     answer = _ask(page, "2023年全区新建党群服务中心多少个?")
     assert answer.inner_text().startswith("31个")
+
+
+def _answer_question(page: Any, answers: dict[tuple[str, bool], str], right: bool) -> str:
+    """Answer the question on screen, rightly or wrongly; returns the question text."""
+    text = page.locator("#quiz-question .quiz-text").inner_text()
+    options = page.locator("#quiz-options")
+    if options.is_visible():
+        labels = options.locator("label")
+        texts = labels.all_inner_texts()
+        correct = answers[(text, True)]
+        labels.nth(texts.index(correct) if right else (texts.index(correct) + 1) % len(texts)).click()
+    else:
+        box = page.locator("#quiz-answer textarea, #quiz-answer input").first
+        box.fill(answers[(text, False)] if right else "不知道")
+    page.locator("#quiz-submit").click()
+    page.locator("#quiz-feedback .quiz-verdict").wait_for()
+    verdict = page.locator("#quiz-feedback .quiz-verdict").inner_text()
+    assert verdict == ("✓ 回答正确" if right else "✗ 回答错误")
+    assert page.locator("#quiz-feedback .quiz-source mark").count() == 1  # the source, key sentence marked
+    return text
+
+
+def test_a_cadre_comes_back_and_the_wrong_ones_come_first(
+    open_app: Server, browser: Any, e2e_root: Path, tmp_path: Path
+) -> None:
+    from rag.retrieve import Snapshot
+    from study.questions import generate
+
+    bank = generate(Snapshot.load(e2e_root / "index").paragraphs.values())
+    answers = {(q.question, bool(q.choices)): q.answer for q in bank}
+    state = tmp_path / "browser-state.json"
+    context = browser.new_context(locale="zh-CN", viewport={"width": 1400, "height": 1000})
+    page = context.new_page()
+    _open(page, open_app)
+    page.get_by_role("tab", name="学习").click()
+    page.locator("#quiz-name textarea, #quiz-name input").first.fill("新同志")
+    page.locator("#quiz-start").click()
+    page.locator("#quiz-question .quiz-text").wait_for()
+    missed = []
+    for i in range(10):
+        right = i % 3 != 1
+        asked = _answer_question(page, answers, right)
+        if not right:
+            missed.append(asked)
+        page.locator("#quiz-next").click()
+        if i < 9:
+            page.locator("#quiz-question .quiz-meta").get_by_text(f"第 {i + 2}/10 题").wait_for()
+    page.locator("#quiz-question").get_by_text("本轮完成：答对 7/10 题。").wait_for()
+    context.storage_state(path=str(state))
+    context.close()  # the browser is closed
+
+    context = browser.new_context(
+        storage_state=str(state), locale="zh-CN", viewport={"width": 1400, "height": 1000}
+    )
+    page = context.new_page()
+    _open(page, open_app)
+    page.get_by_role("tab", name="学习").click()
+    name = page.locator("#quiz-name textarea, #quiz-name input").first
+    page.wait_for_function("() => document.querySelector('#quiz-progress').innerText.includes('已答 10 次')")
+    assert name.input_value() == "新同志"  # remembered by this browser
+    page.locator("#quiz-start").click()
+    page.locator("#quiz-question .quiz-text").wait_for()
+    again = []
+    for i in range(len(missed)):
+        again.append(_answer_question(page, answers, right=True))
+        page.locator("#quiz-next").click()
+        page.locator("#quiz-question .quiz-meta").get_by_text(f"第 {i + 2}/10 题").wait_for()
+    assert again == missed  # the ones answered wrong, first, oldest first
+    context.close()
