@@ -92,7 +92,7 @@ span.unverified { background: rgba(220, 38, 38, .12); text-decoration: underline
 
 # Runs once on page load: adds the styles and one delegated click handler for all `[n]` links,
 # so links in messages rendered later work too. Opens collapsed earlier answers if needed.
-_JS = """
+_JS = r"""
 () => {
   if (window.__kbCite) return;
   window.__kbCite = true;
@@ -111,6 +111,15 @@ _JS = """
     card.classList.add('cite-active');
     card.scrollIntoView({ behavior: 'smooth', block: 'center' });
   }, true);
+  // Gradio checks an upload's size in the browser and says so in English: say it in Chinese.
+  const tooBig = /^File\(s\) exceed the maximum allowed size of (.+?): (.+)$/;
+  new MutationObserver(() => {
+    document.querySelectorAll('.toast-body *').forEach((el) => {
+      if (el.children.length) return;
+      const m = tooBig.exec(el.textContent.trim());
+      if (m) el.textContent = `文件超过大小上限（${m[1].replace(' Mb', ' MB')}）：${m[2]}`;
+    });
+  }).observe(document.body, { childList: true, subtree: true });
 }
 """
 JS = _JS.replace("__CSS__", json.dumps(CSS + STUDY_CSS))

@@ -32,16 +32,23 @@ def require_admin(users: Users, request: gr.Request | None) -> str:
     return str(name)
 
 
+def refused(message: str) -> str:
+    """A refusal the administrator can act on: shown in the result box (and as a toast), without
+    Gradio's error state, which would mark the document list and the other fields as failed."""
+    gr.Warning(message, title="未完成")
+    return f'<div class="kb-unverified">{html.escape(message)}</div>'
+
+
 def upload(kb: KnowledgeBase, users: Users, file: str | None, request: gr.Request | None) -> str:
     admin = require_admin(users, request)
     if not file:
-        raise gr.Error("请先选择要上传的报告文件。")
+        return refused("请先选择要上传的报告文件。")
     source = Path(file)
     # Gradio keeps the uploaded file under a temporary folder with its original name.
     try:
         target, report = store_upload(kb.settings, source, source.name, kb.embedder)
     except UploadError as exc:
-        raise gr.Error(str(exc)) from exc
+        return refused(str(exc))
     # An audit line: who added which file. Never the file's text (see README, "Logs").
     log.info("%s uploaded %s (%d paragraphs in the index)", admin, target.name, report.paragraphs)
     kb.current()  # load the new version now, not on the next question
@@ -54,11 +61,11 @@ def upload(kb: KnowledgeBase, users: Users, file: str | None, request: gr.Reques
 def delete(kb: KnowledgeBase, users: Users, path: str | None, request: gr.Request | None) -> str:
     admin = require_admin(users, request)
     if not path:
-        raise gr.Error("请先选择要删除的报告。")
+        return refused("请先选择要删除的报告。")
     try:
         report = delete_report(kb.settings, path, kb.embedder)
     except UploadError as exc:
-        raise gr.Error(str(exc)) from exc
+        return refused(str(exc))
     log.info("%s deleted %s", admin, Path(path).name)
     kb.current()
     return (
@@ -107,12 +114,8 @@ def build_admin_tab(kb: KnowledgeBase, users: Users) -> tuple[Any, ...]:
     )
     with gr.Row(equal_height=False):
         with gr.Column():
-            file = gr.File(
-                label="选择报告文件",
-                file_count="single",
-                file_types=sorted(SUPPORTED_SUFFIXES),
-                elem_id="admin-file",
-            )
+            # No file_types filter: a wrong type reaches the server and gets a Chinese reason.
+            file = gr.File(label="选择报告文件", file_count="single", elem_id="admin-file")
             send = gr.Button("上传并导入", variant="primary", elem_id="admin-upload")
             result = gr.HTML("", elem_id="admin-result")
         with gr.Column():

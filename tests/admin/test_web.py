@@ -78,12 +78,15 @@ def test_only_administrators_may_change_the_knowledge_base(
 def test_upload_errors_reach_the_administrator_in_chinese(
     kb: KnowledgeBase, users: Users, tmp_path: Path
 ) -> None:
-    with pytest.raises(gr.Error, match="请先选择要上传的报告文件"):
-        upload(kb, users, None, Request("管理员"))  # type: ignore[arg-type]
-    path = tmp_path / "tool.exe"
+    # Shown in the result box, not as a Gradio error (which marks every output as failed).
+    admin = Request("管理员")
+    assert upload(kb, users, None, admin) == '<div class="kb-unverified">请先选择要上传的报告文件。</div>'  # type: ignore[arg-type]
+    path = tmp_path / "<tool>.exe"
     path.write_bytes(b"MZ")
-    with pytest.raises(gr.Error, match=r"不支持的文件类型 \.exe"):
-        upload(kb, users, str(path), Request("管理员"))  # type: ignore[arg-type]
+    shown = upload(kb, users, str(path), admin)  # type: ignore[arg-type]
+    assert shown.startswith('<div class="kb-unverified">不支持的文件类型 .exe：&lt;tool&gt;.exe。可上传：')
+    assert delete(kb, users, None, admin) == '<div class="kb-unverified">请先选择要删除的报告。</div>'  # type: ignore[arg-type]
+    assert kb.status().documents == 1
 
 
 def test_the_admin_tab_is_built_hidden(kb: KnowledgeBase, users: Users) -> None:
