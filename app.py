@@ -302,10 +302,12 @@ def respond(
             elif isinstance(event, Final):
                 answer = event.answer
     except ValueError as exc:
-        raise gr.Error(_esc(str(exc)), title="无法回答") from exc
+        raise gr.Error(_esc(str(exc)), title="无法回答", print_exception=False) from exc
     except Exception as exc:
-        log.exception("kb.ask failed")
-        raise gr.Error(f"查询知识库时出错：{_esc(str(exc))}", title="出错了") from exc
+        # Type only at the default level: an exception's text may carry the question.
+        log.error("kb.ask failed (%s)", type(exc).__name__)
+        log.debug("kb.ask failure", exc_info=True)
+        raise gr.Error(f"查询知识库时出错：{_esc(str(exc))}", title="出错了", print_exception=False) from exc
     assert answer is not None
     if not streamed:  # an extractive answer arrives whole: show it growing, as a model's would
         for end in _chunk_ends(len(answer.text)):
@@ -426,7 +428,7 @@ def launch(settings: Settings) -> None:
         server_name=settings.host,
         server_port=settings.port,
         footer_links=["api", "gradio", "settings"],
-        auth=users.authenticate if login else None,
+        auth=users.authenticate_async if login else None,
         auth_message="请输入组织部分配的用户名和密码。" if login else None,
         max_file_size=f"{settings.max_file_mb}mb",
     )

@@ -9,6 +9,7 @@ scrypt hashes with a per-user salt, never in clear.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import json
@@ -17,9 +18,16 @@ import secrets
 from dataclasses import dataclass
 from pathlib import Path
 
+import anyio
+
 ADMIN, USER = "admin", "user"
 ROLES = (ADMIN, USER)
-_SCRYPT = {"n": 2**14, "r": 8, "p": 1}  # ~50 ms per check on these CPUs: slow for guessing
+# OWASP's scrypt minimum (N=2^17, r=8, p=1): ~0.5 s and 128 MiB per check on these CPUs.
+_SCRYPT = {"n": 2**17, "r": 8, "p": 1}
+_MAXMEM = 2**28
+# Checks run in worker threads, at most two at once: a flood of logins costs memory and CPU,
+# but never blocks the event loop that serves everyone's answers.
+_CHECKS = anyio.CapacityLimiter(2)
 MIN_PASSWORD_CHARS = 8
 
 
@@ -40,7 +48,7 @@ class User:
 
 def hash_password(password: str, salt: bytes | None = None) -> str:
     salt = salt or secrets.token_bytes(16)
-    digest = hashlib.scrypt(password.encode("utf-8"), salt=salt, dklen=32, **_SCRYPT)
+    digest = hashlib.scrypt(password.encode("utf-8"), salt=salt, dklen=32, maxmem=_MAXMEM, **_SCRYPT)
     return f"scrypt${_SCRYPT['n']}${_SCRYPT['r']}${_SCRYPT['p']}${salt.hex()}${digest.hex()}"
 
 
@@ -50,7 +58,13 @@ def check_password(password: str, stored: str) -> bool:
         if scheme != "scrypt":
             return False
         got = hashlib.scrypt(
-            password.encode("utf-8"), salt=bytes.fromhex(salt), n=int(n), r=int(r), p=int(p), dklen=32
+            password.encode("utf-8"),
+            salt=bytes.fromhex(salt),
+            n=int(n),
+            r=int(r),
+            p=int(p),
+            dklen=32,
+            maxmem=_MAXMEM,
         )
     except (ValueError, TypeError):
         return False
@@ -92,12 +106,17 @@ class Users:
         return bool(self.all())
 
     def authenticate(self, name: str, password: str) -> bool:
-        """For Gradio's login form: the name exists and the password matches its hash."""
+        """The name exists and the password matches its hash. An unknown name costs one check
+        too, against a fixed hash, so timing does not tell which names exist."""
         user = self.all().get(name)
         if user is None:
-            check_password(password, hash_password("x"))  # same work either way: no name probing
+            check_password(password, _dummy_hash())
             return False
         return check_password(password, user.password_hash)
+
+    async def authenticate_async(self, name: str, password: str) -> bool:
+        """For Gradio's login route, which awaits a coroutine: the check runs off the event loop."""
+        return await anyio.to_thread.run_sync(self.authenticate, name, password, limiter=_CHECKS)
 
     def is_admin(self, name: str | None) -> bool:
         user = self.all().get(name or "")
@@ -135,6 +154,11 @@ class Users:
         with os.fdopen(fd, "w", encoding="utf-8") as f:
             json.dump(data, f, ensure_ascii=False, indent=1)
         os.replace(tmp, self.path)
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    return hash_password(secrets.token_hex(8))
 
 
 def _parse_env(value: str) -> dict[str, User]:

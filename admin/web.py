@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import gradio as gr
+from gradio.utils import get_upload_folder
 
 from admin.users import Users
 from ingest.loaders import SUPPORTED_SUFFIXES
@@ -22,13 +23,12 @@ from rag.pipeline import KnowledgeBase
 log = logging.getLogger(__name__)
 
 NOT_ADMIN = "只有管理员可以上传或删除报告。"
-CANCELLED = "__cancelled__"  # the browser's confirm() was answered "cancel"
 
 
 def require_admin(users: Users, request: gr.Request | None) -> str:
     name = getattr(request, "username", None) if request is not None else None
     if not name or not users.is_admin(name):
-        raise gr.Error(NOT_ADMIN)
+        raise gr.Error(NOT_ADMIN, print_exception=False)
     return str(name)
 
 
@@ -39,11 +39,19 @@ def refused(message: str) -> str:
     return f'<div class="kb-unverified">{html.escape(message)}</div>'
 
 
-def upload(kb: KnowledgeBase, users: Users, file: str | None, request: gr.Request | None) -> str:
+def upload(
+    kb: KnowledgeBase, users: Users, file: str | None, request: gr.Request | None, uploads: Path | None = None
+) -> str:
+    """Store and index a file the browser uploaded. `uploads` is where Gradio keeps uploaded
+    files: an API caller may name any path on the server, and only files from there are taken."""
     admin = require_admin(users, request)
     if not file:
         return refused("请先选择要上传的报告文件。")
     source = Path(file)
+    folder = (uploads or Path(get_upload_folder())).resolve()
+    if source.is_symlink() or not source.resolve().is_relative_to(folder):
+        log.warning("%s tried to import a file from outside the upload folder", admin)
+        return refused("只能导入通过本页面上传的文件。")
     # Gradio keeps the uploaded file under a temporary folder with its original name.
     try:
         target, report = store_upload(kb.settings, source, source.name, kb.embedder)
@@ -121,8 +129,13 @@ def build_admin_tab(kb: KnowledgeBase, users: Users) -> tuple[Any, ...]:
         with gr.Column():
             gr.Markdown("### 已导入的报告")
             table = gr.HTML("", elem_id="admin-docs")
-            chosen = gr.Dropdown(label="选择要删除的报告", choices=[], elem_id="admin-delete-choice")
+            # Custom values allowed: delete_report checks the path itself, and Gradio's own check
+            # would echo every report's path into the log when an API caller sends another.
+            chosen = gr.Dropdown(
+                label="选择要删除的报告", choices=[], allow_custom_value=True, elem_id="admin-delete-choice"
+            )
             remove = gr.Button("删除报告", variant="stop", elem_id="admin-delete")
+            confirmed = gr.Checkbox(value=False, visible=False, elem_id="admin-delete-confirmed")
 
     def refreshed() -> tuple[Any, ...]:
         return documents_html(kb), gr.update(choices=document_choices(kb), value=None)
@@ -130,16 +143,18 @@ def build_admin_tab(kb: KnowledgeBase, users: Users) -> tuple[Any, ...]:
     def on_upload(path: str | None, request: gr.Request) -> tuple[Any, ...]:
         return (upload(kb, users, path, request), None, *refreshed())
 
-    def on_delete(path: str | None, request: gr.Request) -> tuple[Any, ...]:
-        if path == CANCELLED:
+    def on_delete(path: str | None, confirmed: bool, request: gr.Request) -> tuple[Any, ...]:
+        if path and not confirmed:  # "cancel" in the browser's confirmation
             return gr.skip(), gr.skip(), gr.skip()
         return (delete(kb, users, path, request), *refreshed())
 
     send.click(on_upload, file, [result, file, table, chosen])
+    # The browser asks for confirmation; its answer travels in a hidden checkbox, so the chosen
+    # report (a value from the dropdown's own list) is passed on untouched.
     remove.click(
         on_delete,
-        chosen,
+        [chosen, confirmed],
         [result, table, chosen],
-        js=f"(p) => (!p || confirm('确定删除这份报告吗？') ? p : '{CANCELLED}')",
+        js="(p, c) => [p, !!p && confirm('确定删除这份报告吗？删除后可从回收站找回。')]",
     )
     return table, chosen, refreshed

@@ -77,14 +77,20 @@ class SourceFile:
 
 
 @contextmanager
-def ingest_lock(index_dir: Path) -> Iterator[None]:
-    """One ingest at a time per index: a second one is refused, not interleaved."""
+def ingest_lock(index_dir: Path, wait: float = 0.0) -> Iterator[None]:
+    """One ingest at a time per index: another one is refused (after waiting up to `wait`
+    seconds for it to finish), never interleaved. The lock dies with its process."""
     index_dir.mkdir(parents=True, exist_ok=True)
+    deadline = time.monotonic() + wait
     with open(index_dir / LOCK_FILE, "w") as fh:
-        try:
-            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            raise IngestLocked(f"另一个导入任务正在使用索引 {index_dir}，请稍后再试。") from None
+        while True:
+            try:
+                fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    raise IngestLocked(f"另一个导入任务正在使用索引 {index_dir}，请稍后再试。") from None
+                time.sleep(0.2)
         yield
 
 
@@ -96,7 +102,7 @@ def discover(roots: Sequence[Path], kb_dir: Path) -> tuple[list[Path], list[tupl
         if not root.exists():
             skipped.append((str(root), "路径不存在"))
             continue
-        candidates = [root] if root.is_file() else sorted(p for p in root.rglob("*") if p.is_file())
+        candidates = [root] if not root.is_dir() else sorted(root.rglob("*"))
         for path in candidates:
             # Hidden files and folders inside what was asked for are skipped (editor backups,
             # .git); the folder that was asked for counts even if its own name starts with ".".
@@ -105,11 +111,25 @@ def discover(roots: Sequence[Path], kb_dir: Path) -> tuple[list[Path], list[tupl
                 continue
             if path.name.lower() in IGNORED_NAMES and _inside(path, kb_dir):
                 continue
-            if path.suffix.lower() in SUPPORTED_SUFFIXES:
+            supported = path.suffix.lower() in SUPPORTED_SUFFIXES
+            if not path.is_file():
+                # A folder named "x.txt", a pipe (reading it would hang), a broken link: listed.
+                if supported and not (path.is_dir() and not path.is_symlink()):
+                    skipped.append((str(path), _not_a_file(path)))
+                elif supported:
+                    skipped.append((str(path), "这是一个文件夹，不是文件"))
+                continue
+            if supported:
                 found.append(_absolute(path))
             elif root.is_file():
                 skipped.append((str(path), f"不支持的文件类型 {path.suffix or '（无扩展名）'}"))
     return sorted(set(found)), skipped
+
+
+def _not_a_file(path: Path) -> str:
+    if path.is_symlink() and not path.exists():
+        return "链接指向的文件不存在"
+    return "不是普通文件（可能是管道、设备或套接字），已跳过"
 
 
 def _absolute(path: Path) -> Path:
@@ -150,11 +170,19 @@ def ingest(
     progress: bool = True,
 ) -> IngestReport:
     """Bring the index up to date with `paths` (default: the knowledge-base folder)."""
-    started = time.perf_counter()
-    roots = [Path(p) for p in paths] if paths else [settings.kb_dir]
     embedder = embedder or make_embedder(settings.embedder)
     with ingest_lock(settings.index_dir):
-        report = _ingest_locked(settings, roots, embedder, progress)
+        return ingest_holding_lock(settings, paths, embedder, progress)
+
+
+def ingest_holding_lock(
+    settings: Settings, paths: Sequence[Path] | None, embedder: Embedder, progress: bool = False
+) -> IngestReport:
+    """`ingest` for a caller that already holds `ingest_lock` (an upload places its file and
+    indexes it under one lock, so no other ingest can see the file half-way)."""
+    started = time.perf_counter()
+    roots = [Path(p) for p in paths] if paths else [settings.kb_dir]
+    report = _ingest_locked(settings, roots, embedder, progress)
     report.seconds = time.perf_counter() - started
     return report
 
@@ -241,7 +269,12 @@ def _apply_changes(
     seen_ids: set[str] = set()
     stale_chunks: list[str] = []
     new_docs: list[tuple[DocumentRecord, list[Chunk], bool]] = []
-    current = {path: hash_file(path) for path in files}
+    current: dict[Path, str] = {}
+    for path in files:
+        try:
+            current[path] = hash_file(path)
+        except OSError as exc:  # gone since it was listed, or not readable by this user
+            report.failed.append((str(path), _unreadable(exc)))
     owner = _content_owners(current, indexed, settings.kb_dir)
 
     for path, digest in current.items():
@@ -319,8 +352,17 @@ def _content_owners(
     return owner
 
 
+def _unreadable(exc: OSError) -> str:
+    if isinstance(exc, FileNotFoundError):
+        return "文件在导入过程中被删除或移走"
+    return f"无法读取文件（{exc.strerror or exc}）"
+
+
 def _read(path: Path, doc_id: str, digest: str, settings: Settings) -> tuple[DocumentRecord, list[Chunk]]:
-    size = path.stat().st_size
+    try:
+        size = path.stat().st_size
+    except OSError as exc:
+        raise LoadError(str(path), _unreadable(exc)) from None
     if size > settings.max_file_mb * 1024 * 1024:
         # Embedding 50 MB of text takes hours on a CPU; such a file is rarely one report.
         mb = size / 2**20

@@ -11,9 +11,10 @@ Pure functions, no I/O. Handles the quirks of real reports:
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
-from ingest.records import Kind, LoadedDocument, Paragraph
+from ingest.records import Kind, LoadedDocument, Paragraph, Passage
 
 # Sentence-final punctuation, full-width and ASCII. Closing quotes/brackets after them also end.
 SENTENCE_END = "。！？；!?;…"
@@ -191,18 +192,7 @@ def segment(doc: LoadedDocument, doc_id: str, title: str) -> list[Paragraph]:
     Headings are not paragraphs themselves; they become the heading path of what follows.
     For .jsonl passage files every passage is one paragraph and keeps its own id."""
     if doc.passages is not None:
-        return [
-            Paragraph(
-                paragraph_id=p.id,
-                doc_id=doc_id,
-                doc_title=title,
-                number=i,
-                text=p.text.strip(),
-                heading_path=(p.title,) if p.title else (),
-                span=(0, len(p.text)),
-            )
-            for i, p in enumerate(doc.passages, start=1)
-        ]
+        return _passage_paragraphs(doc.passages, doc_id, title)
     paragraphs: list[Paragraph] = []
     stack: list[tuple[int, str]] = []
     for block in _blocks(doc):
@@ -230,6 +220,27 @@ def segment(doc: LoadedDocument, doc_id: str, title: str) -> list[Paragraph]:
                 )
             )
     return paragraphs
+
+
+def _passage_paragraphs(passages: Sequence[Passage], doc_id: str, title: str) -> list[Paragraph]:
+    """One paragraph per passage, keeping its id; an over-long passage is cut like any paragraph,
+    its later pieces numbered "<id>~2", "<id>~3"."""
+    out: list[Paragraph] = []
+    for p in passages:
+        text = p.text.strip()
+        for k, (offset, piece) in enumerate(split_long(text), start=1):
+            out.append(
+                Paragraph(
+                    paragraph_id=p.id if k == 1 else f"{p.id}~{k}",
+                    doc_id=doc_id,
+                    doc_title=title,
+                    number=len(out) + 1,
+                    text=piece,
+                    heading_path=(p.title,) if p.title else (),
+                    span=(offset, offset + len(piece)),
+                )
+            )
+    return out
 
 
 def split_long(text: str, limit: int = MAX_PARAGRAPH_CHARS) -> list[tuple[int, str]]:

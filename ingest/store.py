@@ -283,6 +283,8 @@ def publish(index_dir: Path, version_dir: Path) -> None:
     for path in sorted(version_dir.rglob("*")):
         if path.is_file():
             _fsync(path)
+        elif path.is_dir():
+            _fsync_dir(path)  # the entries of vectors/ and bm25/ too, not only their files
     _fsync_dir(version_dir)
     tmp = index_dir / f"{CURRENT}.tmp"
     tmp.write_text(version_dir.name, encoding="utf-8")

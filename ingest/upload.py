@@ -16,12 +16,14 @@ import time
 import unicodedata
 from pathlib import Path
 
-from ingest.build import IngestLocked, IngestReport, ingest
+from ingest.build import IngestLocked, IngestReport, ingest_holding_lock, ingest_lock
 from ingest.config import Settings
 from ingest.embed import Embedder
 from ingest.loaders import SUPPORTED_SUFFIXES
 
 MAX_NAME_CHARS = 80
+# An upload waits this long for another ingest (another upload, say) before giving up.
+LOCK_WAIT_SECONDS = 120.0
 _UNSAFE = re.compile(r'[\x00-\x1f\x7f<>:"/\\|?*]')
 
 
@@ -33,19 +35,32 @@ def safe_name(name: str) -> str:
     """A file name that stays inside the folder and means the same on every system:
     "../../etc/passwd" -> "passwd", "年度 报告.docx" stays, "..报告.txt" -> "报告.txt"."""
     name = unicodedata.normalize("NFC", name.replace("\\", "/").split("/")[-1])
+    # Direction marks and zero-width characters would let "\u202egnp.txt" pass for "txt.png".
+    name = "".join(ch for ch in name if unicodedata.category(ch) != "Cf")
     name = _UNSAFE.sub("_", name).strip().lstrip(".").strip()
     stem, suffix = os.path.splitext(name)
     stem = stem.rstrip(". ")[:MAX_NAME_CHARS] or "未命名报告"
     return stem + suffix.lower()
 
 
-def _free_name(folder: Path, name: str) -> Path:
-    """`name`, or "name (2)", "name (3)" ... : an upload never replaces a stored report."""
+def _claim(folder: Path, name: str, tmp: Path) -> Path:
+    """Link `tmp` in as `name`, or "name (2)", "name (3)" ...: the name is claimed atomically
+    (a hard link fails if the name exists), so an upload never replaces a stored report, even
+    when two arrive at once with the same name."""
     stem, suffix = os.path.splitext(name)
     candidate, n = folder / name, 2
-    while candidate.exists():
-        candidate, n = folder / f"{stem} ({n}){suffix}", n + 1
-    return candidate
+    while True:
+        try:
+            try:
+                os.link(tmp, candidate)
+            except FileExistsError:
+                raise
+            except OSError:  # a file system without hard links: create exclusively, then copy
+                with open(candidate, "xb") as out, open(tmp, "rb") as src:
+                    shutil.copyfileobj(src, out)
+            return candidate
+        except FileExistsError:
+            candidate, n = folder / f"{stem} ({n}){suffix}", n + 1
 
 
 def store_upload(
@@ -57,6 +72,8 @@ def store_upload(
     if suffix not in SUPPORTED_SUFFIXES:
         kinds = "、".join(sorted(SUPPORTED_SUFFIXES))
         raise UploadError(f"不支持的文件类型 {suffix or '（无扩展名）'}：{original_name}。可上传：{kinds}")
+    if name.lower().removesuffix(suffix) == "readme":
+        raise UploadError(f"{name} 是知识库文件夹的说明文件名，不会被导入，请改名后上传。")
     size = source.stat().st_size
     if size == 0:
         raise UploadError(f"文件为空：{original_name}")
@@ -65,15 +82,24 @@ def store_upload(
             f"文件过大：{original_name}（{size / 2**20:.1f} MB，上限 {settings.max_file_mb} MB）"
         )
     settings.kb_dir.mkdir(parents=True, exist_ok=True)
-    tmp = settings.kb_dir / f".upload-{os.getpid()}-{time.time_ns()}{suffix}"
-    shutil.copyfile(source, tmp)
-    target = _free_name(settings.kb_dir, name)
-    os.replace(tmp, target)
     try:
-        report = ingest(settings, [target], embedder=embedder, progress=False)
+        with ingest_lock(settings.index_dir, wait=LOCK_WAIT_SECONDS):
+            return _place_and_index(settings, source, name, embedder)
     except IngestLocked as exc:
-        target.unlink(missing_ok=True)
         raise UploadError("另一个导入任务正在进行，请稍后再上传。") from exc
+
+
+def _place_and_index(
+    settings: Settings, source: Path, name: str, embedder: Embedder
+) -> tuple[Path, IngestReport]:
+    tmp = settings.kb_dir / f".upload-{os.getpid()}-{time.time_ns()}{os.path.splitext(name)[1]}"
+    try:
+        shutil.copyfile(source, tmp)
+        target = _claim(settings.kb_dir, name, tmp)
+    finally:
+        tmp.unlink(missing_ok=True)
+    try:
+        report = ingest_holding_lock(settings, [target], embedder)
     except BaseException:
         target.unlink(missing_ok=True)
         raise
@@ -84,6 +110,16 @@ def store_upload(
     return target, report
 
 
+def _remove_leftovers(folder: Path, older_than: float = 3600.0) -> None:
+    """Temporary copies of uploads whose process was killed (ingest skips them, being hidden)."""
+    for old in folder.glob(".upload-*"):
+        try:
+            if time.time() - old.stat().st_mtime > older_than:
+                old.unlink()
+        except OSError:
+            pass
+
+
 def _problem(report: IngestReport, target: Path) -> str:
     for path, reason in report.failed:
         if Path(path) == target:
@@ -91,21 +127,28 @@ def _problem(report: IngestReport, target: Path) -> str:
     for path, same in report.duplicates:
         if Path(path) == target:
             return f"{target.name} 的内容与已有报告 {Path(same).name} 完全相同，未重复导入。"
+    if str(target) not in report.added + report.changed:
+        return f"{target.name} 未被导入。"
     return ""
 
 
 def delete_report(settings: Settings, path: str, embedder: Embedder) -> IngestReport:
-    """Move an indexed report out of the knowledge-base folder (into the trash) and drop it."""
+    """Move an indexed report out of the knowledge-base folder (into the trash) and drop it;
+    if the index cannot be updated, the file goes back where it was."""
     file = Path(path)
     kb = settings.kb_dir.resolve()
-    if not file.resolve().is_relative_to(kb) or not file.is_file():
+    if file.is_symlink() or not file.resolve().is_relative_to(kb) or not file.is_file():
         raise UploadError(f"只能删除知识库文件夹中的报告：{path}")
     trash = settings.data_dir / "trash"
     trash.mkdir(parents=True, exist_ok=True)
-    kept = trash / f"{time.strftime('%Y%m%d-%H%M%S')}-{file.name}"
-    shutil.move(str(file), kept)
+    kept = trash / f"{time.strftime('%Y%m%d-%H%M%S')}-{time.time_ns() % 10**9:09d}-{file.name}"
     try:
-        return ingest(settings, [settings.kb_dir], embedder=embedder, progress=False)
+        with ingest_lock(settings.index_dir, wait=LOCK_WAIT_SECONDS):
+            shutil.move(str(file), kept)
+            try:
+                return ingest_holding_lock(settings, [settings.kb_dir], embedder)
+            except BaseException:
+                shutil.move(str(kept), file)  # put it back: the index still has it
+                raise
     except IngestLocked as exc:
-        shutil.move(str(kept), file)  # put it back: the index still has it
         raise UploadError("另一个导入任务正在进行，请稍后再删除。") from exc

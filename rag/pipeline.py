@@ -198,10 +198,13 @@ class KnowledgeBase:
                     else:
                         answer = piece
             except LLMError as exc:
-                log.warning("LLM answer failed, using the extractive one: %s", exc)
+                # The kind of failure only: a server's message may quote the prompt (report text
+                # and the question), which stays out of the logs; the user sees it in the notice.
+                log.warning("LLM answer failed (%s), using the extractive one", _failure_kind(exc))
                 answer = replace(answer, notice=_fallback_notice(exc))
             except Exception as exc:  # a client-library failure must not cost the user the answer
-                log.exception("LLM answer failed unexpectedly")
+                log.error("LLM answer failed unexpectedly (%s)", type(exc).__name__)
+                log.debug("LLM failure", exc_info=True)
                 answer = replace(answer, notice=_fallback_notice(LLMError(type(exc).__name__)))
         answer.question = question
         answer.searched = searched if searched != question else ""
@@ -227,6 +230,13 @@ class KnowledgeBase:
         text = "" if answer.refused else answer.text
         answer.verification = verify(text, sources, question=question, by_citation=True)
         return answer
+
+
+def _failure_kind(error: LLMError) -> str:
+    cause = error.__cause__
+    status = getattr(cause, "status_code", None)
+    name = type(cause).__name__ if cause is not None else "LLMError"
+    return f"{name}, HTTP {status}" if status else name
 
 
 def _fallback_notice(error: LLMError) -> str:

@@ -81,7 +81,7 @@ def start_round(quiz: Quiz, name: str, scope: str, size: int) -> View:
         user = check_user(name)
         questions = quiz.next_round(user, scope or ALL, int(size))
     except (ProgressError, ValueError) as exc:
-        raise gr.Error(str(exc)) from exc
+        raise gr.Error(str(exc), print_exception=False) from exc
     state = RoundState(user=user, ids=[q.id for q in questions])
     if not questions:
         return View(
@@ -97,18 +97,18 @@ def submit(quiz: Quiz, state: RoundState, answer: str) -> View:
     double click) shows the same verdict and is recorded once: the attempt key is the round's
     id and the question's position in it."""
     if not state.active:
-        raise gr.Error("请先点击“开始一轮”。")
+        raise gr.Error("请先点击“开始一轮”。", print_exception=False)
     question = quiz.question(state.ids[state.index])
     if question is None:  # the report changed since the round began
         gr.Info("这道题所在的报告刚刚更新，题目已不存在，已跳到下一题。")
         return next_question(quiz, replace(state, answered=True))
     if not (answer or "").strip():
-        raise gr.Error("请先作答：选择一项或输入答案。")
+        raise gr.Error("请先作答：选择一项或输入答案。", print_exception=False)
     attempt = f"{state.round_id}:{state.index}"
     try:
         result, review = quiz.answer(state.user, question, answer, attempt=attempt)
     except ProgressError as exc:
-        raise gr.Error(str(exc)) from exc
+        raise gr.Error(str(exc), print_exception=False) from exc
     if not state.answered:
         state = replace(state, answered=True, results=[*state.results, (question.id, result.correct)])
     return View(
@@ -307,8 +307,13 @@ def build_study_tab(demo: gr.Blocks, quiz: Quiz, saved_name: gr.BrowserState) ->
     state = gr.State(RoundState())
     with gr.Row():
         name = gr.Textbox(label="姓名", placeholder="输入姓名（用于保存进度）", scale=2, elem_id="quiz-name")
-        scope = gr.Dropdown(
-            label="出题范围", choices=_scope_choices(quiz), value=ALL, scale=4, elem_id="quiz-scope"
+        scope = gr.Dropdown(  # custom values allowed: checked by the quiz, not echoed by Gradio
+            allow_custom_value=True,
+            label="出题范围",
+            choices=_scope_choices(quiz),
+            value=ALL,
+            scale=4,
+            elem_id="quiz-scope",
         )
         size = gr.Slider(
             1, MAX_ROUND, value=DEFAULT_ROUND, step=1, label="每轮题数", scale=2, elem_id="quiz-size"
@@ -365,7 +370,11 @@ def build_study_tab(demo: gr.Blocks, quiz: Quiz, saved_name: gr.BrowserState) ->
     typed.submit(on_submit, [state, options, typed], outputs, trigger_mode="once")
     further.click(on_next, [state], outputs, trigger_mode="once")
     name.change(lambda n: n, name, saved_name)
-    name.blur(lambda n: show_progress(quiz, n), name, progress)
+    def on_name(typed: str, request: gr.Request) -> str:
+        # With login, only one's own progress: the typed name is ignored (see user_name).
+        return show_progress(quiz, user_name(typed, request))
+
+    name.blur(on_name, name, progress)
 
     def on_load(saved: str, request: gr.Request) -> tuple[Any, ...]:
         # The logged-in name (fixed), else the one typed in this browser last time; and the

@@ -77,7 +77,8 @@ class FakeLLMServer:
                 if reply.delay:
                     time.sleep(reply.delay)
                 if reply.status != 200:
-                    self._json(reply.status, {"error": {"message": f"status {reply.status}", "type": "x"}})
+                    message = reply.text or f"status {reply.status}"  # servers often quote the request
+                    self._json(reply.status, {"error": {"message": message, "type": "x"}})
                     return
                 if not body.get("stream"):
                     message = {"role": "assistant", "content": reply.text}

@@ -14,7 +14,7 @@ from cli import main
 
 def test_passwords_are_stored_as_salted_scrypt_hashes() -> None:
     first, second = hash_password("correct horse"), hash_password("correct horse")
-    assert first.startswith("scrypt$16384$8$1$") and first != second  # a salt per hash
+    assert first.startswith("scrypt$131072$8$1$") and first != second  # a salt per hash
     assert "correct horse" not in first
     assert check_password("correct horse", first) and check_password("correct horse", second)
     assert not check_password("wrong horse", first)
@@ -84,3 +84,23 @@ def test_kb_users_command(
     assert main(["users", "hash", "--password-stdin", *data]) == 0
     assert check_password("some-password", capsys.readouterr().out.strip())
     assert Users(tmp_path / "users.json").authenticate("管理员", "admin-password")
+
+
+def test_an_unknown_name_costs_one_check_like_a_known_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import hashlib
+
+    import anyio
+
+    users = Users(tmp_path / "users.json")
+    users.add("张三", "reader-password")
+    users.authenticate("nobody", "x")  # the fixed hash for unknown names is made once, up front
+    calls: list[int] = []
+    real = hashlib.scrypt
+    monkeypatch.setattr(hashlib, "scrypt", lambda *a, **k: (calls.append(1), real(*a, **k))[1])
+    assert not users.authenticate("nobody", "reader-password")
+    assert not users.authenticate("张三", "wrong-password")
+    assert len(calls) == 2  # one scrypt each: timing does not tell which names exist
+    # Gradio's login route awaits this one; the check runs in a worker thread.
+    assert anyio.run(users.authenticate_async, "张三", "reader-password") is True

@@ -12,7 +12,7 @@ import app
 from admin.users import ADMIN, USER, Users
 from admin.web import delete, document_choices, documents_html, upload
 from ingest.build import ingest
-from ingest.config import Settings
+from ingest.config import PROJECT_ROOT, Settings
 from rag.pipeline import KnowledgeBase
 from tests.fakes import HashEmbedder
 
@@ -49,7 +49,7 @@ def test_an_administrator_uploads_and_the_chat_answers_from_it(
     kb: KnowledgeBase, users: Users, tmp_path: Path
 ) -> None:
     path = _upload_file(tmp_path, "<b>2022年总结.txt", "2022年全区新建党群服务中心25个。")
-    shown = upload(kb, users, path, Request("管理员"))  # type: ignore[arg-type]
+    shown = upload(kb, users, path, Request("管理员"), uploads=tmp_path / "gradio-tmp")  # type: ignore[arg-type]
     assert "已上传并导入：_b_2022年总结.txt" in shown and "<b>" not in shown
     assert "知识库现有 2 个文档" in shown
     assert kb.status().documents == 2  # the running app loaded the new version
@@ -83,10 +83,25 @@ def test_upload_errors_reach_the_administrator_in_chinese(
     assert upload(kb, users, None, admin) == '<div class="kb-unverified">请先选择要上传的报告文件。</div>'  # type: ignore[arg-type]
     path = tmp_path / "<tool>.exe"
     path.write_bytes(b"MZ")
-    shown = upload(kb, users, str(path), admin)  # type: ignore[arg-type]
+    shown = upload(kb, users, str(path), admin, uploads=tmp_path)  # type: ignore[arg-type]
     assert shown.startswith('<div class="kb-unverified">不支持的文件类型 .exe：&lt;tool&gt;.exe。可上传：')
     assert delete(kb, users, None, admin) == '<div class="kb-unverified">请先选择要删除的报告。</div>'  # type: ignore[arg-type]
     assert kb.status().documents == 1
+
+
+def test_an_api_call_cannot_import_a_file_from_elsewhere_on_the_server(
+    kb: KnowledgeBase, users: Users, tmp_path: Path
+) -> None:
+    uploads = tmp_path / "gradio-tmp"
+    inside = Path(_upload_file(tmp_path, "x.txt", "内容。"))
+    secret = tmp_path / "secret.txt"
+    secret.write_text("服务器上的其他文件。", encoding="utf-8")
+    (uploads / "link.txt").symlink_to(secret)
+    for path in (secret, uploads / "link.txt", uploads / ".." / "secret.txt", PROJECT_ROOT / "README.md"):
+        shown = upload(kb, users, str(path), Request("管理员"), uploads=uploads)  # type: ignore[arg-type]
+        assert shown == '<div class="kb-unverified">只能导入通过本页面上传的文件。</div>'
+    assert kb.status().documents == 1
+    assert "已上传并导入" in upload(kb, users, str(inside), Request("管理员"), uploads=uploads)  # type: ignore[arg-type]
 
 
 def test_the_admin_tab_is_built_hidden(kb: KnowledgeBase, users: Users) -> None:

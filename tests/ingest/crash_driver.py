@@ -2,14 +2,18 @@
 
     crash_driver KB_DIR INDEX_DIR [STAGE]
 
-With STAGE, prints "STAGE <name>" and pauses when the ingest reaches that point, so the test
-can kill it exactly there: embed (vectors being computed), save_vectors (FAISS files being
-written), bm25 (keyword index being rebuilt), publish (before CURRENT is switched), published
-(after the switch, before old versions are removed). Prints "DONE" when the ingest finished.
+Prints "STAGE <name>" as the ingest reaches each point, and with STAGE pauses there, so the test
+can kill it exactly at that point: copying (half of the live version copied into the new one),
+embed (vectors about to be computed), save_vectors (FAISS files about to be written), bm25
+(keyword index about to be rebuilt), publish (the new version complete, CURRENT not switched),
+switching (CURRENT.tmp written, not yet renamed over CURRENT), published (switched; old versions
+not yet removed). Prints "DONE" when the ingest finished.
 """
 
 from __future__ import annotations
 
+import os
+import shutil
 import sys
 import time
 from collections.abc import Callable
@@ -20,25 +24,58 @@ from ingest import build, store
 from ingest.config import Settings
 from tests.fakes import HashEmbedder
 
+STAGE = ""
 
-def _pausing(name: str, stage: str, fn: Callable[..., Any]) -> Callable[..., Any]:
+
+def reached(name: str) -> None:
+    print(f"STAGE {name}", flush=True)
+    if name == STAGE:
+        time.sleep(60)  # the test kills us here
+
+
+def _before(name: str, fn: Callable[..., Any]) -> Callable[..., Any]:
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        if name == stage:
-            print(f"STAGE {name}", flush=True)
-            time.sleep(30)  # the test kills us here
+        reached(name)
         return fn(*args, **kwargs)
 
     return wrapper
 
 
+def _copy_version(source: Path | None, target: Path) -> None:
+    """The real copy, pausing once half of the files are in."""
+    if source is None:
+        target.mkdir(parents=True)
+        return
+    files = [p for p in source.rglob("*") if p.is_file()]
+    copied: list[str] = []
+
+    def copy(src: str, dst: str) -> str:
+        copied.append(src)
+        if len(copied) == max(1, len(files) // 2):
+            reached("copying")
+        return str(shutil.copy2(src, dst))
+
+    shutil.copytree(source, target, copy_function=copy)
+
+
 def main(argv: list[str]) -> None:
+    global STAGE
     kb_dir, index_dir = Path(argv[0]), Path(argv[1])
-    stage = argv[2] if len(argv) > 2 else ""
-    build.embed_in_batches = _pausing("embed", stage, build.embed_in_batches)  # type: ignore[assignment]
-    store.save_vector_store = _pausing("save_vectors", stage, store.save_vector_store)  # type: ignore[assignment]
-    build.rebuild_bm25 = _pausing("bm25", stage, build.rebuild_bm25)  # type: ignore[assignment]
-    store.publish = _pausing("publish", stage, store.publish)  # type: ignore[assignment]
-    store.remove_stale_versions = _pausing("published", stage, store.remove_stale_versions)  # type: ignore[assignment]
+    STAGE = argv[2] if len(argv) > 2 else ""
+    real_replace = os.replace
+
+    def replace(src: Any, dst: Any) -> None:
+        if Path(dst).name == store.CURRENT:
+            reached("switching")
+        real_replace(src, dst)
+
+    store.copy_version = _copy_version  # type: ignore[assignment]
+    store.os.replace = replace  # type: ignore[assignment]
+    build.embed_in_batches = _before("embed", build.embed_in_batches)  # type: ignore[assignment]
+    store.save_vector_store = _before("save_vectors", store.save_vector_store)  # type: ignore[assignment]
+    build.rebuild_bm25 = _before("bm25", build.rebuild_bm25)  # type: ignore[assignment]
+    store.publish = _before("publish", store.publish)  # type: ignore[assignment]
+    store.remove_stale_versions = _before("published", store.remove_stale_versions)  # type: ignore[assignment]
     print("STARTED", flush=True)
     settings = Settings(kb_dir=kb_dir, index_dir=index_dir, data_dir=index_dir.parent / "data")
     build.ingest(settings, embedder=HashEmbedder(), progress=False)

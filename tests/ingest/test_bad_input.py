@@ -3,6 +3,8 @@ with its reason, and what was indexed before stays as it was (fake embedder, rea
 
 from __future__ import annotations
 
+import json
+import os
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
@@ -10,7 +12,7 @@ from pathlib import Path
 import docx
 import pytest
 
-from ingest import store
+from ingest import build, store
 from ingest.build import IngestReport, ingest
 from ingest.config import Settings
 from ingest.segment import MAX_PARAGRAPH_CHARS
@@ -184,3 +186,60 @@ def test_a_raised_size_limit_lets_a_big_file_in(indexed: tuple[Settings, Path]) 
     small = replace(settings, max_file_mb=1)
     assert _ingest(small).failed[0][1].startswith("文件过大（2.0 MB，上限 1 MB")
     assert [Path(p).name for p in _ingest(settings).added] == ["big.txt"]
+
+
+def test_pipes_folders_named_like_files_and_broken_links_are_listed(indexed: tuple[Settings, Path]) -> None:
+    settings, _ = indexed
+    kb = settings.kb_dir
+    os.mkfifo(kb / "pipe.txt")  # reading it would hang the ingest
+    (kb / "folder.txt").mkdir()
+    (kb / "folder.txt" / "inside.txt").write_text(GOOD, encoding="utf-8")
+    (kb / "gone.txt").symlink_to(kb / "missing.txt")
+    report = _ingest(settings)
+    assert sorted((Path(p).name, r) for p, r in report.failed) == [
+        ("folder.txt", "这是一个文件夹，不是文件"),
+        ("gone.txt", "链接指向的文件不存在"),
+        ("pipe.txt", "不是普通文件（可能是管道、设备或套接字），已跳过"),
+    ]
+    assert [Path(p).name for p in report.added] == ["inside.txt"]  # what the folder holds is read
+    _assert_sample_intact(settings)
+
+
+def test_a_file_that_vanishes_during_the_ingest_is_listed(
+    indexed: tuple[Settings, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings, _ = indexed
+    (settings.kb_dir / "新报告.txt").write_text(GOOD, encoding="utf-8")
+    (settings.kb_dir / "临时.txt").write_text("马上会被删除的文件。", encoding="utf-8")
+    real = build.hash_file
+
+    def deleted_first(path: Path) -> str:
+        if path.name == "临时.txt":
+            path.unlink()  # removed between listing and reading, as by a colleague
+        return real(path)
+
+    monkeypatch.setattr(build, "hash_file", deleted_first)
+    report = _ingest(settings)
+    assert [(Path(p).name, r) for p, r in report.failed] == [("临时.txt", "文件在导入过程中被删除或移走")]
+    assert [Path(p).name for p in report.added] == ["新报告.txt"]
+    _assert_sample_intact(settings)
+
+
+def test_an_over_long_passage_in_a_jsonl_file_is_cut_too(indexed: tuple[Settings, Path]) -> None:
+    settings, _ = indexed
+    long_text = SENTENCE * 200  # ~6,000 characters
+    rows = [
+        {"id": "p-1", "title": "长段落", "text": long_text},
+        {"id": "p-2", "title": "短段落", "text": GOOD},
+    ]
+    (settings.kb_dir / "passages.jsonl").write_text(
+        "\n".join(json.dumps(r, ensure_ascii=False) for r in rows), encoding="utf-8"
+    )
+    report = _ingest(settings)
+    assert report.failed == []
+    snap = _assert_sample_intact(settings)
+    pieces = [snap.paragraphs[pid] for pid in ("p-1", "p-1~2", "p-1~3")]
+    assert "p-1~4" not in snap.paragraphs
+    assert "".join(p.text for p in pieces) == long_text
+    assert all(len(p.text) <= MAX_PARAGRAPH_CHARS for p in pieces)
+    assert snap.paragraphs["p-2"].text == GOOD  # short passages keep their ids

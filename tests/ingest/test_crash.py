@@ -97,7 +97,10 @@ def _check_after_kill(settings: Settings, expected: Answers, switched: bool) -> 
     assert len(versions) <= 2  # half-written versions of the killed run are cleaned up
 
 
-@pytest.mark.parametrize("stage", ["embed", "save_vectors", "bm25", "publish", "published"])
+STAGES = ["copying", "embed", "save_vectors", "bm25", "publish", "switching", "published"]
+
+
+@pytest.mark.parametrize("stage", STAGES)
 def test_sigkill_at_each_stage(kb_settings: Settings, expected: Answers, stage: str) -> None:
     proc = _driver(kb_settings, stage)
     try:
@@ -113,6 +116,7 @@ def test_sigkill_at_each_stage(kb_settings: Settings, expected: Answers, stage: 
 def test_sigkill_at_timed_moments(kb_settings: Settings, expected: Answers, fraction: float) -> None:
     # How long an uninterrupted run takes here, measured on a copy, sets the moments.
     copy = Settings(kb_dir=kb_settings.kb_dir, index_dir=kb_settings.index_dir.parent / "copy-index")
+    shutil.copytree(kb_settings.index_dir, copy.index_dir)
     started = time.monotonic()
     proc = _driver(copy)
     _wait_for(proc, "DONE", timeout=120)
@@ -122,9 +126,15 @@ def test_sigkill_at_timed_moments(kb_settings: Settings, expected: Answers, frac
     time.sleep(total * fraction)
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait()
+    assert proc.stdout is not None
+    stages = [line.split()[1] for line in proc.stdout.read().splitlines() if line.startswith("STAGE")]
     live = store.current_version(kb_settings.index_dir)
     assert live is not None
     switched = any(p.startswith("新报告#") for p in Snapshot.load_version(live).paragraphs)
+    # Where the kill landed (the last stage reached) is part of the report if this fails.
+    landed = stages[-1] if stages else "start-up"
+    if landed != "switching":  # killed mid-rename, either state is whole
+        assert switched == (landed == "published"), landed
     _check_after_kill(kb_settings, expected, switched=switched)
 
 

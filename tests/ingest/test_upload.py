@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from dataclasses import replace
 from pathlib import Path
 
@@ -39,6 +40,7 @@ def _file(tmp_path: Path, name: str, data: bytes) -> Path:
         ("年度 工作 总结.docx", "年度 工作 总结.docx"),
         ('a<b>:"c"|d?.md', "a_b___c__d_.md"),
         ("\x00\x1f.pdf", "__.pdf"),
+        ("\u202egnp.txt", "gnp.txt"),  # a direction mark would show it as "txt.png"
         (".txt", "txt"),
         ("x" * 200 + ".txt", "x" * 80 + ".txt"),
     ],
@@ -95,10 +97,56 @@ def test_a_duplicate_upload_is_refused(settings: Settings, tmp_path: Path) -> No
     assert not (settings.kb_dir / "副本.txt").exists()
 
 
-def test_an_upload_during_another_ingest_is_refused(settings: Settings, tmp_path: Path) -> None:
+def test_an_upload_waits_for_another_ingest_then_gives_up(
+    settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("ingest.upload.LOCK_WAIT_SECONDS", 0.5)
     with ingest_lock(settings.index_dir), pytest.raises(UploadError, match="另一个导入任务正在进行"):
         store_upload(settings, _file(tmp_path, "a.txt", REPORT.encode()), "a.txt", HashEmbedder())
-    assert not (settings.kb_dir / "a.txt").exists()
+    assert not (settings.kb_dir / "a.txt").exists()  # nothing placed before the lock was had
+
+
+def test_two_uploads_with_one_name_at_once_are_both_kept(settings: Settings, tmp_path: Path) -> None:
+    texts = ["第一份报告：全年召开会议12次。", "第二份报告：全年走访群众300户。"]
+    sources = [_file(tmp_path / str(i), "a.txt", t.encode()) for i, t in enumerate(texts)]
+    start = threading.Barrier(2)
+    results: list[Path] = []
+
+    def send(source: Path) -> None:
+        start.wait()
+        results.append(store_upload(settings, source, "报告.txt", HashEmbedder())[0])
+
+    threads = [threading.Thread(target=send, args=(s,)) for s in sources]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(p.name for p in results) == ["报告 (2).txt", "报告.txt"]
+    assert sorted(p.read_text(encoding="utf-8") for p in results) == sorted(texts)
+    snap = Snapshot.load(settings.index_dir)
+    assert {snap.paragraphs["报告#1"].text, snap.paragraphs["报告 (2)#1"].text} == set(texts)
+
+
+def test_a_readme_is_refused_by_name(settings: Settings, tmp_path: Path) -> None:
+    with pytest.raises(UploadError, match="说明文件名"):
+        store_upload(settings, _file(tmp_path, "README.md", b"# x"), "README.md", HashEmbedder())
+
+
+def test_a_failed_delete_puts_the_file_back(
+    settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    target, _ = store_upload(
+        settings, _file(tmp_path, "a.txt", REPORT.encode()), "新报告.txt", HashEmbedder()
+    )
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise OSError("disk full")
+
+    monkeypatch.setattr("ingest.upload.ingest_holding_lock", broken)
+    with pytest.raises(OSError, match="disk full"):
+        delete_report(settings, str(target), HashEmbedder())
+    assert target.read_text(encoding="utf-8") == REPORT
+    assert "新报告#1" in Snapshot.load(settings.index_dir).paragraphs
 
 
 def test_delete_moves_the_file_to_the_trash_and_drops_it(settings: Settings, tmp_path: Path) -> None:
