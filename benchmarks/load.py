@@ -5,11 +5,14 @@
                                         [--out bench-out/load.json]
 
 Each session is its own `gradio_client.Client` (its own session state, as a browser tab) and
-asks `--questions` questions of the gold set one after another, passing its own chat history
-on, like the page does. All sessions start together. Every answer is checked against the
-answer the same question got when asked alone beforehand, and every session's history must
-hold exactly its own questions in its own order: an answer in the wrong session, a lost or
-doubled message, or an error makes the run fail (exit 1). Latency is from sending a question
+asks `--questions` questions of the gold set, in an order no other session has, then a
+follow-up pair ("建成了多少个规范村?" / "那示范村呢?", or another): the follow-up is only
+understood through the session's own earlier turn, kept on the server. All sessions start
+together. Every answer must equal the answer the same question (or pair) got asked alone
+beforehand; the sources panel must be about the session's own question and list exactly its
+own earlier questions (state kept on the server); the history must hold its own questions in
+order. An answer in the wrong session, a lost or doubled message, or an error makes the run
+fail (exit 1). Latency is from sending a question
 to its final answer, as a user waits for it. A benchmark, not a test: run it by hand against
 `make run` (or `kb serve`) and put the figures in the README with the command.
 """
@@ -30,6 +33,9 @@ from pathlib import Path
 from typing import Any
 
 GOLD = Path(__file__).resolve().parent.parent / "eval" / "gold" / "qijiang-2021.jsonl"
+# Follow-ups whose answer depends on the turn before them (a different one per session parity).
+PAIRS = (("建成了多少个规范村?", "那示范村呢?"), ("2021年培训了多少人次党员干部?", "那党员群众呢?"))
+_EARLIER = re.compile(r"<summary>较早的提问：(.*?)</summary>", re.S)
 
 
 @dataclass
@@ -64,13 +70,31 @@ def ask(client: Any, question: str, history: list[Any]) -> tuple[list[Any], str,
     return chat, sources, (time.perf_counter() - started) * 1000
 
 
-def reference_answers(url: str, questions: list[str], auth: tuple[str, str] | None) -> dict[str, str]:
-    """Each question asked alone, in a fresh session: what every session must be shown."""
-    out = {}
+def reference_answers(
+    url: str, questions: list[str], auth: tuple[str, str] | None
+) -> dict[tuple[str, ...], str]:
+    """Each question asked alone, and each follow-up pair in a session of its own: what every
+    session must be shown. Keyed by the questions asked so far in the conversation that matter."""
+    out: dict[tuple[str, ...], str] = {}
     for q in questions:
         chat, _sources, _ms = ask(_client(url, auth), q, [])
-        out[q] = plain(chat[-1]["content"])
+        out[(q,)] = plain(chat[-1]["content"])
+    for first, follow in PAIRS:
+        client = _client(url, auth)
+        chat, _sources, _ms = ask(client, first, [])
+        out[(first,)] = plain(chat[-1]["content"])
+        chat, _sources, _ms = ask(client, follow, chat)
+        out[(first, follow)] = plain(chat[-1]["content"])
     return out
+
+
+def session_questions(index: int, questions: list[str], count: int) -> list[str]:
+    """Session `index`'s own sequence: a rotation and stride no other session shares (for up
+    to len(questions) * (len(questions) - 1) sessions), then a follow-up pair."""
+    n = len(questions)
+    stride = 1 + (index // n) % max(1, n - 1)
+    mine = [questions[(index + k * stride) % n] for k in range(count)]
+    return [*mine, *PAIRS[index % len(PAIRS)]]
 
 
 def run_session(
@@ -78,12 +102,12 @@ def run_session(
     url: str,
     questions: list[str],
     count: int,
-    expected: dict[str, str],
+    expected: dict[tuple[str, ...], str],
     start: threading.Barrier,
     auth: tuple[str, str] | None,
 ) -> SessionResult:
     result = SessionResult(index)
-    mine = [questions[(index + k) % len(questions)] for k in range(count)]  # each its own order
+    mine = session_questions(index, questions, count)
     try:
         client = _client(url, auth)
         start.wait()
@@ -94,10 +118,16 @@ def run_session(
             asked = [plain(m["content"]) for m in history if m["role"] == "user"]
             if asked != mine[: k + 1]:
                 result.mismatches.append(f"history holds {asked}, expected {mine[: k + 1]}")
-            if plain(history[-1]["content"]) != expected[question]:
-                result.mismatches.append(f"answer to {question!r} differs from the one asked alone")
+            key = (mine[k - 1], question) if k and (mine[k - 1], question) in expected else (question,)
+            if plain(history[-1]["content"]) != expected[key]:
+                result.mismatches.append(f"answer to {' / '.join(key)!r} differs from the one asked alone")
             if f"问：{question}" not in plain(sources):
                 result.mismatches.append(f"sources panel is not about {question!r}")
+            earlier = [plain(q) for q in _EARLIER.findall(sources)]
+            if earlier != list(reversed(mine[:k]))[: len(earlier)] or len(earlier) != min(k, 19):
+                result.mismatches.append(
+                    f"sources panel lists earlier questions {earlier}, not this session's"
+                )
     except Exception as exc:  # reported, and fails the run
         result.errors.append(f"{type(exc).__name__}: {exc}")
     return result
@@ -112,8 +142,10 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Simultaneous chat sessions against a running app")
     parser.add_argument("--url", default="http://127.0.0.1:7860")
     parser.add_argument("--sessions", type=int, default=20)
-    parser.add_argument("--questions", type=int, default=5, help="questions per session")
-    parser.add_argument("--pool", type=int, default=10, help="distinct gold questions used")
+    parser.add_argument(
+        "--questions", type=int, default=5, help="gold questions per session (then a follow-up pair)"
+    )
+    parser.add_argument("--pool", type=int, default=20, help="distinct gold questions used")
     parser.add_argument("--user", default=None)
     parser.add_argument("--password", default=None)
     parser.add_argument("--out", type=Path, default=Path("bench-out/load.json"))
@@ -135,7 +167,7 @@ def main(argv: list[str] | None = None) -> int:
     summary = {
         "url": args.url,
         "sessions": args.sessions,
-        "questions_per_session": args.questions,
+        "questions_per_session": args.questions + 2,
         "answers": len(latencies),
         "errors": sum(len(r.errors) for r in results),
         "mismatches": sum(len(r.mismatches) for r in results),

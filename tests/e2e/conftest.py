@@ -132,10 +132,13 @@ def open_app(e2e_root: Path) -> Iterator[Server]:
 
 
 @pytest.fixture(scope="session")
-def login_app(e2e_root: Path, open_app: Server) -> Iterator[Server]:
-    """Users configured by KB_USERS (started after the open app: one ingest at a time)."""
+def login_app(e2e_root: Path) -> Iterator[Server]:
+    """Users configured by KB_USERS; its own copy of the reports and index, since its tests
+    upload and delete."""
+    root = e2e_root / "login"
+    shutil.copytree(e2e_root / "kb", root / "kb")
     users = f"{ADMIN}:admin:{hash_password(ADMIN_PASSWORD)},{READER}:user:{hash_password(READER_PASSWORD)}"
-    server = _start(e2e_root, "login", {"KB_DATA_DIR": str(e2e_root / "data-login"), "KB_USERS": users})
+    server = _start(root, "login", {"KB_DATA_DIR": str(root / "data"), "KB_USERS": users})
     yield server
     _stop(server)
 
@@ -164,11 +167,21 @@ def page(browser: Any, request: pytest.FixtureRequest) -> Iterator[Any]:
     page = context.new_page()
     page.set_default_timeout(60_000)
     dialogs: list[str] = []
-    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
-    page.dialogs = dialogs  # an alert() from injected script would land here
+    page.accept_dialogs = False  # a test that expects a confirmation sets this
+
+    def on_dialog(dialog: Any) -> None:
+        dialogs.append(dialog.message)  # an alert() from injected script would land here too
+        dialog.accept() if page.accept_dialogs else dialog.dismiss()
+
+    page.on("dialog", on_dialog)
+    page.dialogs = dialogs
     yield page
+    screenshot_if_failed(request, page)
+    context.close()
+
+
+def screenshot_if_failed(request: pytest.FixtureRequest, page: Any, suffix: str = "") -> None:
     failed = getattr(request.node, "rep_call", None)
     if failed is not None and failed.failed:
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(ARTIFACTS / f"{request.node.name}.png"), full_page=True)
-    context.close()
+        page.screenshot(path=str(ARTIFACTS / f"{request.node.name}{suffix}.png"), full_page=True)

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from tests.e2e.conftest import ADMIN, ADMIN_PASSWORD, READER, READER_PASSWORD, Server
+from tests.e2e.conftest import ADMIN, ADMIN_PASSWORD, READER, READER_PASSWORD, Server, screenshot_if_failed
 
 ASK_BOX = "输入问题，按回车发送"
 # The last step of an answer: its [n] links rendered and the sources panel headed by the question
@@ -89,7 +89,7 @@ def test_a_round_of_study_in_the_browser(open_app: Server, page: Any) -> None:
     page.locator("#quiz-question .quiz-text").wait_for()
     assert re.match(r"第 1/10 题 · ", page.locator("#quiz-question .quiz-meta").inner_text())
     options = page.locator("#quiz-options")
-    if options.is_visible():
+    if _choices_shown(page):
         options.locator("label").first.click()
     else:
         page.locator("#quiz-answer textarea, #quiz-answer input").first.fill("不知道")
@@ -140,11 +140,46 @@ def test_an_administrator_uploads_a_report_and_it_answers(
     assert answer.inner_text().startswith("31个")
 
 
+def test_refused_uploads_and_a_cancelled_then_confirmed_delete(
+    login_app: Server, page: Any, tmp_path: Path
+) -> None:
+    _log_in(page, login_app, ADMIN, ADMIN_PASSWORD)
+    page.locator("#kb-user").get_by_text(f"当前用户：{ADMIN}（管理员）").wait_for()
+    page.get_by_role("tab", name="管理").click()
+    page.locator("#admin-docs").get_by_text("网络安全<测试>报告.txt").wait_for()
+    tool = tmp_path / "tool.exe"
+    tool.write_bytes(b"MZ\x90\x00")
+    page.locator("#admin-file input[type=file]").set_input_files(str(tool))
+    page.locator("#admin-upload").click()
+    result = page.locator("#admin-result .kb-unverified")
+    result.wait_for()
+    assert result.inner_text().startswith("不支持的文件类型 .exe：tool.exe。可上传：")
+    assert page.get_by_text("错误", exact=True).count() == 0  # no Gradio error badges
+    page.locator("#admin-delete-choice input").click()
+    page.get_by_role("option", name=re.compile("网络安全<测试>报告")).click()
+    page.locator("#admin-delete").click()  # the confirmation is dismissed: nothing happens
+    page.wait_for_timeout(1500)
+    assert page.dialogs == ["确定删除这份报告吗？删除后可从回收站找回。"]
+    assert "网络安全<测试>报告.txt" in page.locator("#admin-docs").inner_text()
+    page.accept_dialogs = True
+    page.locator("#admin-delete").click()
+    page.locator("#admin-result .kb-verified").get_by_text("已删除：网络安全<测试>报告.txt").wait_for()
+    assert "网络安全<测试>报告.txt" not in page.locator("#admin-docs").inner_text()
+    assert len(list((login_app_root(login_app) / "data" / "trash").iterdir())) == 1
+
+
+def _choices_shown(page: Any) -> bool:
+    """Whether the question on screen is answered by choosing (else by typing), once its
+    inputs have been updated."""
+    page.locator("#quiz-options, #quiz-answer").locator("visible=true").first.wait_for()
+    return bool(page.locator("#quiz-options").is_visible())
+
+
 def _answer_question(page: Any, answers: dict[tuple[str, bool], str], right: bool) -> str:
     """Answer the question on screen, rightly or wrongly; returns the question text."""
     text = page.locator("#quiz-question .quiz-text").inner_text()
     options = page.locator("#quiz-options")
-    if options.is_visible():
+    if _choices_shown(page):
         labels = options.locator("label")
         texts = labels.all_inner_texts()
         correct = answers[(text, True)]
@@ -160,8 +195,12 @@ def _answer_question(page: Any, answers: dict[tuple[str, bool], str], right: boo
     return text
 
 
+def login_app_root(server: Server) -> Path:
+    return server.log.parent
+
+
 def test_a_cadre_comes_back_and_the_wrong_ones_come_first(
-    open_app: Server, browser: Any, e2e_root: Path, tmp_path: Path
+    open_app: Server, browser: Any, e2e_root: Path, tmp_path: Path, request: pytest.FixtureRequest
 ) -> None:
     from rag.retrieve import Snapshot
     from study.questions import generate
@@ -188,6 +227,17 @@ def test_a_cadre_comes_back_and_the_wrong_ones_come_first(
     page.locator("#quiz-question").get_by_text("本轮完成：答对 7/10 题。").wait_for()
     context.storage_state(path=str(state))
     context.close()  # the browser is closed
+    _second_visit(browser, open_app, state, answers, missed, request)
+
+
+def _second_visit(
+    browser: Any,
+    open_app: Server,
+    state: Path,
+    answers: dict[tuple[str, bool], str],
+    missed: list[str],
+    request: pytest.FixtureRequest,
+) -> None:
 
     context = browser.new_context(
         storage_state=str(state), locale="zh-CN", viewport={"width": 1400, "height": 1000}
@@ -206,4 +256,5 @@ def test_a_cadre_comes_back_and_the_wrong_ones_come_first(
         page.locator("#quiz-next").click()
         page.locator("#quiz-question .quiz-meta").get_by_text(f"第 {i + 2}/10 题").wait_for()
     assert again == missed  # the ones answered wrong, first, oldest first
+    screenshot_if_failed(request, page, "-second-visit")
     context.close()
