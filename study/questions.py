@@ -18,11 +18,13 @@ dropped, not shown.
 
 from __future__ import annotations
 
+import bisect
+import functools
 import hashlib
 import math
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 
 from ingest.records import Kind, Paragraph
@@ -223,12 +225,10 @@ def _exam_questions(p: Paragraph, following: Sequence[Paragraph]) -> list[Questi
 
 
 def _choices(free: Sequence[Question]) -> list[Question]:
-    pools: dict[str, list[Question]] = defaultdict(list)
-    for q in free:
-        pools[_kind(q)].append(q)
+    pools = {kind: _Pool(kind, answers) for kind, answers in _answers_by_kind(free).items()}
     out = []
     for q in free:
-        distractors = _distractors(q, pools[_kind(q)])
+        distractors = pools[_kind(q)].distractors(q)
         if len(distractors) < 2:
             continue  # too few of the same kind: a choice between one wrong answer is no test
         options = [q.answer, *distractors]
@@ -258,24 +258,60 @@ def _kind(q: Question) -> str:
     return q.type
 
 
-def _distractors(q: Question, pool: Sequence[Question], wanted: int = 3) -> list[str]:
-    seen = {_plain(q.answer)}
-    candidates = []
-    for other in pool:
-        key = _plain(other.answer)
-        if key in seen or other.answer in q.question:
-            continue
-        if q.type == NUMBER and _overlaps(q.answer, other.answer):
-            continue  # "200余个" would be right for 211个 too
-        seen.add(key)
-        candidates.append(other.answer)
-    if q.type == NUMBER:
-        target = _number_value(q.answer)
+def _answers_by_kind(free: Sequence[Question]) -> dict[str, list[str]]:
+    """Each kind's distinct answers (punctuation aside), first occurrence kept."""
+    pools: dict[str, dict[str, str]] = defaultdict(dict)
+    for q in free:
+        pools[_kind(q)].setdefault(_plain(q.answer), q.answer)
+    return {kind: list(answers.values()) for kind, answers in pools.items()}
+
+
+class _Pool:
+    """The answers of one kind, ordered once so that choosing distractors for a question costs a
+    few steps, not a pass over the whole knowledge base (thousands of questions per report set)."""
+
+    def __init__(self, kind: str, answers: list[str]) -> None:
+        self.numeric = kind.startswith(NUMBER)
+        if self.numeric:
+            self.order = sorted(answers, key=lambda a: (_magnitude(a), a))
+            self.keys = [_magnitude(a) for a in self.order]
+        else:
+            self.order = sorted(answers, key=lambda a: _digest(a))
+
+    def distractors(self, q: Question, wanted: int = 3) -> list[str]:
+        picked: list[str] = []
+        for other in self._candidates(q):
+            if _plain(other) == _plain(q.answer) or other in q.question:
+                continue
+            if self.numeric and _overlaps(q.answer, other):
+                continue  # "200余个" would be right for 211个 too
+            picked.append(other)
+            if len(picked) == wanted:
+                break
+        return picked
+
+    def _candidates(self, q: Question) -> Iterator[str]:
+        if not self.numeric:
+            # A walk from a place fixed by the question: deterministic, different per question.
+            start = int(_digest(q.fact), 16) % len(self.order)
+            yield from self.order[start:] + self.order[:start]
+            return
         # Nearest in magnitude first: 40822人次 is tested against 6500余人次, not against 5人次.
-        candidates.sort(key=lambda o: (abs(math.log10(_number_value(o) + 1) - math.log10(target + 1)), o))
-    else:
-        candidates.sort(key=lambda o: _digest(q.fact, o))
-    return candidates[:wanted]
+        target = _magnitude(q.answer)
+        right = bisect.bisect_left(self.keys, target)
+        left = right - 1
+        while left >= 0 or right < len(self.order):
+            take_left = right >= len(self.order) or (
+                left >= 0
+                and (target - self.keys[left], self.order[left])
+                <= (self.keys[right] - target, self.order[right])
+            )
+            if take_left:
+                yield self.order[left]
+                left -= 1
+            else:
+                yield self.order[right]
+                right += 1
 
 
 def _overlaps(a: str, b: str) -> bool:
@@ -288,11 +324,18 @@ def _overlaps(a: str, b: str) -> bool:
     return qualified and abs(va - vb) <= 0.2 * max(va, vb)
 
 
+@functools.cache
+def _magnitude(answer: str) -> float:
+    return math.log10(_number_value(answer) + 1)
+
+
+@functools.cache
 def _unit(answer: str) -> str:
     found = find_numbers(answer)
     return found[0].unit if found else ""
 
 
+@functools.cache
 def _number_value(answer: str) -> float:
     found = figures(answer)
     return found[0].value if found else 0.0

@@ -370,6 +370,7 @@ def build_study_tab(demo: gr.Blocks, quiz: Quiz, saved_name: gr.BrowserState) ->
     typed.submit(on_submit, [state, options, typed], outputs, trigger_mode="once")
     further.click(on_next, [state], outputs, trigger_mode="once")
     name.change(lambda n: n, name, saved_name)
+
     def on_name(typed: str, request: gr.Request) -> str:
         # With login, only one's own progress: the typed name is ignored (see user_name).
         return show_progress(quiz, user_name(typed, request))
