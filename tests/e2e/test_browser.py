@@ -258,3 +258,17 @@ def _second_visit(
     assert again == missed  # the ones answered wrong, first, oldest first
     screenshot_if_failed(request, page, "-second-visit")
     context.close()
+
+
+def test_the_server_log_holds_no_question_and_no_report_text(open_app: Server, page: Any) -> None:
+    _open(page, open_app)
+    _ask(page, "全区培训网络安全员多少名?")
+    log = open_app.log.read_text(encoding="utf-8", errors="replace")
+    assert "Running on local URL" in log  # it is the app's own output
+    for text in (
+        "全区培训网络安全员多少名",  # a question asked here
+        "2021年培训了多少人次党员干部",  # one asked by an earlier test
+        "全区培训网络安全员40名",  # report text
+        "培训各级各类党员干部40822人次",
+    ):
+        assert text not in log
