@@ -179,8 +179,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
 def cmd_quiz(args: argparse.Namespace) -> int:
     from rag.retrieve import Snapshot
     from study import terminal
+    from study.bank import generate
     from study.progress import ProgressStore
-    from study.questions import generate
     from study.quiz import Quiz
 
     settings = _settings(args)

@@ -1,14 +1,14 @@
 """Quiz questions drawn from indexed paragraphs, deterministically and without a model.
 
-Four kinds, each built from one paragraph and answerable from it alone:
+Four kinds, each built from one paragraph and answerable from it alone (this module makes the
+first three; `study.bank.generate` puts them together with their multiple-choice forms):
 
 - `number`: a figure with its unit, asked about in the words of its own clause
   ("2021年，培训各级各类党员干部多少人次？" -> "40822人次");
 - `exam`: a 考题内容 paragraph and the 答题要点 paragraph after it;
 - `cloze`: a quoted fixed phrase or a book title blanked out of its clause
   ("按照市委“____”要求…" -> "十破十立");
-- `choice`: the same facts as multiple choice, whose distractors are other figures of the same
-  unit, other quoted phrases of the same length, or other 答题要点 from the same knowledge base.
+- `choice`: the same facts as multiple choice (`study.choices`).
 
 Every question keeps its paragraph id and the answer's span in the paragraph text, so the answer
 can be shown (and tested) in place. Candidates that would read badly — a pronoun without its
@@ -18,14 +18,11 @@ dropped, not shown.
 
 from __future__ import annotations
 
-import bisect
-import functools
 import hashlib
-import math
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 
 from ingest.records import Kind, Paragraph
 from rag.numbers import find_numbers
@@ -99,13 +96,13 @@ def section_label(section: str) -> str:
     return section.split(" > ")[-1] if section else "（导言）"
 
 
-def generate(paragraphs: Iterable[Paragraph]) -> list[Question]:
-    """Every question the paragraphs yield, in document order, ambiguous ones removed."""
+def free_questions(paragraphs: Iterable[Paragraph]) -> list[Question]:
+    """Every number, exam and cloze question the paragraphs yield, in document order,
+    ambiguous ones removed (`study.bank.generate` adds their multiple-choice forms)."""
     ordered = sorted((p for p in paragraphs if p.kind == Kind.BODY), key=lambda p: (p.doc_id, p.number))
     candidates = [q for i, p in enumerate(ordered) for q in _from_paragraph(p, ordered[i + 1 : i + 2])]
     # The report's title and section are shown above every question: "答卷" in "…组工答卷" is no test.
-    free = _unambiguous([q for q in candidates if q.answer not in q.doc_title + q.section])
-    return free + _choices(free)
+    return _unambiguous([q for q in candidates if q.answer not in q.doc_title + q.section])
 
 
 def _from_paragraph(paragraph: Paragraph, following: Sequence[Paragraph]) -> list[Question]:
@@ -224,123 +221,6 @@ def _exam_questions(p: Paragraph, following: Sequence[Paragraph]) -> list[Questi
 # ---- multiple choice -------------------------------------------------------------------------
 
 
-def _choices(free: Sequence[Question]) -> list[Question]:
-    pools = {kind: _Pool(kind, answers) for kind, answers in _answers_by_kind(free).items()}
-    out = []
-    for q in free:
-        distractors = pools[_kind(q)].distractors(q)
-        if len(distractors) < 2:
-            continue  # too few of the same kind: a choice between one wrong answer is no test
-        options = [q.answer, *distractors]
-        if q.type == NUMBER:
-            options.sort(key=_number_value)
-        else:
-            options.sort(key=lambda o: _digest(q.fact, o))
-        stem = q.question.removeprefix("填空：")
-        out.append(
-            replace(
-                q,
-                type=CHOICE,
-                question=stem,
-                choices=tuple(options),
-                id=_question_id(CHOICE, q.doc_id, stem, q.answer),
-            )
-        )
-    return out
-
-
-def _kind(q: Question) -> str:
-    """Distractors come from the same pool: figures of one unit, phrases of one length, exam points."""
-    if q.type == NUMBER:
-        return NUMBER + ":" + _unit(q.answer)
-    if q.type == CLOZE:
-        return f"{CLOZE}:{len(q.answer)}"
-    return q.type
-
-
-def _answers_by_kind(free: Sequence[Question]) -> dict[str, list[str]]:
-    """Each kind's distinct answers (punctuation aside), first occurrence kept."""
-    pools: dict[str, dict[str, str]] = defaultdict(dict)
-    for q in free:
-        pools[_kind(q)].setdefault(_plain(q.answer), q.answer)
-    return {kind: list(answers.values()) for kind, answers in pools.items()}
-
-
-class _Pool:
-    """The answers of one kind, ordered once so that choosing distractors for a question costs a
-    few steps, not a pass over the whole knowledge base (thousands of questions per report set)."""
-
-    def __init__(self, kind: str, answers: list[str]) -> None:
-        self.numeric = kind.startswith(NUMBER)
-        if self.numeric:
-            self.order = sorted(answers, key=lambda a: (_magnitude(a), a))
-            self.keys = [_magnitude(a) for a in self.order]
-        else:
-            self.order = sorted(answers, key=lambda a: _digest(a))
-
-    def distractors(self, q: Question, wanted: int = 3) -> list[str]:
-        picked: list[str] = []
-        for other in self._candidates(q):
-            if _plain(other) == _plain(q.answer) or other in q.question:
-                continue
-            if self.numeric and _overlaps(q.answer, other):
-                continue  # "200余个" would be right for 211个 too
-            picked.append(other)
-            if len(picked) == wanted:
-                break
-        return picked
-
-    def _candidates(self, q: Question) -> Iterator[str]:
-        if not self.numeric:
-            # A walk from a place fixed by the question: deterministic, different per question.
-            start = int(_digest(q.fact), 16) % len(self.order)
-            yield from self.order[start:] + self.order[:start]
-            return
-        # Nearest in magnitude first: 40822人次 is tested against 6500余人次, not against 5人次.
-        target = _magnitude(q.answer)
-        right = bisect.bisect_left(self.keys, target)
-        left = right - 1
-        while left >= 0 or right < len(self.order):
-            take_left = right >= len(self.order) or (
-                left >= 0
-                and (target - self.keys[left], self.order[left])
-                <= (self.keys[right] - target, self.order[right])
-            )
-            if take_left:
-                yield self.order[left]
-                left -= 1
-            else:
-                yield self.order[right]
-                right += 1
-
-
-def _overlaps(a: str, b: str) -> bool:
-    """Two figures that could both be right: equal, or one qualified (余/多/超/约/近) and the
-    other within 20% of it."""
-    va, vb = _number_value(a), _number_value(b)
-    if va == vb:
-        return True
-    qualified = any(re.search(r"余|多|超|约|近|逾", x) for x in (a, b))
-    return qualified and abs(va - vb) <= 0.2 * max(va, vb)
-
-
-@functools.cache
-def _magnitude(answer: str) -> float:
-    return math.log10(_number_value(answer) + 1)
-
-
-@functools.cache
-def _unit(answer: str) -> str:
-    found = find_numbers(answer)
-    return found[0].unit if found else ""
-
-
-@functools.cache
-def _number_value(answer: str) -> float:
-    found = figures(answer)
-    return found[0].value if found else 0.0
-
-
 # ---- shared ----------------------------------------------------------------------------------
 
 
@@ -416,7 +296,7 @@ def _finish(asked: str, p: Paragraph, end: str, dated: bool = False) -> str:
 def _make(p: Paragraph, kind: str, question: str, answer: str, at: int) -> Question:
     fact = f"{p.paragraph_id}|{at}|{answer}"
     return Question(
-        id=_question_id(kind, p.doc_id, question, answer),
+        id=question_id(kind, p.doc_id, question, answer),
         type=kind,
         question=question,
         answer=answer,
@@ -431,17 +311,17 @@ def _make(p: Paragraph, kind: str, question: str, answer: str, at: int) -> Quest
     )
 
 
-def _question_id(kind: str, doc_id: str, question: str, answer: str) -> str:
+def question_id(kind: str, doc_id: str, question: str, answer: str) -> str:
     """From the document, the question and the answer, not from the paragraph number, so that a
     paragraph inserted above does not turn a user's history into someone else's question."""
-    return kind[0] + "-" + _digest(doc_id, kind, question, answer)[:12]
+    return kind[0] + "-" + digest(doc_id, kind, question, answer)[:12]
 
 
 def _unambiguous(questions: Sequence[Question]) -> list[Question]:
     """One question per wording; a wording that has two different answers is dropped."""
     answers: dict[tuple[str, str], set[str]] = defaultdict(set)
     for q in questions:
-        answers[(q.doc_id, q.question)].add(_plain(q.answer))
+        answers[(q.doc_id, q.question)].add(plain(q.answer))
     seen: set[str] = set()
     out = []
     for q in questions:
@@ -452,9 +332,9 @@ def _unambiguous(questions: Sequence[Question]) -> list[Question]:
     return out
 
 
-def _plain(text: str) -> str:
+def plain(text: str) -> str:
     return re.sub(r"\W+", "", text)
 
 
-def _digest(*parts: str) -> str:
+def digest(*parts: str) -> str:
     return hashlib.sha1("\x1f".join(parts).encode("utf-8")).hexdigest()

@@ -17,9 +17,10 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from ingest.records import Paragraph
+from study.bank import generate
 from study.grade import Grade, grade
 from study.progress import ProgressStore, Review, SectionStats, check_user, weak_sections
-from study.questions import Question, generate
+from study.questions import Question
 
 ALL = ""
 DEFAULT_ROUND = 10

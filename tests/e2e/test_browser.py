@@ -203,7 +203,7 @@ def test_a_cadre_comes_back_and_the_wrong_ones_come_first(
     open_app: Server, browser: Any, e2e_root: Path, tmp_path: Path, request: pytest.FixtureRequest
 ) -> None:
     from rag.retrieve import Snapshot
-    from study.questions import generate
+    from study.bank import generate
 
     bank = generate(Snapshot.load(e2e_root / "index").paragraphs.values())
     answers = {(q.question, bool(q.choices)): q.answer for q in bank}

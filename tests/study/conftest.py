@@ -9,7 +9,8 @@ import pytest
 from ingest.loaders import load_document
 from ingest.records import Paragraph
 from ingest.segment import segment
-from study.questions import Question, generate
+from study.bank import generate
+from study.questions import Question
 from tests.conftest import SAMPLE, SAMPLE_DOC_ID
 
 

@@ -7,7 +7,8 @@ from dataclasses import replace
 from ingest.records import Kind, Paragraph
 from rag.numbers import find_numbers
 from rag.verify import figures
-from study.questions import CHOICE, CLOZE, EXAM, NUMBER, Question, generate
+from study.bank import generate
+from study.questions import CHOICE, CLOZE, EXAM, NUMBER, Question
 from tests.study.conftest import find
 
 
