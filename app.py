@@ -384,7 +384,7 @@ def build_ui(kb: KnowledgeBase, quiz: Quiz | None = None, users: Users | None = 
         def on_load(request: gr.Request) -> tuple[Any, ...]:
             name = getattr(request, "username", None)
             admin = users.is_admin(name)
-            shown = (*refreshed(),) if admin else (gr.skip(), gr.skip())
+            shown = refreshed() if admin else (gr.skip(), gr.skip())
             greeting = f"当前用户：{html.escape(str(name))}{'（管理员）' if admin else ''}" if name else ""
             return greeting, gr.update(visible=admin), *shown
 

@@ -177,18 +177,18 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_quiz(args: argparse.Namespace) -> int:
-    from rag.retrieve import Snapshot
     from study import terminal
     from study.bank import generate
     from study.progress import ProgressStore
-    from study.quiz import Quiz
+    from study.quiz import CatalogView, Quiz
 
     settings = _settings(args)
     ensure_index(settings)
+    index = CatalogView.load(settings.index_dir)  # once: the quiz asks for it at every step
     if args.export:  # the bank only: no study records are opened
-        print(terminal.export(generate(Snapshot.load(settings.index_dir).paragraphs.values()), args.export))
+        print(terminal.export(generate(index.paragraphs.values()), args.export))
         return 0
-    quiz = Quiz(lambda: Snapshot.load(settings.index_dir), ProgressStore(settings.study_db))
+    quiz = Quiz(lambda: index, ProgressStore(settings.study_db))
     if not args.user:
         raise ValueError("请用 --user 指定姓名（学习进度按姓名保存），或用 --export 导出题库")
     if args.progress:

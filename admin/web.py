@@ -83,11 +83,12 @@ def delete(kb: KnowledgeBase, users: Users, path: str | None, request: gr.Reques
 
 
 def documents_html(kb: KnowledgeBase) -> str:
-    docs = kb.snapshot.documents
+    snapshot = kb.snapshot  # one version for both the list and the counts
+    docs = snapshot.documents
     if not docs:
         return '<div class="src-empty">知识库中还没有报告。</div>'
     counts: dict[str, int] = {}
-    for p in kb.snapshot.paragraphs.values():
+    for p in snapshot.paragraphs.values():
         counts[p.doc_id] = counts.get(p.doc_id, 0) + 1
     rows = "".join(
         f"<tr><td>{html.escape(d.title)}</td><td>{html.escape(Path(d.path).name)}</td>"

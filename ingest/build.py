@@ -114,10 +114,8 @@ def discover(roots: Sequence[Path], kb_dir: Path) -> tuple[list[Path], list[tupl
             supported = path.suffix.lower() in SUPPORTED_SUFFIXES
             if not path.is_file():
                 # A folder named "x.txt", a pipe (reading it would hang), a broken link: listed.
-                if supported and not (path.is_dir() and not path.is_symlink()):
+                if supported:
                     skipped.append((str(path), _not_a_file(path)))
-                elif supported:
-                    skipped.append((str(path), "这是一个文件夹，不是文件"))
                 continue
             if supported:
                 found.append(_absolute(path))
@@ -127,6 +125,8 @@ def discover(roots: Sequence[Path], kb_dir: Path) -> tuple[list[Path], list[tupl
 
 
 def _not_a_file(path: Path) -> str:
+    if path.is_dir() and not path.is_symlink():
+        return "这是一个文件夹，不是文件"
     if path.is_symlink() and not path.exists():
         return "链接指向的文件不存在"
     return "不是普通文件（可能是管道、设备或套接字），已跳过"

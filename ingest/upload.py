@@ -16,7 +16,7 @@ import time
 import unicodedata
 from pathlib import Path
 
-from ingest.build import IngestLocked, IngestReport, ingest_holding_lock, ingest_lock
+from ingest.build import IGNORED_NAMES, IngestLocked, IngestReport, ingest_holding_lock, ingest_lock
 from ingest.config import Settings
 from ingest.embed import Embedder
 from ingest.loaders import SUPPORTED_SUFFIXES
@@ -51,16 +51,21 @@ def _claim(folder: Path, name: str, tmp: Path) -> Path:
     candidate, n = folder / name, 2
     while True:
         try:
-            try:
-                os.link(tmp, candidate)
-            except FileExistsError:
-                raise
-            except OSError:  # a file system without hard links: create exclusively, then copy
-                with open(candidate, "xb") as out, open(tmp, "rb") as src:
-                    shutil.copyfileobj(src, out)
+            _link_or_copy(tmp, candidate)
             return candidate
         except FileExistsError:
             candidate, n = folder / f"{stem} ({n}){suffix}", n + 1
+
+
+def _link_or_copy(tmp: Path, target: Path) -> None:
+    """Either way fails with FileExistsError when `target` exists."""
+    try:
+        os.link(tmp, target)
+    except FileExistsError:
+        raise
+    except OSError:  # a file system without hard links: create exclusively, then copy
+        with open(target, "xb") as out, open(tmp, "rb") as src:
+            shutil.copyfileobj(src, out)
 
 
 def store_upload(
@@ -72,7 +77,7 @@ def store_upload(
     if suffix not in SUPPORTED_SUFFIXES:
         kinds = "、".join(sorted(SUPPORTED_SUFFIXES))
         raise UploadError(f"不支持的文件类型 {suffix or '（无扩展名）'}：{original_name}。可上传：{kinds}")
-    if name.lower().removesuffix(suffix) == "readme":
+    if name.lower() in IGNORED_NAMES:  # ingest skips these by name: say so instead of "indexed"
         raise UploadError(f"{name} 是知识库文件夹的说明文件名，不会被导入，请改名后上传。")
     size = source.stat().st_size
     if size == 0:

@@ -130,11 +130,11 @@ def figures(text: str) -> list[Figure]:
             continue
         if len(numeral) > 1 and not any(ch in numeral for ch in "十百千万亿零〇点"):
             continue  # "三四个" is a range, not 34 (years such as 二〇二一 have 〇)
-        value = _cn_value(numeral)
+        value = cn_value(numeral)
         if value is not None:
             out.append(Figure(m.group(0), value * _MAGNITUDE.get(m.group("mag") or "", 1.0), False))
     for m in _CN_PERCENT.finditer(text):
-        value = 100.0 if m.group("num") == "百" else _cn_value(m.group("num"))
+        value = 100.0 if m.group("num") == "百" else cn_value(m.group("num"))
         if value is not None:
             out.append(Figure(m.group(0), value, True))
     return out
@@ -156,7 +156,8 @@ def _value(raw: str) -> float | None:
     return round(number * _MAGNITUDE.get(m.group(2) or "", 1.0), 6)
 
 
-def _cn_value(numeral: str) -> float | None:
+def cn_value(numeral: str) -> float | None:
+    """A Chinese numeral's value ("四万零八百二十二" -> 40822.0), None if it is not one."""
     import cn2an
 
     if len(numeral) > 20:

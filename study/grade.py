@@ -15,7 +15,7 @@ from dataclasses import dataclass, replace
 from difflib import SequenceMatcher
 
 from rag.numbers import UNITS, find_numbers
-from rag.verify import figures
+from rag.verify import cn_value, figures
 from study.questions import CHOICE, NUMBER, Question
 
 _QUALIFIER = re.compile(r"余|多|超过|超|约|近|逾|以上|左右|大约|接近|将近")
@@ -135,14 +135,8 @@ def _values(text: str) -> list[float]:
         return values
     # A bare Chinese numeral has no unit for `figures` to anchor on: "四万零八百二十二".
     bare = _UNIT_AT_END.sub("", _QUALIFIER.sub("", text))
-    if _CN_NUMERAL.fullmatch(bare):
-        import cn2an
-
-        try:
-            return [float(cn2an.cn2an(bare, "smart"))]
-        except (ValueError, KeyError, IndexError, TypeError, OverflowError):
-            return []
-    return []
+    value = cn_value(bare) if _CN_NUMERAL.fullmatch(bare) else None
+    return [value] if value is not None else []
 
 
 def _unit(text: str) -> str:

@@ -122,7 +122,7 @@ def _number_questions(p: Paragraph) -> list[Question]:
     out = []
     for mention in find_numbers(text):
         if not mention.unit or mention.unit in _DATE_UNITS:
-            continue  # a bare number ("100周年") or a date
+            continue  # a bare number or a date ("2021年", "6月")
         if any(s <= mention.start < e for s, e in quoted):
             continue  # part of a name or slogan
         if text[mention.end : mention.end + 1] == "年" and mention.unit in ("周", "个月"):
@@ -216,9 +216,6 @@ def _exam_questions(p: Paragraph, following: Sequence[Paragraph]) -> list[Questi
     where = f"“{p.heading_path[-1]}”中，" if p.heading_path else ""
     question = f"{where}考题“{task}”的答题要点是什么？"
     return [_make(following[0], EXAM, question, point.group("text"), point.start("text"))]
-
-
-# ---- multiple choice -------------------------------------------------------------------------
 
 
 # ---- shared ----------------------------------------------------------------------------------

@@ -9,18 +9,19 @@ most once per round, whether as a free question or as a choice.
 
 from __future__ import annotations
 
-import hashlib
 import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Protocol
 
+from ingest import store
 from ingest.records import Paragraph
 from study.bank import generate
 from study.grade import Grade, grade
 from study.progress import ProgressStore, Review, SectionStats, check_user, weak_sections
-from study.questions import Question
+from study.questions import Question, digest
 
 ALL = ""
 DEFAULT_ROUND = 10
@@ -35,6 +36,21 @@ class IndexView(Protocol):
 
     @property
     def paragraphs(self) -> Mapping[str, Paragraph]: ...
+
+
+@dataclass(frozen=True)
+class CatalogView:
+    """One index version's paragraphs, read once from its catalog (no vectors, no BM25): for
+    `kb quiz`, where the index does not change under a round."""
+
+    version: str
+    paragraphs: Mapping[str, Paragraph]
+
+    @classmethod
+    def load(cls, index_dir: Path) -> CatalogView:
+        version = store.require_current(index_dir)
+        with store.catalog(version) as con:
+            return cls(version.name, store.load_paragraphs(con))
 
 
 @dataclass(frozen=True)
@@ -204,9 +220,5 @@ def _one_variant_per_fact(questions: list[Question], user: str) -> list[Question
     by_fact: dict[str, list[Question]] = {}
     for q in questions:
         by_fact.setdefault(q.fact, []).append(q)
-    chosen = [variants[int(_digest(user, fact), 16) % len(variants)] for fact, variants in by_fact.items()]
-    return sorted(chosen, key=lambda q: _digest(user, q.fact))
-
-
-def _digest(*parts: str) -> str:
-    return hashlib.sha1("\x1f".join(parts).encode("utf-8")).hexdigest()[:8]
+    chosen = [variants[int(digest(user, fact)[:8], 16) % len(variants)] for fact, variants in by_fact.items()]
+    return sorted(chosen, key=lambda q: digest(user, q.fact)[:8])

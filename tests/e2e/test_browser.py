@@ -46,6 +46,16 @@ def _log_in(page: Any, server: Server, name: str, password: str) -> None:
     page.get_by_role("button", name="登录").click()
 
 
+def _open_admin_tab(page: Any, server: Server) -> Any:
+    """Logged in as the administrator, on the 管理 tab with its list loaded; returns the list."""
+    _log_in(page, server, ADMIN, ADMIN_PASSWORD)
+    page.locator("#kb-user").get_by_text(f"当前用户：{ADMIN}（管理员）").wait_for()
+    page.get_by_role("tab", name="管理").click()
+    docs = page.locator("#admin-docs")
+    docs.get_by_text("网络安全<测试>报告.txt").wait_for()
+    return docs
+
+
 def test_ask_see_the_answer_click_the_citation(open_app: Server, page: Any) -> None:
     _open(page, open_app)
     answer = _ask(page, "2021年培训了多少人次党员干部?")
@@ -121,11 +131,7 @@ def test_login_is_required_when_users_are_configured(login_app: Server, page: An
 def test_an_administrator_uploads_a_report_and_it_answers(
     login_app: Server, page: Any, tmp_path: Path
 ) -> None:
-    _log_in(page, login_app, ADMIN, ADMIN_PASSWORD)
-    page.locator("#kb-user").get_by_text(f"当前用户：{ADMIN}（管理员）").wait_for()
-    page.get_by_role("tab", name="管理").click()
-    docs = page.locator("#admin-docs")
-    docs.get_by_text("网络安全<测试>报告.txt").wait_for()
+    docs = _open_admin_tab(page, login_app)
     assert "綦江区委组织部2021年组工答卷.txt" in docs.inner_text()
     assert page.locator("#admin-docs script, #admin-docs img").count() == 0
     report = tmp_path / "2023年 党建工作总结.txt"
@@ -143,10 +149,7 @@ def test_an_administrator_uploads_a_report_and_it_answers(
 def test_refused_uploads_and_a_cancelled_then_confirmed_delete(
     login_app: Server, page: Any, tmp_path: Path
 ) -> None:
-    _log_in(page, login_app, ADMIN, ADMIN_PASSWORD)
-    page.locator("#kb-user").get_by_text(f"当前用户：{ADMIN}（管理员）").wait_for()
-    page.get_by_role("tab", name="管理").click()
-    page.locator("#admin-docs").get_by_text("网络安全<测试>报告.txt").wait_for()
+    _open_admin_tab(page, login_app)
     tool = tmp_path / "tool.exe"
     tool.write_bytes(b"MZ\x90\x00")
     page.locator("#admin-file input[type=file]").set_input_files(str(tool))
