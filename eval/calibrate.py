@@ -4,7 +4,7 @@
 
 For every dev question (every part of one joining two facts) the evidence features are computed
 twice: on the set's index (label: answer) and on its refusal variant, the same index with every
-question's gold paragraphs removed (label: refuse; built by eval.variants, as `kb eval` does). A logistic
+question asked again with its own gold paragraphs left out (label: refuse, as `kb eval` does). A logistic
 regression on the features is fitted; the threshold is the highest that refuses at most 10% of
 any set's answerable questions (--max-false-refusal).
 Prints the weights to put into `rag.refusal.RefusalModel` and the error rates per set.
@@ -13,34 +13,35 @@ Prints the weights to put into `rag.refusal.RefusalModel` and the error rates pe
 from __future__ import annotations
 
 import argparse
-from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 from tqdm import tqdm
 
 from eval.datasets import load_qa
-from eval.run import open_kb
-from eval.variants import build_without
+from eval.run import open_kb, with_product_gold
 from rag.answer import ExtractiveAnswerer
 from rag.decompose import split_question
 from rag.pipeline import KnowledgeBase
 from rag.refusal import FEATURES, RefusalModel
+from rag.retrieve import EVERYTHING, SearchFilter
 
 
-def collect(kb: KnowledgeBase, without_gold: KnowledgeBase, qa: Path) -> tuple[np.ndarray, np.ndarray]:
+def collect(kb: KnowledgeBase, qa: Path) -> tuple[np.ndarray, np.ndarray]:
     """Evidence features of every question (part) asked of the set's index (label 1: should
-    answer) and of its refusal variant, all gold paragraphs removed (label 0: should refuse)."""
+    answer) and asked again with its own gold paragraphs left out (label 0: should refuse)."""
     rows, labels = [], []
-    for item in tqdm(load_qa(qa), desc=qa.stem, unit="题"):
+    retriever, answerer = kb.current()
+    assert isinstance(answerer, ExtractiveAnswerer)
+    for item in tqdm(with_product_gold(load_qa(qa), kb), desc=qa.stem, unit="题"):
         # The product decides per part of a question that joins two facts; so does this.
         # An unanswerable question (a set may mark some) is a negative on the index itself.
-        cases = ((kb, 1), (without_gold, 0)) if item.answerable else ((kb, 0),)
+        cases = (
+            [(EVERYTHING, 1), (SearchFilter(exclude=item.gold), 0)] if item.answerable else [(EVERYTHING, 0)]
+        )
         for part in split_question(item.question):
-            for base, label in cases:
-                retriever, answerer = base.current()
-                assert isinstance(answerer, ExtractiveAnswerer)
-                hits = retriever.retrieve(part, top_k=5)
+            for where, label in cases:
+                hits = retriever.retrieve(part, top_k=5, where=where)
                 _sentences, feats = answerer.evidence(part, hits)
                 rows.append([feats[name] for name in FEATURES])
                 labels.append(label)
@@ -109,10 +110,7 @@ def main(argv: list[str] | None = None) -> int:
     for name, qa, corpus, kb_dir in sources:
         index = Path(".cache/eval") / name
         kb = open_kb(corpus, kb_dir, index, progress=True)
-        gold = set().union(*(item.gold for item in load_qa(qa)))
-        variant = build_without(index, index.with_name(index.name + "-refusal"), gold)
-        without_gold = KnowledgeBase(replace(kb.settings, index_dir=variant), embedder=kb.embedder)
-        per_set[name] = collect(kb, without_gold, qa)
+        per_set[name] = collect(kb, qa)
     x = np.vstack([v[0] for v in per_set.values()])
     y = np.concatenate([v[1] for v in per_set.values()])
     w, b = fit_logistic(x, y)

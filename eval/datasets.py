@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+import unicodedata
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -24,9 +26,16 @@ class QAItem:
     gold: frozenset[str]
     type: str  # the set's own question type, else its answer_match rule
     history: tuple[str, ...] = ()  # earlier questions of a conversation (follow-ups)
+    # An exact quote of the answer's paragraph and its file name: gold paragraphs are found by
+    # the quote when the set's own ids do not follow the product's numbering (reports-dev).
+    gold_quote: str = ""
+    doc: str = ""
+    marked_answerable: bool | None = None  # the set's own "answerable" field, when it has one
 
     @property
     def answerable(self) -> bool:
+        if self.marked_answerable is not None:
+            return self.marked_answerable
         return bool(self.gold)
 
 
@@ -41,6 +50,9 @@ def _item(row: dict[str, Any], item_id: str, qtype: str, history: tuple[str, ...
         gold=frozenset(row.get("gold_passage_ids", [])),
         type=qtype,
         history=history,
+        gold_quote=row.get("gold_quote") or "",
+        doc=row.get("doc") or "",
+        marked_answerable=row["answerable"] if isinstance(row.get("answerable"), bool) else None,
     )
 
 
@@ -78,6 +90,31 @@ def load_qa(path: Path, limit: int | None = None) -> list[QAItem]:
             except (KeyError, TypeError, json.JSONDecodeError) as exc:
                 raise ValueError(f"{path} 第 {n} 行格式错误：{exc}") from exc
     return items[:limit] if limit else items
+
+
+def gold_by_quote(
+    items: Sequence[QAItem], paragraphs: Iterable[Paragraph], doc_files: dict[str, str]
+) -> list[QAItem]:
+    """Items whose gold paragraphs are the product's paragraphs holding their `gold_quote`
+    (in their `doc` when it names an indexed file; `doc_files` maps file name -> doc id).
+    Items without a quote, or whose quote no paragraph holds, keep the set's own ids."""
+    by_doc: dict[str, list[Paragraph]] = {}
+    for p in paragraphs:
+        by_doc.setdefault(p.doc_id, []).append(p)
+    out = []
+    for item in items:
+        quote = _plain(item.gold_quote)
+        if not quote:
+            out.append(item)
+            continue
+        docs = [doc_files[item.doc]] if item.doc in doc_files else list(by_doc)
+        found = frozenset(p.paragraph_id for d in docs for p in by_doc.get(d, ()) if quote in _plain(p.text))
+        out.append(replace(item, gold=found) if found else item)
+    return out
+
+
+def _plain(text: str) -> str:
+    return "".join(unicodedata.normalize("NFKC", text).split())
 
 
 def source_docs(corpus: Path | None, kb_dir: Path | None) -> list[SourceDoc]:

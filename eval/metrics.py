@@ -16,14 +16,72 @@ def normalize_answer(text: str) -> str:
     return _SPACE.sub("", unicodedata.normalize("NFKC", text).lower())
 
 
+# What a reader takes as the answer when an extractive answer leads with a figure:
+# "6.7%。依据：……[1]" -> "6.7%"; the quoted evidence after it is not the answer.
+LEAD_SEPARATORS = ("依据：", "依据:")
+_MARKER = re.compile(r"\[\d+\]")
+# Characters a number is written with; an accepted "6.7%" must not match inside "16.7%".
+_NUMERIC = set("0123456789.,零〇○一二两三四五六七八九十百千万亿")
+
+
 def answer_correct(
-    answer: str, answers: Sequence[str], groups: Sequence[Sequence[str]], match: str = "any"
+    answer: str,
+    answers: Sequence[str],
+    groups: Sequence[Sequence[str]],
+    match: str = "any",
+    strict: bool = False,
 ) -> bool:
-    """`any`: some accepted string occurs in the answer; `all_groups`: every group has one."""
-    text = normalize_answer(answer)
+    """`any`: some accepted string occurs in the answer; `all_groups`: every group has one.
+
+    Loose (the eval sets' own rule): anywhere in the answer text. Strict (the headline figure):
+    citation markers are stripped, only the lead counts when the answer has one (see
+    `strict_text`), and an accepted string must not sit inside a longer number."""
+    if strict:
+        text = normalize_answer(strict_text(answer))
+        found = lambda a: occurs_as_whole(normalize_answer(a), text)  # noqa: E731
+    else:
+        text = normalize_answer(answer)
+        found = lambda a: normalize_answer(a) in text  # noqa: E731
     if match == "all_groups":
-        return bool(groups) and all(any(normalize_answer(a) in text for a in g) for g in groups)
-    return any(normalize_answer(a) in text for a in answers if a.strip())
+        return bool(groups) and all(any(found(a) for a in g if a.strip()) for g in groups)
+    return any(found(a) for a in answers if a.strip())
+
+
+def strict_text(answer: str) -> str:
+    """The part of an answer a reader takes as the answer: the lead before "依据：" when there
+    is one, else the whole text; citation markers removed."""
+    for separator in LEAD_SEPARATORS:
+        if separator in answer:
+            answer = answer.split(separator, 1)[0]
+            break
+    return _MARKER.sub("", answer)
+
+
+def occurs_as_whole(needle: str, text: str) -> bool:
+    """`needle` occurs in `text`, and where it starts or ends with a digit it is not part of a
+    longer number there ("6.7%" is not in "16.7%", "100万" is not in "1100万")."""
+    if not needle:
+        return False
+    start = text.find(needle)
+    while start >= 0:
+        end = start + len(needle)
+        before_ok = not (needle[0] in _NUMERIC and start > 0 and text[start - 1] in _NUMERIC - {","})
+        after_ok = not (needle[-1] in _NUMERIC and end < len(text) and text[end] in _NUMERIC - {","})
+        if before_ok and after_ok:
+            return True
+        start = text.find(needle, start + 1)
+    return False
+
+
+def wilson_interval(successes: float, n: int, z: float = 1.96) -> tuple[float, float]:
+    """95% Wilson score interval of a proportion (sensible for small n and rates near 0 or 1)."""
+    if n <= 0:
+        return (0.0, 1.0)
+    p = successes / n
+    denominator = 1 + z * z / n
+    centre = (p + z * z / (2 * n)) / denominator
+    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denominator
+    return (max(0.0, centre - half), min(1.0, centre + half))
 
 
 def hit_at(ranked: Sequence[str], gold: set[str], k: int) -> float:

@@ -17,6 +17,8 @@ RATE_KEYS = (
     "mrr@10",
     "recall@10",
     "answer_accuracy",
+    "answer_accuracy_loose",
+    "short_answer_accuracy",
     "citation_precision",
     "citation_recall",
     "numbers_supported",
@@ -64,6 +66,12 @@ def score_item(item: QAItem, result: dict[str, Any]) -> dict[str, Any]:
             "correct": float(
                 answered
                 and metrics.answer_correct(
+                    result["answer"], item.answers, item.answer_groups, item.answer_match, strict=True
+                )
+            ),
+            "correct_loose": float(
+                answered
+                and metrics.answer_correct(
                     result["answer"], item.answers, item.answer_groups, item.answer_match
                 )
             ),
@@ -82,7 +90,25 @@ def _mean_of(rows: Sequence[dict[str, Any]], key: str) -> float | None:
     return metrics.mean(values) if values else None
 
 
-def summarize(items: Sequence[QAItem], scores: Sequence[dict[str, Any]]) -> dict[str, float]:
+# Rates that get a 95% (Wilson) interval in the report: sets are small (tens of questions).
+CI_KEYS = (
+    "answer_accuracy",
+    "answer_accuracy_loose",
+    "wrongly_refused",
+    "refused_when_gold_removed",
+    "refused_unanswerable",
+)
+
+
+def _interval(rows: Sequence[dict[str, Any]], key: str) -> list[float] | None:
+    values = [r[key] for r in rows if key in r]
+    if not values:
+        return None
+    lo, hi = metrics.wilson_interval(sum(values), len(values))
+    return [round(lo, 4), round(hi, 4)]
+
+
+def summarize(items: Sequence[QAItem], scores: Sequence[dict[str, Any]]) -> dict[str, Any]:
     """Overall figures of one system; keys absent when no question measures them."""
     answerable = [s for i, s in zip(items, scores, strict=True) if i.answerable]
     unanswerable = [s for i, s in zip(items, scores, strict=True) if not i.answerable]
@@ -90,6 +116,7 @@ def summarize(items: Sequence[QAItem], scores: Sequence[dict[str, Any]]) -> dict
         k: _mean_of(answerable, k) for k in ("hit@1", "hit@5", "hit@10", "mrr@10", "recall@10")
     }
     out["answer_accuracy"] = _mean_of(answerable, "correct")
+    out["answer_accuracy_loose"] = _mean_of(answerable, "correct_loose")
     out["short_answer_accuracy"] = _mean_of(answerable, "correct_short")
     for key in ("citation_precision", "citation_recall", "numbers_supported"):
         out[key] = _mean_of(answerable, key)
@@ -104,10 +131,23 @@ def summarize(items: Sequence[QAItem], scores: Sequence[dict[str, Any]]) -> dict
     out["latency_p50_ms"] = metrics.percentile(latencies, 50)
     out["latency_p95_ms"] = metrics.percentile(latencies, 95)
     out["questions"] = float(len(scores))
-    return {k: v for k, v in out.items() if v is not None}
+    out["answerable"] = float(len(answerable))
+    summary: dict[str, Any] = {k: v for k, v in out.items() if v is not None}
+    sources = {
+        "answer_accuracy": (answerable, "correct"),
+        "answer_accuracy_loose": (answerable, "correct_loose"),
+        "wrongly_refused": (answerable, "refused"),
+        "refused_when_gold_removed": (answerable, "refused_without_gold"),
+        "refused_unanswerable": (unanswerable, "refused"),
+    }
+    for key, (rows, score) in sources.items():
+        interval = _interval(rows, score)
+        if interval is not None:
+            summary[f"{key}_ci"] = interval
+    return summary
 
 
-def by_type(items: Sequence[QAItem], scores: Sequence[dict[str, Any]]) -> dict[str, dict[str, float]]:
+def by_type(items: Sequence[QAItem], scores: Sequence[dict[str, Any]]) -> dict[str, dict[str, Any]]:
     types = sorted({i.type for i in items})
     return {
         t: summarize(
@@ -117,10 +157,19 @@ def by_type(items: Sequence[QAItem], scores: Sequence[dict[str, Any]]) -> dict[s
     }
 
 
-def _cell(key: str, value: float | None) -> str:
+def _cell(key: str, value: float | None, interval: Sequence[float] | None = None) -> str:
     if value is None:
         return "—"
-    return f"{value * 100:.1f}%" if key in RATE_KEYS else f"{value:.0f}"
+    if key not in RATE_KEYS:
+        return f"{value:.0f}"
+    if interval is None:
+        return f"{value * 100:.1f}%"
+    return f"{value * 100:.1f}% [{interval[0] * 100:.0f}–{interval[1] * 100:.0f}]"
+
+
+def cell_of(figures: dict[str, Any], key: str) -> str:
+    """A figure as shown in tables: a rate with its 95% interval when there is one."""
+    return _cell(key, figures.get(key), figures.get(f"{key}_ci"))
 
 
 def render_markdown(name: str, report: dict[str, Any]) -> str:
@@ -134,32 +183,43 @@ def render_markdown(name: str, report: dict[str, Any]) -> str:
     ]
     lines += ["| metric | " + " | ".join(systems) + " |", "|---" * (len(systems) + 1) + "|"]
     for key in (*RATE_KEYS, *OTHER_KEYS):
-        row = [report["systems"][s]["overall"].get(key) for s in systems]
-        if any(v is not None for v in row):
-            lines.append(f"| {key} | " + " | ".join(_cell(key, v) for v in row) + " |")
+        overall = [report["systems"][s]["overall"] for s in systems]
+        if any(key in o for o in overall):
+            lines.append(f"| {key} | " + " | ".join(cell_of(o, key) for o in overall) + " |")
     product = systems[0]
     lines += ["", f"## By question type ({product})", ""]
-    type_keys = ("questions", "hit@1", "answer_accuracy", "wrongly_refused", "refused_unanswerable")
+    type_keys = (
+        "questions",
+        "hit@1",
+        "answer_accuracy",
+        "answer_accuracy_loose",
+        "wrongly_refused",
+        "refused_unanswerable",
+    )
     lines += ["| type | " + " | ".join(type_keys) + " |", "|---" * (len(type_keys) + 1) + "|"]
     for qtype, figures in report["systems"][product]["by_type"].items():
-        lines.append(f"| {qtype} | " + " | ".join(_cell(k, figures.get(k)) for k in type_keys) + " |")
+        cells = " | ".join(_cell(k, figures.get(k)) for k in type_keys)
+        lines.append(f"| {qtype} | {cells} |")
     lines += ["", DEFINITIONS]
     return "\n".join(lines) + "\n"
 
 
 DEFINITIONS = """Definitions: hit@k, MRR@10 and recall@10 over the ranked paragraph ids of `retrieved`
-(answerable questions); answer_accuracy: the set's rule (`any` / `all_groups`) after NFKC,
-lower-casing and removing white space, a refusal counting as wrong; short_answer_accuracy: correct
-and at most 120 characters long (a pasted passage is not a short answer); citation_precision: cited
-paragraphs that are gold or contain an accepted answer; citation_recall: answer groups backed by
-a cited paragraph; numbers_supported: answers whose every number, percentage and date occurs in
-a cited paragraph; wrongly_refused: answerable questions refused; refused_when_gold_removed: the
-same questions asked on the set's refusal variant (all gold paragraphs removed from the index);
-refused_unanswerable: questions the set marks unanswerable that were refused; verification_failed:
-generated (LLM) answers that failed the citation and figure check, of those not refused;
-llm_fallback: questions where the model failed (error, timeout) and the extractive answer was
-shown; median_answer_chars over answered questions; latency per question, end to end (a follow-up's
-earlier turns are asked first and not timed)."""
+(answerable questions); answer_accuracy (strict, the headline): the set's rule (`any` / `all_groups`) after
+NFKC, lower-casing and removing white space, applied to what a reader takes as the answer: the lead
+figure before "依据：" when the answer has one, else the whole text, citation markers removed, and an
+accepted string may not sit inside a longer number ("6.7%" is not in "16.7%"); a refusal counts as
+wrong; answer_accuracy_loose: the set's own rule anywhere in the answer text; short_answer_accuracy:
+strictly correct and at most 120 characters long (a pasted passage is not a short answer); [a–b]:
+95% Wilson interval; citation_precision: cited paragraphs that are gold or contain an accepted
+answer; citation_recall: answer groups backed by a cited paragraph; numbers_supported: answers whose
+every number, percentage and date occurs in a cited paragraph; wrongly_refused: answerable questions
+refused; refused_when_gold_removed: each question asked again with its own gold paragraphs excluded
+from retrieval; refused_unanswerable: questions the set marks unanswerable that were refused;
+verification_failed: generated (LLM) answers that failed the citation and figure check, of those not
+refused; llm_fallback: questions where the model failed (error, timeout) and the extractive answer
+was shown; median_answer_chars over answered questions; latency per question, end to end (a
+follow-up's earlier turns are asked first and not timed)."""
 
 
 def write_chart(path: Path, name: str, report: dict[str, Any]) -> None:

@@ -19,7 +19,6 @@ baselines, report.json, report.md and chart.png.
 from __future__ import annotations
 
 import argparse
-import functools
 import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
@@ -29,24 +28,26 @@ from typing import Any
 from tqdm import tqdm
 
 from eval.baseline import LlamaIndexBaseline
-from eval.datasets import QAItem, load_qa, source_docs
+from eval.datasets import QAItem, gold_by_quote, load_qa, source_docs
 from eval.report import by_type, render_markdown, score_item, summarize, write_chart
-from eval.variants import build_without
 from ingest.build import ingest
 from ingest.config import Settings, add_llm_arguments, llm_overrides
 from rag.pipeline import KnowledgeBase
 from rag.prompt import Turn
-from rag.retrieve import RetrievalConfig
+from rag.retrieve import RetrievalConfig, SearchFilter
 
 ALL_SYSTEMS = ("product", "bm25", "dense", "llamaindex")
-Ask = Callable[[str, Sequence[Turn]], dict[str, Any]]
+# (question, earlier turns, paragraphs to leave out) -> the `kb ask --json` object
+Ask = Callable[[str, Sequence[Turn], frozenset[str]], dict[str, Any]]
+NOTHING: frozenset[str] = frozenset()
 
 
 @dataclass
 class System:
     name: str
     ask: Ask
-    ask_without_gold: Ask | None = None  # the same system on the refusal variant
+    # Asking again with the question's own gold paragraphs left out measures refusal.
+    refusal_variant: bool = True
     uses_llm: bool = False
 
 
@@ -62,55 +63,46 @@ def open_kb(
 
 
 def _kb_asker(kb: KnowledgeBase) -> Ask:
-    return lambda q, history: kb.ask(q, top_k=10, history=history).to_json()
+    def ask(question: str, history: Sequence[Turn], exclude: frozenset[str]) -> dict[str, Any]:
+        return kb.ask(question, top_k=10, history=history, where=SearchFilter(exclude=exclude)).to_json()
+
+    return ask
 
 
 def build_systems(
-    names: Sequence[str], kb: KnowledgeBase, items: Sequence[QAItem], corpus: Path | None, kb_dir: Path | None
+    names: Sequence[str], kb: KnowledgeBase, corpus: Path | None, kb_dir: Path | None
 ) -> list[System]:
-    gold = set().union(*(i.gold for i in items))
-    variant: KnowledgeBase | None = None
-    if gold:
-        index = kb.settings.index_dir
-        target = build_without(index, index.with_name(index.name + "-refusal"), gold)
-        variant = KnowledgeBase(replace(kb.settings, index_dir=target), embedder=kb.embedder, chat=kb.chat)
     systems = []
     for name in names:
         if name == "product":
-            uses_llm = kb.chat is not None
-            systems.append(System(name, _kb_asker(kb), _kb_asker(variant) if variant else None, uses_llm))
+            systems.append(System(name, _kb_asker(kb), uses_llm=kb.chat is not None))
         elif name in ("bm25", "dense"):
             config = RetrievalConfig(dense_weight=0.0) if name == "bm25" else RetrievalConfig(bm25_weight=0.0)
             # Retrieval ablations stay extractive: they isolate one retriever, not the answerer.
             plain = replace(kb.settings, answerer="extractive")
-            one = KnowledgeBase(plain, embedder=kb.embedder, retrieval=config)
-            other = (
-                KnowledgeBase(
-                    replace(variant.settings, answerer="extractive"), embedder=kb.embedder, retrieval=config
-                )
-                if variant
-                else None
+            systems.append(
+                System(name, _kb_asker(KnowledgeBase(plain, embedder=kb.embedder, retrieval=config)))
             )
-            systems.append(System(name, _kb_asker(one), _kb_asker(other) if other else None))
         elif name == "llamaindex":
             baseline = LlamaIndexBaseline(
                 source_docs(corpus, kb_dir), kb.embedder, kb.settings.index_dir / "llamaindex"
             )
             # llama-index's default query path has no conversation: history is not passed on.
-            systems.append(
-                System(
-                    name,
-                    _without_history(baseline.ask),
-                    _without_history(functools.partial(baseline.ask, exclude=frozenset(gold))),
-                )
-            )
+            systems.append(System(name, _without_history(baseline.ask)))
         else:
             raise ValueError(f"未知的系统 {name!r}（可选：{', '.join(ALL_SYSTEMS)}）")
     return systems
 
 
-def _without_history(ask: Callable[[str], dict[str, Any]]) -> Ask:
-    return lambda question, _history: ask(question)
+def _without_history(ask: Callable[..., dict[str, Any]]) -> Ask:
+    return lambda question, _history, exclude: ask(question, exclude=exclude)
+
+
+def with_product_gold(items: Sequence[QAItem], kb: KnowledgeBase) -> list[QAItem]:
+    """Gold paragraphs in the product's own numbering, found by each item's gold quote."""
+    snapshot = kb.snapshot
+    files = {Path(d.path).name: d.doc_id for d in snapshot.documents}
+    return gold_by_quote(items, snapshot.paragraphs.values(), files)
 
 
 def _conversation(system: System, item: QAItem, asked: dict[tuple[str, ...], Turn]) -> list[Turn]:
@@ -119,7 +111,7 @@ def _conversation(system: System, item: QAItem, asked: dict[tuple[str, ...], Tur
     for k in range(len(item.history)):
         prefix = item.history[: k + 1]
         if prefix not in asked:
-            result = system.ask(prefix[-1], list(turns))
+            result = system.ask(prefix[-1], list(turns), NOTHING)
             asked[prefix] = Turn(result.get("searched_question") or prefix[-1], result["answer"])
         turns.append(asked[prefix])
     return turns
@@ -130,7 +122,7 @@ def run_system(system: System, items: Sequence[QAItem], progress: bool) -> list[
     asked: dict[tuple[str, ...], Turn] = {}
     for item in tqdm(items, desc=f"评测 {system.name}", unit="题", disable=not progress):
         history = _conversation(system, item, asked)
-        result = system.ask(item.question, history)
+        result = system.ask(item.question, history, NOTHING)
         # A later turn's history is this very exchange: asked once, not again.
         asked[(*item.history, item.question)] = Turn(
             result.get("searched_question") or item.question, result["answer"]
@@ -138,8 +130,11 @@ def run_system(system: System, items: Sequence[QAItem], progress: bool) -> list[
         scores = score_item(item, result)
         if system.uses_llm:
             scores["llm_fallback"] = float(bool(result.get("notice")))
-        if system.ask_without_gold is not None and item.answerable:
-            scores["refused_without_gold"] = float(system.ask_without_gold(item.question, history)["refused"])
+        if system.refusal_variant and item.answerable and item.gold:
+            # This question's own gold paragraphs left out (not every question's at once): the
+            # knowledge base then lacks exactly this answer, and should say so.
+            without = system.ask(item.question, history, frozenset(item.gold))
+            scores["refused_without_gold"] = float(without["refused"])
         rows.append({"id": item.id, "type": item.type, **result, "scores": scores})
     return rows
 
@@ -219,10 +214,10 @@ def main(argv: list[str] | None = None) -> int:
     index_dir = args.index_dir or Path(".cache/eval") / name
     names = [n.strip() for n in args.systems.split(",") if n.strip()]
     kb = open_kb(args.corpus, args.kb_dir, index_dir, progress=not args.quiet, **resolve_answerer(args))
-    items = load_qa(args.qa, args.limit)
+    items = with_product_gold(load_qa(args.qa, args.limit), kb)
     if args.no_history:
         items = [replace(i, history=()) for i in items]
-    systems = build_systems(names, kb, items, args.corpus, args.kb_dir)
+    systems = build_systems(names, kb, args.corpus, args.kb_dir)
     rows, summary = evaluate(systems, items, progress=not args.quiet)
     report = {
         "qa": str(args.qa),

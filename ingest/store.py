@@ -113,6 +113,26 @@ def stored_vector(store: Any, chunk_id: str) -> np.ndarray | None:
     return None if faiss_id is None else store._faiss_index.reconstruct(int(faiss_id))
 
 
+def search_vectors(store: Any, vector: np.ndarray, k: int, allowed: Sequence[str]) -> list[tuple[str, float]]:
+    """The `k` stored chunks nearest `vector` among `allowed` chunk ids, best first.
+
+    FAISS restricts the search itself (an id selector), so a filter never leaves fewer than
+    `k` results where `k` allowed chunks exist, as filtering a global top-k afterwards would."""
+    import faiss
+
+    id_of = store._node_id_to_faiss_id_map
+    ids = np.asarray([id_of[c] for c in allowed if c in id_of], dtype=np.int64)
+    if not len(ids):
+        return []
+    params = faiss.SearchParameters(sel=faiss.IDSelectorBatch(ids))  # type: ignore[call-arg]
+    query = np.asarray(vector, dtype=np.float32).reshape(1, -1)
+    scores, found = store._faiss_index.search(query, min(k, len(ids)), params=params)
+    node_of = store._faiss_id_to_node_id_map
+    return [
+        (node_of[int(i)], float(s)) for i, s in zip(found[0], scores[0], strict=True) if int(i) in node_of
+    ]
+
+
 def add_vectors(store: Any, chunk_ids: Sequence[str], vectors: np.ndarray) -> None:
     from llama_index.core.schema import TextNode
 

@@ -20,7 +20,7 @@ from rag.followup import rewrite
 from rag.generate import LLMAnswerer
 from rag.llm import ChatModel, LLMError, make_chat_model
 from rag.prompt import Turn
-from rag.retrieve import HybridRetriever, RetrievalConfig, Snapshot
+from rag.retrieve import EVERYTHING, HybridRetriever, RetrievalConfig, SearchFilter, Snapshot
 from rag.verify import verify
 
 log = logging.getLogger(__name__)
@@ -162,20 +162,31 @@ class KnowledgeBase:
             embedder=snap.meta.get("embedder", ""),
         )
 
-    def ask(self, question: str, top_k: int = DEFAULT_TOP_K, history: Sequence[Turn] = ()) -> Answer:
+    def ask(
+        self,
+        question: str,
+        top_k: int = DEFAULT_TOP_K,
+        history: Sequence[Turn] = (),
+        where: SearchFilter = EVERYTHING,
+    ) -> Answer:
         """The finished answer (see ask_stream for the steps)."""
         final = None
-        for event in self.ask_stream(question, top_k, history):
+        for event in self.ask_stream(question, top_k, history, where):
             if isinstance(event, Final):
                 final = event.answer
         assert final is not None
         return final
 
     def ask_stream(
-        self, question: str, top_k: int = DEFAULT_TOP_K, history: Sequence[Turn] = ()
+        self,
+        question: str,
+        top_k: int = DEFAULT_TOP_K,
+        history: Sequence[Turn] = (),
+        where: SearchFilter = EVERYTHING,
     ) -> Iterator[Event]:
         """Rewrite a follow-up, retrieve, answer: extractively, or by the configured LLM with
-        its tokens streamed and its answer verified (the extractive answer is the fallback)."""
+        its tokens streamed and its answer verified (the extractive answer is the fallback).
+        `where` restricts the paragraphs searched (reports chosen by the user)."""
         question = _checked(question, top_k)
         started = time.perf_counter()
         retriever, extractive = self.current()
@@ -183,7 +194,7 @@ class KnowledgeBase:
         searched = rewritten.question
         if searched != question:
             yield Searched(searched)
-        answer = self._extractive(retriever, extractive, searched, top_k)
+        answer = self._extractive(retriever, extractive, searched, top_k, where)
         if rewritten.error is not None and rewritten.error.unavailable:
             # The model just failed on the rewrite: do not make the user wait for it twice.
             answer = replace(answer, notice=_fallback_notice(rewritten.error))
@@ -212,12 +223,12 @@ class KnowledgeBase:
         yield Final(answer)
 
     def _extractive(
-        self, retriever: HybridRetriever, answerer: Answerer, question: str, top_k: int
+        self, retriever: HybridRetriever, answerer: Answerer, question: str, top_k: int, where: SearchFilter
     ) -> Answer:
         parts = split_question(question)
         answers = []
         for part in parts:
-            hits = retriever.retrieve(part, top_k=max(top_k, 5))
+            hits = retriever.retrieve(part, top_k=max(top_k, 5), where=where)
             answers.append((part, answerer.answer(part, hits)))
         if len(parts) == 1:
             answer = answers[0][1]

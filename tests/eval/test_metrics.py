@@ -82,3 +82,48 @@ def test_score_and_summarize_answerable_and_unanswerable() -> None:
     assert summary["refused_unanswerable"] == 1.0
     assert summary["median_answer_chars"] == len("40822人次[1]")
     assert summary["questions"] == 2.0
+
+
+def test_strict_accuracy_reads_the_lead_only() -> None:
+    answers, groups = ["6.7%"], [["6.7%"]]
+    lead_right = "6.7%。依据：国内生产总值达到74.4万亿元，增长6.7%[1]"
+    lead_wrong = "6.9%。依据：国内生产总值增长6.9%，上年为6.7%[1]"
+    assert metrics.answer_correct(lead_right, answers, groups, strict=True)
+    assert not metrics.answer_correct(lead_wrong, answers, groups, strict=True)
+    assert metrics.answer_correct(lead_wrong, answers, groups)  # the loose rule finds it further on
+    # No lead: the whole answer, citation markers stripped ("[1]" never joins a figure).
+    assert metrics.answer_correct("城镇调查失业率[1]", ["城镇调查失业率"], [["城镇调查失业率"]], strict=True)
+    assert metrics.strict_text("1351万[2]。依据：……[2]") == "1351万。"
+    assert metrics.strict_text("增长7.4%[1]") == "增长7.4%"
+
+
+def test_strict_accuracy_never_matches_inside_a_longer_number() -> None:
+    assert not metrics.occurs_as_whole("6.7%", "增长16.7%")
+    assert not metrics.occurs_as_whole("6.7", "增长6.75%")
+    assert not metrics.occurs_as_whole("100万", "扩招1100万人")
+    assert not metrics.occurs_as_whole("八十万亿元", "一百八十万亿元")
+    assert metrics.occurs_as_whole("6.7%", "增长6.7%，")
+    assert metrics.occurs_as_whole("1,263亿美元", "使用外资1,263亿美元")
+    assert metrics.occurs_as_whole("13%", "降至13%，16%降至")
+    assert not metrics.answer_correct("16.7%", ["6.7%"], [["6.7%"]], strict=True)
+
+
+def test_wilson_interval() -> None:
+    lo, hi = metrics.wilson_interval(44, 55)
+    assert (round(lo, 3), round(hi, 3)) == (0.676, 0.884)  # by hand: centre 0.7804, half 0.1041
+    assert metrics.wilson_interval(0, 10)[0] == 0.0
+    assert metrics.wilson_interval(10, 10)[1] == 1.0
+    assert metrics.wilson_interval(0, 0) == (0.0, 1.0)
+
+
+def test_summary_carries_intervals() -> None:
+    items = [QAItem(str(i), "q", ["1"], [["1"]], "any", frozenset({"p"}), "t") for i in range(4)]
+    scores = [
+        {"answer_chars": 1, "latency_ms": 1.0, "refused": 0.0, "correct": float(i < 3), "correct_loose": 1.0}
+        for i in range(4)
+    ]
+    summary = summarize(items, scores)
+    assert summary["answer_accuracy"] == 0.75
+    assert summary["answer_accuracy_loose"] == 1.0
+    assert summary["answer_accuracy_ci"] == [round(x, 4) for x in metrics.wilson_interval(3, 4)]
+    assert summary["answerable"] == 4.0

@@ -144,3 +144,26 @@ def test_eval_with_an_llm_reports_verification_failures_and_follow_ups(
     assert overall["verification_failed"] == pytest.approx(failed / len(answered))
     assert overall["llm_fallback"] == 0.0
     assert "verification_failed" in (out / "report.md").read_text(encoding="utf-8")
+
+
+def test_gold_paragraphs_are_found_by_quote() -> None:
+    from eval.datasets import gold_by_quote
+    from ingest.records import Paragraph
+
+    paragraphs = [
+        Paragraph("a#1", "a", "A", 1, "国内生产总值增长6.9%。"),
+        Paragraph("b#1", "b", "B", 1, "国内生产总值达到74.4万亿元，增长6.7%。"),
+        Paragraph("b#2", "b", "B", 2, "又说一遍：增长６．７％。"),
+    ]
+    item = load_qa_row({"id": "x", "question": "q", "answers": ["6.7%"], "gold_quote": "增长6.7%", "doc": "b.txt"})
+    (found,) = gold_by_quote([item], paragraphs, {"b.txt": "b", "a.txt": "a"})
+    assert found.gold == {"b#1", "b#2"}  # NFKC: full-width digits match too
+    assert found.answerable
+    unanswerable = load_qa_row({"id": "y", "question": "q", "answers": [], "answerable": False})
+    assert not gold_by_quote([unanswerable], paragraphs, {})[0].answerable
+
+
+def load_qa_row(row: dict[str, Any]):  # type: ignore[no-untyped-def]
+    from eval.datasets import _item
+
+    return _item(row, row["id"], "t", ())
