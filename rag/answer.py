@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from ingest.chunk import split_sentences
 from ingest.records import Kind, Paragraph
 from ingest.terms import bigrams, words
-from rag.numbers import asks_for_date, asks_for_number, find_dates, find_numbers, question_unit
+from rag.numbers import asks_for_date, asks_for_number, find_dates, find_numbers, is_figure, question_unit
 from rag.refusal import RefusalModel, evidence_features
 from rag.retrieve import Hit
 
@@ -139,7 +139,7 @@ def lacks_asked_figure(question: str, texts: Sequence[str]) -> bool:
     if not (wants_number or wants_date):
         return False
     joined = "".join(texts)
-    figures = [m.text for m in find_numbers(joined) if _is_figure(m.text, m.unit)] if wants_number else []
+    figures = [m.text for m in find_numbers(joined) if is_figure(m)] if wants_number else []
     figures += find_dates(joined) if wants_date else []
     return not any(f not in question for f in figures)
 
@@ -152,7 +152,7 @@ def answer_type_bonus(question: str, sentence: str, question_words: set[str]) ->
     made only of the question's own words adds nothing."""
     bonus = 0.0
     if asks_for_number(question) or asks_for_date(question):
-        figures = [m.text for m in find_numbers(sentence) if _is_figure(m.text, m.unit)]
+        figures = [m.text for m in find_numbers(sentence) if is_figure(m)]
         figures += find_dates(sentence)
         new = [f for f in figures if f not in question]
         bonus += 0.15 if new else -0.15
@@ -375,7 +375,7 @@ class ExtractiveAnswerer:
             want_unit = question_unit(question)
             best, best_score = "", -math.inf
             for m in find_numbers(sentence):
-                if m.text in question or not _is_figure(m.text, m.unit):
+                if m.text in question or not is_figure(m):
                     continue
                 if want_unit and not m.unit.endswith(want_unit):
                     continue
@@ -384,7 +384,7 @@ class ExtractiveAnswerer:
                 if m.unit == "年":
                     score -= 0.5  # a year is context, rarely the figure asked for
                 if score > best_score:
-                    best, best_score = m.text, score
+                    best, best_score = m.shown, score
             return best
         if asks_for_date(question):
             dates = [d for d in find_dates(sentence) if d not in question]
@@ -412,10 +412,6 @@ def answer_key(para: Paragraph, paragraphs: Mapping[str, Paragraph]) -> Paragrap
     if follower is None or follower.kind is not Kind.BODY:
         return None
     return follower
-
-
-def _is_figure(text: str, unit: str) -> bool:
-    return bool(unit) or any(mark in text for mark in "万亿千%％.")
 
 
 _QUESTION_SENTENCE = re.compile(r"[?？]\s*[”」』）)]*\s*$")

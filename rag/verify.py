@@ -9,14 +9,13 @@ paragraph or the model says can relax them.
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
 from ingest.records import Paragraph
 from rag.answer import CITATION_MARKER, REFUSAL_TEXT
-from rag.numbers import UNITS, asks_for_date, asks_for_number, find_numbers
+from rag.numbers import asks_for_date, asks_for_number, figure_values, figures
 
 # A sentence runs to 。！？ or a line break (not ；: "一是……；二是……[1]" is one statement); closing
 # quotes and the citation markers right after the end mark still belong to it ("……40822人次。[1]").
@@ -28,18 +27,6 @@ _CITED_RUN = re.compile(r"[^\[\n]*?(?:\[\d+\])+|[^\n]+")
 _LIST_NUMBER = re.compile(r"(?:^|(?<=[；;，,：:\s]))\s*(?:\d{1,2}[.、)）]|[（(]\d{1,2}[)）])\s*")
 _CLOSING_QUOTE = ("”", "’", "」", "』")
 _QUOTE = re.compile(r"“([^”]*)”")
-_MAGNITUDE = {"万亿": 1e12, "千万": 1e7, "百万": 1e6, "十万": 1e5, "亿": 1e8, "万": 1e4, "千": 1e3, "百": 1e2}
-_CN_DIGITS = "零〇一二两三四五六七八九十百千万亿"
-# Units a Chinese numeral is read with: not 分/部 ("十分重视", "一部分"), and 万/亿 after 余 is a
-# magnitude ("五十余万人次" = 500000).
-_CN_UNITS = "|".join(u for u in UNITS.split("|") if u not in ("分", "部"))
-_CN_NUMBER = re.compile(
-    rf"(?<![几数第{_CN_DIGITS}])(?P<num>[{_CN_DIGITS}]+(?:点[{_CN_DIGITS}]+)?)"
-    rf"(?:余|多)?(?P<mag>万亿|亿|万)?(?:余|多)?(?P<unit>{_CN_UNITS})(?!之)"
-)
-_CN_PERCENT = re.compile(rf"百分之(?P<num>百|[{_CN_DIGITS}]+(?:点[{_CN_DIGITS}]+)?)")
-# A lone 一/两/二 with a classifier is a word, not a figure ("两人", "一次", "一部分").
-_CN_WORDS = {"一", "两", "二", "俩"}
 # Phrases with which a model says the material does not answer the question.
 REFUSAL_PHRASES = (
     "没有找到",
@@ -106,66 +93,6 @@ def cited_runs(text: str) -> list[tuple[int, int]]:
 def is_refusal(text: str) -> bool:
     plain = CITATION_MARKER.sub("", text)
     return REFUSAL_TEXT in plain or any(p in plain for p in REFUSAL_PHRASES)
-
-
-@dataclass(frozen=True)
-class Figure:
-    text: str  # as written: "40822人次", "50余万人次", "百分之九十"
-    value: float
-    percent: bool
-
-
-def figures(text: str) -> list[Figure]:
-    """Every number in `text`, in digits or Chinese numerals, with its value: "50余万" ->
-    500000, "3千万元" -> 30000000, "四万零八百二十二人次" -> 40822, "百分之九十" -> 90%."""
-    text = unicodedata.normalize("NFKC", text)
-    out = []
-    for mention in find_numbers(text):
-        value = _value(mention.text)
-        if value is not None:
-            out.append(Figure(mention.text, value, mention.unit in ("%", "％")))
-    for m in _CN_NUMBER.finditer(text):
-        numeral = m.group("num")
-        if numeral in _CN_WORDS or (numeral == "十" and m.group("unit") == "分"):
-            continue
-        if len(numeral) > 1 and not any(ch in numeral for ch in "十百千万亿零〇点"):
-            continue  # "三四个" is a range, not 34 (years such as 二〇二一 have 〇)
-        value = cn_value(numeral)
-        if value is not None:
-            out.append(Figure(m.group(0), value * _MAGNITUDE.get(m.group("mag") or "", 1.0), False))
-    for m in _CN_PERCENT.finditer(text):
-        value = 100.0 if m.group("num") == "百" else cn_value(m.group("num"))
-        if value is not None:
-            out.append(Figure(m.group(0), value, True))
-    return out
-
-
-def figure_values(text: str) -> set[tuple[float, bool]]:
-    """Every number in `text` as (value, is_percentage): "50余万" -> (500000.0, False)."""
-    return {(f.value, f.percent) for f in figures(text)}
-
-
-def _value(raw: str) -> float | None:
-    m = re.match(r"(\d[\d,]*(?:\.\d+)?)\s*(?:余|多)?\s*(万亿|千万|百万|十万|亿|万|千|百)?", raw)
-    if not m:
-        return None
-    try:
-        number = float(m.group(1).replace(",", ""))
-    except ValueError:
-        return None
-    return round(number * _MAGNITUDE.get(m.group(2) or "", 1.0), 6)
-
-
-def cn_value(numeral: str) -> float | None:
-    """A Chinese numeral's value ("四万零八百二十二" -> 40822.0), None if it is not one."""
-    import cn2an
-
-    if len(numeral) > 20:
-        return None  # a model stuck repeating 一一一…, not a figure
-    try:
-        return round(float(cn2an.cn2an(numeral, "smart")), 6)
-    except (ValueError, KeyError, IndexError, TypeError, OverflowError):
-        return None  # not a number after all ("万一")
 
 
 def _context(paragraph: Paragraph) -> str:

@@ -48,7 +48,9 @@ def paragraphs() -> dict[str, list[str]]:
 
 
 @pytest.mark.parametrize("name", FILES)
-def test_every_quote_is_in_its_report_and_holds_an_answer(name: str, paragraphs: dict[str, list[str]]) -> None:
+def test_every_quote_is_in_its_report_and_holds_an_answer(
+    name: str, paragraphs: dict[str, list[str]]
+) -> None:
     rows = _rows(name)
     assert len({r["id"] for r in rows}) == len(rows)
     for row in rows:

@@ -155,7 +155,9 @@ def test_gold_paragraphs_are_found_by_quote() -> None:
         Paragraph("b#1", "b", "B", 1, "国内生产总值达到74.4万亿元，增长6.7%。"),
         Paragraph("b#2", "b", "B", 2, "又说一遍：增长６．７％。"),
     ]
-    item = load_qa_row({"id": "x", "question": "q", "answers": ["6.7%"], "gold_quote": "增长6.7%", "doc": "b.txt"})
+    item = load_qa_row(
+        {"id": "x", "question": "q", "answers": ["6.7%"], "gold_quote": "增长6.7%", "doc": "b.txt"}
+    )
     (found,) = gold_by_quote([item], paragraphs, {"b.txt": "b", "a.txt": "a"})
     assert found.gold == {"b#1", "b#2"}  # NFKC: full-width digits match too
     assert found.answerable
