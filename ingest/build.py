@@ -18,7 +18,9 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
+import numpy as np
 from tqdm import tqdm
 
 from ingest import store
@@ -26,11 +28,19 @@ from ingest.chunk import chunk_paragraphs
 from ingest.config import Settings
 from ingest.embed import Embedder, embed_in_batches, make_embedder
 from ingest.loaders import SUPPORTED_SUFFIXES, LoadError, load_document
-from ingest.records import Chunk, DocumentRecord
-from ingest.segment import doc_id_for, segment
+from ingest.metadata import corrected, derive, read_sidecar
+from ingest.records import Chunk, DocumentMeta, DocumentRecord
+from ingest.scope import paragraph_scopes
+from ingest.segment import SEGMENTER_VERSION, doc_id_for, segment
 from ingest.terms import terms
 
 LOCK_FILE = "ingest.lock"
+# Bumped when ingest.scope reads paragraphs differently: every document's scopes are recomputed
+# (cheap: no file is read, nothing embedded).
+SCOPE_VERSION = "3"
+# Paragraphs (with their headings) that metadata is derived from: a report names itself, its
+# year and who delivers it in its opening lines.
+HEAD_PARAGRAPHS = 10
 # Files in the knowledge-base folder that are about it rather than part of it.
 IGNORED_NAMES = frozenset({"readme.md", "readme.txt", "readme"})
 
@@ -52,8 +62,13 @@ class IngestReport:
     paragraphs: int = 0
     chunks: int = 0
     embedded: int = 0
+    reused: int = 0  # vectors of unchanged text kept from the previous version
     seconds: float = 0.0
     version: str = ""
+    # Every indexed document and its metadata (path, metadata), and what was wrong with a
+    # sidecar correction file.
+    catalog: list[tuple[str, DocumentMeta]] = field(default_factory=list)
+    meta_problems: list[str] = field(default_factory=list)
 
     def summary(self) -> str:
         lines = [
@@ -66,6 +81,7 @@ class IngestReport:
             lines.append(f"已全部重建：{self.rebuilt}")
         lines += [f"重复文件（未重复索引）：{p}，内容与 {same} 相同" for p, same in self.duplicates]
         lines += [f"未能导入：{p}：{reason}" for p, reason in self.failed]
+        lines += [f"元数据更正文件有误：{problem}" for problem in self.meta_problems]
         return "\n".join(lines)
 
 
@@ -199,9 +215,12 @@ def _ingest_locked(
         "chunk_chars": str(settings.chunk_chars),
         "schema": store.SCHEMA_VERSION,
     }
+    reread = False
     if live is not None:
         with store.catalog(live) as con:
             old_meta = store.get_meta(con)
+        # Segmentation changed: every file is read again, vectors of unchanged text are kept.
+        reread = old_meta.get("segmenter", "1") != SEGMENTER_VERSION
         changed_keys = [k for k, v in wanted_meta.items() if old_meta.get(k) != v]
         if changed_keys:
             report.rebuilt = (
@@ -216,14 +235,18 @@ def _ingest_locked(
     work = store.new_version_dir(settings.index_dir)
     try:
         store.copy_version(live, work)
-        dirty = _apply_changes(settings, roots, files, work, embedder, report, progress)
+        dirty = _apply_changes(settings, roots, files, work, embedder, report, progress, reread)
+        dirty |= _refresh_metadata(work, report, touched=set(report.added + report.changed))
         if not dirty and live is not None:
             shutil.rmtree(work)  # nothing changed: no new version, nothing rebuilt
             report.version = live.name
             _count(live, report)
             return report
         with store.catalog(work) as con:
-            store.set_meta(con, {**wanted_meta, "dim": str(embedder.dim), "built_at": str(time.time())})
+            extra = {"segmenter": SEGMENTER_VERSION, "scope": SCOPE_VERSION}
+            store.set_meta(
+                con, {**wanted_meta, **extra, "dim": str(embedder.dim), "built_at": str(time.time())}
+            )
         chunks = rebuild_bm25(work)
         store.publish(settings.index_dir, work)
     except BaseException:
@@ -236,6 +259,36 @@ def _ingest_locked(
     _count(work, report)
     report.chunks = len(chunks)
     return report
+
+
+def _refresh_metadata(work: Path, report: IngestReport, touched: set[str]) -> bool:
+    """Derive every document's metadata again (its sidecar may have changed even when the
+    report did not) and recompute the time scopes of documents whose metadata or text changed.
+    True when anything changed."""
+    changed = False
+    with store.catalog(work) as con:
+        old = store.doc_metas(con)
+        rescope_all = store.get_meta(con).get("scope") != SCOPE_VERSION
+        for doc in store.documents(con):
+            head = store.document_paragraphs(con, doc.doc_id, HEAD_PARAGRAPHS)
+            lines = [line for p in head for line in (*p.heading_path, p.text)]
+            stem = Path(doc.path).stem
+            meta = derive(Path(doc.path).name, doc.title if doc.title != stem else None, lines)
+            correction = read_sidecar(Path(doc.path))
+            if correction is not None:
+                report.meta_problems.extend(correction.problems)
+                meta = corrected(meta, correction)
+            report.catalog.append((doc.path, meta))
+            if old.get(doc.doc_id) != meta:
+                store.set_doc_meta(con, doc.doc_id, meta)
+                changed = True
+            elif not (rescope_all or doc.path in touched):
+                continue
+            scopes = paragraph_scopes(meta, store.document_paragraphs(con, doc.doc_id))
+            store.set_scopes(con, doc.doc_id, scopes)
+        if rescope_all:
+            store.set_meta(con, {"scope": SCOPE_VERSION})
+    return changed or rescope_all
 
 
 def _all_indexed_roots(settings: Settings) -> list[Path]:
@@ -261,8 +314,10 @@ def _apply_changes(
     embedder: Embedder,
     report: IngestReport,
     progress: bool,
+    reread: bool = False,
 ) -> bool:
-    """Update the catalog and vectors in `work`; True when anything changed."""
+    """Update the catalog and vectors in `work`; True when anything changed. With `reread`,
+    unchanged files are read and segmented again too (the segmenter changed)."""
     con = store.connect(work)
     vectors = store.load_vector_store(work) if (work / store.VECTORS).exists() else None
     indexed = {d.doc_id: d for d in store.documents(con)}
@@ -290,7 +345,7 @@ def _apply_changes(
             report.failed.append((str(path), f"文档编号 {doc_id} 与另一个文件重复（同名不同扩展名），请改名"))
             continue
         seen_ids.add(doc_id)
-        if old is not None and old.content_hash == digest and old.path == str(path):
+        if old is not None and old.content_hash == digest and old.path == str(path) and not reread:
             report.unchanged.append(str(path))
             continue
         try:
@@ -305,6 +360,12 @@ def _apply_changes(
     removed = [d for d in indexed.values() if d.doc_id not in seen_ids and _in_scope(d.path, roots)]
     replaced = {d.doc_id for d in removed} | {r.doc_id for r, _c, existed in new_docs if existed}
     new_docs = _drop_id_conflicts(con, new_docs, replaced, report)
+    if vectors is None:
+        vectors = store.new_vector_store(embedder.dim)
+    # Text already embedded keeps its vector: re-reading or editing a report embeds only what is new.
+    known = _vectors_by_text(
+        con, vectors, [d.doc_id for d in removed] + [r.doc_id for r, _c, e in new_docs if e]
+    )
     for doc in removed:
         report.removed.append(doc.path)
         stale_chunks += store.delete_document(con, doc.doc_id)
@@ -316,10 +377,13 @@ def _apply_changes(
             report.added.append(record.path)
 
     fresh = [c for _record, chunks, _existed in new_docs for c in chunks]
-    if vectors is None:
-        vectors = store.new_vector_store(embedder.dim)
     if stale_chunks:
         vectors.delete_nodes(stale_chunks)
+    kept = [c for c in fresh if c.embed_text in known]
+    if kept:
+        store.add_vectors(vectors, [c.chunk_id for c in kept], np.vstack([known[c.embed_text] for c in kept]))
+        report.reused = len(kept)
+    fresh = [c for c in fresh if c.embed_text not in known]
     if fresh:
         with tqdm(total=len(fresh), desc="向量化段落", unit="段", disable=not progress) as bar:
             matrix = embed_in_batches(embedder, [c.embed_text for c in fresh], bar.update)
@@ -331,6 +395,19 @@ def _apply_changes(
     con.close()
     store.save_vector_store(vectors, work)
     return bool(new_docs or removed)
+
+
+def _vectors_by_text(con: sqlite3.Connection, vectors: Any, doc_ids: Sequence[str]) -> dict[str, np.ndarray]:
+    """The stored vector of every chunk of these documents, by the text that was embedded."""
+    out: dict[str, np.ndarray] = {}
+    for doc_id in doc_ids:
+        for chunk_id, text in con.execute(
+            "SELECT chunk_id, embed_text FROM chunks WHERE doc_id = ?", (doc_id,)
+        ):
+            vector = store.stored_vector(vectors, chunk_id)
+            if vector is not None:
+                out.setdefault(text, np.asarray(vector, dtype=np.float32))
+    return out
 
 
 def _content_owners(

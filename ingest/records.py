@@ -20,6 +20,68 @@ class Kind(StrEnum):
     BYLINE = "byline"
 
 
+class DocKind(StrEnum):
+    """What kind of report a document is: it decides which year its paragraphs speak about (a
+    政府工作报告 of year Y reviews Y-1 and sets Y's targets; an annual summary describes Y)."""
+
+    GOVERNMENT_WORK_REPORT = "政府工作报告"
+    ANNUAL_SUMMARY = "年度工作总结"
+    PLAN = "工作要点/计划"
+    CONGRESS_REPORT = "党代会报告"
+    SPEECH = "讲话"
+    STATISTICAL_BULLETIN = "统计公报"
+    OTHER = "其他"
+
+
+@dataclass(frozen=True)
+class DocumentMeta:
+    """Which report a document is: derived at ingest from its title, file name and first lines,
+    corrected by a sidecar file (`<file>.meta.json`, see kb/README.md)."""
+
+    title: str  # as shown: 《2017年政府工作报告》
+    year: int | None = None  # the year it was delivered, or the year it sums up
+    body: str = ""  # who issued it: 国务院, 广东省人民政府, 中共中央, 綦江区委组织部
+    region: str = ""  # whose figures: 全国, 广东省, 綦江区
+    kind: DocKind = DocKind.OTHER
+    # Where each field came from (field -> 文件名 / 标题 / 正文开头 / 更正文件), for `kb docs`.
+    origin: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def label(self) -> str:
+        """Title and issuing body, as on a citation card: "2017年政府工作报告 · 国务院"."""
+        return f"{self.title} · {self.body}" if self.body and self.body not in self.title else self.title
+
+
+class Aspect(StrEnum):
+    """How a paragraph speaks about a year."""
+
+    RESULT = "result"  # what happened: 过去一年…增长6.7%
+    TARGET = "target"  # what is planned: 今年…预期目标…增长6.5%左右
+    PERIOD = "period"  # one year of a multi-year review (过去五年): aggregates, not that year's figure
+    MENTION = "mention"  # the year is named, how is not clear
+
+
+@dataclass(frozen=True)
+class TimeScope:
+    """The years a paragraph speaks about, each with its aspect; empty when unknown (a document
+    without a year, e.g. a passage file)."""
+
+    years: tuple[tuple[int, Aspect], ...] = ()
+
+    def aspects_of(self, year: int) -> set[Aspect]:
+        return {aspect for y, aspect in self.years if y == year}
+
+    def text(self) -> str:
+        """ "2016年（实际）、2017年（目标）" for display and `kb docs`."""
+        names = {
+            Aspect.RESULT: "实际",
+            Aspect.TARGET: "目标",
+            Aspect.PERIOD: "多年回顾",
+            Aspect.MENTION: "提及",
+        }
+        return "、".join(f"{y}年（{names[a]}）" for y, a in self.years)
+
+
 @dataclass(frozen=True)
 class Passage:
     """A pre-cut paragraph with its own id, as found in a .jsonl passage file."""
@@ -60,6 +122,9 @@ class Paragraph:
     heading_path: tuple[str, ...] = ()
     kind: Kind = Kind.BODY
     span: tuple[int, int] = (0, 0)  # [start, end) in LoadedDocument.text
+    # Set when the paragraph is read back from the index (segmentation knows neither).
+    meta: DocumentMeta | None = None
+    scope: TimeScope = TimeScope()
 
     @property
     def heading(self) -> str:

@@ -16,6 +16,10 @@ from dataclasses import dataclass
 
 from ingest.records import Kind, LoadedDocument, Paragraph, Passage
 
+# Bumped whenever segmentation changes what it cuts: the next ingest reads every file again
+# (vectors of unchanged text are kept). "2": unnumbered section titles are headings.
+SEGMENTER_VERSION = "2"
+
 # Sentence-final punctuation, full-width and ASCII. Closing quotes/brackets after them also end.
 SENTENCE_END = "。！？；!?;…"
 _CLOSERS = "”’\"'」』）)》】"
@@ -30,6 +34,13 @@ _CN_HEADINGS: tuple[tuple[re.Pattern[str], int], ...] = (
     (re.compile(rf"^[（(][{_CN_NUM}]+[）)]"), 3),
     (re.compile(r"^\d{1,2}[.．、](?!\d)"), 4),
     (re.compile(r"^[（(]\d{1,2}[）)]"), 5),
+)
+# Reports also title their main parts without a number ("2024年工作回顾", "2025年工作安排建议"):
+# a short line that is nothing but such a section title is a heading too.
+_SECTION_TITLE = re.compile(
+    r"^(?:(?:19|20)\d{2}年|今年|明年|下一步)?[\u4e00-\u9fff“”、]{0,10}?"
+    r"(?:工作回顾|回顾|工作安排(?:建议)?|总体部署|总体要求|目标任务|重点工作|重点任务|工作任务|工作建议|"
+    r"工作打算|工作思路|名词解释)$"
 )
 # A Chinese-numbered heading is short and is a title, not a sentence: numbered paragraphs of
 # prose ("1.由于乡里大辅先生因故去世，……") must stay paragraphs.
@@ -72,6 +83,8 @@ def heading_of(line: str) -> tuple[int, str] | None:
     for pattern, level in _CN_HEADINGS:
         if pattern.match(line):
             return level, line.strip()
+    if len(line) <= 20 and _SECTION_TITLE.match(line.strip()):
+        return 2, line.strip()
     return None
 
 

@@ -28,7 +28,7 @@ from typing import Any
 
 import numpy as np
 
-from ingest.records import Chunk, DocumentRecord, Kind, Paragraph
+from ingest.records import Aspect, Chunk, DocKind, DocumentMeta, DocumentRecord, Kind, Paragraph, TimeScope
 
 CURRENT = "CURRENT"
 CATALOG = "catalog.sqlite"
@@ -50,6 +50,12 @@ CREATE TABLE IF NOT EXISTS chunks (
     chunk_id TEXT PRIMARY KEY, paragraph_id TEXT NOT NULL, doc_id TEXT NOT NULL,
     text TEXT NOT NULL, embed_text TEXT NOT NULL, kind TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS chunks_doc ON chunks(doc_id);
+CREATE TABLE IF NOT EXISTS doc_meta (
+    doc_id TEXT PRIMARY KEY, title TEXT NOT NULL, year INTEGER, body TEXT NOT NULL,
+    region TEXT NOT NULL, kind TEXT NOT NULL, origin TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS paragraph_scope (
+    paragraph_id TEXT PRIMARY KEY, doc_id TEXT NOT NULL, years TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS paragraph_scope_doc ON paragraph_scope(doc_id);
 """
 
 
@@ -211,28 +217,93 @@ def delete_document(con: sqlite3.Connection, doc_id: str) -> list[str]:
     con.execute("DELETE FROM chunks WHERE doc_id = ?", (doc_id,))
     con.execute("DELETE FROM paragraphs WHERE doc_id = ?", (doc_id,))
     con.execute("DELETE FROM documents WHERE doc_id = ?", (doc_id,))
+    con.execute("DELETE FROM doc_meta WHERE doc_id = ?", (doc_id,))
+    con.execute("DELETE FROM paragraph_scope WHERE doc_id = ?", (doc_id,))
     return chunk_ids
 
 
+# --- document metadata and time scopes ---------------------------------------------------------
+
+
+def doc_metas(con: sqlite3.Connection) -> dict[str, DocumentMeta]:
+    rows = con.execute("SELECT doc_id, title, year, body, region, kind, origin FROM doc_meta").fetchall()
+    return {
+        r[0]: DocumentMeta(
+            title=r[1],
+            year=r[2],
+            body=r[3],
+            region=r[4],
+            kind=DocKind(r[5]),
+            origin=tuple((k, v) for k, v in json.loads(r[6])),
+        )
+        for r in rows
+    }
+
+
+def set_doc_meta(con: sqlite3.Connection, doc_id: str, meta: DocumentMeta) -> None:
+    con.execute(
+        "INSERT OR REPLACE INTO doc_meta VALUES (?, ?, ?, ?, ?, ?, ?)",
+        (
+            doc_id,
+            meta.title,
+            meta.year,
+            meta.body,
+            meta.region,
+            meta.kind.value,
+            json.dumps([list(o) for o in meta.origin], ensure_ascii=False),
+        ),
+    )
+
+
+def set_scopes(con: sqlite3.Connection, doc_id: str, scopes: dict[str, TimeScope]) -> None:
+    con.execute("DELETE FROM paragraph_scope WHERE doc_id = ?", (doc_id,))
+    con.executemany(
+        "INSERT INTO paragraph_scope VALUES (?, ?, ?)",
+        [(pid, doc_id, json.dumps([[y, a.value] for y, a in s.years])) for pid, s in scopes.items()],
+    )
+
+
+def document_paragraphs(con: sqlite3.Connection, doc_id: str, limit: int | None = None) -> list[Paragraph]:
+    """One document's paragraphs in order (the first `limit` of them), without metadata."""
+    rows = con.execute(
+        "SELECT p.paragraph_id, p.doc_id, d.title, p.number, p.text, p.heading_path, p.kind, "
+        "p.span_start, p.span_end FROM paragraphs p JOIN documents d USING (doc_id) "
+        "WHERE p.doc_id = ? ORDER BY p.number" + (f" LIMIT {int(limit)}" if limit else ""),
+        (doc_id,),
+    ).fetchall()
+    return [_paragraph(r) for r in rows]
+
+
+def _paragraph(
+    r: Sequence[Any], meta: DocumentMeta | None = None, scope: TimeScope | None = None
+) -> Paragraph:
+    return Paragraph(
+        paragraph_id=r[0],
+        doc_id=r[1],
+        doc_title=r[2],
+        number=r[3],
+        text=r[4],
+        heading_path=tuple(json.loads(r[5])),
+        kind=Kind(r[6]),
+        span=(r[7], r[8]),
+        meta=meta,
+        scope=scope or TimeScope(),
+    )
+
+
 def load_paragraphs(con: sqlite3.Connection) -> dict[str, Paragraph]:
+    """Every paragraph, with its document's metadata and its time scope (when known)."""
+    metas = doc_metas(con)
+    scopes = {
+        pid: TimeScope(tuple((int(y), Aspect(a)) for y, a in json.loads(years)))
+        for pid, years in con.execute("SELECT paragraph_id, years FROM paragraph_scope")
+    }
     rows = con.execute(
         "SELECT p.paragraph_id, p.doc_id, d.title, p.number, p.text, p.heading_path, p.kind, "
         "p.span_start, p.span_end FROM paragraphs p JOIN documents d USING (doc_id) "
         "ORDER BY d.path, p.number"
     ).fetchall()
-    return {
-        r[0]: Paragraph(
-            paragraph_id=r[0],
-            doc_id=r[1],
-            doc_title=r[2],
-            number=r[3],
-            text=r[4],
-            heading_path=tuple(json.loads(r[5])),
-            kind=Kind(r[6]),
-            span=(r[7], r[8]),
-        )
-        for r in rows
-    }
+    return {r[0]: _paragraph(r, metas.get(r[1]), scopes.get(r[0])) for r in rows}
 
 
 def load_chunks(con: sqlite3.Connection) -> list[Chunk]:

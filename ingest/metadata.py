@@ -1,0 +1,313 @@
+"""Which report a document is: its year, issuing body, region and kind.
+
+Derived from what every report states about itself: the title or file name
+("2025年四川省政府工作报告.docx"), the delivery line ("——2017年3月5日在第十二届全国人民代表大会第五次
+会议上"), the speaker's mandate ("我代表国务院", "我代表第十八届中央委员会"). A sidecar file beside
+the report, `<file>.meta.json`, corrects any field; a malformed one is reported by file and field and
+the derived values stand. Pure functions, except `read_sidecar`.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from ingest.records import DocKind, DocumentMeta
+
+SIDECAR_SUFFIX = ".meta.json"
+FIELDS = ("title", "year", "body", "region", "kind")
+
+# Provincial-level divisions: full name -> short name (what people write: 广东, 内蒙古).
+PROVINCES = {
+    "北京市": "北京",
+    "天津市": "天津",
+    "上海市": "上海",
+    "重庆市": "重庆",
+    "河北省": "河北",
+    "山西省": "山西",
+    "辽宁省": "辽宁",
+    "吉林省": "吉林",
+    "黑龙江省": "黑龙江",
+    "江苏省": "江苏",
+    "浙江省": "浙江",
+    "安徽省": "安徽",
+    "福建省": "福建",
+    "江西省": "江西",
+    "山东省": "山东",
+    "河南省": "河南",
+    "湖北省": "湖北",
+    "湖南省": "湖南",
+    "广东省": "广东",
+    "海南省": "海南",
+    "四川省": "四川",
+    "贵州省": "贵州",
+    "云南省": "云南",
+    "陕西省": "陕西",
+    "甘肃省": "甘肃",
+    "青海省": "青海",
+    "台湾省": "台湾",
+    "内蒙古自治区": "内蒙古",
+    "广西壮族自治区": "广西",
+    "西藏自治区": "西藏",
+    "宁夏回族自治区": "宁夏",
+    "新疆维吾尔自治区": "新疆",
+    "香港特别行政区": "香港",
+    "澳门特别行政区": "澳门",
+}
+NATIONAL = "全国"
+# Below the provinces, a place is named with its level: 深圳市, 綦江区, 昌平县, 延边州.
+LOCAL_SUFFIXES = "自治州|自治县|市|区|县|州|盟|旗"
+_LOCAL = re.compile(rf"[\u4e00-\u9fff]{{2,5}}?(?:{LOCAL_SUFFIXES})")
+# What an organisation inside a place is called: 綦江区委组织部, 深圳市人民政府.
+_ORG = re.compile(
+    r"(?:委组织部|委员会组织部|委宣传部|委办公室|委|人民政府|政府|人大常委会|政协|组织部|宣传部|办公室|"
+    r"发展和改革委员会|统计局|[\u4e00-\u9fff]{1,6}?(?:局|厅|委|办))"
+)
+
+_DIGIT_YEAR = re.compile(r"(?<!\d)((?:19|20)\d{2})\s*年")
+_CN_YEAR = re.compile(r"([〇○零一二三四五六七八九]{4})\s*年")
+_DIGIT_DATE = re.compile(r"(?<!\d)((?:19|20)\d{2})\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日")
+_CN_DATE = re.compile(
+    r"([〇○零一二三四五六七八九]{4})\s*年[一二三四五六七八九十]{1,2}月[一二三四五六七八九十]{1,3}日"
+)
+_CN_DIGIT = {c: str(i) for i, c in enumerate("零一二三四五六七八九")} | {"〇": "0", "○": "0"}
+
+# Kind by the words a title or a report's opening uses for itself; the first that matches wins
+# (a 政府工作报告 is delivered at a 人民代表大会, which is no party congress).
+_KIND_RULES: tuple[tuple[DocKind, re.Pattern[str]], ...] = (
+    (DocKind.GOVERNMENT_WORK_REPORT, re.compile(r"政府工作报告|报告政府工作")),
+    (DocKind.STATISTICAL_BULLETIN, re.compile(r"统计公报")),
+    (
+        DocKind.CONGRESS_REPORT,
+        re.compile(r"党代会|党代表大会|[一二三四五六七八九十]+大报告|(?<!人民)代表大会上的报告|全国代表大会"),
+    ),
+    (DocKind.SPEECH, re.compile(r"讲话|致辞|发言|演讲")),
+    (DocKind.PLAN, re.compile(r"工作要点|工作计划|计划|工作安排|实施方案|方案|规划|打算")),
+    (DocKind.ANNUAL_SUMMARY, re.compile(r"总结|答卷|工作情况|年度报告|工作报告|述职|年报")),
+)
+KIND_NAMES = {k.value: k for k in DocKind} | {
+    "工作总结": DocKind.ANNUAL_SUMMARY,
+    "总结": DocKind.ANNUAL_SUMMARY,
+    "工作要点": DocKind.PLAN,
+    "计划": DocKind.PLAN,
+    "工作计划": DocKind.PLAN,
+    "党代会": DocKind.CONGRESS_REPORT,
+    "other": DocKind.OTHER,
+}
+_MANDATE = re.compile(r"我代表([\u4e00-\u9fff]{2,20}?)(?:，|,|向|[报作])")
+
+
+def year_of(value: str) -> int | None:
+    """A year written "2021", "2021年" or "二〇二一年" (None otherwise)."""
+    text = value.strip().removesuffix("年").removesuffix("度").strip()
+    if re.fullmatch(r"(?:19|20)\d{2}", text):
+        return int(text)
+    if re.fullmatch(r"[〇○零一二三四五六七八九]{4}", text):
+        return int("".join(_CN_DIGIT[c] for c in text))
+    return None
+
+
+def _first_year(text: str) -> int | None:
+    m = _DIGIT_YEAR.search(text)
+    if m:
+        return int(m.group(1))
+    m = _CN_YEAR.search(text)
+    return year_of(m.group(1)) if m else None
+
+
+def _dated_year(lines: Sequence[str]) -> int | None:
+    """The year of the first full date in the opening lines (the delivery date)."""
+    for line in lines:
+        m = _DIGIT_DATE.search(line) or _CN_DATE.search(line)
+        if m:
+            return year_of(m.group(1))
+    return None
+
+
+def short_region(region: str) -> str:
+    """ "广东省" -> "广东", "綦江区" -> "綦江", "全国" stays."""
+    if region in PROVINCES:
+        return PROVINCES[region]
+    return re.sub(rf"(?:{LOCAL_SUFFIXES}|省)$", "", region) or region
+
+
+def find_region(text: str) -> tuple[str, int] | None:
+    """The place a title names (full name) and where it ends. Titles start with it, after an
+    optional year: "2025年四川省政府工作报告", "綦江区委组织部2021年组工答卷", "重庆市綦江区…";
+    a province may be written short ("广东2024年…")."""
+    m = _LEADING_YEAR.match(text)
+    at = m.end() if m else 0
+    province = next(
+        (
+            (full, at + len(name))
+            for full, short in PROVINCES.items()
+            for name in (full, short)
+            if text.startswith(name, at)
+        ),
+        None,
+    )
+    if province is not None:
+        at = province[1]
+    local = _LOCAL.match(text, at)
+    if local and not _is_province_name(local.group(0)) and local.group(0)[0] not in _NOT_A_PLACE:
+        return local.group(0), local.end()
+    return province
+
+
+# "在全区…会议上的讲话", "本市…": words for "here", not place names.
+_NOT_A_PLACE = set("在全本各该此我关于")
+
+
+def _is_province_name(name: str) -> bool:
+    return name in PROVINCES or name in PROVINCES.values()
+
+
+_LEADING_YEAR = re.compile(r"\s*(?:(?:19|20)\d{2}|[〇○零一二三四五六七八九]{4})\s*年度?\s*")
+
+
+def _kind(texts: Sequence[str]) -> DocKind | None:
+    for text in texts:
+        for kind, pattern in _KIND_RULES:
+            if pattern.search(text):
+                return kind
+    return None
+
+
+@dataclass
+class _Derived:
+    values: dict[str, object] = field(default_factory=dict)
+    origin: dict[str, str] = field(default_factory=dict)
+
+    def set(self, name: str, value: object, where: str) -> None:
+        if value not in (None, "") and name not in self.values:
+            self.values[name] = value
+            self.origin[name] = where
+
+
+def derive(file_name: str, title: str | None, head: Sequence[str]) -> DocumentMeta:
+    """Metadata from the file name, the title a loader found and the first lines of the text."""
+    stem = Path(file_name).name
+    for suffix in Path(stem).suffixes[::-1]:
+        stem = stem.removesuffix(suffix)
+    found = _Derived()
+    named = [(title, "标题")] if title else []
+    named.append((stem, "文件名"))
+    for text, where in named:
+        found.set("year", _first_year(text), where)
+    found.set("year", _dated_year(head), "正文开头")
+    for text, where in named:
+        found.set("kind", _kind([text]), where)
+    found.set("kind", _kind(head[:12]), "正文开头")
+    kind = DocKind(str(found.values.get("kind", DocKind.OTHER)))
+    for text, where in named:
+        place = find_region(text)
+        if place is not None:
+            found.set("region", place[0], where)
+            org = _ORG.match(text, place[1])
+            if org and kind is not DocKind.GOVERNMENT_WORK_REPORT:  # not the 政府 of 政府工作报告
+                found.set("body", place[0] + org.group(0), where)
+    mandate = next((m.group(1) for line in head[:12] for m in [_MANDATE.search(line)] if m), "")
+    region = str(found.values.get("region", ""))
+    if kind is DocKind.GOVERNMENT_WORK_REPORT:
+        found.set("body", f"{region}人民政府" if region else "国务院", "正文开头" if mandate else "文件名")
+    elif kind is DocKind.CONGRESS_REPORT and "中央委员会" in mandate:
+        found.set("body", "中共中央", "正文开头")
+    elif mandate:
+        found.set("body", mandate.removeprefix("省").removeprefix("市"), "正文开头")
+    if kind in (DocKind.GOVERNMENT_WORK_REPORT, DocKind.CONGRESS_REPORT) and not region:
+        found.set("region", NATIONAL, "正文开头" if mandate else "文件名")
+    found.set("body", found.values.get("region", ""), found.origin.get("region", ""))
+    found.set("title", title or stem, "标题" if title else "文件名")
+    return _meta(found.values, found.origin)
+
+
+def _meta(values: dict[str, object], origin: dict[str, str]) -> DocumentMeta:
+    year = values.get("year")
+    return DocumentMeta(
+        title=str(values.get("title", "")),
+        year=year if isinstance(year, int) else None,
+        body=str(values.get("body", "")),
+        region=str(values.get("region", "")),
+        kind=DocKind(str(values.get("kind", DocKind.OTHER))),
+        origin=tuple(sorted(origin.items())),
+    )
+
+
+def sidecar_path(report: Path) -> Path:
+    return report.with_name(report.name + SIDECAR_SUFFIX)
+
+
+@dataclass(frozen=True)
+class Correction:
+    """What a sidecar file sets, and what was wrong with it (each problem names the field)."""
+
+    values: dict[str, object]
+    problems: tuple[str, ...] = ()
+
+
+def parse_correction(text: str, name: str) -> Correction:
+    """The fields of a sidecar file's JSON text; `name` is the file named in problems."""
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        return Correction(
+            {}, (f"{name}：不是有效的 JSON（第 {exc.lineno} 行第 {exc.colno} 列：{exc.msg}），未使用",)
+        )
+    if not isinstance(data, dict):
+        return Correction(
+            {}, (f'{name}：应为一个 JSON 对象，如 {{"year": 2021, "kind": "年度工作总结"}}，未使用',)
+        )
+    values: dict[str, object] = {}
+    problems: list[str] = []
+    for key, raw in data.items():
+        if key not in FIELDS:
+            problems.append(f"{name}：未知字段 {key}（可用字段：{'、'.join(FIELDS)}），已忽略")
+            continue
+        value, problem = _field(key, raw)
+        if problem:
+            problems.append(f"{name}：字段 {key} {problem}，已改用推断值")
+        else:
+            values[key] = value
+    return Correction(values, tuple(problems))
+
+
+def _field(key: str, raw: object) -> tuple[object, str]:
+    if key == "year":
+        year = raw if isinstance(raw, int) and not isinstance(raw, bool) else None
+        if isinstance(raw, str):
+            year = year_of(raw)
+        if year is None or not 1900 <= year <= 2100:
+            return None, f"的值 {json.dumps(raw, ensure_ascii=False)} 不是年份（可写 2021 或 “二〇二一年”）"
+        return year, ""
+    if not isinstance(raw, str) or not raw.strip():
+        return None, f"的值 {json.dumps(raw, ensure_ascii=False)} 应为非空文字"
+    if key == "kind":
+        kind = KIND_NAMES.get(raw.strip())
+        if kind is None:
+            names = "、".join(k.value for k in DocKind)
+            return None, f"的值 “{raw}” 不是已知的报告类型（可用：{names}）"
+        return kind, ""
+    return raw.strip(), ""
+
+
+def read_sidecar(report: Path) -> Correction | None:
+    """The correction beside `report`, or None when there is none."""
+    path = sidecar_path(report)
+    if not path.is_file():
+        return None
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        return Correction({}, (f"{path.name}：无法读取（{exc}），未使用",))
+    return parse_correction(text, path.name)
+
+
+def corrected(meta: DocumentMeta, correction: Correction | None) -> DocumentMeta:
+    """`meta` with the sidecar's valid fields in place of the derived ones."""
+    if correction is None or not correction.values:
+        return meta
+    origin = dict(meta.origin) | {key: "更正文件" for key in correction.values}
+    return replace(meta, **correction.values, origin=tuple(sorted(origin.items())))  # type: ignore[arg-type]
