@@ -8,16 +8,18 @@ closest paragraphs as 可能相关.
 
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Protocol
 
 from ingest.chunk import split_sentences
-from ingest.records import Kind, Paragraph
+from ingest.records import Aspect, Kind, Paragraph
+from ingest.scope import sentence_scope
 from ingest.terms import bigrams, words
-from rag.numbers import asks_for_date, asks_for_number, find_dates, find_numbers, is_figure, question_unit
+from rag.constraints import Asked, Resolution, time_fit, without_constraints
+from rag.lead import GENERIC, lead_figure
+from rag.numbers import asks_for_date, asks_for_number, find_dates, find_numbers, is_figure
 from rag.refusal import RefusalModel, evidence_features
 from rag.retrieve import Hit
 
@@ -25,6 +27,9 @@ if TYPE_CHECKING:  # rag.verify imports this module
     from rag.verify import Verification
 
 REFUSAL_TEXT = "知识库中没有找到能回答这个问题的内容。"
+# BM25 idf of a word found in at most ~8% of the indexed chunks: specific enough to say what a
+# figure is about (log(1 + 0.92 / 0.08) ≈ 2.5, whatever the size of the index).
+SPECIFIC_IDF = 2.5
 # A citation marker "[n]" in an answer; shared by the app (links) and the eval (not figures).
 CITATION_MARKER = re.compile(r"\[(\d+)\]")
 
@@ -90,8 +95,33 @@ class Answer:
         return out
 
 
+@dataclass(frozen=True)
+class Focus:
+    """A question with its constraints: `terms` is what a sentence's words have to match once
+    the filters have enforced the `applied` constraints (the years and places are then known)."""
+
+    question: str
+    terms: str
+    asked: Asked = field(default_factory=Asked)
+    applied: frozenset[str] = frozenset()
+    mentions: tuple[str, ...] = ()  # places a sentence has to name (no report of their own)
+
+    @classmethod
+    def of(cls, question: str, asked: Asked | None, resolution: Resolution | None) -> Focus:
+        if asked is None or resolution is None:
+            return cls(question, question)
+        terms = without_constraints(question, asked, resolution.applied)
+        return cls(question, terms, asked, resolution.applied, resolution.mentions)
+
+
 class Answerer(Protocol):
-    def answer(self, question: str, hits: Sequence[Hit]) -> Answer: ...
+    def answer(
+        self,
+        question: str,
+        hits: Sequence[Hit],
+        asked: Asked | None = None,
+        resolution: Resolution | None = None,
+    ) -> Answer: ...
 
 
 @dataclass(frozen=True)
@@ -184,11 +214,16 @@ def citation_for(
 class TermWeights:
     """Inverse document frequency of index terms, so rare words count more than common ones."""
 
-    def __init__(self, idf: Callable[[str], float]) -> None:
+    def __init__(self, idf: Callable[[str], float], known: Callable[[str], bool] | None = None) -> None:
         self._idf = idf
+        self._known = known
 
     def of(self, term: str) -> float:
         return self._idf(term)
+
+    def occurs(self, term: str) -> bool:
+        """The term is found somewhere in the index (True when that is not known)."""
+        return self._known is None or self._known(term)
 
     @classmethod
     def uniform(cls) -> TermWeights:
@@ -219,18 +254,28 @@ class ExtractiveAnswerer:
         paragraphs: Mapping[str, Paragraph] | None = None,
     ) -> None:
         self.paragraphs = paragraphs or {}
+        self._documents = len({p.doc_id for p in self.paragraphs.values()})
         self.max_excerpt_chars = max_excerpt_chars
         self.weights = weights or TermWeights.uniform()
         self.refusal = refusal or RefusalModel()
         self.max_sentences = max_sentences
         self.paragraphs_considered = paragraphs_considered
 
-    def answer(self, question: str, hits: Sequence[Hit]) -> Answer:
-        q_terms = _question_terms(question)
-        sentences, features = self.evidence(question, hits)
+    def answer(
+        self,
+        question: str,
+        hits: Sequence[Hit],
+        asked: Asked | None = None,
+        resolution: Resolution | None = None,
+    ) -> Answer:
+        focus = Focus.of(question, asked, resolution)
+        q_terms = _question_terms(focus.terms)
+        sentences, features = self.evidence(question, hits, focus)
         retrieved = [(h.paragraph.paragraph_id, h.score) for h in hits]
         confidence = self.refusal.probability(features)
-        if not sentences or confidence < self.refusal.threshold or year_conflict(question, sentences[0]):
+        # Years the filters did not enforce (a passage file has no dates) are checked here.
+        conflict = bool(sentences) and "years" not in focus.applied and year_conflict(question, sentences[0])
+        if not sentences or confidence < self.refusal.threshold or conflict:
             # Both mean the knowledge base lacks the answer (no model should be asked either).
             return replace(self._refuse(question, hits, retrieved, confidence), conclusive=True)
         chosen = []
@@ -241,16 +286,25 @@ class ExtractiveAnswerer:
             chosen.append(self._trim(q_terms, extended, limit))
         if lacks_asked_figure(question, [c.text for c in chosen]):
             return self._refuse(question, hits, retrieved, confidence)
-        text, citations, lead = self._compose(question, q_terms, chosen)
+        text, citations, lead = self._compose(focus, q_terms, chosen)
+        if asks_for_number(question) and not asks_for_date(question) and not lead:
+            # "多少" answered without a figure about what was asked: the reports do not say.
+            return self._refuse(question, hits, retrieved, confidence)
         return Answer(question, text, False, citations, retrieved, confidence=confidence, lead=lead)
 
-    def evidence(self, question: str, hits: Sequence[Hit]) -> tuple[list[Sentence], dict[str, float]]:
+    def evidence(
+        self, question: str, hits: Sequence[Hit], focus: Focus | None = None
+    ) -> tuple[list[Sentence], dict[str, float]]:
         """Ranked candidate sentences and the features the refusal model decides on."""
-        q_terms = _question_terms(question)
-        sentences = self.rank_sentences(question, q_terms, hits[: self.paragraphs_considered])
+        focus = focus or Focus(question, question)
+        q_terms = _question_terms(focus.terms)
+        sentences = self.rank_sentences(question, q_terms, hits[: self.paragraphs_considered], focus)
         return sentences, evidence_features(hits, sentences[0].coverage if sentences else 0.0)
 
-    def rank_sentences(self, question: str, q_terms: Sequence[str], hits: Sequence[Hit]) -> list[Sentence]:
+    def rank_sentences(
+        self, question: str, q_terms: Sequence[str], hits: Sequence[Hit], focus: Focus | None = None
+    ) -> list[Sentence]:
+        focus = focus or Focus(question, question)
         q_words = set(words(question))
         ranked: list[Sentence] = []
         for rank, hit in enumerate(hits):
@@ -259,7 +313,7 @@ class ExtractiveAnswerer:
             answer_key = self._answer_key(para)
             for start, end in sentence_spans(para.text):
                 text = para.text[start:end]
-                if len(text) < 4:
+                if len(text) < 4 or not all(place in text for place in focus.mentions):
                     continue
                 own = set(words(text) + bigrams(text))
                 cov = _coverage(q_terms, self.weights, own)
@@ -276,6 +330,7 @@ class ExtractiveAnswerer:
                     + 0.12 / (1 + rank)
                     + 0.05 * hit.dense_similarity
                     + answer_type_bonus(question, shown, q_words)
+                    + time_fit(focus.asked, sentence_scope(source, span[0], span[1]))
                 )
                 if source.kind is not Kind.BODY:
                     score -= 0.15
@@ -348,7 +403,7 @@ class ExtractiveAnswerer:
         return replace(sentence, text=excerpt, span=(start, start + len(excerpt)))
 
     def _compose(
-        self, question: str, q_terms: Sequence[str], chosen: list[Sentence]
+        self, focus: Focus, q_terms: Sequence[str], chosen: list[Sentence]
     ) -> tuple[str, list[Citation], str]:
         numbering: dict[str, int] = {}
         citations: list[Citation] = []
@@ -361,46 +416,110 @@ class ExtractiveAnswerer:
             # "[2]" quoted from a report would read as a citation marker: show it full-width.
             quoted = CITATION_MARKER.sub(lambda m: f"［{m.group(1)}］", s.text.rstrip(",，;；、"))
             parts.append(f"{quoted}[{numbering[pid]}]")
-        body = "".join(parts)
-        lead = self._lead_figure(question, q_terms, chosen[0].text)
+        body = self._provenance(focus, chosen[0]) + "".join(parts)
+        lead = self._lead_figure(focus, q_terms, chosen)
         text = f"{lead}。依据：{body}" if lead else body
         return text, citations, lead
 
-    def _lead_figure(self, question: str, q_terms: Sequence[str], sentence: str) -> str:
-        """For "多少/几/何时" questions: the figure in the sentence nearest the question's words.
+    def _provenance(self, focus: Focus, sentence: Sentence) -> str:
+        """Which report says it, when the knowledge base holds more than one: "据《2017年政府
+        工作报告》（回顾2016年）：" — the year a figure belongs to is not always the report's."""
+        meta = sentence.paragraph.meta
+        if meta is None or self._documents < 2:
+            return ""
+        scope = sentence_scope(sentence.paragraph, *sentence.span)
+        years = [y for y in focus.asked.years if scope.aspects_of(y)]
+        note = ""
+        if years and meta.year is not None:
+            year = years[0]
+            aspects = scope.aspects_of(year)
+            if Aspect.TARGET in aspects and Aspect.RESULT not in aspects:
+                note = f"（{year}年的目标）"
+            elif year != meta.year:
+                note = f"（回顾{year}年）"
+        return f"据《{meta.title}》{note}："
 
-        Only a real figure leads (a unit, 万/亿, a percentage or a decimal) and never one the
-        question already states ("2021年"); with no such figure the answer has no lead."""
-        if asks_for_number(question):
-            want_unit = question_unit(question)
-            best, best_score = "", -math.inf
-            for m in find_numbers(sentence):
-                if m.text in question or not is_figure(m):
-                    continue
-                if want_unit and not m.unit.endswith(want_unit):
-                    continue
-                clause = _clause_around(sentence, m.start, m.end)
-                score = _coverage(q_terms, self.weights, set(words(clause) + bigrams(clause)))
-                if m.unit == "年":
-                    score -= 0.5  # a year is context, rarely the figure asked for
-                if score > best_score:
-                    best, best_score = m.shown, score
-            return best
+    def _lead_figure(self, focus: Focus, q_terms: Sequence[str], chosen: Sequence[Sentence]) -> str:
+        """For "多少/几/何时" questions: the figure of the chosen sentences that answers
+        (rag.lead), or the date.
+
+        Only a real figure leads (a unit, 万/亿, a percentage or a decimal), never one the
+        question already states ("2021年"), and only one whose clause is about the question's
+        subject; with no such figure the answer has no lead."""
+        question = focus.question
         if asks_for_date(question):
-            dates = [d for d in find_dates(sentence) if d not in question]
-            return max(dates, key=len) if dates else ""
+            dates = [d for d in find_dates(chosen[0].text) if d not in question]
+            if dates:
+                return max(dates, key=len)
+        if asks_for_number(question):
+            # The question's subject, in the words this knowledge base uses: words of the
+            # question found in the retrieved text ("GDP" is not, "赤字率" is). A figure whose
+            # clause has none of them is about something else.
+            # The question's subject, in words this knowledge base uses ("GDP" is not, "赤字率"
+            # is), and only specific ones: a word in most paragraphs ("经济") says little about
+            # which figure is meant, and often paraphrases ("经济增速" for 国内生产总值增长).
+            subject_terms = [
+                w
+                for w in dict.fromkeys(words(focus.terms))
+                if len(w) > 1
+                and not _generic(w)
+                and self.weights.occurs(w)
+                and self.weights.of(w) >= SPECIFIC_IDF
+            ]
+
+            def coverage(clause: str) -> float:
+                return _coverage(q_terms, self.weights, set(words(clause) + bigrams(clause)))
+
+            def subject(clause: str) -> float:
+                if not subject_terms:
+                    return 1.0
+                return _coverage(subject_terms, self.weights, set(words(clause) + bigrams(clause)))
+
+            lean = focus.asked.aspect or focus.asked.lean
+            sentences = [(s.text, _sets_targets(focus, s)) for s in chosen]
+            return lead_figure(question, focus.terms, sentences, coverage, subject, lean)
         return ""
 
     def _refuse(
         self, question: str, hits: Sequence[Hit], retrieved: list[tuple[str, float]], confidence: float
     ) -> Answer:
-        related = [h.paragraph for h in hits[:3]]
-        citations = [citation_for(i, p, "") for i, p in enumerate(related, start=1)]
-        lines = [REFUSAL_TEXT]
-        if related:
-            lines.append("可能相关：")
-            lines += [f"[{c.n}] {c.doc} {c.heading} 第{c.number}段".replace("  ", " ") for c in citations]
-        return Answer(question, "\n".join(lines), True, citations, retrieved, confidence=confidence)
+        return refusal(question, hits, retrieved, confidence)
+
+
+def refusal(
+    question: str,
+    hits: Sequence[Hit],
+    retrieved: list[tuple[str, float]] | None = None,
+    confidence: float = 0.0,
+    reason: str = "",
+) -> Answer:
+    """ "知识库中没有找到……", with why when it is known (no report of that year or place), and the
+    closest paragraphs as 可能相关."""
+    related = [h.paragraph for h in hits[:3]]
+    citations = [citation_for(i, p, "") for i, p in enumerate(related, start=1)]
+    lines = [reason or REFUSAL_TEXT]
+    if related:
+        lines.append("可能相关：")
+        lines += [f"[{c.n}] {c.doc} {c.heading} 第{c.number}段".replace("  ", " ") for c in citations]
+    if retrieved is None:
+        retrieved = [(h.paragraph.paragraph_id, h.score) for h in hits]
+    return Answer(
+        question, "\n".join(lines), True, citations, retrieved, confidence=confidence, conclusive=bool(reason)
+    )
+
+
+def _generic(term: str) -> bool:
+    """A word (or character pair) that says how a figure is asked for, not what it is about."""
+    plain = term.lstrip("~")
+    return plain in GENERIC or (term.startswith("~") and any(plain in g for g in GENERIC))
+
+
+def _sets_targets(focus: Focus, sentence: Sentence) -> bool:
+    """The sentence sets out targets for the year asked (all its figures are targets)."""
+    scope = sentence_scope(sentence.paragraph, *sentence.span)
+    years = focus.asked.years or tuple(y for y, _a in scope.years)
+    aspects = set().union(*(scope.aspects_of(y) for y in years)) if years else set()
+    return Aspect.TARGET in aspects and Aspect.RESULT not in aspects
 
 
 def answer_key(para: Paragraph, paragraphs: Mapping[str, Paragraph]) -> Paragraph | None:
@@ -417,14 +536,6 @@ def answer_key(para: Paragraph, paragraphs: Mapping[str, Paragraph]) -> Paragrap
 _QUESTION_SENTENCE = re.compile(r"[?？]\s*[”」』）)]*\s*$")
 _QUESTION_PARAGRAPH = re.compile(r"^(考题|问题|试题|题目)?[^。！!]{0,60}[?？]\s*$")
 _CLAUSE = re.compile(r"[^,，;；]*[,，;；]?")
-_CLAUSE_BREAK = re.compile(r"[,，;；。!！?？、：:]")
-
-
-def _clause_around(sentence: str, start: int, end: int) -> str:
-    left = max((m.end() for m in _CLAUSE_BREAK.finditer(sentence, 0, start)), default=0)
-    right_m = _CLAUSE_BREAK.search(sentence, end)
-    right = right_m.start() if right_m else len(sentence)
-    return sentence[left:right]
 
 
 def merge_answers(question: str, parts: Sequence[tuple[str, Answer]], top_k: int) -> Answer:

@@ -22,6 +22,8 @@ from dataclasses import dataclass
 
 import jieba.posseg
 
+from ingest.scope import years_in
+from rag.constraints import find_places
 from rag.llm import ChatModel, LLMError, complete
 from rag.numbers import UNITS
 from rag.prompt import Turn, rewrite_messages
@@ -39,6 +41,7 @@ _COUNTED = re.compile(rf"(?:多少|几)\s*(?:{UNITS})?(?P<np>[^?？，,。；;�
 _HOW = re.compile(r"^(?:请问)?(?:如何|怎样|怎么样?)(?P<x>.+?)[?？。]*$")
 _WHAT = re.compile(r"^(?:请问)?(?P<x>.+?)(?:是什么|有哪些|有什么|是哪些|包括哪些)[?？。]*$")
 _PUNCT = "?？。!！，,；; "
+_COUNT_WITH_UNIT = re.compile(rf"(?:多少|几)\s*(?:{UNITS})?")
 
 
 def _cjk_len(text: str) -> int:
@@ -105,7 +108,8 @@ def topic_of(question: str) -> str:
         m = pattern.search(q)
         if m and _cjk_len(m.group(group)) >= 2:
             return m.group(group).strip()
-    return _QUESTION_WORD.sub("", q).strip() or q
+    # "新开工多少套" -> "新开工": the question word goes with the unit it counts in.
+    return _QUESTION_WORD.sub("", _COUNT_WITH_UNIT.sub("", q)).strip() or q
 
 
 def _swap_similar(prev: str, new: str) -> str | None:
@@ -159,6 +163,9 @@ def rule_rewrite(question: str, history: Sequence[Turn]) -> str:
     if not history or not is_followup(q):
         return q
     prev = history[-1].question.strip()
+    prev, q = _carry_places_and_years(prev, q)
+    if not _TAIL.sub("", _LEAD.sub("", q)):
+        return prev  # "四川省呢?": the previous question about the new place or year
     pronoun, at = _pronoun(q)
     if pronoun in _DETERMINERS and not _noun_after(q, at + len(pronoun)):
         core = _TAIL.sub("", _LEAD.sub("", q))
@@ -166,7 +173,8 @@ def rule_rewrite(question: str, history: Sequence[Turn]) -> str:
         return prev if core == pronoun else _finish(f"{core}（{topic_of(prev)}）")
     if pronoun:
         topic = topic_of(prev)
-        replacement = topic + "中" if pronoun == "其中" else topic
+        # "其中" stays: the reports say it too ("……700万套以上，其中各类棚户区470万套以上").
+        replacement = topic + "，其中" if pronoun == "其中" else topic
         rewritten = q[:at] + replacement + q[at + len(pronoun) :]
         # "这些人" after a 谁 question: "……报到的人人" -> "……报到的人"
         return _LEAD.sub("", rewritten).replace("的人人", "的人")
@@ -189,6 +197,27 @@ def rule_rewrite(question: str, history: Sequence[Turn]) -> str:
     if _cjk_len(core) >= 4:
         return _finish(core + "是什么")
     return _finish(f"{core}（{topic_of(prev)}）")
+
+
+def _carry_places_and_years(prev: str, q: str) -> tuple[str, str]:
+    """A follow-up naming another place or year ("那四川省的经济总量呢?", "2017年的呢?") asks
+    the previous question about it: the place or year takes the old one's place in the previous
+    question and leaves the follow-up."""
+    for find in (_places, _years):
+        new, old = find(q), find(prev)
+        if new and old and new[0][0] != old[0][0]:
+            _name, start, end = old[0]
+            prev = prev[:start] + q[new[0][1] : new[0][2]] + prev[end:]
+            q = (q[: new[0][1]] + q[new[0][2] :]).strip("的，, ")
+    return prev, q
+
+
+def _places(text: str) -> list[tuple[str, int, int]]:
+    return find_places(text)
+
+
+def _years(text: str) -> list[tuple[str, int, int]]:
+    return [(str(y), s, e) for y, s, e in years_in(text)]
 
 
 def llm_rewrite(model: ChatModel, question: str, history: Sequence[Turn]) -> str:

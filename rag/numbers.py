@@ -45,9 +45,27 @@ _COUNTED = re.compile(r"(?P<noun>[\u4e00-\u9fff]{1,3}?)(?P<qual>左右|以上|�
 # A lone 一/两/二 with a classifier is a word, not a figure ("两人", "一次", "一部分"); nor are
 # 十分 (very), 一部 (a part) and 十九届 (the 19th).
 _CN_WORDS = {"一", "两", "二", "俩"}
+# Measure words that are nothing else ("村", "家", "部" are also nouns).
+_CLASSIFIERS = {
+    "个",
+    "名",
+    "位",
+    "项",
+    "次",
+    "期",
+    "批",
+    "届",
+    "人次",
+    "%",
+    "个百分点",
+    "倍",
+    "件",
+    "篇",
+    "条",
+}
 _CN_UNIT_EXCLUDED = {"分", "部", "届"}  # 十九届六中全会: an ordinal without 第
 _DAY = r"(?:\d{1,2}[日号]|上旬|中旬|下旬|初|底)"
-_DATE = re.compile(rf"\d{{4}}年(?:\d{{1,2}}月{_DAY}?)?|\d{{1,2}}月{_DAY}")
+_DATE = re.compile(rf"\d{{4}}年(?:\d{{1,2}}月{_DAY}?)?|\d{{1,2}}月{_DAY}?")
 # A question asks for a quantity: how many/much, a share, or an indicator named by what it
 # measures (…率 / …量 / …额 / …比重 / …增速 asked at the end of the question).
 _ASKS_NUMBER = re.compile(
@@ -227,6 +245,15 @@ def find_dates(text: str) -> list[str]:
 
 
 def question_unit(question: str) -> str:
-    """The unit a question names right after 多少/几 ("多少人次" -> "人次"), if any."""
+    """The unit a question names right after 多少/几 ("多少人次" -> "人次"), if any; not the
+    first character of a word ("多少村级后备干部": 村级 is no unit)."""
+    import jieba
+
     m = re.search(rf"(?:多少|几)\s*(?P<unit>{UNITS}|%)", question)
-    return m.group("unit") if m else ""
+    if not m:
+        return ""
+    unit = m.group("unit")
+    if unit in _CLASSIFIERS:
+        return unit  # a pure measure word ("多少个村社区": 个)
+    word = next(iter(jieba.cut(question[m.start("unit") :])), "")
+    return unit if len(word) <= len(unit) else ""

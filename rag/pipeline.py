@@ -14,9 +14,10 @@ import numpy as np
 from ingest import store
 from ingest.config import Settings
 from ingest.embed import Embedder, EmbedderError, make_embedder
-from rag.answer import Answer, Answerer, ExtractiveAnswerer, TermWeights, merge_answers
+from rag.answer import Answer, Answerer, ExtractiveAnswerer, TermWeights, merge_answers, refusal
+from rag.constraints import Asked, read_question, resolve, without_constraints
 from rag.decompose import split_question
-from rag.followup import rewrite
+from rag.followup import is_followup, rewrite
 from rag.generate import LLMAnswerer
 from rag.llm import ChatModel, LLMError, make_chat_model
 from rag.prompt import Turn
@@ -80,7 +81,7 @@ def idf_weights(snapshot: Snapshot) -> TermWeights:
         df = float(indptr[tid + 1] - indptr[tid])
         return math.log(1.0 + (n_docs - df + 0.5) / (df + 0.5))
 
-    return TermWeights(idf)
+    return TermWeights(idf, lambda term: term in vocab)
 
 
 class KnowledgeBase:
@@ -194,7 +195,11 @@ class KnowledgeBase:
         searched = rewritten.question
         if searched != question:
             yield Searched(searched)
-        answer = self._extractive(retriever, extractive, searched, top_k, where)
+        earlier = None
+        if history and is_followup(question):
+            # A follow-up keeps the years, places and report of the question it follows.
+            earlier = read_question(history[-1].question, retriever.snapshot.regions)
+        answer = self._extractive(retriever, extractive, searched, top_k, where, earlier)
         if rewritten.error is not None and rewritten.error.unavailable:
             # The model just failed on the rewrite: do not make the user wait for it twice.
             answer = replace(answer, notice=_fallback_notice(rewritten.error))
@@ -223,13 +228,30 @@ class KnowledgeBase:
         yield Final(answer)
 
     def _extractive(
-        self, retriever: HybridRetriever, answerer: Answerer, question: str, top_k: int, where: SearchFilter
+        self,
+        retriever: HybridRetriever,
+        answerer: Answerer,
+        question: str,
+        top_k: int,
+        where: SearchFilter,
+        earlier: Asked | None = None,
     ) -> Answer:
+        snapshot = retriever.snapshot
         parts = split_question(question)
         answers = []
         for part in parts:
-            hits = retriever.retrieve(part, top_k=max(top_k, 5), where=where)
-            answers.append((part, answerer.answer(part, hits)))
+            asked = read_question(part, snapshot.regions)
+            if earlier is not None:
+                asked = asked.inherit(earlier)
+            resolution = resolve(asked, snapshot.metas, snapshot.paragraphs, where)
+            if resolution.missing:
+                # No loaded report is about that year or place: say so, with the closest paragraphs.
+                hits = retriever.retrieve(part, top_k=max(top_k, 5), where=resolution.where)
+                answers.append((part, refusal(part, hits, reason=resolution.missing)))
+                continue
+            search = without_constraints(part, asked, resolution.applied)
+            hits = retriever.retrieve(search, top_k=max(top_k, 5), where=resolution.where)
+            answers.append((part, answerer.answer(part, hits, asked, resolution)))
         if len(parts) == 1:
             answer = answers[0][1]
             answer.retrieved = answer.retrieved[:top_k]

@@ -15,7 +15,7 @@ import numpy as np
 
 from ingest import store
 from ingest.embed import Embedder, make_embedder
-from ingest.records import Chunk, Kind, Paragraph
+from ingest.records import Chunk, DocumentMeta, Kind, Paragraph
 from ingest.terms import terms
 
 
@@ -98,6 +98,12 @@ class Snapshot:
     vectors: Any  # llama-index FaissMapVectorStore
     bm25: Any  # bm25s.BM25 or None when empty
     documents: list[store.DocumentInfo] = field(default_factory=list)
+    metas: dict[str, DocumentMeta] = field(default_factory=dict)  # doc id -> which report it is
+
+    @property
+    def regions(self) -> set[str]:
+        """The places the loaded reports are about (全国, 广东省, 綦江区, …)."""
+        return {m.region for m in self.metas.values() if m.region}
 
     @classmethod
     def load(cls, index_dir: Path) -> Snapshot:
@@ -112,6 +118,7 @@ class Snapshot:
             paragraphs = store.load_paragraphs(con)
             chunks = store.load_chunks(con)
             documents = store.documents(con)
+            metas = store.doc_metas(con)
         return cls(
             version=version.name,
             meta=meta,
@@ -121,6 +128,7 @@ class Snapshot:
             vectors=store.load_vector_store(version),
             bm25=store.load_bm25(version),
             documents=documents,
+            metas=metas,
         )
 
 

@@ -60,7 +60,7 @@ def test_ask_json_refusal(real_settings: Settings, capsys: pytest.CaptureFixture
     main(["ask", "区委组织部2022年的预算是多少?", "--json", *_args(real_settings)])
     data = json.loads(capsys.readouterr().out)
     assert data["refused"] is True
-    assert data["answer"].startswith("知识库中没有找到")
+    assert data["answer"].startswith("知识库中没有2022年的年度工作总结")
 
 
 def test_ask_text_lists_sources(real_settings: Settings, capsys: pytest.CaptureFixture[str]) -> None:

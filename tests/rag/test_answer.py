@@ -43,7 +43,7 @@ def test_training_question_gets_the_figure_first_with_citation(real_kb: Knowledg
     [
         ("建成示范村(社区)多少个?", "77个", 33),
         ("选派了多少名驻村第一书记?", "40名", 19),
-        ("全区有多少个村社区完成两委换届?", "381个", 16),
+        ("全区有多少个村社区完成两委换届?", "381个村社区", 16),  # 个 with what it counts
     ],
 )
 def test_numeric_questions(real_kb: KnowledgeBase, question: str, lead: str, number: int) -> None:
@@ -65,7 +65,9 @@ def test_exam_question_is_answered_by_the_answer_key(real_kb: KnowledgeBase) -> 
 def test_questions_the_report_does_not_answer_are_refused(real_kb: KnowledgeBase, question: str) -> None:
     answer = real_kb.ask(question)
     assert answer.refused
-    assert answer.text.startswith(REFUSAL_TEXT)
+    # Said specifically when it is known why: the only report is about 2021.
+    reason = "知识库中没有2022年的年度工作总结（现有：綦江区委组织部2021年组工答卷）。"
+    assert answer.text.startswith(reason if "2022年" in question else REFUSAL_TEXT)
     assert "可能相关：" in answer.text
     assert [c.n for c in answer.citations] == [1, 2, 3]
     assert all(c.sentence == "" for c in answer.citations)

@@ -1,0 +1,389 @@
+"""What a question is about: which years, results or targets, whose figures, which report.
+
+"2016年GDP实际增长多少?" asks for a result of 2016 (found in the review of the 2017 政府工作报告);
+"2016年的增长目标" for a target set in 2016; "广东省…" for Guangdong's figures; "十九大报告中…" for
+one report. These constraints are read from the question with general rules (years in either
+script, the words that mark a target or a result, place names, references to a report), then
+resolved against the documents actually loaded: into a filter on what retrieval may return, or
+into a plain statement that no report covers the question ("知识库中没有2020年的政府工作报告").
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+
+import jieba.posseg
+
+from ingest.metadata import LOCAL_SUFFIXES, NATIONAL, PROVINCES, short_region
+from ingest.records import Aspect, DocKind, DocumentMeta, Paragraph, TimeScope
+from ingest.scope import years_in
+from rag.retrieve import SearchFilter
+
+# Words that make a question about a plan or target, or about what actually happened. Strong
+# ones decide which paragraphs may answer; weak ones only lean the ranking.
+_TARGET_STRONG = re.compile(r"目标|预期|计划|拟|力争|安排")
+# Terms that hold those words without being about a plan (life expectancy, family planning).
+_NOT_ASPECT = re.compile(r"预期寿命|计划生育|计划单列")
+_TARGET_WEAK = re.compile(r"要求|要|将|打算|部署|提出")
+_RESULT_STRONG = re.compile(r"实际|完成|实现了|全年|年末|年底")
+_NATIONAL_WORDS = re.compile(r"全国|我国")
+# What a report is called in a question: "十九大报告", "2018年政府工作报告", "2019年报告".
+_REPORT_WORD = re.compile(r"报告|答卷|工作总结|总结|讲话|公报|工作要点|工作计划")
+_ASKING = re.compile(r"谁|哪|什么|几|何")
+_REF_STOP = re.compile(r"[按据在从看照依根，,。；;：:？?！!、“”\s]")
+# A place after these is what the subject is compared with ("四川…比全国高多少").
+_COMPARED = re.compile(r"(?:比|较|同|与|和|跟|相比于?|高于|低于|快于|慢于)$")
+_KIND_WORDS: tuple[tuple[re.Pattern[str], DocKind], ...] = (
+    (re.compile(r"政府工作报告"), DocKind.GOVERNMENT_WORK_REPORT),
+    (re.compile(r"[一二三四五六七八九十]+大|党代会|代表大会"), DocKind.CONGRESS_REPORT),
+    (re.compile(r"统计公报|公报"), DocKind.STATISTICAL_BULLETIN),
+    (re.compile(r"讲话"), DocKind.SPEECH),
+    (re.compile(r"工作要点|工作计划|计划"), DocKind.PLAN),
+    (re.compile(r"总结|答卷"), DocKind.ANNUAL_SUMMARY),
+)
+_CONGRESS = re.compile(r"第([一二三四五六七八九十]+)次(?:全国)?代表大会|([一二三四五六七八九十]+)大")
+
+
+@dataclass(frozen=True)
+class ReportRef:
+    """A report the question names: "2018年政府工作报告" -> year 2018, kind 政府工作报告."""
+
+    text: str
+    year: int | None = None
+    kind: DocKind | None = None
+    region: str = ""
+    words: str = ""  # what is left to match a title with: "十九大"
+
+
+@dataclass(frozen=True)
+class Asked:
+    """The constraints of one question."""
+
+    years: tuple[int, ...] = ()  # the years whose figures are asked (not a report's year)
+    aspect: Aspect | None = None  # RESULT or TARGET when the question says so plainly
+    lean: Aspect | None = None  # what the wording leans to when it does not
+    regions: tuple[str, ...] = ()  # whose figures: full place names, or 全国
+    report: ReportRef | None = None
+    # Where each constraint stands in the question ("years", "regions", "report" -> spans).
+    spans: tuple[tuple[str, int, int], ...] = field(default=(), compare=False)
+
+    @property
+    def empty(self) -> bool:
+        return not (self.years or self.regions or self.report)
+
+    def inherit(self, earlier: Asked) -> Asked:
+        """A follow-up ("那四川呢?") keeps what it does not say from the question before it."""
+        return replace(
+            self,
+            years=self.years or earlier.years,
+            aspect=self.aspect or (earlier.aspect if not self.years else None),
+            lean=self.lean or earlier.lean,
+            regions=self.regions or earlier.regions,
+            report=self.report or (earlier.report if not (self.years or self.regions) else None),
+        )
+
+
+def _place_names(known: Iterable[str]) -> dict[str, str]:
+    """Every way of writing a place -> its full name: provinces, and the places of the loaded
+    documents, each by full and short name."""
+    names: dict[str, str] = {}
+    for full, short in PROVINCES.items():
+        names[full], names[short] = full, full
+    for region in known:
+        if region and region != NATIONAL:
+            names.setdefault(region, region)
+            names.setdefault(short_region(region), region)
+    return names
+
+
+def find_places(question: str, known: Iterable[str] = ()) -> list[tuple[str, int, int]]:
+    """(full name, start, end) of the places a question names: provinces and the loaded reports'
+    places by any of their names, and other places jieba recognises that carry their level
+    ("深圳市", "綦江区"); 全国/我国 as the whole country."""
+    names = _place_names(known)
+    found: list[tuple[str, int, int]] = []
+    for name in sorted(names, key=len, reverse=True):
+        for m in re.finditer(re.escape(name), question):
+            if not any(s <= m.start() < e for _f, s, e in found):
+                found.append((names[name], m.start(), m.end()))
+    pos = 0
+    for token in jieba.posseg.cut(question):
+        word, start = str(token.word), pos
+        pos += len(word)
+        if not str(token.flag).startswith("ns") or any(s <= start < e for _f, s, e in found):
+            continue
+        level = re.match(rf"(?:{LOCAL_SUFFIXES})", question[pos:])
+        if re.search(rf"(?:{LOCAL_SUFFIXES})$", word) and len(word) >= 3:
+            found.append((word, start, pos))
+        elif level and len(word) >= 2:
+            found.append((word + level.group(0), start, pos + len(level.group(0))))
+    for m in _NATIONAL_WORDS.finditer(question):
+        if not any(s <= m.start() < e for _f, s, e in found):
+            found.append((NATIONAL, m.start(), m.end()))
+    return sorted(found, key=lambda f: f[1])
+
+
+def find_report(question: str, known: Iterable[str] = ()) -> ReportRef | None:
+    """The report a question names, if any ("按2018年政府工作报告，…", "十九大报告中…")."""
+    for m in _REPORT_WORD.finditer(question):
+        start = m.start()
+        while start > 0 and not _REF_STOP.match(question[start - 1]) and m.start() - start < 14:
+            start -= 1
+        text = question[start : m.end()].removeprefix("党的")
+        name = text[: -len(m.group(0))]
+        if not name and m.group(0) == "报告":
+            continue  # "报告说……": the report at hand, no constraint
+        if _ASKING.search(name):
+            continue  # "谁的报告", "哪份报告": the report is what is asked
+        years = years_in(text)
+        kind = next((k for pattern, k in _KIND_WORDS if pattern.search(text)), None)
+        places = find_places(name, known)
+        words = name
+        for _y, s, e in reversed(years):
+            words = words[:s] + words[e:]
+        for _p, s, e in reversed(find_places(words, known)):
+            words = words[:s] + words[e:]
+        words = re.sub(r"^的|的$|政府工作|政府|工作", "", words.strip("的"))
+        return ReportRef(
+            text=text,
+            year=years[0][0] if years else None,
+            kind=kind,
+            region=places[0][0] if places else "",
+            words=words,
+        )
+    return None
+
+
+def _aspects(question: str) -> tuple[Aspect | None, Aspect | None]:
+    """(strong aspect, lean): what the question says plainly, and what it leans to."""
+    question = _NOT_ASPECT.sub("", question)
+    if _TARGET_STRONG.search(question):
+        return Aspect.TARGET, Aspect.TARGET
+    if _RESULT_STRONG.search(question):
+        return Aspect.RESULT, Aspect.RESULT
+    if _TARGET_WEAK.search(question):
+        return None, Aspect.TARGET
+    # A question about a year that names no plan asks what happened in it.
+    return None, Aspect.RESULT
+
+
+def read_question(question: str, known_regions: Iterable[str] = ()) -> Asked:
+    """The constraints stated in `question` (see the module doc)."""
+    known = list(known_regions)
+    report = find_report(question, known)
+    ref_span = (
+        (question.find(report.text), question.find(report.text) + len(report.text)) if report else (0, 0)
+    )
+    years = []
+    spans = [("report", *ref_span)] if report else []
+    for year, start, end in years_in(question):
+        if ref_span[0] <= start < ref_span[1]:
+            continue  # the report's own year ("2018年政府工作报告"), not the data's
+        if question[max(0, start - 1) : start] in ("比", "较"):
+            continue  # a base year ("比2010年翻一番")
+        years.append(year)
+        spans.append(("years", start, end))
+    years += _year_ranges(question, years)
+    places = [
+        (full, s, e) for full, s, e in find_places(question, known) if not (ref_span[0] <= s < ref_span[1])
+    ]
+    subjects = [p for p in places if not _COMPARED.search(question[max(0, p[1] - 4) : p[1]])] or places[:1]
+    spans += [("regions", s, e) for _f, s, e in subjects]
+    aspect, lean = _aspects(question)
+    return Asked(
+        years=tuple(dict.fromkeys(years)),
+        aspect=aspect,
+        lean=lean,
+        regions=tuple(dict.fromkeys(f for f, _s, _e in subjects)),
+        report=report,
+        spans=tuple(sorted(spans)),
+    )
+
+
+_RANGE = re.compile(r"((?:19|20)\d{2})\s*年?\s*(?:到|至|－|-|—|~)\s*((?:19|20)\d{2})\s*年")
+
+
+def _year_ranges(question: str, years: Sequence[int]) -> list[int]:
+    """The years inside a stated range ("2014年到2019年"), beyond its two ends."""
+    out: list[int] = []
+    for m in _RANGE.finditer(question):
+        first, last = int(m.group(1)), int(m.group(2))
+        if first < last <= first + 30:
+            out += [y for y in range(first + 1, last) if y not in years]
+    return out
+
+
+def without_constraints(question: str, asked: Asked, applied: Iterable[str]) -> str:
+    """The question with the constraints that filters `applied` ("years", "regions", "report")
+    taken out: what a paragraph's text still has to match once the filters chose the reports
+    and years ("2016年国内生产总值实际增长多少" -> "国内生产总值实际增长多少")."""
+    kinds = set(applied)
+    out = question
+    for kind, start, end in sorted(asked.spans, key=lambda s: -s[1]):
+        if kind in kinds:
+            out = out[:start] + out[end:]
+    return out.strip("，,的 ") or question
+
+
+# --- resolution against the loaded documents -------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Resolution:
+    """What a question's constraints mean for this knowledge base."""
+
+    where: SearchFilter  # what retrieval may return
+    missing: str = ""  # why no report can answer ("知识库中没有…"), or ""
+    mentions: tuple[str, ...] = ()  # place names an answer's sentence has to mention
+    applied: frozenset[str] = frozenset()  # constraints the filter enforces: years/regions/report
+
+
+def _matches_region(meta: DocumentMeta, region: str) -> bool:
+    if region == NATIONAL:
+        return meta.region == NATIONAL
+    return bool(meta.region) and (meta.region == region or short_region(meta.region) == short_region(region))
+
+
+def congress_alias(title: str) -> str:
+    """ "十九大" for a title naming the 19th congress either way."""
+    m = _CONGRESS.search(title)
+    return f"{m.group(1) or m.group(2)}大" if m else ""
+
+
+def _matches_report(meta: DocumentMeta, doc_id: str, ref: ReportRef) -> bool:
+    if ref.year is not None and meta.year != ref.year:
+        return False
+    if ref.kind is not None and meta.kind is not ref.kind:
+        return False
+    if ref.region and not _matches_region(meta, ref.region):
+        return False
+    names = f"{meta.title} {doc_id} {congress_alias(meta.title)}"
+    return not ref.words or ref.words in names
+
+
+def resolve(
+    asked: Asked,
+    metas: Mapping[str, DocumentMeta],
+    paragraphs: Mapping[str, Paragraph],
+    chosen: SearchFilter,
+) -> Resolution:
+    """The filter for `asked` over the loaded documents, within what the user `chosen`; or why
+    nothing loaded can answer it. Documents without a year (passage files) are never ruled out
+    by a year: only what is known is used."""
+    docs = set(metas) if chosen.docs is None else set(chosen.docs) & set(metas)
+    where = chosen
+    applied: set[str] = set()
+    # Only what the loaded documents are known by constrains: a knowledge base of passages
+    # (no kinds, no places) answers "上海漫唐堂…" or "谁的报告…" from its text alone.
+    typed = any(m.kind is not DocKind.OTHER or m.year is not None for m in metas.values())
+    regional = any(m.region for m in metas.values())
+    if asked.report is not None and typed:
+        named = {d for d in docs if _matches_report(metas[d], d, asked.report)}
+        if not named:
+            return Resolution(chosen, f"知识库中没有《{asked.report.text}》。")
+        docs = named
+        applied.add("report")
+    mentions: list[str] = []
+    for region in asked.regions[:1] if regional else ():
+        own = {d for d in docs if _matches_region(metas[d], region)}
+        if own:
+            docs = own
+            applied.add("regions")
+        elif region != NATIONAL:
+            # No report of that place: only what other reports say about it, in so many words.
+            mentions.append(short_region(region))
+    if docs != set(metas):
+        where = where.narrowed(SearchFilter(docs=frozenset(docs)))
+    if mentions:
+        about = frozenset(
+            p.paragraph_id for p in paragraphs.values() if p.doc_id in docs and mentions[0] in p.text
+        )
+        if not about:
+            return Resolution(where, f"知识库中没有{asked.regions[0]}的报告。", tuple(mentions))
+        where = where.narrowed(SearchFilter(paragraphs=about))
+    if asked.years and chosen.docs is None:
+        allowed, missing = _by_years(asked, docs, metas, paragraphs, where)
+        if missing:
+            return Resolution(where, missing, tuple(mentions))
+        if allowed is not None:
+            where = where.narrowed(SearchFilter(paragraphs=allowed))
+            applied.add("years")
+    return Resolution(where, "", tuple(mentions), frozenset(applied))
+
+
+def _fits(aspects: set[Aspect], aspect: Aspect | None) -> bool:
+    if not aspects:
+        return False
+    if aspect is None:
+        return True
+    return aspect in aspects or bool(aspects & {Aspect.MENTION, Aspect.PERIOD})
+
+
+def _by_years(
+    asked: Asked,
+    docs: set[str],
+    metas: Mapping[str, DocumentMeta],
+    paragraphs: Mapping[str, Paragraph],
+    where: SearchFilter,
+) -> tuple[frozenset[str] | None, str]:
+    """Paragraphs that speak about an asked year (as asked: result or target); or why no report
+    covers the year. Among dated reports, an undated document speaks about the years it names."""
+    dated = {d for d in docs if metas[d].year is not None}
+    if not dated:
+        return None, ""
+    allowed: set[str] = set()
+    seen: Counter[Aspect] = Counter()
+    for p in paragraphs.values():
+        if p.doc_id not in docs or not where.allows(p):
+            continue
+        for year in asked.years:
+            aspects = p.scope.aspects_of(year)
+            seen.update(aspects)
+            if _fits(aspects, asked.aspect):
+                allowed.add(p.paragraph_id)
+    if allowed:
+        return frozenset(allowed), ""
+    return None, _no_report_for(asked, [metas[d] for d in dated], seen)
+
+
+def _no_report_for(asked: Asked, dated: Sequence[DocumentMeta], seen: Counter[Aspect]) -> str:
+    """ "知识库中没有2020年的政府工作报告。", said as precisely as the documents allow."""
+    kinds = Counter(m.kind for m in dated)
+    kind = kinds.most_common(1)[0][0]
+    kind_name = "报告" if kind is DocKind.OTHER else kind.value
+    place = asked.regions[0] if asked.regions and asked.regions[0] != NATIONAL else ""
+    years = "、".join(f"{y}年" for y in asked.years)
+    titles = sorted({m.title for m in dated})
+    have = "、".join(titles[:6]) + (f"等 {len(titles)} 份" if len(titles) > 6 else "")
+    if asked.aspect is Aspect.RESULT and seen[Aspect.TARGET]:
+        follow = (
+            f"{asked.years[-1] + 1}年的{kind_name}"
+            if kind is DocKind.GOVERNMENT_WORK_REPORT
+            else "相应的报告"
+        )
+        return f"知识库中只有{place}{years}的目标，没有回顾{place}{years}实际情况的报告（应在{follow}中）。"
+    if asked.aspect is Aspect.TARGET and seen[Aspect.RESULT]:
+        return f"知识库中只有{place}{years}的实际情况，没有提出{place}{years}目标的报告。"
+    return f"知识库中没有{place}{years}的{kind_name}（现有：{have}）。"
+
+
+def time_fit(asked: Asked, scope: TimeScope) -> float:
+    """How well a sentence's time scope fits the years asked: a bonus for the year as asked
+    (result or target), a penalty for another year or the other aspect; 0 when either side
+    says nothing about years."""
+    if not asked.years or not scope.years:
+        return 0.0
+    aspects = set().union(*(scope.aspects_of(y) for y in asked.years))
+    if not aspects:
+        return -0.15
+    lean = asked.aspect or asked.lean
+    if lean in aspects:
+        return 0.1
+    if Aspect.MENTION in aspects:
+        return 0.03
+    if aspects == {Aspect.PERIOD}:
+        return -0.05
+    return -0.1

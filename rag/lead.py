@@ -1,0 +1,212 @@
+"""Which figure of a sentence answers the question: the lead of a number answer.
+
+A sentence of a report holds several figures: "国内生产总值增长6.9%，高于6.5%左右的预期目标",
+"贫困发生率从10.2%下降到3.1%", "城镇新增就业1351万人，比上年增加37万人". The lead is the one
+whose clause is about what the question asks (its words), of the kind asked (a result or a
+target), and of the form asked: "降到了多少" wants where a change ends (3.1%), "下降了多少" the
+change itself ("7.1个百分点"), never where it started.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable, Sequence
+
+from ingest.records import Aspect
+from ingest.scope import RESULT_CUES, TARGET_CUES
+from rag.numbers import NumberMention, asks_for_number, find_numbers, is_figure, question_unit
+
+# "降到了多少" asks where a change ended; "下降了多少" what the change was.
+_ASKS_END = re.compile(
+    r"(?:降|减|增|提高|提升|上升|升|扩大|缩小|增长|增加|下降|降低|达|压缩|控制)(?:到|至)|达到"
+)
+_ASKS_CHANGE = re.compile(
+    r"(?:增长|增加|减少|下降|降低|提高|提升|上升|扩大|压减|多|少|高|低|快|慢)了?(?:多少|几)|差多少|相差"
+)
+# In the text: the words right before a figure tell its role.
+_ENDS_AT = re.compile(r"(?:到|至|为|达|成)$")
+_STARTS_AT = re.compile(r"从[^，。；、到至]{0,12}$")
+_CHANGES_BY = re.compile(r"(?:增长|增加|减少|下降|降低|提高|提升|上升|扩大|压减|减|增|多|少|高|低)了?$")
+# A target figure is marked by the words that mark a target year, or by a target's qualifier.
+_TARGET_WORDS = re.compile(rf"{TARGET_CUES.pattern}|左右|以内|以上|以下")
+# What kind of figure the question wants, by what it asks about: a rate or share is a
+# percentage (or a change in 个百分点); money is counted in 元.
+_WANTS_PERCENT = re.compile(r"率|比重|比例|占比|增速|增幅|涨幅|百分之几|百分比")
+_WANTS_MONEY = re.compile(r"多少钱|资金|金额|经费|投资|收入|支出|赤字(?!率)")
+# "高还是低，差多少": the direction belongs in the lead ("低0.4个百分点").
+_ASKS_DIRECTION = re.compile(
+    r"高还是低|低还是高|多还是少|少还是多|增加还是减少|减少还是增加|上升还是下降|提高还是降低"
+)
+_DIRECTION = re.compile(r"(?:增加|减少|上升|下降|提高|降低|高|低|多|少)了?$")
+# Words that say how a figure is asked for, not what it is about: a clause matching only
+# these is not about the question's subject.
+GENERIC = frozenset(
+    [
+        "增长",
+        "增加",
+        "减少",
+        "下降",
+        "提高",
+        "降低",
+        "上升",
+        "达到",
+        "目标",
+        "预期",
+        "实际",
+        "全年",
+        "比上年",
+        "上年",
+        "计划",
+        "安排",
+        "完成",
+        "实现",
+        "规模",
+        "总量",
+        "总额",
+        "数量",
+        "增速",
+        "增幅",
+        "多少",
+        "全国",
+        "我国",
+        "今年",
+        "去年",
+        "当年",
+        "年均",
+        "平均",
+        "累计",
+        "新增",
+    ]
+)
+# A figure is only given when its clause (or the one before it) covers this much of the
+# question's subject words: a figure about something else is no answer ("M2的目标" answered
+# with the GDP target of the same sentence).
+MIN_SUBJECT = 0.3
+_RESULT_WORDS = RESULT_CUES
+_CLAUSE_BREAK = re.compile(r"[,，;；。!！?？、：:]")
+
+Coverage = Callable[[str], float]
+
+
+def clause_around(sentence: str, start: int, end: int) -> str:
+    left = max((m.end() for m in _CLAUSE_BREAK.finditer(sentence, 0, start)), default=0)
+    right_m = _CLAUSE_BREAK.search(sentence, end)
+    right = right_m.start() if right_m else len(sentence)
+    return sentence[left:right]
+
+
+# The clause before a figure runs back to a comma, not to an enumeration's 、 ("粮食面积、总产、
+# 单产实现“两增一稳”，总产762亿斤": 粮食 belongs to the figure's context).
+_PHRASE_BREAK = re.compile(r"[,，;；。!！?？：:]")
+
+
+def subject_context(sentence: str, start: int, end: int) -> str:
+    """What a figure is about: its comma-delimited phrase (the subject may follow the figure:
+    "2950名…“领头人”进入村社区“两委”班子") and the phrase before it."""
+    left = max((m.end() for m in _PHRASE_BREAK.finditer(sentence, 0, start)), default=0)
+    right_m = _PHRASE_BREAK.search(sentence, end)
+    right = right_m.start() if right_m else len(sentence)
+    return _previous_clause(sentence, left) + sentence[left:right] if left else sentence[left:right]
+
+
+def _previous_clause(sentence: str, start: int) -> str:
+    breaks = [m.end() for m in _PHRASE_BREAK.finditer(sentence, 0, start)]
+    if not breaks:
+        return ""
+    return sentence[breaks[-2] if len(breaks) > 1 else 0 : breaks[-1]]
+
+
+def role_score(question: str, sentence: str, mention: NumberMention) -> float:
+    """How well the figure's role in its sentence fits the form of the question."""
+    before = sentence[max(0, mention.start - 14) : mention.start]
+    ends, starts = bool(_ENDS_AT.search(before)), bool(_STARTS_AT.search(before))
+    changes = bool(_CHANGES_BY.search(before)) or mention.unit == "个百分点"
+    part = (
+        0.3 if "其中" in question and "其中" in clause_around(sentence, mention.start, mention.end) else 0.0
+    )
+    if _ASKS_END.search(question):
+        return part + 0.4 * ends - 0.6 * starts - 0.2 * (changes and not ends)
+    if _ASKS_CHANGE.search(question):
+        # "下降了多少", "比全国低多少": the change itself, not the level reached.
+        return part + (0.4 if changes else -0.4) - 0.2 * ends - 0.6 * starts
+    return part - 0.3 * starts  # a starting value is never the answer on its own
+
+
+def aspect_score(sentence: str, mention: NumberMention, lean: Aspect | None, among_targets: bool) -> float:
+    """A target figure ("6.5%左右的预期目标") for a target question, a result for a result one.
+    In a sentence setting out targets (`among_targets`) every figure is one: no preference."""
+    if lean is None or among_targets:
+        return 0.0
+    clause = clause_around(sentence, mention.start, mention.end)
+    near = clause + mention.shown[len(mention.text) :]
+    target = bool(_TARGET_WORDS.search(near)) and not _RESULT_WORDS.search(clause)
+    if lean is Aspect.TARGET:
+        return 0.25 if target else 0.0
+    return -0.25 if target else 0.0
+
+
+def wants_percent(question: str) -> bool:
+    """A rate, share or 百分之几 is a percentage (or a change of one, in 个百分点)."""
+    return bool(_WANTS_PERCENT.search(question))
+
+
+def kind_score(question: str, mention: NumberMention) -> float:
+    """A percentage for a rate, an amount of money for money."""
+    if wants_percent(question):
+        return 0.3 if mention.percent or mention.unit == "个百分点" else -0.3
+    if _WANTS_MONEY.search(question):
+        return 0.2 if mention.unit.endswith("元") else -0.2
+    return 0.0
+
+
+def _with_direction(question: str, sentence: str, mention: NumberMention) -> str:
+    """ "低0.4个百分点" for "高还是低，差多少"."""
+    lead = mention.shown
+    if _ASKS_DIRECTION.search(question):
+        m = _DIRECTION.search(sentence[max(0, mention.start - 4) : mention.start])
+        if m:
+            return m.group(0).removesuffix("了") + lead
+    return lead
+
+
+def lead_figure(
+    question: str,
+    focus_question: str,
+    sentences: Sequence[tuple[str, bool]],
+    coverage: Coverage,
+    subject: Coverage,
+    lean: Aspect | None = None,
+) -> str:
+    """The figure that answers a "多少/几" question, from the chosen sentences (each with
+    whether it sets out targets), as a reader should see it (qualifier, whole unit, range);
+    "" when no figure is about the question's subject. `coverage` scores a clause by the
+    question's words, `subject` by its subject words only; `focus_question` is the question
+    without the constraints the filters already enforce."""
+    if not asks_for_number(question):
+        return ""
+    want_unit = question_unit(question)
+    best, best_score = "", -math.inf
+    for rank, (sentence, among_targets) in enumerate(sentences):
+        for m in find_numbers(sentence):
+            if m.text in question or not is_figure(m):
+                continue
+            if want_unit and not m.unit.endswith(want_unit):
+                continue
+            if wants_percent(focus_question) and not (m.percent or m.unit == "个百分点"):
+                continue  # a rate is never answered with a count or an amount
+            clause, before = clause_around(sentence, m.start, m.end), _previous_clause(sentence, m.start)
+            if subject(subject_context(sentence, m.start, m.end)) < MIN_SUBJECT:
+                continue
+            # A figure's subject may stand in the clause before ("城镇新增就业1351万人，比上年增加…").
+            own, prior = coverage(clause), coverage(before)
+            score = own + 0.25 * max(0.0, prior - own) - 0.1 * rank
+            score += role_score(focus_question, sentence, m) + aspect_score(sentence, m, lean, among_targets)
+            score += kind_score(focus_question, m)
+            if m.unit == "年":
+                if m.value is not None and 1900 <= m.value <= 2100 and not m.chinese:
+                    continue  # "2007年以来": a date, not an amount of years
+                score -= 0.5  # a number of years is context, rarely the figure asked for
+            if score > best_score:
+                best, best_score = _with_direction(question, sentence, m), score
+    return best

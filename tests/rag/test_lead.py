@@ -1,0 +1,75 @@
+"""The lead figure: the figure of the chosen sentences that answers the question."""
+
+from __future__ import annotations
+
+import pytest
+
+from ingest.records import Aspect
+from ingest.terms import bigrams, words
+from rag.lead import lead_figure
+
+
+def _cover(question: str):  # type: ignore[no-untyped-def]
+    terms = set(words(question) + bigrams(question))
+
+    def coverage(clause: str) -> float:
+        found = set(words(clause) + bigrams(clause))
+        return len(terms & found) / max(1, len(terms))
+
+    return coverage
+
+
+def _lead(
+    question: str, *sentences: str, lean: Aspect | None = None, targets: bool = False, subject=None
+) -> str:  # type: ignore[no-untyped-def]
+    coverage = _cover(question)
+    return lead_figure(
+        question, question, [(s, targets) for s in sentences], coverage, subject or (lambda _c: 1.0), lean
+    )
+
+
+@pytest.mark.parametrize(
+    ("question", "lead"),
+    [
+        ("贫困发生率降到了多少？", "3.1%"),  # where the change ends
+        ("贫困发生率下降了多少个百分点？", "7.1个百分点"),  # the change itself
+        ("贫困发生率是多少？", "3.1%"),  # the level reached, never where it started
+    ],
+)
+def test_a_change_from_a_to_b(question: str, lead: str) -> None:
+    sentence = "贫困发生率从10.2%下降到3.1%，累计下降7.1个百分点。"
+    assert _lead(question, sentence) == lead
+
+
+def test_a_result_or_a_target_in_one_sentence() -> None:
+    sentence = "国内生产总值增长6.9%，高于6.5%左右的预期目标。"
+    assert _lead("国内生产总值增长多少？", sentence, lean=Aspect.RESULT) == "6.9%"
+    assert _lead("国内生产总值的预期目标是多少？", sentence, lean=Aspect.TARGET) == "6.5%左右"
+
+
+def test_in_a_list_of_targets_the_figure_whose_words_match() -> None:
+    sentence = "城镇新增就业85万人，城镇调查失业率5.5%左右。"
+    assert _lead("城镇新增就业的目标是多少？", sentence, lean=Aspect.TARGET, targets=True) == "85万人"
+
+
+def test_a_rate_is_a_percentage_and_a_range_leads_whole() -> None:
+    assert _lead("赤字率按多少安排？", "财政赤字2.38万亿元。", "今年赤字率拟按2.6%安排。") == "2.6%"
+    assert _lead("失业率是多少？", "新增就业1351万人。") == ""  # no rate to give
+    assert _lead("增长目标是多少？", "国内生产总值增长6.5%－7%。") == "6.5%－7%"
+
+
+def test_a_sub_item_and_a_direction() -> None:
+    sentence = "今年新开工700万套以上，其中各类棚户区470万套以上。"
+    assert _lead("安居工程新开工，其中棚户区改造多少套？", sentence) == "470万套以上"
+    assert (
+        _lead("赤字率比去年高还是低，差多少？", "赤字率拟按2.6%安排，比去年预算低0.4个百分点。")
+        == "低0.4个百分点"
+    )
+
+
+def test_a_figure_about_something_else_is_no_answer() -> None:
+    def subject(context: str) -> float:
+        return 1.0 if "M2" in context else 0.0
+
+    sentence = "国内生产总值增长6.5%左右，居民消费价格涨幅3%左右。"
+    assert _lead("M2增长目标是多少？", sentence, subject=subject) == ""
