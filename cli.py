@@ -127,7 +127,7 @@ def _print_answer(answer: Answer, out: TextIO, text_shown: bool) -> None:
         print("来源：" if not answer.refused else "可能相关的段落：", file=out)
         for c in answer.citations:
             print(
-                f"[{c.n}] {c.doc} · {c.heading or '（无标题）'} · 第{c.number}段（{c.paragraph_id}）",
+                f"[{c.n}] {c.label} · {c.heading or '（无标题）'} · 第{c.number}段（{c.paragraph_id}）",
                 file=out,
             )
             print(f"    {c.text}", file=out)

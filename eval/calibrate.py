@@ -5,8 +5,8 @@
 For every dev question (every part of one joining two facts) the evidence features are computed
 twice: on the set's index (label: answer) and on its refusal variant, the same index with every
 question asked again with its own gold paragraphs left out (label: refuse, as `kb eval` does). A logistic
-regression on the features is fitted; the threshold is the highest that refuses at most 10% of
-any set's answerable questions (--max-false-refusal).
+regression on the features is fitted; the threshold is the highest that refuses at most 5% of
+any set's answerable questions (--max-false-refusal, 5%).
 Prints the weights to put into `rag.refusal.RefusalModel` and the error rates per set.
 """
 
@@ -14,15 +14,16 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from tqdm import tqdm
 
 from eval.datasets import load_qa
-from eval.run import open_kb, with_product_gold
-from rag.answer import ExtractiveAnswerer
+from eval.run import index_for, open_kb, with_product_gold
+from rag.answer import ExtractiveAnswerer, Focus
 from rag.decompose import split_question
-from rag.pipeline import KnowledgeBase
+from rag.pipeline import KnowledgeBase, ground
 from rag.refusal import FEATURES, RefusalModel
 from rag.retrieve import EVERYTHING, SearchFilter
 
@@ -34,6 +35,8 @@ def collect(kb: KnowledgeBase, qa: Path) -> tuple[np.ndarray, np.ndarray]:
     retriever, answerer = kb.current()
     assert isinstance(answerer, ExtractiveAnswerer)
     for item in tqdm(with_product_gold(load_qa(qa), kb), desc=qa.stem, unit="题"):
+        if item.history:
+            continue  # a follow-up alone is no question; the product asks it rewritten
         # The product decides per part of a question that joins two facts; so does this.
         # An unanswerable question (a set may mark some) is a negative on the index itself.
         cases = (
@@ -41,8 +44,11 @@ def collect(kb: KnowledgeBase, qa: Path) -> tuple[np.ndarray, np.ndarray]:
         )
         for part in split_question(item.question):
             for where, label in cases:
-                hits = retriever.retrieve(part, top_k=5, where=where)
-                _sentences, feats = answerer.evidence(part, hits)
+                grounded = ground(retriever, part, 5, where)
+                if grounded.resolution.missing:
+                    continue  # refused before the model is asked (no report of that year or place)
+                focus = Focus.of(part, grounded.asked, grounded.resolution)
+                _sentences, feats = answerer.evidence(part, grounded.hits, focus)
                 rows.append([feats[name] for name in FEATURES])
                 labels.append(label)
     return np.asarray(rows), np.asarray(labels)
@@ -80,37 +86,55 @@ def tradeoff_table(p: np.ndarray, y: np.ndarray, chosen: float) -> str:
     return "\n".join(lines)
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m eval.calibrate")
-    parser.add_argument("--data", type=Path, default=Path("../shared/eval-data"))
-    parser.add_argument("--sets", nargs="+", default=["rgb_zh", "rgb_zh_int", "cmrc2018"])
-    parser.add_argument(
-        "--max-false-refusal",
-        type=float,
-        default=0.10,
-        help="share of any set's answerable questions the chosen threshold may refuse",
-    )
-    parser.add_argument(
-        "--gold",
-        type=Path,
-        default=Path("eval/gold/qijiang-2021.jsonl"),
-        help="the reports' own gold set (with unanswerable questions); --gold '' to leave it out",
-    )
-    parser.add_argument("--kb-dir", type=Path, default=Path("kb"), help="the folder the gold set is about")
-    args = parser.parse_args(argv)
-    if args.gold is not None and not str(args.gold).strip("."):
-        args.gold = None
+DEFAULT_GOLD = (
+    "eval/gold/qijiang-2021.jsonl:kb",
+    "eval/gold/reports-multi.jsonl:../shared/eval-data/reports-dev/kb",
+)
+
+
+def sources_of(args: argparse.Namespace) -> list[tuple[str, Path, Path | None, Path | None]]:
+    """(name, QA file, corpus, knowledge-base folder) of every set the model is fitted on."""
     sources: list[tuple[str, Path, Path | None, Path | None]] = [
         (name, args.data / name / "qa_dev.jsonl", args.data / name / "corpus.jsonl", None)
         for name in args.sets
     ]
-    if args.gold is not None:
-        sources.append((args.gold.stem, args.gold, None, args.kb_dir))
+    for spec in args.gold:
+        qa, _sep, kb_dir = spec.partition(":")
+        if not kb_dir:
+            raise ValueError(f"--gold 应写成 QA文件:知识库文件夹，实际为 {spec!r}")
+        sources.append((Path(qa).stem, Path(qa), None, Path(kb_dir)))
+    return sources
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m eval.calibrate")
+    parser.add_argument("--data", type=Path, default=Path("../shared/eval-data"))
+    parser.add_argument("--sets", nargs="*", default=["rgb_zh", "rgb_zh_int", "cmrc2018"])
+    parser.add_argument(
+        "--max-false-refusal",
+        type=float,
+        default=0.05,
+        help="share of any set's answerable questions the chosen threshold may refuse",
+    )
+    parser.add_argument(
+        "--gold",
+        nargs="*",
+        default=list(DEFAULT_GOLD),
+        metavar="QA:KB_DIR",
+        help="this project's gold sets, each with the folder of reports it is about (unanswerable "
+        "questions count as negatives). Never a set whose figures the README reports as held out.",
+    )
+    parser.add_argument("--dump", type=Path, default=None, help="also write the features per set (.npz)")
+    args = parser.parse_args(argv)
     per_set = {}
-    for name, qa, corpus, kb_dir in sources:
-        index = Path(".cache/eval") / name
-        kb = open_kb(corpus, kb_dir, index, progress=True)
+    for name, qa, corpus, kb_dir in sources_of(args):
+        kb = open_kb(corpus, kb_dir, index_for(corpus, kb_dir), progress=True)
         per_set[name] = collect(kb, qa)
+    if args.dump is not None:
+        arrays: dict[str, Any] = {
+            f"{k}_{part}": v[i] for k, v in per_set.items() for i, part in enumerate("xy")
+        }
+        np.savez(args.dump, **arrays)
     x = np.vstack([v[0] for v in per_set.values()])
     y = np.concatenate([v[1] for v in per_set.values()])
     w, b = fit_logistic(x, y)

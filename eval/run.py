@@ -167,6 +167,21 @@ def write_outputs(
     write_chart(out / "chart.png", name, report)
 
 
+EVAL_CACHE = Path(".cache/eval")
+
+
+def index_for(corpus: Path | None, kb_dir: Path | None) -> Path:
+    """Where the eval keeps the index of a source, named by the source, so every QA set about
+    the same reports shares one index (embedding a corpus is the slow part):
+    ../shared/eval-data/rgb_zh/corpus.jsonl -> rgb_zh, ../shared/eval-data/reports-dev/kb ->
+    kb-reports-dev, the project's kb/ -> kb-<project folder>."""
+    if corpus is not None:
+        return EVAL_CACHE / (corpus.parent.name if corpus.stem == "corpus" else corpus.stem)
+    assert kb_dir is not None
+    folder = kb_dir.resolve()
+    return EVAL_CACHE / f"kb-{folder.parent.name if folder.name == 'kb' else folder.name}"
+
+
 def set_name(qa: Path) -> str:
     """`rgb_zh` for ../shared/eval-data/rgb_zh/qa_dev.jsonl, else the QA file's stem."""
     return qa.parent.name if qa.stem.startswith("qa") else qa.stem
@@ -211,7 +226,7 @@ def resolve_answerer(args: argparse.Namespace) -> dict[str, Any]:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     name = set_name(args.qa)
-    index_dir = args.index_dir or Path(".cache/eval") / name
+    index_dir = args.index_dir or index_for(args.corpus, args.kb_dir)
     names = [n.strip() for n in args.systems.split(",") if n.strip()]
     kb = open_kb(args.corpus, args.kb_dir, index_dir, progress=not args.quiet, **resolve_answerer(args))
     items = with_product_gold(load_qa(args.qa, args.limit), kb)

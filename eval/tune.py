@@ -18,7 +18,7 @@ import bm25s
 from tqdm import tqdm
 
 from eval.metrics import hit_at, mean
-from eval.run import QAItem, load_qa, open_kb
+from eval.run import QAItem, index_for, load_qa, open_kb
 from ingest.terms import bigrams, terms, words
 from rag.retrieve import HybridRetriever, fuse_rankings
 
@@ -91,7 +91,8 @@ def main(argv: list[str] | None = None) -> int:
     grid.append((60, 0.0, 1.0))
     table: dict[tuple[int, float, float], list[tuple[float, float]]] = {g: [] for g in grid}
     for name in args.sets:
-        kb = open_kb(args.data / name / "corpus.jsonl", None, Path(".cache/eval") / name, progress=True)
+        corpus = args.data / name / "corpus.jsonl"
+        kb = open_kb(corpus, None, index_for(corpus, None), progress=True)
         retriever, _ = kb.current()
         if args.bm25_terms != "both":
             retriever = with_terms(retriever, TERM_VARIANTS[args.bm25_terms])

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from ingest.chunk import split_sentences
 from ingest.records import Aspect, Kind, Paragraph
 from ingest.scope import sentence_scope
-from ingest.terms import bigrams, words
+from ingest.terms import STOP_WORDS, bigrams, words
 from rag.constraints import Asked, Resolution, time_fit, without_constraints
 from rag.lead import GENERIC, lead_figure
 from rag.numbers import asks_for_date, asks_for_number, find_dates, find_numbers, is_figure
@@ -47,9 +47,23 @@ class Citation:
     # Where `sentence` stands in `text` (a sentence can occur twice in a paragraph); None when
     # unknown, e.g. a refusal's 可能相关 paragraph.
     span: tuple[int, int] | None = None
+    # Which report it is (ingest.metadata): shown on every citation card.
+    year: int | None = None
+    body: str = ""
+    kind: str = ""
+    report: str = ""  # the report's title ("2017年政府工作报告"); `doc` is the document's own title
+
+    @property
+    def label(self) -> str:
+        """ "2017年政府工作报告 · 国务院": the report and who issued it."""
+        title = self.report or self.doc
+        return f"{title} · {self.body}" if self.body and self.body not in title else title
 
     def to_json(self) -> dict[str, Any]:
-        return {k: v for k, v in asdict(self).items() if k not in ("number", "doc_id", "span")}
+        hidden = ("number", "doc_id", "span", "report")
+        out = {k: v for k, v in asdict(self).items() if k not in hidden}
+        out["report"] = self.label
+        return out
 
 
 @dataclass
@@ -132,6 +146,7 @@ class Sentence:
     coverage: float = 0.0
     score: float = 0.0
     span: tuple[int, int] = (0, 0)  # [start, end) of `text` in the paragraph's text
+    keyed: bool = False  # an exam question matched: `text` is its answer key (答题要点)
 
 
 def sentence_spans(text: str) -> list[tuple[int, int]]:
@@ -208,6 +223,10 @@ def citation_for(
         number=paragraph.number,
         doc_id=paragraph.doc_id,
         span=span,
+        year=paragraph.meta.year if paragraph.meta else None,
+        body=paragraph.meta.body if paragraph.meta else "",
+        kind=paragraph.meta.kind.value if paragraph.meta else "",
+        report=paragraph.meta.title if paragraph.meta else "",
     )
 
 
@@ -231,7 +250,10 @@ class TermWeights:
 
 
 def _question_terms(question: str) -> list[str]:
-    return list(dict.fromkeys(words(question) + bigrams(question)))
+    """The question's words and character pairs, without the pairs that are question or
+    function words ("如何", "多少"): those match exam questions, not answers."""
+    pairs = [b for b in bigrams(question) if b[1:] not in STOP_WORDS]
+    return list(dict.fromkeys(words(question) + pairs))
 
 
 def _coverage(q_terms: Sequence[str], weights: TermWeights, text_terms: set[str]) -> float:
@@ -299,7 +321,28 @@ class ExtractiveAnswerer:
         focus = focus or Focus(question, question)
         q_terms = _question_terms(focus.terms)
         sentences = self.rank_sentences(question, q_terms, hits[: self.paragraphs_considered], focus)
-        return sentences, evidence_features(hits, sentences[0].coverage if sentences else 0.0)
+        coverage = sentences[0].coverage if sentences else 0.0
+        # Without specific words, how well the subject is matched is the overall coverage.
+        subject = coverage
+        terms = self.subject_terms(focus)
+        if sentences and terms:
+            best = sentences[0]
+            text = " ".join([*best.paragraph.heading_path, best.text])
+            subject = _coverage(terms, self.weights, set(words(text)))
+        return sentences, evidence_features(hits, coverage, subject)
+
+    def subject_terms(self, focus: Focus) -> list[str]:
+        """The question's subject, in words this knowledge base uses ("GDP" is not, "赤字率" is),
+        and only specific ones: a word in most paragraphs ("经济") says little about what is
+        asked, and often paraphrases ("经济增速" for 国内生产总值增长)."""
+        return [
+            w
+            for w in dict.fromkeys(words(focus.terms))
+            if len(w) > 1
+            and not _generic(w)
+            and self.weights.occurs(w)
+            and self.weights.of(w) >= SPECIFIC_IDF
+        ]
 
     def rank_sentences(
         self, question: str, q_terms: Sequence[str], hits: Sequence[Hit], focus: Focus | None = None
@@ -321,9 +364,10 @@ class ExtractiveAnswerer:
                 # the sentence is about without being in it.
                 cov_ctx = _coverage(q_terms, self.weights, own | context)
                 coverage = 0.75 * cov + 0.25 * cov_ctx
-                source, span = para, (start, end)
+                source, span, keyed = para, (start, end), False
                 if answer_key is not None and _QUESTION_SENTENCE.search(text):
                     source, span = answer_key  # matched the exam question: cite its answer key
+                    keyed = True
                 shown = source.text[span[0] : span[1]]
                 score = (
                     coverage
@@ -334,7 +378,7 @@ class ExtractiveAnswerer:
                 )
                 if source.kind is not Kind.BODY:
                     score -= 0.15
-                ranked.append(Sentence(shown, rank, source, coverage, score, span))
+                ranked.append(Sentence(shown, rank, source, coverage, score, span, keyed))
         ranked.sort(key=lambda s: -s.score)
         return ranked
 
@@ -349,6 +393,8 @@ class ExtractiveAnswerer:
         """The best sentence, plus one more when it covers question terms the first lacks
         (questions that join two facts: "2021年香港和澳门的GDP增长率")."""
         chosen = [ranked[0]]
+        if ranked[0].keyed:
+            return chosen  # the exam question matched the question: its answer key is the answer
         covered = set(words(ranked[0].text) + bigrams(ranked[0].text))
         missing = [t for t in q_terms if t not in covered and not t.startswith("~")]
         if not missing or self.max_sentences < 2:
@@ -455,17 +501,7 @@ class ExtractiveAnswerer:
             # The question's subject, in the words this knowledge base uses: words of the
             # question found in the retrieved text ("GDP" is not, "赤字率" is). A figure whose
             # clause has none of them is about something else.
-            # The question's subject, in words this knowledge base uses ("GDP" is not, "赤字率"
-            # is), and only specific ones: a word in most paragraphs ("经济") says little about
-            # which figure is meant, and often paraphrases ("经济增速" for 国内生产总值增长).
-            subject_terms = [
-                w
-                for w in dict.fromkeys(words(focus.terms))
-                if len(w) > 1
-                and not _generic(w)
-                and self.weights.occurs(w)
-                and self.weights.of(w) >= SPECIFIC_IDF
-            ]
+            subject_terms = self.subject_terms(focus)
 
             def coverage(clause: str) -> float:
                 return _coverage(q_terms, self.weights, set(words(clause) + bigrams(clause)))
@@ -500,7 +536,7 @@ def refusal(
     lines = [reason or REFUSAL_TEXT]
     if related:
         lines.append("可能相关：")
-        lines += [f"[{c.n}] {c.doc} {c.heading} 第{c.number}段".replace("  ", " ") for c in citations]
+        lines += [f"[{c.n}] {c.label} {c.heading} 第{c.number}段".replace("  ", " ") for c in citations]
     if retrieved is None:
         retrieved = [(h.paragraph.paragraph_id, h.score) for h in hits]
     return Answer(

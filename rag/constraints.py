@@ -17,10 +17,10 @@ from dataclasses import dataclass, field, replace
 
 import jieba.posseg
 
-from ingest.metadata import LOCAL_SUFFIXES, NATIONAL, PROVINCES, short_region
+from ingest.metadata import LOCAL_SUFFIXES, NATIONAL, PROVINCES, short_region, year_of
 from ingest.records import Aspect, DocKind, DocumentMeta, Paragraph, TimeScope
 from ingest.scope import years_in
-from rag.retrieve import SearchFilter
+from rag.retrieve import EVERYTHING, SearchFilter
 
 # Words that make a question about a plan or target, or about what actually happened. Strong
 # ones decide which paragraphs may answer; weak ones only lean the ranking.
@@ -387,3 +387,46 @@ def time_fit(asked: Asked, scope: TimeScope) -> float:
     if aspects == {Aspect.PERIOD}:
         return -0.05
     return -0.1
+
+
+def choose_reports(
+    metas: Mapping[str, DocumentMeta], names: Iterable[str] = (), years: Iterable[str | int] = ()
+) -> tuple[SearchFilter, list[str]]:
+    """The reports a user restricted a question to (the chat's selector, `kb ask --doc/--year`):
+    by document id, title or a part of either, and by the report's year ("2016", "2016年",
+    "二〇一六年"); both given, a report must match both. Returns the filter (everything when
+    nothing was chosen) and what matched no loaded report, to be said."""
+    unknown: list[str] = []
+    chosen: set[str] | None = None
+    wanted = [n.strip() for n in names if str(n).strip()]
+    if wanted:
+        chosen = set()
+        for name in wanted:
+            exact = {d for d, m in metas.items() if name in (d, m.title)}
+            found = exact or {d for d, m in metas.items() if name in d or name in m.title}
+            chosen |= found
+            if not found:
+                unknown.append(name)
+    picked_years = [str(y).strip() for y in years if str(y).strip()]
+    if picked_years:
+        by_year: set[str] = set()
+        for raw in picked_years:
+            year = year_of(raw)
+            found = {d for d, m in metas.items() if year is not None and m.year == year}
+            by_year |= found
+            if not found:
+                unknown.append(raw)
+        chosen = by_year if chosen is None else chosen & by_year
+    if chosen is None:
+        return EVERYTHING, unknown
+    return SearchFilter(docs=frozenset(chosen)), unknown
+
+
+def report_choices(metas: Mapping[str, DocumentMeta]) -> list[tuple[str, str]]:
+    """(label, document id) of every loaded report, by year then title, for a selector."""
+    ordered = sorted(metas.items(), key=lambda item: (item[1].year or 0, item[1].title))
+    return [(m.label, d) for d, m in ordered]
+
+
+def year_choices(metas: Mapping[str, DocumentMeta]) -> list[str]:
+    return [str(y) for y in sorted({m.year for m in metas.values() if m.year is not None})]

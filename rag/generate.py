@@ -146,7 +146,7 @@ class LLMAnswerer:
         if is_refusal(text) and not any(n in sources for n in cited_numbers(text)):
             related = [citation_for(n, p, "") for n, p in numbered[:3]]
             lines = [REFUSAL_TEXT, "可能相关："]
-            lines += [f"[{c.n}] {c.doc} {c.heading} 第{c.number}段".replace("  ", " ") for c in related]
+            lines += [f"[{c.n}] {c.label} {c.heading} 第{c.number}段".replace("  ", " ") for c in related]
             text = "\n".join(lines)
             return replace(base, text=text, refused=True, citations=related, verification=Verification())
         verification = verify(text, sources, question=question)

@@ -170,6 +170,34 @@ def _with_direction(question: str, sentence: str, mention: NumberMention) -> str
     return lead
 
 
+# "第几届" asks for an ordinal: "第11届".
+_ORDINAL = re.compile(r"第(?:\d+|[零〇一二两三四五六七八九十百千]+)[\u4e00-\u9fff]")
+# The measure word a question counts in, known unit or not ("攻入了几球": 球).
+_ASKED_MEASURE = re.compile(r"(?:多少|几)(?P<u>[\u4e00-\u9fff])")
+
+
+def _ordinal_lead(question: str, sentences: Sequence[tuple[str, bool]], coverage: Coverage) -> str:
+    """For "第几…": the ordinal in the clause nearest the question's words."""
+    m = re.search(r"第几(?P<u>[\u4e00-\u9fff])", question)
+    if not m:
+        return ""
+    found = [
+        (coverage(clause_around(s, o.start(), o.end())), o.group(0))
+        for s, _t in sentences
+        for o in _ORDINAL.finditer(s)
+        if o.group(0).endswith(m.group("u"))
+    ]
+    return max(found, key=lambda f: f[0])[1] if found else ""
+
+
+def _counted_in(question: str, sentence: str, mention: NumberMention) -> str:
+    """A bare number followed by the measure word the question asks in ("攻入4球" for "几球")."""
+    m = _ASKED_MEASURE.search(question)
+    if m and not mention.unit and sentence[mention.end : mention.end + 1] == m.group("u"):
+        return mention.text + m.group("u")
+    return ""
+
+
 def lead_figure(
     question: str,
     focus_question: str,
@@ -185,15 +213,18 @@ def lead_figure(
     without the constraints the filters already enforce."""
     if not asks_for_number(question):
         return ""
+    if "第几" in question:
+        return _ordinal_lead(question, sentences, coverage)
     want_unit = question_unit(question)
     best, best_score = "", -math.inf
     for rank, (sentence, among_targets) in enumerate(sentences):
         for m in find_numbers(sentence):
-            if m.text in question or not is_figure(m):
+            counted = _counted_in(question, sentence, m)
+            if m.text in question or not (is_figure(m) or counted):
                 continue
             if want_unit and not m.unit.endswith(want_unit):
                 continue
-            if wants_percent(focus_question) and not (m.percent or m.unit == "个百分点"):
+            if wants_percent(focus_question) and not (m.percent or m.unit in ("个百分点", "成")):
                 continue  # a rate is never answered with a count or an amount
             clause, before = clause_around(sentence, m.start, m.end), _previous_clause(sentence, m.start)
             if subject(subject_context(sentence, m.start, m.end)) < MIN_SUBJECT:
@@ -208,5 +239,5 @@ def lead_figure(
                     continue  # "2007年以来": a date, not an amount of years
                 score -= 0.5  # a number of years is context, rarely the figure asked for
             if score > best_score:
-                best, best_score = _with_direction(question, sentence, m), score
+                best, best_score = counted or _with_direction(question, sentence, m), score
     return best

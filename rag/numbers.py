@@ -18,7 +18,7 @@ UNITS = (
     "万人次|人次|万人|万元|亿元|千元|元/人|微克/立方米|立方米|平方公里|平方米|公里|千米|米|"
     "千瓦时|千瓦|瓦|公斤|千克|克|吨|斤|亩|公顷|美元|元|万户|户|名|人|位|"
     "个百分点|个月|个|期|次|项|家|村|镇|所|件|条|篇|场|支|届|批|处|座|套|张|部|本|台|辆|架|艘|"
-    "头|只|标准箱|标箱|床|岁|天|小时|周|月|年|倍|分|GW|MW|kW"
+    "头|只|标准箱|标箱|床|岁|天|小时|周|月|年|倍|分|成|GW|MW|kW"
 )
 # Digits of either script. "○" (U+25CB) stands for 〇 in some published texts ("二○三五年").
 CN_DIGITS = "零〇○一二两三四五六七八九"
@@ -232,7 +232,14 @@ def is_figure(mention: NumberMention) -> bool:
     return bool(mention.unit) or any(mark in mention.text for mark in "万亿千%％.") or mention.chinese
 
 
+# The interrogatives of a question; the last one is what it asks ("几项重点任务合起来简称什么": 什么).
+_INTERROGATIVE = re.compile(r"多少|几(?!乎)|什么|哪|谁|如何|怎么|怎样|何")
+
+
 def asks_for_number(question: str) -> bool:
+    asked = _INTERROGATIVE.findall(question)
+    if asked and asked[-1] not in ("多少", "几"):
+        return False
     return bool(_ASKS_NUMBER.search(question.strip()))
 
 

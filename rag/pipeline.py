@@ -15,13 +15,13 @@ from ingest import store
 from ingest.config import Settings
 from ingest.embed import Embedder, EmbedderError, make_embedder
 from rag.answer import Answer, Answerer, ExtractiveAnswerer, TermWeights, merge_answers, refusal
-from rag.constraints import Asked, read_question, resolve, without_constraints
+from rag.constraints import Asked, Resolution, read_question, resolve, without_constraints
 from rag.decompose import split_question
 from rag.followup import is_followup, rewrite
 from rag.generate import LLMAnswerer
 from rag.llm import ChatModel, LLMError, make_chat_model
 from rag.prompt import Turn
-from rag.retrieve import EVERYTHING, HybridRetriever, RetrievalConfig, SearchFilter, Snapshot
+from rag.retrieve import EVERYTHING, Hit, HybridRetriever, RetrievalConfig, SearchFilter, Snapshot
 from rag.verify import verify
 
 log = logging.getLogger(__name__)
@@ -236,22 +236,15 @@ class KnowledgeBase:
         where: SearchFilter,
         earlier: Asked | None = None,
     ) -> Answer:
-        snapshot = retriever.snapshot
         parts = split_question(question)
         answers = []
         for part in parts:
-            asked = read_question(part, snapshot.regions)
-            if earlier is not None:
-                asked = asked.inherit(earlier)
-            resolution = resolve(asked, snapshot.metas, snapshot.paragraphs, where)
-            if resolution.missing:
+            grounded = ground(retriever, part, max(top_k, 5), where, earlier)
+            if grounded.resolution.missing:
                 # No loaded report is about that year or place: say so, with the closest paragraphs.
-                hits = retriever.retrieve(part, top_k=max(top_k, 5), where=resolution.where)
-                answers.append((part, refusal(part, hits, reason=resolution.missing)))
+                answers.append((part, refusal(part, grounded.hits, reason=grounded.resolution.missing)))
                 continue
-            search = without_constraints(part, asked, resolution.applied)
-            hits = retriever.retrieve(search, top_k=max(top_k, 5), where=resolution.where)
-            answers.append((part, answerer.answer(part, hits, asked, resolution)))
+            answers.append((part, answerer.answer(part, grounded.hits, grounded.asked, grounded.resolution)))
         if len(parts) == 1:
             answer = answers[0][1]
             answer.retrieved = answer.retrieved[:top_k]
@@ -263,6 +256,32 @@ class KnowledgeBase:
         text = "" if answer.refused else answer.text
         answer.verification = verify(text, sources, question=question, by_citation=True)
         return answer
+
+
+@dataclass(frozen=True)
+class Grounded:
+    """A question part resolved against the knowledge base: its constraints, what they mean
+    here, and the paragraphs retrieved under them."""
+
+    asked: Asked
+    resolution: Resolution
+    hits: list[Hit]
+
+
+def ground(
+    retriever: HybridRetriever, part: str, top_k: int, where: SearchFilter, earlier: Asked | None = None
+) -> Grounded:
+    """Read the part's constraints (a follow-up's from the question before it too), resolve
+    them against the loaded reports and retrieve under the resulting filter; the constraints a
+    filter enforces are left out of the searched text. The answerers and the refusal
+    calibration (eval.calibrate) see the same evidence through this one function."""
+    snapshot = retriever.snapshot
+    asked = read_question(part, snapshot.regions)
+    if earlier is not None:
+        asked = asked.inherit(earlier)
+    resolution = resolve(asked, snapshot.metas, snapshot.paragraphs, where)
+    search = part if resolution.missing else without_constraints(part, asked, resolution.applied)
+    return Grounded(asked, resolution, retriever.retrieve(search, top_k=top_k, where=resolution.where))
 
 
 def _failure_kind(error: LLMError) -> str:

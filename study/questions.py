@@ -24,7 +24,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from ingest.records import Kind, Paragraph
+from ingest.records import Aspect, Kind, Paragraph
 from rag.numbers import figures, find_numbers
 
 NUMBER, EXAM, CLOZE, CHOICE = "number", "exam", "cloze", "choice"
@@ -274,13 +274,22 @@ def _context_chars(asked: str) -> int:
     return len(_CJK.findall(asked.replace("多少", "").replace(BLANK, "")))
 
 
+def _year_of(p: Paragraph) -> str:
+    """The one year a paragraph speaks about (its time scope: the 2017 report's review is about
+    2016), else its report's year from the title; "" when that is not one year."""
+    about = {y for y, a in p.scope.years if a in (Aspect.RESULT, Aspect.TARGET)}
+    if len(about) == 1:
+        return str(about.pop())
+    years = set(_YEAR.findall(p.doc_title))
+    return years.pop() if len(years) == 1 else ""
+
+
 def _finish(asked: str, p: Paragraph, end: str, dated: bool = False) -> str:
-    """Full-width punctuation; for figures (`dated`), the report's year up front where the
+    """Full-width punctuation; for figures (`dated`), the year they belong to up front where the
     clause has none: the same count is reported again next year with another value."""
     asked = asked.translate(_ASCII_PUNCT).rstrip(_CLAUSE_END)
-    years = set(_YEAR.findall(p.doc_title))
-    if dated and len(years) == 1 and not _YEAR.search(asked):
-        year = years.pop()
+    year = _year_of(p) if dated else ""
+    if year and not _YEAR.search(asked):
         if "今年" in asked:
             asked = asked.replace("今年", f"{year}年", 1)
         else:

@@ -23,7 +23,8 @@ JSON_KEYS = {
     "searched_question",
     "verification",
 }
-CITATION_KEYS = {"n", "paragraph_id", "doc", "heading", "text", "sentence"}
+# Every citation says which report it is from: its label, year, issuing body and kind.
+CITATION_KEYS = {"n", "paragraph_id", "doc", "heading", "text", "sentence", "report", "year", "body", "kind"}
 
 
 def _args(settings: Settings) -> list[str]:
@@ -48,6 +49,12 @@ def test_ask_json_prints_exactly_one_object(
     assert set(data["citations"][0]) == CITATION_KEYS
     assert data["citations"][0]["paragraph_id"] == f"{SAMPLE_DOC_ID}#9"
     assert data["citations"][0]["doc"] == SAMPLE_DOC_ID
+    assert {k: data["citations"][0][k] for k in ("report", "year", "body", "kind")} == {
+        "report": SAMPLE_DOC_ID,
+        "year": 2021,
+        "body": "綦江区委组织部",
+        "kind": "年度工作总结",
+    }
     assert data["retrieved"][0] == {
         "paragraph_id": f"{SAMPLE_DOC_ID}#9",
         "score": data["retrieved"][0]["score"],

@@ -42,10 +42,10 @@ def settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
 def _kb(settings: Settings, server: FakeLLMServer | None, strict: bool = False) -> KnowledgeBase:
     chat = OpenAIChat(server.base_url, "fake", timeout=2) if server else None
     kb = KnowledgeBase(settings, embedder=HashEmbedder(), chat=chat)
-    if strict:
-        return kb
-    # Hash-embedding cosines are far below what the refusal model was fitted on: never refuse.
-    answerer = ExtractiveAnswerer(weights=idf_weights(kb.snapshot), refusal=RefusalModel(threshold=0.0))
+    # Hash-embedding cosines are not what the refusal model was fitted on: never refuse, or
+    # (strict) refuse whatever the evidence is not clearly for.
+    refusal = RefusalModel(threshold=0.5 if strict else 0.0)
+    answerer = ExtractiveAnswerer(weights=idf_weights(kb.snapshot), refusal=refusal)
     return KnowledgeBase(settings, embedder=HashEmbedder(), answerer=answerer, chat=chat)
 
 
