@@ -26,8 +26,11 @@ from admin.users import Users
 from admin.web import build_admin_tab
 from ingest.config import Settings, add_llm_arguments, llm_overrides
 from rag.answer import CITATION_MARKER, Answer, Citation
+from rag.constraints import choose_reports, report_choices, year_choices
 from rag.pipeline import Final, KnowledgeBase, Searched, Status, Token
 from rag.prompt import Turn
+from rag.retrieve import EVERYTHING, SearchFilter
+from study.bank import example_questions
 from study.progress import ProgressError, ProgressStore
 from study.quiz import Quiz
 from study.web import STUDY_CSS, browser_secret, build_study_tab, remembered_name
@@ -38,13 +41,8 @@ TITLE = "组工报告知识库问答"
 HINT = (
     "回答只来自知识库中的报告原文，并注明出处；点击回答中的 [1]、[2] 等角标，可在右侧查看并高亮对应原文段落。"
 )
-EXAMPLES = (
-    "2021年培训了多少人次党员干部?",
-    "全区381个村社区“两委”换届实现了什么目标?",
-    "建成示范村(社区)多少个?",
-    "如何强化政治引领?",
-)
-EMPTY_QUESTION = "请先输入一个问题，例如：“2021年培训了多少人次党员干部?”"
+EXAMPLE_COUNT = 4  # example questions, drawn from the reports loaded (study.bank.example_questions)
+EMPTY_QUESTION = "请先输入一个问题，或点击下方的示例问题。"
 SOURCES_PLACEHOLDER = (
     '<div class="src-empty">提问后，这里会显示回答所依据的原文段落。'
     "点击回答中的角标（如 [1]）可定位并高亮对应段落。</div>"
@@ -74,6 +72,10 @@ CSS = """
 .src-card.cite-active { box-shadow: 0 0 0 3px var(--color-accent); background: rgba(253, 230, 138, .25); }
 .src-old { margin-top: .8em; } .src-old > summary { cursor: pointer; color: var(--body-text-color-subdued); }
 .src-empty { color: var(--body-text-color-subdued); padding: 1em 0; }
+.src-doc { margin-bottom: .4em; }
+.src-doc-head { font-size: .9em; font-weight: 600; color: var(--body-text-color-subdued);
+  border-bottom: 1px solid var(--border-color-primary); margin: .6em 0 .5em; padding-bottom: .2em; }
+.src-doc-n { font-weight: 400; }
 a.cite { color: var(--color-accent) !important; font-weight: 600; text-decoration: none !important;
   cursor: pointer; padding: 0 .15em; border-radius: 4px; background: var(--color-accent-soft); }
 a.cite:hover { text-decoration: underline !important; }
@@ -209,19 +211,37 @@ def _highlighted(citation: Citation) -> str:
 
 def _source_card(citation: Citation, uid: str) -> str:
     heading = citation.heading or "（无标题）"
+    about = [f"{citation.year}年" if citation.year else "", citation.kind if citation.kind != "其他" else ""]
+    meta = " · ".join([*(a for a in about if a), heading, f"第{citation.number}段", citation.paragraph_id])
     return (
         f'<div class="src-card" id="{cite_anchor(uid, citation.n)}">'
-        f'<div class="src-head"><span class="src-n">[{citation.n}]</span>{_esc(citation.doc)}</div>'
-        f'<div class="src-meta">{_esc(heading)} · 第{citation.number}段 · {_esc(citation.paragraph_id)}</div>'
+        f'<div class="src-head"><span class="src-n">[{citation.n}]</span>{_esc(citation.label)}</div>'
+        f'<div class="src-meta">{_esc(meta)}</div>'
         f'<div class="src-text">{_highlighted(citation)}</div></div>'
     )
 
 
+def _by_report(citations: list[Citation]) -> list[list[Citation]]:
+    """Citations grouped by report, in the order the answer first cites each report."""
+    groups: dict[str, list[Citation]] = {}
+    for c in citations:
+        groups.setdefault(c.doc_id or c.doc, []).append(c)
+    return list(groups.values())
+
+
 def render_sources_html(answer: Answer, uid: str | None = None) -> str:
-    """The sources of one answer: a card per citation, the supporting sentence in <mark>."""
+    """The sources of one answer, grouped by report: a card per citation, the supporting
+    sentence in <mark>."""
     uid = uid or _uid(answer)
     title = "可能相关的段落" if answer.refused else "本回答的来源"
-    cards = "".join(_source_card(c, uid) for c in answer.citations)
+    groups = _by_report(answer.citations)
+    cards = "".join(
+        f'<div class="src-doc"><div class="src-doc-head">{_esc(group[0].label)}'
+        f'<span class="src-doc-n">（{len(group)} 段）</span></div>'
+        + "".join(_source_card(c, uid) for c in group)
+        + "</div>"
+        for group in groups
+    )
     if not cards:
         cards = '<div class="src-empty">没有找到相关段落。</div>'
     searched = f"（检索：{_esc(answer.searched)}）" if answer.searched else ""
@@ -266,19 +286,33 @@ def _chunk_ends(length: int) -> Iterator[int]:
     yield length
 
 
+def chosen_reports(kb: KnowledgeBase, reports: list[str] | None, years: list[str] | None) -> SearchFilter:
+    """The reports the user restricted the question to in the selector; what matches no loaded
+    report is said and left out. A choice that leaves no report at all is refused."""
+    where, unknown = choose_reports(kb.snapshot.metas, reports or [], years or [])
+    if unknown:
+        gr.Warning(f"知识库中没有这些报告或年份，已忽略：{'、'.join(_esc(u) for u in unknown)}", title="提示")
+    if where.docs is not None and not where.docs:
+        raise gr.Error(
+            "所选的报告和年份中没有共同的报告，请重新选择。", title="无法回答", print_exception=False
+        )
+    return where
+
+
 def respond(
     kb: KnowledgeBase,
     message: str,
     history: History,
     turns: list[Turn] | None = None,
     delay: float = STREAM_DELAY,
+    where: SearchFilter = EVERYTHING,
 ) -> Iterator[tuple[History, str | None, Answer | None]]:
     """Answer `message` as a stream of (chat history, sources html, answer) triples.
 
-    `turns` are the conversation's earlier exchanges, for rewriting a follow-up question. A
-    generated answer grows token by token; an extractive one a few characters per step (sources
-    and answer None: leave the panel as is). The last triple holds the answer with clickable
-    `[n]` links, its sources html and the Answer itself."""
+    `turns` are the conversation's earlier exchanges, for rewriting a follow-up question;
+    `where` the reports the user chose. A generated answer grows token by token; an extractive
+    one a few characters per step (sources and answer None: leave the panel as is). The last
+    triple holds the answer with clickable `[n]` links, its sources html and the Answer itself."""
     history = list(history or [])
     question = (message or "").strip()
     if not question:
@@ -290,7 +324,7 @@ def respond(
     history.append(reply)
     header, streamed, answer = "", "", None
     try:
-        for event in kb.ask_stream(question, history=turns or ()):
+        for event in kb.ask_stream(question, history=turns or (), where=where):
             if isinstance(event, Searched):
                 header = f'<div class="kb-searched">检索问题：{_esc(event.question)}</div>'
                 reply["content"] = header
@@ -320,7 +354,37 @@ def respond(
     yield history, render_sources_html(answer, uid), answer
 
 
-def _chat_tab() -> tuple[Any, ...]:
+class Examples:
+    """The chat's example questions, drawn from the reports loaded, once per index version."""
+
+    def __init__(self, kb: KnowledgeBase) -> None:
+        self._kb = kb
+        self._version = ""
+        self._questions: list[str] = []
+
+    def questions(self) -> list[str]:
+        snapshot = self._kb.snapshot
+        if snapshot.version != self._version:
+            self._questions = example_questions(snapshot.paragraphs.values(), EXAMPLE_COUNT)
+            self._version = snapshot.version
+        return self._questions
+
+    def buttons(self) -> list[Any]:
+        """Updates for the example buttons: one per question, the rest hidden."""
+        shown = self.questions()
+        return [
+            gr.update(value=shown[i], visible=True) if i < len(shown) else gr.update(visible=False)
+            for i in range(EXAMPLE_COUNT)
+        ]
+
+
+def selector_updates(kb: KnowledgeBase) -> tuple[Any, Any]:
+    """The report and year selectors' choices, from the reports loaded now."""
+    metas = kb.snapshot.metas
+    return gr.update(choices=report_choices(metas)), gr.update(choices=year_choices(metas))
+
+
+def _chat_tab(kb: KnowledgeBase, examples: Examples) -> tuple[Any, ...]:
     gr.Markdown(HINT)
     with gr.Row(equal_height=False):
         with gr.Column(scale=3):
@@ -339,14 +403,38 @@ def _chat_tab() -> tuple[Any, ...]:
                     show_label=False, placeholder="输入问题，按回车发送", scale=5, autofocus=True
                 )
                 send = gr.Button("发送", variant="primary", scale=1, min_width=80)
-            gr.Markdown("示例问题（点击直接提问）：")
+            metas = kb.snapshot.metas
+            # Custom values allowed: chosen_reports checks them itself, and Gradio's own check
+            # would echo the list of reports into the log when an API caller sends another.
             with gr.Row():
-                example_buttons = [gr.Button(q, size="sm") for q in EXAMPLES]
+                reports = gr.Dropdown(
+                    label="只查这些报告（可多选，不选则查全部）",
+                    choices=report_choices(metas),
+                    multiselect=True,
+                    allow_custom_value=True,
+                    scale=3,
+                    elem_id="kb-reports",
+                )
+                years = gr.Dropdown(
+                    label="报告年份",
+                    choices=year_choices(metas),
+                    multiselect=True,
+                    allow_custom_value=True,
+                    scale=1,
+                    elem_id="kb-years",
+                )
+            gr.Markdown("示例问题（来自当前知识库，点击直接提问）：")
+            with gr.Row():
+                shown = examples.questions()
+                example_buttons = [
+                    gr.Button(shown[i] if i < len(shown) else "", size="sm", visible=i < len(shown))
+                    for i in range(EXAMPLE_COUNT)
+                ]
             clear = gr.Button("清空对话", size="sm", variant="secondary")
         with gr.Column(scale=2):
             gr.Markdown("### 原文出处")
             sources = gr.HTML(SOURCES_PLACEHOLDER, elem_id="kb-sources", js_on_load=None)
-    return chatbot, box, send, example_buttons, clear, sources
+    return chatbot, box, send, reports, years, example_buttons, clear, sources
 
 
 def build_ui(kb: KnowledgeBase, quiz: Quiz | None = None, users: Users | None = None) -> gr.Blocks:
@@ -372,7 +460,8 @@ def build_ui(kb: KnowledgeBase, quiz: Quiz | None = None, users: Users | None = 
         saved_name = remembered_name(browser_secret(kb.settings.data_dir))
         with gr.Tabs():
             with gr.Tab("问答", id="chat"):
-                chatbot, box, send, example_buttons, clear, sources = _chat_tab()
+                examples = Examples(kb)
+                chatbot, box, send, reports, years, example_buttons, clear, sources = _chat_tab(kb, examples)
             with gr.Tab("学习", id="study"):
                 if quiz is not None:
                     build_study_tab(demo, quiz, saved_name)
@@ -391,9 +480,15 @@ def build_ui(kb: KnowledgeBase, quiz: Quiz | None = None, users: Users | None = 
         demo.load(on_load, None, [who, admin_tab, docs, choices])
 
         def chat(
-            message: str, history: History, earlier: Past, done: list[Turn]
+            message: str,
+            history: History,
+            earlier: Past,
+            done: list[Turn],
+            chosen: list[str] | None,
+            chosen_years: list[str] | None,
         ) -> Iterator[tuple[Any, ...]]:
-            for hist, section, answer in respond(kb, message, history, done):
+            where = chosen_reports(kb, chosen, chosen_years)
+            for hist, section, answer in respond(kb, message, history, done, where=where):
                 if section is None or answer is None:
                     yield hist, gr.skip(), gr.skip(), "", gr.skip()
                 else:
@@ -402,16 +497,20 @@ def build_ui(kb: KnowledgeBase, quiz: Quiz | None = None, users: Users | None = 
                     done = [*done, turn][-MAX_TURNS:]
                     yield hist, render_sources_panel(earlier), earlier, "", done
 
-        inputs = [box, chatbot, past, turns]
+        inputs = [box, chatbot, past, turns, reports, years]
         outputs = [chatbot, sources, past, box, turns]
         box.submit(chat, inputs, outputs)
         send.click(chat, inputs, outputs)
-        for button, question in zip(example_buttons, EXAMPLES, strict=True):
-            button.click(lambda q=question: q, None, box).then(chat, inputs, outputs)
+        for button in example_buttons:
+            # The button's own label is the question: examples follow the reports loaded.
+            button.click(lambda q: q, button, box).then(chat, inputs, outputs)
         clear.click(lambda: ([], SOURCES_PLACEHOLDER, [], "", []), None, outputs)
         chatbot.clear(lambda: (SOURCES_PLACEHOLDER, [], []), None, [sources, past, turns])
         demo.load(None, None, None, js=JS)
         demo.load(lambda: _status_text(kb), None, status)
+        # After an upload or ingest, a reload shows the new reports in the selectors and examples.
+        demo.load(lambda: selector_updates(kb), None, [reports, years])
+        demo.load(examples.buttons, None, example_buttons)
     return demo
 
 

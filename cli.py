@@ -1,7 +1,8 @@
 """The `kb` command: ingest, ask, serve.
 
     kb ingest [PATH...]        index the knowledge base (or the given files/folders)
-    kb ask "问题" [--json]      answer one question with citations
+    kb docs [--json]           the indexed reports with their year, issuing body, region, kind
+    kb ask "问题" [--json]      answer one question with citations (--doc/--year: only those reports)
     kb chat                    a conversation in the terminal (follow-up questions work)
     kb serve                   start the web chat
     kb quiz --user 姓名         a round of study questions in the terminal (progress is kept)
@@ -17,16 +18,19 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import unicodedata
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
 from ingest.config import Settings, add_llm_arguments, llm_overrides
+from ingest.records import DocumentMeta
 
 if TYPE_CHECKING:
     from rag.answer import Answer
     from rag.pipeline import KnowledgeBase
     from rag.prompt import Turn
+    from rag.retrieve import SearchFilter
 
 
 def _settings(args: argparse.Namespace) -> Settings:
@@ -47,7 +51,84 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     settings = _settings(args)
     report = ingest(settings, [Path(p) for p in args.paths] or None, progress=not args.quiet)
     print(report.summary())
+    print()
+    print(docs_table([(Path(path).name, meta) for path, meta in report.catalog]))
     return 1 if report.failed and not (report.added or report.changed or report.unchanged) else 0
+
+
+DOC_COLUMNS = ("文件", "标题", "年份", "发布机关", "地区", "类型", "来源")
+# Where a field's value came from, shortest form, for the table.
+_ORIGIN = {"文件名": "名", "标题": "题", "正文开头": "文", "更正文件": "改"}
+
+
+def docs_table(rows: Sequence[tuple[str, DocumentMeta]]) -> str:
+    """The documents and their metadata as an aligned text table; the last column says where
+    each of year/body/region/kind came from (名 file name, 题 title, 文 opening lines, 改 the
+    .meta.json correction)."""
+    if not rows:
+        return "知识库中还没有文档。"
+    lines = [list(DOC_COLUMNS)]
+    for name, meta in rows:
+        origin = dict(meta.origin)
+        came = " ".join(f"{label}{_ORIGIN.get(origin.get(key, ''), '-')}" for key, label in _FIELD_LABELS)
+        lines.append(
+            [
+                name,
+                meta.title,
+                str(meta.year or "—"),
+                meta.body or "—",
+                meta.region or "—",
+                meta.kind.value,
+                came,
+            ]
+        )
+    widths = [max(_width(row[i]) for row in lines) for i in range(len(DOC_COLUMNS))]
+    return "\n".join(
+        "  ".join(_pad(cell, w) for cell, w in zip(row, widths, strict=True)).rstrip() for row in lines
+    )
+
+
+_FIELD_LABELS = (("year", "年"), ("body", "机"), ("region", "地"), ("kind", "类"))
+
+
+def _width(text: str) -> int:
+    """Display width: CJK characters take two columns in a terminal."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def _pad(text: str, width: int) -> str:
+    return text + " " * (width - _width(text))
+
+
+def cmd_docs(args: argparse.Namespace) -> int:
+    """The indexed documents and their metadata (`kb docs`), from the live index."""
+    from ingest import store
+
+    settings = _settings(args)
+    ensure_index(settings)
+    with store.catalog(store.require_current(settings.index_dir)) as con:
+        metas = store.doc_metas(con)
+        rows = [
+            (Path(d.path).name, metas.get(d.doc_id) or DocumentMeta(d.title)) for d in store.documents(con)
+        ]
+    if args.json:
+        out = [
+            {
+                "file": name,
+                "title": m.title,
+                "year": m.year,
+                "body": m.body,
+                "region": m.region,
+                "kind": m.kind.value,
+                "origin": dict(m.origin),
+            }
+            for name, m in rows
+        ]
+        print(json.dumps(out, ensure_ascii=False))
+        return 0
+    print(docs_table(rows))
+    print("\n来源：名=文件名，题=标题，文=正文开头，改=更正文件（<文件名>.meta.json，见 kb/README.md）")
+    return 0
 
 
 def ensure_index(settings: Settings, refresh: bool = False) -> None:
@@ -69,27 +150,39 @@ def ensure_index(settings: Settings, refresh: bool = False) -> None:
 
 
 def cmd_ask(args: argparse.Namespace) -> int:
+    from rag.constraints import choose_reports
     from rag.pipeline import KnowledgeBase
 
     settings = _settings(args)
     ensure_index(settings)
     kb = KnowledgeBase(settings)
+    where, unknown = choose_reports(kb.snapshot.metas, args.doc or [], args.year or [])
+    if unknown:
+        raise ValueError(f"知识库中没有这些报告或年份：{'、'.join(unknown)}（kb docs 列出全部报告）")
+    if where.docs is not None and not where.docs:
+        raise ValueError("--doc 与 --year 没有共同的报告")
     if args.json:
-        print(json.dumps(kb.ask(args.question, top_k=args.top_k).to_json(), ensure_ascii=False))
+        print(json.dumps(kb.ask(args.question, top_k=args.top_k, where=where).to_json(), ensure_ascii=False))
         return 0
-    _answer_in_terminal(kb, args.question, args.top_k, (), sys.stdout)
+    _answer_in_terminal(kb, args.question, args.top_k, (), sys.stdout, where)
     return 0
 
 
 def _answer_in_terminal(
-    kb: KnowledgeBase, question: str, top_k: int, history: Sequence[Turn], out: TextIO
+    kb: KnowledgeBase,
+    question: str,
+    top_k: int,
+    history: Sequence[Turn],
+    out: TextIO,
+    where: SearchFilter | None = None,
 ) -> Answer:
     """Stream the answer (a model's tokens as they come), then its check and its sources."""
     from rag.pipeline import Final, Searched, Token
+    from rag.retrieve import EVERYTHING
 
     streamed = False
     answer = None
-    for event in kb.ask_stream(question, top_k=top_k, history=history):
+    for event in kb.ask_stream(question, top_k=top_k, history=history, where=where or EVERYTHING):
         if isinstance(event, Searched):
             print(f"（检索问题：{event.question}）", file=out)
         elif isinstance(event, Token):
@@ -264,8 +357,18 @@ def build_parser() -> argparse.ArgumentParser:
     p_ask.add_argument("question")
     p_ask.add_argument("--json", action="store_true", help="输出一个 JSON 对象")
     p_ask.add_argument("--top-k", type=int, default=5)
+    p_ask.add_argument(
+        "--doc", action="append", metavar="报告", help="只查这份报告（标题、文件名或其一部分；可多次给出）"
+    )
+    p_ask.add_argument(
+        "--year", action="append", metavar="年份", help="只查这一年的报告（如 2016；可多次给出）"
+    )
     add_llm_arguments(p_ask)
     p_ask.set_defaults(func=cmd_ask)
+
+    p_docs = sub.add_parser("docs", parents=[common], help="列出已导入的报告及其年份、发布机关、地区、类型")
+    p_docs.add_argument("--json", action="store_true", help="输出 JSON")
+    p_docs.set_defaults(func=cmd_docs)
 
     p_chat = sub.add_parser("chat", parents=[common], help="在终端里连续提问（支持追问）")
     p_chat.add_argument("--top-k", type=int, default=5)

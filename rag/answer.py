@@ -18,6 +18,7 @@ from ingest.records import Aspect, Kind, Paragraph
 from ingest.scope import sentence_scope
 from ingest.terms import STOP_WORDS, bigrams, words
 from rag.constraints import Asked, Resolution, time_fit, without_constraints
+from rag.glossary import expand
 from rag.lead import GENERIC, lead_figure
 from rag.numbers import asks_for_date, asks_for_number, find_dates, find_numbers, is_figure
 from rag.refusal import RefusalModel, evidence_features
@@ -291,7 +292,7 @@ class ExtractiveAnswerer:
         resolution: Resolution | None = None,
     ) -> Answer:
         focus = Focus.of(question, asked, resolution)
-        q_terms = _question_terms(focus.terms)
+        q_terms = self.question_terms(focus)
         sentences, features = self.evidence(question, hits, focus)
         retrieved = [(h.paragraph.paragraph_id, h.score) for h in hits]
         confidence = self.refusal.probability(features)
@@ -319,7 +320,7 @@ class ExtractiveAnswerer:
     ) -> tuple[list[Sentence], dict[str, float]]:
         """Ranked candidate sentences and the features the refusal model decides on."""
         focus = focus or Focus(question, question)
-        q_terms = _question_terms(focus.terms)
+        q_terms = self.question_terms(focus)
         sentences = self.rank_sentences(question, q_terms, hits[: self.paragraphs_considered], focus)
         coverage = sentences[0].coverage if sentences else 0.0
         # Without specific words, how well the subject is matched is the overall coverage.
@@ -331,6 +332,11 @@ class ExtractiveAnswerer:
             subject = _coverage(terms, self.weights, set(words(text)))
         return sentences, evidence_features(hits, coverage, subject)
 
+    def question_terms(self, focus: Focus) -> list[str]:
+        """What sentences are matched with: the focus's words and character pairs, acronyms the
+        reports never write read as their Chinese names (rag.glossary)."""
+        return _question_terms(expand(focus.terms, self.weights.occurs))
+
     def subject_terms(self, focus: Focus) -> list[str]:
         """The question's subject, in words this knowledge base uses ("GDP" is not, "赤字率" is),
         and only specific ones: a word in most paragraphs ("经济") says little about what is
@@ -339,6 +345,7 @@ class ExtractiveAnswerer:
             w
             for w in dict.fromkeys(words(focus.terms))
             if len(w) > 1
+            and not w.isdigit()  # a year or a count is matched by the time scope and the lead
             and not _generic(w)
             and self.weights.occurs(w)
             and self.weights.of(w) >= SPECIFIC_IDF

@@ -378,14 +378,14 @@ def time_fit(asked: Asked, scope: TimeScope) -> float:
         return 0.0
     aspects = set().union(*(scope.aspects_of(y) for y in asked.years))
     if not aspects:
-        return -0.15
+        return -0.3  # about another year: almost never the answer
     lean = asked.aspect or asked.lean
     if lean in aspects:
         return 0.1
     if Aspect.MENTION in aspects:
         return 0.03
     if aspects == {Aspect.PERIOD}:
-        return -0.05
+        return -0.15  # a multi-year review's figures are aggregates, rarely that one year's
     return -0.1
 
 

@@ -19,6 +19,7 @@ from rag.constraints import Asked, Resolution, read_question, resolve, without_c
 from rag.decompose import split_question
 from rag.followup import is_followup, rewrite
 from rag.generate import LLMAnswerer
+from rag.glossary import expand
 from rag.llm import ChatModel, LLMError, make_chat_model
 from rag.prompt import Turn
 from rag.retrieve import EVERYTHING, Hit, HybridRetriever, RetrievalConfig, SearchFilter, Snapshot
@@ -281,7 +282,9 @@ def ground(
         asked = asked.inherit(earlier)
     resolution = resolve(asked, snapshot.metas, snapshot.paragraphs, where)
     search = part if resolution.missing else without_constraints(part, asked, resolution.applied)
-    return Grounded(asked, resolution, retriever.retrieve(search, top_k=top_k, where=resolution.where))
+    vocab = snapshot.bm25.vocab_dict if snapshot.bm25 is not None else {}
+    hits = retriever.retrieve(expand(search, vocab.__contains__), top_k=top_k, where=resolution.where)
+    return Grounded(asked, resolution, hits)
 
 
 def _failure_kind(error: LLMError) -> str:

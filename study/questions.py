@@ -276,10 +276,13 @@ def _context_chars(asked: str) -> int:
 
 def _year_of(p: Paragraph) -> str:
     """The one year a paragraph speaks about (its time scope: the 2017 report's review is about
-    2016), else its report's year from the title; "" when that is not one year."""
+    2016), else its report's year from the title; "" when that is not one year (a five-year
+    review is about none of them alone)."""
     about = {y for y, a in p.scope.years if a in (Aspect.RESULT, Aspect.TARGET)}
     if len(about) == 1:
         return str(about.pop())
+    if p.scope.years:
+        return ""
     years = set(_YEAR.findall(p.doc_title))
     return years.pop() if len(years) == 1 else ""
 

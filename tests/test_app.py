@@ -21,6 +21,8 @@ from ingest.config import PROJECT_ROOT, Settings
 from rag.answer import Answer, Citation, ExtractiveAnswerer
 from rag.pipeline import KnowledgeBase, Status, idf_weights
 from rag.refusal import RefusalModel
+from rag.retrieve import EVERYTHING, SearchFilter
+from tests.conftest import SAMPLE_DOC_ID
 from tests.fakes import HashEmbedder
 
 QUESTION = "2021年培训了多少人次党员干部?"
@@ -141,7 +143,7 @@ def test_empty_question_is_a_gentle_warning(kb: KnowledgeBase) -> None:
 
 def test_knowledge_base_errors_become_chinese_gradio_errors() -> None:
     class Broken:
-        def ask_stream(self, question: str, history: object = ()) -> Iterator[object]:
+        def ask_stream(self, question: str, history: object = (), where: object = None) -> Iterator[object]:
             raise RuntimeError("index <gone>")
 
     with pytest.raises(gr.Error) as err:
@@ -233,7 +235,9 @@ def test_build_ui_makes_a_chinese_page(kb: KnowledgeBase) -> None:
     demo = app.build_ui(kb)
     assert isinstance(demo, gr.Blocks)
     config = str(demo.get_config_file())
-    for text in (app.TITLE, "发送", "清空对话", *app.EXAMPLES, "知识库：1 个文档，37 个段落"):
+    examples = app.Examples(kb).questions()
+    assert len(examples) == app.EXAMPLE_COUNT and all(q.startswith("2021年") for q in examples)
+    for text in (app.TITLE, "发送", "清空对话", "只查这些报告", *examples, "知识库：1 个文档，37 个段落"):
         assert text in config
 
 
@@ -257,3 +261,51 @@ def test_a_corrupt_study_file_leaves_the_chat_working(sample_settings: Settings,
     config = str(app.build_ui(kb).get_config_file())
     assert "学习功能暂不可用：学习记录文件" in config and "发送" in config
     assert kb.ask(QUESTION).citations  # the 问答 tab's pipeline is untouched
+
+
+# --- several reports ---------------------------------------------------------------------------
+
+
+def test_sources_are_grouped_by_report_and_every_card_says_whose_report() -> None:
+    from ingest.records import DocKind, DocumentMeta, Paragraph
+    from rag.answer import citation_for
+
+    national = DocumentMeta("2017年政府工作报告", 2017, "国务院", "全国", DocKind.GOVERNMENT_WORK_REPORT)
+    guangdong = DocumentMeta(
+        "2025年广东省政府工作报告", 2025, "广东省人民政府", "广东省", DocKind.GOVERNMENT_WORK_REPORT
+    )
+    a = Paragraph("n#5", "n", "2017年政府工作报告", 5, "增长6.7%。", ("一、2016年工作回顾",), meta=national)
+    b = Paragraph("g#3", "g", "2025年广东省政府工作报告", 3, "增长3.5%。", meta=guangdong)
+    c = Paragraph("n#9", "n", "2017年政府工作报告", 9, "增长6.5%左右。", meta=national)
+    answer = Answer(
+        "q", "x[1][2][3]", False, [citation_for(i, p, p.text) for i, p in enumerate((a, b, c), 1)]
+    )
+    panel = app.render_sources_html(answer, "u")
+    assert panel.count('class="src-doc"') == 2  # one group per report, in the order first cited
+    assert panel.index("cite-u-1") < panel.index("cite-u-3") < panel.index("cite-u-2")
+    assert "[1]</span>2017年政府工作报告 · 国务院</div>" in panel
+    assert "2017年 · 政府工作报告 · 一、2016年工作回顾 · 第5段 · n#5" in panel
+    assert "2025年广东省政府工作报告 · 广东省人民政府" in panel
+
+
+def test_the_report_selector(kb: KnowledgeBase) -> None:
+    assert app.chosen_reports(kb, [], []) == EVERYTHING
+    only = app.chosen_reports(kb, [SAMPLE_DOC_ID], ["2021"])
+    assert only.docs == {SAMPLE_DOC_ID}
+    with pytest.raises(gr.Error, match="没有共同的报告"):
+        app.chosen_reports(kb, [SAMPLE_DOC_ID], ["2019"])
+    (_hist, _section), *_rest = reversed(_run_where(kb, "建成示范村多少个?", only))
+    assert "77个" in _hist[-1]["content"]
+
+
+def _run_where(kb: KnowledgeBase, message: str, where: SearchFilter) -> list[tuple[list[Any], Any]]:
+    return [(h, s) for h, s, _a in app.respond(kb, message, [], delay=0, where=where)]
+
+
+def test_examples_follow_the_reports_loaded(kb: KnowledgeBase) -> None:
+    examples = app.Examples(kb)
+    questions = examples.questions()
+    assert len(questions) == app.EXAMPLE_COUNT and len(set(questions)) == len(questions)
+    updates = examples.buttons()
+    assert [u["value"] for u in updates] == questions
+    assert all(u["visible"] for u in updates)

@@ -158,3 +158,43 @@ def test_an_incomplete_llm_setting_is_a_clear_error(
     captured = capsys.readouterr()
     assert "KB_LLM_BASE_URL" in captured.err
     assert "KB_LLM_BASE_URL" in json.loads(captured.out)["error"]
+
+
+def test_docs_lists_the_reports_with_their_metadata(
+    real_settings: Settings, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["docs", *_args(real_settings)]) == 0
+    out = capsys.readouterr().out
+    header, row = out.splitlines()[:2]
+    assert header.split() == ["文件", "标题", "年份", "发布机关", "地区", "类型", "来源"]
+    assert row.split()[:6] == [
+        f"{SAMPLE_DOC_ID}.txt",
+        SAMPLE_DOC_ID,
+        "2021",
+        "綦江区委组织部",
+        "綦江区",
+        "年度工作总结",
+    ]
+    assert main(["docs", "--json", *_args(real_settings)]) == 0
+    (doc,) = json.loads(capsys.readouterr().out)
+    assert (doc["year"], doc["kind"], doc["origin"]["year"]) == (2021, "年度工作总结", "文件名")
+
+
+def test_ingest_prints_the_table_of_documents(
+    kb_settings: Settings, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["ingest", "--quiet", *_args(kb_settings)]) == 0  # the real default embedder
+    out = capsys.readouterr().out
+    assert "索引完成：1 个文档" in out
+    assert f"{SAMPLE_DOC_ID}.txt" in out and "年度工作总结" in out
+
+
+def test_ask_can_be_restricted_to_reports(
+    real_settings: Settings, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["ask", "建成示范村多少个?", "--year", "2021", "--json", *_args(real_settings)]) == 0
+    assert json.loads(capsys.readouterr().out)["answer"].startswith("77个")
+    assert main(["ask", "建成示范村多少个?", "--doc", "组工答卷", "--json", *_args(real_settings)]) == 0
+    assert json.loads(capsys.readouterr().out)["answer"].startswith("77个")
+    assert main(["ask", "建成示范村多少个?", "--year", "2019", *_args(real_settings)]) == 2
+    assert "知识库中没有这些报告或年份：2019" in capsys.readouterr().err

@@ -73,3 +73,9 @@ def test_values_agree_across_scripts() -> None:
 )
 def test_which_questions_ask_for_a_figure(question: str, asks: bool) -> None:
     assert asks_for_number(question) is asks
+
+
+def test_the_last_interrogative_says_what_is_asked() -> None:
+    # "几项" counts the tasks, but the question asks for their name.
+    assert not asks_for_number("供给侧结构性改革的几项重点任务合起来简称什么？")
+    assert asks_for_number("什么项目投资了多少？")
