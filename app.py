@@ -76,6 +76,7 @@ CSS = """
 .src-doc-head { font-size: .9em; font-weight: 600; color: var(--body-text-color-subdued);
   border-bottom: 1px solid var(--border-color-primary); margin: .6em 0 .5em; padding-bottom: .2em; }
 .src-doc-n { font-weight: 400; }
+td.meta-corrected { background: rgba(253, 230, 138, .35); }
 a.cite { color: var(--color-accent) !important; font-weight: 600; text-decoration: none !important;
   cursor: pointer; padding: 0 .15em; border-radius: 4px; background: var(--color-accent-soft); }
 a.cite:hover { text-decoration: underline !important; }
@@ -468,16 +469,16 @@ def build_ui(kb: KnowledgeBase, quiz: Quiz | None = None, users: Users | None = 
                 else:
                     gr.Markdown(f"学习功能暂不可用：{study_error}")
             with gr.Tab("管理", id="admin", visible=False) as admin_tab:
-                docs, choices, refreshed = build_admin_tab(kb, users)
+                docs, choices, meta_choices, refreshed = build_admin_tab(kb, users)
 
         def on_load(request: gr.Request) -> tuple[Any, ...]:
             name = getattr(request, "username", None)
             admin = users.is_admin(name)
-            shown = refreshed() if admin else (gr.skip(), gr.skip())
+            shown = refreshed() if admin else (gr.skip(), gr.skip(), gr.skip())
             greeting = f"当前用户：{html.escape(str(name))}{'（管理员）' if admin else ''}" if name else ""
             return greeting, gr.update(visible=admin), *shown
 
-        demo.load(on_load, None, [who, admin_tab, docs, choices])
+        demo.load(on_load, None, [who, admin_tab, docs, choices, meta_choices])
 
         def chat(
             message: str,

@@ -17,7 +17,8 @@ from gradio.utils import get_upload_folder
 
 from admin.users import Users
 from ingest.loaders import SUPPORTED_SUFFIXES
-from ingest.upload import UploadError, delete_report, store_upload
+from ingest.records import DocumentMeta
+from ingest.upload import UploadError, current_correction, delete_report, save_correction, store_upload
 from rag.pipeline import KnowledgeBase
 
 log = logging.getLogger(__name__)
@@ -90,15 +91,76 @@ def documents_html(kb: KnowledgeBase) -> str:
     counts: dict[str, int] = {}
     for p in snapshot.paragraphs.values():
         counts[p.doc_id] = counts.get(p.doc_id, 0) + 1
-    rows = "".join(
-        f"<tr><td>{html.escape(d.title)}</td><td>{html.escape(Path(d.path).name)}</td>"
-        f"<td>{counts.get(d.doc_id, 0)}</td><td>{_when(d.ingested_at)}</td></tr>"
-        for d in docs
+    rows = []
+    for d in docs:
+        meta = snapshot.metas.get(d.doc_id) or DocumentMeta(d.title)
+        corrected = {k for k, where in meta.origin if where == "更正文件"}
+
+        def cell(key: str, value: str, corrected: set[str] = corrected) -> str:
+            mark = ' class="meta-corrected" title="已按更正文件修改"' if key in corrected else ""
+            return f"<td{mark}>{html.escape(value or '—')}</td>"
+
+        rows.append(
+            "<tr>"
+            + cell("title", meta.title)
+            + f"<td>{html.escape(Path(d.path).name)}</td>"
+            + cell("year", str(meta.year or ""))
+            + cell("body", meta.body)
+            + cell("region", meta.region)
+            + cell("kind", meta.kind.value)
+            + f"<td>{counts.get(d.doc_id, 0)}</td><td>{_when(d.ingested_at)}</td></tr>"
+        )
+    head = "".join(
+        f"<th>{h}</th>" for h in ("标题", "文件", "年份", "发布机关", "地区", "类型", "段落", "导入时间")
     )
-    return (
-        '<table class="quiz-stats"><tr><th>标题</th><th>文件</th><th>段落</th><th>导入时间</th></tr>'
-        f"{rows}</table>"
-    )
+    return f'<table class="quiz-stats"><tr>{head}</tr>{"".join(rows)}</table>'
+
+
+META_FIELDS = (
+    ("title", "标题"),
+    ("year", "年份"),
+    ("body", "发布机关"),
+    ("region", "地区"),
+    ("kind", "类型"),
+)
+
+
+def correct(
+    kb: KnowledgeBase, users: Users, path: str | None, values: dict[str, str], request: gr.Request | None
+) -> str:
+    """Save an administrator's correction of a report's metadata and re-index."""
+    admin = require_admin(users, request)
+    if not path:
+        return refused("请先选择要更正的报告。")
+    try:
+        report = save_correction(kb.settings, path, values, kb.embedder)
+    except UploadError as exc:
+        return refused(str(exc))
+    log.info("%s corrected the metadata of %s", admin, Path(path).name)
+    kb.current()
+    meta = dict(report.catalog).get(str(Path(path)))
+    shown = f"：{html.escape(meta.label)}，{meta.year or '年份未知'}，{meta.kind.value}" if meta else ""
+    return f'<div class="kb-verified">已保存更正并重新索引{shown}。</div>'
+
+
+def correction_form(kb: KnowledgeBase, path: str | None) -> list[Any]:
+    """The form for one report: its correction's values, with the values in force as hints."""
+    if not path:
+        return [gr.update(value="", placeholder="") for _ in META_FIELDS]
+    doc = next((d for d in kb.snapshot.documents if d.path == path), None)
+    meta = kb.snapshot.metas.get(doc.doc_id) if doc else None
+    now = current_correction(path)
+    shown = {
+        "title": meta.title if meta else "",
+        "year": str(meta.year or "") if meta else "",
+        "body": meta.body if meta else "",
+        "region": meta.region if meta else "",
+        "kind": meta.kind.value if meta else "",
+    }
+    return [
+        gr.update(value=now.get(key, ""), placeholder=f"自动：{shown[key] or '未知'}（留空即自动）")
+        for key, _label in META_FIELDS
+    ]
 
 
 def _when(stamp: float) -> str:
@@ -137,25 +199,54 @@ def build_admin_tab(kb: KnowledgeBase, users: Users) -> tuple[Any, ...]:
             )
             remove = gr.Button("删除报告", variant="stop", elem_id="admin-delete")
             confirmed = gr.Checkbox(value=False, visible=False, elem_id="admin-delete-confirmed")
+    gr.Markdown(
+        "### 更正报告信息\n年份、发布机关、地区和类型从标题、文件名和正文开头自动识别，"
+        "决定问答时用哪份报告回答哪一年、哪个地区的问题。识别有误时在这里更正"
+        "（保存为报告旁的 `文件名.meta.json`，见 kb/README.md）；留空的项按自动识别。"
+    )
+    with gr.Row():
+        target = gr.Dropdown(
+            label="选择报告", choices=[], allow_custom_value=True, elem_id="admin-meta-choice", scale=2
+        )
+        fields = [
+            gr.Textbox(label=label, elem_id=f"admin-meta-{key}", scale=2 if key in ("title", "body") else 1)
+            for key, label in META_FIELDS
+        ]
+    save = gr.Button("保存更正", variant="primary", elem_id="admin-meta-save")
+    saved = gr.HTML("", elem_id="admin-meta-result")
 
     def refreshed() -> tuple[Any, ...]:
-        return documents_html(kb), gr.update(choices=document_choices(kb), value=None)
+        """The table and both report lists, as they are now."""
+        choices = document_choices(kb)
+        return (
+            documents_html(kb),
+            gr.update(choices=choices, value=None),
+            gr.update(choices=choices, value=None),
+        )
 
     def on_upload(path: str | None, request: gr.Request) -> tuple[Any, ...]:
         return (upload(kb, users, path, request), None, *refreshed())
 
     def on_delete(path: str | None, confirmed: bool, request: gr.Request) -> tuple[Any, ...]:
         if path and not confirmed:  # "cancel" in the browser's confirmation
-            return gr.skip(), gr.skip(), gr.skip()
+            return gr.skip(), gr.skip(), gr.skip(), gr.skip()
         return (delete(kb, users, path, request), *refreshed())
 
-    send.click(on_upload, file, [result, file, table, chosen])
+    def on_save(
+        path: str | None, title: str, year: str, body: str, region: str, kind: str, request: gr.Request
+    ) -> tuple[Any, ...]:
+        entered = {"title": title, "year": year, "body": body, "region": region, "kind": kind}
+        return (correct(kb, users, path, entered, request), documents_html(kb))
+
+    target.change(lambda path: correction_form(kb, path), target, fields)
+    save.click(on_save, [target, *fields], [saved, table])
+    send.click(on_upload, file, [result, file, table, chosen, target])
     # The browser asks for confirmation; its answer travels in a hidden checkbox, so the chosen
     # report (a value from the dropdown's own list) is passed on untouched.
     remove.click(
         on_delete,
         [chosen, confirmed],
-        [result, table, chosen],
+        [result, table, chosen, target],
         js="(p, c) => [p, !!p && confirm('确定删除这份报告吗？删除后可从回收站找回。')]",
     )
-    return table, chosen, refreshed
+    return table, chosen, target, refreshed

@@ -4,11 +4,13 @@ safe name, indexed incrementally, and never at the cost of what is already there
 An upload is copied to a hidden temporary file in the folder (ingest skips hidden files), moved
 to its final name only if that name is free, and indexed alone; if it cannot be read, or it
 duplicates a report already indexed, the file is removed again and the index is left as it was.
-A deleted report is moved to `$KB_DATA_DIR/trash/`, not erased, and the index drops it.
+A deleted report is moved to `$KB_DATA_DIR/trash/`, not erased, and the index drops it. A
+report's metadata is corrected by writing its sidecar file (`<file>.meta.json`) and re-indexing.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -20,6 +22,7 @@ from ingest.build import IGNORED_NAMES, IngestLocked, IngestReport, ingest_holdi
 from ingest.config import Settings
 from ingest.embed import Embedder
 from ingest.loaders import SUPPORTED_SUFFIXES
+from ingest.metadata import FIELDS, parse_correction, sidecar_path
 
 MAX_NAME_CHARS = 80
 # An upload waits this long for another ingest (another upload, say) before giving up.
@@ -147,13 +150,78 @@ def delete_report(settings: Settings, path: str, embedder: Embedder) -> IngestRe
     trash = settings.data_dir / "trash"
     trash.mkdir(parents=True, exist_ok=True)
     kept = trash / f"{time.strftime('%Y%m%d-%H%M%S')}-{time.time_ns() % 10**9:09d}-{file.name}"
+    sidecar, kept_sidecar = sidecar_path(file), sidecar_path(kept)
     try:
         with ingest_lock(settings.index_dir, wait=LOCK_WAIT_SECONDS):
             shutil.move(str(file), kept)
+            if sidecar.is_file():  # its correction goes with it (and comes back with it)
+                shutil.move(str(sidecar), kept_sidecar)
             try:
                 return ingest_holding_lock(settings, [settings.kb_dir], embedder)
             except BaseException:
                 shutil.move(str(kept), file)  # put it back: the index still has it
+                if kept_sidecar.is_file():
+                    shutil.move(str(kept_sidecar), sidecar)
                 raise
     except IngestLocked as exc:
         raise UploadError("另一个导入任务正在进行，请稍后再删除。") from exc
+
+
+def current_correction(path: str) -> dict[str, str]:
+    """The fields a report's sidecar correction sets now, as text for a form ({} without one,
+    or when it cannot be read: the form then starts empty and saving replaces it)."""
+    try:
+        data = json.loads(sidecar_path(Path(path)).read_text(encoding="utf-8-sig"))
+    except (OSError, ValueError):
+        return {}
+    return {k: str(v) for k, v in data.items() if k in FIELDS} if isinstance(data, dict) else {}
+
+
+def save_correction(
+    settings: Settings, path: str, values: dict[str, str], embedder: Embedder
+) -> IngestReport:
+    """Write a report's metadata correction (`<file>.meta.json`; a blank field means "as derived",
+    all blank removes the file) and bring the index up to date. A value that would not be
+    accepted is refused naming the field, and nothing is written."""
+    file = Path(path)
+    if (
+        file.is_symlink()
+        or not file.resolve().is_relative_to(settings.kb_dir.resolve())
+        or not file.is_file()
+    ):
+        raise UploadError(f"只能更正知识库文件夹中的报告：{path}")
+    entered = {k: v.strip() for k, v in values.items() if k in FIELDS and v and v.strip()}
+    sidecar = sidecar_path(file)
+    check = parse_correction(json.dumps(entered, ensure_ascii=False), sidecar.name)
+    if check.problems:
+        raise UploadError("；".join(check.problems).replace("，已改用推断值", ""))
+    # Stored as read ("二〇二二年" -> 2022, "工作要点" -> "工作要点/计划"), in field order.
+    wanted = {k: getattr(check.values[k], "value", check.values[k]) for k in FIELDS if k in check.values}
+    before = sidecar.read_bytes() if sidecar.is_file() else None
+    try:
+        with ingest_lock(settings.index_dir, wait=LOCK_WAIT_SECONDS):
+            _write_sidecar(sidecar, wanted)
+            try:
+                return ingest_holding_lock(settings, [settings.kb_dir], embedder)
+            except BaseException:
+                _restore(sidecar, before)
+                raise
+    except IngestLocked as exc:
+        raise UploadError("另一个导入任务正在进行，请稍后再保存。") from exc
+
+
+def _write_sidecar(sidecar: Path, values: dict[str, object]) -> None:
+    """Atomically: a hidden temporary file renamed over the old one (or the file removed)."""
+    if not values:
+        sidecar.unlink(missing_ok=True)
+        return
+    tmp = sidecar.with_name(f".{sidecar.name}.{os.getpid()}.tmp")
+    tmp.write_text(json.dumps(values, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    os.replace(tmp, sidecar)
+
+
+def _restore(sidecar: Path, before: bytes | None) -> None:
+    if before is None:
+        sidecar.unlink(missing_ok=True)
+    else:
+        sidecar.write_bytes(before)

@@ -505,9 +505,8 @@ class ExtractiveAnswerer:
             if dates:
                 return max(dates, key=len)
         if asks_for_number(question):
-            # The question's subject, in the words this knowledge base uses: words of the
-            # question found in the retrieved text ("GDP" is not, "赤字率" is). A figure whose
-            # clause has none of them is about something else.
+            # A figure whose phrase holds too little of the question's specific words is about
+            # something else (see subject_terms).
             subject_terms = self.subject_terms(focus)
 
             def coverage(clause: str) -> float:

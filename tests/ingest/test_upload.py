@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import threading
 from dataclasses import replace
 from pathlib import Path
@@ -162,3 +163,46 @@ def test_delete_moves_the_file_to_the_trash_and_drops_it(settings: Settings, tmp
         delete_report(settings, str(tmp_path / "incoming" / "a.txt"), HashEmbedder())
     with pytest.raises(UploadError, match="只能删除知识库文件夹中的报告"):
         delete_report(settings, str(settings.kb_dir / ".." / "data" / "trash" / kept.name), HashEmbedder())
+
+
+def test_a_correction_from_the_web_is_saved_beside_the_report_and_indexed(settings: Settings) -> None:
+    from ingest.upload import current_correction, save_correction
+
+    report = settings.kb_dir / f"{SAMPLE_DOC_ID}.txt"
+    done = save_correction(
+        settings, str(report), {"year": "二〇二二年", "kind": "工作要点", "body": " "}, HashEmbedder()
+    )
+    sidecar = report.with_name(report.name + ".meta.json")
+    assert json.loads(sidecar.read_text(encoding="utf-8")) == {"year": 2022, "kind": "工作要点/计划"}
+    assert current_correction(str(report)) == {"year": "2022", "kind": "工作要点/计划"}
+    meta = Snapshot.load(settings.index_dir).metas[SAMPLE_DOC_ID]
+    assert (meta.year, meta.kind.value) == (2022, "工作要点/计划")
+    assert dict(done.catalog)[str(report)].year == 2022
+    # All blank: back to what is derived, the file removed.
+    save_correction(settings, str(report), {}, HashEmbedder())
+    assert not sidecar.exists()
+    assert Snapshot.load(settings.index_dir).metas[SAMPLE_DOC_ID].year == 2021
+
+
+def test_a_bad_correction_is_refused_naming_the_field_and_nothing_is_written(settings: Settings) -> None:
+    from ingest.upload import save_correction
+
+    report = settings.kb_dir / f"{SAMPLE_DOC_ID}.txt"
+    before = Snapshot.load(settings.index_dir).version
+    with pytest.raises(UploadError, match='字段 year 的值 "明年" 不是年份'):
+        save_correction(settings, str(report), {"year": "明年", "kind": "讲话"}, HashEmbedder())
+    with pytest.raises(UploadError, match="字段 kind 的值 “通报” 不是已知的报告类型"):
+        save_correction(settings, str(report), {"kind": "通报"}, HashEmbedder())
+    assert not report.with_name(report.name + ".meta.json").exists()
+    assert Snapshot.load(settings.index_dir).version == before
+    with pytest.raises(UploadError, match="只能更正知识库文件夹中的报告"):
+        save_correction(settings, "/etc/passwd", {"year": "2020"}, HashEmbedder())
+
+
+def test_deleting_a_report_takes_its_correction_along(settings: Settings) -> None:
+    report = settings.kb_dir / f"{SAMPLE_DOC_ID}.txt"
+    sidecar = report.with_name(report.name + ".meta.json")
+    sidecar.write_text('{"year": 2022}', encoding="utf-8")
+    delete_report(settings, str(report), HashEmbedder())
+    assert not sidecar.exists()
+    assert [p.name for p in (settings.data_dir / "trash").iterdir() if p.name.endswith(".meta.json")]

@@ -82,7 +82,11 @@ def test_a_faithful_answer_streams_and_passes_verification(settings: Settings) -
     assert (example["role"], example_answer["role"]) == ("user", "assistant")
     assert example_answer["content"].endswith("[1]。")
     assert system["role"] == "system" and "只依据" in system["content"] and "[1]" in system["content"]
-    assert user["content"].startswith("<资料>\n[1] （綦江区委组织部2021年组工答卷")
+    # Each paragraph says which report it is from, who issued it, and which year it speaks about.
+    assert user["content"].startswith(
+        "<资料>\n[1] （《綦江区委组织部2021年组工答卷》（綦江区委组织部，2021年） / 请阅 綦江组工“答卷” / "
+        "政治建设卷 · 所述：2021年（实际））"
+    )
     assert "培训各级各类党员干部40822人次" in user["content"].split("\n")[1]
     assert user["content"].endswith(f"问题：{QUESTION}")
 
