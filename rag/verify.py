@@ -24,7 +24,7 @@ _SENTENCE = re.compile(r"[^。！？!?\n]+(?:[。！？!?]+[”’」』）)]*|$
 # quotes two sentences of paragraph [1]).
 _CITED_RUN = re.compile(r"[^\[\n]*?(?:\[\d+\])+|[^\n]+")
 # List markers ("1. ", "（2）") at the start of a sentence or after a clause break are not figures.
-_LIST_NUMBER = re.compile(r"(?:^|(?<=[；;，,：:\s]))\s*(?:\d{1,2}[.、)）]|[（(]\d{1,2}[)）])\s*")
+_LIST_NUMBER = re.compile(r"(?:^|(?<=[；;，,：:\s]))\s*(?:\d{1,2}[.、)）](?!\d)|[（(]\d{1,2}[)）])\s*")
 _CLOSING_QUOTE = ("”", "’", "」", "』")
 _QUOTE = re.compile(r"“([^”]*)”")
 # Phrases with which a model says the material does not answer the question.

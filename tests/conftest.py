@@ -48,3 +48,25 @@ def real_kb(real_settings: Settings):  # type: ignore[no-untyped-def]
     from rag.pipeline import KnowledgeBase
 
     return KnowledgeBase(real_settings)
+
+
+REPORTS_DEV = PROJECT_ROOT.parent / "shared" / "eval-data" / "reports-dev" / "kb"
+# Three of the shared real reports: two consecutive national years and a province.
+REPORT_FILES = ("2016年政府工作报告.txt", "2017年政府工作报告.txt", "2025年广东省政府工作报告.docx")
+
+
+@pytest.fixture(scope="session")
+def reports_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    """Real published reports (read from ../shared at run time, never copied into the repo),
+    indexed once with the real default embedder."""
+    from ingest.build import ingest
+
+    if not REPORTS_DEV.is_dir():
+        pytest.skip(f"{REPORTS_DEV} not found (../shared beside the checkout)")
+    root = tmp_path_factory.mktemp("reports")
+    (root / "kb").mkdir()
+    for name in REPORT_FILES:
+        shutil.copy(REPORTS_DEV / name, root / "kb" / name)
+    settings = Settings(kb_dir=root / "kb", index_dir=root / "index", data_dir=root / "data")
+    ingest(settings, progress=False)
+    return settings

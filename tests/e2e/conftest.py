@@ -185,3 +185,13 @@ def screenshot_if_failed(request: pytest.FixtureRequest, page: Any, suffix: str 
     if failed is not None and failed.failed:
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(ARTIFACTS / f"{request.node.name}{suffix}.png"), full_page=True)
+
+
+@pytest.fixture(scope="session")
+def reports_app(reports_settings: Any) -> Iterator[Server]:
+    """Three real reports (two national years and a province), already indexed by the session
+    fixture `reports_settings`; no login."""
+    root = Path(reports_settings.kb_dir).parent
+    server = _start(root, "reports", {"KB_DATA_DIR": str(root / "data")})
+    yield server
+    _stop(server)

@@ -154,3 +154,11 @@ def test_inline_list_markers_are_not_figures() -> None:
 
 def test_an_absurdly_long_numeral_is_ignored_not_a_crash() -> None:
     assert verify("一" * 320 + "个[1]。", SOURCES).ok
+
+
+def test_a_decimal_at_the_start_is_no_list_number() -> None:
+    from ingest.records import Paragraph
+
+    para = Paragraph("d#1", "d", "D", 1, "国内生产总值增长6.7%。")
+    assert verify("6.7%。依据：国内生产总值增长6.7%。[1]", {1: para}, by_citation=True).ok
+    assert not verify("6.9%。依据：国内生产总值增长6.7%。[1]", {1: para}, by_citation=True).ok

@@ -1,0 +1,64 @@
+"""Several real reports at once, with the real default embedder: which year, whose figure,
+which report (issue: many reports, many years). The reports are read from ../shared."""
+
+from __future__ import annotations
+
+import pytest
+
+from ingest.config import Settings
+from rag.pipeline import KnowledgeBase
+from rag.prompt import Turn
+from rag.retrieve import SearchFilter
+
+
+@pytest.fixture(scope="module")
+def kb(reports_settings: Settings) -> KnowledgeBase:
+    return KnowledgeBase(reports_settings)
+
+
+def test_a_result_comes_from_the_next_years_review(kb: KnowledgeBase) -> None:
+    answer = kb.ask("2016年GDP实际增长多少?")
+    assert answer.text.startswith("6.7%。依据：据《2017年政府工作报告》（回顾2016年）：")
+    cite = answer.citations[0]
+    assert (cite.label, cite.year, cite.doc_id) == ("2017年政府工作报告 · 国务院", 2017, "2017年政府工作报告")
+    assert "一、2016年工作回顾" in cite.heading
+    # The extractive answer passes the same check as a model's: every figure, the provenance's
+    # years included, stands in the cited paragraph, its headings or what it speaks about.
+    assert answer.verification is not None and answer.verification.ok
+
+
+def test_a_target_comes_from_that_years_report(kb: KnowledgeBase) -> None:
+    answer = kb.ask("2016年经济增长的预期目标是多少?")
+    assert answer.text.startswith("6.5%－7%。依据：据《2016年政府工作报告》（2016年的目标）：")
+
+
+def test_restricted_to_one_report_the_question_gets_that_reports_figure(kb: KnowledgeBase) -> None:
+    answer = kb.ask("2016年GDP实际增长多少?", where=SearchFilter(docs=frozenset({"2016年政府工作报告"})))
+    assert answer.text.startswith("6.5%－7%。")  # the 2016 report has only the target
+    assert {c.doc_id for c in answer.citations} == {"2016年政府工作报告"}
+
+
+def test_no_report_for_that_year_or_place_is_said_plainly(kb: KnowledgeBase) -> None:
+    guangdong = kb.ask("广东省2016年地区生产总值是多少?")
+    assert guangdong.refused
+    assert guangdong.text.startswith(
+        "知识库中没有广东省2016年的政府工作报告（现有：2025年广东省政府工作报告）。"
+    )
+    later = kb.ask("2017年国内生产总值实际增长了多少？")
+    assert later.refused and later.text.startswith("知识库中只有2017年的目标，没有回顾2017年实际情况的报告")
+    shandong = kb.ask("山东省2025年地区生产总值增长目标是多少？")
+    assert shandong.refused and shandong.text.startswith("知识库中没有山东省的报告。")
+
+
+def test_whose_figure(kb: KnowledgeBase) -> None:
+    answer = kb.ask("广东省2025年地区生产总值的增长目标是多少？")
+    assert answer.text.startswith("5%左右。")
+    assert {c.doc_id for c in answer.citations} == {"2025年广东省政府工作报告"}
+
+
+def test_a_follow_up_keeps_the_question_and_changes_the_year(kb: KnowledgeBase) -> None:
+    answer = kb.ask("那2016年呢？", history=[Turn("2015年国内生产总值实际增长了多少？")])
+    assert answer.searched == "2016年国内生产总值实际增长了多少？"
+    assert answer.text.startswith("6.7%。")
+    first = kb.ask("2015年国内生产总值实际增长了多少？")
+    assert first.text.startswith("6.9%。依据：据《2016年政府工作报告》（回顾2015年）")
