@@ -151,8 +151,14 @@ def _ordinal_or_range(text: str, start: int, end: int) -> bool:
 def _how_many(written: str, unit: str) -> str:
     if unit in ("%", "％", "‰"):
         return "百分之多少"
-    magnitude = re.search(r"\d\s*(万亿|亿|万|千)" + re.escape(unit), written)
-    return "多少" + (magnitude.group(1) if magnitude else "") + unit
+    # The magnitude stays in the question ("多少万亿元"), after digits or Chinese numerals.
+    magnitude = re.search(
+        r"(?:\d\s*(万亿|亿|万|千)|[零〇○一二两三四五六七八九十百千](?:余|多)?(万亿|亿|万))" + re.escape(unit),
+        written,
+    )
+    if magnitude:
+        return "多少" + (magnitude.group(1) or magnitude.group(2)) + unit
+    return "多少" + unit
 
 
 def _gives_away(question: str, answer: str) -> bool:

@@ -157,3 +157,19 @@ def test_ranks_ranges_lists_and_fragments_are_not_asked() -> None:
         # Titles and phrases in a row are not blanked; the connective 而是 is dropped.
         "填空：在全区各村党支部推广“____”制度。": "三会一课",
     }
+
+
+def test_figures_in_chinese_numerals_are_asked_with_their_magnitude() -> None:
+    from ingest.records import Paragraph
+    from study.questions import free_questions
+
+    para = Paragraph(
+        "r#1",
+        "r",
+        "党的十九大报告",
+        1,
+        "五年来，国内生产总值从五十四万亿元增长到八十万亿元，推出一千五百多项改革举措。",
+    )
+    asked = {q.question: q.answer for q in free_questions([para]) if q.type == NUMBER}
+    assert asked["国内生产总值从五十四万亿元增长到多少万亿元？"] == "八十万亿元"
+    assert asked["国内生产总值从五十四万亿元增长到八十万亿元，推出多少项改革举措？"] == "一千五百多项"
