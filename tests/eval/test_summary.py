@@ -29,3 +29,21 @@ def test_answerer_table_puts_runs_side_by_side(tmp_path: Path, capsys: pytest.Ca
     assert lines[2].startswith("| gold (82) | extractive | 81.2% |") and lines[2].endswith("| — | — | 39 |")
     assert "| gold-llm (82) | openai:qwen | 81.2% |" in lines[3]
     assert lines[3].endswith("| 25.0% | 0.0% | — |")
+
+
+def test_the_headline_is_strict_accuracy_with_its_interval(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    overall = {
+        "questions": 70,
+        "answer_accuracy": 0.9636,
+        "answer_accuracy_ci": [0.8769, 0.99],
+        "answer_accuracy_loose": 0.98,
+        "wrongly_refused": 0.018,
+        "wrongly_refused_ci": [0.003, 0.096],
+    }
+    _report(tmp_path / "reports-dev", "extractive", overall)
+    assert main([str(tmp_path / "reports-dev")]) == 0
+    header, _rule, row = capsys.readouterr().out.splitlines()
+    assert "| strict acc. [95% CI] | loose acc. |" in header
+    assert "| 96.4% [88–99] | 98.0% |" in row and "| 1.8% [0–10] |" in row
