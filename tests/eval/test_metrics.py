@@ -127,3 +127,10 @@ def test_summary_carries_intervals() -> None:
     assert summary["answer_accuracy_loose"] == 1.0
     assert summary["answer_accuracy_ci"] == [round(x, 4) for x in metrics.wilson_interval(3, 4)]
     assert summary["answerable"] == 4.0
+
+
+def test_the_provenance_of_an_answer_is_no_figure_to_support() -> None:
+    cited = ["国内生产总值达到74.4万亿元，增长6.7%。"]
+    answer = "6.7%。依据：据《2017年政府工作报告》（回顾2016年）：国内生产总值达到74.4万亿元，增长6.7%。[1]"
+    assert metrics.numbers_supported(answer, cited)
+    assert not metrics.numbers_supported(answer.replace("增长6.7%。[1]", "增长6.9%。[1]"), cited)
