@@ -143,9 +143,15 @@ def correct(
     return f'<div class="kb-verified">已保存更正并重新索引{shown}。</div>'
 
 
-def correction_form(kb: KnowledgeBase, path: str | None) -> list[Any]:
-    """The form for one report: its correction's values, with the values in force as hints."""
-    if not path:
+def correction_form(
+    kb: KnowledgeBase, users: Users, path: str | None, request: gr.Request | None
+) -> list[Any]:
+    """The form for one report: its correction's values, with the values in force as hints.
+    Administrators only, and only for a report in the knowledge-base folder (an API caller may
+    name any path)."""
+    require_admin(users, request)
+    known = {d.path for d in kb.snapshot.documents}
+    if not path or path not in known:
         return [gr.update(value="", placeholder="") for _ in META_FIELDS]
     doc = next((d for d in kb.snapshot.documents if d.path == path), None)
     meta = kb.snapshot.metas.get(doc.doc_id) if doc else None
@@ -238,7 +244,10 @@ def build_admin_tab(kb: KnowledgeBase, users: Users) -> tuple[Any, ...]:
         entered = {"title": title, "year": year, "body": body, "region": region, "kind": kind}
         return (correct(kb, users, path, entered, request), documents_html(kb))
 
-    target.change(lambda path: correction_form(kb, path), target, fields)
+    def on_choose(path: str | None, request: gr.Request) -> list[Any]:
+        return correction_form(kb, users, path, request)
+
+    target.change(on_choose, target, fields)
     save.click(on_save, [target, *fields], [saved, table])
     send.click(on_upload, file, [result, file, table, chosen, target])
     # The browser asks for confirmation; its answer travels in a hidden checkbox, so the chosen

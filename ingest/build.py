@@ -28,7 +28,7 @@ from ingest.chunk import chunk_paragraphs
 from ingest.config import Settings
 from ingest.embed import Embedder, embed_in_batches, make_embedder
 from ingest.loaders import SUPPORTED_SUFFIXES, LoadError, load_document
-from ingest.metadata import corrected, derive, read_sidecar
+from ingest.metadata import SIDECAR_SUFFIX, corrected, derive, read_sidecar
 from ingest.records import Chunk, DocumentMeta, DocumentRecord
 from ingest.scope import paragraph_scopes
 from ingest.segment import SEGMENTER_VERSION, doc_id_for, segment
@@ -37,7 +37,7 @@ from ingest.terms import terms
 LOCK_FILE = "ingest.lock"
 # Bumped when ingest.scope reads paragraphs differently: every document's scopes are recomputed
 # (cheap: no file is read, nothing embedded).
-SCOPE_VERSION = "3"
+SCOPE_VERSION = "6"
 # Paragraphs (with their headings) that metadata is derived from: a report names itself, its
 # year and who delivers it in its opening lines.
 HEAD_PARAGRAPHS = 10
@@ -288,7 +288,20 @@ def _refresh_metadata(work: Path, report: IngestReport, touched: set[str]) -> bo
             store.set_scopes(con, doc.doc_id, scopes)
         if rescope_all:
             store.set_meta(con, {"scope": SCOPE_VERSION})
+        indexed = {Path(d.path).name for d in store.documents(con)}
+    report.meta_problems.extend(_orphan_corrections(report, indexed))
     return changed or rescope_all
+
+
+def _orphan_corrections(report: IngestReport, indexed: set[str]) -> list[str]:
+    """Correction files beside no indexed report (a misspelled name), said rather than ignored."""
+    folders = {Path(path).parent for path, _meta in report.catalog}
+    return [
+        f"{sidecar.name}：没有名为 {sidecar.name.removesuffix(SIDECAR_SUFFIX)} 的已导入报告，未使用"
+        for folder in sorted(folders)
+        for sidecar in sorted(folder.glob(f"*{SIDECAR_SUFFIX}"))
+        if sidecar.name.removesuffix(SIDECAR_SUFFIX) not in indexed
+    ]
 
 
 def _all_indexed_roots(settings: Settings) -> list[Path]:

@@ -60,7 +60,7 @@ PROVINCES = {
 NATIONAL = "全国"
 # Below the provinces, a place is named with its level: 深圳市, 綦江区, 昌平县, 延边州.
 LOCAL_SUFFIXES = "自治州|自治县|市|区|县|州|盟|旗"
-_LOCAL = re.compile(rf"[\u4e00-\u9fff]{{2,5}}?(?:{LOCAL_SUFFIXES})")
+_LOCAL = re.compile(rf"[\u4e00-\u9fff]{{1,5}}?(?:{LOCAL_SUFFIXES})")  # 綦江区, 沛县
 # What an organisation inside a place is called: 綦江区委组织部, 深圳市人民政府.
 _ORG = re.compile(
     r"(?:委组织部|委员会组织部|委宣传部|委办公室|委|人民政府|政府|人大常委会|政协|组织部|宣传部|办公室|"
@@ -98,11 +98,18 @@ KIND_NAMES = {k.value: k for k in DocKind} | {
     "other": DocKind.OTHER,
 }
 _MANDATE = re.compile(r"我代表([\u4e00-\u9fff]{2,20}?)(?:，|,|向|[报作])")
+# Where a report was delivered: "在第十二届全国人民代表大会第五次会议上", "在浙江省第十四届人民代表
+# 大会第二次会议上", "在中国共产党第十九次全国代表大会上".
+_NATIONAL_VENUE = re.compile(r"全国人民代表大会|全国代表大会|全国人大")
+_LOCAL_VENUE = re.compile(
+    rf"在(?:中国共产党)?([\u4e00-\u9fff]{{2,8}}?(?:省|自治区|{LOCAL_SUFFIXES}))第[一二三四五六七八九十\d]+(?:届|次)"
+    r"[^，。]{0,12}?代表大会"
+)
 
 
 def year_of(value: str) -> int | None:
-    """A year written "2021", "2021年" or "二〇二一年" (None otherwise)."""
-    text = value.strip().removesuffix("年").removesuffix("度").strip()
+    """A year written "2021", "2021年", "2021年度" or "二〇二一年" (None otherwise)."""
+    text = value.strip().removesuffix("度").removesuffix("年").strip()
     if re.fullmatch(r"(?:19|20)\d{2}", text):
         return int(text)
     if re.fullmatch(r"[〇○零一二三四五六七八九]{4}", text):
@@ -115,7 +122,13 @@ def _first_year(text: str) -> int | None:
     if m:
         return int(m.group(1))
     m = _CN_YEAR.search(text)
-    return year_of(m.group(1)) if m else None
+    if m:
+        return year_of(m.group(1))
+    m = _TRAILING_YEAR.search(text)  # a file named "政府工作报告2023"
+    return int(m.group(1)) if m else None
+
+
+_TRAILING_YEAR = re.compile(r"(?<!\d)((?:19|20)\d{2})\s*$")
 
 
 def _dated_year(lines: Sequence[str]) -> int | None:
@@ -140,6 +153,8 @@ def find_region(text: str) -> tuple[str, int] | None:
     a province may be written short ("广东2024年…")."""
     m = _LEADING_YEAR.match(text)
     at = m.end() if m else 0
+    if text.startswith("中共", at):  # "中共重庆市綦江区委组织部": the Party committee of the place
+        at += 2
     province = next(
         (
             (full, at + len(name))
@@ -152,13 +167,20 @@ def find_region(text: str) -> tuple[str, int] | None:
     if province is not None:
         at = province[1]
     local = _LOCAL.match(text, at)
-    if local and not _is_province_name(local.group(0)) and local.group(0)[0] not in _NOT_A_PLACE:
+    if (
+        local
+        and not _is_province_name(local.group(0))
+        and local.group(0)[0] not in _NOT_A_PLACE
+        and not set(local.group(0)[:-1]) & _NOT_IN_A_PLACE
+    ):
         return local.group(0), local.end()
     return province
 
 
 # "在全区…会议上的讲话", "本市…": words for "here", not place names.
 _NOT_A_PLACE = set("在全本各该此我关于")
+# A place name holds none of these: "市长在全市…" is a speaker, not a place.
+_NOT_IN_A_PLACE = set("长在全的和与")
 
 
 def _is_province_name(name: str) -> bool:
@@ -170,9 +192,12 @@ _LEADING_YEAR = re.compile(r"\s*(?:(?:19|20)\d{2}|[〇○零一二三四五六�
 
 def _kind(texts: Sequence[str]) -> DocKind | None:
     for text in texts:
-        for kind, pattern in _KIND_RULES:
-            if pattern.search(text):
-                return kind
+        kinds = [kind for kind, pattern in _KIND_RULES if pattern.search(text)]
+        if DocKind.ANNUAL_SUMMARY in kinds and DocKind.PLAN in kinds:
+            # "关于2023年工作总结和2024年工作计划的报告": a summary whose last part plans ahead.
+            return DocKind.ANNUAL_SUMMARY
+        if kinds:
+            return kinds[0]
     return None
 
 
@@ -209,16 +234,29 @@ def derive(file_name: str, title: str | None, head: Sequence[str]) -> DocumentMe
             org = _ORG.match(text, place[1])
             if org and kind is not DocKind.GOVERNMENT_WORK_REPORT:  # not the 政府 of 政府工作报告
                 found.set("body", place[0] + org.group(0), where)
-    mandate = next((m.group(1) for line in head[:12] for m in [_MANDATE.search(line)] if m), "")
+    opening = head[:12]
+    mandate = next((m.group(1) for line in opening for m in [_MANDATE.search(line)] if m), "")
+    venue = next((m.group(1) for line in opening for m in [_LOCAL_VENUE.search(line)] if m), "")
+    if venue and not _NATIONAL_VENUE.search(venue):
+        place = find_region(venue)
+        found.set("region", place[0] if place else venue, "正文开头")
+    national = (
+        mandate == "国务院" or "中央委员会" in mandate or any(_NATIONAL_VENUE.search(x) for x in opening)
+    )
     region = str(found.values.get("region", ""))
     if kind is DocKind.GOVERNMENT_WORK_REPORT:
-        found.set("body", f"{region}人民政府" if region else "国务院", "正文开头" if mandate else "文件名")
+        if region:
+            found.set("body", f"{region}人民政府", "正文开头" if mandate else "文件名")
+        elif national or not (mandate or venue):
+            # The State Council's report names no place; a province's always says its own.
+            found.set("body", "国务院", "正文开头" if national else "文件名")
     elif kind is DocKind.CONGRESS_REPORT and "中央委员会" in mandate:
         found.set("body", "中共中央", "正文开头")
     elif mandate:
         found.set("body", mandate.removeprefix("省").removeprefix("市"), "正文开头")
-    if kind in (DocKind.GOVERNMENT_WORK_REPORT, DocKind.CONGRESS_REPORT) and not region:
-        found.set("region", NATIONAL, "正文开头" if mandate else "文件名")
+    national_body = found.values.get("body") in ("国务院", "中共中央")
+    if kind in (DocKind.GOVERNMENT_WORK_REPORT, DocKind.CONGRESS_REPORT) and not region and national_body:
+        found.set("region", NATIONAL, found.origin.get("body", "文件名"))
     found.set("body", found.values.get("region", ""), found.origin.get("region", ""))
     found.set("title", title or stem, "标题" if title else "文件名")
     return _meta(found.values, found.origin)

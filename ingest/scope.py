@@ -26,7 +26,10 @@ _OPENS_THIS_YEAR = re.compile(r"^今年")
 _TARGETS_OF_THIS_YEAR = re.compile(r"今年[^。；]{0,20}(?:预期目标|主要目标|目标是|要)")
 _OPENS_PAST_YEARS = re.compile(r"^(?:过去五年|五年来|近五年)")
 # Words around a year that say how it is meant.
-TARGET_CUES = re.compile(r"目标|预期|力争|计划|确保|争取|拟|将|要|到$|到\s*$|预计|安排|部署")
+# Single-character cues only as words: 要 not in 主要/重要/需要/要求…, 将 not in 将近.
+TARGET_CUES = re.compile(
+    r"目标|预期|力争|计划|确保|争取|拟|(?<![主重需必只])要(?![求素点])|将(?!近)|安排|部署"
+)
 RESULT_CUES = re.compile(
     r"实际|完成|实现了|增长了|下降了|达到了|比上年|全年|刚刚过去|过去的|已经|年末|年底|累计|同比"
 )
@@ -125,7 +128,8 @@ def paragraph_scope(meta: DocumentMeta, paragraph: Paragraph) -> TimeScope:
     scope = _section(meta, paragraph.heading_path)
     text = paragraph.text
     if meta.year is not None and meta.kind in ADDRESS_KINDS:
-        if _OPENS_PAST_YEARS.match(text):
+        if _OPENS_PAST_YEARS.match(text) or _MULTI_YEAR.search(text[:60]):
+            # "过去五年，……" (or "2015年是“十二五”收官之年。过去五年，……"): five years' totals.
             scope = {y: Aspect.PERIOD for y in _past_years(meta)}
         elif _OPENS_PAST_YEAR.match(text):
             scope = {meta.year - 1: Aspect.RESULT}

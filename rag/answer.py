@@ -15,14 +15,14 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from ingest.chunk import split_sentences
 from ingest.records import Aspect, Kind, Paragraph
-from ingest.scope import sentence_scope
+from ingest.scope import sentence_scope, years_in
 from ingest.terms import STOP_WORDS, bigrams, words
 from rag.constraints import Asked, Resolution, time_fit, without_constraints
-from rag.glossary import expand
-from rag.lead import GENERIC, lead_figure
+from rag.glossary import ACRONYMS, expand
+from rag.lead import GENERIC, lead_figure, wants_percent
 from rag.numbers import asks_for_date, asks_for_number, find_dates, find_numbers, is_figure
 from rag.refusal import RefusalModel, evidence_features
-from rag.retrieve import Hit
+from rag.retrieve import EVERYTHING, Hit, SearchFilter
 
 if TYPE_CHECKING:  # rag.verify imports this module
     from rag.verify import Verification
@@ -120,13 +120,17 @@ class Focus:
     asked: Asked = field(default_factory=Asked)
     applied: frozenset[str] = frozenset()
     mentions: tuple[str, ...] = ()  # places a sentence has to name (no report of their own)
+    where: SearchFilter = EVERYTHING  # what may be quoted (an answer key too)
 
     @classmethod
     def of(cls, question: str, asked: Asked | None, resolution: Resolution | None) -> Focus:
         if asked is None or resolution is None:
             return cls(question, question)
-        terms = without_constraints(question, asked, resolution.applied)
-        return cls(question, terms, asked, resolution.applied, resolution.mentions)
+        # A place named without a report of its own is enforced by its mention (see
+        # resolve): like an applied constraint, it says nothing more about which figure.
+        stripped = resolution.applied | ({"regions"} if resolution.mentions else set())
+        terms = without_constraints(question, asked, stripped)
+        return cls(question, terms, asked, resolution.applied, resolution.mentions, resolution.where)
 
 
 class Answerer(Protocol):
@@ -301,19 +305,33 @@ class ExtractiveAnswerer:
         if not sentences or confidence < self.refusal.threshold or conflict:
             # Both mean the knowledge base lacks the answer (no model should be asked either).
             return replace(self._refuse(question, hits, retrieved, confidence), conclusive=True)
-        chosen = []
-        for best in self._choose(q_terms, sentences):
-            extended = self._extend(question, best)
-            # Two sentences may be twice as long as one; trimming keeps the relevant clauses.
-            limit = self.max_excerpt_chars * (2 if extended is not best else 1)
-            chosen.append(self._trim(q_terms, extended, limit))
+        chosen = [self._excerpt(question, q_terms, best) for best in self._choose(q_terms, sentences)]
         if lacks_asked_figure(question, [c.text for c in chosen]):
             return self._refuse(question, hits, retrieved, confidence)
+        if about_another_year(focus, chosen[0]):
+            return self._refuse(question, hits, retrieved, confidence)
         text, citations, lead = self._compose(focus, q_terms, chosen)
-        if asks_for_number(question) and not asks_for_date(question) and not lead:
+        wants_figure = asks_for_number(question) and not asks_for_date(question)
+        if wants_figure and not lead:
+            # The figure may stand in a sentence ranked lower ("赤字率拟按2.6%安排" below
+            # "财政赤字2.38万亿元"): the best few that hold one about the subject are tried.
+            for other in sentences[1:8]:
+                if other in chosen or about_another_year(focus, other):
+                    continue
+                trial = [self._excerpt(question, q_terms, other)]
+                text, citations, lead = self._compose(focus, q_terms, trial)
+                if lead:
+                    break
+        if wants_figure and not lead:
             # "多少" answered without a figure about what was asked: the reports do not say.
             return self._refuse(question, hits, retrieved, confidence)
         return Answer(question, text, False, citations, retrieved, confidence=confidence, lead=lead)
+
+    def _excerpt(self, question: str, q_terms: Sequence[str], best: Sentence) -> Sentence:
+        extended = self._extend(question, best)
+        # Two sentences may be twice as long as one; trimming keeps the relevant clauses.
+        limit = self.max_excerpt_chars * (2 if extended is not best else 1)
+        return self._trim(q_terms, extended, limit)
 
     def evidence(
         self, question: str, hits: Sequence[Hit], focus: Focus | None = None
@@ -338,17 +356,25 @@ class ExtractiveAnswerer:
         return _question_terms(expand(focus.terms, self.weights.occurs))
 
     def subject_terms(self, focus: Focus) -> list[str]:
-        """The question's subject, in words this knowledge base uses ("GDP" is not, "赤字率" is),
-        and only specific ones: a word in most paragraphs ("经济") says little about what is
-        asked, and often paraphrases ("经济增速" for 国内生产总值增长)."""
-        return [
+        """The words that say what the question is about: its specific words (a word in most
+        paragraphs, "经济", says little about which figure is meant, and often paraphrases:
+        "经济增速" for 国内生产总值增长), and the words the reports never use at all ("电影",
+        "票房": nothing can answer about them), unless their parts are used ("总产量" when the
+        reports write 总产, 产量). An acronym read as its Chinese names counts as those."""
+        candidates = [
             w
-            for w in dict.fromkeys(words(focus.terms))
+            for w in dict.fromkeys(words(expand(focus.terms, self.weights.occurs)))
             if len(w) > 1
             and not w.isdigit()  # a year or a count is matched by the time scope and the lead
             and not _generic(w)
-            and self.weights.occurs(w)
-            and self.weights.of(w) >= SPECIFIC_IDF
+            and not (w.upper() in ACRONYMS and not self.weights.occurs(w))
+        ]
+        known = [w for w in candidates if self.weights.occurs(w)]
+        return [
+            w
+            for w in candidates
+            if (w in known and self.weights.of(w) >= SPECIFIC_IDF)
+            or (w not in known and not any(k != w and k in w for k in known))
         ]
 
     def rank_sentences(
@@ -361,6 +387,8 @@ class ExtractiveAnswerer:
             para = hit.paragraph
             context = set(words(" ".join(para.heading_path)) + bigrams(" ".join(para.heading_path)))
             answer_key = self._answer_key(para)
+            if answer_key is not None and not focus.where.allows(answer_key[0]):
+                answer_key = None  # left out of this search (the eval's refusal variant)
             for start, end in sentence_spans(para.text):
                 text = para.text[start:end]
                 if len(text) < 4 or not all(place in text for place in focus.mentions):
@@ -501,7 +529,13 @@ class ExtractiveAnswerer:
         subject; with no such figure the answer has no lead."""
         question = focus.question
         if asks_for_date(question):
-            dates = [d for d in find_dates(chosen[0].text) if d not in question]
+            sentence = chosen[0].text
+            dates = [d for d in find_dates(sentence) if d not in question]
+            if dates and "到" in question:
+                # "到哪一年…": the date a thing is to be done by ("从二○二○年到二○三五年").
+                dates = [
+                    d for d in dates if sentence[max(0, sentence.find(d) - 1) : sentence.find(d)] in "到至"
+                ] or dates
             if dates:
                 return max(dates, key=len)
         if asks_for_number(question):
@@ -512,14 +546,27 @@ class ExtractiveAnswerer:
             def coverage(clause: str) -> float:
                 return _coverage(q_terms, self.weights, set(words(clause) + bigrams(clause)))
 
+            # Every content word of the question, common ones too ("地区生产总值"): a figure whose
+            # context shares none of them is about something else altogether.
+            content = [
+                w for w in words(expand(focus.terms, self.weights.occurs)) if len(w) > 1 and not _generic(w)
+            ]
+
+            # A rate asked for and given may be named otherwise ("经济增速" for 国内生产总值增长).
+            rate = wants_percent(focus.terms)
+
             def subject(clause: str) -> float:
+                found = set(words(clause) + bigrams(clause))
+                if content and not rate and not any(w in found for w in content):
+                    return 0.0
                 if not subject_terms:
                     return 1.0
-                return _coverage(subject_terms, self.weights, set(words(clause) + bigrams(clause)))
+                return _coverage(subject_terms, self.weights, found)
 
-            lean = focus.asked.aspect or focus.asked.lean
+            lean = focus.asked.leaning
             sentences = [(s.text, _sets_targets(focus, s)) for s in chosen]
-            return lead_figure(question, focus.terms, sentences, coverage, subject, lean)
+            one_year = len(focus.asked.years) == 1
+            return lead_figure(question, focus.terms, sentences, coverage, subject, lean, one_year)
         return ""
 
     def _refuse(
@@ -550,10 +597,30 @@ def refusal(
     )
 
 
+def about_another_year(focus: Focus, sentence: Sentence) -> bool:
+    """The sentence speaks about other years than the question asks about (the years it names,
+    or those the sentence before it named; where the documents' years are known): its figures
+    belong to another year."""
+    if not focus.asked.years or "years" not in focus.applied:
+        return False
+    named = {y for y, _s, _e in years_in(sentence.text)}
+    if named & set(focus.asked.years):
+        return False
+    # The years it names, or (naming none) those the sentence before it named.
+    scope = sentence_scope(sentence.paragraph, *sentence.span)
+    return bool(scope.years) and not any(scope.aspects_of(y) for y in focus.asked.years)
+
+
 def _generic(term: str) -> bool:
     """A word (or character pair) that says how a figure is asked for, not what it is about."""
     plain = term.lstrip("~")
+    if _CHANGED_TO.fullmatch(plain):
+        return True
     return plain in GENERIC or (term.startswith("~") and any(plain in g for g in GENERIC))
+
+
+# "降到", "提高到", "增长至": how a figure changed, as GENERIC's words, written as one word.
+_CHANGED_TO = re.compile(r"(?:降|增|提高|提升|上升|扩大|降低|下降|增长|增加|减少|达|缩小|压减)(?:到|至)")
 
 
 def _sets_targets(focus: Focus, sentence: Sentence) -> bool:

@@ -24,16 +24,46 @@ from rag.retrieve import EVERYTHING, SearchFilter
 
 # Words that make a question about a plan or target, or about what actually happened. Strong
 # ones decide which paragraphs may answer; weak ones only lean the ranking.
-_TARGET_STRONG = re.compile(r"目标|预期|计划|拟|力争|安排")
-# Terms that hold those words without being about a plan (life expectancy, family planning).
-_NOT_ASPECT = re.compile(r"预期寿命|计划生育|计划单列")
+# 预期 marks a target as "预期目标" or before a verb ("预期增长"); not inside a noun.
+_TARGET_STRONG = re.compile(r"目标|预期(?=增长|增速|达到|为|是|要|控制|提高|下降)|计划|拟|力争|安排")
 _TARGET_WEAK = re.compile(r"要求|要|将|打算|部署|提出")
 _RESULT_STRONG = re.compile(r"实际|完成|实现了|全年|年末|年底")
 _NATIONAL_WORDS = re.compile(r"全国|我国")
 # What a report is called in a question: "十九大报告", "2018年政府工作报告", "2019年报告".
 _REPORT_WORD = re.compile(r"报告|答卷|工作总结|总结|讲话|公报|工作要点|工作计划")
 _ASKING = re.compile(r"谁|哪|什么|几|何")
+# A report named by its kind: "政府工作报告", "工作要点", "工作总结" (not "请总结", a verb).
+_NAMED_KIND = re.compile(r"政府工作|工作|党代会|代表大会|统计")
+_DETERMINER = re.compile(r"^(?:这份|那份|该|本|此|上述|这个|这篇|这)")
 _REF_STOP = re.compile(r"[按据在从看照依根，,。；;：:？?！!、“”\s]")
+# Where a place stands as a question's subject: first ("成都2024年…"), after 那/请问/在.
+_SUBJECT_PLACE = re.compile(r"^(?:那么?|请问|在|关于)?$")
+_AFTER_YEAR = re.compile(r"^(?:那么?|请问|在)?(?:(?:19|20)\d{2}|[〇○零一二三四五六七八九]{4})年$")
+_AFTER_PLACE = re.compile(r"(?:(?:19|20)\d{2}|[〇○零一二三四五六七八九]{4})年|的|今年|去年|全年|近年")
+# Words jieba tags as places that name a kind of area, not a place.
+_AREA_WORDS = frozenset(
+    [
+        "城镇",
+        "农村",
+        "城乡",
+        "乡村",
+        "城市",
+        "地方",
+        "沿海",
+        "内陆",
+        "边疆",
+        "山区",
+        "中部",
+        "东部",
+        "西部",
+        "东北",
+        "基层",
+        "全省",
+        "全市",
+        "全区",
+        "全县",
+    ]
+)
 # A place after these is what the subject is compared with ("四川…比全国高多少").
 _COMPARED = re.compile(r"(?:比|较|同|与|和|跟|相比于?|高于|低于|快于|慢于)$")
 _KIND_WORDS: tuple[tuple[re.Pattern[str], DocKind], ...] = (
@@ -64,7 +94,7 @@ class Asked:
 
     years: tuple[int, ...] = ()  # the years whose figures are asked (not a report's year)
     aspect: Aspect | None = None  # RESULT or TARGET when the question says so plainly
-    lean: Aspect | None = None  # what the wording leans to when it does not
+    lean: Aspect | None = None  # what the wording leans to when it does not (要, 将 …)
     regions: tuple[str, ...] = ()  # whose figures: full place names, or 全国
     report: ReportRef | None = None
     # Where each constraint stands in the question ("years", "regions", "report" -> spans).
@@ -73,6 +103,12 @@ class Asked:
     @property
     def empty(self) -> bool:
         return not (self.years or self.regions or self.report)
+
+    @property
+    def leaning(self) -> Aspect:
+        """What the question wants of its years: as said, else as its wording leans, else what
+        happened (a question about a year that names no plan asks for its result)."""
+        return self.aspect or self.lean or Aspect.RESULT
 
     def inherit(self, earlier: Asked) -> Asked:
         """A follow-up ("那四川呢?") keeps what it does not say from the question before it."""
@@ -120,6 +156,16 @@ def find_places(question: str, known: Iterable[str] = ()) -> list[tuple[str, int
             found.append((word, start, pos))
         elif level and len(word) >= 2:
             found.append((word + level.group(0), start, pos + len(level.group(0))))
+        elif (
+            len(word) >= 2
+            and word not in _AREA_WORDS
+            and (
+                (_SUBJECT_PLACE.match(question[:start]) and _AFTER_PLACE.match(question[pos:]))
+                or _AFTER_YEAR.match(question[:start])
+            )
+        ):
+            # "成都2024年…", "深圳的…": a city named without its level, as the question's subject.
+            found.append((word, start, pos))
     for m in _NATIONAL_WORDS.finditer(question):
         if not any(s <= m.start() < e for _f, s, e in found):
             found.append((NATIONAL, m.start(), m.end()))
@@ -133,14 +179,15 @@ def find_report(question: str, known: Iterable[str] = ()) -> ReportRef | None:
         while start > 0 and not _REF_STOP.match(question[start - 1]) and m.start() - start < 14:
             start -= 1
         text = question[start : m.end()].removeprefix("党的")
-        name = text[: -len(m.group(0))]
-        if not name and m.group(0) == "报告":
-            continue  # "报告说……": the report at hand, no constraint
+        name = _DETERMINER.sub("", text[: -len(m.group(0))])
         if _ASKING.search(name):
             continue  # "谁的报告", "哪份报告": the report is what is asked
         years = years_in(text)
         kind = next((k for pattern, k in _KIND_WORDS if pattern.search(text)), None)
         places = find_places(name, known)
+        if not (years or places or _CONGRESS.search(name) or _NAMED_KIND.search(name)):
+            # "报告说……", "这份报告提出……", "请总结……": the report at hand, or a verb, not a name.
+            continue
         words = name
         for _y, s, e in reversed(years):
             words = words[:s] + words[e:]
@@ -159,15 +206,13 @@ def find_report(question: str, known: Iterable[str] = ()) -> ReportRef | None:
 
 def _aspects(question: str) -> tuple[Aspect | None, Aspect | None]:
     """(strong aspect, lean): what the question says plainly, and what it leans to."""
-    question = _NOT_ASPECT.sub("", question)
     if _TARGET_STRONG.search(question):
         return Aspect.TARGET, Aspect.TARGET
     if _RESULT_STRONG.search(question):
         return Aspect.RESULT, Aspect.RESULT
     if _TARGET_WEAK.search(question):
         return None, Aspect.TARGET
-    # A question about a year that names no plan asks what happened in it.
-    return None, Aspect.RESULT
+    return None, None
 
 
 def read_question(question: str, known_regions: Iterable[str] = ()) -> Asked:
@@ -239,6 +284,9 @@ class Resolution:
     missing: str = ""  # why no report can answer ("知识库中没有…"), or ""
     mentions: tuple[str, ...] = ()  # place names an answer's sentence has to mention
     applied: frozenset[str] = frozenset()  # constraints the filter enforces: years/regions/report
+    # A narrower filter to try first: for a year's figure with no word for target or result,
+    # the paragraphs about what happened (the plan's figure only when they have none).
+    preferred: SearchFilter | None = None
 
 
 def _matches_region(meta: DocumentMeta, region: str) -> bool:
@@ -260,7 +308,7 @@ def _matches_report(meta: DocumentMeta, doc_id: str, ref: ReportRef) -> bool:
         return False
     if ref.region and not _matches_region(meta, ref.region):
         return False
-    names = f"{meta.title} {doc_id} {congress_alias(meta.title)}"
+    names = f"{meta.title} {doc_id} {congress_alias(meta.title)} {meta.body}"
     return not ref.words or ref.words in names
 
 
@@ -280,10 +328,12 @@ def resolve(
     # (no kinds, no places) answers "上海漫唐堂…" or "谁的报告…" from its text alone.
     typed = any(m.kind is not DocKind.OTHER or m.year is not None for m in metas.values())
     regional = any(m.region for m in metas.values())
+    # Within reports the user chose, what is missing is missing from the choice.
+    where_said = "所选的报告中" if chosen.docs is not None else "知识库中"
     if asked.report is not None and typed:
         named = {d for d in docs if _matches_report(metas[d], d, asked.report)}
         if not named:
-            return Resolution(chosen, f"知识库中没有《{asked.report.text}》。")
+            return Resolution(chosen, f"{where_said}没有《{asked.report.text}》。")
         docs = named
         applied.add("report")
     mentions: list[str] = []
@@ -302,19 +352,31 @@ def resolve(
             p.paragraph_id for p in paragraphs.values() if p.doc_id in docs and mentions[0] in p.text
         )
         if not about:
-            return Resolution(where, f"知识库中没有{asked.regions[0]}的报告。", tuple(mentions))
+            return Resolution(where, f"{where_said}没有{asked.regions[0]}的报告。", tuple(mentions))
         where = where.narrowed(SearchFilter(paragraphs=about))
+    preferred = None
     if asked.years and chosen.docs is None:
-        allowed, missing = _by_years(asked, docs, metas, paragraphs, where)
+        allowed, results, missing = _by_years(asked, docs, metas, paragraphs, where)
+        if missing and mentions:
+            # A place without a report of its own: that is what is missing, whatever the year.
+            return Resolution(where, f"知识库中没有{asked.regions[0]}的报告。", tuple(mentions))
         if missing:
             return Resolution(where, missing, tuple(mentions))
         if allowed is not None:
+            if results is not None:
+                preferred = where.narrowed(SearchFilter(paragraphs=results))
             where = where.narrowed(SearchFilter(paragraphs=allowed))
             applied.add("years")
-    return Resolution(where, "", tuple(mentions), frozenset(applied))
+    return Resolution(where, "", tuple(mentions), frozenset(applied), preferred)
 
 
-def _fits(aspects: set[Aspect], aspect: Aspect | None) -> bool:
+def _fits(aspects: set[Aspect], aspect: Aspect | None, span: bool) -> bool:
+    """Whether a paragraph speaking about a year as `aspects` can answer for it: as asked (a
+    plain target question never gets a result, and the other way round). A multi-year review
+    answers only a question about several years (`span`): its figures are totals or averages,
+    never one year's."""
+    if not span:
+        aspects = aspects - {Aspect.PERIOD}
     if not aspects:
         return False
     if aspect is None:
@@ -328,25 +390,32 @@ def _by_years(
     metas: Mapping[str, DocumentMeta],
     paragraphs: Mapping[str, Paragraph],
     where: SearchFilter,
-) -> tuple[frozenset[str] | None, str]:
-    """Paragraphs that speak about an asked year (as asked: result or target); or why no report
-    covers the year. Among dated reports, an undated document speaks about the years it names."""
+) -> tuple[frozenset[str] | None, frozenset[str] | None, str]:
+    """Paragraphs that speak about an asked year (as asked: result or target), those among them
+    to try first, or why no report covers the year. Among dated reports, an undated document
+    speaks about the years it names."""
     dated = {d for d in docs if metas[d].year is not None}
     if not dated:
-        return None, ""
+        return None, None, ""
     allowed: set[str] = set()
+    results: set[str] = set()
     seen: Counter[Aspect] = Counter()
+    span = len(asked.years) >= 3  # "2014年到2019年…": a range, which a multi-year review may answer
     for p in paragraphs.values():
         if p.doc_id not in docs or not where.allows(p):
             continue
         for year in asked.years:
             aspects = p.scope.aspects_of(year)
             seen.update(aspects)
-            if _fits(aspects, asked.aspect):
+            if _fits(aspects, asked.aspect, span):
                 allowed.add(p.paragraph_id)
-    if allowed:
-        return frozenset(allowed), ""
-    return None, _no_report_for(asked, [metas[d] for d in dated], seen)
+            if aspects & {Aspect.RESULT, Aspect.MENTION}:
+                results.add(p.paragraph_id)  # not a plan's, not a five-year aggregate
+    if not allowed:
+        return None, None, _no_report_for(asked, [metas[d] for d in dated], seen)
+    # Nothing says target or result: what happened is looked for first, the plan only after.
+    prefer = asked.aspect is None and asked.leaning is Aspect.RESULT and results and results != allowed
+    return frozenset(allowed), frozenset(results) if prefer else None, ""
 
 
 def _no_report_for(asked: Asked, dated: Sequence[DocumentMeta], seen: Counter[Aspect]) -> str:
@@ -379,7 +448,7 @@ def time_fit(asked: Asked, scope: TimeScope) -> float:
     aspects = set().union(*(scope.aspects_of(y) for y in asked.years))
     if not aspects:
         return -0.3  # about another year: almost never the answer
-    lean = asked.aspect or asked.lean
+    lean = asked.leaning
     if lean in aspects:
         return 0.1
     if Aspect.MENTION in aspects:

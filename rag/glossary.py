@@ -33,7 +33,9 @@ def expand(text: str, written: Callable[[str], bool] = lambda _a: False) -> str:
     def names(m: re.Match[str]) -> str:
         acronym = next(a for a in ACRONYMS if a.lower() == m.group(0).lower())
         found = ACRONYMS[acronym]
-        if written(acronym.lower()) or any(n in text for n in found):
+        # Indexed as its letter and digit runs ("PM2.5": "pm2", "5").
+        parts = re.findall(r"[a-z]+\d*|\d+", acronym.lower())
+        if all(written(p) for p in parts) or any(n in text for n in found):
             return m.group(0)
         return f"{m.group(0)}（{' '.join(found)}）"
 

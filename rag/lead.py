@@ -24,9 +24,24 @@ _ASKS_END = re.compile(
 _ASKS_CHANGE = re.compile(
     r"(?:增长|增加|减少|下降|降低|提高|提升|上升|扩大|压减|多|少|高|低|快|慢)了?(?:多少|几)|差多少|相差"
 )
+# "比全国高多少", "比上年增加了多少", "差多少": a difference between two figures, which only a
+# figure stated as one answers ("高于全国0.7个百分点", "比去年增加2700亿元").
+_ASKS_DIFFERENCE = re.compile(
+    r"比[^，。？?]{1,12}?(?:高|低|多|少|快|慢|增加|减少|提高|降低|增长|下降)了?(?:多少|几)|差多少|相差"
+)
+_STATED_AS_DIFFERENCE = re.compile(
+    r"(?:(?:高|低|多|少|快|慢)(?:于|出)[^，。；]{0,8}|比[^，。；]{0,10}?(?:高|低|多|少|快|慢|增加|减少|提高|降低|增长|下降|上升|扩大|缩小)了?)$"
+)
+# A figure over several years: an average or a total, not one year's.
+_OVER_YEARS = re.compile(r"年均|平均每年|每年平均|累计|合计|共计|五年来|几年来|多年来")
+_SINCE_LAST_YEAR = re.compile(r"比(?:上年|去年|上一年|前一年|同期|上年同期)")
+# "总量是多少", "产量是多少", "规模多少亿": an amount, not a growth rate or a share.
+_WANTS_AMOUNT = re.compile(
+    r"多少亿|多少万亿|多少万|(?:量|额|值|规模|人数|户数|个数)(?:是|为|有|达到?)?(?:多少|几)"
+)
 # In the text: the words right before a figure tell its role.
 _ENDS_AT = re.compile(r"(?:到|至|为|达|成)$")
-_STARTS_AT = re.compile(r"从[^，。；、到至]{0,12}$")
+_STARTS_AT = re.compile(r"(?:从|由)[^，。；、到至为]{0,12}$")
 _CHANGES_BY = re.compile(r"(?:增长|增加|减少|下降|降低|提高|提升|上升|扩大|压减|减|增|多|少|高|低)了?$")
 # A target figure is marked by the words that mark a target year, or by a target's qualifier.
 _TARGET_WORDS = re.compile(rf"{TARGET_CUES.pattern}|左右|以内|以上|以下")
@@ -89,6 +104,14 @@ _CLAUSE_BREAK = re.compile(r"[,，;；。!！?？、：:]")
 Coverage = Callable[[str], float]
 
 
+# A question's own ending: its question word and what follows ("是多少？").
+_QUESTION_TAIL = re.compile(r"(?:是多少|有多少|为多少|多少|是几|几)[^，。]*$|[?？。！!\s]+$")
+
+
+def clause_start(sentence: str, position: int) -> int:
+    return max((m.end() for m in _CLAUSE_BREAK.finditer(sentence, 0, position)), default=0)
+
+
 def clause_around(sentence: str, start: int, end: int) -> str:
     left = max((m.end() for m in _CLAUSE_BREAK.finditer(sentence, 0, start)), default=0)
     right_m = _CLAUSE_BREAK.search(sentence, end)
@@ -117,11 +140,36 @@ def _previous_clause(sentence: str, start: int) -> str:
     return sentence[breaks[-2] if len(breaks) > 1 else 0 : breaks[-1]]
 
 
+def changed_by(sentence: str, mention: NumberMention) -> bool:
+    """The figure is a change: "上升3个百分点", "增长7.4%"."""
+    before = sentence[max(0, mention.lead_start - 14) : mention.lead_start]
+    return bool(_CHANGES_BY.search(before)) or mention.unit == "个百分点"
+
+
+def fits_the_question(question: str, sentence: str, mention: NumberMention, one_year: bool = False) -> bool:
+    """What no score makes up for: a level is no difference ("比全国高多少"; but "比上年提高了
+    多少" is the year's change), a change is no level ("降到了多少" answered "减少1386万"), and,
+    for a question about `one_year`, a yearly average or a total over years is no answer."""
+    since_last_year = bool(_SINCE_LAST_YEAR.search(question)) and changed_by(sentence, mention)
+    if _ASKS_DIFFERENCE.search(question) and not is_difference(sentence, mention) and not since_last_year:
+        return False
+    before = sentence[max(0, mention.lead_start - 14) : mention.lead_start]
+    if _ASKS_END.search(question) and changed_by(sentence, mention) and not _ENDS_AT.search(before):
+        return False
+    clause = clause_around(sentence, mention.start, mention.end)
+    if one_year and _OVER_YEARS.search(clause) and not _OVER_YEARS.search(question):
+        return False
+    # "粮食产量是多少" is not answered by "新能源汽车产量增长43%".
+    asked = indicator_before(_QUESTION_TAIL.sub("", question))
+    given = indicator_before(sentence[clause_start(sentence, mention.lead_start) : mention.lead_start])
+    return same_indicator(asked, given, sentence)
+
+
 def role_score(question: str, sentence: str, mention: NumberMention) -> float:
     """How well the figure's role in its sentence fits the form of the question."""
     before = sentence[max(0, mention.start - 14) : mention.start]
     ends, starts = bool(_ENDS_AT.search(before)), bool(_STARTS_AT.search(before))
-    changes = bool(_CHANGES_BY.search(before)) or mention.unit == "个百分点"
+    changes = changed_by(sentence, mention)
     part = (
         0.3 if "其中" in question and "其中" in clause_around(sentence, mention.start, mention.end) else 0.0
     )
@@ -146,15 +194,32 @@ def aspect_score(sentence: str, mention: NumberMention, lean: Aspect | None, amo
     return -0.25 if target else 0.0
 
 
+def wants_amount(question: str) -> bool:
+    """ "产量是多少", "总值是多少", "多少万": an amount (unless a rate, growth or change is asked)."""
+    return (
+        bool(_WANTS_AMOUNT.search(question))
+        and not wants_percent(question)
+        and "增长" not in question
+        and not _ASKS_CHANGE.search(question)
+    )
+
+
 def wants_percent(question: str) -> bool:
     """A rate, share or 百分之几 is a percentage (or a change of one, in 个百分点)."""
     return bool(_WANTS_PERCENT.search(question))
 
 
+def is_difference(sentence: str, mention: NumberMention) -> bool:
+    """The figure is stated as a difference: "高于全国0.7个百分点", "比去年预算低0.4个百分点"."""
+    return bool(_STATED_AS_DIFFERENCE.search(sentence[max(0, mention.lead_start - 14) : mention.lead_start]))
+
+
 def kind_score(question: str, mention: NumberMention) -> float:
-    """A percentage for a rate, an amount of money for money."""
+    """A percentage for a rate, an amount of money for money, no rate for an amount."""
     if wants_percent(question):
         return 0.3 if mention.percent or mention.unit == "个百分点" else -0.3
+    if wants_amount(question) and (mention.percent or mention.unit == "个百分点"):
+        return -0.3
     if _WANTS_MONEY.search(question):
         return 0.2 if mention.unit.endswith("元") else -0.2
     return 0.0
@@ -190,6 +255,14 @@ def _ordinal_lead(question: str, sentences: Sequence[tuple[str, bool]], coverage
     return max(found, key=lambda f: f[0])[1] if found else ""
 
 
+def _base_unit(unit: str) -> str:
+    """ "万人" -> "人": the magnitude belongs to the number (1351万人 has unit 人)."""
+    for magnitude in ("万亿", "亿", "万", "千"):
+        if unit.startswith(magnitude) and len(unit) > len(magnitude):
+            return unit[len(magnitude) :]
+    return unit
+
+
 def _counted_in(question: str, sentence: str, mention: NumberMention) -> str:
     """A bare number followed by the measure word the question asks in ("攻入4球" for "几球")."""
     m = _ASKED_MEASURE.search(question)
@@ -205,6 +278,7 @@ def lead_figure(
     coverage: Coverage,
     subject: Coverage,
     lean: Aspect | None = None,
+    one_year: bool = False,
 ) -> str:
     """The figure that answers a "多少/几" question, from the chosen sentences (each with
     whether it sets out targets), as a reader should see it (qualifier, whole unit, range);
@@ -222,10 +296,14 @@ def lead_figure(
             counted = _counted_in(question, sentence, m)
             if m.text in question or not (is_figure(m) or counted):
                 continue
-            if want_unit and not m.unit.endswith(want_unit):
+            if want_unit and not m.unit.endswith(_base_unit(want_unit)):
                 continue
             if wants_percent(focus_question) and not (m.percent or m.unit in ("个百分点", "成")):
                 continue  # a rate is never answered with a count or an amount
+            if wants_amount(focus_question) and (m.percent or m.unit == "个百分点"):
+                continue  # nor an amount with a rate or a share
+            if not fits_the_question(focus_question, sentence, m, one_year):
+                continue
             clause, before = clause_around(sentence, m.start, m.end), _previous_clause(sentence, m.start)
             if subject(subject_context(sentence, m.start, m.end)) < MIN_SUBJECT:
                 continue
@@ -241,3 +319,60 @@ def lead_figure(
             if score > best_score:
                 best, best_score = counted or _with_direction(question, sentence, m), score
     return best
+
+
+# The words around an indicator that are not its name: how it is asked for, how it changed.
+_NOT_NAME = re.compile(
+    r"(?:是多少|是几|为多少|有多少|多少|几|是|为|有|达到|达|了|的$|实际|全年|预期|目标|计划|安排|拟按|拟|要|将|"
+    r"(?:增长|增加|减少|下降|降低|提高|提升|上升|上涨|扩大|缩小|压减|降|增|涨)(?:到|至|了)?|超过|突破|约|近|按|控制在|"
+    r"比上年|同比|分别|总共|一共|共)$"
+)
+_NAME_RUN = re.compile(r"[\u4e00-\u9fff]+$")
+# Said before an indicator's name without being part of it: when, where, which part.
+_NOT_NAME_BEFORE = re.compile(
+    r"^(?:今年|去年|明年|全年|当年|年末|年底|年初|全国|全省|全市|全区|全县|我国|我省|我市|其中)+"
+)
+
+
+def indicator_before(text: str) -> str:
+    """The name of what a figure measures, from the words right before it: "新能源汽车产量增长43%"
+    -> "新能源汽车产量" (the verbs and qualifiers before the figure stripped)."""
+    m = _NAME_RUN.search(text)
+    name = _NOT_NAME_BEFORE.sub("", m.group(0) if m else "")
+    while True:
+        stripped = _NOT_NAME.sub("", name)
+        if stripped == name:
+            return name.replace("的", "")
+        name = stripped
+
+
+def same_indicator(question_name: str, figure_name: str, sentence: str) -> bool:
+    """False when the two name different indicators of one kind: the same head, each with
+    modifiers of its own that the other side lacks ("粮食产量" asked, "新能源汽车产量增长43%" in a
+    sentence that never says 粮食; "国防支出" / "研究与试验发展经费支出"). A modifier the
+    question names and the sentence says elsewhere ("东吴证券…净利润") is the sentence's subject,
+    not a different indicator; anything else is not ruled out."""
+    if not question_name or not figure_name or question_name in figure_name or figure_name in question_name:
+        return True
+    head = 0
+    while (
+        head < min(len(question_name), len(figure_name))
+        and question_name[-1 - head] == figure_name[-1 - head]
+    ):
+        head += 1
+    if head < 2:
+        return True
+    asked = _nouns(question_name[:-head])
+    given = _nouns(figure_name[:-head])
+    return not (given - asked and asked and not any(word in sentence for word in asked))
+
+
+def _nouns(text: str) -> set[str]:
+    """Nouns of two characters or more (jieba), the words an indicator is told apart by."""
+    import jieba.posseg
+
+    return {
+        str(t.word)
+        for t in jieba.posseg.cut(text)
+        if len(str(t.word)) > 1 and str(t.flag).startswith(("n", "vn")) and str(t.word) not in GENERIC
+    }

@@ -32,6 +32,8 @@ _DIGIT_NUMBER = rf"(?:{_DIGITS})(?:\s*(?:余|多)?\s*{_MAG}\s*(?:余|多)?\s*(?:
 _CN_NUMBER = rf"[{_CN_ALL}]+(?:点[{CN_DIGITS}]+)?"
 _UNIT = rf"(?P<unit>%|％|‰|(?:{UNITS}))"
 _QUALIFIER = r"(?P<qual>左右|以上|以下|以内|上下|之内|之上)?"
+# Said before a figure, and part of what a reader must see: "超过3.3%", "近50万", "约1万".
+_PRE_QUALIFIER = re.compile(r"(?:超过|超|突破|逾|近|约|接近|不到|不足|不低于|不高于|不超过)$")
 _FIGURE = re.compile(
     rf"(?<![\dA-Za-z.{_CN_ALL}几数第])(?P<num>{_DIGIT_NUMBER}|{_CN_NUMBER})"
     rf"\s*(?:余|多)?\s*(?P<mag>万亿|亿|万)?\s*(?:余|多)?\s*{_UNIT}?{_QUALIFIER}"
@@ -65,12 +67,14 @@ _CLASSIFIERS = {
 }
 _CN_UNIT_EXCLUDED = {"分", "部", "届"}  # 十九届六中全会: an ordinal without 第
 _DAY = r"(?:\d{1,2}[日号]|上旬|中旬|下旬|初|底)"
-_DATE = re.compile(rf"\d{{4}}年(?:\d{{1,2}}月{_DAY}?)?|\d{{1,2}}月{_DAY}?")
+_DATE = re.compile(
+    rf"\d{{4}}年(?:\d{{1,2}}月{_DAY}?)?|\d{{1,2}}月{_DAY}?|[〇○零一二三四五六七八九]{{4}}年(?:[一二三四五六七八九十]{{1,2}}月)?"
+)
 # A question asks for a quantity: how many/much, a share, or an indicator named by what it
 # measures (…率 / …量 / …额 / …比重 / …增速 asked at the end of the question).
 _ASKS_NUMBER = re.compile(
     r"多少|几(?!乎)|百分之几|多大|多高|多长|多重|多久|"
-    r"(?:率|量|额|数|比重|占比|增速|增幅|规模|总值|收入|产值)(?:是|为|有)?\s*(?:多少)?[?？]?\s*$"
+    r"(?:率|量|额|数|值|比重|占比|增速|增幅|规模|收入|强度|浓度|密度|指数)(?:是|为|有)?\s*(?:多少)?[?？]?\s*$"
 )
 _ASKS_DATE = re.compile(r"哪一?年|哪一?天|何时|什么时候|什么时间|几月|几号|哪月|日期|时间是|时间[?？]?$")
 
@@ -89,6 +93,7 @@ class NumberMention:
     percent: bool = False
     lead: str = ""
     chinese: bool = False  # written in Chinese numerals
+    lead_start: int = -1  # where `lead` starts in the text (before `start` with "超过", "近"…)
 
     @property
     def shown(self) -> str:
@@ -166,7 +171,9 @@ def find_numbers(text: str) -> list[NumberMention]:
             continue
         core = text[m.start() : m.end("num")]
         found.append(
-            NumberMention(core, "%", m.start(), m.end("num"), value, True, m.group(0), _is_chinese(raw))
+            NumberMention(
+                core, "%", m.start(), m.end("num"), value, True, m.group(0), _is_chinese(raw), m.start()
+            )
         )
     taken = [(f.start, f.end) for f in found]
     for m in _FIGURE.finditer(text):
@@ -186,9 +193,13 @@ def find_numbers(text: str) -> list[NumberMention]:
         counted = _COUNTED.match(text, m.end("unit")) if unit == "个" and not m.group("qual") else None
         if counted:
             lead = core + counted.group(0)
+        before = _PRE_QUALIFIER.search(text, max(0, m.start() - 4), m.start())
+        lead_start = before.start() if before else m.start()
+        lead = text[lead_start : m.start()] + lead
+        percent = unit in ("%", "％", "‰")
         found.append(
             NumberMention(
-                core, unit, m.start(), m.start() + len(core), value, unit in ("%", "％", "‰"), lead, chinese
+                core, unit, m.start(), m.start() + len(core), value, percent, lead, chinese, lead_start
             )
         )
     found.sort(key=lambda f: f.start)
@@ -201,10 +212,12 @@ def _join_ranges(text: str, found: list[NumberMention]) -> list[NumberMention]:
     out = list(found)
     for i in range(len(out) - 1):
         a, b = out[i], out[i + 1]
-        between = text[a.start + len(a.shown) : b.start]
+        between = text[a.lead_start + len(a.shown) : b.lead_start]
         if _RANGE_JOIN.fullmatch(between) and (a.unit == b.unit or not a.unit):
-            lead = text[a.start : b.start + len(b.shown)]
-            out[i] = NumberMention(a.text, a.unit, a.start, a.end, a.value, a.percent, lead, a.chinese)
+            lead = text[a.lead_start : b.lead_start + len(b.shown)]
+            out[i] = NumberMention(
+                a.text, a.unit, a.start, a.end, a.value, a.percent, lead, a.chinese, a.lead_start
+            )
     return out
 
 

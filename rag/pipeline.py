@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import math
+import re
 import threading
 import time
 from collections.abc import Iterator, Sequence
@@ -21,6 +22,7 @@ from rag.followup import is_followup, rewrite
 from rag.generate import LLMAnswerer
 from rag.glossary import expand
 from rag.llm import ChatModel, LLMError, make_chat_model
+from rag.numbers import asks_for_number
 from rag.prompt import Turn
 from rag.retrieve import EVERYTHING, Hit, HybridRetriever, RetrievalConfig, SearchFilter, Snapshot
 from rag.verify import verify
@@ -237,15 +239,23 @@ class KnowledgeBase:
         where: SearchFilter,
         earlier: Asked | None = None,
     ) -> Answer:
-        parts = split_question(question)
+        parts = split_question(_without_markup(question))
         answers = []
         for part in parts:
             grounded = ground(retriever, part, max(top_k, 5), where, earlier)
-            if grounded.resolution.missing:
+            resolution = grounded.resolution
+            if resolution.missing:
                 # No loaded report is about that year or place: say so, with the closest paragraphs.
-                answers.append((part, refusal(part, grounded.hits, reason=grounded.resolution.missing)))
+                answers.append((part, refusal(part, grounded.hits, reason=resolution.missing)))
                 continue
-            answers.append((part, answerer.answer(part, grounded.hits, grounded.asked, grounded.resolution)))
+            if resolution.preferred is not None and asks_for_number(part):
+                first = replace(resolution, where=resolution.preferred)
+                hits = retriever.retrieve(grounded.search, top_k=max(top_k, 5), where=first.where)
+                answer = answerer.answer(part, hits, grounded.asked, first)
+                if not answer.refused:
+                    answers.append((part, answer))
+                    continue
+            answers.append((part, answerer.answer(part, grounded.hits, grounded.asked, resolution)))
         if len(parts) == 1:
             answer = answers[0][1]
             answer.retrieved = answer.retrieved[:top_k]
@@ -262,11 +272,12 @@ class KnowledgeBase:
 @dataclass(frozen=True)
 class Grounded:
     """A question part resolved against the knowledge base: its constraints, what they mean
-    here, and the paragraphs retrieved under them."""
+    here, the text searched and the paragraphs retrieved under them."""
 
     asked: Asked
     resolution: Resolution
     hits: list[Hit]
+    search: str
 
 
 def ground(
@@ -283,8 +294,10 @@ def ground(
     resolution = resolve(asked, snapshot.metas, snapshot.paragraphs, where)
     search = part if resolution.missing else without_constraints(part, asked, resolution.applied)
     vocab = snapshot.bm25.vocab_dict if snapshot.bm25 is not None else {}
-    hits = retriever.retrieve(expand(search, vocab.__contains__), top_k=top_k, where=resolution.where)
-    return Grounded(asked, resolution, hits)
+    search = expand(search, vocab.__contains__)
+    return Grounded(
+        asked, resolution, retriever.retrieve(search, top_k=top_k, where=resolution.where), search
+    )
 
 
 def _failure_kind(error: LLMError) -> str:
@@ -296,6 +309,14 @@ def _failure_kind(error: LLMError) -> str:
 
 def _fallback_notice(error: LLMError) -> str:
     return f"大模型暂时无法回答（{error}），以下为原文摘录答案。"
+
+
+# An HTML tag pasted with a question ("<span>…</span>" from a web page) is no word of it.
+_MARKUP = re.compile(r"</?[A-Za-z][^<>]{0,200}>")
+
+
+def _without_markup(question: str) -> str:
+    return _MARKUP.sub(" ", question).strip() or question
 
 
 def _checked(question: str, top_k: int) -> str:

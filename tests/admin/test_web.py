@@ -117,14 +117,18 @@ def test_an_administrator_corrects_a_reports_metadata(kb: KnowledgeBase, users: 
     from admin.web import correct, correction_form
 
     (_, path), *_ = document_choices(kb)
-    form = correction_form(kb, path)
+    form = correction_form(kb, users, path, Request("管理员"))  # type: ignore[arg-type]
     assert [f["value"] for f in form] == ["", "", "", "", ""]  # no correction yet
     assert form[1]["placeholder"] == "自动：2021（留空即自动）"
     shown = correct(kb, users, path, {"year": "2022"}, Request("管理员"))  # type: ignore[arg-type]
     assert "已保存更正并重新索引" in shown and "2022" in shown
     assert kb.snapshot.metas[next(iter(kb.snapshot.metas))].year == 2022
     assert 'class="meta-corrected"' in documents_html(kb)
-    assert correction_form(kb, path)[1]["value"] == "2022"
+    assert correction_form(kb, users, path, Request("管理员"))[1]["value"] == "2022"  # type: ignore[arg-type]
+    # Nobody else reads corrections, and only reports in the folder are read.
+    with pytest.raises(gr.Error, match="只有管理员"):
+        correction_form(kb, users, path, Request("张三"))  # type: ignore[arg-type]
+    assert correction_form(kb, users, "/etc/passwd", Request("管理员"))[1]["value"] == ""  # type: ignore[arg-type]
     refused = correct(kb, users, path, {"year": "明年"}, Request("管理员"))  # type: ignore[arg-type]
     assert "字段 year" in refused and "kb-unverified" in refused
     with pytest.raises(gr.Error, match="只有管理员"):

@@ -149,3 +149,35 @@ def test_a_malformed_sidecar_is_reported_and_the_report_still_indexed(kb_setting
     assert "元数据更正文件有误" in report.summary()
     (meta,) = _metas(kb_settings).values()
     assert meta.year == 2021  # type: ignore[attr-defined]  # derived, the bad value ignored
+
+
+def test_a_provincial_report_whose_file_name_names_no_place() -> None:
+    head = (
+        "——2024年1月23日在浙江省第十四届人民代表大会第二次会议上",
+        "现在，我代表省人民政府，向大会报告工作",
+    )
+    assert _fields("政府工作报告.docx", None, head)[1:] == (
+        2024,
+        "浙江省人民政府",
+        "浙江省",
+        DocKind.GOVERNMENT_WORK_REPORT,
+    )
+    # Neither a place nor the State Council: nothing is guessed.
+    assert _fields("政府工作报告.docx", None, ("现在，我代表市人民政府，向大会报告工作",))[2:4] == ("", "")
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        (
+            "中共重庆市綦江区委组织部2021年组工答卷.txt",
+            (2021, "綦江区委组织部", "綦江区", DocKind.ANNUAL_SUMMARY),
+        ),
+        ("市长在全市经济工作会议上的讲话.txt", (None, "", "", DocKind.SPEECH)),
+        ("关于2023年工作总结和2024年工作计划的报告.docx", (2023, "", "", DocKind.ANNUAL_SUMMARY)),
+        ("政府工作报告2023.txt", (2023, "国务院", "全国", DocKind.GOVERNMENT_WORK_REPORT)),
+        ("沛县2020年度工作总结.docx", (2020, "沛县", "沛县", DocKind.ANNUAL_SUMMARY)),
+    ],
+)
+def test_more_title_shapes(name: str, expected: tuple[object, ...]) -> None:
+    assert _fields(name)[1:] == expected

@@ -38,3 +38,14 @@ def test_bad_questions_get_clear_errors(kb_settings: Settings, question: str, me
     ingest(kb_settings, embedder=embedder, progress=False)
     with pytest.raises(ValueError, match=message):
         KnowledgeBase(kb_settings, embedder=embedder).ask(question)
+
+
+def test_html_pasted_with_a_question_is_no_word_of_it(kb_settings: Settings) -> None:
+    embedder = HashEmbedder()
+    (kb_settings.kb_dir / "2022.txt").write_text("2022年新建人才驿站3个。", encoding="utf-8")
+    ingest(kb_settings, embedder=embedder, progress=False)
+    kb = KnowledgeBase(kb_settings, embedder=embedder)
+    plain = kb.ask("2022年新建人才驿站多少个？")
+    pasted = kb.ask('<span style="color:red">2022年新建人才驿站多少个？</span>')
+    assert plain.text.startswith("3个。")
+    assert pasted.text == plain.text

@@ -28,8 +28,11 @@ def test_a_result_comes_from_the_next_years_review(kb: KnowledgeBase) -> None:
 
 
 def test_a_target_comes_from_that_years_report(kb: KnowledgeBase) -> None:
-    answer = kb.ask("2016年经济增长的预期目标是多少?")
-    assert answer.text.startswith("6.5%－7%。依据：据《2016年政府工作报告》（2016年的目标）：")
+    answer = kb.ask("2016年城镇新增就业的预期目标是多少?")
+    assert answer.text.startswith("1000万人以上。依据：据《2016年政府工作报告》（2016年的目标）：")
+    # No word for target or result: what happened, from the next year's review.
+    result = kb.ask("2016年城镇新增就业多少人？")
+    assert result.text.startswith("1314万人。依据：据《2017年政府工作报告》（回顾2016年）：")
 
 
 def test_restricted_to_one_report_the_question_gets_that_reports_figure(kb: KnowledgeBase) -> None:
@@ -44,21 +47,30 @@ def test_no_report_for_that_year_or_place_is_said_plainly(kb: KnowledgeBase) -> 
     assert guangdong.text.startswith(
         "知识库中没有广东省2016年的政府工作报告（现有：2025年广东省政府工作报告）。"
     )
-    later = kb.ask("2017年国内生产总值实际增长了多少？")
+    later = kb.ask("2017年城镇新增就业实际完成了多少？")
     assert later.refused and later.text.startswith("知识库中只有2017年的目标，没有回顾2017年实际情况的报告")
-    shandong = kb.ask("山东省2025年地区生产总值增长目标是多少？")
-    assert shandong.refused and shandong.text.startswith("知识库中没有山东省的报告。")
+    fujian = kb.ask("福建省2025年城镇新增就业目标是多少？")
+    assert fujian.refused and fujian.text.startswith("知识库中没有福建省的报告。")
+    city = kb.ask("厦门2024年地区生产总值是多少？")  # a city named without its level
+    assert city.refused and city.text.startswith("知识库中没有厦门的报告。")
 
 
 def test_whose_figure(kb: KnowledgeBase) -> None:
-    answer = kb.ask("广东省2025年地区生产总值的增长目标是多少？")
-    assert answer.text.startswith("5%左右。")
+    answer = kb.ask("广东省2025年城镇新增就业的目标是多少？")
+    assert answer.text.startswith("110万人以上。")
     assert {c.doc_id for c in answer.citations} == {"2025年广东省政府工作报告"}
 
 
+def test_a_figure_about_another_indicator_of_the_same_kind_is_no_answer(kb: KnowledgeBase) -> None:
+    # The Guangdong report gives the output of new-energy cars and robots, not of grain.
+    answer = kb.ask("广东省2024年粮食产量是多少？")
+    assert not answer.text.startswith(("43%", "44%"))
+
+
 def test_a_follow_up_keeps_the_question_and_changes_the_year(kb: KnowledgeBase) -> None:
-    answer = kb.ask("那2016年呢？", history=[Turn("2015年国内生产总值实际增长了多少？")])
-    assert answer.searched == "2016年国内生产总值实际增长了多少？"
-    assert answer.text.startswith("6.7%。")
-    first = kb.ask("2015年国内生产总值实际增长了多少？")
-    assert first.text.startswith("6.9%。依据：据《2016年政府工作报告》（回顾2015年）")
+    first = kb.ask("2015年城镇新增就业多少人？")
+    # 1312万 that year, not the five-year total the same review gives (超过6400万人).
+    assert first.text.startswith("1312万人。依据：据《2016年政府工作报告》（回顾2015年）")
+    answer = kb.ask("那2016年呢？", history=[Turn("2015年城镇新增就业多少人？")])
+    assert answer.searched == "2016年城镇新增就业多少人？"
+    assert answer.text.startswith("1314万人。")
