@@ -55,9 +55,9 @@ class RefusalModel:
     # Fitted by `python -m eval.calibrate` on the three shared dev sets and this project's gold
     # sets for the sample report and for the multi-report dev questions (never on reports-dev or
     # the held-aside questions, whose figures the README reports); README, "Refusal".
-    weights: tuple[float, ...] = (0.833, -0.509, 0.299, 59.216, 2.36)
-    bias: float = -4.122
-    threshold: float = 0.05
+    weights: tuple[float, ...] = (1.457, -0.245, 0.356, 58.661, 1.475)
+    bias: float = -4.009
+    threshold: float = 0.04
 
     def probability(self, features: dict[str, float]) -> float:
         z = self.bias + sum(w * features[name] for w, name in zip(self.weights, FEATURES, strict=True))
