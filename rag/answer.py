@@ -19,7 +19,7 @@ from ingest.scope import sentence_scope, years_in
 from ingest.terms import STOP_WORDS, bigrams, words
 from rag.constraints import Asked, Resolution, time_fit, without_constraints
 from rag.glossary import ACRONYMS, expand
-from rag.lead import GENERIC, lead_figure, wants_percent
+from rag.lead import GENERIC, asks_growth, lead_figure, wants_percent
 from rag.numbers import asks_for_date, asks_for_number, find_dates, find_numbers, is_figure
 from rag.refusal import RefusalModel, evidence_features
 from rag.retrieve import EVERYTHING, Hit, SearchFilter
@@ -305,6 +305,10 @@ class ExtractiveAnswerer:
         if not sentences or confidence < self.refusal.threshold or conflict:
             # Both mean the knowledge base lacks the answer (no model should be asked either).
             return replace(self._refuse(question, hits, retrieved, confidence), conclusive=True)
+        if features["subject"] == 0.0 and any(not self.weights.occurs(w) for w in self.subject_terms(focus)):
+            # The question is about a thing the reports never name ("公租房") and the best
+            # sentence holds none of its other specific words: it is about something else.
+            return self._refuse(question, hits, retrieved, confidence)
         chosen = [self._excerpt(question, q_terms, best) for best in self._choose(q_terms, sentences)]
         if lacks_asked_figure(question, [c.text for c in chosen]):
             return self._refuse(question, hits, retrieved, confidence)
@@ -366,10 +370,12 @@ class ExtractiveAnswerer:
             for w in dict.fromkeys(words(expand(focus.terms, self.weights.occurs)))
             if len(w) > 1
             and not w.isdigit()  # a year or a count is matched by the time scope and the lead
+            and not _MAGNITUDE.fullmatch(w)  # "多少万亿元": the unit is the lead's, not a subject
             and not _generic(w)
             and not (w.upper() in ACRONYMS and not self.weights.occurs(w))
         ]
         known = [w for w in candidates if self.weights.occurs(w)]
+        candidates = [w for w in candidates if w in known or _names_something(w)]
         return [
             w
             for w in candidates
@@ -552,8 +558,9 @@ class ExtractiveAnswerer:
                 w for w in words(expand(focus.terms, self.weights.occurs)) if len(w) > 1 and not _generic(w)
             ]
 
-            # A rate asked for and given may be named otherwise ("经济增速" for 国内生产总值增长).
-            rate = wants_percent(focus.terms)
+            # A rate or growth asked for and given may be named otherwise ("经济增速" or
+            # "经济增长" for 国内生产总值增长).
+            rate = wants_percent(focus.terms) or asks_growth(focus.terms)
 
             def subject(clause: str) -> float:
                 found = set(words(clause) + bigrams(clause))
@@ -609,6 +616,23 @@ def about_another_year(focus: Focus, sentence: Sentence) -> bool:
     # The years it names, or (naming none) those the sentence before it named.
     scope = sentence_scope(sentence.paragraph, *sentence.span)
     return bool(scope.years) and not any(scope.aspects_of(y) for y in focus.asked.years)
+
+
+# A magnitude and a unit ("万亿元", "亿元", "万人"): how a figure is counted, never what it is about.
+_MAGNITUDE = re.compile(r"[万亿千百]+(?:元|美元|人次|人|斤|吨|公里|亩|户|个|千瓦)?")
+
+
+# Parts of speech (jieba) that name nothing: pronouns ("这次"), time words, numerals, measure
+# words, adverbs, prepositions, conjunctions, particles, interjections, directions.
+_NAMES_NOTHING = ("r", "t", "m", "q", "d", "p", "c", "u", "y", "e", "o", "f")
+
+
+def _names_something(word: str) -> bool:
+    """A word the reports never use counts as a subject only when it names something."""
+    import jieba.posseg
+
+    tokens = jieba.posseg.lcut(word)
+    return bool(tokens) and not all(str(t.flag).startswith(_NAMES_NOTHING) for t in tokens)
 
 
 def _generic(term: str) -> bool:

@@ -15,6 +15,7 @@ from collections.abc import Callable, Sequence
 
 from ingest.records import Aspect
 from ingest.scope import RESULT_CUES, TARGET_CUES
+from rag.glossary import ACRONYMS, expand
 from rag.numbers import NumberMention, asks_for_number, find_numbers, is_figure, question_unit
 
 # "降到了多少" asks where a change ended; "下降了多少" what the change was.
@@ -92,6 +93,12 @@ GENERIC = frozenset(
         "平均",
         "累计",
         "新增",
+        # How a report sets a figure ("目标定为多少", "提出的目标"), not what it is about.
+        "定为",
+        "定在",
+        "设定",
+        "确定",
+        "提出",
     ]
 )
 # A figure is only given when its clause (or the one before it) covers this much of the
@@ -124,13 +131,25 @@ def clause_around(sentence: str, start: int, end: int) -> str:
 _PHRASE_BREAK = re.compile(r"[,，;；。!！?？：:]")
 
 
-def subject_context(sentence: str, start: int, end: int) -> str:
+def subject_context(sentence: str, start: int, end: int, question: str = "") -> str:
     """What a figure is about: its comma-delimited phrase (the subject may follow the figure:
     "2950名…“领头人”进入村社区“两委”班子") and the phrase before it."""
     left = max((m.end() for m in _PHRASE_BREAK.finditer(sentence, 0, start)), default=0)
     right_m = _PHRASE_BREAK.search(sentence, end)
     right = right_m.start() if right_m else len(sentence)
-    return _previous_clause(sentence, left) + sentence[left:right] if left else sentence[left:right]
+    own, prior = sentence[left:right], _previous_clause(sentence, left) if left else ""
+    # After a phrase stating a figure of its own, a phrase naming another thing before its figure
+    # is the next item of a list ("农村贫困人口减少1386万，易地扶贫搬迁280万人"): the previous
+    # phrase's subject is not its. One naming nothing ("增长6.7%"), the same thing again, or the
+    # question's own words ("大桥全长1834米，主桥为504米") continues it.
+    named = _nouns(sentence[left:start])
+    if (
+        named
+        and not any(noun in prior or noun in question for noun in named)
+        and any(is_figure(m) and m.unit != "年" for m in find_numbers(prior))  # a year is no figure
+    ):
+        return own
+    return prior + own
 
 
 def _previous_clause(sentence: str, start: int) -> str:
@@ -158,6 +177,16 @@ def fits_the_question(question: str, sentence: str, mention: NumberMention, one_
         return False
     clause = clause_around(sentence, mention.start, mention.end)
     if one_year and _OVER_YEARS.search(clause) and not _OVER_YEARS.search(question):
+        return False
+    # Growth is stated with a word of change before the figure ("增长6.7%", "增长预期目标6.5%");
+    # "森林覆盖率达到23.04%" or "总额突破9万亿元" is a level, whatever the phrase before it.
+    if asks_growth(question) and not _GROWTH.search(
+        sentence[clause_start(sentence, mention.start) : mention.start]
+    ):
+        return False
+    phrase = sentence[: mention.lead_start]
+    phrase = phrase[max((m.end() for m in _PHRASE_BREAK.finditer(phrase)), default=0) :]
+    if _per_unit_of_asked(question, phrase):
         return False
     # "粮食产量是多少" is not answered by "新能源汽车产量增长43%".
     asked = indicator_before(_QUESTION_TAIL.sub("", question))
@@ -202,6 +231,18 @@ def wants_amount(question: str) -> bool:
         and "增长" not in question
         and not _ASKS_CHANGE.search(question)
     )
+
+
+# "经济增长目标是多少", "增长了多少": how much something grows, as a rate usually, and the thing
+# that grows is often named otherwise ("经济" for 地区生产总值).
+_ASKS_GROWTH = re.compile(r"增长的?(?:目标|预期目标|速度|幅度)?(?:定为|是|为|有)?了?(?:多少|几)")
+
+
+_GROWTH = re.compile(r"增|涨|提高|提升|上升|下降|降低|减少|减|回落|扩大")
+
+
+def asks_growth(question: str) -> bool:
+    return bool(_ASKS_GROWTH.search(question))
 
 
 def wants_percent(question: str) -> bool:
@@ -305,7 +346,7 @@ def lead_figure(
             if not fits_the_question(focus_question, sentence, m, one_year):
                 continue
             clause, before = clause_around(sentence, m.start, m.end), _previous_clause(sentence, m.start)
-            if subject(subject_context(sentence, m.start, m.end)) < MIN_SUBJECT:
+            if subject(subject_context(sentence, m.start, m.end, focus_question)) < MIN_SUBJECT:
                 continue
             # A figure's subject may stand in the clause before ("城镇新增就业1351万人，比上年增加…").
             own, prior = coverage(clause), coverage(before)
@@ -332,6 +373,19 @@ _NAME_RUN = re.compile(r"[\u4e00-\u9fff]+$")
 _NOT_NAME_BEFORE = re.compile(
     r"^(?:今年|去年|明年|全年|当年|年末|年底|年初|全国|全省|全市|全区|全县|我国|我省|我市|其中)+"
 )
+
+
+def _per_unit_of_asked(question: str, before: str) -> bool:
+    """ "单位国内生产总值能耗下降5%": what the question asks about (国内生产总值) is there the
+    denominator of another indicator, unless the question itself asks per unit."""
+    at = before.rfind("单位")
+    if at < 0 or "单位" in question:
+        return False
+    denominator = before[at + 2 :]
+    asked = _nouns(expand(question)) | {
+        w for names in ACRONYMS.values() for w in names if w in expand(question)
+    }
+    return any(denominator.startswith(word) for word in asked)
 
 
 def indicator_before(text: str) -> str:

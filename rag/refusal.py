@@ -55,8 +55,8 @@ class RefusalModel:
     # Fitted by `python -m eval.calibrate` on the three shared dev sets and this project's gold
     # sets for the sample report and for the multi-report dev questions (never on reports-dev or
     # the held-aside questions, whose figures the README reports); README, "Refusal".
-    weights: tuple[float, ...] = (1.457, -0.245, 0.356, 58.661, 1.475)
-    bias: float = -4.009
+    weights: tuple[float, ...] = (1.075, -0.294, 0.339, 58.547, 1.862)
+    bias: float = -4.042
     threshold: float = 0.04
 
     def probability(self, features: dict[str, float]) -> float:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from ingest.records import Paragraph
-from rag.answer import REFUSAL_TEXT, ExtractiveAnswerer
+from rag.answer import REFUSAL_TEXT, ExtractiveAnswerer, Focus, TermWeights
 from rag.numbers import asks_for_number, find_numbers, question_unit
 from rag.pipeline import KnowledgeBase
 from rag.refusal import RefusalModel
@@ -112,3 +112,12 @@ def test_bracketed_numbers_quoted_from_a_report_are_not_citation_markers() -> No
     )
     assert answer.text == "12个。依据：据统计［2］，全区建成党员活动室12个。[1]"
     assert answer.citations[0].sentence == "据统计[2]，全区建成党员活动室12个。"
+
+
+def test_the_unit_asked_for_is_no_subject_word() -> None:
+    # Every word rare (idf 5): "万亿元" would match any figure in 万亿元, whatever it is about.
+    answerer = ExtractiveAnswerer(weights=TermWeights(lambda _t: 5.0))
+    question = "中央财政赤字多少万亿元？"
+    terms = answerer.subject_terms(Focus(question, question))
+    assert "赤字" in terms
+    assert not {"万亿", "亿元", "万亿元"} & set(terms)

@@ -110,9 +110,7 @@ def test_a_year_no_report_covers_is_said_so() -> None:
     assert _resolve("2017年居民消费价格实际上涨了多少？").missing == (
         "知识库中只有2017年的目标，没有回顾2017年实际情况的报告（应在2018年的政府工作报告中）。"
     )
-    assert _resolve("2012年物价上涨多少？").missing.startswith(
-        "知识库中没有2012年的政府工作报告（现有："
-    )
+    assert _resolve("2012年物价上涨多少？").missing.startswith("知识库中没有2012年的政府工作报告（现有：")
 
 
 def test_whose_figures() -> None:

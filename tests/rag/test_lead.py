@@ -6,7 +6,7 @@ import pytest
 
 from ingest.records import Aspect
 from ingest.terms import bigrams, words
-from rag.lead import lead_figure
+from rag.lead import asks_growth, lead_figure, subject_context
 
 
 def _cover(question: str):  # type: ignore[no-untyped-def]
@@ -73,3 +73,41 @@ def test_a_figure_about_something_else_is_no_answer() -> None:
 
     sentence = "国内生产总值增长6.5%左右，居民消费价格涨幅3%左右。"
     assert _lead("M2增长目标是多少？", sentence, subject=subject) == ""
+
+
+def test_growth_is_a_change_and_not_a_level_nor_a_per_unit_ratio() -> None:
+    # Invented sentence of the usual form of a five-year plan's targets.
+    sentence = "到期末，单位地区生产总值能耗、用水量分别下降12%、10%，湿地保有率达到55.5%。"
+    assert _lead("地区生产总值增长目标是多少？", sentence) == ""
+    assert _lead("能耗下降多少？", sentence) == "12%"
+    assert _lead("单位地区生产总值能耗下降多少？", sentence) == "12%"
+    assert _lead("进出口增长多少？", "进出口总额突破2万亿元、增长7.2%。") == "7.2%"
+
+
+@pytest.mark.parametrize(
+    ("question", "growth"),
+    [
+        ("今年经济增长的目标定为多少？", True),
+        ("外贸进出口增长了多少？", True),
+        ("粮食产量增长速度是多少", True),
+        ("粮食产量是多少？", False),
+        ("增长最快的是哪个行业？", False),
+    ],
+)
+def test_how_much_something_grows(question: str, growth: bool) -> None:
+    assert asks_growth(question) is growth
+
+
+def _context(sentence: str, figure: str, question: str) -> str:
+    at = sentence.index(figure)
+    return subject_context(sentence, at, at + len(figure), question)
+
+
+def test_the_next_item_of_a_list_has_its_own_subject() -> None:
+    listed = "城镇低保对象减少12万人，危房改造3.5万户。"
+    assert _context(listed, "3.5万户", "低保对象降到多少？") == "危房改造3.5万户"
+    # Naming nothing, or the same thing in other words after a phrase without a figure:
+    # the subject carries over.
+    carried = _context("工业增加值达到1.2万亿元，增长6.1%。", "6.1%", "工业增加值增长多少？")
+    assert carried.startswith("工业增加值")
+    assert _context("油料生产稳中有增，总产达到80万吨。", "80万吨", "油料总产量是多少？").startswith("油料")

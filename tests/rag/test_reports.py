@@ -35,6 +35,12 @@ def test_a_target_comes_from_that_years_report(kb: KnowledgeBase) -> None:
     assert result.text.startswith("1314万人。依据：据《2017年政府工作报告》（回顾2016年）：")
 
 
+def test_growth_asked_in_other_words_than_the_report_uses(kb: KnowledgeBase) -> None:
+    # "经济增长" for the report's 国内生产总值增长: the growth word carries the question.
+    answer = kb.ask("2016年经济增长的目标定为多少?")
+    assert answer.text.startswith("6.5%－7%。依据：据《2016年政府工作报告》（2016年的目标）：")
+
+
 def test_restricted_to_one_report_the_question_gets_that_reports_figure(kb: KnowledgeBase) -> None:
     answer = kb.ask("2016年GDP实际增长多少?", where=SearchFilter(docs=frozenset({"2016年政府工作报告"})))
     assert answer.text.startswith("6.5%－7%。")  # the 2016 report has only the target
