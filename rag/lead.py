@@ -191,6 +191,11 @@ def fits_the_question(question: str, sentence: str, mention: NumberMention, one_
     # "粮食产量是多少" is not answered by "新能源汽车产量增长43%".
     asked = indicator_before(_QUESTION_TAIL.sub("", question))
     given = indicator_before(sentence[clause_start(sentence, mention.lead_start) : mention.lead_start])
+    if not _nouns(given) and len(asked) >= 2:
+        # A count may name its thing after it: "解决6434万农村人口饮水问题" counts 农村人口.
+        after = sentence[mention.end : mention.end + 10]
+        at = after.find(asked[-2:])
+        given = after[: at + 2] if at >= 0 else ""
     return same_indicator(asked, given, sentence)
 
 
@@ -245,6 +250,11 @@ def asks_growth(question: str) -> bool:
     return bool(_ASKS_GROWTH.search(question))
 
 
+def _is_share(mention: NumberMention) -> bool:
+    """A rate or a share: "43%", "0.7个百分点", "超4成"."""
+    return mention.percent or mention.unit in ("个百分点", "成")
+
+
 def wants_percent(question: str) -> bool:
     """A rate, share or 百分之几 is a percentage (or a change of one, in 个百分点)."""
     return bool(_WANTS_PERCENT.search(question))
@@ -259,7 +269,7 @@ def kind_score(question: str, mention: NumberMention) -> float:
     """A percentage for a rate, an amount of money for money, no rate for an amount."""
     if wants_percent(question):
         return 0.3 if mention.percent or mention.unit == "个百分点" else -0.3
-    if wants_amount(question) and (mention.percent or mention.unit == "个百分点"):
+    if wants_amount(question) and _is_share(mention):
         return -0.3
     if _WANTS_MONEY.search(question):
         return 0.2 if mention.unit.endswith("元") else -0.2
@@ -341,7 +351,7 @@ def lead_figure(
                 continue
             if wants_percent(focus_question) and not (m.percent or m.unit in ("个百分点", "成")):
                 continue  # a rate is never answered with a count or an amount
-            if wants_amount(focus_question) and (m.percent or m.unit == "个百分点"):
+            if wants_amount(focus_question) and _is_share(m):
                 continue  # nor an amount with a rate or a share
             if not fits_the_question(focus_question, sentence, m, one_year):
                 continue
@@ -416,9 +426,24 @@ def same_indicator(question_name: str, figure_name: str, sentence: str) -> bool:
         head += 1
     if head < 2:
         return True
-    asked = _nouns(question_name[:-head])
-    given = _nouns(figure_name[:-head])
+    asked = _modifiers(question_name[:-head])
+    given = _modifiers(figure_name[:-head])
     return not (given - asked and asked and not any(word in sentence for word in asked))
+
+
+def _modifiers(text: str) -> set[str]:
+    """The words before an indicator's head that tell it apart: nouns, and verbs used as
+    modifiers ("出生人口", "新增就业"); years and digits are the time scope, not the indicator."""
+    import jieba.posseg
+
+    return {
+        str(t.word)
+        for t in jieba.posseg.cut(text)
+        if len(str(t.word)) > 1
+        and str(t.flag).startswith(("n", "v"))
+        and not any(c.isdigit() for c in str(t.word))
+        and str(t.word) not in GENERIC
+    }
 
 
 def _nouns(text: str) -> set[str]:

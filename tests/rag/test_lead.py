@@ -111,3 +111,10 @@ def test_the_next_item_of_a_list_has_its_own_subject() -> None:
     carried = _context("工业增加值达到1.2万亿元，增长6.1%。", "6.1%", "工业增加值增长多少？")
     assert carried.startswith("工业增加值")
     assert _context("油料生产稳中有增，总产达到80万吨。", "80万吨", "油料总产量是多少？").startswith("油料")
+
+
+def test_an_amount_is_no_share_and_a_count_names_its_thing_after_it() -> None:
+    assert _lead("油料产量是多少？", "油料产量占全国超3成。") == ""
+    # "120万农村人口" counts 农村人口, not the 出生人口 asked about.
+    assert _lead("出生人口多少？", "全年解决120万农村人口饮水问题。") == ""
+    assert _lead("农村人口饮水问题解决了多少？", "全年解决120万农村人口饮水问题。") == "120万"
