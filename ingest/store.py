@@ -8,6 +8,7 @@ Layout of the index folder:
         vectors/         llama-index FaissMapVectorStore (IndexIDMap2 over inner product)
         bm25/            bm25s index over `ingest.terms`, rows in chunk order
     ingest.lock        held while an ingest runs
+    vector-cache.sqlite  vectors by (embedder, text hash), shared by all versions (vector_cache.py)
 
 An ingest copies the live version, changes the copy and only then points CURRENT at it, so a
 crash at any moment leaves the previous version intact and loadable.

@@ -129,16 +129,20 @@ class KnowledgeBase:
         with self._lock:
             self._retriever, self._active = retriever, answerer
 
-    def current(self) -> tuple[HybridRetriever, Answerer]:
+    def current(self, wait: bool = False) -> tuple[HybridRetriever, Answerer]:
         """The live retriever and answerer, reloaded once when an ingest published a new
-        version (one thread reloads; the others wait and then use it)."""
+        version. One thread loads it; meanwhile the others go on answering from the version
+        loaded before (a large index takes seconds to load), or with `wait` wait for the new one
+        (the admin tab, which shows the new report at once)."""
         with self._lock:
             retriever, answerer = self._retriever, self._active
         assert retriever is not None and answerer is not None
         live = store.current_version(self.settings.index_dir)
         if live is None or live.name == retriever.snapshot.version:
             return retriever, answerer
-        with self._reload_lock:
+        if not self._reload_lock.acquire(blocking=wait):
+            return retriever, answerer
+        try:
             with self._lock:
                 retriever, answerer = self._retriever, self._active
             assert retriever is not None and answerer is not None
@@ -151,6 +155,8 @@ class KnowledgeBase:
             with self._lock:
                 assert self._retriever is not None and self._active is not None
                 return self._retriever, self._active
+        finally:
+            self._reload_lock.release()
 
     @property
     def snapshot(self) -> Snapshot:
