@@ -480,6 +480,10 @@ def _embed(embedder: Embedder, texts: list[str], cache: VectorCache, pace: _Pace
     out: dict[str, np.ndarray] = {}
     if not texts:
         return out
+    # Longest first: a batch is padded to its longest text, so texts of like length share
+    # batches (reports mix one-line headings with 500-character paragraphs); and the slow
+    # batches come first, so the time-left estimate errs long, never short.
+    texts = sorted(texts, key=len, reverse=True)
     per_char: float | None = None  # seconds per (padded) character, smoothed
     done = 0
     pace(EMBEDDING, 0, len(texts))
