@@ -542,7 +542,6 @@ def configure_logging() -> None:
     question or report text at these levels (tests/test_logs.py)."""
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("admin").setLevel(logging.INFO)
-    logging.getLogger("bm25s").setLevel(logging.WARNING)  # it sets DEBUG on itself
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -1,4 +1,5 @@
-"""Incremental ingest: files -> paragraphs -> chunks -> vectors + BM25, published atomically.
+"""Incremental ingest: files -> paragraphs -> chunks -> vectors + BM25 term counts, published
+atomically.
 
 An unchanged file (same content hash) costs nothing; a changed file is re-indexed; a file that
 disappeared from a scanned folder is removed; a file whose content equals another indexed
@@ -24,6 +25,7 @@ from pathlib import Path
 import numpy as np
 
 from ingest import store
+from ingest.bm25 import count_missing, count_terms
 from ingest.chunk import chunk_paragraphs
 from ingest.config import Settings
 from ingest.embed import BATCH_SIZE, Embedder, embed_in_batches, make_embedder
@@ -33,7 +35,6 @@ from ingest.progress import EMBEDDING, KEYWORDS, PUBLISHING, READING, ProgressFn
 from ingest.records import Chunk, DocumentMeta, DocumentRecord
 from ingest.scope import paragraph_scopes
 from ingest.segment import SEGMENTER_VERSION, doc_id_for, segment
-from ingest.terms import terms
 from ingest.vector_cache import VectorCache
 
 LOCK_FILE = "ingest.lock"
@@ -65,6 +66,7 @@ class IngestReport:
     chunks: int = 0
     embedded: int = 0  # distinct texts the embedder was given this time
     reused: int = 0  # chunks of added or changed documents whose vector came from the cache
+    recounted: int = 0  # documents of an older index whose BM25 term counts were added
     seconds: float = 0.0
     version: str = ""
     # Every indexed document and its metadata (path, metadata), and what was wrong with a
@@ -83,6 +85,8 @@ class IngestReport:
         ]
         if self.rebuilt:
             lines.append(f"已全部重建：{self.rebuilt}")
+        if self.recounted:
+            lines.append(f"关键词索引已升级：为 {self.recounted} 个已有文档统计词频（无需重新向量化）。")
         lines += [f"重复文件（未重复索引）：{p}，内容与 {same} 相同" for p, same in self.duplicates]
         lines += [f"未能导入：{p}：{reason}" for p, reason in self.failed]
         lines += [f"元数据更正文件有误：{problem}" for problem in self.meta_problems]
@@ -291,8 +295,8 @@ def _ingest_with_cache(
             store.set_meta(
                 con, {**wanted_meta, **extra, "dim": str(embedder.dim), "built_at": str(time.time())}
             )
-        pace(KEYWORDS)
-        chunks = rebuild_bm25(work)
+        # A version from before term counts were kept carried a bm25s index; it is stale now.
+        shutil.rmtree(work / store.LEGACY_BM25_DIR, ignore_errors=True)
         pace(PUBLISHING)
         store.publish(settings.index_dir, work)
     except BaseException:
@@ -303,7 +307,6 @@ def _ingest_with_cache(
     store.remove_stale_versions(settings.index_dir, keep=[work.name, live.name if live else ""])
     report.version = work.name
     _count(work, report)
-    report.chunks = len(chunks)
     cache.prune(work)
     return report
 
@@ -454,14 +457,17 @@ def _apply_changes(
         store.add_vectors(
             vectors, [c.chunk_id for c in fresh], np.vstack([known[c.embed_text] for c in fresh])
         )
+    pace(KEYWORDS)
     for record, chunks, _existed in new_docs:
-        store.insert_document(con, record, chunks)
+        store.insert_document(con, record, chunks, count_terms([c.embed_text for c in chunks]))
+    # Documents of an index written before term counts were kept are counted once, here.
+    report.recounted = len(count_missing(con))
     con.commit()
     con.close()
     if vectors is None:
         vectors = store.new_vector_store(embedder.dim)
     store.save_vector_store(vectors, work)
-    return bool(new_docs or removed)
+    return bool(new_docs or removed or report.recounted)
 
 
 # A paced ingest sizes each batch by characters: a batch costs about its size times its longest
@@ -589,11 +595,3 @@ def _drop_id_conflicts(
         taken.update(ids)
         kept.append((record, chunks, existed))
     return kept
-
-
-def rebuild_bm25(work: Path) -> list[Chunk]:
-    """BM25 statistics are global, so the keyword index is rebuilt from the catalog (fast)."""
-    with store.catalog(work) as con:
-        chunks = store.load_chunks(con)
-    store.build_bm25([terms(c.embed_text) for c in chunks], work)
-    return chunks
