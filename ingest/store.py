@@ -4,10 +4,15 @@ Layout of the index folder:
 
     CURRENT            name of the live version folder (replaced atomically)
     v-<time>-<n>/      one complete version:
-        catalog.sqlite   documents, paragraphs, chunks, meta
+        catalog.sqlite   documents, paragraphs, chunks, meta, and each document's BM25 term
+                         counts (`ingest.bm25`: the bm25_* tables)
         vectors/         llama-index FaissMapVectorStore (IndexIDMap2 over inner product)
-        bm25/            bm25s index over `ingest.terms`, rows in chunk order
     ingest.lock        held while an ingest runs
+    vector-cache.sqlite  vectors by (embedder, text hash), shared by all versions (vector_cache.py)
+
+Versions written before the term counts were kept have a bm25s index in `bm25/` instead; they
+still load (`ingest.bm25.load` counts their text in memory) and the next ingest stores the
+counts and drops the folder.
 
 An ingest copies the live version, changes the copy and only then points CURRENT at it, so a
 crash at any moment leaves the previous version intact and loadable.
@@ -28,12 +33,13 @@ from typing import Any
 
 import numpy as np
 
+from ingest import bm25
 from ingest.records import Aspect, Chunk, DocKind, DocumentMeta, DocumentRecord, Kind, Paragraph, TimeScope
 
 CURRENT = "CURRENT"
 CATALOG = "catalog.sqlite"
 VECTORS = "vectors"
-BM25_DIR = "bm25"
+LEGACY_BM25_DIR = "bm25"  # the bm25s index of versions written before term counts were kept
 SCHEMA_VERSION = "1"
 
 _SCHEMA = """
@@ -153,7 +159,7 @@ def add_vectors(store: Any, chunk_ids: Sequence[str], vectors: np.ndarray) -> No
 
 def connect(version_dir: Path) -> sqlite3.Connection:
     con = sqlite3.connect(version_dir / CATALOG)
-    con.executescript(_SCHEMA)
+    con.executescript(_SCHEMA + bm25.SCHEMA)
     return con
 
 
@@ -184,7 +190,13 @@ def documents(con: sqlite3.Connection) -> list[DocumentInfo]:
     return [DocumentInfo(*row) for row in rows]
 
 
-def insert_document(con: sqlite3.Connection, doc: DocumentRecord, chunks: Iterable[Chunk]) -> None:
+def insert_document(
+    con: sqlite3.Connection, doc: DocumentRecord, chunks: Sequence[Chunk], counts: bm25.TermCounts
+) -> None:
+    """A document, its chunks and their BM25 term counts (`bm25.count_terms` of the chunks'
+    `embed_text`, in this order)."""
+    if counts.chunks != len(chunks):
+        raise ValueError(f"term counts for {counts.chunks} chunks, {len(chunks)} chunks given")
     con.execute(
         "INSERT INTO documents VALUES (?, ?, ?, ?, ?, ?)",
         (doc.doc_id, doc.path, doc.title, doc.content_hash, doc.format, time.time()),
@@ -209,6 +221,7 @@ def insert_document(con: sqlite3.Connection, doc: DocumentRecord, chunks: Iterab
         "INSERT INTO chunks VALUES (?, ?, ?, ?, ?, ?)",
         [(c.chunk_id, c.paragraph_id, doc.doc_id, c.text, c.embed_text, c.kind.value) for c in chunks],
     )
+    bm25.store_counts(con, doc.doc_id, counts)
 
 
 def delete_document(con: sqlite3.Connection, doc_id: str) -> list[str]:
@@ -219,6 +232,7 @@ def delete_document(con: sqlite3.Connection, doc_id: str) -> list[str]:
     con.execute("DELETE FROM documents WHERE doc_id = ?", (doc_id,))
     con.execute("DELETE FROM doc_meta WHERE doc_id = ?", (doc_id,))
     con.execute("DELETE FROM paragraph_scope WHERE doc_id = ?", (doc_id,))
+    bm25.delete_counts(con, doc_id)
     return chunk_ids
 
 
@@ -312,29 +326,6 @@ def load_chunks(con: sqlite3.Connection) -> list[Chunk]:
         "SELECT chunk_id, paragraph_id, text, embed_text, kind FROM chunks ORDER BY rowid"
     ).fetchall()
     return [Chunk(r[0], r[1], r[2], r[3], Kind(r[4])) for r in rows]
-
-
-# --- BM25 --------------------------------------------------------------------------------
-
-
-def build_bm25(token_lists: list[list[str]], version_dir: Path) -> None:
-    import bm25s
-
-    target = version_dir / BM25_DIR
-    if target.exists():
-        shutil.rmtree(target)
-    retriever = bm25s.BM25()
-    # bm25s cannot index an empty corpus; an empty knowledge base simply has no BM25 folder.
-    if token_lists:
-        retriever.index([t or [""] for t in token_lists], show_progress=False)
-        retriever.save(str(target))
-
-
-def load_bm25(version_dir: Path) -> Any:
-    import bm25s
-
-    target = version_dir / BM25_DIR
-    return bm25s.BM25.load(str(target)) if target.exists() else None
 
 
 # --- versions ----------------------------------------------------------------------------

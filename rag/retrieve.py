@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 
+from ingest import bm25 as keyword
 from ingest import store
 from ingest.embed import Embedder, make_embedder
 from ingest.records import Chunk, DocumentMeta, Kind, Paragraph
@@ -96,7 +97,7 @@ class Snapshot:
     chunks: list[Chunk]
     chunk_row: dict[str, int]
     vectors: Any  # llama-index FaissMapVectorStore
-    bm25: Any  # bm25s.BM25 or None when empty
+    bm25: keyword.BM25Index | None  # None when the index has no chunks
     documents: list[store.DocumentInfo] = field(default_factory=list)
     metas: dict[str, DocumentMeta] = field(default_factory=dict)  # doc id -> which report it is
 
@@ -119,6 +120,7 @@ class Snapshot:
             chunks = store.load_chunks(con)
             documents = store.documents(con)
             metas = store.doc_metas(con)
+            keywords = keyword.load(con)
         return cls(
             version=version.name,
             meta=meta,
@@ -126,7 +128,7 @@ class Snapshot:
             chunks=chunks,
             chunk_row={c.chunk_id: i for i, c in enumerate(chunks)},
             vectors=store.load_vector_store(version),
-            bm25=store.load_bm25(version),
+            bm25=keywords,
             documents=documents,
             metas=metas,
         )
@@ -176,10 +178,7 @@ class HybridRetriever:
         mask, are left out."""
         if self.snapshot.bm25 is None:
             return []
-        tokens = [t for t in self.term_fn(question) if t in self.snapshot.bm25.vocab_dict]
-        if not tokens:
-            return []
-        scores = self.snapshot.bm25.get_scores(tokens)
+        scores = self.snapshot.bm25.get_scores(self.term_fn(question))  # unknown terms add nothing
         if allowed is not None:
             scores = np.where(allowed, scores, 0.0)
         k = min(k, len(scores))

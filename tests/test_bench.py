@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -40,13 +41,29 @@ def test_bench_synthesises_large_indexes_and_measures_latency(tmp_path: Path) ->
     corpus, qa = _tiny_corpus(tmp_path)
     cfg = BenchConfig(corpus=corpus, qa=qa, limit=20, small=50, large=200, queries=3)
     work = tmp_path / "work"
-    results = run_benchmark(cfg, InProcess(HashEmbedder()), work, command="bench --limit 20")
+    native = HashEmbedder()
+    native.name = "fake-native"
+    runner = InProcess(HashEmbedder(), others={"fake-native": native})
+    cfg = replace(cfg, native="fake-native", llamaindex_embedder="fake-native")
+    results = run_benchmark(cfg, runner, work, command="bench --limit 20")
 
     ours = results["ingest"]["ours"]
     assert (ours["paragraphs"], ours["chunks"]) == (20, 20)
     assert ours["cold_paragraphs_per_s"] > 0 and ours["reingest_embedded"] == 0
+    assert ours["embedder"] == "fake-hash" and ours["cpu_seconds_per_paragraph"] > 0
+    other = results["ingest"]["native"]
+    assert other["embedder"] == "fake-native" and other["paragraphs"] == 20 and other["embedded"] == 20
+    assert Snapshot.load(work / "index-native").meta["embedder"] == "fake-native"  # really used
+    assert results["ingest"]["ratio_ours_over_native"] > 0
     llama = results["ingest"]["llamaindex"]
-    assert llama["paragraphs"] == 20 and llama["nodes"] >= 20
+    assert llama["paragraphs"] == 20 and llama["nodes"] >= 20 and llama["embedder"] == "fake-native"
+    limit = results["matmul_limit"]
+    # The fake has no tokenizer: characters + 2 tokens; e5-small's shapes; float32.
+    assert limit["shapes"] == {"hidden": 384, "layers": 12, "heads": 12, "intermediate": 1536}
+    assert limit["dtype"] == "float32" and limit["chunks"] == 20 and limit["paragraphs"] == 20
+    assert limit["linear_gflops"] > 1 and limit["seconds"] > 0
+    assert limit["limit_paragraphs_per_s"] == 20 / limit["seconds"]
+    assert limit["ours_share"] == ours["cold_paragraphs_per_s"] / limit["limit_paragraphs_per_s"]
     assert results["ingest"]["ratio_ours_over_llamaindex"] > 0
 
     large = results["synthesised"]["large"]
@@ -68,10 +85,21 @@ def test_bench_synthesises_large_indexes_and_measures_latency(tmp_path: Path) ->
     out = tmp_path / "out" / "results.json"
     write_results(results, out)
     saved = json.loads(out.read_text(encoding="utf-8"))
-    keys = {"command", "code", "machine", "config", "corpus", "ingest", "synthesised", "latency"}
+    keys = {
+        "command",
+        "code",
+        "machine",
+        "config",
+        "corpus",
+        "ingest",
+        "matmul_limit",
+        "synthesised",
+        "latency",
+    }
     assert keys <= saved.keys()
     table = render_markdown(saved)
     assert "Command: `bench --limit 20`" in table and "200 paragraphs (large)" in table
+    assert "matmul-bound limit (float32" in table and "ours / ours with fake-native" in table
 
 
 def test_perturbed_text_keeps_length_and_punctuation() -> None:

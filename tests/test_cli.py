@@ -198,3 +198,21 @@ def test_ask_can_be_restricted_to_reports(
     assert json.loads(capsys.readouterr().out)["answer"].startswith("77个")
     assert main(["ask", "建成示范村多少个?", "--year", "2019", *_args(real_settings)]) == 2
     assert "知识库中没有这些报告或年份：2019" in capsys.readouterr().err
+
+
+def test_ingest_shows_progress_and_what_came_from_the_cache(
+    kb_settings: Settings, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from ingest import build
+    from tests.fakes import HashEmbedder
+
+    monkeypatch.setattr(build, "make_embedder", lambda spec: HashEmbedder())
+    assert main(["ingest", *_args(kb_settings)]) == 0
+    first = capsys.readouterr()
+    assert "读取文件 1/1 个文件" in first.err and "向量化 37/37 段" in first.err
+    assert "约剩" in first.err and "已用" in first.err and "发布新版本" in first.err
+    assert "本次向量化 37 个片段。" in first.out
+    monkeypatch.setenv("KB_CHUNK_CHARS", "60")  # a new chunk size: unchanged chunks are not embedded
+    assert main(["ingest", "--quiet", *_args(kb_settings)]) == 0
+    again = capsys.readouterr()
+    assert "个片段的向量取自缓存" in again.out and not again.err

@@ -14,7 +14,7 @@ from admin.web import delete, document_choices, documents_html, upload
 from ingest.build import ingest
 from ingest.config import PROJECT_ROOT, Settings
 from rag.pipeline import KnowledgeBase
-from tests.fakes import HashEmbedder
+from tests.fakes import HashEmbedder, SlowEmbedder
 
 
 @dataclass
@@ -133,3 +133,38 @@ def test_an_administrator_corrects_a_reports_metadata(kb: KnowledgeBase, users: 
     assert "字段 year" in refused and "kb-unverified" in refused
     with pytest.raises(gr.Error, match="只有管理员"):
         correct(kb, users, path, {"year": "2023"}, Request("张三"))  # type: ignore[arg-type]
+
+
+def test_an_upload_shows_its_progress_then_its_result(
+    users: Users, kb_settings: Settings, tmp_path: Path
+) -> None:
+    """The handler is a generator: status lines while the report is embedded in a worker
+    thread, then the result; the chat's knowledge base sees the new report at the end."""
+    from admin.web import is_status, upload_steps
+
+    ingest(kb_settings, embedder=HashEmbedder(), progress=False)
+    slow = SlowEmbedder(per_text=0.05)  # 40 new paragraphs: ~2 s
+    kb = KnowledgeBase(kb_settings, embedder=slow)
+    text = "".join(f"第{i}项：全区新建党群服务中心{i}个。\n" for i in range(1, 41))
+    path = _upload_file(tmp_path, "<b>2023年总结.txt", text)
+    shown = list(upload_steps(kb, users, path, Request("管理员"), uploads=tmp_path / "gradio-tmp", every=0.1))  # type: ignore[arg-type]
+    *steps, last = shown
+    assert steps and all(is_status(s) for s in steps) and not is_status(last)
+    assert all(s.startswith('<div class="kb-progress">正在导入《_b_2023年总结.txt》：') for s in steps)
+    embedding = [s for s in steps if "向量化" in s]
+    assert any("/40 段，约剩" in s for s in embedding), embedding
+    done = [int(s.split("向量化 ")[1].split("/")[0]) for s in embedding]
+    assert done == sorted(done)
+    assert "已上传并导入：_b_2023年总结.txt" in last and "知识库现有 2 个文档" in last
+    assert kb.status().documents == 2
+
+
+def test_uploads_queue_apart_from_the_chat(kb: KnowledgeBase, users: Users) -> None:
+    """Gradio gives each event its own workers unless events share a concurrency id: uploads,
+    deletions and corrections wait for each other, never for (nor instead of) an answer."""
+    from admin.web import INGEST_QUEUE
+
+    fns = {fn.name: fn for fn in app.build_ui(kb, users=users).fns.values()}
+    for name in ("on_upload", "on_delete", "on_save"):
+        assert (fns[name].concurrency_id, fns[name].concurrency_limit) == (INGEST_QUEUE, 1)
+    assert fns["chat"].concurrency_id != INGEST_QUEUE and fns["chat"].concurrency_limit == "default"

@@ -146,6 +146,36 @@ def test_an_administrator_uploads_a_report_and_it_answers(
     assert answer.inner_text().startswith("31个")
 
 
+def test_an_upload_shows_its_progress_while_a_reader_gets_answers(
+    login_app: Server, page: Any, browser: Any, tmp_path: Path
+) -> None:
+    reader = browser.new_context(locale="zh-CN", viewport={"width": 1400, "height": 1000}).new_page()
+    reader.set_default_timeout(60_000)
+    _log_in(reader, login_app, READER, READER_PASSWORD)
+    reader.get_by_placeholder(ASK_BOX).wait_for()
+    _open_admin_tab(page, login_app)
+    report = tmp_path / "2024年组织工作要点.txt"
+    lines = [
+        f"第{i}项：全区计划新建党员活动室{i}个，培训入党积极分子{i * 11}名，组织党员志愿服务{i * 3}次，"
+        f"走访慰问困难党员{i * 2}户，整顿软弱涣散基层党组织{i}个，发展新党员{i * 5}名。\n"
+        for i in range(1, 601)
+    ]
+    # 600 paragraphs: 30-60 s on 2 cores, so the reader asks while it runs
+    report.write_text("".join(lines), encoding="utf-8")
+    page.locator("#admin-file input[type=file]").set_input_files(str(report))
+    page.locator("#admin-upload").click()
+    status = page.locator("#admin-result .kb-progress")
+    status.get_by_text(re.compile(r"正在导入《2024年组织工作要点.txt》：向量化 \d+/600 段，约剩")).wait_for()
+    try:
+        answer = _ask(reader, "2021年培训了多少人次党员干部?")  # while the upload runs
+        assert answer.inner_text().startswith("40822人次")
+        assert status.count() == 1, "the upload ended before the answer came: make the report longer"
+    finally:
+        reader.context.close()
+    page.locator("#admin-result .kb-verified").wait_for(timeout=180_000)
+    assert "已上传并导入：2024年组织工作要点.txt" in page.locator("#admin-result").inner_text()
+
+
 def test_refused_uploads_and_a_cancelled_then_confirmed_delete(
     login_app: Server, page: Any, tmp_path: Path
 ) -> None:

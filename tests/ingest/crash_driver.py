@@ -4,10 +4,11 @@
 
 Prints "STAGE <name>" as the ingest reaches each point, and with STAGE pauses there, so the test
 can kill it exactly at that point: copying (half of the live version copied into the new one),
-embed (vectors about to be computed), save_vectors (FAISS files about to be written), bm25
-(keyword index about to be rebuilt), publish (the new version complete, CURRENT not switched),
-switching (CURRENT.tmp written, not yet renamed over CURRENT), published (switched; old versions
-not yet removed). Prints "DONE" when the ingest finished.
+embed (vectors about to be computed), bm25 (a new document's term counts about to be computed
+and written to the catalog), save_vectors (FAISS files about to be written), publish (the new
+version complete, CURRENT not switched), switching (CURRENT.tmp written, not yet renamed over
+CURRENT), published (switched; old versions not yet removed). Prints "DONE" when the ingest
+finished.
 """
 
 from __future__ import annotations
@@ -73,7 +74,7 @@ def main(argv: list[str]) -> None:
     store.os.replace = replace  # type: ignore[assignment]
     build.embed_in_batches = _before("embed", build.embed_in_batches)  # type: ignore[assignment]
     store.save_vector_store = _before("save_vectors", store.save_vector_store)  # type: ignore[assignment]
-    build.rebuild_bm25 = _before("bm25", build.rebuild_bm25)  # type: ignore[assignment]
+    build.count_terms = _before("bm25", build.count_terms)  # type: ignore[assignment]
     store.publish = _before("publish", store.publish)  # type: ignore[assignment]
     store.remove_stale_versions = _before("published", store.remove_stale_versions)  # type: ignore[assignment]
     print("STARTED", flush=True)

@@ -97,7 +97,7 @@ def _check_after_kill(settings: Settings, expected: Answers, switched: bool) -> 
     assert len(versions) <= 2  # half-written versions of the killed run are cleaned up
 
 
-STAGES = ["copying", "embed", "save_vectors", "bm25", "publish", "switching", "published"]
+STAGES = ["copying", "embed", "bm25", "save_vectors", "publish", "switching", "published"]
 
 
 @pytest.mark.parametrize("stage", STAGES)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import threading
+import time
+
 import pytest
 
 from ingest.build import ingest
@@ -20,6 +23,32 @@ def test_a_running_knowledge_base_sees_a_new_report_after_ingest(kb_settings: Se
     ingest(kb_settings, embedder=embedder, progress=False)
     assert kb.status().documents == 2
     assert "2022#1" in kb.snapshot.paragraphs
+
+
+def test_questions_do_not_wait_while_the_new_version_loads(
+    kb_settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Loading a large index takes seconds: meanwhile questions are answered from the version
+    loaded before; the admin tab (`wait`) gets the new one."""
+    ingest(kb_settings, embedder=HashEmbedder(), progress=False)
+    kb = KnowledgeBase(kb_settings, embedder=HashEmbedder())
+    (kb_settings.kb_dir / "2022.txt").write_text("2022年新建人才驿站3个。", encoding="utf-8")
+    ingest(kb_settings, embedder=HashEmbedder(), progress=False)
+    real = kb.reload
+
+    def slow_reload() -> None:
+        time.sleep(1.0)
+        real()
+
+    monkeypatch.setattr(kb, "reload", slow_reload)
+    admin = threading.Thread(target=lambda: kb.current(wait=True))
+    admin.start()
+    time.sleep(0.1)  # the admin's thread is loading
+    started = time.perf_counter()
+    assert kb.ask("2021年培训了多少人次党员干部?").text.startswith("40822人次") and kb.status().documents == 1
+    assert time.perf_counter() - started < 0.5
+    admin.join()
+    assert kb.status().documents == 2
 
 
 def test_an_index_built_by_another_embedder_is_refused(kb_settings: Settings) -> None:
