@@ -38,7 +38,7 @@ class DocumentMeta:
     """Which report a document is: derived at ingest from its title, file name and first lines,
     corrected by a sidecar file (`<file>.meta.json`, see kb/README.md)."""
 
-    title: str  # as shown: 《2017年政府工作报告》
+    title: str  # as shown: 《2023年某市政府工作报告》
     year: int | None = None  # the year it was delivered, or the year it sums up
     body: str = ""  # who issued it: 国务院, 广东省人民政府, 中共中央, 綦江区委组织部
     region: str = ""  # whose figures: 全国, 广东省, 綦江区
@@ -48,7 +48,7 @@ class DocumentMeta:
 
     @property
     def label(self) -> str:
-        """Title and issuing body, as on a citation card: "2017年政府工作报告 · 国务院"."""
+        """Title and issuing body, as on a citation card: "2023年某市政府工作报告 · 某市人民政府"."""
         return f"{self.title} · {self.body}" if self.body and self.body not in self.title else self.title
 
 

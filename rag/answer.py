@@ -52,11 +52,11 @@ class Citation:
     year: int | None = None
     body: str = ""
     kind: str = ""
-    report: str = ""  # the report's title ("2017年政府工作报告"); `doc` is the document's own title
+    report: str = ""  # the report's title ("2023年某市政府工作报告"); `doc` is the document's own title
 
     @property
     def label(self) -> str:
-        """ "2017年政府工作报告 · 国务院": the report and who issued it."""
+        """ "2023年某市政府工作报告 · 某市人民政府": the report and who issued it."""
         title = self.report or self.doc
         return f"{title} · {self.body}" if self.body and self.body not in title else title
 

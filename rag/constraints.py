@@ -1,7 +1,7 @@
 """What a question is about: which years, results or targets, whose figures, which report.
 
 "2016年GDP实际增长多少?" asks for a result of 2016 (found in the review of the 2017 政府工作报告);
-"2016年的增长目标" for a target set in 2016; "广东省…" for Guangdong's figures; "十九大报告中…" for
+"2016年的增长目标" for a target set in 2016; "广东省…" for Guangdong's figures; "党代会报告中…" for
 one report. These constraints are read from the question with general rules (years in either
 script, the words that mark a target or a result, place names, references to a report), then
 resolved against the documents actually loaded: into a filter on what retrieval may return, or
@@ -29,7 +29,7 @@ _TARGET_STRONG = re.compile(r"目标|预期(?=增长|增速|达到|为|是|要|�
 _TARGET_WEAK = re.compile(r"要求|要|将|打算|部署|提出")
 _RESULT_STRONG = re.compile(r"实际|完成|实现了|全年|年末|年底")
 _NATIONAL_WORDS = re.compile(r"全国|我国")
-# What a report is called in a question: "十九大报告", "2018年政府工作报告", "2019年报告".
+# What a report is called in a question: "党代会报告", "2023年政府工作报告", "2022年报告".
 _REPORT_WORD = re.compile(r"报告|答卷|工作总结|总结|讲话|公报|工作要点|工作计划")
 _ASKING = re.compile(r"谁|哪|什么|几|何")
 # A report named by its kind: "政府工作报告", "工作要点", "工作总结" (not "请总结", a verb).
@@ -79,7 +79,7 @@ _CONGRESS = re.compile(r"第([一二三四五六七八九十]+)次(?:全国)?代
 
 @dataclass(frozen=True)
 class ReportRef:
-    """A report the question names: "2018年政府工作报告" -> year 2018, kind 政府工作报告."""
+    """A report the question names: "2023年政府工作报告" -> year 2023, kind 政府工作报告."""
 
     text: str
     year: int | None = None
@@ -173,7 +173,7 @@ def find_places(question: str, known: Iterable[str] = ()) -> list[tuple[str, int
 
 
 def find_report(question: str, known: Iterable[str] = ()) -> ReportRef | None:
-    """The report a question names, if any ("按2018年政府工作报告，…", "十九大报告中…")."""
+    """The report a question names, if any ("按2023年政府工作报告，…", "党代会报告中…")."""
     for m in _REPORT_WORD.finditer(question):
         start = m.start()
         while start > 0 and not _REF_STOP.match(question[start - 1]) and m.start() - start < 14:
@@ -226,7 +226,7 @@ def read_question(question: str, known_regions: Iterable[str] = ()) -> Asked:
     spans = [("report", *ref_span)] if report else []
     for year, start, end in years_in(question):
         if ref_span[0] <= start < ref_span[1]:
-            continue  # the report's own year ("2018年政府工作报告"), not the data's
+            continue  # the report's own year ("2023年政府工作报告"), not the data's
         if question[max(0, start - 1) : start] in ("比", "较"):
             continue  # a base year ("比2010年翻一番")
         years.append(year)

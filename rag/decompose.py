@@ -1,7 +1,7 @@
 """Split a question that joins two facts into one question per fact.
 
-"2021年香港和澳门的GDP增长率" asks two things; a single retrieval finds paragraphs about one
-of them. Each part ("2021年香港的GDP增长率", "2021年澳门的GDP增长率") is retrieved and
+"2023年甲市和乙市的地区生产总值增速" asks two things; a single retrieval finds paragraphs about one
+of them. Each part ("2023年甲市的地区生产总值增速", "2023年乙市的地区生产总值增速") is retrieved and
 answered on its own, and the answers are joined. Pure: jieba words, no model.
 """
 

@@ -4,11 +4,11 @@ Retrieval sees one question at a time, so a follow-up must carry its context: wi
 configured it rewrites the question (rag.prompt.REWRITE_SYSTEM); without one, or when it fails,
 rules carry over the previous question's topic:
 
-- "那示范村呢?" after "建成了多少个规范村?" -> "建成了多少个示范村?" (the new term takes the
+- "那示范点呢?" after "建成了多少个试点?" -> "建成了多少个示范点?" (the new term takes the
   place of the old one it resembles: same last character(s));
-- "工作队员呢" after "轮换选派了多少名驻村第一书记?" -> "轮换选派了多少名工作队员?" (the thing
+- "志愿者呢" after "选派了多少名指导员?" -> "选派了多少名志愿者?" (the thing
   counted is swapped);
-- "他们俩分别是什么职务?" after "6月15日谁到召台村报到了?" -> "6月15日到召台村报到的人分别是
+- "他们分别是什么职务?" after "3月2日谁到东风村调研了?" -> "3月2日到东风村调研的人分别是
   什么职务?" (the pronoun becomes the previous question's topic).
 
 A question without these marks is searched as asked.

@@ -133,7 +133,7 @@ _PHRASE_BREAK = re.compile(r"[,，;；。!！?？：:]")
 
 def subject_context(sentence: str, start: int, end: int, question: str = "") -> str:
     """What a figure is about: its comma-delimited phrase (the subject may follow the figure:
-    "2950名…“领头人”进入村社区“两委”班子") and the phrase before it."""
+    "120名…“后备干部”进入镇街领导班子") and the phrase before it."""
     left = max((m.end() for m in _PHRASE_BREAK.finditer(sentence, 0, start)), default=0)
     right_m = _PHRASE_BREAK.search(sentence, end)
     right = right_m.start() if right_m else len(sentence)

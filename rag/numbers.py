@@ -245,7 +245,7 @@ def is_figure(mention: NumberMention) -> bool:
     return bool(mention.unit) or any(mark in mention.text for mark in "万亿千%％.") or mention.chinese
 
 
-# The interrogatives of a question; the last one is what it asks ("几项重点任务合起来简称什么": 什么).
+# The interrogatives of a question; the last one is what it asks ("几个方面合起来叫什么": 什么).
 _INTERROGATIVE = re.compile(r"多少|几(?!乎)|什么|哪|谁|如何|怎么|怎样|何")
 
 

@@ -67,7 +67,7 @@ def as_shown(para: Paragraph) -> Paragraph:
 
 def label(para: Paragraph) -> str:
     """Which report a paragraph is from and which years it speaks about, for the model:
-    "《2017年政府工作报告》（国务院，2017年）/ 一、2016年工作回顾 · 所述：2016年（实际）"."""
+    "《2023年某市政府工作报告》（某市人民政府，2023年）/ 一、2022年工作回顾 · 所述：2022年（实际）"."""
     meta = para.meta
     if meta is None:
         return " / ".join([para.doc_title, *para.heading_path])
