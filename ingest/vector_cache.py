@@ -96,9 +96,7 @@ class VectorCache:
         if self._con is None:
             return 0
         try:
-            with store.catalog(live) as con:
-                texts = [text for (text,) in con.execute("SELECT embed_text FROM chunks")]
-            return self._guarded(lambda: self._prune(texts), 0)
+            return self._guarded(lambda: self._prune(live), 0)
         except Exception as exc:
             log.warning("vector cache not pruned (%s)", type(exc).__name__)
             return 0
@@ -272,12 +270,16 @@ class VectorCache:
         )
         con.commit()
 
-    def _prune(self, live_texts: list[str]) -> int:
+    def _prune(self, live: Path) -> int:
         con = self._db()
         total = con.execute("SELECT COUNT(*) FROM vectors").fetchone()[0]
-        excess = total - (2 * len(live_texts) + PRUNE_SLACK)
+        with store.catalog(live) as catalog:
+            live_chunks = catalog.execute("SELECT COUNT(*) FROM chunks").fetchone()[0]
+        excess = total - (2 * live_chunks + PRUNE_SLACK)
         if excess <= 0:
-            return 0
+            return 0  # the usual case: the live texts are neither read nor hashed
+        with store.catalog(live) as catalog:
+            live_texts = [text for (text,) in catalog.execute("SELECT embed_text FROM chunks")]
         con.execute("CREATE TEMP TABLE IF NOT EXISTS live (text_hash BLOB PRIMARY KEY) WITHOUT ROWID")
         con.execute("DELETE FROM live")
         con.executemany("INSERT OR IGNORE INTO live VALUES (?)", [(text_key(t),) for t in live_texts])

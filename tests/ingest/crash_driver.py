@@ -72,7 +72,7 @@ def main(argv: list[str]) -> None:
 
     store.copy_version = _copy_version  # type: ignore[assignment]
     store.os.replace = replace  # type: ignore[assignment]
-    build.embed_in_batches = _before("embed", build.embed_in_batches)  # type: ignore[assignment]
+    build._embed = _before("embed", build._embed)  # type: ignore[assignment]
     store.save_vector_store = _before("save_vectors", store.save_vector_store)  # type: ignore[assignment]
     build.count_terms = _before("bm25", build.count_terms)  # type: ignore[assignment]
     store.publish = _before("publish", store.publish)  # type: ignore[assignment]
