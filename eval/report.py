@@ -27,8 +27,19 @@ RATE_KEYS = (
     "refused_unanswerable",
     "verification_failed",
     "llm_fallback",
+    "table_cell_accuracy",
+    "table_cell_accuracy_loose",
+    "table_accuracy",
+    "table_missing_said",
 )
-OTHER_KEYS = ("median_answer_chars", "latency_p50_ms", "latency_p95_ms", "questions")
+OTHER_KEYS = (
+    "table_cells",
+    "table_filled_uncovered",
+    "median_answer_chars",
+    "latency_p50_ms",
+    "latency_p95_ms",
+    "questions",
+)
 CHART_KEYS = (
     "hit@1",
     "hit@5",
@@ -52,6 +63,8 @@ def score_item(item: QAItem, result: dict[str, Any]) -> dict[str, Any]:
         scores["verification_failed"] = float(not result["verification"]["ok"])
     if not item.answerable:
         return scores
+    if item.table is not None:
+        return scores | metrics.table_scores(item.table, result.get("table") or [])
     ranked = [r["paragraph_id"] for r in result["retrieved"]]
     gold = set(item.gold)
     cited = {c["paragraph_id"]: c["text"] for c in result["citations"]}
@@ -130,15 +143,38 @@ def summarize(items: Sequence[QAItem], scores: Sequence[dict[str, Any]]) -> dict
     latencies = [s["latency_ms"] for s in scores]
     out["latency_p50_ms"] = metrics.percentile(latencies, 50)
     out["latency_p95_ms"] = metrics.percentile(latencies, 95)
+    cells = [s for s in scores if "table_cells" in s]
+    cell_interval = None
+    if cells:
+        total = sum(s["table_cells"] for s in cells)
+        out["table_cells"] = float(total)
+        out["table_cell_accuracy"] = sum(s["table_cells_right"] for s in cells) / total if total else None
+        out["table_cell_accuracy_loose"] = (
+            sum(s["table_cells_right_loose"] for s in cells) / total if total else None
+        )
+        out["table_accuracy"] = _mean_of(cells, "table_right")
+        uncovered = sum(s["table_uncovered"] for s in cells)
+        out["table_missing_said"] = (
+            sum(s["table_uncovered"] - s["table_filled_uncovered"] for s in cells) / uncovered
+            if uncovered
+            else None
+        )
+        out["table_filled_uncovered"] = float(sum(s["table_filled_uncovered"] for s in cells))
+        right = sum(s["table_cells_right"] for s in cells)
+        cell_interval = metrics.wilson_interval(right, int(total)) if total else None
     out["questions"] = float(len(scores))
     out["answerable"] = float(len(answerable))
     summary: dict[str, Any] = {k: v for k, v in out.items() if v is not None}
+    if cells and cell_interval is not None:
+        # Cells of one table are not independent: the interval is optimistic (a rough guide).
+        summary["table_cell_accuracy_ci"] = [round(cell_interval[0], 4), round(cell_interval[1], 4)]
     sources = {
         "answer_accuracy": (answerable, "correct"),
         "answer_accuracy_loose": (answerable, "correct_loose"),
         "wrongly_refused": (answerable, "refused"),
         "refused_when_gold_removed": (answerable, "refused_without_gold"),
         "refused_unanswerable": (unanswerable, "refused"),
+        "table_accuracy": (answerable, "table_right"),
     }
     for key, (rows, score) in sources.items():
         interval = _interval(rows, score)
@@ -219,7 +255,11 @@ from retrieval; refused_unanswerable: questions the set marks unanswerable that 
 verification_failed: generated (LLM) answers that failed the citation and figure check, of those not
 refused; llm_fallback: questions where the model failed (error, timeout) and the extractive answer
 was shown; median_answer_chars over answered questions; latency per question, end to end (a
-follow-up's earlier turns are asked first and not timed)."""
+follow-up's earlier turns are asked first and not timed). Table questions (`answer_table`): each
+row's cell against the accepted texts after NFKC and dash unification, exact (table_cell_accuracy) or
+either containing the other (loose); a row the set marks null must be shown as missing
+(table_missing_said), and table_filled_uncovered counts the cells filled for such rows (must be 0);
+table_accuracy: tables with every cell right."""
 
 
 def write_chart(path: Path, name: str, report: dict[str, Any]) -> None:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +29,11 @@ LABELS = {
     "verification_failed": "verification failed",
     "llm_fallback": "model failed",
     "latency_p50_ms": "p50 ms",
+    "table_cell_accuracy": "cells right [95% CI]",
+    "table_cell_accuracy_loose": "cells right, loose",
+    "table_accuracy": "tables entirely right [95% CI]",
+    "table_missing_said": "uncovered years said missing",
+    "table_filled_uncovered": "cells filled for uncovered years",
 }
 _ANSWERS = ("answer_accuracy", "answer_accuracy_loose", "median_answer_chars", "wrongly_refused")
 _REFUSALS = ("refused_when_gold_removed", "refused_unanswerable")
@@ -38,7 +44,7 @@ def _cell(key: str, figures: dict[str, Any]) -> str:
     value = figures.get(key)
     if value is None:
         return "—"
-    if key in ("median_answer_chars", "latency_p50_ms"):
+    if key in ("median_answer_chars", "latency_p50_ms", "table_filled_uncovered"):
         return f"{value:.0f}"
     interval = figures.get(f"{key}_ci")
     if key in _WITH_CI and interval is not None:
@@ -47,7 +53,13 @@ def _cell(key: str, figures: dict[str, Any]) -> str:
 
 
 # Rates shown with their 95% Wilson interval (eval.report computes it).
-_WITH_CI = ("answer_accuracy", "wrongly_refused", "refused_unanswerable")
+_WITH_CI = (
+    "answer_accuracy",
+    "wrongly_refused",
+    "refused_unanswerable",
+    "table_cell_accuracy",
+    "table_accuracy",
+)
 
 
 def table(runs: dict[str, dict[str, Any]]) -> str:
@@ -68,15 +80,46 @@ ANSWERER_COLUMNS = tuple(
 )
 
 
-def answerer_table(runs: dict[str, dict[str, Any]]) -> str:
-    lines = ["| run | answerer | " + " | ".join(label for _k, label in ANSWERER_COLUMNS) + " |"]
-    lines.append("|---" * (len(ANSWERER_COLUMNS) + 2) + "|")
+def _product_rows(
+    runs: dict[str, dict[str, Any]],
+    columns: tuple[tuple[str, str], ...],
+    head: tuple[str, str],
+    second: Callable[[dict[str, Any], dict[str, Any]], str],
+) -> str:
+    """One row per run, its product system's figures; `second` fills the second column."""
+    lines = [f"| {head[0]} | {head[1]} | " + " | ".join(label for _k, label in columns) + " |"]
+    lines.append("|---" * (len(columns) + 2) + "|")
     for name, report in runs.items():
         overall = report["systems"]["product"]["overall"]
-        cells = " | ".join(_cell(k, overall) for k, _label in ANSWERER_COLUMNS)
-        answerer = report.get("answerer", "extractive")
-        lines.append(f"| {name} ({overall['questions']:.0f}) | {answerer} | {cells} |")
+        cells = " | ".join(_cell(k, overall) for k, _label in columns)
+        lines.append(f"| {name} ({overall['questions']:.0f}) | {second(report, overall)} | {cells} |")
     return "\n".join(lines)
+
+
+def answerer_table(runs: dict[str, dict[str, Any]]) -> str:
+    return _product_rows(
+        runs, ANSWERER_COLUMNS, ("run", "answerer"), lambda report, _o: report.get("answerer", "extractive")
+    )
+
+
+TABLE_COLUMNS = tuple(
+    (k, LABELS[k])
+    for k in (
+        "table_cell_accuracy",
+        "table_cell_accuracy_loose",
+        "table_accuracy",
+        "table_missing_said",
+        "table_filled_uncovered",
+        "latency_p50_ms",
+    )
+)
+
+
+def tables_table(runs: dict[str, dict[str, Any]]) -> str:
+    """The runs of table questions (answer_table): per cell, per table, uncovered years."""
+    return _product_rows(
+        runs, TABLE_COLUMNS, ("set", "cells"), lambda _r, overall: f"{overall['table_cells']:.0f}"
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -84,7 +127,12 @@ def main(argv: list[str] | None = None) -> int:
     by_answerer = args[:1] == ["--answerers"]
     folders = [Path(a) for a in args[1:] if by_answerer] or [Path(a) for a in args]
     runs = {f.name: json.loads((f / "report.json").read_text(encoding="utf-8")) for f in folders}
-    print(answerer_table(runs) if by_answerer else table(runs))
+    tables = {n: r for n, r in runs.items() if "table_cells" in r["systems"]["product"]["overall"]}
+    others = {n: r for n, r in runs.items() if n not in tables}
+    if others:
+        print(answerer_table(others) if by_answerer else table(others))
+    if tables:
+        print(("\n" if others else "") + tables_table(tables))
     return 0
 
 

@@ -70,3 +70,37 @@ def test_both_parts_cover_every_kind() -> None:
     assert sum(dev.values()) + sum(held.values()) >= 80
     assert set(dev) == set(held) == KINDS
     assert dev["unanswerable"] >= 10 and held["unanswerable"] >= 5
+
+
+TABLE_FILES = ("reports-tables.jsonl", "reports-tables-heldout.jsonl")
+
+
+@pytest.mark.parametrize("name", TABLE_FILES)
+def test_every_table_cell_is_quoted_from_its_report(name: str, paragraphs: dict[str, list[str]]) -> None:
+    rows = _rows(name)
+    assert len({r["id"] for r in rows}) == len(rows)
+    for row in rows:
+        assert row["type"] == "table" and row["answer_table"], row["id"]
+        cells = {k: v for k, v in row["answer_table"].items() if v is not None}
+        assert set(row["cell_sources"]) == set(cells), row["id"]
+        for key, accepted in cells.items():
+            source = row["cell_sources"][key]
+            quote = normalize_answer(source["quote"])
+            assert any(quote in p for p in paragraphs[source["doc"]]), (row["id"], key)
+            assert normalize_answer(accepted[0]) in quote, (row["id"], key)
+
+
+def test_the_table_sets_have_twenty_dev_questions_and_uncovered_years() -> None:
+    dev, held = (_rows(name) for name in TABLE_FILES)
+    assert len(dev) >= 20 and len(held) >= 5
+    for rows in (dev, held):
+        assert any(None in r["answer_table"].values() for r in rows)  # years no report covers
+
+
+def test_a_bad_answer_table_is_named_with_its_question(tmp_path: Path) -> None:
+    from eval.datasets import load_qa
+
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text(json.dumps({"id": "t9", "question": "q", "answer_table": {"2010": "1%"}}) + "\n", "utf-8")
+    with pytest.raises(ValueError, match=r"t9: answer_table 中 '2010' 的值应为字符串列表或 null"):
+        load_qa(bad)

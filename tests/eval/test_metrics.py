@@ -134,3 +134,43 @@ def test_the_provenance_of_an_answer_is_no_figure_to_support() -> None:
     answer = "6.7%。依据：据《2017年政府工作报告》（回顾2016年）：国内生产总值达到74.4万亿元，增长6.7%。[1]"
     assert metrics.numbers_supported(answer, cited)
     assert not metrics.numbers_supported(answer.replace("增长6.7%。[1]", "增长6.9%。[1]"), cited)
+
+
+def _rows(**cells: str | None) -> list[dict[str, object]]:
+    return [
+        {"key": f"{k}年", "text": v or "—", "value": None if v is None else 1.0, "missing": None if v else "无"}
+        for k, v in cells.items()
+    ]
+
+
+def test_table_cells_are_scored_one_by_one() -> None:
+    gold: dict[str, list[str] | None] = {"2010": ["6.5%－7%", "6.5%-7%"], "2011": ["8%左右"], "2012": None}
+    exact = metrics.table_scores(gold, _rows(**{"2010": "6.5%-7%", "2011": "8%左右", "2012": None}))
+    assert exact == {
+        "table_cells": 3.0,
+        "table_cells_right": 3.0,
+        "table_cells_right_loose": 3.0,
+        "table_right": 1.0,
+        "table_uncovered": 1.0,
+        "table_filled_uncovered": 0.0,
+    }
+    # A qualifier lost is wrong strictly, right loosely; a figure for an uncovered year is wrong.
+    guessed = metrics.table_scores(gold, _rows(**{"2010": "6.5%－7%", "2011": "8%", "2012": "9%"}))
+    assert (guessed["table_cells_right"], guessed["table_cells_right_loose"]) == (1.0, 2.0)
+    assert (guessed["table_right"], guessed["table_filled_uncovered"]) == (0.0, 1.0)
+    # A row the answer lacks: wrong when the year is covered, right (nothing filled) when not.
+    assert metrics.table_scores(gold, [])["table_cells_right"] == 1.0
+    # Places: "四川省" and "四川" are one row.
+    places = [{"key": "四川省", "text": "5.5%以上", "value": 5.5, "missing": None}]
+    assert metrics.table_scores({"四川": ["5.5%以上"]}, places)["table_right"] == 1.0
+
+
+def test_a_table_question_is_summarised_per_cell() -> None:
+    item = QAItem("t1", "q", [], [], "any", frozenset(), "table", table={"2010": ["1%"], "2011": None})
+    result = {"answer": "x", "refused": False, "latency_ms": 5.0, "table": _rows(**{"2010": "1%", "2011": None})}
+    scores = score_item(item, result)
+    assert "correct" not in scores  # not scored as a single answer
+    summary = summarize([item], [scores])
+    assert summary["table_cell_accuracy"] == 1.0 and summary["table_accuracy"] == 1.0
+    assert summary["table_missing_said"] == 1.0 and summary["table_filled_uncovered"] == 0.0
+    assert "answer_accuracy" not in summary
