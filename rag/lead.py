@@ -33,6 +33,9 @@ _ASKS_DIFFERENCE = re.compile(
 _STATED_AS_DIFFERENCE = re.compile(
     r"(?:(?:高|低|多|少|快|慢)(?:于|出)[^，。；]{0,8}|比[^，。；]{0,10}?(?:高|低|多|少|快|慢|增加|减少|提高|降低|增长|下降|上升|扩大|缩小)了?)$"
 )
+# A figure stated as the difference to another ("比去年多100万人"); not growth ("比上年增长8%"),
+# nor the base of a comparison ("高于6.5%左右的预期目标").
+_MORE_THAN = re.compile(r"比[^，。；]{0,10}?(?:多|少|高|低|增加|减少|提高|降低|扩大|缩小)了?$")
 # A figure over several years: an average or a total, not one year's.
 _OVER_YEARS = re.compile(r"年均|平均每年|每年平均|累计|合计|共计|五年来|几年来|多年来")
 _SINCE_LAST_YEAR = re.compile(r"比(?:上年|去年|上一年|前一年|同期|上年同期)")
@@ -173,6 +176,9 @@ def fits_the_question(question: str, sentence: str, mention: NumberMention, one_
     if _ASKS_DIFFERENCE.search(question) and not is_difference(sentence, mention) and not since_last_year:
         return False
     before = sentence[max(0, mention.lead_start - 14) : mention.lead_start]
+    # The other way round: "比去年多100万人" does not say how many there are.
+    if _MORE_THAN.search(before) and not (_ASKS_DIFFERENCE.search(question) or asks_growth(question)):
+        return False
     if _ASKS_END.search(question) and changed_by(sentence, mention) and not _ENDS_AT.search(before):
         return False
     clause = clause_around(sentence, mention.start, mention.end)

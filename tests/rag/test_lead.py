@@ -118,3 +118,11 @@ def test_an_amount_is_no_share_and_a_count_names_its_thing_after_it() -> None:
     # "120万农村人口" counts 农村人口, not the 出生人口 asked about.
     assert _lead("出生人口多少？", "全年解决120万农村人口饮水问题。") == ""
     assert _lead("农村人口饮水问题解决了多少？", "全年解决120万农村人口饮水问题。") == "120万"
+
+
+def test_a_difference_is_no_level_unless_the_difference_is_asked() -> None:
+    # "比上年多20万人" says by how much the count rose, not what it is.
+    assert _lead("技能培训目标是多少人？", "技能培训预期目标比上年多20万人，体现了对技能的重视。") == ""
+    assert _lead("技能培训目标比上年多了多少？", "技能培训预期目标比上年多20万人。") == "20万人"
+    # A growth asked is stated as growth on the year before: it still answers.
+    assert _lead("出口比上年增长了多少？", "出口总额比上年增长8.1%。") == "8.1%"
