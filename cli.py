@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from rag.pipeline import KnowledgeBase
     from rag.prompt import Turn
     from rag.retrieve import SearchFilter
+    from rag.table import Table
 
 
 def _settings(args: argparse.Namespace) -> Settings:
@@ -61,6 +62,24 @@ DOC_COLUMNS = ("文件", "标题", "年份", "发布机关", "地区", "类型",
 _ORIGIN = {"文件名": "名", "标题": "题", "正文开头": "文", "更正文件": "改"}
 
 
+def aligned(lines: Sequence[Sequence[str]]) -> str:
+    """Rows of cells as text columns, Chinese characters counted two wide."""
+    widths = [max(_width(row[i]) for row in lines) for i in range(len(lines[0]))]
+    return "\n".join(
+        "  ".join(_pad(cell, w) for cell, w in zip(row, widths, strict=True)).rstrip() for row in lines
+    )
+
+
+def series_table(table: Table) -> str:
+    """A cross-year answer's rows as printed by `kb ask`: 年份 · 数值 · 来源 [n]."""
+    head = ["年份" if table.by == "year" else "地区", "数值", "来源"]
+    rows = [
+        [r.key, r.shown, f"《{r.doc}》[{r.citation}]" if r.cell is not None else r.missing]
+        for r in table.rows
+    ]
+    return aligned([head, *rows])
+
+
 def docs_table(rows: Sequence[tuple[str, DocumentMeta]]) -> str:
     """The documents and their metadata as an aligned text table; the last column says where
     each of year/body/region/kind came from (名 file name, 题 title, 文 opening lines, 改 the
@@ -82,10 +101,7 @@ def docs_table(rows: Sequence[tuple[str, DocumentMeta]]) -> str:
                 came,
             ]
         )
-    widths = [max(_width(row[i]) for row in lines) for i in range(len(DOC_COLUMNS))]
-    return "\n".join(
-        "  ".join(_pad(cell, w) for cell, w in zip(row, widths, strict=True)).rstrip() for row in lines
-    )
+    return aligned(lines)
 
 
 _FIELD_LABELS = (("year", "年"), ("body", "机"), ("region", "地"), ("kind", "类"))
@@ -200,7 +216,12 @@ def _answer_in_terminal(
 def _print_answer(answer: Answer, out: TextIO, text_shown: bool) -> None:
     if answer.notice:
         print(f"提示：{answer.notice}", file=out)
-    if not text_shown or answer.refused:
+    if answer.table is not None and not answer.refused:
+        head = answer.text.split("\n")[: -len(answer.table.rows)]  # the summary, or a stated difference
+        if head:
+            print("\n".join(head), file=out)
+        print(series_table(answer.table), file=out)
+    elif not text_shown or answer.refused:
         print(answer.text, file=out)
     check = answer.verification
     if answer.answerer != "extractive" and check is not None and not answer.refused:

@@ -23,6 +23,7 @@ from rag.lead import GENERIC, asks_growth, lead_figure, wants_percent
 from rag.numbers import asks_for_date, asks_for_number, find_dates, find_numbers, is_figure
 from rag.refusal import RefusalModel, evidence_features
 from rag.retrieve import EVERYTHING, Hit, SearchFilter
+from rag.table import Table
 
 if TYPE_CHECKING:  # rag.verify imports this module
     from rag.verify import Verification
@@ -84,6 +85,7 @@ class Answer:
     lead: str = ""  # the figure or date an extractive answer puts first ("40822人次"), if any
     # A refusal on the evidence (too weak, or about another year), not on how sentences fit.
     conclusive: bool = False
+    table: Table | None = None  # a figure per year or report (rag.series), each row cited
 
     def to_json(self) -> dict[str, Any]:
         """The `kb ask --json` contract; other tools rely on these keys."""
@@ -107,6 +109,8 @@ class Answer:
             }
         if self.notice:
             out["notice"] = self.notice
+        if self.table is not None:
+            out["table"] = self.table.to_json()
         return out
 
 
@@ -679,7 +683,7 @@ def merge_answers(question: str, parts: Sequence[tuple[str, Answer]], top_k: int
     if not answered:
         first = parts[0][1]
         # No part has a sentence that answers it: no model is asked to try either.
-        return Answer(question, first.text, True, first.citations, _interleave(parts, top_k), conclusive=True)
+        return Answer(question, first.text, True, first.citations, interleave(parts, top_k), conclusive=True)
     citations: list[Citation] = []
     number_of: dict[str, int] = {}
     lines: list[str] = []
@@ -698,7 +702,7 @@ def merge_answers(question: str, parts: Sequence[tuple[str, Answer]], top_k: int
         lines.append(_renumber(part.text, renumber))
     confidence = min(a.confidence for _q, a in answered)
     return Answer(
-        question, "\n".join(lines), False, citations, _interleave(parts, top_k), confidence=confidence
+        question, "\n".join(lines), False, citations, interleave(parts, top_k), confidence=confidence
     )
 
 
@@ -710,7 +714,7 @@ def _renumber(text: str, numbers: dict[int, int]) -> str:
     return CITATION_MARKER.sub(swap, text)
 
 
-def _interleave(parts: Sequence[tuple[str, Answer]], top_k: int) -> list[tuple[str, float]]:
+def interleave(parts: Sequence[tuple[str, Answer]], top_k: int) -> list[tuple[str, float]]:
     """Retrieved paragraphs of all parts, taking each part's next best in turn."""
     seen: dict[str, float] = {}
     longest = max(len(a.retrieved) for _q, a in parts)

@@ -8,12 +8,15 @@ import math
 import re
 import threading
 import time
+from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 
 from ingest import store
 from ingest.config import Settings
 from ingest.embed import Embedder, EmbedderError, make_embedder
+from ingest.metadata import NATIONAL
+from ingest.records import Aspect, Paragraph, TimeScope
 from rag.answer import Answer, Answerer, ExtractiveAnswerer, TermWeights, merge_answers, refusal
 from rag.constraints import Asked, Resolution, read_question, resolve, without_constraints
 from rag.decompose import split_question
@@ -24,6 +27,15 @@ from rag.llm import ChatModel, LLMError, make_chat_model
 from rag.numbers import asks_for_number
 from rag.prompt import Turn
 from rag.retrieve import EVERYTHING, Hit, HybridRetriever, RetrievalConfig, SearchFilter, Snapshot
+from rag.series import (
+    SeriesAsk,
+    covered_years,
+    lead_citation,
+    read_series,
+    tabulate,
+    verify_table,
+    with_difference,
+)
 from rag.verify import verify
 
 log = logging.getLogger(__name__)
@@ -206,9 +218,11 @@ class KnowledgeBase:
         if rewritten.error is not None and rewritten.error.unavailable:
             # The model just failed on the rewrite: do not make the user wait for it twice.
             answer = replace(answer, notice=_fallback_notice(rewritten.error))
-        elif self.chat is not None and not (answer.refused and answer.conclusive):
+        elif self.chat is not None and answer.table is None and not (answer.refused and answer.conclusive):
             # Refused on the evidence (too weak, or only other years' reports): no model is asked,
             # it would only be tempted to answer from unrelated paragraphs ("那2020年呢?").
+            # Nor for a table: its cells are the single-figure answers of its rows, verified one by one,
+            # and its summary is computed from them.
             generator = LLMAnswerer(self.chat, retriever.snapshot.paragraphs, self.settings.llm_context)
             try:
                 for piece in generator.stream(searched, answer):
@@ -239,33 +253,92 @@ class KnowledgeBase:
         where: SearchFilter,
         earlier: Asked | None = None,
     ) -> Answer:
-        parts = split_question(_without_markup(question))
-        answers = []
-        for part in parts:
-            grounded = ground(retriever, part, max(top_k, 5), where, earlier)
-            resolution = grounded.resolution
-            if resolution.missing:
-                # No loaded report is about that year or place: say so, with the closest paragraphs.
-                answers.append((part, refusal(part, grounded.hits, reason=resolution.missing)))
-                continue
-            if resolution.preferred is not None and asks_for_number(part):
-                first = replace(resolution, where=resolution.preferred)
-                hits = retriever.retrieve(grounded.search, top_k=max(top_k, 5), where=first.where)
-                answer = answerer.answer(part, hits, grounded.asked, first)
-                if not answer.refused:
-                    answers.append((part, answer))
-                    continue
-            answers.append((part, answerer.answer(part, grounded.hits, grounded.asked, resolution)))
+        plain = _without_markup(question)
+        series = read_series(plain, retriever.snapshot.regions)
+        if series is not None:
+            return self._table(retriever, answerer, series, top_k, where, earlier)
+        parts = split_question(plain)
+        answers = [(part, self._part(retriever, answerer, part, top_k, where, earlier)) for part in parts]
         if len(parts) == 1:
             answer = answers[0][1]
             answer.retrieved = answer.retrieved[:top_k]
         else:
             answer = merge_answers(question, answers, top_k)
-        paragraphs = retriever.snapshot.paragraphs
-        sources = {c.n: paragraphs[c.paragraph_id] for c in answer.citations if c.paragraph_id in paragraphs}
+        sources = _sources(retriever, answer)
         # Extractive answers quote whole sentences under one marker: checked run by run.
         text = "" if answer.refused else answer.text
         answer.verification = verify(text, sources, question=question, by_citation=True)
+        return answer
+
+    def _part(
+        self,
+        retriever: HybridRetriever,
+        answerer: Answerer,
+        part: str,
+        top_k: int,
+        where: SearchFilter,
+        earlier: Asked | None,
+    ) -> Answer:
+        """One question's answer under its constraints; for a year's figure with no word for
+        target or result, what happened that year is tried before the plan."""
+        grounded = ground(retriever, part, max(top_k, 5), where, earlier)
+        resolution = grounded.resolution
+        if resolution.missing:
+            # No loaded report is about that year or place: say so, with the closest paragraphs.
+            return refusal(part, grounded.hits, reason=resolution.missing)
+        if resolution.preferred is not None and asks_for_number(part):
+            first = replace(resolution, where=resolution.preferred)
+            hits = retriever.retrieve(grounded.search, top_k=max(top_k, 5), where=first.where)
+            answer = answerer.answer(part, hits, grounded.asked, first)
+            if not answer.refused:
+                return answer
+        return answerer.answer(part, grounded.hits, grounded.asked, resolution)
+
+    def _table(
+        self,
+        retriever: HybridRetriever,
+        answerer: Answerer,
+        series: SeriesAsk,
+        top_k: int,
+        where: SearchFilter,
+        earlier: Asked | None,
+    ) -> Answer:
+        """A figure per year or report: each row asked as its own question (rag.series). Rows
+        by year keep to one issuing region when the question names none: a national series is
+        not continued by a province's figure for a year the national reports lack."""
+        snapshot = retriever.snapshot
+        asked = read_question(series.template.replace("{}", ""), snapshot.regions)
+        free = series.by == "year" and not asked.regions and asked.report is None and where.docs is None
+        region = ""
+        covered: list[int] = []
+        if series.relative:
+            by_region = covered_by_region(snapshot, asked, where)
+            if by_region:
+                region = max(by_region, key=lambda r: (len(by_region[r]), r == NATIONAL, r))
+                covered = by_region[region]
+        keys = series.keys(covered)
+        if not keys:
+            return refusal(series.question, [], reason="知识库中没有找到涉及这些年份的报告。")
+
+        def ask_row(key: str, home: str) -> Answer:
+            prefix = _as_place(home) if free and home else ""
+            return self._part(retriever, answerer, prefix + series.row_question(key), top_k, where, earlier)
+
+        answers = {key: ask_row(key, region) for key in keys}
+        if free and not region:
+            homes = {k: h for k, a in answers.items() if (h := _home(snapshot, a))}
+            if len(set(homes.values())) > 1:
+                counts = Counter(homes.values())
+                region = max(counts, key=lambda r: (counts[r], r == NATIONAL, r))
+                answers |= {k: ask_row(k, region) for k, h in homes.items() if h != region}
+        rows = [(key, answers[key]) for key in keys]
+        answer = tabulate(series, rows, top_k)
+        if series.difference:
+            # "…比2016年多了多少": reports often state the difference; it answers, the rows follow.
+            direct = self._part(retriever, answerer, series.question, top_k, where, earlier)
+            if not direct.refused and direct.lead:
+                answer = with_difference(direct, answer)
+        answer.verification = verify_table(answer, _sources(retriever, answer), series.question)
         return answer
 
 
@@ -298,6 +371,43 @@ def ground(
     return Grounded(
         asked, resolution, retriever.retrieve(search, top_k=top_k, where=resolution.where), search
     )
+
+
+def covered_by_region(snapshot: Snapshot, asked: Asked, where: SearchFilter) -> dict[str, list[int]]:
+    """For each issuing region, the years its reports hold the asked kind of figure for
+    (targets for a question about targets, results otherwise): "近五年" ends at the last."""
+    resolution = resolve(asked, snapshot.metas, snapshot.paragraphs, where)
+    # As worded: a target or a result; a question that says neither ("专项债券规模") takes
+    # whichever the reports hold, so the span ends at the last year of either.
+    if asked.aspect is not None or asked.lean is not None:
+        aspects = {asked.leaning}
+    else:
+        aspects = {Aspect.TARGET, Aspect.RESULT}
+    grouped: dict[str, list[tuple[int | None, TimeScope]]] = {}
+    for p in snapshot.paragraphs.values():
+        meta = snapshot.metas.get(p.doc_id)
+        if meta is not None and resolution.where.allows(p):
+            grouped.setdefault(meta.region, []).append((meta.year, p.scope))
+    found = {region: covered_years(pairs, aspects) for region, pairs in grouped.items()}
+    return {region: years for region, years in found.items() if years}
+
+
+def _home(snapshot: Snapshot, answer: Answer) -> str:
+    """The issuing region of the report an answer's figure comes from ("" when unknown)."""
+    cited = lead_citation(answer)
+    paragraph = snapshot.paragraphs.get(cited.paragraph_id) if cited is not None else None
+    meta = snapshot.metas.get(paragraph.doc_id) if paragraph is not None else None
+    return meta.region if meta is not None else ""
+
+
+def _as_place(region: str) -> str:
+    """How a row's question names its region: "全国2016年…", "四川省2016年…"."""
+    return "全国" if region == NATIONAL else region
+
+
+def _sources(retriever: HybridRetriever, answer: Answer) -> dict[int, Paragraph]:
+    paragraphs = retriever.snapshot.paragraphs
+    return {c.n: paragraphs[c.paragraph_id] for c in answer.citations if c.paragraph_id in paragraphs}
 
 
 def _failure_kind(error: LLMError) -> str:

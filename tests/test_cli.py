@@ -216,3 +216,22 @@ def test_ingest_shows_progress_and_what_came_from_the_cache(
     assert main(["ingest", "--quiet", *_args(kb_settings)]) == 0
     again = capsys.readouterr()
     assert "个片段的向量取自缓存" in again.out and not again.err
+
+
+def test_ask_prints_a_table_and_its_json(reports_settings: Settings, capsys: pytest.CaptureFixture[str]) -> None:
+    question = "2016年和2017年城镇新增就业目标分别是多少？"
+    assert main(["ask", question, *_args(reports_settings)]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0] == "从2016年的1000万人以上[1]增加到2017年的1100万人以上[2]。"
+    assert lines[1].split() == ["年份", "数值", "来源"]
+    assert lines[2].split() == ["2016年", "1000万人以上", "《2016年政府工作报告》[1]"]
+    assert lines[3].split() == ["2017年", "1100万人以上", "《2017年政府工作报告》[2]"]
+    assert "来源：" in lines and any(line.startswith("[2] 2017年政府工作报告 · 国务院") for line in lines)
+    assert main(["ask", question, "--json", *_args(reports_settings)]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert set(data) == JSON_KEYS | {"table"}
+    assert [(r["year"], r["text"], r["unit"], r["qualifier"], r["citation"]) for r in data["table"]] == [
+        (2016, "1000万人以上", "人", "以上", 1),
+        (2017, "1100万人以上", "人", "以上", 2),
+    ]
+    assert data["citations"][1]["report"] == "2017年政府工作报告 · 国务院"

@@ -80,3 +80,63 @@ def test_a_follow_up_keeps_the_question_and_changes_the_year(kb: KnowledgeBase) 
     answer = kb.ask("那2016年呢？", history=[Turn("2015年城镇新增就业多少人？")])
     assert answer.searched == "2016年城镇新增就业多少人？"
     assert answer.text.startswith("1314万人。")
+
+
+# --- a figure per year: tables (rag.series) ----------------------------------------------------
+
+
+def test_a_target_per_year_each_from_that_years_report(kb: KnowledgeBase) -> None:
+    answer = kb.ask("2015年至2017年城镇新增就业目标分别是多少?")
+    assert answer.table is not None and not answer.refused
+    rows = {r.key: r for r in answer.table.rows}
+    assert [r.key for r in answer.table.rows] == ["2015年", "2016年", "2017年"]
+    assert (rows["2016年"].shown, rows["2016年"].doc) == ("1000万人以上", "2016年政府工作报告")
+    assert (rows["2017年"].shown, rows["2017年"].doc) == ("1100万人以上", "2017年政府工作报告")
+    # The 2015 report is not loaded; the 2016 report only reviews 2015: no 2015 target.
+    assert rows["2015年"].cell is None
+    assert rows["2015年"].missing.startswith("知识库中只有2015年的实际情况")
+    assert answer.text.startswith("从2016年的1000万人以上[1]增加到2017年的1100万人以上[2]。")
+    assert answer.verification is not None and answer.verification.ok
+    by_n = {c.n: c for c in answer.citations}
+    assert by_n[rows["2017年"].citation].doc_id == "2017年政府工作报告"
+
+
+def test_a_result_per_year_comes_from_the_following_years_review(kb: KnowledgeBase) -> None:
+    answer = kb.ask("2014年到2016年国内生产总值实际增长了多少?")
+    assert answer.table is not None
+    shown = [(r.key, r.shown, r.doc) for r in answer.table.rows]
+    assert shown[1:] == [("2015年", "6.9%", "2016年政府工作报告"), ("2016年", "6.7%", "2017年政府工作报告")]
+    assert shown[0][1] == "—"  # no 2015 report reviews 2014: never a guess
+    json_rows = answer.to_json()["table"]
+    assert json_rows[2] | {"citation": 0} == {
+        "key": "2016年",
+        "year": 2016,
+        "region": None,
+        "doc": "2017年政府工作报告",
+        "value": 6.7,
+        "high": None,
+        "unit": "%",
+        "qualifier": "",
+        "text": "6.7%",
+        "citation": 0,
+        "missing": None,
+    }
+
+
+def test_a_national_series_is_not_continued_by_a_province(kb: KnowledgeBase) -> None:
+    # The national reports cover 2016-2017; Guangdong's 2025 report has a 2025 target too.
+    answer = kb.ask("2016年以来城镇新增就业目标分别是多少？")
+    assert answer.table is not None
+    assert [(r.key, r.shown) for r in answer.table.rows] == [("2016年", "1000万人以上"), ("2017年", "1100万人以上")]
+
+
+def test_a_table_is_not_handed_to_a_model(reports_settings: Settings) -> None:
+    from rag.llm import OpenAIChat
+    from tests.llm_server import FakeLLMServer, Reply
+
+    with FakeLLMServer(lambda body: Reply("2016年：2000万人[1]")) as server:
+        kb = KnowledgeBase(reports_settings, chat=OpenAIChat(server.base_url, "fake", timeout=2))
+        answer = kb.ask("2016年和2017年城镇新增就业目标分别是多少？")
+        assert server.requests == []
+    assert answer.answerer == "extractive" and answer.table is not None
+    assert [r.shown for r in answer.table.rows] == ["1000万人以上", "1100万人以上"]
