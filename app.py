@@ -15,15 +15,18 @@ import html
 import json
 import logging
 import sys
+import tempfile
 import time
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import gradio as gr
 
 from admin.users import Users
 from admin.web import build_admin_tab
+from chat.table_view import chart_svg, table_html, write_csv, write_xlsx
 from ingest.config import Settings, add_llm_arguments, llm_overrides
 from rag.answer import CITATION_MARKER, Answer, Citation
 from rag.constraints import choose_reports, report_choices, year_choices
@@ -80,6 +83,11 @@ td.meta-corrected { background: rgba(253, 230, 138, .35); }
 a.cite { color: var(--color-accent) !important; font-weight: 600; text-decoration: none !important;
   cursor: pointer; padding: 0 .15em; border-radius: 4px; background: var(--color-accent-soft); }
 a.cite:hover { text-decoration: underline !important; }
+table.kb-table { border-collapse: collapse; margin: 6px 0; font-size: 14px; }
+table.kb-table th, table.kb-table td { border: 1px solid #ddd; padding: 3px 10px; text-align: left; }
+table.kb-table th { background: #f6f6f6; }
+tr.kb-missing td { color: #888; }
+svg.kb-chart { display: block; max-width: 100%; height: auto; margin-top: 6px; }
 /* Gradio titles its toasts by level in English ("Warning"); show Chinese instead. */
 .toast-title.warning, .toast-title.error, .toast-title.info { font-size: 0 !important; }
 .toast-title.warning::before, .toast-title.info::before { content: "提示"; font-size: 16px; }
@@ -184,7 +192,10 @@ def render_answer_html(answer: Answer, uid: str | None = None) -> str:
         html_parts.append(f'<div class="kb-searched">检索问题：{_esc(answer.searched)}</div>')
     if answer.notice:
         html_parts.append(f'<div class="kb-notice">{_esc(answer.notice)}</div>')
-    html_parts.append(_marked_body(answer, known, uid))
+    if answer.table is not None and not answer.refused:
+        html_parts.append(_table_body(answer, known, uid))
+    else:
+        html_parts.append(_marked_body(answer, known, uid))
     generated = answer.answerer != "extractive" and not answer.refused
     if generated and answer.verification is not None and answer.verification.ok:
         html_parts.append('<div class="kb-verified">✓ 引用与数字已逐句核对原文</div>')
@@ -197,6 +208,33 @@ def render_answer_html(answer: Answer, uid: str | None = None) -> str:
             f"<ul>{problems}</ul>{offered}</div>"
         )
     return "".join(html_parts)
+
+
+def _table_body(answer: Answer, known: set[int], uid: str) -> str:
+    """A figure per year: the summary line, the table with its citation links, the chart."""
+    assert answer.table is not None
+    table = answer.table
+    head = answer.text.split("\n")[: -len(table.rows)]  # the summary, or a stated difference
+    summary = _linked("\n".join(head), known, uid)
+
+    def link(n: int) -> str:
+        return _linked(f"[{n}]", known, uid)
+
+    chart = chart_svg(table)
+    return (
+        (f'<div class="kb-summary">{summary}</div>' if summary else "")
+        + table_html(table, link)
+        + chart
+        + ("" if chart else '<div class="kb-note">各行数值单位不同，未绘制图表。</div>')
+    )
+
+
+def export_files(answer: Answer | None) -> tuple[str | None, str | None]:
+    """CSV and Excel files of a table answer, for the download buttons (None: no table)."""
+    if answer is None or answer.table is None or answer.refused:
+        return None, None
+    folder = Path(tempfile.mkdtemp(prefix="kb-table-"))
+    return str(write_csv(answer.table, folder)), str(write_xlsx(answer.table, folder))
 
 
 def _highlighted(citation: Citation) -> str:
@@ -401,6 +439,12 @@ def _chat_tab(kb: KnowledgeBase, examples: Examples) -> tuple[Any, ...]:
                 placeholder="您好！请输入关于工作报告的问题，我会从知识库原文中查找答案并标明出处。",
             )
             with gr.Row():
+                # A table answer's downloads; shown only after one (see export_files).
+                csv_file = gr.DownloadButton("下载表格（CSV）", visible=False, size="sm", elem_id="kb-csv")
+                xlsx_file = gr.DownloadButton(
+                    "下载表格（Excel）", visible=False, size="sm", elem_id="kb-xlsx"
+                )
+            with gr.Row():
                 box = gr.Textbox(
                     show_label=False, placeholder="输入问题，按回车发送", scale=5, autofocus=True
                 )
@@ -436,7 +480,7 @@ def _chat_tab(kb: KnowledgeBase, examples: Examples) -> tuple[Any, ...]:
         with gr.Column(scale=2):
             gr.Markdown("### 原文出处")
             sources = gr.HTML(SOURCES_PLACEHOLDER, elem_id="kb-sources", js_on_load=None)
-    return chatbot, box, send, reports, years, example_buttons, clear, sources
+    return chatbot, box, send, reports, years, example_buttons, clear, sources, csv_file, xlsx_file
 
 
 def build_ui(kb: KnowledgeBase, quiz: Quiz | None = None, users: Users | None = None) -> gr.Blocks:
@@ -463,7 +507,10 @@ def build_ui(kb: KnowledgeBase, quiz: Quiz | None = None, users: Users | None = 
         with gr.Tabs():
             with gr.Tab("问答", id="chat"):
                 examples = Examples(kb)
-                chatbot, box, send, reports, years, example_buttons, clear, sources = _chat_tab(kb, examples)
+                chat_parts = _chat_tab(kb, examples)
+                chatbot, box, send, reports, years, example_buttons, clear, sources, csv_file, xlsx_file = (
+                    chat_parts
+                )
             with gr.Tab("学习", id="study"):
                 if quiz is not None:
                     build_study_tab(demo, quiz, saved_name)
@@ -492,22 +539,36 @@ def build_ui(kb: KnowledgeBase, quiz: Quiz | None = None, users: Users | None = 
             where = chosen_reports(kb, chosen, chosen_years)
             for hist, section, answer in respond(kb, message, history, done, where=where):
                 if section is None or answer is None:
-                    yield hist, gr.skip(), gr.skip(), "", gr.skip()
+                    yield hist, gr.skip(), gr.skip(), "", gr.skip(), gr.skip(), gr.skip()
                 else:
                     earlier = [(message.strip(), section), *earlier][:MAX_PAST]
                     turn = Turn(answer.searched or answer.question, answer.text)
                     done = [*done, turn][-MAX_TURNS:]
-                    yield hist, render_sources_panel(earlier), earlier, "", done
+                    csv_path, xlsx_path = export_files(answer)
+                    yield (
+                        hist,
+                        render_sources_panel(earlier),
+                        earlier,
+                        "",
+                        done,
+                        gr.update(value=csv_path, visible=csv_path is not None),
+                        gr.update(value=xlsx_path, visible=xlsx_path is not None),
+                    )
 
         inputs = [box, chatbot, past, turns, reports, years]
-        outputs = [chatbot, sources, past, box, turns]
+        outputs = [chatbot, sources, past, box, turns, csv_file, xlsx_file]
         box.submit(chat, inputs, outputs)
         send.click(chat, inputs, outputs)
         for button in example_buttons:
             # The button's own label is the question: examples follow the reports loaded.
             button.click(lambda q: q, button, box).then(chat, inputs, outputs)
-        clear.click(lambda: ([], SOURCES_PLACEHOLDER, [], "", []), None, outputs)
-        chatbot.clear(lambda: (SOURCES_PLACEHOLDER, [], []), None, [sources, past, turns])
+        hidden = gr.update(value=None, visible=False)
+        clear.click(lambda: ([], SOURCES_PLACEHOLDER, [], "", [], hidden, hidden), None, outputs)
+        chatbot.clear(
+            lambda: (SOURCES_PLACEHOLDER, [], [], hidden, hidden),
+            None,
+            [sources, past, turns, csv_file, xlsx_file],
+        )
         demo.load(None, None, None, js=JS)
         demo.load(lambda: _status_text(kb), None, status)
         # After an upload or ingest, a reload shows the new reports in the selectors and examples.
