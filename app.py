@@ -87,6 +87,7 @@ table.kb-table { border-collapse: collapse; margin: 6px 0; font-size: 14px; }
 table.kb-table th, table.kb-table td { border: 1px solid #ddd; padding: 3px 10px; text-align: left; }
 table.kb-table th { background: #f6f6f6; }
 tr.kb-missing td { color: #888; }
+.kb-kind { color: #888; font-size: 12px; }
 svg.kb-chart { display: block; max-width: 100%; height: auto; margin-top: 6px; }
 /* Gradio titles its toasts by level in English ("Warning"); show Chinese instead. */
 .toast-title.warning, .toast-title.error, .toast-title.info { font-size: 0 !important; }

@@ -30,8 +30,12 @@ def table_html(table: Table, link: Callable[[int], str]) -> str:
             )
         else:
             source = f"《{_esc(row.doc)}》" if row.doc else ""
+            # Targets and outcomes side by side: each figure says which it is.
+            kind = (
+                f'<span class="kb-kind">（{_esc(row.aspect)}）</span>' if table.mixed and row.aspect else ""
+            )
             body.append(
-                f"<tr><td>{_esc(row.key)}</td><td>{_esc(row.cell.text)}</td>"
+                f"<tr><td>{_esc(row.key)}</td><td>{_esc(row.cell.text)}{kind}</td>"
                 f"<td>{source} {link(row.citation)}</td></tr>"
             )
     return (
@@ -186,7 +190,16 @@ def write_xlsx(table: Table, folder: Path) -> Path:
     sheet = book.active
     sheet.title = "表格"
     sheet.append(
-        ["年份" if table.by == "year" else "地区", "数值（原文）", "数值", "上限", "单位", "来源", "说明"]
+        [
+            "年份" if table.by == "year" else "地区",
+            "数值（原文）",
+            "数值",
+            "上限",
+            "单位",
+            "类别",
+            "来源",
+            "说明",
+        ]
     )
     for row in table.rows:
         cell = row.cell
@@ -197,6 +210,7 @@ def write_xlsx(table: Table, folder: Path) -> Path:
                 None if cell is None else cell.low,
                 cell.high if cell is not None and cell.is_range else None,
                 None if cell is None else cell.unit,
+                row.aspect or None,
                 row.doc,
                 row.missing,
             ]

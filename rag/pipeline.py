@@ -17,6 +17,7 @@ from ingest.config import Settings
 from ingest.embed import Embedder, EmbedderError, make_embedder
 from ingest.metadata import NATIONAL
 from ingest.records import Aspect, Paragraph, TimeScope
+from ingest.scope import sentence_scope
 from rag.answer import Answer, Answerer, ExtractiveAnswerer, TermWeights, merge_answers, refusal
 from rag.constraints import Asked, Resolution, read_question, resolve, without_constraints
 from rag.decompose import split_question
@@ -255,7 +256,7 @@ class KnowledgeBase:
     ) -> Answer:
         plain = _without_markup(question)
         series = read_series(plain, retriever.snapshot.regions)
-        if series is not None:
+        if series is not None and _knows_rows(retriever.snapshot, series):
             return self._table(retriever, answerer, series, top_k, where, earlier)
         parts = split_question(plain)
         answers = [(part, self._part(retriever, answerer, part, top_k, where, earlier)) for part in parts]
@@ -331,8 +332,10 @@ class KnowledgeBase:
                 counts = Counter(homes.values())
                 region = max(counts, key=lambda r: (counts[r], r == NATIONAL, r))
                 answers |= {k: ask_row(k, region) for k, h in homes.items() if h != region}
+        # Whether each row's figure is a plan's or an outcome (said beside it when they differ).
+        kinds = {k: a for k, found in answers.items() if (a := row_aspect(snapshot, found, k, series))}
         rows = [(key, answers[key]) for key in keys]
-        answer = tabulate(series, rows, top_k)
+        answer = tabulate(series, rows, top_k, kinds)
         if series.difference:
             # "…比2016年多了多少": reports often state the difference; it answers, the rows follow.
             direct = self._part(retriever, answerer, series.question, top_k, where, earlier)
@@ -373,6 +376,16 @@ def ground(
     )
 
 
+def _knows_rows(snapshot: Snapshot, series: SeriesAsk) -> bool:
+    """A table across years needs reports of several years (across places, of several places):
+    then the year (place) each paragraph is about is known. One report, or a file of passages,
+    is answered part by part as before (rag.decompose)."""
+    metas = snapshot.metas.values()
+    if series.by == "year":
+        return len({m.year for m in metas if m.year is not None}) > 1
+    return len({m.region for m in metas if m.region}) > 1
+
+
 def covered_by_region(snapshot: Snapshot, asked: Asked, where: SearchFilter) -> dict[str, list[int]]:
     """For each issuing region, the years its reports hold the asked kind of figure for
     (targets for a question about targets, results otherwise): "近五年" ends at the last."""
@@ -390,6 +403,18 @@ def covered_by_region(snapshot: Snapshot, asked: Asked, where: SearchFilter) -> 
             grouped.setdefault(meta.region, []).append((meta.year, p.scope))
     found = {region: covered_years(pairs, aspects) for region, pairs in grouped.items()}
     return {region: years for region, years in found.items() if years}
+
+
+def row_aspect(snapshot: Snapshot, answer: Answer, key: str, series: SeriesAsk) -> Aspect | None:
+    """Whether a row's figure is a target or a result for its year, as its sentence says."""
+    cited = lead_citation(answer)
+    paragraph = snapshot.paragraphs.get(cited.paragraph_id) if cited is not None else None
+    year = int(key) if series.by == "year" else paragraph.meta.year if paragraph and paragraph.meta else None
+    if cited is None or paragraph is None or year is None:
+        return None
+    scope = sentence_scope(paragraph, *cited.span) if cited.span is not None else paragraph.scope
+    aspects = scope.aspects_of(year) & {Aspect.TARGET, Aspect.RESULT}
+    return aspects.pop() if len(aspects) == 1 else None
 
 
 def _home(snapshot: Snapshot, answer: Answer) -> str:

@@ -277,15 +277,20 @@ def _why_missing(label: str, answer: Answer) -> str:
     return f"知识库中没有找到{label}的这一数字"
 
 
-def tabulate(ask: SeriesAsk, rows: Sequence[tuple[str, Answer]], top_k: int) -> Answer:
+def tabulate(
+    ask: SeriesAsk, rows: Sequence[tuple[str, Answer]], top_k: int, kinds: Mapping[str, Aspect] | None = None
+) -> Answer:
     """The table answer: a line per row ("2016年：6.7%（据《2017年政府工作报告》）[3]"), a missing
     row said as missing, the change from the first figure to the last above them, the rows'
     citations renumbered into one list. Every cited line is verified against its paragraph."""
     built: list[Row] = []
     citations: list[Citation] = []
     number_of: dict[tuple[str, str], int] = {}
+    kinds = kinds or {}
     for key, answer in rows:
         row, cited = row_of(ask, key, answer)
+        if row.cell is not None and key in kinds:
+            row = replace(row, aspect=_ASPECT_WORD.get(kinds[key], ""))
         if cited is not None:
             ident = (cited.paragraph_id, cited.sentence)
             if ident not in number_of:
@@ -293,18 +298,23 @@ def tabulate(ask: SeriesAsk, rows: Sequence[tuple[str, Answer]], top_k: int) -> 
                 citations.append(replace(cited, n=number_of[ident]))
             row = replace(row, citation=number_of[ident])
         built.append(row)
-    table = Table(_indicator(ask), tuple(built), ask.by, summarize(built, ask.by))
+    table = Table(_indicator(ask), tuple(built), ask.by)
+    if not table.mixed:  # a plan's figure against an outcome is no change to report
+        table = replace(table, summary=summarize(built, ask.by))
     retrieved = interleave([(q, a) for q, a in rows], top_k)
     if not table.filled:
         reasons = list(dict.fromkeys(r.missing for r in built))
         text = "；".join(reasons[:3]) + "。" if reasons else REFUSAL_TEXT
         return Answer(ask.question, text, True, [], retrieved, conclusive=True, table=table)
     lines = [_summary_line(table)] if table.summary else []
-    lines += [_row_line(r) for r in built]
+    lines += [_row_line(r, table.mixed) for r in built]
     confidence = min(a.confidence for _k, a in rows if not a.refused)
     return Answer(
         ask.question, "\n".join(lines), False, citations, retrieved, confidence=confidence, table=table
     )
+
+
+_ASPECT_WORD = {Aspect.TARGET: "目标", Aspect.RESULT: "实际"}
 
 
 def _indicator(ask: SeriesAsk) -> str:
@@ -312,10 +322,12 @@ def _indicator(ask: SeriesAsk) -> str:
     return re.sub(r"^的|是多少$|多少$", "", plain) or plain
 
 
-def _row_line(row: Row) -> str:
+def _row_line(row: Row, mixed: bool = False) -> str:
     if row.cell is None:
         return f"{row.key}：{MISSING}（{row.missing}）"
-    source = f"（据《{row.doc}》）" if row.doc else ""
+    said = [row.aspect] if mixed and row.aspect else []
+    said += [f"据《{row.doc}》"] if row.doc else []
+    source = f"（{'，'.join(said)}）" if said else ""
     return f"{row.key}：{row.cell.text}{source}[{row.citation}]"
 
 
@@ -362,7 +374,7 @@ def with_difference(direct: Answer, table: Answer) -> Answer:
         if table.table
         else ()
     )
-    lines = [_row_line(r) for r in rows]
+    lines = [_row_line(r, table.table.mixed if table.table else False) for r in rows]
     grid = replace(table.table, rows=rows, summary="") if table.table is not None else None
     return replace(
         direct,

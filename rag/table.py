@@ -75,6 +75,7 @@ class Row:
     doc: str = ""  # the report the figure is from (its title)
     region: str = ""  # for rows by place: the place
     missing: str = ""  # why there is no figure ("知识库中没有2020年的政府工作报告")
+    aspect: str = ""  # "目标" (a plan's figure) or "实际" (an outcome), when its sentence says
 
     @property
     def shown(self) -> str:
@@ -94,6 +95,7 @@ class Row:
             "text": self.shown,
             "citation": self.citation or None,
             "missing": self.missing or None,
+            "aspect": {"目标": "target", "实际": "result"}.get(self.aspect),
         }
 
 
@@ -111,6 +113,11 @@ class Table:
         return [r for r in self.rows if r.cell is not None]
 
     @property
+    def mixed(self) -> bool:
+        """Targets and results side by side: each row then says which it is."""
+        return len({r.aspect for r in self.filled if r.aspect}) > 1
+
+    @property
     def unit(self) -> str | None:
         """The unit all figures share, if they do (then they can be drawn on one axis)."""
         units = {r.cell.unit for r in self.filled if r.cell is not None}
@@ -123,9 +130,9 @@ class Table:
         """年份/报告, 数值, 单位, 说明, 来源: what a spreadsheet needs, one row per year."""
         out = io.StringIO()
         writer = csv.writer(out)
-        writer.writerow(["年份" if self.by == "year" else "地区", "数值", "来源", "说明"])
+        writer.writerow(["年份" if self.by == "year" else "地区", "数值", "类别", "来源", "说明"])
         for r in self.rows:
-            writer.writerow([r.key, r.shown, r.doc, r.missing])
+            writer.writerow([r.key, r.shown, r.aspect, r.doc, r.missing])
         return out.getvalue()
 
 

@@ -218,7 +218,9 @@ def test_ingest_shows_progress_and_what_came_from_the_cache(
     assert "个片段的向量取自缓存" in again.out and not again.err
 
 
-def test_ask_prints_a_table_and_its_json(reports_settings: Settings, capsys: pytest.CaptureFixture[str]) -> None:
+def test_ask_prints_a_table_and_its_json(
+    reports_settings: Settings, capsys: pytest.CaptureFixture[str]
+) -> None:
     question = "2016年和2017年城镇新增就业目标分别是多少？"
     assert main(["ask", question, *_args(reports_settings)]) == 0
     lines = capsys.readouterr().out.splitlines()

@@ -15,7 +15,9 @@ from rag.table import Row, Table, read_cell, summarize
 
 def _row(key: str, text: str | None, n: int, missing: str = "") -> Row:
     cell = read_cell(text) if text else None
-    return Row(key, int(key[:4]) if key[:4].isdigit() else None, cell, n, "某年报告" if cell else "", missing=missing)
+    return Row(
+        key, int(key[:4]) if key[:4].isdigit() else None, cell, n, "某年报告" if cell else "", missing=missing
+    )
 
 
 def _answer(rows: list[Row], by: str = "year") -> Answer:
@@ -73,11 +75,11 @@ def test_downloads_open_in_a_spreadsheet(tmp_path: Path) -> None:
     assert table is not None
     text = write_csv(table, tmp_path).read_bytes()
     assert text.startswith(b"\xef\xbb\xbf")  # BOM: Excel reads the Chinese as UTF-8
-    assert "2012年,1.1万亿斤－1.2万亿斤,某年报告," in text.decode("utf-8-sig")
+    assert "2012年,1.1万亿斤－1.2万亿斤,,某年报告," in text.decode("utf-8-sig")
     sheet = load_workbook(write_xlsx(table, tmp_path)).active
     values = [[c.value for c in row] for row in sheet.iter_rows()]
-    assert values[0] == ["年份", "数值（原文）", "数值", "上限", "单位", "来源", "说明"]
-    assert values[3] == ["2012年", "1.1万亿斤－1.2万亿斤", 1.1e12, 1.2e12, "斤", "某年报告", None]
+    assert values[0] == ["年份", "数值（原文）", "数值", "上限", "单位", "类别", "来源", "说明"]
+    assert values[3] == ["2012年", "1.1万亿斤－1.2万亿斤", 1.1e12, 1.2e12, "斤", None, "某年报告", None]
     assert values[2][1:3] == ["—", None]
     csv_path, xlsx_path = app.export_files(_answer(ROWS))
     assert csv_path is not None and csv_path.endswith("粮食产量目标.csv") and Path(csv_path).exists()

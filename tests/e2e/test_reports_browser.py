@@ -38,7 +38,9 @@ def test_a_report_the_knowledge_base_does_not_hold(reports_app: Server, page: An
     assert examples and not any("组工" in e or "党员干部" in e for e in examples)
 
 
-def test_a_figure_per_year_as_a_cited_table_with_a_chart(reports_app: Server, page: Any, tmp_path: Any) -> None:
+def test_a_figure_per_year_as_a_cited_table_with_a_chart(
+    reports_app: Server, page: Any, tmp_path: Any
+) -> None:
     _open(page, reports_app)
     answer = _ask(page, "2015年至2017年城镇新增就业目标分别是多少?")
     rows = answer.locator("table.kb-table tbody tr")
@@ -64,4 +66,6 @@ def test_a_figure_per_year_as_a_cited_table_with_a_chart(reports_app: Server, pa
     saved = tmp_path / "table.csv"
     download.value.save_as(saved)
     lines = saved.read_text(encoding="utf-8-sig").splitlines()
-    assert lines[0] == "年份,数值,来源,说明" and lines[3] == "2017年,1100万人以上,2017年政府工作报告,"
+    assert (
+        lines[0] == "年份,数值,类别,来源,说明" and lines[3] == "2017年,1100万人以上,目标,2017年政府工作报告,"
+    )

@@ -138,7 +138,12 @@ def test_the_provenance_of_an_answer_is_no_figure_to_support() -> None:
 
 def _rows(**cells: str | None) -> list[dict[str, object]]:
     return [
-        {"key": f"{k}年", "text": v or "—", "value": None if v is None else 1.0, "missing": None if v else "无"}
+        {
+            "key": f"{k}年",
+            "text": v or "—",
+            "value": None if v is None else 1.0,
+            "missing": None if v else "无",
+        }
         for k, v in cells.items()
     ]
 
@@ -167,7 +172,12 @@ def test_table_cells_are_scored_one_by_one() -> None:
 
 def test_a_table_question_is_summarised_per_cell() -> None:
     item = QAItem("t1", "q", [], [], "any", frozenset(), "table", table={"2010": ["1%"], "2011": None})
-    result = {"answer": "x", "refused": False, "latency_ms": 5.0, "table": _rows(**{"2010": "1%", "2011": None})}
+    result = {
+        "answer": "x",
+        "refused": False,
+        "latency_ms": 5.0,
+        "table": _rows(**{"2010": "1%", "2011": None}),
+    }
     scores = score_item(item, result)
     assert "correct" not in scores  # not scored as a single answer
     summary = summarize([item], [scores])

@@ -121,3 +121,10 @@ def test_the_unit_asked_for_is_no_subject_word() -> None:
     terms = answerer.subject_terms(Focus(question, question))
     assert "赤字" in terms
     assert not {"万亿", "亿元", "万亿元"} & set(terms)
+
+
+def test_one_report_answers_a_question_over_two_years_part_by_part(real_kb: KnowledgeBase) -> None:
+    # A table across years needs reports of several years; the sample report is one (2021).
+    answer = real_kb.ask("2020年和2021年分别培训了多少人次党员干部?")
+    assert answer.table is None
+    assert "40822人次" in answer.text

@@ -120,6 +120,7 @@ def test_a_result_per_year_comes_from_the_following_years_review(kb: KnowledgeBa
         "text": "6.7%",
         "citation": 0,
         "missing": None,
+        "aspect": "result",
     }
 
 
@@ -127,7 +128,10 @@ def test_a_national_series_is_not_continued_by_a_province(kb: KnowledgeBase) -> 
     # The national reports cover 2016-2017; Guangdong's 2025 report has a 2025 target too.
     answer = kb.ask("2016年以来城镇新增就业目标分别是多少？")
     assert answer.table is not None
-    assert [(r.key, r.shown) for r in answer.table.rows] == [("2016年", "1000万人以上"), ("2017年", "1100万人以上")]
+    assert [(r.key, r.shown) for r in answer.table.rows] == [
+        ("2016年", "1000万人以上"),
+        ("2017年", "1100万人以上"),
+    ]
 
 
 def test_a_table_is_not_handed_to_a_model(reports_settings: Settings) -> None:

@@ -95,7 +95,10 @@ def _row(key: str, text: str | None, n: int = 1) -> Row:
 def test_the_summary_holds_only_cell_values() -> None:
     rows = [_row("2010年", "8%左右", 1), _row("2011年", None), _row("2012年", "7.5%左右", 2)]
     assert summarize(rows) == "从2010年的8%左右降到2012年的7.5%左右"
-    assert summarize([_row("2010年", "100万人"), _row("2011年", "120万人")]) == "从2010年的100万人增加到2011年的120万人"
+    assert (
+        summarize([_row("2010年", "100万人"), _row("2011年", "120万人")])
+        == "从2010年的100万人增加到2011年的120万人"
+    )
     assert summarize([_row("2010年", "3%左右"), _row("2011年", "3%左右")]) == "2010年至2011年均为3%左右"
     assert summarize([_row("2010年", "3%"), _row("2011年", "5亿元")]) == ""  # no common unit
     places = [_row("甲省", "5%左右"), _row("乙省", "6%以上"), _row("丙省", "5.5%")]
@@ -118,7 +121,9 @@ def test_a_table_is_the_rows_answers_with_their_citations_renumbered() -> None:
     assert isinstance(ask, SeriesAsk)
     p10 = _paragraph("2010年报告#3", "粮食产量稳定在1万亿斤以上。", ((2010, Aspect.TARGET),))
     p12 = _paragraph("2012年报告#5", "粮食产量1.1万亿斤左右。", ((2012, Aspect.TARGET),))
-    missing = Answer("q", "知识库中没有2011年的政府工作报告（现有：2010年报告、2012年报告）。", True, conclusive=True)
+    missing = Answer(
+        "q", "知识库中没有2011年的政府工作报告（现有：2010年报告、2012年报告）。", True, conclusive=True
+    )
     rows = [
         ("2010", _answer("q", "1万亿斤以上", p10, "粮食产量稳定在1万亿斤以上")),
         ("2011", missing),
@@ -152,6 +157,7 @@ def test_a_table_is_the_rows_answers_with_their_citations_renumbered() -> None:
         "text": "1万亿斤以上",
         "citation": 1,
         "missing": None,
+        "aspect": None,
     }
     assert json_rows[1]["value"] is None and json_rows[1]["missing"] == "知识库中没有2011年的政府工作报告"
     check = verify_table(answer, {1: p10, 2: p12}, ask.question)
@@ -162,16 +168,14 @@ def test_a_table_is_the_rows_answers_with_their_citations_renumbered() -> None:
     bad = verify_table(answer, {1: p10, 2: p12}, ask.question)
     assert not bad.ok and "1.3万亿斤" in bad.problems[0]
     table = list(csv.reader(answer.table.to_csv().splitlines()))
-    assert table[0] == ["年份", "数值", "来源", "说明"]
-    assert table[2] == ["2011年", "—", "", "知识库中没有2011年的政府工作报告"]
+    assert table[0] == ["年份", "数值", "类别", "来源", "说明"]
+    assert table[2] == ["2011年", "—", "", "", "知识库中没有2011年的政府工作报告"]
 
 
 def test_every_row_missing_is_a_refusal() -> None:
     ask = read_series("2001年到2002年粮食产量分别是多少？")
     assert ask is not None
-    rows = [
-        (str(y), Answer("q", f"知识库中没有{y}年的报告。", True, conclusive=True)) for y in (2001, 2002)
-    ]
+    rows = [(str(y), Answer("q", f"知识库中没有{y}年的报告。", True, conclusive=True)) for y in (2001, 2002)]
     answer = tabulate(ask, rows, top_k=5)
     assert answer.refused and answer.conclusive
     assert answer.text == "知识库中没有2001年的报告；知识库中没有2002年的报告。"
@@ -186,3 +190,24 @@ def test_covered_years_are_a_reports_own_year_and_the_one_before() -> None:
     assert covered_years(scopes, {Aspect.TARGET}) == [2016, 2017]  # not 2020 or 2035
     assert covered_years(scopes, {Aspect.RESULT}) == [2015, 2016]
     assert covered_years(scopes, {Aspect.RESULT, Aspect.TARGET}) == [2015, 2016, 2017]
+
+
+def test_targets_and_results_side_by_side_say_which_is_which() -> None:
+    ask = read_series("2010年到2011年粮食产量分别是多少？")
+    assert ask is not None
+    p10 = _paragraph("2010年报告#3", "粮食产量稳定在1万亿斤以上。", ((2010, Aspect.TARGET),))
+    p12 = _paragraph("2012年报告#2", "2011年粮食产量1.1万亿斤。", ((2011, Aspect.RESULT),))
+    rows = [
+        ("2010", _answer("q", "1万亿斤以上", p10, "粮食产量稳定在1万亿斤以上")),
+        ("2011", _answer("q", "1.1万亿斤", p12, "2011年粮食产量1.1万亿斤")),
+    ]
+    answer = tabulate(ask, rows, 5, {"2010": Aspect.TARGET, "2011": Aspect.RESULT})
+    assert answer.table is not None and answer.table.mixed
+    assert answer.table.summary == ""  # a plan against an outcome is no change to report
+    assert answer.text.split("\n") == [
+        "2010年：1万亿斤以上（目标，据《2010年报告》）[1]",
+        "2011年：1.1万亿斤（实际，据《2012年报告》）[2]",
+    ]
+    assert [r["aspect"] for r in answer.to_json()["table"]] == ["target", "result"]
+    same = tabulate(ask, rows, 5, {"2010": Aspect.TARGET, "2011": Aspect.TARGET})
+    assert same.text.split("\n")[1] == "2010年：1万亿斤以上（据《2010年报告》）[1]"
