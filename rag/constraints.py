@@ -399,6 +399,7 @@ def _by_years(
         return None, None, ""
     allowed: set[str] = set()
     results: set[str] = set()
+    own_year: set[str] = set()  # set in the report of the very year asked
     seen: Counter[Aspect] = Counter()
     span = len(asked.years) >= 3  # "2014年到2019年…": a range, which a multi-year review may answer
     for p in paragraphs.values():
@@ -411,11 +412,19 @@ def _by_years(
                 allowed.add(p.paragraph_id)
             if aspects & {Aspect.RESULT, Aspect.MENTION}:
                 results.add(p.paragraph_id)  # not a plan's, not a five-year aggregate
+            if Aspect.TARGET in aspects and metas[p.doc_id].year == year:
+                own_year.add(p.paragraph_id)
     if not allowed:
         return None, None, _no_report_for(asked, [metas[d] for d in dated], seen)
     # Nothing says target or result: what happened is looked for first, the plan only after.
     prefer = asked.aspect is None and asked.leaning is Aspect.RESULT and results and results != allowed
-    return frozenset(allowed), frozenset(results) if prefer else None, ""
+    if prefer:
+        return frozenset(allowed), frozenset(results), ""
+    # A year's target is set in that year's report; a plan of several years ("十三五") or a
+    # later report's mention of it is looked at only when that report has none.
+    if asked.leaning is Aspect.TARGET and len(asked.years) == 1 and own_year and own_year != allowed:
+        return frozenset(allowed), frozenset(own_year), ""
+    return frozenset(allowed), None, ""
 
 
 def _no_report_for(asked: Asked, dated: Sequence[DocumentMeta], seen: Counter[Aspect]) -> str:

@@ -192,7 +192,7 @@ def fits_the_question(question: str, sentence: str, mention: NumberMention, one_
         return False
     phrase = sentence[: mention.lead_start]
     phrase = phrase[max((m.end() for m in _PHRASE_BREAK.finditer(phrase)), default=0) :]
-    if _per_unit_of_asked(question, phrase):
+    if _per_unit_of_asked(question, phrase) or _denominator_itself(question, phrase):
         return False
     # "粮食产量是多少" is not answered by "新能源汽车产量增长43%".
     asked = indicator_before(_QUESTION_TAIL.sub("", question))
@@ -402,6 +402,21 @@ def _per_unit_of_asked(question: str, before: str) -> bool:
         w for names in ACRONYMS.values() for w in names if w in expand(question)
     }
     return any(denominator.startswith(word) for word in asked)
+
+
+def _denominator_itself(question: str, phrase: str) -> bool:
+    """The other way round: "单位GDP能耗下降多少" asks per unit of 国内生产总值; a figure whose phrase
+    names 国内生产总值 without "单位" ("国内生产总值增长7.5%") measures the denominator itself."""
+    at = question.find("单位")
+    if at < 0 or "单位" in phrase:
+        return False
+    after = question[at + 2 :]
+    acronym = next((a for a in ACRONYMS if after.lower().startswith(a.lower())), "")
+    if acronym:
+        names = {acronym, *ACRONYMS[acronym]}
+    else:
+        names = {max((w for w in _nouns(after) if after.startswith(w)), key=len, default="")} - {""}
+    return any(name in phrase for name in names)
 
 
 def indicator_before(text: str) -> str:

@@ -149,3 +149,15 @@ def test_time_fit_prefers_the_year_as_asked() -> None:
     asked = read_question("2016年居民消费价格实际上涨了多少？")
     assert time_fit(asked, PARAGRAPHS["n2017#1"].scope) > time_fit(asked, PARAGRAPHS["n2016#2"].scope)
     assert time_fit(asked, PARAGRAPHS["n2016#1"].scope) < 0  # another year
+
+
+def test_a_years_target_is_looked_for_first_in_that_years_report() -> None:
+    plan = _paragraph(
+        "n2016", 3, "“十三五”时期居民消费价格涨幅保持在3%以内。", "三、“十三五”时期主要目标任务"
+    )
+    assert {a for y, a in plan.scope.years if y == 2017} == {Aspect.TARGET}  # a five-year plan's year
+    paragraphs = {**PARAGRAPHS, plan.paragraph_id: plan}
+    asked = read_question("2017年物价涨幅的目标是多少？", {m.region for m in METAS.values()})
+    resolution = resolve(asked, METAS, paragraphs, EVERYTHING)
+    assert resolution.where.paragraphs == {"n2016#3", "n2017#2"}  # the plan may still answer
+    assert resolution.preferred is not None and resolution.preferred.paragraphs == {"n2017#2"}

@@ -126,3 +126,10 @@ def test_a_difference_is_no_level_unless_the_difference_is_asked() -> None:
     assert _lead("技能培训目标比上年多了多少？", "技能培训预期目标比上年多20万人。") == "20万人"
     # A growth asked is stated as growth on the year before: it still answers.
     assert _lead("出口比上年增长了多少？", "出口总额比上年增长8.1%。") == "8.1%"
+
+
+def test_a_per_unit_question_is_not_answered_by_its_denominator() -> None:
+    # "单位GDP能耗" asks about energy per unit of output: output's own growth is no answer.
+    targets = "今年的主要预期目标是：国内生产总值增长7.5%左右。"
+    assert _lead("单位GDP能耗下降目标是多少？", targets) == ""
+    assert _lead("单位国内生产总值能耗下降多少？", "单位国内生产总值能耗下降3.4%以上。") == "3.4%以上"
