@@ -29,6 +29,9 @@ if TYPE_CHECKING:  # rag.verify imports this module
     from rag.verify import Verification
 
 REFUSAL_TEXT = "知识库中没有找到能回答这个问题的内容。"
+# Reports call the growth of output (国内/地区生产总值) "经济增长" or "经济增速".
+_ECONOMY_GROWTH = re.compile(r"经济(?:增长|增速)")
+_OUTPUT = "国内生产总值 地区生产总值"
 # BM25 idf of a word found in at most ~8% of the indexed chunks: specific enough to say what a
 # figure is about (log(1 + 0.92 / 0.08) ≈ 2.5, whatever the size of the index).
 SPECIFIC_IDF = 2.5
@@ -568,6 +571,9 @@ class ExtractiveAnswerer:
 
             def subject(clause: str) -> float:
                 found = set(words(clause) + bigrams(clause))
+                if rate and _ECONOMY_GROWTH.search(clause):
+                    # And the other way round: "经济增长6%" is the growth of 生产总值.
+                    found |= set(words(_OUTPUT) + bigrams(_OUTPUT))
                 if content and not rate and not any(w in found for w in content):
                     return 0.0
                 if not subject_terms:

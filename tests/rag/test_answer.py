@@ -128,3 +128,14 @@ def test_one_report_answers_a_question_over_two_years_part_by_part(real_kb: Know
     answer = real_kb.ask("2020年和2021年分别培训了多少人次党员干部?")
     assert answer.table is None
     assert "40822人次" in answer.text
+
+
+def test_growth_of_output_stated_as_economic_growth_answers() -> None:
+    # Reports name the growth of 地区生产总值 "经济增长"; a question may name it either way.
+    para = Paragraph("p#1", "p", "某省报告", 1, "经济增长目标设定为6％左右，是一个积极进取的目标。")
+    answerer = ExtractiveAnswerer(weights=TermWeights(lambda _t: 5.0), refusal=RefusalModel(threshold=0.0))
+    answer = answerer.answer("地区生产总值增长目标是多少？", [_hit(para, 1)])
+    assert answer.lead == "6％左右"
+    # Not any growth: the growth of something else is still no answer.
+    other = Paragraph("p#2", "p", "某省报告", 2, "进出口增长目标设定为3%左右。")
+    assert answerer.answer("地区生产总值增长目标是多少？", [_hit(other, 1)]).lead != "3%左右"
