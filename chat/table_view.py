@@ -5,6 +5,7 @@ install: the browser draws the Chinese labels), and the table as CSV or Excel fo
 from __future__ import annotations
 
 import html
+import math
 import re
 from collections.abc import Callable
 from pathlib import Path
@@ -57,6 +58,18 @@ def _scale(table: Table) -> tuple[float, str]:
     return 1.0, unit
 
 
+def _axis(low: float, high: float) -> tuple[float, float, list[float]]:
+    """Round axis ends and 4-6 ticks between them (steps of 1, 2, 2.5 or 5 times a power of
+    ten), so the grid reads 5.5, 6, 6.5 … rather than 5.55, 6.11 …"""
+    raw = (high - low) / 4 or 1.0
+    power = 10.0 ** math.floor(math.log10(raw))
+    step = next(m * power for m in (1, 2, 2.5, 5, 10) if m * power >= raw)
+    start = math.floor(low / step) * step
+    end = math.ceil(high / step) * step
+    count = round((end - start) / step)
+    return start, end, [start + i * step for i in range(count + 1)]
+
+
 def _tick(value: float) -> str:
     return f"{value:.2f}".rstrip("0").rstrip(".")
 
@@ -78,6 +91,7 @@ def chart_svg(table: Table) -> str:
         bottom = low - spread * 0.3
         bottom = max(bottom, 0.0) if low >= 0 else bottom
     top = high + (high - bottom or 1.0) * 0.15
+    bottom, top, ticks = _axis(bottom, top)
     plot_w, plot_h = WIDTH - _LEFT - _RIGHT, HEIGHT - _TOP - _BOTTOM
     step = plot_w / max(len(rows), 1)
 
@@ -92,8 +106,7 @@ def chart_svg(table: Table) -> str:
         f'width="{WIDTH}" height="{HEIGHT}" role="img" aria-label="{_esc(table.indicator)}">',
         f'<text x="{_LEFT}" y="16" font-size="12" fill="#333">{_esc(table.indicator)}（{_esc(unit)}）</text>',
     ]
-    for k in range(5):
-        v = bottom + (top - bottom) * k / 4
+    for v in ticks:
         parts.append(
             f'<line x1="{_LEFT}" x2="{WIDTH - _RIGHT}" y1="{y(v):.1f}" y2="{y(v):.1f}" stroke="#e5e5e5"/>'
             f'<text x="{_LEFT - 6}" y="{y(v) + 4:.1f}" font-size="10" text-anchor="end" fill="#666">'

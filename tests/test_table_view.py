@@ -85,3 +85,12 @@ def test_downloads_open_in_a_spreadsheet(tmp_path: Path) -> None:
     assert csv_path is not None and csv_path.endswith("粮食产量目标.csv") and Path(csv_path).exists()
     assert xlsx_path is not None and Path(xlsx_path).exists()
     assert app.export_files(Answer("q", "x", False)) == (None, None)
+
+
+def test_the_axis_has_round_ticks() -> None:
+    from chat.table_view import _axis
+
+    assert _axis(5.55, 7.79) == (5.0, 8.0, [5.0, 6.0, 7.0, 8.0])
+    assert _axis(0.0, 620.0) == (0.0, 800.0, [0.0, 200.0, 400.0, 600.0, 800.0])
+    low, high, ticks = _axis(940.0, 1009.0)
+    assert (low, high) == (940.0, 1020.0) and ticks[1] == 960.0
