@@ -66,7 +66,9 @@ def _client(url: str, auth: tuple[str, str] | None) -> Any:
 
 def ask(client: Any, question: str, history: list[Any]) -> tuple[list[Any], str, float]:
     started = time.perf_counter()
-    chat, sources, _box = client.predict(question, history, api_name="/chat")
+    # The chat's visible outputs: the conversation, the sources panel, the cleared input box and
+    # the two download buttons of a table answer.
+    chat, sources, *_rest = client.predict(question, history, api_name="/chat")
     return chat, sources, (time.perf_counter() - started) * 1000
 
 
