@@ -21,7 +21,6 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 
-from ingest.metadata import short_region
 from ingest.records import Aspect, Paragraph, TimeScope
 from rag.answer import CITATION_MARKER, REFUSAL_TEXT, Answer, Citation, interleave
 from rag.constraints import find_places
@@ -231,11 +230,6 @@ def covered_years(paragraphs: Iterable[tuple[int | None, TimeScope]], aspects: s
             continue
         years |= {y for y, a in scope.years if a in aspects and report_year - 1 <= y <= report_year}
     return sorted(years)
-
-
-def place_key(place: str) -> str:
-    """A place as a row key: "四川省" -> "四川"."""
-    return short_region(place) or place
 
 
 # --- the rows' answers as one table ----------------------------------------------------------
