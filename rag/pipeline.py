@@ -337,7 +337,7 @@ class KnowledgeBase:
         rows = [(key, answers[key]) for key in keys]
         answer = tabulate(series, rows, top_k, kinds)
         if series.difference:
-            # "…比2016年多了多少": reports often state the difference; it answers, the rows follow.
+            # "…比2011年多了多少": reports often state the difference; it answers, the rows follow.
             direct = self._part(retriever, answerer, series.question, top_k, where, earlier)
             if not direct.refused and direct.lead:
                 answer = with_difference(direct, answer)

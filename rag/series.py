@@ -1,14 +1,14 @@
 """Questions about one figure across several years or reports, read into one question per row.
 
-"2014年到2019年GDP增长目标分别是多少?" asks six questions at once: "2014年GDP增长目标是多少?" …
-"2019年GDP增长目标是多少?". Each row is then answered by the single-figure path (its own
+"2010年到2013年粮食产量目标分别是多少?" asks four questions at once: "2010年粮食产量目标是多少?" …
+"2013年粮食产量目标是多少?". Each row is then answered by the single-figure path (its own
 retrieval under that year's time scope, its own figure and citation), so a table is never more
 than the sum of answers the product would give one by one, and a year no report covers is said
 to be missing instead of guessed.
 
 Read here, with general rules about how such questions are written:
-- a range of years ("2014年到2019年", "2014—2019年"), a list ("2015年和2017年…分别"), a comparison
-  ("2018年的…比2017年高还是低"), a relative span ("近五年", "最近三年") or an open one ("2016年以来",
+- a range of years ("2010年到2013年", "2010—2013年"), a list ("2010年和2012年…分别"), a comparison
+  ("2012年的…比2011年高还是低"), a relative span ("近五年", "最近三年") or an open one ("2009年以来",
   "历年", "每年") — the last two resolved against the years the knowledge base covers;
 - a list of places ("四川、广东和江苏…分别");
 and not a question about a total or an average over the years ("累计", "年均"), which one
@@ -33,14 +33,14 @@ MAX_ROWS = 30
 _CN_COUNT = {"两": 2, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9, "十": 10}
 _YEAR = r"((?:19|20)\d{2})"
 _RANGE = re.compile(rf"(?:从|自)?{_YEAR}\s*年?\s*(?:到|至|－|-|—|–|~|～)\s*{_YEAR}\s*年(?:间|期间)?")
-# "2015年和2017年", "2018、2019、2020三年" (the last year carries 年, or a count of years follows).
+# "2010年和2012年", "2009、2010、2011三年" (the last year carries 年, or a count of years follows).
 _YEAR_LIST = re.compile(
     rf"{_YEAR}\s*年?(?:\s*(?:、|，|,|和|与|及|以及|跟|还有)\s*{_YEAR}\s*年?)+(?:[两二三四五六七八九十]个?年|这几年)?"
 )
 _SINCE = re.compile(rf"(?:从|自)?{_YEAR}\s*年(?:以来|来|至今|到现在|到今天|开始)")
 _RECENT = re.compile(r"(?:近|最近|过去|前)(\d{1,2}|[两二三四五六七八九十])(?:个)?年(?:来|间|里)?")
 _EVERY_YEAR = re.compile(r"历年(?:来)?|每一?年|逐年|各年(?:度)?")
-# A comparison with another year: "…比2017年高还是低", "…较2016年多了多少".
+# A comparison with another year: "…比2011年高还是低", "…较2011年多了多少".
 _COMPARED_YEAR = re.compile(rf"(?:比|较|相比于?|同|与|和){_YEAR}\s*年(?:的)?")
 _COMPARE_TAIL = re.compile(
     r"(?:是)?(?:高还是低|多还是少|快还是慢|大还是小|升还是降|增还是减|哪[个一]年?(?:更)?(?:高|多|大|快|低|少)"
@@ -72,10 +72,10 @@ class SeriesAsk:
     years: tuple[int, ...] = ()
     places: tuple[str, ...] = ()
     recent: int = 0  # "近五年": the last 5 years covered
-    since: int = 0  # "2016年以来": from 2016 to the last year covered
+    since: int = 0  # "2009年以来": from 2009 to the last year covered
     every: bool = False  # "历年": every year covered
-    compare: bool = False  # "…比2017年高还是低": two rows and their change
-    # "…比2016年多了多少": the difference itself is asked (reports often state it).
+    compare: bool = False  # "…比2011年高还是低": two rows and their change
+    # "…比2011年多了多少": the difference itself is asked (reports often state it).
     difference: bool = False
 
     @property
@@ -83,7 +83,7 @@ class SeriesAsk:
         return bool(self.recent or self.since or self.every)
 
     def keys(self, covered: Sequence[int] = ()) -> list[str]:
-        """The rows' keys: years as "2014", places as written. Relative spans take the years
+        """The rows' keys: years as "2010", places as written. Relative spans take the years
         `covered` (the years the reports hold the figure's kind for), ending at the last one."""
         if self.by == "region":
             return list(self.places)
@@ -101,7 +101,7 @@ class SeriesAsk:
         return [str(y) for y in years[-MAX_ROWS:]]
 
     def row_question(self, key: str) -> str:
-        """The single question of one row: "2014年GDP增长目标是多少？"."""
+        """The single question of one row: "2010年粮食产量目标是多少？"."""
         label = f"{key}年" if self.by == "year" else key
         return self.template.replace("{}", label, 1)
 
@@ -153,7 +153,7 @@ def _years_asked(text: str, compare: bool) -> SeriesAsk | None:
 
 
 def _compared_years(text: str) -> SeriesAsk | None:
-    """ "2018年的赤字率目标比2017年高还是低" -> rows 2017 and 2018, the template without the
+    """ "2012年的财政赤字率比2011年高还是低" -> rows 2011 and 2012, the template without the
     comparison ("{}的赤字率目标是多少？")."""
     base = _COMPARED_YEAR.search(text)
     own = re.search(_YEAR + r"\s*年", text)
@@ -274,7 +274,7 @@ def _why_missing(label: str, answer: Answer) -> str:
 def tabulate(
     ask: SeriesAsk, rows: Sequence[tuple[str, Answer]], top_k: int, kinds: Mapping[str, Aspect] | None = None
 ) -> Answer:
-    """The table answer: a line per row ("2016年：6.7%（据《2017年政府工作报告》）[3]"), a missing
+    """The table answer: a line per row ("2011年：9.2%（据《2012年政府工作报告》）[2]"), a missing
     row said as missing, the change from the first figure to the last above them, the rows'
     citations renumbered into one list. Every cited line is verified against its paragraph."""
     built: list[Row] = []
@@ -351,7 +351,7 @@ def verify_table(answer: Answer, sources: Mapping[int, Paragraph], question: str
 
 
 def with_difference(direct: Answer, table: Answer) -> Answer:
-    """ "…比2016年多了多少": the difference the report states (the single answer to the whole
+    """ "…比2011年多了多少": the difference the report states (the single answer to the whole
     question) leads, the two rows follow as the table; the table's citations numbered after the
     lead's, a paragraph cited by both keeping the lead's number."""
     citations = list(direct.citations)

@@ -3,8 +3,8 @@ and its citation, and the summary and exports computed from the cells alone.
 
 A table is built by rag.series, one single-figure answer per row; this module only holds the
 result and says what can be said from it: whether the cells share a unit (then they can be
-drawn), how the figure changed from the first cell to the last ("从2014年的7.5%左右降到2019年的
-6%－6.5%", every number a cell's), and the rows as CSV for a spreadsheet.
+drawn), how the figure changed from the first cell to the last ("从2010年的8%左右降到2013年的
+7.5%左右", every number a cell's), and the rows as CSV for a spreadsheet.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ MISSING = "—"
 
 @dataclass(frozen=True)
 class Cell:
-    """A figure as the report writes it ("7.5%左右", "6.5%－7%", "1100万人以上") read into its
+    """A figure as the report writes it ("8%左右", "5.5%－6%", "120万人以上") read into its
     parts. `low`/`high` are in the figure's own base unit (万 and 亿 multiplied out); a single
     figure has low == high."""
 
@@ -68,7 +68,7 @@ def _qualifier(mention: NumberMention, is_range: bool) -> str:
 class Row:
     """One year (or one report) of the table."""
 
-    key: str  # what the row is: "2014年", or a place ("四川")
+    key: str  # what the row is: "2010年", or a place ("河南")
     year: int | None  # the year the figure is about, when rows are years (or the question's year)
     cell: Cell | None  # None: nothing found, see `missing`
     citation: int = 0  # the answer's citation number of the figure's paragraph
@@ -101,7 +101,7 @@ class Row:
 
 @dataclass(frozen=True)
 class Table:
-    """The answer to "2014年到2019年…分别是多少": rows in the order asked."""
+    """The answer to "2010年到2013年…分别是多少": rows in the order asked."""
 
     indicator: str  # what each row answers, without the years: "GDP增长目标"
     rows: tuple[Row, ...]
@@ -138,7 +138,7 @@ class Table:
 
 def summarize(rows: tuple[Row, ...] | list[Row], by: str = "year") -> str:
     """One line with only cell values in it: for years, the change from the first figure to the
-    last ("从2014年的7.5%左右降到2019年的6%－6.5%"); for places, the highest and the lowest
+    last ("从2010年的8%左右降到2013年的7.5%左右"); for places, the highest and the lowest
     ("最高为江苏的120万人以上，最低为湖北的70万人以上"). "" when fewer than two figures compare."""
     filled = [r for r in rows if r.cell is not None]
     if len(filled) < 2 or len({r.cell.unit for r in filled if r.cell is not None}) > 1:
