@@ -20,14 +20,6 @@ from tests.postgres import PostgresServer, free_port
 T0 = 1_700_000_000.0
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def where(request: pytest.FixtureRequest, tmp_path: Path) -> Path | str:
-    """Where a store keeps its records: a new SQLite file, or a new database on the test server."""
-    if request.param == "sqlite":
-        return tmp_path / "data" / "study.sqlite"
-    return str(request.getfixturevalue("postgres_url"))
-
-
 def test_right_answers_climb_the_boxes_and_a_wrong_one_resets(where: Path | str) -> None:
     store = ProgressStore(where)
     first = store.record("张三", "q1", True, now=T0)
