@@ -98,7 +98,9 @@ def postgres_engine(url: str) -> Engine:
 
 
 def sqlite_engine(path: Path) -> Engine:
-    engine = create_engine(f"sqlite:///{path}", poolclass=NullPool, hide_parameters=True)
+    # URL.create, not a string: a folder named "a?b" or "#1" must stay a path, not a query.
+    url = URL.create("sqlite", database=str(path))
+    engine = create_engine(url, poolclass=NullPool, hide_parameters=True)
     event.listen(engine, "connect", _sqlite_connect)
     event.listen(engine, "begin", _sqlite_begin)
     return engine
