@@ -27,7 +27,7 @@ import gradio as gr
 from admin.users import Users
 from admin.web import build_admin_tab
 from chat.table_view import chart_svg, table_html, write_csv, write_xlsx
-from ingest.config import Settings, add_llm_arguments, llm_overrides
+from ingest.config import Settings, add_database_argument, add_llm_arguments, llm_overrides
 from rag.answer import CITATION_MARKER, Answer, Citation
 from rag.constraints import choose_reports, report_choices, year_choices
 from rag.pipeline import Final, KnowledgeBase, Searched, Status, Token
@@ -491,11 +491,11 @@ def build_ui(kb: KnowledgeBase, quiz: Quiz | None = None, users: Users | None = 
     study_error = ""
     if quiz is None:
         try:
-            quiz = Quiz(lambda: kb.snapshot, ProgressStore(kb.settings.study_db))
+            quiz = Quiz(lambda: kb.snapshot, ProgressStore.from_settings(kb.settings))
         except ProgressError as exc:  # the chat must not go down with the study records
             log.error("study mode disabled: %s", exc)
             study_error = str(exc)
-    users = users or Users.from_settings(kb.settings.data_dir)
+    users = users or Users.from_settings(kb.settings.data_dir, database_url=kb.settings.database_url)
     with gr.Blocks(title=TITLE, analytics_enabled=False) as demo:
         with gr.Row():
             gr.Markdown(f"# {TITLE}")
@@ -583,7 +583,9 @@ def launch(settings: Settings) -> None:
     With users configured, every page and API call requires login."""
     configure_logging()
     kb = KnowledgeBase(settings)
-    users = Users.from_settings(settings.data_dir)
+    users = Users.from_settings(settings.data_dir, database_url=settings.database_url)
+    # Users that cannot be read (a database that is down) stop the start here, with the reason:
+    # starting without login would open the app to everyone.
     login = users.enabled
     # Several people ask at once: answering is thread-safe (the embedder serialises its own
     # calls), so more than Gradio's default single worker may stream answers concurrently. Each
@@ -615,10 +617,13 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=f"{TITLE}：网页对话")
     parser.add_argument("--host", default=None, help="监听地址（默认 127.0.0.1，或 KB_HOST）")
     parser.add_argument("--port", type=int, default=None, help="端口（默认 7860，或 KB_PORT）")
+    add_database_argument(parser)
     add_llm_arguments(parser)
     args = parser.parse_args(argv)
     try:
-        settings = Settings.from_env(host=args.host, port=args.port, **llm_overrides(args))
+        settings = Settings.from_env(
+            host=args.host, port=args.port, database_url=args.database_url, **llm_overrides(args)
+        )
         ensure_index(settings, refresh=True)  # index reports added since the last start
         launch(settings)
     except (IngestLocked, EmbedderError, IndexMissing, ValueError) as exc:

@@ -23,7 +23,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
-from ingest.config import Settings, add_llm_arguments, llm_overrides
+from ingest.config import Settings, add_database_argument, add_llm_arguments, llm_overrides
 from ingest.records import DocumentMeta
 
 if TYPE_CHECKING:
@@ -42,6 +42,7 @@ def _settings(args: argparse.Namespace) -> Settings:
         host=getattr(args, "host", None),
         port=getattr(args, "port", None),
         data_dir=getattr(args, "data_dir", None),
+        database_url=getattr(args, "database_url", None),
         **llm_overrides(args),
     )
 
@@ -302,7 +303,7 @@ def cmd_quiz(args: argparse.Namespace) -> int:
     if args.export:  # the bank only: no study records are opened
         print(terminal.export(generate(index.paragraphs.values()), args.export))
         return 0
-    quiz = Quiz(lambda: index, ProgressStore(settings.study_db))
+    quiz = Quiz(lambda: index, ProgressStore.from_settings(settings))
     if not args.user:
         raise ValueError("请用 --user 指定姓名（学习进度按姓名保存），或用 --export 导出题库")
     if args.progress:
@@ -317,12 +318,11 @@ def cmd_users(args: argparse.Namespace) -> int:
     from admin.users import ADMIN, USER, Users, hash_password
 
     settings = _settings(args)
-    users = Users.from_settings(settings.data_dir)
+    users = Users.from_settings(settings.data_dir, database_url=settings.database_url)
     if args.action == "list":
         found = users.all()
-        where = "环境变量 KB_USERS" if users.env_value else str(users.path)
         if not found:
-            print(f"没有配置用户（{where}）：网页无需登录，任何人都能使用，网页上不能上传或删除报告。")
+            print(f"没有配置用户（{users.where}）：网页无需登录，任何人都能使用，网页上不能上传或删除报告。")
         for user in found.values():
             print(f"{user.name}\t{'管理员' if user.is_admin else '普通用户'}")
         return 0
@@ -336,7 +336,7 @@ def cmd_users(args: argparse.Namespace) -> int:
         return 0
     users.add(_required_name(args), password, ADMIN if args.admin else USER)
     role = "管理员" if args.admin else "普通用户"
-    print(f"已保存用户 {args.name}（{role}）到 {users.path}。重启网页后需要登录。")
+    print(f"已保存用户 {args.name}（{role}）到{users.where}。重启网页后需要登录。")
     return 0
 
 
@@ -410,6 +410,7 @@ def build_parser() -> argparse.ArgumentParser:
     p_quiz.add_argument(
         "--data-dir", type=Path, default=None, help="学习记录文件夹（默认 .kb_data/，或 KB_DATA_DIR）"
     )
+    add_database_argument(p_quiz)
     p_quiz.set_defaults(func=cmd_quiz)
 
     p_users = sub.add_parser("users", parents=[common], help="管理网页登录用户（密码只保存哈希）")
@@ -420,6 +421,7 @@ def build_parser() -> argparse.ArgumentParser:
     p_users.add_argument(
         "--data-dir", type=Path, default=None, help="用户文件所在文件夹（默认 .kb_data/，或 KB_DATA_DIR）"
     )
+    add_database_argument(p_users)
     p_users.set_defaults(func=cmd_users)
 
     # `kb eval` hands its arguments to eval.run (see `kb eval --help`).
@@ -428,6 +430,7 @@ def build_parser() -> argparse.ArgumentParser:
     p_serve = sub.add_parser("serve", parents=[common], help="启动网页对话")
     p_serve.add_argument("--host", default=None)
     p_serve.add_argument("--port", type=int, default=None)
+    add_database_argument(p_serve)
     add_llm_arguments(p_serve)
     p_serve.set_defaults(func=cmd_serve)
     return parser

@@ -1,10 +1,16 @@
 """Who may log in, and who may change the knowledge base.
 
 Login is optional: with no users configured the app is open to anyone who can reach it (and
-nobody can upload or delete through the web). Users come from a JSON file (`KB_USERS_FILE`,
-default `$KB_DATA_DIR/users.json`, written by `kb users add`) or from the `KB_USERS` variable
-(`name:role:hash,...`, for deployments that configure by environment). Passwords are stored as
-scrypt hashes with a per-user salt, never in clear.
+nobody can upload or delete through the web). Users come from the `KB_USERS` variable
+(`name:role:hash,...`, for deployments that configure by environment), else from the
+`KB_DATABASE_URL` database when one is set (shared by app processes on several machines), else
+from a JSON file (`KB_USERS_FILE`, default `$KB_DATA_DIR/users.json`); `kb users add` writes to
+the database or the file. Passwords are stored as scrypt hashes with a per-user salt, never in
+clear.
+
+The file and the database are two small classes behind one interface (`_Store`): the file is
+rewritten whole (atomically, mode 0600), the database changes one row per command (an upsert).
+Validation, roles and password checks are the same code for both, in `Users`.
 """
 
 from __future__ import annotations
@@ -13,12 +19,20 @@ import functools
 import hashlib
 import hmac
 import json
+import logging
 import os
 import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 import anyio
+from sqlalchemy import Column, Connection, MetaData, Table, Text, delete, select
+from sqlalchemy.exc import SQLAlchemyError
+
+from ingest import database
 
 ADMIN, USER = "admin", "user"
 ROLES = (ADMIN, USER)
@@ -29,6 +43,9 @@ _MAXMEM = 2**28
 # but never blocks the event loop that serves everyone's answers.
 _CHECKS = anyio.CapacityLimiter(2)
 MIN_PASSWORD_CHARS = 8
+FROM_ENV = "用户由环境变量 KB_USERS 配置，请修改该变量，而不是用户文件或数据库"
+
+log = logging.getLogger(__name__)
 
 
 class UsersError(ValueError):
@@ -71,34 +88,143 @@ def check_password(password: str, stored: str) -> bool:
     return hmac.compare_digest(got.hex(), digest)
 
 
-class Users:
-    """The configured users, read from the environment variable or the users file."""
+class _Store(Protocol):
+    """Where users are kept; `where` names it in messages (a URL with its password masked)."""
 
-    def __init__(self, path: Path, env_value: str = "") -> None:
+    where: str
+
+    def load(self) -> dict[str, User]: ...
+
+    def save(self, user: User) -> None: ...
+
+    def delete(self, name: str) -> bool: ...
+
+
+class _File:
+    """The users file: read whole, written whole (all or nothing, readable by the owner only)."""
+
+    def __init__(self, path: Path) -> None:
         self.path = path
-        self.env_value = env_value.strip()
+        self.where = f"用户文件 {path}"
 
-    @classmethod
-    def from_settings(cls, data_dir: Path, environ: dict[str, str] | None = None) -> Users:
-        env = dict(os.environ if environ is None else environ)
-        path = Path(env["KB_USERS_FILE"]) if env.get("KB_USERS_FILE") else data_dir / "users.json"
-        return cls(path, env.get("KB_USERS", ""))
-
-    def all(self) -> dict[str, User]:
-        if self.env_value:
-            return _parse_env(self.env_value)
+    def load(self) -> dict[str, User]:
         if not self.path.exists():
             return {}
         try:
             data = json.loads(self.path.read_text(encoding="utf-8"))
-            users = {
+            return {
                 name: User(name, entry["role"], entry["password"]) for name, entry in data["users"].items()
             }
         except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
-            raise UsersError(f"用户文件 {self.path} 无法读取或格式不对（{exc}）") from exc
+            raise UsersError(f"{self.where} 无法读取或格式不对（{exc}）") from exc
+
+    def save(self, user: User) -> None:
+        users = self.load()
+        users[user.name] = user
+        self._write(users)
+
+    def delete(self, name: str) -> bool:
+        users = self.load()
+        if users.pop(name, None) is None:
+            return False
+        self._write(users)
+        return True
+
+    def _write(self, users: dict[str, User]) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        data = {"users": {u.name: {"role": u.role, "password": u.password_hash} for u in users.values()}}
+        tmp = self.path.with_name(f".{self.path.name}.tmp-{os.getpid()}")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            json.dump(data, f, ensure_ascii=False, indent=1)
+        os.replace(tmp, self.path)
+
+
+_METADATA = MetaData()
+_TABLE = Table(
+    "users",
+    _METADATA,
+    Column("name", Text, primary_key=True),
+    Column("role", Text, nullable=False),
+    Column("password_hash", Text, nullable=False),
+)
+
+
+class _Database:
+    """The `users` table of the KB_DATABASE_URL database (created on first use): one row per user,
+    written one row at a time, so two administrators adding users at once both keep theirs."""
+
+    def __init__(self, url: str) -> None:
+        self._url = url
+        self.where = f"用户数据库 {database.mask_url(url)}"
+        try:
+            self._engine = database.postgres_engine(url)
+        except database.DatabaseError as exc:
+            raise UsersError(str(exc)) from exc
+        self._ready = False  # the table exists (checked once per process)
+
+    @contextmanager
+    def _transaction(self) -> Iterator[Connection]:
+        try:
+            if not self._ready:
+                database.create_schema(self._engine, _METADATA)
+                self._ready = True
+            with database.transaction(self._engine) as con:
+                yield con
+        except SQLAlchemyError as exc:
+            raise UsersError(
+                f"{self.where} 无法读写（{database.reason(exc, self._url)}），请检查 KB_DATABASE_URL"
+            ) from exc
+
+    def load(self) -> dict[str, User]:
+        with self._transaction() as con:
+            rows = con.execute(select(_TABLE.c.name, _TABLE.c.role, _TABLE.c.password_hash)).all()
+        return {name: User(name, role, password_hash) for name, role, password_hash in rows}
+
+    def save(self, user: User) -> None:
+        values = {"role": user.role, "password_hash": user.password_hash}
+        with self._transaction() as con:
+            con.execute(
+                database.insert(con, _TABLE)
+                .values(name=user.name, **values)
+                .on_conflict_do_update(index_elements=["name"], set_=values)
+            )
+
+    def delete(self, name: str) -> bool:
+        with self._transaction() as con:
+            deleted = con.execute(delete(_TABLE).where(_TABLE.c.name == name).returning(_TABLE.c.name))
+            return deleted.first() is not None
+
+
+class Users:
+    """The configured users, read from the environment variable, the database or the users file."""
+
+    def __init__(self, path: Path, env_value: str = "", database_url: str = "") -> None:
+        self.path = path
+        self.env_value = env_value.strip()
+        # KB_USERS wins: then the database is never opened.
+        self._store: _Store = _Database(database_url) if database_url and not self.env_value else _File(path)
+
+    @classmethod
+    def from_settings(
+        cls, data_dir: Path, environ: dict[str, str] | None = None, database_url: str = ""
+    ) -> Users:
+        env = dict(os.environ if environ is None else environ)
+        path = Path(env["KB_USERS_FILE"]) if env.get("KB_USERS_FILE") else data_dir / "users.json"
+        return cls(path, env.get("KB_USERS", ""), database_url)
+
+    @property
+    def where(self) -> str:
+        """Where the users come from, for messages: 环境变量 KB_USERS, 用户文件 …, 用户数据库 …"""
+        return "环境变量 KB_USERS" if self.env_value else self._store.where
+
+    def all(self) -> dict[str, User]:
+        if self.env_value:
+            return _parse_env(self.env_value)
+        users = self._store.load()
         for user in users.values():
             if user.role not in ROLES:
-                raise UsersError(f"用户文件 {self.path} 中 {user.name} 的角色应为 admin 或 user")
+                raise UsersError(f"{self._store.where} 中 {user.name} 的角色应为 admin 或 user")
         return users
 
     @property
@@ -107,8 +233,13 @@ class Users:
 
     def authenticate(self, name: str, password: str) -> bool:
         """The name exists and the password matches its hash. An unknown name costs one check
-        too, against a fixed hash, so timing does not tell which names exist."""
-        user = self.all().get(name)
+        too, against a fixed hash, so timing does not tell which names exist. Users that cannot
+        be read (a database that went down) let nobody in, and say why in the log."""
+        try:
+            user = self.all().get(name)
+        except UsersError as exc:
+            log.warning("login refused: %s", exc)
+            user = None
         if user is None:
             check_password(password, _dummy_hash())
             return False
@@ -119,12 +250,17 @@ class Users:
         return await anyio.to_thread.run_sync(self.authenticate, name, password, limiter=_CHECKS)
 
     def is_admin(self, name: str | None) -> bool:
-        user = self.all().get(name or "")
+        """False also when the users cannot be read: administration fails closed."""
+        try:
+            user = self.all().get(name or "")
+        except UsersError as exc:
+            log.warning("administrator rights not granted: %s", exc)
+            return False
         return user is not None and user.is_admin
 
     def add(self, name: str, password: str, role: str = USER) -> None:
         if self.env_value:
-            raise UsersError("用户由环境变量 KB_USERS 配置，请修改该变量，而不是用户文件")
+            raise UsersError(FROM_ENV)
         name = name.strip()
         if not name or ":" in name or "," in name or len(name) > 32:
             raise UsersError("用户名不能为空，最多 32 个字，且不能含“:”或“,”")
@@ -132,28 +268,14 @@ class Users:
             raise UsersError("角色应为 admin 或 user")
         if len(password) < MIN_PASSWORD_CHARS:
             raise UsersError(f"密码至少 {MIN_PASSWORD_CHARS} 位")
-        users = self.all()
-        users[name] = User(name, role, hash_password(password))
-        self._write(users)
+        self.all()  # a broken file or database is reported before anything is written
+        self._store.save(User(name, role, hash_password(password)))
 
     def remove(self, name: str) -> None:
         if self.env_value:
-            raise UsersError("用户由环境变量 KB_USERS 配置，请修改该变量，而不是用户文件")
-        users = self.all()
-        if name not in users:
+            raise UsersError(FROM_ENV)
+        if not self._store.delete(name):
             raise UsersError(f"没有用户 {name}")
-        del users[name]
-        self._write(users)
-
-    def _write(self, users: dict[str, User]) -> None:
-        """All or nothing, readable by the owner only."""
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        data = {"users": {u.name: {"role": u.role, "password": u.password_hash} for u in users.values()}}
-        tmp = self.path.with_name(f".{self.path.name}.tmp-{os.getpid()}")
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            json.dump(data, f, ensure_ascii=False, indent=1)
-        os.replace(tmp, self.path)
 
 
 @functools.cache

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 import os
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +19,9 @@ class Settings:
     index_dir: Path = PROJECT_ROOT / ".kb_index"
     # What users create, kept apart from the index (which an ingest replaces): study progress.
     data_dir: Path = PROJECT_ROOT / ".kb_data"
+    # Study progress and users in PostgreSQL instead (shared by app processes on several
+    # machines); empty: the SQLite file and users.json in data_dir. Holds a password: not in repr.
+    database_url: str = field(default="", repr=False)
     embedder: str = DEFAULT_EMBEDDER
     chunk_chars: int = 300
     max_file_mb: int = 20  # larger files are refused at ingest (and upload), with the reason
@@ -46,6 +49,8 @@ class Settings:
             values["index_dir"] = Path(env["KB_INDEX_DIR"])
         if env.get("KB_DATA_DIR"):
             values["data_dir"] = Path(env["KB_DATA_DIR"])
+        if env.get("KB_DATABASE_URL"):
+            values["database_url"] = env["KB_DATABASE_URL"]
         if env.get("KB_EMBEDDER"):
             values["embedder"] = env["KB_EMBEDDER"]
         if env.get("KB_HOST"):
@@ -75,6 +80,10 @@ class Settings:
             raise ValueError(f"KB_ANSWERER 应为 {' / '.join(ANSWERERS)} 之一，实际为 {settings.answerer!r}")
         if settings.llm_timeout <= 0 or settings.llm_context < 1:
             raise ValueError("KB_LLM_TIMEOUT 应大于 0，KB_LLM_CONTEXT 至少为 1")
+        if settings.database_url:
+            from ingest.database import check_url  # SQLAlchemy is imported only when a URL is set
+
+            check_url(settings.database_url)  # a wrong scheme is reported now, by every command
         return settings
 
     @property
@@ -125,6 +134,16 @@ def add_llm_arguments(parser: argparse.ArgumentParser, also: tuple[str, ...] = (
     group.add_argument("--llm-gguf", default=None, help="本地 GGUF 模型文件，或 KB_LLM_GGUF")
     group.add_argument(
         "--llm-timeout", type=float, default=None, help="等待模型响应的秒数，或 KB_LLM_TIMEOUT"
+    )
+
+
+def add_database_argument(parser: argparse.ArgumentParser) -> None:
+    """The flag matching KB_DATABASE_URL (`kb serve`, `kb quiz`, `kb users`, `python app.py`)."""
+    parser.add_argument(
+        "--database-url",
+        default=None,
+        help="学习记录和用户保存到 PostgreSQL：postgresql://用户名:密码@主机:端口/数据库名，"
+        "或 KB_DATABASE_URL（建议用环境变量，密码不会出现在进程列表里）",
     )
 
 

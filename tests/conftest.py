@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import os
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from ingest.config import PROJECT_ROOT, Settings
+from tests import postgres
 
 SAMPLE = next((PROJECT_ROOT / "kb").glob("*.txt"))
 SAMPLE_DOC_ID = SAMPLE.stem
@@ -70,3 +73,23 @@ def reports_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
     settings = Settings(kb_dir=root / "kb", index_dir=root / "index", data_dir=root / "data")
     ingest(settings, progress=False)
     return settings
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[postgres.PostgresServer]:
+    """A real PostgreSQL server for the whole run (tests/postgres.py). Without its binaries the
+    tests that need it skip, saying why, unless KB_PG_REQUIRED=1 (set by .ci/run)."""
+    reason = postgres.missing()
+    if reason:
+        if os.environ.get("KB_PG_REQUIRED") == "1":
+            pytest.fail(f"KB_PG_REQUIRED=1 but {reason}")
+        pytest.skip(reason)
+    server = postgres.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def postgres_url(postgres_server: postgres.PostgresServer) -> str:
+    """The URL of a new, empty database on the test server."""
+    return postgres_server.create_database()

@@ -5,6 +5,7 @@ Offline and fast: a real index of the sample report built with the hash embedder
 from __future__ import annotations
 
 import html
+import logging
 import re
 import shutil
 import time
@@ -261,6 +262,42 @@ def test_a_corrupt_study_file_leaves_the_chat_working(sample_settings: Settings,
     config = str(app.build_ui(kb).get_config_file())
     assert "学习功能暂不可用：学习记录文件" in config and "发送" in config
     assert kb.ask(QUESTION).citations  # the 问答 tab's pipeline is untouched
+
+
+def test_an_unreachable_study_database_leaves_the_chat_working(
+    sample_settings: Settings, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    from dataclasses import replace
+
+    from admin.users import Users
+    from tests.postgres import free_port
+
+    url = f"postgresql://kb:Never-Logged-5@127.0.0.1:{free_port()}/kb"
+    kb = KnowledgeBase(replace(sample_settings, data_dir=tmp_path, database_url=url), embedder=HashEmbedder())
+    with caplog.at_level(logging.INFO):
+        config = str(app.build_ui(kb, users=Users(tmp_path / "users.json")).get_config_file())
+    masked = url.replace("Never-Logged-5", "***")
+    assert f"学习功能暂不可用：学习记录数据库 {masked} 读写失败（连接被拒绝" in config and "发送" in config
+    assert "Never-Logged-5" not in config and "Never-Logged-5" not in caplog.text
+    assert f"study mode disabled: 学习记录数据库 {masked}" in caplog.text
+    assert kb.ask(QUESTION).citations  # the 问答 tab's pipeline is untouched
+
+
+def test_the_app_does_not_start_when_its_users_cannot_be_read(
+    sample_settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Starting without login would open the app to everyone: it stops with the reason instead."""
+    from dataclasses import replace
+
+    from admin.users import UsersError
+    from tests.postgres import free_port
+
+    monkeypatch.setattr(app, "configure_logging", lambda: None)  # leave the test run's logging alone
+    url = f"postgresql://kb:Never-Shown-6@127.0.0.1:{free_port()}/kb"
+    with pytest.raises(
+        UsersError, match=r"^用户数据库 postgresql://kb:\*\*\*@127\.0\.0\.1:\d+/kb 无法读写（连接被拒绝"
+    ):
+        app.launch(replace(sample_settings, embedder="fake-hash", database_url=url))
 
 
 # --- several reports ---------------------------------------------------------------------------

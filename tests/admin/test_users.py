@@ -1,15 +1,27 @@
-"""Users: scrypt hashes, the users file and the KB_USERS variable, the `kb users` command."""
+"""Users: scrypt hashes, the users file, the users table in PostgreSQL, the KB_USERS variable, the
+`kb users` command."""
 
 from __future__ import annotations
 
 import io
 import json
+import logging
+from collections.abc import Callable
 from pathlib import Path
 
+import psycopg
 import pytest
 
 from admin.users import ADMIN, USER, Users, UsersError, check_password, hash_password
 from cli import main
+from tests.postgres import PostgresServer, free_port
+
+
+@pytest.fixture(params=["file", "postgresql"])
+def open_users(request: pytest.FixtureRequest, tmp_path: Path) -> Callable[[], Users]:
+    """Opens the same users, none yet, kept in users.json or in a new database on the test server."""
+    url = str(request.getfixturevalue("postgres_url")) if request.param == "postgresql" else ""
+    return lambda: Users(tmp_path / "data" / "users.json", database_url=url)
 
 
 def test_passwords_are_stored_as_salted_scrypt_hashes() -> None:
@@ -21,24 +33,115 @@ def test_passwords_are_stored_as_salted_scrypt_hashes() -> None:
     assert not check_password("x", "plain-text") and not check_password("x", "md5$abc")
 
 
-def test_the_users_file(tmp_path: Path) -> None:
+def test_the_users_file_is_json_of_hashes_readable_by_the_owner_only(tmp_path: Path) -> None:
     users = Users(tmp_path / "data" / "users.json")
-    assert not users.enabled  # no file: no login
     users.add("管理员", "secret-pass", ADMIN)
     users.add("张三", "another-pass", USER)
-    assert users.enabled
-    assert users.authenticate("管理员", "secret-pass") and not users.authenticate("管理员", "secret-pasS")
-    assert not users.authenticate("nobody", "secret-pass")
-    assert users.is_admin("管理员") and not users.is_admin("张三") and not users.is_admin(None)
     assert (tmp_path / "data" / "users.json").stat().st_mode & 0o777 == 0o600
     stored = json.loads((tmp_path / "data" / "users.json").read_text(encoding="utf-8"))
     assert "secret-pass" not in json.dumps(stored) and stored["users"]["张三"]["role"] == "user"
+    assert users.where == f"用户文件 {tmp_path / 'data' / 'users.json'}"
+
+
+def test_users_are_added_checked_changed_and_removed(open_users: Callable[[], Users]) -> None:
+    users = open_users()
+    assert not users.enabled  # nobody yet: no login
+    users.add("管理员", "secret-pass", ADMIN)
+    users.add("张三", "another-pass", USER)
+    assert users.enabled and sorted(users.all()) == ["张三", "管理员"]
+    assert users.authenticate("管理员", "secret-pass") and not users.authenticate("管理员", "secret-pasS")
+    assert not users.authenticate("nobody", "secret-pass")
+    assert users.is_admin("管理员") and not users.is_admin("张三") and not users.is_admin(None)
+    assert all(u.password_hash.startswith("scrypt$131072$8$1$") for u in users.all().values())
+    users.add("张三", "changed-pass", ADMIN)  # the same name again: role and password replaced
+    assert users.is_admin("张三") and users.authenticate("张三", "changed-pass")
+    assert not users.authenticate("张三", "another-pass")
     users.remove("张三")
     assert list(users.all()) == ["管理员"]
     with pytest.raises(UsersError, match="密码至少 8 位"):
         users.add("李四", "short")
-    with pytest.raises(UsersError, match="没有用户"):
+    with pytest.raises(UsersError, match="没有用户 李四"):
         users.remove("李四")
+    # Another process (a second app, `kb users` on another machine) sees the same users.
+    assert list(open_users().all()) == ["管理员"]
+
+
+def test_users_in_the_database_are_rows_of_hashes_and_no_file(postgres_url: str, tmp_path: Path) -> None:
+    users = Users(tmp_path / "users.json", database_url=postgres_url)
+    users.add("管理员", "secret-pass", ADMIN)
+    with psycopg.connect(postgres_url) as con:
+        rows = con.execute("SELECT name, role, password_hash FROM users").fetchall()
+    assert [(name, role) for name, role, _ in rows] == [("管理员", "admin")]
+    assert check_password("secret-pass", rows[0][2]) and "secret-pass" not in rows[0][2]
+    assert not (tmp_path / "users.json").exists()
+    assert users.where.startswith("用户数据库 postgresql://kb_test:***@127.0.0.1:")
+
+
+def test_kb_users_overrides_the_database_which_is_never_opened(tmp_path: Path) -> None:
+    unreachable = f"postgresql://kb:Never-Used-7@127.0.0.1:{free_port()}/kb"
+    env = {"KB_USERS": f"ops:admin:{hash_password('env-password')}"}
+    users = Users.from_settings(tmp_path, env, database_url=unreachable)
+    assert users.authenticate("ops", "env-password") and users.is_admin("ops")
+    assert users.where == "环境变量 KB_USERS"
+    with pytest.raises(UsersError, match="KB_USERS"):
+        users.add("x", "long-enough")
+
+
+def test_an_unreachable_users_database_lets_nobody_in_and_logs_no_password(
+    postgres_server: PostgresServer, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    url = postgres_server.url(password="Wrong-Secret-2")
+    users = Users(tmp_path / "users.json", database_url=url)
+    with pytest.raises(UsersError) as caught:
+        users.all()
+    masked = f"postgresql://kb_test:***@127.0.0.1:{postgres_server.port}/postgres"
+    assert str(caught.value).startswith(f"用户数据库 {masked} 无法读写（用户名或密码不对")
+    with caplog.at_level(logging.WARNING, logger="admin"):
+        assert not users.authenticate("管理员", "secret-pass")  # fails closed, no exception
+        assert not users.is_admin("管理员")
+    assert [r.levelname for r in caplog.records] == ["WARNING", "WARNING"]
+    assert "用户名或密码不对" in caplog.text and "Wrong-Secret-2" not in caplog.text
+    assert "Wrong-Secret-2" not in str(caught.value)
+
+
+def test_kb_users_command_with_a_database(
+    postgres_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    data = ["--data-dir", str(tmp_path)]
+    monkeypatch.setattr("sys.stdin", io.StringIO("admin-password\n"))
+    assert (
+        main(["users", "add", "管理员", "--admin", "--password-stdin", "--database-url", postgres_url, *data])
+        == 0
+    )
+    out = capsys.readouterr().out
+    assert out.startswith("已保存用户 管理员（管理员）到用户数据库 postgresql://kb_test:***@127.0.0.1:")
+    monkeypatch.setenv("KB_DATABASE_URL", postgres_url)  # the variable works as the flag does
+    assert main(["users", "list", *data]) == 0
+    assert capsys.readouterr().out == "管理员\t管理员\n"
+    assert main(["users", "remove", "管理员", *data]) == 0
+    assert main(["users", "list", *data]) == 0
+    assert capsys.readouterr().out.startswith(
+        "已删除用户 管理员。\n没有配置用户（用户数据库 postgresql://kb_test:***@"
+    )
+    assert not (tmp_path / "users.json").exists()
+
+
+def test_kb_users_command_with_a_bad_database_url_says_why_in_one_line(
+    postgres_server: PostgresServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    for url, reason in [
+        (postgres_server.url(password="Wrong-Secret-3"), "用户名或密码不对"),
+        (
+            postgres_server.url(port=free_port()).replace(postgres_server.password, "Wrong-Secret-3"),
+            "连接被拒绝",
+        ),
+        ("mysql://kb:Wrong-Secret-3@127.0.0.1/kb", "KB_DATABASE_URL 应为 postgresql://"),
+    ]:
+        assert main(["users", "list", "--data-dir", str(tmp_path), "--database-url", url]) == 2
+        out, err = capsys.readouterr()
+        assert err.startswith("错误：") and reason in err and err.count("\n") == 1, err
+        assert "Wrong-Secret-3" not in out + err and "Traceback" not in err
+        assert "kb:***@127.0.0.1" in err or "kb_test:***@127.0.0.1" in err
 
 
 def test_a_broken_users_file_is_an_error_naming_it_and_is_not_overwritten(tmp_path: Path) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 
@@ -38,3 +39,12 @@ def bank(paragraphs: list[Paragraph]) -> list[Question]:
 
 def find(bank: list[Question], kind: str, answer: str) -> Question:
     return next(q for q in bank if q.type == kind and q.answer == answer)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def where(request: pytest.FixtureRequest, tmp_path: Path) -> Path | str:
+    """Where a progress store keeps its records: a new SQLite file, or a new database on the test
+    PostgreSQL server (tests/postgres.py). Tests taking it run on both."""
+    if request.param == "sqlite":
+        return tmp_path / "data" / "study.sqlite"
+    return str(request.getfixturevalue("postgres_url"))

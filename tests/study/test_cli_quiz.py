@@ -47,21 +47,35 @@ def test_export_writes_every_question_as_json_lines(
 
 def test_a_round_in_the_terminal_saves_progress(
     real_settings: Settings,
+    where: Path | str,
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
+    """In study.sqlite, or with --database-url in PostgreSQL (and then no file is written)."""
     data = tmp_path / "data"
+    database = [] if isinstance(where, Path) else ["--database-url", where]
     monkeypatch.setattr("sys.stdin", io.StringIO("不知道\n\n"))  # one wrong answer, one skipped, then EOF
-    args = ["quiz", "--user", "张三", "--report", "綦江", "--section", "政治建设卷", "--count", "3"]
+    args = [
+        "quiz",
+        "--user",
+        "张三",
+        "--report",
+        "綦江",
+        "--section",
+        "政治建设卷",
+        "--count",
+        "3",
+        *database,
+    ]
     assert main([*args, *_args(real_settings, data)]) == 0
     out = capsys.readouterr().out
     assert "张三，本轮 3 题，范围：綦江区委组织部2021年组工答卷 › 政治建设卷" in out
     assert "✗ 回答错误　正确答案：" in out and "已跳过。正确答案：" in out
     assert "输入结束，本轮提前结束" in out
     assert "本轮完成：答对 0/1 题。" in out
-    assert (data / "study.sqlite").exists()
-    assert main(["quiz", "--user", "张三", "--progress", *_args(real_settings, data)]) == 0
+    assert (data / "study.sqlite").exists() == isinstance(where, Path)
+    assert main(["quiz", "--user", "张三", "--progress", *database, *_args(real_settings, data)]) == 0
     progress = capsys.readouterr().out
     assert progress.startswith("张三：已答 1 次，答对 0，答错 1；待复习 1 题（答错待重做 1）")
     assert (

@@ -17,9 +17,10 @@ T0 = 1_700_000_000.0
 
 
 @pytest.fixture
-def quiz(tmp_path: Path, paragraphs: list[Paragraph]) -> Quiz:
+def quiz(where: Path | str, paragraphs: list[Paragraph]) -> Quiz:
+    """A quiz over the sample report, its progress in SQLite or PostgreSQL (both are run)."""
     index = FakeIndex("v1", {p.paragraph_id: p for p in paragraphs})
-    return Quiz(lambda: index, ProgressStore(tmp_path / "study.sqlite"))
+    return Quiz(lambda: index, ProgressStore(where))
 
 
 def _wrong_answer(q: Question) -> str:
