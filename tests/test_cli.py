@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+from pathlib import Path
 
 import pytest
 
@@ -237,3 +238,18 @@ def test_ask_prints_a_table_and_its_json(
         (2017, "1100万人以上", "人", "以上", 2),
     ]
     assert data["citations"][1]["report"] == "2017年政府工作报告 · 国务院"
+
+
+def test_a_second_process_starting_while_another_indexes_serves_what_is_published(
+    real_settings: Settings, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from cli import _wait_for_index, ensure_index
+    from ingest.build import ingest_lock
+    from ingest.store import IndexMissing
+
+    with ingest_lock(real_settings.index_dir):  # another `kb serve` or `kb ingest` at work
+        ensure_index(real_settings, refresh=True)  # no error: the published index is served
+    assert "另一个进程正在导入报告，先使用现有索引" in capsys.readouterr().err
+    # No index published yet: wait for it, and say so when it never comes.
+    with pytest.raises(IndexMissing, match=r"等待索引 .* 建立超时"):
+        _wait_for_index(tmp_path, timeout=0.2, poll=0.05)

@@ -28,3 +28,28 @@ def test_no_two_sessions_ask_the_same_sequence() -> None:
     sequences = [tuple(load.session_questions(i, pool, 5)) for i in range(60)]
     assert len(set(sequences)) == 60
     assert all(seq[-2:] in load.PAIRS for seq in sequences)  # each ends with a follow-up pair
+
+
+def test_two_processes_on_one_index_and_one_database_keep_every_study_answer(
+    open_app: Server, e2e_root: Path, postgres_url: str, tmp_path: Path
+) -> None:
+    """Two app processes behind no balancer: one index (the open app's), one PostgreSQL for what
+    users create. Sessions split between them get the answers one process gives alone, and the
+    database holds every study answer of every session under its own name."""
+    from tests.e2e.conftest import _start, _stop
+
+    env = {"KB_DATA_DIR": str(tmp_path / "data"), "KB_DATABASE_URL": postgres_url}
+    first, second = _start(e2e_root, "pg-1", env), _start(e2e_root, "pg-2", env)
+    try:
+        out = tmp_path / "load.json"
+        args = ["--url", first.url, "--url", second.url, "--sessions", "6", "--questions", "2"]
+        args += ["--study", "2", "--database-url", postgres_url, "--out", str(out)]
+        assert load.main(args) == 0
+    finally:
+        _stop(first)
+        _stop(second)
+    summary = json.loads(out.read_text(encoding="utf-8"))["summary"]
+    assert (summary["answers"], summary["errors"], summary["mismatches"]) == (24, 0, 0)  # 6 x (2 + a pair)
+    assert (summary["study_answers"], summary["study_problems"]) == (12, 0)
+    sessions = json.loads(out.read_text(encoding="utf-8"))["sessions"]
+    assert {s["url"] for s in sessions} == {first.url, second.url}
