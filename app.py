@@ -610,6 +610,7 @@ def main(argv: list[str] | None = None) -> int:
     from cli import ensure_index
     from ingest.build import IngestLocked
     from ingest.embed import EmbedderError
+    from ingest.index_backend import IndexBackendError
     from ingest.store import IndexMissing
 
     parser = argparse.ArgumentParser(description=f"{TITLE}：网页对话")
@@ -621,7 +622,7 @@ def main(argv: list[str] | None = None) -> int:
         settings = Settings.from_env(host=args.host, port=args.port, **llm_overrides(args))
         ensure_index(settings, refresh=True)  # index reports added since the last start
         launch(settings)
-    except (IngestLocked, EmbedderError, IndexMissing, ValueError) as exc:
+    except (IngestLocked, EmbedderError, IndexBackendError, IndexMissing, ValueError) as exc:
         print(f"错误：{exc}", file=sys.stderr)
         return 2
     return 0
