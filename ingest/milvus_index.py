@@ -34,6 +34,7 @@ import contextlib
 import fcntl
 import hashlib
 import json
+import logging
 import os
 import sqlite3
 import threading
@@ -150,6 +151,10 @@ def _connect(address: Address) -> Any:
         raise IndexBackendError(
             "KB_STORE=milvus 需要 pymilvus 和 milvus-lite：请运行 .venv/bin/pip install -e '.[milvus]'。"
         ) from None
+    # pymilvus logs every failed call with its traceback on its own stderr handler, and Milvus
+    # Lite logs its server's exceptions; each failure reaches the user once, as our message.
+    logging.getLogger("pymilvus").setLevel(logging.CRITICAL)
+    logging.getLogger("milvus_lite").setLevel(logging.CRITICAL)
     if address.lite:
         _check_lite_free(Path(address.uri))
     try:
@@ -317,6 +322,10 @@ def doc_tag(generation: int, doc_id: str) -> str:
     return f"{generation}:{doc_id}"
 
 
+def row_id(generation: int, chunk_id: str) -> str:
+    return f"{generation}:{chunk_id}"
+
+
 def _literal(values: Iterable[str]) -> str:
     """A Milvus list literal of strings (JSON's escaping is the expression language's)."""
     return json.dumps(sorted(values), ensure_ascii=False)
@@ -328,7 +337,7 @@ class VersionRows:
 
     collection: str
     generation: int
-    tags: frozenset[str]  # each document's rows: "<generation>:<doc id>"
+    generations: dict[str, int]  # doc id -> the generation of its rows in this version
     hidden: frozenset[str]  # stored, older than the version, and not its own
 
     @classmethod
@@ -337,9 +346,14 @@ class VersionRows:
         return cls(
             meta.get("milvus_collection", ""),
             int(meta.get("milvus_generation", "0")),
-            frozenset(doc_tag(g, d) for d, g in con.execute("SELECT doc_id, generation FROM milvus_rows")),
+            dict(con.execute("SELECT doc_id, generation FROM milvus_rows")),
             frozenset(t for (t,) in con.execute("SELECT doc_tag FROM milvus_hidden")),
         )
+
+    @property
+    def tags(self) -> frozenset[str]:
+        """Each document's rows: "<generation>:<doc id>"."""
+        return frozenset(doc_tag(g, d) for d, g in self.generations.items())
 
     @property
     def expression(self) -> str:
@@ -363,6 +377,7 @@ class MilvusChunkIndex:
     def __init__(self, milvus: Milvus, rows: VersionRows, paragraphs: dict[str, Paragraph]) -> None:
         self.milvus = milvus
         self.rows = rows
+        self._paragraphs = paragraphs
         self._by_doc: dict[str, list[str]] = {}
         for pid, p in paragraphs.items():
             self._by_doc.setdefault(p.doc_id, []).append(pid)
@@ -381,6 +396,8 @@ class MilvusChunkIndex:
                 "或 KB_MILVUS_URI 指向了另一处。请运行 kb ingest 重新建立（文本的向量取自缓存，"
                 "不必重新向量化）。"
             )
+        # Milvus Lite opens a file's collections released; a server keeps them loaded (no-op).
+        milvus.call("load_collection", rows.collection)
         return cls(milvus, rows, paragraphs)
 
     def restrict(self, where: SearchFilter) -> MilvusFilter | None:
@@ -449,19 +466,26 @@ class MilvusChunkIndex:
             limit = min(MAX_FETCH, limit * 4)
 
     def stored_vectors(self, chunk_ids: Sequence[str]) -> dict[str, np.ndarray]:
+        """By primary key ("<generation>:<chunk id>", the generation its document has in this
+        version): a key look-up, where a filter on chunk ids scans."""
+        keys = [key for key in map(self._row_id, chunk_ids) if key is not None]
         out: dict[str, np.ndarray] = {}
-        ids = list(chunk_ids)
-        for start in range(0, len(ids), INSERT_BATCH):
-            part = ids[start : start + INSERT_BATCH]
+        for start in range(0, len(keys), INSERT_BATCH):
+            part = keys[start : start + INSERT_BATCH]
             rows = self.milvus.call(
                 "query",
                 self.rows.collection,
-                filter=f"{self.rows.expression} and chunk_id in {_literal(part)}",
+                filter=f"row_id in {_literal(part)}",
                 output_fields=["chunk_id", "dense"],
                 limit=len(part),
             )
             out.update((r["chunk_id"], np.asarray(r["dense"], dtype=np.float32)) for r in rows)
         return out
+
+    def _row_id(self, chunk_id: str) -> str | None:
+        paragraph = self._paragraphs.get(chunk_id.rpartition("/")[0])  # ingest.chunk: "<paragraph>/<n>"
+        generation = self.rows.generations.get(paragraph.doc_id) if paragraph is not None else None
+        return None if generation is None else row_id(generation, chunk_id)
 
 
 def _milvus_filter(allowed: Restriction) -> MilvusFilter:
@@ -526,6 +550,7 @@ class MilvusWriter:
             return cls(milvus, work, name, index_id)
         with store.catalog(work) as con:  # the copy of the live version
             live = VersionRows.read(con, old_meta)
+        milvus.call("load_collection", live.collection)  # released when Milvus Lite reopens a file
         kept = _tags_of_other_versions(work.parent, work.name, live.collection)
         # Rows of an ingest that died before publishing: no published version reaches them.
         milvus.call("delete", live.collection, filter=f"generation > {live.generation}")
@@ -543,7 +568,7 @@ class MilvusWriter:
         tag = doc_tag(self.generation, doc_id)
         rows = [
             {
-                "row_id": f"{self.generation}:{c.chunk_id}",
+                "row_id": row_id(self.generation, c.chunk_id),
                 "chunk_id": c.chunk_id,
                 "paragraph_id": paragraph_of[c.chunk_id],
                 "doc_id": doc_id,

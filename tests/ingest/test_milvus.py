@@ -166,6 +166,18 @@ def test_the_real_embedder_in_milvus_embeds_nothing_twice(
         milvus_index.release(settings)
 
 
+def test_another_process_opens_the_index(milvus_settings: Settings) -> None:
+    """An app started after `kb ingest` (Milvus Lite opens a file's collections released)."""
+    embedder = HashEmbedder()
+    ingest(milvus_settings, embedder=embedder, progress=False)
+    milvus_index.release(milvus_settings)  # this process lets the file go, as an ended ingest does
+    retriever = HybridRetriever(_snapshot(milvus_settings), embedder)
+    assert retriever.retrieve("整顿软弱涣散村党组织", 1)[0].paragraph.paragraph_id == pid(33)
+    milvus_index.release(milvus_settings)
+    (milvus_settings.kb_dir / EXTRA).write_text("# 2022年总结\n\n新建人才驿站3个。\n", encoding="utf-8")
+    assert len(ingest(milvus_settings, embedder=embedder, progress=False).added) == 1
+
+
 def test_an_unchanged_file_embeds_and_inserts_nothing(
     milvus_settings: Settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
