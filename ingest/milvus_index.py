@@ -454,10 +454,11 @@ class MilvusChunkIndex:
                 output_fields=["chunk_id", "paragraph_id"],
                 search_params=params,
             )[0]
-            # Milvus Lite reports BM25 as a negative distance, a server as a positive score;
-            # both list the best first.
+            # Milvus Lite reports BM25 as a negative distance, a server as a positive score (both
+            # list the best first); an inner product is the cosine in both, and may be negative.
+            sign = -1.0 if field == "sparse" and hits and float(hits[0]["distance"]) < 0 else 1.0
             found = [
-                (h["entity"]["chunk_id"], abs(float(h["distance"])))
+                (h["entity"]["chunk_id"], sign * float(h["distance"]))
                 for h in hits
                 if where.keep is None or h["entity"]["paragraph_id"] in where.keep
             ]

@@ -124,6 +124,10 @@ def test_the_sample_report_in_milvus_ranks_as_faiss_does(milvus_settings: Settin
         dense_f, dense_m = faiss.dense_ranking(vector, 10), milvus.dense_ranking(vector, 10)
         assert [r for r, _s in dense_m] == [r for r, _s in dense_f]
         np.testing.assert_allclose([s for _r, s in dense_m], [s for _r, s in dense_f], atol=1e-5)
+        # The opposite vector: every cosine negative or zero, reported as such (not as a distance).
+        opposite_f, opposite_m = faiss.dense_ranking(-vector, 50), milvus.dense_ranking(-vector, 50)
+        assert min(s for _r, s in opposite_m) < 0 and all(s <= 0 for _r, s in opposite_m)
+        assert sorted(s for _r, s in opposite_m) == pytest.approx(sorted(s for _r, s in opposite_f), abs=1e-5)
         # Keyword search is Milvus's own BM25 over jieba words: the same best paragraph.
         assert _paragraphs(milvus, milvus.bm25_ranking(question, 1)) == _paragraphs(
             faiss, faiss.bm25_ranking(question, 1)
