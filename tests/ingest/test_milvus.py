@@ -182,6 +182,17 @@ def test_another_process_opens_the_index(milvus_settings: Settings) -> None:
     assert len(ingest(milvus_settings, embedder=embedder, progress=False).added) == 1
 
 
+def test_a_lost_vector_cache_is_refilled_from_milvus(milvus_settings: Settings) -> None:
+    embedder = HashEmbedder()
+    ingest(milvus_settings, embedder=embedder, progress=False)
+    (milvus_settings.index_dir / CACHE_FILE).unlink()
+    report = ingest(replace(milvus_settings, chunk_chars=60), embedder=embedder, progress=False)
+    assert "chunk_chars: 300 → 60" in report.rebuilt
+    # Chunks of paragraphs of at most 60 characters are the same texts: their vectors came from
+    # the Milvus rows of the live version, which filled the new cache.
+    assert 0 < report.reused < report.chunks and report.embedded == report.chunks - report.reused
+
+
 def test_an_unchanged_file_embeds_and_inserts_nothing(
     milvus_settings: Settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
