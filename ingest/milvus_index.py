@@ -153,8 +153,10 @@ def _connect(address: Address) -> Any:
         ) from None
     # pymilvus logs every failed call with its traceback on its own stderr handler, and Milvus
     # Lite logs its server's exceptions; each failure reaches the user once, as our message.
-    logging.getLogger("pymilvus").setLevel(logging.CRITICAL)
-    logging.getLogger("milvus_lite").setLevel(logging.CRITICAL)
+    # Milvus Lite's in-process gRPC server also logs a traceback for each call it does not
+    # implement (pymilvus asks AllocTimestamp after creating an index, and carries on).
+    for name in ("pymilvus", "milvus_lite", "grpc._server"):
+        logging.getLogger(name).setLevel(logging.CRITICAL)
     if address.lite:
         _check_lite_free(Path(address.uri))
     try:

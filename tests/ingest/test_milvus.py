@@ -22,7 +22,7 @@ import pytest
 
 from ingest import milvus_index, store
 from ingest.build import ingest
-from ingest.config import Settings
+from ingest.config import PROJECT_ROOT, Settings
 from ingest.index_backend import FaissChunkIndex, IndexBackendError
 from ingest.milvus_index import Address, Milvus, MilvusChunkIndex, MilvusFilter, MilvusWriter
 from ingest.vector_cache import CACHE_FILE
@@ -30,6 +30,7 @@ from rag.pipeline import KnowledgeBase
 from rag.retrieve import HybridRetriever, SearchFilter, Snapshot
 from tests.conftest import SAMPLE_DOC_ID, sample_kb
 from tests.fakes import HashEmbedder
+from tests.ingest.test_crash import NEW_REPORT
 
 EXTRA = "2022年总结.md"
 
@@ -309,6 +310,62 @@ def test_a_crash_between_insert_and_publish_changes_no_answer(
     retriever = HybridRetriever(_snapshot(milvus_settings), embedder)
     assert retriever.retrieve("人才公寓200套", 1)[0].paragraph.paragraph_id == "新报告#1"
     assert "引进高层次人才120名。" not in {h.chunk.text for h in retriever.retrieve("引进高层次人才", 10)}
+
+
+@pytest.mark.parametrize("stage", ["milvus_insert", "publish", "switching", "milvus_clean"])
+def test_sigkill_mid_ingest_leaves_no_half_report(milvus_settings: Settings, stage: str) -> None:
+    """A real kill (another process, Milvus Lite's file open in it) at the stages that matter
+    for Milvus: rows being inserted, all inserted and the catalog complete, CURRENT being
+    switched, switched but the old rows not yet deleted."""
+    embedder = HashEmbedder()
+    extra = milvus_settings.kb_dir / EXTRA
+    extra.write_text("# 2022年总结\n\n## 人才工作\n\n引进高层次人才120名。\n", encoding="utf-8")
+    ingest(milvus_settings, embedder=embedder, progress=False)
+    extra.write_text("# 2022年总结\n\n## 人才工作\n\n引进高层次人才150名。\n", encoding="utf-8")
+    (milvus_settings.kb_dir / "新报告.txt").write_text(NEW_REPORT, encoding="utf-8")
+    milvus_index.release(milvus_settings)  # Milvus Lite: one process at a time
+    where = [str(milvus_settings.kb_dir), str(milvus_settings.index_dir)]
+    driver = subprocess.Popen(
+        [sys.executable, "-m", "tests.ingest.crash_driver", *where, stage, "milvus"],
+        cwd=PROJECT_ROOT,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert driver.stdout is not None
+        while (line := driver.stdout.readline()) and line.strip() != f"STAGE {stage}":
+            pass
+        assert line.strip() == f"STAGE {stage}"
+    finally:
+        driver.kill()
+        driver.wait()
+    switched = stage == "milvus_clean"
+    snap = _snapshot(milvus_settings)
+    retriever = HybridRetriever(snap, embedder)
+    new = [p for p in snap.paragraphs if p.startswith("新报告#")]
+    assert len(new) == (len(NEW_REPORT.splitlines()) if switched else 0)  # all or nothing
+    found = {h.chunk.text for h in retriever.retrieve("引进高层次人才", 10)}
+    assert ("引进高层次人才150名。" in found) == switched and ("引进高层次人才120名。" in found) != switched
+    # What Milvus itself returns (before the catalog maps chunk ids to rows): no row of the new
+    # report unless the version that lists it is live.
+    question = "全区新建党群服务中心3个，开展志愿服务30次。"
+    raw = snap.index.search_keywords(question, 50, None) + snap.index.search_dense(
+        embedder.embed_query(question), 50, None
+    )
+    assert any(cid.startswith("新报告#") for cid, _s in raw) == switched
+    # Nor a second row of a changed document's chunk (its chunk ids stay the same).
+    for text in ("引进高层次人才150名", "引进高层次人才120名"):
+        ids = [cid for cid, _s in snap.index.search_keywords(text, 50, None)]
+        ids += [cid for cid, _s in snap.index.search_dense(embedder.embed_query(text), 50, None)]
+        assert ids.count("2022年总结#1/0") == 2  # once by each search
+
+    report = ingest(milvus_settings, embedder=embedder, progress=False)  # finishes the job
+    assert report.embedded == 0 and (report.added == []) == switched
+    snap = _snapshot(milvus_settings)
+    visible = len(snap.chunks)
+    assert visible == 37 + 1 + len(NEW_REPORT.splitlines())
+    # Stored: the visible rows, plus the old 2022年总结 row while the replaced version is kept.
+    assert len(_stored(milvus_settings)) in (visible, visible + 1)
 
 
 # --- filters -------------------------------------------------------------------------------------
