@@ -43,7 +43,7 @@ import uuid
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 from urllib.parse import urlsplit
 
 import numpy as np
@@ -54,8 +54,6 @@ from ingest.index_backend import IndexBackendError, Restriction, Scored, SearchF
 from ingest.records import Chunk, Paragraph
 from ingest.terms import STOP_WORDS, bigrams, normalize
 
-T = TypeVar("T")
-
 LITE_FILE = "milvus.db"  # Milvus Lite's folder inside the index folder when KB_MILVUS_URI is unset
 PREFIX = "kb_"
 ID_FILE = "milvus-index-id"  # in the index folder: the prefix of this index's collections
@@ -65,7 +63,8 @@ MAX_ID_BYTES = 4096  # document, paragraph and chunk ids are file paths: Chinese
 MAX_TEXT_BYTES = 65535  # Milvus's VARCHAR limit; longer texts are cut for the keyword field only
 # A filter lists at most this many paragraph ids (allowed ones, or the other ones in the allowed
 # documents when fewer); a larger restriction over-fetches and filters the results here instead.
-# Milvus Lite took 15-20 ms per search at 5,000 ids over 10,000 chunks (5-9 ms at 100).
+# Milvus Lite took 15-20 ms per search at 5,000 ids over 10,000 chunks (6-9 ms at 100); fetching
+# 1,000 results instead of 50 took 31-43 ms.
 MAX_FILTER_IDS = 5000
 MAX_FETCH = 16384  # Milvus's largest top-k
 # Searched text is what our own BM25 would count: NFKC and lower case (done here, so that the
