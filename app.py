@@ -612,6 +612,7 @@ def main(argv: list[str] | None = None) -> int:
     from cli import ensure_index
     from ingest.build import IngestLocked
     from ingest.embed import EmbedderError
+    from ingest.index_backend import IndexBackendError
     from ingest.store import IndexMissing
 
     parser = argparse.ArgumentParser(description=f"{TITLE}：网页对话")
@@ -626,7 +627,7 @@ def main(argv: list[str] | None = None) -> int:
         )
         ensure_index(settings, refresh=True)  # index reports added since the last start
         launch(settings)
-    except (IngestLocked, EmbedderError, IndexMissing, ValueError) as exc:
+    except (IngestLocked, EmbedderError, IndexBackendError, IndexMissing, ValueError) as exc:
         print(f"错误：{exc}", file=sys.stderr)
         return 2
     return 0

@@ -466,6 +466,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     from ingest.build import IngestLocked
     from ingest.embed import EmbedderError
+    from ingest.index_backend import IndexBackendError
     from ingest.store import IndexMissing
 
     argv = list(sys.argv[1:] if argv is None else argv)
@@ -476,7 +477,7 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return int(args.func(args))
-    except (IngestLocked, EmbedderError, IndexMissing, ValueError) as exc:
+    except (IngestLocked, EmbedderError, IndexBackendError, IndexMissing, ValueError) as exc:
         print(f"错误：{exc}", file=sys.stderr)
         if getattr(args, "json", False):  # scripts reading stdout get one JSON object either way
             print(json.dumps({"error": str(exc)}, ensure_ascii=False))

@@ -448,7 +448,7 @@ class SourceIndex:
             chunk_ids.setdefault(c.paragraph_id, []).append(c.chunk_id)
         vectors: dict[str, np.ndarray] = {}
         for c in snap.chunks:
-            vector = store.stored_vector(snap.vectors, c.chunk_id)
+            vector = snap.index.stored_vectors([c.chunk_id]).get(c.chunk_id)
             if vector is None:  # every chunk of a published version has its vector
                 raise ValueError(f"chunk {c.chunk_id} has no vector in {index_dir}")
             vectors[c.chunk_id] = vector

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -170,16 +171,18 @@ def write_outputs(
 EVAL_CACHE = Path(".cache/eval")
 
 
-def index_for(corpus: Path | None, kb_dir: Path | None) -> Path:
+def index_for(corpus: Path | None, kb_dir: Path | None, store: str = "faiss") -> Path:
     """Where the eval keeps the index of a source, named by the source, so every QA set about
     the same reports shares one index (embedding a corpus is the slow part):
     ../shared/eval-data/rgb_zh/corpus.jsonl -> rgb_zh, ../shared/eval-data/reports-dev/kb ->
-    kb-reports-dev, the project's kb/ -> kb-<project folder>."""
+    kb-reports-dev, the project's kb/ -> kb-<project folder>; with KB_STORE=milvus the name ends
+    in "-milvus", so the two backends never rebuild each other's index."""
+    suffix = "" if store == "faiss" else f"-{store}"
     if corpus is not None:
-        return EVAL_CACHE / (corpus.parent.name if corpus.stem == "corpus" else corpus.stem)
+        return EVAL_CACHE / ((corpus.parent.name if corpus.stem == "corpus" else corpus.stem) + suffix)
     assert kb_dir is not None
     folder = kb_dir.resolve()
-    return EVAL_CACHE / f"kb-{folder.parent.name if folder.name == 'kb' else folder.name}"
+    return EVAL_CACHE / f"kb-{folder.parent.name if folder.name == 'kb' else folder.name}{suffix}"
 
 
 def set_name(qa: Path) -> str:
@@ -224,9 +227,19 @@ def resolve_answerer(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from ingest.index_backend import IndexBackendError
+
+    try:
+        return _main(argv)
+    except IndexBackendError as exc:  # a Milvus that cannot be used: the message says why
+        print(f"错误：{exc}", file=sys.stderr)
+        return 2
+
+
+def _main(argv: list[str] | None) -> int:
     args = build_parser().parse_args(argv)
     name = set_name(args.qa)
-    index_dir = args.index_dir or index_for(args.corpus, args.kb_dir)
+    index_dir = args.index_dir or index_for(args.corpus, args.kb_dir, Settings.from_env().store)
     names = [n.strip() for n in args.systems.split(",") if n.strip()]
     kb = open_kb(args.corpus, args.kb_dir, index_dir, progress=not args.quiet, **resolve_answerer(args))
     items = with_product_gold(load_qa(args.qa, args.limit), kb)

@@ -19,6 +19,7 @@ from tqdm import tqdm
 from eval.metrics import hit_at, mean
 from eval.run import QAItem, index_for, load_qa, open_kb
 from ingest.bm25 import BM25Index
+from ingest.index_backend import FaissChunkIndex
 from ingest.terms import bigrams, terms, words
 from rag.retrieve import HybridRetriever, fuse_rankings
 
@@ -69,9 +70,12 @@ TERM_VARIANTS: dict[str, Callable[[str], list[str]]] = {"both": terms, "words": 
 
 def with_terms(retriever: HybridRetriever, term_fn: Callable[[str], list[str]]) -> HybridRetriever:
     """The same retriever with BM25 rebuilt in memory over other terms (index and query)."""
-    bm25 = BM25Index.from_token_lists([term_fn(c.embed_text) for c in retriever.snapshot.chunks])
-    snapshot = replace(retriever.snapshot, bm25=bm25)
-    return HybridRetriever(snapshot, retriever.embedder, retriever.config, term_fn=term_fn)
+    snap = retriever.snapshot
+    if not isinstance(snap.index, FaissChunkIndex):
+        raise ValueError("--bm25-terms 只适用于 FAISS 索引（KB_STORE=faiss）")
+    bm25 = BM25Index.from_token_lists([term_fn(c.embed_text) for c in snap.chunks])
+    index = FaissChunkIndex(snap.index.vectors, snap.chunks, snap.paragraphs, bm25, term_fn)
+    return HybridRetriever(replace(snap, bm25=bm25, index=index), retriever.embedder, retriever.config)
 
 
 def main(argv: list[str] | None = None) -> int:

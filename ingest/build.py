@@ -24,7 +24,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ingest import store
+from ingest import index_backend, store
 from ingest.bm25 import count_missing, count_terms
 from ingest.chunk import chunk_paragraphs
 from ingest.config import Settings
@@ -240,7 +240,7 @@ def _ingest_locked(
     report.failed.extend(skipped)
     live = store.current_version(settings.index_dir)
     # Opened only if something is to be embedded; a new cache starts from the live vectors.
-    cache = VectorCache(settings.index_dir, embedder, seed=live)
+    cache = VectorCache(settings.index_dir, embedder, seed=live, settings=settings)
     try:
         return _ingest_with_cache(settings, roots, files, live, embedder, pace, cache, report)
     finally:
@@ -264,18 +264,17 @@ def _ingest_with_cache(
         "schema": store.SCHEMA_VERSION,
     }
     reread = False
+    old_meta: dict[str, str] = {}
+    previous = live  # stays on disk until the next ingest, for apps still loading it
     if live is not None:
         with store.catalog(live) as con:
             old_meta = store.get_meta(con)
         # Segmentation changed: every file is read again; unchanged text is found in the cache.
         reread = old_meta.get("segmenter", "1") != SEGMENTER_VERSION
-        changed_keys = [k for k, v in wanted_meta.items() if old_meta.get(k) != v]
-        if changed_keys:
-            report.rebuilt = (
-                "索引设置已改变（"
-                + "，".join(f"{k}: {old_meta.get(k)} → {wanted_meta[k]}" for k in changed_keys)
-                + "）"
-            )
+        changes = [f"{k}: {old_meta.get(k)} → {v}" for k, v in wanted_meta.items() if old_meta.get(k) != v]
+        moved = index_backend.rebuild_reason(old_meta, settings)
+        if changes or moved:
+            report.rebuilt = "索引设置已改变（" + "，".join([*changes, *([moved] if moved else [])]) + "）"
             live = None  # a fresh version; the cache still knows every text this embedder embedded
             roots = sorted({*roots, *_all_indexed_roots(settings)})
             files, _skipped = discover(roots, settings.kb_dir)
@@ -283,7 +282,10 @@ def _ingest_with_cache(
     work = store.new_version_dir(settings.index_dir)
     try:
         store.copy_version(live, work)
-        dirty = _apply_changes(settings, roots, files, work, embedder, report, pace, cache, reread)
+        writer = index_backend.open_writer(settings, work, lambda: embedder.dim, old_meta, live is None)
+        dirty, index_meta = _apply_changes(
+            settings, roots, files, work, embedder, report, pace, cache, writer, reread
+        )
         dirty |= _refresh_metadata(work, report, touched=set(report.added + report.changed))
         if not dirty and live is not None:
             shutil.rmtree(work)  # nothing changed: no new version, nothing rebuilt
@@ -291,9 +293,20 @@ def _ingest_with_cache(
             _count(live, report)
             return report
         with store.catalog(work) as con:
-            extra = {"segmenter": SEGMENTER_VERSION, "scope": SCOPE_VERSION}
+            extra = {
+                "segmenter": SEGMENTER_VERSION,
+                "scope": SCOPE_VERSION,
+                **index_backend.identity(settings),
+            }
             store.set_meta(
-                con, {**wanted_meta, **extra, "dim": str(embedder.dim), "built_at": str(time.time())}
+                con,
+                {
+                    **wanted_meta,
+                    **extra,
+                    **index_meta,
+                    "dim": str(embedder.dim),
+                    "built_at": str(time.time()),
+                },
             )
         # A version from before term counts were kept carried a bm25s index; it is stale now.
         shutil.rmtree(work / store.LEGACY_BM25_DIR, ignore_errors=True)
@@ -304,7 +317,8 @@ def _ingest_with_cache(
         raise
     # Published: from here on nothing may remove `work`. Older versions go, but the one just
     # replaced stays until the next ingest, for apps still loading it.
-    store.remove_stale_versions(settings.index_dir, keep=[work.name, live.name if live else ""])
+    store.remove_stale_versions(settings.index_dir, keep=[work.name, previous.name if previous else ""])
+    report.warnings.extend(writer.published(previous))
     report.version = work.name
     _count(work, report)
     cache.prune(work)
@@ -378,15 +392,15 @@ def _apply_changes(
     report: IngestReport,
     pace: _Pace,
     cache: VectorCache,
+    writer: index_backend.IndexWriter,
     reread: bool = False,
-) -> bool:
-    """Update the catalog and vectors in `work`; True when anything changed. With `reread`,
-    unchanged files are read and segmented again too (the segmenter changed)."""
+) -> tuple[bool, dict[str, str]]:
+    """Update the catalog and the chunk index in `work`; True when anything changed, and what the
+    index records in the catalog's meta. With `reread`, unchanged files are read and segmented
+    again too (the segmenter changed)."""
     con = store.connect(work)
-    vectors = store.load_vector_store(work) if (work / store.VECTORS).exists() else None
     indexed = {d.doc_id: d for d in store.documents(con)}
     seen_ids: set[str] = set()
-    stale_chunks: list[str] = []
     new_docs: list[tuple[DocumentRecord, list[Chunk], bool]] = []
     current: dict[Path, str] = {}
     for path in files:
@@ -432,19 +446,15 @@ def _apply_changes(
     new_docs = _drop_id_conflicts(con, new_docs, replaced, report)
     for doc in removed:
         report.removed.append(doc.path)
-        stale_chunks += store.delete_document(con, doc.doc_id)
+        writer.remove(doc.doc_id, store.delete_document(con, doc.doc_id))
     for record, _chunks, existed in new_docs:
         if existed:
-            stale_chunks += store.delete_document(con, record.doc_id)
+            writer.remove(record.doc_id, store.delete_document(con, record.doc_id))
             report.changed.append(record.path)
         else:
             report.added.append(record.path)
 
     fresh = [c for _record, chunks, _existed in new_docs for c in chunks]
-    if fresh and vectors is None:
-        vectors = store.new_vector_store(embedder.dim)
-    if stale_chunks and vectors is not None:
-        vectors.delete_nodes(stale_chunks)
     if fresh:
         # Text already embedded by this model, in any version, keeps its vector: re-reading or
         # editing a report, or a new chunk size, embeds only text never seen before.
@@ -454,9 +464,9 @@ def _apply_changes(
         missing = [t for t in texts if t not in known]
         known.update(_embed(embedder, missing, cache, pace))
         report.embedded = len(missing)
-        store.add_vectors(
-            vectors, [c.chunk_id for c in fresh], np.vstack([known[c.embed_text] for c in fresh])
-        )
+        for record, chunks, _existed in new_docs:
+            if chunks:
+                writer.add(record.doc_id, chunks, np.vstack([known[c.embed_text] for c in chunks]))
     pace(KEYWORDS)
     for record, chunks, _existed in new_docs:
         store.insert_document(con, record, chunks, count_terms([c.embed_text for c in chunks]))
@@ -464,10 +474,8 @@ def _apply_changes(
     report.recounted = len(count_missing(con))
     con.commit()
     con.close()
-    if vectors is None:
-        vectors = store.new_vector_store(embedder.dim)
-    store.save_vector_store(vectors, work)
-    return bool(new_docs or removed or report.recounted)
+    index_meta = writer.finish()
+    return bool(new_docs or removed or report.recounted), index_meta
 
 
 # A paced ingest sizes each batch by characters: a batch costs about its size times its longest

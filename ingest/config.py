@@ -36,6 +36,12 @@ class Settings:
     llm_gguf: str = ""
     llm_timeout: float = 120.0  # seconds without a byte from the model; CPU models are slow
     llm_context: int = 5  # retrieved paragraphs given to the model
+    # Where the chunks are searched (ingest.index_backend): "faiss" (files in the version folder)
+    # or "milvus" (Milvus Lite in a file, or a Milvus server). The catalog is SQLite either way.
+    store: str = "faiss"
+    # A file path ending in .db (Milvus Lite) or http(s)://host:19530; "" is <index_dir>/milvus.db.
+    milvus_uri: str = ""
+    milvus_token: str = ""  # "user:password" or an API key, for a server with authentication
 
     @classmethod
     def from_env(cls, **overrides: Any) -> Settings:
@@ -68,6 +74,9 @@ class Settings:
             values["llm_timeout"] = _float("KB_LLM_TIMEOUT", env["KB_LLM_TIMEOUT"])
         if env.get("KB_LLM_CONTEXT"):
             values["llm_context"] = _int("KB_LLM_CONTEXT", env["KB_LLM_CONTEXT"])
+        for key, name in _STORE_ENV.items():
+            if env.get(name):
+                values[key] = env[name]
         values.update({k: v for k, v in overrides.items() if v is not None})
         for key in ("kb_dir", "index_dir", "data_dir"):
             values[key] = Path(values[key]) if key in values else getattr(cls, key)
@@ -80,6 +89,8 @@ class Settings:
             raise ValueError(f"KB_ANSWERER 应为 {' / '.join(ANSWERERS)} 之一，实际为 {settings.answerer!r}")
         if settings.llm_timeout <= 0 or settings.llm_context < 1:
             raise ValueError("KB_LLM_TIMEOUT 应大于 0，KB_LLM_CONTEXT 至少为 1")
+        if settings.store not in STORES:
+            raise ValueError(f"KB_STORE 应为 {' / '.join(STORES)} 之一，实际为 {settings.store!r}")
         if settings.database_url:
             from ingest.database import check_url  # SQLAlchemy is imported only when a URL is set
 
@@ -96,6 +107,8 @@ class Settings:
 
 
 ANSWERERS = ("extractive", "openai", "llamacpp")
+STORES = ("faiss", "milvus")
+_STORE_ENV = {"store": "KB_STORE", "milvus_uri": "KB_MILVUS_URI", "milvus_token": "KB_MILVUS_TOKEN"}
 _LLM_ENV = {
     "answerer": "KB_ANSWERER",
     "llm_base_url": "KB_LLM_BASE_URL",

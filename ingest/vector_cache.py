@@ -31,12 +31,15 @@ import sqlite3
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 import numpy as np
 
-from ingest import store
+from ingest import index_backend, store
 from ingest.embed import Embedder
+
+if TYPE_CHECKING:
+    from ingest.config import Settings
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -69,11 +72,15 @@ class VectorCache:
     loads the model to learn its dimension). `seed` is the live version, used to fill a new cache.
     Warnings for the ingest report collect in `notes`."""
 
-    def __init__(self, index_dir: Path, embedder: Embedder, seed: Path | None = None) -> None:
+    def __init__(
+        self, index_dir: Path, embedder: Embedder, seed: Path | None = None, settings: Settings | None = None
+    ) -> None:
+        """`settings` say how to reach a seed version's Milvus collection (not needed for FAISS)."""
         self.path = index_dir / CACHE_FILE
         self.model = embedder.name
         self._embedder = embedder
         self._seed = seed
+        self._settings = settings
         self._con: sqlite3.Connection | None = None
         self._in_ram = False
         self._dim = 0
@@ -199,25 +206,17 @@ class VectorCache:
         """The live version's texts and vectors, for a new cache, when that version was built by
         this model. A version that cannot be read leaves the cache empty (logged), never broken."""
         seed = self._seed
-        if seed is None or not (seed / store.CATALOG).exists() or not (seed / store.VECTORS).exists():
+        if seed is None or not (seed / store.CATALOG).exists():
             return None
         try:
             with store.catalog(seed) as cat:
                 meta = store.get_meta(cat)
-                if meta.get("embedder") != self.model or meta.get("dim") != str(self._dim):
-                    return None
-                rows = cat.execute("SELECT chunk_id, embed_text FROM chunks").fetchall()
-            vectors = store.load_vector_store(seed)
-            texts, found = [], []
-            for chunk_id, text in rows:
-                vector = store.stored_vector(vectors, chunk_id)
-                if vector is not None:
-                    texts.append(text)
-                    found.append(vector)
+            if meta.get("embedder") != self.model or meta.get("dim") != str(self._dim):
+                return None
+            return index_backend.version_vectors(seed, self._settings)
         except Exception as exc:
             log.warning("vector cache not filled from %s (%s)", seed.name, type(exc).__name__)
             return None
-        return (texts, np.vstack(found)) if texts else None
 
     # --- rows --------------------------------------------------------------------------------
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass, replace
 from ingest import store
 from ingest.config import Settings
 from ingest.embed import Embedder, EmbedderError, make_embedder
+from ingest.index_backend import IndexBackendError
 from ingest.metadata import NATIONAL
 from ingest.records import Aspect, Paragraph, TimeScope
 from ingest.scope import sentence_scope
@@ -121,7 +122,14 @@ class KnowledgeBase:
         self.reload()
 
     def reload(self) -> None:
-        snapshot = Snapshot.load(self.settings.index_dir)
+        snapshot = Snapshot.load(self.settings.index_dir, self.settings)
+        built_in = snapshot.meta.get("store", "faiss")
+        if built_in != self.settings.store:
+            # The index was built for the other backend: answering from it would ignore KB_STORE.
+            raise IndexBackendError(
+                f"索引建立在 {built_in} 上，当前设置 KB_STORE={self.settings.store}。请运行 kb ingest "
+                "按当前设置重建索引（文本的向量取自缓存，不必重新向量化），或改回原来的设置。"
+            )
         built_with = snapshot.meta.get("embedder", "")
         if built_with and built_with != self.embedder.name:
             # Questions must be embedded by the model that embedded the paragraphs.

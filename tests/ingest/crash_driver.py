@@ -1,14 +1,15 @@
 """Runs an ingest that the crash test kills with SIGKILL (`python -m tests.ingest.crash_driver`).
 
-    crash_driver KB_DIR INDEX_DIR [STAGE]
+    crash_driver KB_DIR INDEX_DIR [STAGE] [STORE]
 
 Prints "STAGE <name>" as the ingest reaches each point, and with STAGE pauses there, so the test
 can kill it exactly at that point: copying (half of the live version copied into the new one),
 embed (vectors about to be computed), bm25 (a new document's term counts about to be computed
 and written to the catalog), save_vectors (FAISS files about to be written), publish (the new
 version complete, CURRENT not switched), switching (CURRENT.tmp written, not yet renamed over
-CURRENT), published (switched; old versions not yet removed). Prints "DONE" when the ingest
-finished.
+CURRENT), published (switched; old versions not yet removed). With STORE "milvus" (Milvus Lite
+in the index folder) also: milvus_insert (one document's rows inserted, the next ones not), milvus_clean
+(switched; Milvus's old rows not yet deleted). Prints "DONE" when the ingest finished.
 """
 
 from __future__ import annotations
@@ -42,6 +43,18 @@ def _before(name: str, fn: Callable[..., Any]) -> Callable[..., Any]:
     return wrapper
 
 
+def _after_first(name: str, fn: Callable[..., Any]) -> Callable[..., Any]:
+    calls: list[int] = []
+
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        if calls:
+            reached(name)
+        calls.append(1)
+        return fn(*args, **kwargs)
+
+    return wrapper
+
+
 def _copy_version(source: Path | None, target: Path) -> None:
     """The real copy, pausing once half of the files are in."""
     if source is None:
@@ -63,6 +76,7 @@ def main(argv: list[str]) -> None:
     global STAGE
     kb_dir, index_dir = Path(argv[0]), Path(argv[1])
     STAGE = argv[2] if len(argv) > 2 else ""
+    backend = argv[3] if len(argv) > 3 else "faiss"
     real_replace = os.replace
 
     def replace(src: Any, dst: Any) -> None:
@@ -77,8 +91,13 @@ def main(argv: list[str]) -> None:
     build.count_terms = _before("bm25", build.count_terms)  # type: ignore[assignment]
     store.publish = _before("publish", store.publish)  # type: ignore[assignment]
     store.remove_stale_versions = _before("published", store.remove_stale_versions)  # type: ignore[assignment]
+    if backend == "milvus":
+        from ingest.milvus_index import MilvusWriter
+
+        MilvusWriter.add = _after_first("milvus_insert", MilvusWriter.add)  # type: ignore[method-assign]
+        MilvusWriter.published = _before("milvus_clean", MilvusWriter.published)  # type: ignore[method-assign]
     print("STARTED", flush=True)
-    settings = Settings(kb_dir=kb_dir, index_dir=index_dir, data_dir=index_dir.parent / "data")
+    settings = Settings(kb_dir=kb_dir, index_dir=index_dir, data_dir=index_dir.parent / "data", store=backend)
     build.ingest(settings, embedder=HashEmbedder(), progress=False)
     print("DONE", flush=True)
 

@@ -14,6 +14,7 @@ import pytest
 from ingest import bm25, store
 from ingest.build import ingest
 from ingest.config import Settings
+from ingest.index_backend import RowMask
 from ingest.terms import terms
 from rag.retrieve import HybridRetriever, SearchFilter, Snapshot
 from tests.fakes import HashEmbedder
@@ -165,15 +166,17 @@ def test_the_allowed_mask_restricts_the_ranking(kb_settings: Settings) -> None:
     retriever = HybridRetriever(Snapshot.load(kb_settings.index_dir), HashEmbedder())
     everything = retriever.bm25_ranking("软弱涣散村党组织", 100)
     best_paragraph = retriever.snapshot.chunks[everything[0][0]].paragraph_id
-    allowed = retriever.allowed_rows(SearchFilter(exclude=frozenset({best_paragraph})))
-    assert allowed is not None and not allowed[everything[0][0]]
-    restricted = retriever.bm25_ranking("软弱涣散村党组织", 10, allowed)
+    restriction = retriever.allowed_rows(SearchFilter(exclude=frozenset({best_paragraph})))
+    assert isinstance(restriction, RowMask)
+    allowed = restriction.rows
+    assert not allowed[everything[0][0]]
+    restricted = retriever.bm25_ranking("软弱涣散村党组织", 10, restriction)
     assert restricted and all(allowed[row] for row, _score in restricted)
     # The best ten allowed chunks, with the scores and order they have without the filter.
     assert len(restricted) == 10
     assert restricted == [(row, score) for row, score in everything if allowed[row]][:10]
-    nothing = np.zeros_like(allowed)
-    assert retriever.bm25_ranking("软弱涣散村党组织", 10, nothing) == []
+    nothing = RowMask(np.zeros_like(allowed))
+    assert nothing.empty and retriever.bm25_ranking("软弱涣散村党组织", 10, nothing) == []
 
 
 def test_an_empty_knowledge_base_has_no_keyword_index(tmp_path: Path) -> None:

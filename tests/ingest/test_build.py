@@ -28,7 +28,7 @@ def test_first_ingest_indexes_the_sample_report(kb_settings: Settings) -> None:
     assert len(report.added) == 1 and report.embedded == 37 and not report.failed
     snap = _snapshot(kb_settings)
     assert snap.paragraphs[f"{SAMPLE_DOC_ID}#9"].heading_path == ("请阅 綦江组工“答卷”", "政治建设卷")
-    assert snap.vectors._faiss_index.ntotal == 37
+    assert snap.index.vectors._faiss_index.ntotal == 37
     assert snap.meta["embedder"] == "fake-hash"
     assert "索引完成：1 个文档，37 个段落" in report.summary()
 
@@ -61,14 +61,14 @@ def test_added_changed_and_removed_files(kb_settings: Settings) -> None:
     assert [Path(p).name for p in report.changed] == ["2022年总结.md"] and report.embedded == 2
     snap = _snapshot(kb_settings)
     assert snap.paragraphs["2022年总结#1"].text == "引进高层次人才150名。"
-    assert snap.vectors._faiss_index.ntotal == 39
+    assert snap.index.vectors._faiss_index.ntotal == 39
 
     other.unlink()
     report = ingest(kb_settings, embedder=embedder, progress=False)
     assert [Path(p).name for p in report.removed] == ["2022年总结.md"]
     snap = _snapshot(kb_settings)
     assert "2022年总结#1" not in snap.paragraphs
-    assert snap.vectors._faiss_index.ntotal == 37
+    assert snap.index.vectors._faiss_index.ntotal == 37
     assert len(snap.chunks) == 37
 
 
@@ -81,9 +81,9 @@ def test_vector_ids_stay_unique_after_deletes(kb_settings: Settings) -> None:
         extra.write_text(text, encoding="utf-8")
         ingest(kb_settings, embedder=embedder, progress=False)
     snap = _snapshot(kb_settings)
-    id_map = snap.vectors._node_id_to_faiss_id_map
+    id_map = snap.index.vectors._node_id_to_faiss_id_map
     assert len(set(id_map.values())) == len(id_map) == 38
-    assert snap.vectors._faiss_index.ntotal == 38
+    assert snap.index.vectors._faiss_index.ntotal == 38
 
 
 def test_duplicate_file_is_reported_and_indexed_once(kb_settings: Settings) -> None:

@@ -39,7 +39,7 @@ def _vectors_are_the_embedders(settings: Settings, embedder: HashEmbedder) -> No
     never put under the wrong chunk)."""
     snap = Snapshot.load(settings.index_dir)
     for chunk in snap.chunks:
-        stored = store.stored_vector(snap.vectors, chunk.chunk_id)
+        stored = snap.index.stored_vectors([chunk.chunk_id]).get(chunk.chunk_id)
         assert stored is not None
         np.testing.assert_allclose(stored, embedder.vector(chunk.embed_text), atol=1e-6)
 

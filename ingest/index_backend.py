@@ -1,0 +1,328 @@
+"""Where chunks are searched: one small interface (`ChunkIndex` to search a published version,
+`IndexWriter` to change the version an ingest builds) and the factory choosing its backend.
+
+Only the two searches over chunks live behind it: dense top-k and keyword top-k, each restricted
+by a `SearchFilter` inside the search. Everything else — paragraphs, metadata, time scopes, the
+BM25 term counts the answerer's idf and the glossary read — stays in the version's SQLite
+catalog (`ingest.store`), published atomically by the CURRENT pointer whichever backend is used.
+
+- `faiss` (default): llama-index's FAISS store in the version folder and our own BM25 over the
+  catalog's term counts (`ingest.bm25`). A version folder is complete in itself.
+- `milvus` (`ingest.milvus_index`): a Milvus collection holding dense vectors and a jieba BM25
+  full-text field, Milvus Lite in a file or a server by URI. The version's catalog says which
+  rows of the collection it sees.
+
+This module and the factory functions below are the only places that look at which backend is
+configured.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol
+
+import numpy as np
+
+from ingest import store
+from ingest.records import Chunk, Paragraph
+from ingest.terms import terms
+
+if TYPE_CHECKING:
+    from ingest.bm25 import BM25Index
+    from ingest.config import Settings
+
+FAISS = "faiss"
+MILVUS = "milvus"
+Scored = list[tuple[str, float]]  # (chunk id, the search's own score), best first
+
+
+class IndexBackendError(RuntimeError):
+    """The chunk index cannot be used (server unreachable, token refused, a collection that does
+    not fit the catalog). The message is for the user, in Chinese, and says how to fix it."""
+
+
+@dataclass(frozen=True)
+class SearchFilter:
+    """Which paragraphs a search may return: a user's choice of reports, the documents and time
+    scopes a question is about, or (in the eval) a question's own gold paragraphs left out.
+
+    Applied inside each search, before ranking, so a restricted search still returns its best
+    `k` allowed paragraphs rather than what survives of a global top-k."""
+
+    docs: frozenset[str] | None = None  # only paragraphs of these documents (None: any)
+    paragraphs: frozenset[str] | None = None  # only these paragraphs (None: any)
+    exclude: frozenset[str] = frozenset()  # never these paragraphs
+
+    def allows(self, paragraph: Paragraph) -> bool:
+        return (
+            (self.docs is None or paragraph.doc_id in self.docs)
+            and (self.paragraphs is None or paragraph.paragraph_id in self.paragraphs)
+            and paragraph.paragraph_id not in self.exclude
+        )
+
+    @property
+    def restricts(self) -> bool:
+        return self.docs is not None or self.paragraphs is not None or bool(self.exclude)
+
+    def narrowed(self, other: SearchFilter) -> SearchFilter:
+        """Both filters at once."""
+        return SearchFilter(
+            docs=_both(self.docs, other.docs),
+            paragraphs=_both(self.paragraphs, other.paragraphs),
+            exclude=self.exclude | other.exclude,
+        )
+
+
+def _both(a: frozenset[str] | None, b: frozenset[str] | None) -> frozenset[str] | None:
+    if a is None:
+        return b
+    return a if b is None else a & b
+
+
+EVERYTHING = SearchFilter()
+
+
+class Restriction(Protocol):
+    """A `SearchFilter` prepared once for both searches of a question, in the backend's terms."""
+
+    @property
+    def empty(self) -> bool:
+        """True when the filter allows no chunk at all."""
+        ...
+
+
+class ChunkIndex(Protocol):
+    """The searches over one published version's chunks. Thread-safe; shared by questions."""
+
+    def restrict(self, where: SearchFilter) -> Restriction | None:
+        """`where` prepared for the searches; None when it allows everything."""
+        ...
+
+    def search_dense(self, vector: np.ndarray, k: int, allowed: Restriction | None) -> Scored:
+        """The `k` allowed chunks nearest the (unit) `vector`, cosine scores, best first."""
+        ...
+
+    def search_keywords(self, text: str, k: int, allowed: Restriction | None) -> Scored:
+        """The `k` allowed chunks that best match `text` by BM25, best first; chunks sharing no
+        term with it are left out."""
+        ...
+
+    def stored_vectors(self, chunk_ids: Sequence[str]) -> dict[str, np.ndarray]:
+        """The stored vectors of these chunks (one round trip, for chunks no search ranked)."""
+        ...
+
+
+class IndexWriter(Protocol):
+    """The changes one ingest makes, inside its new version folder, before it is published.
+
+    Nothing a published version searches may change before `published` is called: a crash at
+    any point before it leaves every published version answering as before."""
+
+    def remove(self, doc_id: str, chunk_ids: Sequence[str]) -> None:
+        """A document leaves the new version (removed, or about to be added again changed)."""
+        ...
+
+    def add(self, doc_id: str, chunks: Sequence[Chunk], vectors: np.ndarray) -> None:
+        """A document's chunks and their vectors (row i for chunks[i]) join the new version."""
+        ...
+
+    def finish(self) -> dict[str, str]:
+        """Write what is pending; returns what the catalog's meta must record about the index."""
+        ...
+
+    def published(self, replaced: Path | None) -> list[str]:
+        """CURRENT now names the new version; `replaced` (the version before, still kept for apps
+        loading it) and the new one must stay searchable. Removes what neither needs; returns
+        warnings (never raises: the ingest has succeeded)."""
+        ...
+
+
+# --- the factory -------------------------------------------------------------------------------
+
+
+def identity(settings: Settings) -> dict[str, str]:
+    """What a version's meta records about where its chunks are searched. Empty for FAISS, so
+    that indexes written before there was a choice are the same as new FAISS ones."""
+    if settings.store == MILVUS:
+        from ingest.milvus_index import identity as milvus_identity
+
+        return milvus_identity(settings)
+    return {}
+
+
+def rebuild_reason(old_meta: dict[str, str], settings: Settings) -> str:
+    """Why the live version's chunk index cannot be carried into the next version ("" when it
+    can): another backend or Milvus address, or a Milvus collection that is gone."""
+    was = old_meta.get("store", FAISS)
+    if was != settings.store:
+        return f"store: {was} → {settings.store}"
+    if settings.store == MILVUS:
+        from ingest.milvus_index import rebuild_reason as milvus_reason
+
+        return milvus_reason(old_meta, settings)
+    return ""
+
+
+def open_index(
+    version: Path,
+    meta: dict[str, str],
+    chunks: list[Chunk],
+    paragraphs: dict[str, Paragraph],
+    bm25: BM25Index | None,
+    settings: Settings | None = None,
+) -> ChunkIndex:
+    """The searches of a version, by the backend its meta names (a FAISS version needs no
+    settings; a Milvus one is reached with `settings`' address and token, else the environment's)."""
+    if meta.get("store", FAISS) == MILVUS:
+        from ingest.config import Settings
+        from ingest.milvus_index import MilvusChunkIndex
+
+        return MilvusChunkIndex.open(version, meta, paragraphs, settings or Settings.from_env())
+    return FaissChunkIndex.load(version, chunks, paragraphs, bm25)
+
+
+def open_writer(
+    settings: Settings, work: Path, dim: Callable[[], int], old_meta: dict[str, str], fresh: bool
+) -> IndexWriter:
+    """The writer for the version being built in `work` (a copy of the live version unless
+    `fresh`); `old_meta` is the live version's meta (empty when there is none). `dim` is asked
+    only when a new store is made: an ingest that changes nothing never loads the model."""
+    if settings.store == MILVUS:
+        from ingest.milvus_index import MilvusWriter
+
+        return MilvusWriter.open(settings, work, dim, old_meta, fresh)
+    return FaissWriter(work, dim)
+
+
+def version_vectors(version: Path, settings: Settings | None = None) -> tuple[list[str], np.ndarray] | None:
+    """Every chunk text of a version with its stored vector (None when it has none): what fills
+    a new vector cache."""
+    with store.catalog(version) as con:
+        meta = store.get_meta(con)
+        rows = con.execute("SELECT chunk_id, embed_text FROM chunks").fetchall()
+        paragraphs = store.load_paragraphs(con) if meta.get("store", FAISS) == MILVUS else {}
+    if meta.get("store", FAISS) == FAISS and not (version / store.VECTORS).exists():
+        return None
+    index = open_index(version, meta, [], paragraphs, None, settings)
+    found = index.stored_vectors([chunk_id for chunk_id, _text in rows])
+    texts = [text for chunk_id, text in rows if chunk_id in found]
+    return (texts, np.vstack([found[c] for c, _t in rows if c in found])) if texts else None
+
+
+# --- FAISS and our own BM25 --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RowMask:
+    """A FAISS restriction: which chunk rows (catalog order) a search may return."""
+
+    rows: np.ndarray  # bool, one per chunk
+
+    @property
+    def empty(self) -> bool:
+        return not bool(self.rows.any())
+
+
+class FaissChunkIndex:
+    """Dense search in llama-index's FaissMapVectorStore (exact inner product), keyword search by
+    our BM25 over the catalog's term counts. Filters are a boolean mask over chunk rows: a FAISS
+    id selector for the dense search, zeroed scores for BM25."""
+
+    def __init__(
+        self,
+        vectors: Any,
+        chunks: list[Chunk],
+        paragraphs: dict[str, Paragraph],
+        bm25: BM25Index | None,
+        term_fn: Callable[[str], list[str]] = terms,
+    ) -> None:
+        """`term_fn` must be the function `bm25` was built with."""
+        self.vectors = vectors
+        self.chunks = chunks
+        self.paragraphs = paragraphs
+        self.bm25 = bm25
+        self.term_fn = term_fn
+
+    @classmethod
+    def load(
+        cls, version: Path, chunks: list[Chunk], paragraphs: dict[str, Paragraph], bm25: BM25Index | None
+    ) -> FaissChunkIndex:
+        return cls(store.load_vector_store(version), chunks, paragraphs, bm25)
+
+    def restrict(self, where: SearchFilter) -> RowMask | None:
+        if not where.restricts:
+            return None
+        return RowMask(
+            np.fromiter(
+                (where.allows(self.paragraphs[c.paragraph_id]) for c in self.chunks),
+                dtype=bool,
+                count=len(self.chunks),
+            )
+        )
+
+    def search_keywords(self, text: str, k: int, allowed: Restriction | None) -> Scored:
+        if self.bm25 is None:
+            return []
+        scores = self.bm25.get_scores(self.term_fn(text))  # unknown terms add nothing
+        if allowed is not None:
+            scores = np.where(_mask(allowed), scores, 0.0)
+        k = min(k, len(scores))
+        top = np.argpartition(-scores, k - 1)[:k]
+        top = top[np.argsort(-scores[top], kind="stable")]
+        return [(self.chunks[int(i)].chunk_id, float(scores[i])) for i in top if scores[i] > 0]
+
+    def search_dense(self, vector: np.ndarray, k: int, allowed: Restriction | None) -> Scored:
+        from llama_index.core.vector_stores.types import VectorStoreQuery
+
+        if not self.chunks:
+            return []
+        if allowed is not None:
+            ids = [c.chunk_id for c, ok in zip(self.chunks, _mask(allowed), strict=True) if ok]
+            return store.search_vectors(self.vectors, vector, k, ids)
+        result = self.vectors.query(VectorStoreQuery(query_embedding=vector.tolist(), similarity_top_k=k))
+        return [(i, float(s)) for i, s in zip(result.ids or [], result.similarities or [], strict=True)]
+
+    def stored_vectors(self, chunk_ids: Sequence[str]) -> dict[str, np.ndarray]:
+        found = {c: store.stored_vector(self.vectors, c) for c in chunk_ids}
+        return {c: v for c, v in found.items() if v is not None}
+
+
+def _mask(allowed: Restriction) -> np.ndarray:
+    if not isinstance(allowed, RowMask):
+        raise TypeError(f"a FAISS search was given a {type(allowed).__name__}")
+    return allowed.rows
+
+
+class FaissWriter:
+    """Changes the copy of the live FAISS store in the new version folder: deletions first, then
+    every added chunk in one FAISS call (our store allocates ids past the largest in use, which
+    costs a pass over the id map per call)."""
+
+    def __init__(self, work: Path, dim: Callable[[], int]) -> None:
+        self._work = work
+        self._dim = dim
+        self._stale: list[str] = []
+        self._ids: list[str] = []
+        self._rows: list[np.ndarray] = []
+
+    def remove(self, doc_id: str, chunk_ids: Sequence[str]) -> None:
+        self._stale.extend(chunk_ids)
+
+    def add(self, doc_id: str, chunks: Sequence[Chunk], vectors: np.ndarray) -> None:
+        self._ids.extend(c.chunk_id for c in chunks)
+        self._rows.append(np.asarray(vectors, dtype=np.float32))
+
+    def finish(self) -> dict[str, str]:
+        exists = (self._work / store.VECTORS).exists()
+        vectors = store.load_vector_store(self._work) if exists else store.new_vector_store(self._dim())
+        if self._stale and exists:
+            vectors.delete_nodes(self._stale)  # before adding: a changed document's ids come back
+        if self._ids:
+            store.add_vectors(vectors, self._ids, np.vstack(self._rows))
+        store.save_vector_store(vectors, self._work)
+        return {}
+
+    def published(self, replaced: Path | None) -> list[str]:
+        return []  # the version folders hold everything; the ingest removes the stale ones
