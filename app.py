@@ -579,7 +579,7 @@ def build_ui(kb: KnowledgeBase, quiz: Quiz | None = None, users: Users | None = 
 
 
 def launch(settings: Settings) -> None:
-    """Serve the app on settings.host:settings.port (the index must exist; see cli.ensure_index).
+    """Serve the app on settings.host:settings.port (the index must exist; see ingest.startup.ensure_index).
     With users configured, every page and API call requires login."""
     configure_logging()
     kb = KnowledgeBase(settings)
@@ -609,10 +609,10 @@ def configure_logging() -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from cli import ensure_index
     from ingest.build import IngestLocked
     from ingest.embed import EmbedderError
-    from ingest.index_backend import IndexBackendError
+    from ingest.search_types import IndexBackendError
+    from ingest.startup import ensure_index
     from ingest.store import IndexMissing
 
     parser = argparse.ArgumentParser(description=f"{TITLE}：网页对话")

@@ -227,7 +227,7 @@ def resolve_answerer(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from ingest.index_backend import IndexBackendError
+    from ingest.search_types import IndexBackendError
 
     try:
         return _main(argv)

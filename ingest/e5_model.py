@@ -68,9 +68,9 @@ def default_root() -> Path:
     configured = os.environ.get("KB_MODEL_DIR")
     if configured:
         return Path(configured).expanduser()
-    from ingest.config import PROJECT_ROOT
-
-    project = PROJECT_ROOT / ".cache" / "models"
+    # The project root as ingest.config computes it (importing config would close a cycle:
+    # config -> embed -> e5_model).
+    project = Path(__file__).resolve().parent.parent / ".cache" / "models"
     if _writable(project):
         return project
     user_cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")

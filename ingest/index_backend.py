@@ -27,6 +27,7 @@ import numpy as np
 
 from ingest import store
 from ingest.records import Chunk, Paragraph
+from ingest.search_types import Restriction, Scored, SearchFilter
 from ingest.terms import terms
 
 if TYPE_CHECKING:
@@ -35,62 +36,6 @@ if TYPE_CHECKING:
 
 FAISS = "faiss"
 MILVUS = "milvus"
-Scored = list[tuple[str, float]]  # (chunk id, the search's own score), best first
-
-
-class IndexBackendError(RuntimeError):
-    """The chunk index cannot be used (server unreachable, token refused, a collection that does
-    not fit the catalog). The message is for the user, in Chinese, and says how to fix it."""
-
-
-@dataclass(frozen=True)
-class SearchFilter:
-    """Which paragraphs a search may return: a user's choice of reports, the documents and time
-    scopes a question is about, or (in the eval) a question's own gold paragraphs left out.
-
-    Applied inside each search, before ranking, so a restricted search still returns its best
-    `k` allowed paragraphs rather than what survives of a global top-k."""
-
-    docs: frozenset[str] | None = None  # only paragraphs of these documents (None: any)
-    paragraphs: frozenset[str] | None = None  # only these paragraphs (None: any)
-    exclude: frozenset[str] = frozenset()  # never these paragraphs
-
-    def allows(self, paragraph: Paragraph) -> bool:
-        return (
-            (self.docs is None or paragraph.doc_id in self.docs)
-            and (self.paragraphs is None or paragraph.paragraph_id in self.paragraphs)
-            and paragraph.paragraph_id not in self.exclude
-        )
-
-    @property
-    def restricts(self) -> bool:
-        return self.docs is not None or self.paragraphs is not None or bool(self.exclude)
-
-    def narrowed(self, other: SearchFilter) -> SearchFilter:
-        """Both filters at once."""
-        return SearchFilter(
-            docs=_both(self.docs, other.docs),
-            paragraphs=_both(self.paragraphs, other.paragraphs),
-            exclude=self.exclude | other.exclude,
-        )
-
-
-def _both(a: frozenset[str] | None, b: frozenset[str] | None) -> frozenset[str] | None:
-    if a is None:
-        return b
-    return a if b is None else a & b
-
-
-EVERYTHING = SearchFilter()
-
-
-class Restriction(Protocol):
-    """A `SearchFilter` prepared once for both searches of a question, in the backend's terms."""
-
-    @property
-    def empty(self) -> bool:
-        """True when the filter allows no chunk at all."""
-        ...
 
 
 class ChunkIndex(Protocol):

@@ -50,8 +50,8 @@ import numpy as np
 
 from ingest import store
 from ingest.config import Settings
-from ingest.index_backend import IndexBackendError, Restriction, Scored, SearchFilter
 from ingest.records import Chunk, Paragraph
+from ingest.search_types import IndexBackendError, Restriction, Scored, SearchFilter
 from ingest.terms import STOP_WORDS, bigrams, normalize
 
 LITE_FILE = "milvus.db"  # Milvus Lite's folder inside the index folder when KB_MILVUS_URI is unset

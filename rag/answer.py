@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field, replace
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import Any, Protocol
 
 from ingest.chunk import split_sentences
 from ingest.records import Aspect, Kind, Paragraph
@@ -21,22 +21,18 @@ from rag.constraints import Asked, Resolution, time_fit, without_constraints
 from rag.glossary import ACRONYMS, expand
 from rag.lead import GENERIC, asks_growth, lead_figure, wants_percent
 from rag.numbers import asks_for_date, asks_for_number, find_dates, find_numbers, is_figure
+from rag.records import CITATION_MARKER, REFUSAL_TEXT
 from rag.refusal import RefusalModel, evidence_features
 from rag.retrieve import EVERYTHING, Hit, SearchFilter
 from rag.table import Table
+from rag.verify import Verification
 
-if TYPE_CHECKING:  # rag.verify imports this module
-    from rag.verify import Verification
-
-REFUSAL_TEXT = "知识库中没有找到能回答这个问题的内容。"
 # Reports call the growth of output (国内/地区生产总值) "经济增长" or "经济增速".
 _ECONOMY_GROWTH = re.compile(r"经济(?:增长|增速)")
 _OUTPUT = "国内生产总值 地区生产总值"
 # BM25 idf of a word found in at most ~8% of the indexed chunks: specific enough to say what a
 # figure is about (log(1 + 0.92 / 0.08) ≈ 2.5, whatever the size of the index).
 SPECIFIC_IDF = 2.5
-# A citation marker "[n]" in an answer; shared by the app (links) and the eval (not figures).
-CITATION_MARKER = re.compile(r"\[(\d+)\]")
 
 
 @dataclass(frozen=True)

@@ -15,10 +15,10 @@ from dataclasses import dataclass, replace
 from ingest import store
 from ingest.config import Settings
 from ingest.embed import Embedder, EmbedderError, make_embedder
-from ingest.index_backend import IndexBackendError
 from ingest.metadata import NATIONAL
 from ingest.records import Aspect, Paragraph, TimeScope
 from ingest.scope import sentence_scope
+from ingest.search_types import IndexBackendError
 from rag.answer import Answer, Answerer, ExtractiveAnswerer, TermWeights, merge_answers, refusal
 from rag.constraints import Asked, Resolution, read_question, resolve, without_constraints
 from rag.decompose import split_question

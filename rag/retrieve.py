@@ -16,8 +16,9 @@ import numpy as np
 from ingest import bm25 as keyword
 from ingest import store
 from ingest.embed import Embedder, make_embedder
-from ingest.index_backend import EVERYTHING, ChunkIndex, Restriction, SearchFilter, open_index
+from ingest.index_backend import ChunkIndex, open_index
 from ingest.records import Chunk, DocumentMeta, Kind, Paragraph
+from ingest.search_types import EVERYTHING, Restriction, SearchFilter
 
 if TYPE_CHECKING:
     from ingest.config import Settings

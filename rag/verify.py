@@ -14,8 +14,8 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from ingest.records import Paragraph
-from rag.answer import CITATION_MARKER, REFUSAL_TEXT
 from rag.numbers import asks_for_date, asks_for_number, figure_values, figures
+from rag.records import CITATION_MARKER, REFUSAL_TEXT
 
 # A sentence runs to 。！？ or a line break (not ；: "一是……；二是……[1]" is one statement); closing
 # quotes and the citation markers right after the end mark still belong to it ("……40822人次。[1]").

@@ -243,8 +243,8 @@ def test_ask_prints_a_table_and_its_json(
 def test_a_second_process_starting_while_another_indexes_serves_what_is_published(
     real_settings: Settings, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from cli import _wait_for_index, ensure_index
     from ingest.build import ingest_lock
+    from ingest.startup import _wait_for_index, ensure_index
     from ingest.store import IndexMissing
 
     with ingest_lock(real_settings.index_dir):  # another `kb serve` or `kb ingest` at work

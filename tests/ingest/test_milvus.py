@@ -23,8 +23,9 @@ import pytest
 from ingest import milvus_index, store
 from ingest.build import ingest
 from ingest.config import PROJECT_ROOT, Settings
-from ingest.index_backend import FaissChunkIndex, IndexBackendError
+from ingest.index_backend import FaissChunkIndex
 from ingest.milvus_index import Address, Milvus, MilvusChunkIndex, MilvusFilter, MilvusWriter
+from ingest.search_types import IndexBackendError
 from ingest.vector_cache import CACHE_FILE
 from rag.pipeline import KnowledgeBase
 from rag.retrieve import HybridRetriever, SearchFilter, Snapshot
