@@ -435,7 +435,7 @@ class ExtractiveAnswerer:
 
     def _choose(self, q_terms: Sequence[str], ranked: list[Sentence]) -> list[Sentence]:
         """The best sentence, plus one more when it covers question terms the first lacks
-        (questions that join two facts: "2021年香港和澳门的GDP增长率")."""
+        (questions that join two facts: "2020年甲省和乙省的粮食产量")."""
         chosen = [ranked[0]]
         if ranked[0].keyed:
             return chosen  # the exam question matched the question: its answer key is the answer

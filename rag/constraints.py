@@ -264,7 +264,7 @@ def _year_ranges(question: str, years: Sequence[int]) -> list[int]:
 def without_constraints(question: str, asked: Asked, applied: Iterable[str]) -> str:
     """The question with the constraints that filters `applied` ("years", "regions", "report")
     taken out: what a paragraph's text still has to match once the filters chose the reports
-    and years ("2016年国内生产总值实际增长多少" -> "国内生产总值实际增长多少")."""
+    and years ("2011年粮食产量实际增长多少" -> "粮食产量实际增长多少")."""
     kinds = set(applied)
     out = question
     for kind, start, end in sorted(asked.spans, key=lambda s: -s[1]):

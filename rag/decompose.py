@@ -23,8 +23,8 @@ def split_question(question: str) -> list[str]:
     """The parts of a question joining two or more items with 和/与/及/、; [question] otherwise.
 
     Only the words right beside the conjunction are swapped, which is what makes a part
-    read naturally: "北京冬奥会和冬残奥会的开幕日期" -> "北京冬奥会的开幕日期",
-    "北京冬残奥会的开幕日期". "分别" is dropped from the parts."""
+    read naturally: "城区和郊区的绿化面积" -> "城区的绿化面积",
+    "郊区的绿化面积". "分别" is dropped from the parts."""
     tokens = _tokens(question)
     positions = [i for i, t in enumerate(tokens) if t in _CONJUNCTIONS and 0 < i < len(tokens) - 1]
     if not positions:
@@ -42,7 +42,7 @@ def split_question(question: str) -> list[str]:
     items = [tokens[i - 1] for i in range(first, last + 1, 2)]
     after = last + 2
     right = tokens[last + 1]
-    # jieba splits some names off a single character ("冬" + "残奥会"): keep them whole.
+    # jieba splits some names off a single character: keep them whole.
     if len(right) == 1 and after < len(tokens) and _is_word(tokens[after]):
         right += tokens[after]
         after += 1

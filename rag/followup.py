@@ -183,7 +183,7 @@ def rule_rewrite(question: str, history: Sequence[Turn]) -> str:
     if not core:
         return prev
     if _QUESTION_WORD.search(core):
-        # "那带动培训的党员群众有多少?" asks in full; "有何成效?" needs the topic.
+        # "那参加培训的青年干部有多少?" asks in full; "有何成效?" needs the topic.
         content = _QUESTION_WORD.sub("", core).replace("有", "").replace("是", "")
         return _finish(core if _cjk_len(content) > 2 else topic_of(prev) + core)
     swapped = _swap_similar(prev, core)

@@ -392,7 +392,7 @@ _NOT_NAME_BEFORE = re.compile(
 
 
 def _per_unit_of_asked(question: str, before: str) -> bool:
-    """ "单位国内生产总值能耗下降5%": what the question asks about (国内生产总值) is there the
+    """ "单位工业增加值用水量下降5%": what the question asks about (工业增加值) is there the
     denominator of another indicator, unless the question itself asks per unit."""
     at = before.rfind("单位")
     if at < 0 or "单位" in question:

@@ -22,6 +22,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 
 from ingest.records import Aspect, Paragraph, TimeScope
+from ingest.scope import years_in
 from rag.answer import CITATION_MARKER, REFUSAL_TEXT, Answer, Citation, interleave
 from rag.constraints import find_places
 from rag.numbers import asks_for_number, find_numbers
@@ -172,7 +173,7 @@ def _compared_years(text: str) -> SeriesAsk | None:
 
 
 def _places_asked(text: str, known_regions: Iterable[str], compare: bool) -> SeriesAsk | None:
-    """ "2025年四川、广东和江苏的GDP增长目标分别是多少": rows by place (two or more, joined)."""
+    """ "2020年山东、河南和河北的粮食产量分别是多少": rows by place (two or more, joined)."""
     places = find_places(text, known_regions)
     run: list[tuple[str, int, int]] = []
     for place in places:
@@ -249,18 +250,14 @@ def row_of(ask: SeriesAsk, key: str, answer: Answer) -> tuple[Row, Citation | No
     """One row from the single-figure answer to its question: the figure it led with and the
     citation of the sentence that holds it; a refusal's reason when it has none."""
     label = f"{key}年" if ask.by == "year" else key
-    year = int(key) if ask.by == "year" else _year_of_question(ask.question)
+    named = years_in(ask.question)
+    year = int(key) if ask.by == "year" else (named[0][0] if named else None)
     region = key if ask.by == "region" else ""
     cited = lead_citation(answer)
     cell = read_cell(answer.lead) if cited is not None else None
     if cell is None or cited is None:
         return Row(label, year, None, region=region, missing=_why_missing(label, answer)), None
     return Row(label, year, cell, doc=cited.report or cited.doc, region=region), cited
-
-
-def _year_of_question(question: str) -> int | None:
-    m = re.search(_YEAR + r"\s*年", question)
-    return int(m.group(1)) if m else None
 
 
 def _why_missing(label: str, answer: Answer) -> str:

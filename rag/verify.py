@@ -97,8 +97,8 @@ def is_refusal(text: str) -> bool:
 
 def _context(paragraph: Paragraph) -> str:
     """What a figure in an answer may come from: the paragraph, its headings, its report's title
-    and the years the paragraph speaks about (the 2017 report's review is about 2016, which an
-    answer may say: "据《2017年政府工作报告》（回顾2016年）")."""
+    and the years the paragraph speaks about (the 2012 report's review is about 2011, which an
+    answer may say: "据《2012年政府工作报告》（回顾2011年）")."""
     meta = paragraph.meta.title if paragraph.meta else ""
     years = " ".join(f"{y}年" for y, _a in paragraph.scope.years)
     return " ".join([paragraph.doc_title, meta, years, *paragraph.heading_path, paragraph.text])

@@ -4,7 +4,7 @@ Four kinds, each built from one paragraph and answerable from it alone (this mod
 first three; `study.bank.generate` puts them together with their multiple-choice forms):
 
 - `number`: a figure with its unit, asked about in the words of its own clause
-  ("2021年，培训各级各类党员干部多少人次？" -> "40822人次");
+  ("2020年，新建党群服务中心多少个？" -> "12个");
 - `exam`: a 考题内容 paragraph and the 答题要点 paragraph after it;
 - `cloze`: a quoted fixed phrase or a book title blanked out of its clause
   ("按照市委“____”要求…" -> "十破十立");
