@@ -204,10 +204,10 @@ def test_ask_can_be_restricted_to_reports(
 def test_ingest_shows_progress_and_what_came_from_the_cache(
     kb_settings: Settings, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from ingest import build
+    from ingest.build import run
     from tests.fakes import HashEmbedder
 
-    monkeypatch.setattr(build, "make_embedder", lambda spec: HashEmbedder())
+    monkeypatch.setattr(run, "make_embedder", lambda spec: HashEmbedder())
     assert main(["ingest", *_args(kb_settings)]) == 0
     first = capsys.readouterr()
     assert "读取文件 1/1 个文件" in first.err and "向量化 37/37 段" in first.err

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from ingest import build, store
+from ingest.build import apply
 from ingest.config import Settings
 from tests.fakes import HashEmbedder
 
@@ -86,9 +87,9 @@ def main(argv: list[str]) -> None:
 
     store.copy_version = _copy_version  # type: ignore[assignment]
     store.os.replace = replace  # type: ignore[assignment]
-    build._embed = _before("embed", build._embed)  # type: ignore[assignment]
+    apply.embed_in_batches = _before("embed", apply.embed_in_batches)  # type: ignore[assignment]
     store.save_vector_store = _before("save_vectors", store.save_vector_store)  # type: ignore[assignment]
-    build.count_terms = _before("bm25", build.count_terms)  # type: ignore[assignment]
+    apply.count_terms = _before("bm25", apply.count_terms)  # type: ignore[assignment]
     store.publish = _before("publish", store.publish)  # type: ignore[assignment]
     store.remove_stale_versions = _before("published", store.remove_stale_versions)  # type: ignore[assignment]
     if backend == "milvus":

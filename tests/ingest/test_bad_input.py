@@ -12,8 +12,8 @@ from pathlib import Path
 import docx
 import pytest
 
-from ingest import build, store
-from ingest.build import IngestReport, ingest
+from ingest import store
+from ingest.build import IngestReport, ingest, plan
 from ingest.config import Settings
 from ingest.segment import MAX_PARAGRAPH_CHARS
 from rag.retrieve import Snapshot
@@ -211,14 +211,14 @@ def test_a_file_that_vanishes_during_the_ingest_is_listed(
     settings, _ = indexed
     (settings.kb_dir / "新报告.txt").write_text(GOOD, encoding="utf-8")
     (settings.kb_dir / "临时.txt").write_text("马上会被删除的文件。", encoding="utf-8")
-    real = build.hash_file
+    real = plan.hash_file
 
     def deleted_first(path: Path) -> str:
         if path.name == "临时.txt":
             path.unlink()  # removed between listing and reading, as by a colleague
         return real(path)
 
-    monkeypatch.setattr(build, "hash_file", deleted_first)
+    monkeypatch.setattr(plan, "hash_file", deleted_first)
     report = _ingest(settings)
     assert [(Path(p).name, r) for p, r in report.failed] == [("临时.txt", "文件在导入过程中被删除或移走")]
     assert [Path(p).name for p in report.added] == ["新报告.txt"]

@@ -10,9 +10,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from ingest import build, store, vector_cache
-from ingest.build import ingest
+from ingest import store, vector_cache
+from ingest.build import ingest, version
 from ingest.config import Settings
+from ingest.embed import BATCH_SIZE
 from ingest.vector_cache import CACHE_FILE, VectorCache
 from rag.retrieve import Snapshot
 from tests.fakes import HashEmbedder
@@ -70,7 +71,7 @@ def test_a_new_segmenter_reads_everything_again_and_embeds_nothing(
 ) -> None:
     embedder = HashEmbedder()
     ingest(kb_settings, embedder=embedder, progress=False)
-    monkeypatch.setattr(build, "SEGMENTER_VERSION", "next")
+    monkeypatch.setattr(version, "SEGMENTER_VERSION", "next")
     report = ingest(kb_settings, embedder=embedder, progress=False)
     assert len(report.changed) == 1 and report.embedded == 0 and report.reused == SAMPLE_CHUNKS
     assert embedder.calls == SAMPLE_CHUNKS
@@ -162,7 +163,7 @@ def test_an_ingest_that_dies_half_way_resumes_where_it_was(kb_settings: Settings
         ingest(kb_settings, embedder=_DiesAfter(batches=1), progress=False)
     assert store.current_version(kb_settings.index_dir) is None  # nothing published
     report = ingest(kb_settings, embedder=HashEmbedder(), progress=False)
-    assert report.reused == build.BATCH_SIZE and report.embedded == SAMPLE_CHUNKS - build.BATCH_SIZE
+    assert report.reused == BATCH_SIZE and report.embedded == SAMPLE_CHUNKS - BATCH_SIZE
 
 
 def _draft(n: int) -> str:
