@@ -9,14 +9,11 @@ from pathlib import Path
 
 import numpy as np
 
-from benchmarks.bench import (
-    BenchConfig,
-    InProcess,
-    perturb_text,
-    render_markdown,
-    run_benchmark,
-    write_results,
-)
+from benchmarks.bench import run_benchmark
+from benchmarks.config import BenchConfig
+from benchmarks.report import render_markdown, write_results
+from benchmarks.runner import InProcess
+from benchmarks.synthesise import perturb_text
 from rag.retrieve import Snapshot
 from tests.conftest import SAMPLE
 from tests.fakes import HashEmbedder
