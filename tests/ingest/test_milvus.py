@@ -20,11 +20,14 @@ from typing import Any
 import numpy as np
 import pytest
 
-from ingest import milvus_index, store
+from ingest import store
 from ingest.build import ingest
 from ingest.config import PROJECT_ROOT, Settings
 from ingest.index_backend import FaissChunkIndex
-from ingest.milvus_index import Address, Milvus, MilvusChunkIndex, MilvusFilter, MilvusWriter
+from ingest.milvus import collection, connection, search
+from ingest.milvus.connection import Address, Milvus
+from ingest.milvus.search import MilvusChunkIndex, MilvusFilter
+from ingest.milvus.writer import MilvusWriter
 from ingest.search_types import IndexBackendError
 from ingest.vector_cache import CACHE_FILE
 from rag.pipeline import KnowledgeBase
@@ -53,7 +56,7 @@ def milvus_lite_starts(tmp_path_factory: pytest.TempPathFactory) -> None:
     except Exception as exc:
         pytest.skip(f"Milvus Lite cannot start on this machine: {exc}")
     finally:
-        milvus_index.release(probe)
+        connection.release(probe)
 
 
 @pytest.fixture
@@ -63,7 +66,7 @@ def milvus_settings(tmp_path: Path) -> Iterator[Settings]:
         kb_dir=sample_kb(tmp_path), index_dir=tmp_path / "index", data_dir=tmp_path / "data", store="milvus"
     )
     yield settings
-    milvus_index.release(settings)
+    connection.release(settings)
 
 
 def _snapshot(settings: Settings) -> Snapshot:
@@ -111,7 +114,7 @@ def test_the_sample_report_in_milvus_ranks_as_faiss_does(milvus_settings: Settin
     assert (report.documents, report.paragraphs, report.chunks, report.embedded) == (1, 37, 37, 37)
     snap = _snapshot(milvus_settings)
     assert snap.meta["store"] == "milvus" and snap.meta["milvus_collection"].startswith("kb_")
-    assert (milvus_settings.index_dir / milvus_index.LITE_FILE).is_dir()  # Milvus Lite's folder
+    assert (milvus_settings.index_dir / connection.LITE_FILE).is_dir()  # Milvus Lite's folder
     assert len(_stored(milvus_settings)) == 37
     assert not (store.require_current(milvus_settings.index_dir) / store.VECTORS).exists()
 
@@ -169,17 +172,17 @@ def test_the_real_embedder_in_milvus_embeds_nothing_twice(
             assert answer.retrieved[0][0] == pid(number)
             assert answer.text == real_kb.ask(question).text
     finally:
-        milvus_index.release(settings)
+        connection.release(settings)
 
 
 def test_another_process_opens_the_index(milvus_settings: Settings) -> None:
     """An app started after `kb ingest` (Milvus Lite opens a file's collections released)."""
     embedder = HashEmbedder()
     ingest(milvus_settings, embedder=embedder, progress=False)
-    milvus_index.release(milvus_settings)  # this process lets the file go, as an ended ingest does
+    connection.release(milvus_settings)  # this process lets the file go, as an ended ingest does
     retriever = HybridRetriever(_snapshot(milvus_settings), embedder)
     assert retriever.retrieve("整顿软弱涣散村党组织", 1)[0].paragraph.paragraph_id == pid(33)
-    milvus_index.release(milvus_settings)
+    connection.release(milvus_settings)
     (milvus_settings.kb_dir / EXTRA).write_text("# 2022年总结\n\n新建人才驿站3个。\n", encoding="utf-8")
     assert len(ingest(milvus_settings, embedder=embedder, progress=False).added) == 1
 
@@ -324,7 +327,7 @@ def test_sigkill_mid_ingest_leaves_no_half_report(milvus_settings: Settings, sta
     ingest(milvus_settings, embedder=embedder, progress=False)
     extra.write_text("# 2022年总结\n\n## 人才工作\n\n引进高层次人才150名。\n", encoding="utf-8")
     (milvus_settings.kb_dir / "新报告.txt").write_text(NEW_REPORT, encoding="utf-8")
-    milvus_index.release(milvus_settings)  # Milvus Lite: one process at a time
+    connection.release(milvus_settings)  # Milvus Lite: one process at a time
     where = [str(milvus_settings.kb_dir), str(milvus_settings.index_dir)]
     driver = subprocess.Popen(
         [sys.executable, "-m", "tests.ingest.crash_driver", *where, stage, "milvus"],
@@ -372,13 +375,13 @@ def test_sigkill_mid_ingest_leaves_no_half_report(milvus_settings: Settings, sta
 # --- filters -------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("max_ids", [milvus_index.MAX_FILTER_IDS, 2])
+@pytest.mark.parametrize("max_ids", [search.MAX_FILTER_IDS, 2])
 def test_filters_act_inside_both_searches(
     milvus_settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, max_ids: int
 ) -> None:
     """A restricted search returns the best allowed chunks, as FAISS's does: by a filter listing
     the paragraphs, or (a set too large to list) by fetching more and filtering here."""
-    monkeypatch.setattr(milvus_index, "MAX_FILTER_IDS", max_ids)
+    monkeypatch.setattr(search, "MAX_FILTER_IDS", max_ids)
     embedder = HashEmbedder()
     (milvus_settings.kb_dir / EXTRA).write_text(
         "# 2022年总结\n\n## 人才工作\n\n整顿软弱涣散村党组织8个。\n\n新建人才驿站3个。\n", encoding="utf-8"
@@ -494,7 +497,7 @@ def test_a_collection_of_another_dimension_is_explained(milvus_settings: Setting
     index = _index(_snapshot(milvus_settings))
     # Someone else's collection under our name: 64 dimensions where the catalog says 512.
     index.milvus.call("drop_collection", index.rows.collection)
-    milvus_index.create_collection(index.milvus, index.rows.collection, 64)
+    collection.create_collection(index.milvus, index.rows.collection, 64)
     with pytest.raises(IndexBackendError) as failed:
         _snapshot(milvus_settings)
     message = str(failed.value)
