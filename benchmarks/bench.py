@@ -53,7 +53,7 @@ import numpy as np
 from eval.datasets import load_qa
 from eval.metrics import percentile
 from ingest import store
-from ingest.bm25 import count_terms
+from ingest.bm25_counts import count_terms
 from ingest.chunk import chunk_paragraph
 from ingest.config import PROJECT_ROOT, Settings
 from ingest.embed import Embedder, make_embedder

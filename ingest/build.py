@@ -25,7 +25,7 @@ from pathlib import Path
 import numpy as np
 
 from ingest import index_backend, store
-from ingest.bm25 import count_missing, count_terms
+from ingest.bm25_counts import count_missing, count_terms
 from ingest.chunk import chunk_paragraphs
 from ingest.config import Settings
 from ingest.embed import BATCH_SIZE, Embedder, make_embedder
