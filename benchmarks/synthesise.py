@@ -16,7 +16,7 @@ import numpy as np
 
 from benchmarks.measure import disk_mb
 from ingest import store
-from ingest.bm25 import count_terms
+from ingest.bm25_counts import count_terms
 from ingest.chunk import chunk_paragraph
 from ingest.embed import Embedder
 from ingest.records import Chunk, DocumentRecord, Paragraph

@@ -8,7 +8,7 @@ catalog (`ingest.store`), published atomically by the CURRENT pointer whichever 
 
 - `faiss` (default): llama-index's FAISS store in the version folder and our own BM25 over the
   catalog's term counts (`ingest.bm25`). A version folder is complete in itself.
-- `milvus` (`ingest.milvus_index`): a Milvus collection holding dense vectors and a jieba BM25
+- `milvus` (`ingest.milvus`): a Milvus collection holding dense vectors and a jieba BM25
   full-text field, Milvus Lite in a file or a server by URI. The version's catalog says which
   rows of the collection it sees.
 
@@ -91,7 +91,7 @@ def identity(settings: Settings) -> dict[str, str]:
     """What a version's meta records about where its chunks are searched. Empty for FAISS, so
     that indexes written before there was a choice are the same as new FAISS ones."""
     if settings.store == MILVUS:
-        from ingest.milvus_index import identity as milvus_identity
+        from ingest.milvus.collection import identity as milvus_identity
 
         return milvus_identity(settings)
     return {}
@@ -104,7 +104,7 @@ def rebuild_reason(old_meta: dict[str, str], settings: Settings) -> str:
     if was != settings.store:
         return f"store: {was} → {settings.store}"
     if settings.store == MILVUS:
-        from ingest.milvus_index import rebuild_reason as milvus_reason
+        from ingest.milvus.collection import rebuild_reason as milvus_reason
 
         return milvus_reason(old_meta, settings)
     return ""
@@ -122,7 +122,7 @@ def open_index(
     settings; a Milvus one is reached with `settings`' address and token, else the environment's)."""
     if meta.get("store", FAISS) == MILVUS:
         from ingest.config import Settings
-        from ingest.milvus_index import MilvusChunkIndex
+        from ingest.milvus.search import MilvusChunkIndex
 
         return MilvusChunkIndex.open(version, meta, paragraphs, settings or Settings.from_env())
     return FaissChunkIndex.load(version, chunks, paragraphs, bm25)
@@ -135,7 +135,7 @@ def open_writer(
     `fresh`); `old_meta` is the live version's meta (empty when there is none). `dim` is asked
     only when a new store is made: an ingest that changes nothing never loads the model."""
     if settings.store == MILVUS:
-        from ingest.milvus_index import MilvusWriter
+        from ingest.milvus.writer import MilvusWriter
 
         return MilvusWriter.open(settings, work, dim, old_meta, fresh)
     return FaissWriter(work, dim)

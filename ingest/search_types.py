@@ -1,4 +1,4 @@
-"""What the chunk searches of every backend share (ingest.index_backend, ingest.milvus_index)
+"""What the chunk searches of every backend share (ingest.index_backend, ingest.milvus)
 and the retrieval code uses: the search filter, the result shape, the backend error. A module
 of its own below both backends, so that neither imports the other."""
 

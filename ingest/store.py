@@ -5,7 +5,7 @@ Layout of the index folder:
     CURRENT            name of the live version folder (replaced atomically)
     v-<time>-<n>/      one complete version:
         catalog.sqlite   documents, paragraphs, chunks, meta, and each document's BM25 term
-                         counts (`ingest.bm25`: the bm25_* tables)
+                         counts (`ingest.bm25_counts`: the bm25_* tables)
         vectors/         llama-index FaissMapVectorStore (IndexIDMap2 over inner product)
     ingest.lock        held while an ingest runs
     vector-cache.sqlite  vectors by (embedder, text hash), shared by all versions (vector_cache.py)
@@ -33,7 +33,7 @@ from typing import Any
 
 import numpy as np
 
-from ingest import bm25
+from ingest import bm25_counts
 from ingest.records import Aspect, Chunk, DocKind, DocumentMeta, DocumentRecord, Kind, Paragraph, TimeScope
 
 CURRENT = "CURRENT"
@@ -159,7 +159,7 @@ def add_vectors(store: Any, chunk_ids: Sequence[str], vectors: np.ndarray) -> No
 
 def connect(version_dir: Path) -> sqlite3.Connection:
     con = sqlite3.connect(version_dir / CATALOG)
-    con.executescript(_SCHEMA + bm25.SCHEMA)
+    con.executescript(_SCHEMA + bm25_counts.SCHEMA)
     return con
 
 
@@ -191,9 +191,9 @@ def documents(con: sqlite3.Connection) -> list[DocumentInfo]:
 
 
 def insert_document(
-    con: sqlite3.Connection, doc: DocumentRecord, chunks: Sequence[Chunk], counts: bm25.TermCounts
+    con: sqlite3.Connection, doc: DocumentRecord, chunks: Sequence[Chunk], counts: bm25_counts.TermCounts
 ) -> None:
-    """A document, its chunks and their BM25 term counts (`bm25.count_terms` of the chunks'
+    """A document, its chunks and their BM25 term counts (`bm25_counts.count_terms` of the chunks'
     `embed_text`, in this order)."""
     if counts.chunks != len(chunks):
         raise ValueError(f"term counts for {counts.chunks} chunks, {len(chunks)} chunks given")
@@ -221,7 +221,7 @@ def insert_document(
         "INSERT INTO chunks VALUES (?, ?, ?, ?, ?, ?)",
         [(c.chunk_id, c.paragraph_id, doc.doc_id, c.text, c.embed_text, c.kind.value) for c in chunks],
     )
-    bm25.store_counts(con, doc.doc_id, counts)
+    bm25_counts.store_counts(con, doc.doc_id, counts)
 
 
 def delete_document(con: sqlite3.Connection, doc_id: str) -> list[str]:
@@ -232,7 +232,7 @@ def delete_document(con: sqlite3.Connection, doc_id: str) -> list[str]:
     con.execute("DELETE FROM documents WHERE doc_id = ?", (doc_id,))
     con.execute("DELETE FROM doc_meta WHERE doc_id = ?", (doc_id,))
     con.execute("DELETE FROM paragraph_scope WHERE doc_id = ?", (doc_id,))
-    bm25.delete_counts(con, doc_id)
+    bm25_counts.delete_counts(con, doc_id)
     return chunk_ids
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 
 from ingest import index_backend, store
-from ingest.bm25 import count_missing, count_terms
+from ingest.bm25_counts import count_missing, count_terms
 from ingest.build.discover import in_scope
 from ingest.build.embedding import embed_in_batches
 from ingest.build.pace import Pace

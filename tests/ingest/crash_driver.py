@@ -93,7 +93,7 @@ def main(argv: list[str]) -> None:
     store.publish = _before("publish", store.publish)  # type: ignore[assignment]
     store.remove_stale_versions = _before("published", store.remove_stale_versions)  # type: ignore[assignment]
     if backend == "milvus":
-        from ingest.milvus_index import MilvusWriter
+        from ingest.milvus.writer import MilvusWriter
 
         MilvusWriter.add = _after_first("milvus_insert", MilvusWriter.add)  # type: ignore[method-assign]
         MilvusWriter.published = _before("milvus_clean", MilvusWriter.published)  # type: ignore[method-assign]

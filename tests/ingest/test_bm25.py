@@ -1,5 +1,5 @@
-"""The keyword index (`ingest.bm25`): bm25s's scores from per-document term counts, kept up to
-date document by document."""
+"""The keyword index (`ingest.bm25`, `ingest.bm25_counts`): bm25s's scores from per-document term
+counts, kept up to date document by document."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import bm25s
 import numpy as np
 import pytest
 
-from ingest import bm25, store
+from ingest import bm25, bm25_counts, store
 from ingest.build import ingest
 from ingest.config import Settings
 from ingest.index_backend import RowMask
@@ -78,7 +78,7 @@ def test_scores_equal_those_of_bm25s() -> None:
 
 def test_scores_of_a_catalog_equal_bm25s_over_its_chunks(tmp_path: Path) -> None:
     con = sqlite3.connect(tmp_path / "catalog.sqlite")
-    con.executescript(bm25.SCHEMA)
+    con.executescript(bm25_counts.SCHEMA)
     con.execute("CREATE TABLE chunks (chunk_id TEXT PRIMARY KEY, doc_id TEXT, embed_text TEXT)")
     texts = {"甲": ["预算 资金 资金", "绩效评价"], "乙": ["", "项目 项目 预算"], "丙": ["人才引进"]}
     for doc_id, chunk_texts in texts.items():
@@ -86,21 +86,21 @@ def test_scores_of_a_catalog_equal_bm25s_over_its_chunks(tmp_path: Path) -> None
             "INSERT INTO chunks VALUES (?, ?, ?)",
             [(f"{doc_id}#{i}", doc_id, t) for i, t in enumerate(chunk_texts)],
         )
-        bm25.store_counts(con, doc_id, bm25.count_terms(chunk_texts))
+        bm25_counts.store_counts(con, doc_id, bm25_counts.count_terms(chunk_texts))
     _assert_same_as_bm25s(bm25.load(con), [terms(t) for ts in texts.values() for t in ts])
 
 
 def test_terms_whose_hashes_collide_are_told_apart(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(bm25, "_hash", lambda _word: 7)  # every term the same hash
+    monkeypatch.setattr(bm25_counts, "_hash", lambda _word: 7)  # every term the same hash
     con = sqlite3.connect(":memory:")
-    con.executescript(bm25.SCHEMA)
-    ids = bm25.term_ids(con, ["甲", "乙", "丙", "乙"])
-    ids |= bm25.term_ids(con, ["丁", "甲", ""])  # a second block, ids going on
+    con.executescript(bm25_counts.SCHEMA)
+    ids = bm25_counts.term_ids(con, ["甲", "乙", "丙", "乙"])
+    ids |= bm25_counts.term_ids(con, ["丁", "甲", ""])  # a second block, ids going on
     assert sorted(ids.values()) == [0, 1, 2, 3, 4]
-    vocabulary = bm25.Vocabulary.read(con)
+    vocabulary = bm25_counts.Vocabulary.read(con)
     assert vocabulary.ids(["丙", "丁", "", "甲", "戊"]) == [ids["丙"], ids["丁"], ids[""], ids["甲"], None]
     with pytest.raises(ValueError, match="line break"):
-        bm25.term_ids(con, ["两\n行"])
+        bm25_counts.term_ids(con, ["两\n行"])
 
 
 def test_no_chunks_no_index(tmp_path: Path) -> None:
@@ -124,7 +124,7 @@ def test_adding_a_report_counts_only_that_report(
         counted.append(text)
         return terms(text)
 
-    monkeypatch.setattr(bm25, "terms", counting_terms)
+    monkeypatch.setattr(bm25_counts, "terms", counting_terms)
     (kb_settings.kb_dir / "2022年总结.md").write_text(
         "# 2022年总结\n\n## 人才工作\n\n引进高层次人才120名。\n\n新建人才驿站3个。\n", encoding="utf-8"
     )
@@ -219,7 +219,7 @@ def test_an_index_written_before_term_counts_loads_and_is_upgraded(kb_settings: 
     new = store.require_current(kb_settings.index_dir)
     assert new != old and not (new / store.LEGACY_BM25_DIR).exists()
     with store.catalog(new) as con:
-        assert bm25.uncounted_documents(con) == []
+        assert bm25_counts.uncounted_documents(con) == []
     upgraded = Snapshot.load(kb_settings.index_dir)
     assert HybridRetriever(upgraded, embedder).bm25_ranking(question, 10) == expected
     # Nothing left to upgrade: the ingest after that writes no new version.
@@ -232,5 +232,5 @@ def test_a_document_whose_counts_do_not_match_its_chunks_is_counted_again(kb_set
     snapshot = Snapshot.load(kb_settings.index_dir)
     with store.catalog(version) as con:
         doc_id = snapshot.documents[0].doc_id
-        bm25.store_counts(con, doc_id, bm25.count_terms(["只有一个片段"]))
+        bm25_counts.store_counts(con, doc_id, bm25_counts.count_terms(["只有一个片段"]))
     _assert_same_as_bm25s(Snapshot.load(kb_settings.index_dir).bm25, _all_token_lists(snapshot))
