@@ -18,20 +18,11 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-import unicodedata
-from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, TextIO
 
 from ingest.config import Settings, add_database_argument, add_llm_arguments, llm_overrides
+from ingest.docs_table import docs_table
 from ingest.records import DocumentMeta
-
-if TYPE_CHECKING:
-    from rag.answer import Answer
-    from rag.pipeline import KnowledgeBase
-    from rag.prompt import Turn
-    from rag.retrieve import SearchFilter
-    from rag.table import Table
 
 
 def _settings(args: argparse.Namespace) -> Settings:
@@ -56,65 +47,6 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     print()
     print(docs_table([(Path(path).name, meta) for path, meta in report.catalog]))
     return 1 if report.failed and not (report.added or report.changed or report.unchanged) else 0
-
-
-DOC_COLUMNS = ("文件", "标题", "年份", "发布机关", "地区", "类型", "来源")
-# Where a field's value came from, shortest form, for the table.
-_ORIGIN = {"文件名": "名", "标题": "题", "正文开头": "文", "更正文件": "改"}
-
-
-def aligned(lines: Sequence[Sequence[str]]) -> str:
-    """Rows of cells as text columns, Chinese characters counted two wide."""
-    widths = [max(_width(row[i]) for row in lines) for i in range(len(lines[0]))]
-    return "\n".join(
-        "  ".join(_pad(cell, w) for cell, w in zip(row, widths, strict=True)).rstrip() for row in lines
-    )
-
-
-def series_table(table: Table) -> str:
-    """A cross-year answer's rows as printed by `kb ask`: 年份 · 数值 · 来源 [n]."""
-    head = ["年份" if table.by == "year" else "地区", "数值", "来源"]
-    rows = [
-        [r.key, r.shown, f"《{r.doc}》[{r.citation}]" if r.cell is not None else r.missing]
-        for r in table.rows
-    ]
-    return aligned([head, *rows])
-
-
-def docs_table(rows: Sequence[tuple[str, DocumentMeta]]) -> str:
-    """The documents and their metadata as an aligned text table; the last column says where
-    each of year/body/region/kind came from (名 file name, 题 title, 文 opening lines, 改 the
-    .meta.json correction)."""
-    if not rows:
-        return "知识库中还没有文档。"
-    lines = [list(DOC_COLUMNS)]
-    for name, meta in rows:
-        origin = dict(meta.origin)
-        came = " ".join(f"{label}{_ORIGIN.get(origin.get(key, ''), '-')}" for key, label in _FIELD_LABELS)
-        lines.append(
-            [
-                name,
-                meta.title,
-                str(meta.year or "—"),
-                meta.body or "—",
-                meta.region or "—",
-                meta.kind.value,
-                came,
-            ]
-        )
-    return aligned(lines)
-
-
-_FIELD_LABELS = (("year", "年"), ("body", "机"), ("region", "地"), ("kind", "类"))
-
-
-def _width(text: str) -> int:
-    """Display width: CJK characters take two columns in a terminal."""
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
-
-
-def _pad(text: str, width: int) -> str:
-    return text + " " * (width - _width(text))
 
 
 def cmd_docs(args: argparse.Namespace) -> int:
@@ -156,6 +88,7 @@ def ensure_index(settings: Settings, refresh: bool = False) -> None:
 
 
 def cmd_ask(args: argparse.Namespace) -> int:
+    from chat.terminal import answer_in_terminal
     from rag.constraints import choose_reports
     from rag.pipeline import KnowledgeBase
 
@@ -170,104 +103,18 @@ def cmd_ask(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(kb.ask(args.question, top_k=args.top_k, where=where).to_json(), ensure_ascii=False))
         return 0
-    _answer_in_terminal(kb, args.question, args.top_k, (), sys.stdout, where)
+    answer_in_terminal(kb, args.question, args.top_k, (), sys.stdout, where)
     return 0
-
-
-def _answer_in_terminal(
-    kb: KnowledgeBase,
-    question: str,
-    top_k: int,
-    history: Sequence[Turn],
-    out: TextIO,
-    where: SearchFilter | None = None,
-) -> Answer:
-    """Stream the answer (a model's tokens as they come), then its check and its sources."""
-    from rag.pipeline import Final, Searched, Token
-    from rag.retrieve import EVERYTHING
-
-    streamed = False
-    answer = None
-    for event in kb.ask_stream(question, top_k=top_k, history=history, where=where or EVERYTHING):
-        if isinstance(event, Searched):
-            print(f"（检索问题：{event.question}）", file=out)
-        elif isinstance(event, Token):
-            print(event.text, end="", flush=True, file=out)
-            streamed = True
-        elif isinstance(event, Final):
-            answer = event.answer
-    assert answer is not None
-    if streamed:
-        print(file=out)
-    _print_answer(answer, out, text_shown=streamed and answer.answerer != "extractive")
-    return answer
-
-
-def _print_answer(answer: Answer, out: TextIO, text_shown: bool) -> None:
-    if answer.notice:
-        print(f"提示：{answer.notice}", file=out)
-    if answer.table is not None and not answer.refused:
-        head = answer.text.split("\n")[: -len(answer.table.rows)]  # the summary, or a stated difference
-        if head:
-            print("\n".join(head), file=out)
-        print(series_table(answer.table), file=out)
-    elif not text_shown or answer.refused:
-        print(answer.text, file=out)
-    check = answer.verification
-    if answer.answerer != "extractive" and check is not None and not answer.refused:
-        if check.ok:
-            print("✓ 引用与数字已逐句核对原文", file=out)
-        else:
-            print("⚠ 生成的回答未通过核对，请以原文为准：", file=out)
-            for sentence in check.sentences:
-                if not sentence.ok:
-                    print(f"  ⚠ “{sentence.text.strip()}”", file=out)
-                    for problem in sentence.problems:
-                        print(f"      {problem}", file=out)
-            if answer.fallback is not None:
-                print(f"原文摘录答案：{answer.fallback.text}", file=out)
-    if answer.citations:
-        print(file=out)
-        print("来源：" if not answer.refused else "可能相关的段落：", file=out)
-        for c in answer.citations:
-            print(
-                f"[{c.n}] {c.label} · {c.heading or '（无标题）'} · 第{c.number}段（{c.paragraph_id}）",
-                file=out,
-            )
-            print(f"    {c.text}", file=out)
 
 
 def cmd_chat(args: argparse.Namespace) -> int:
     """Questions from stdin, one per line; earlier ones are the context of follow-ups."""
+    from chat.terminal import converse
     from rag.pipeline import KnowledgeBase
-    from rag.prompt import Turn
 
     settings = _settings(args)
     ensure_index(settings)
-    kb = KnowledgeBase(settings)
-    history: list[Turn] = []
-    interactive = sys.stdin.isatty()
-    if interactive:
-        print("请输入问题（直接回车或 Ctrl-D 结束；“那……呢？”之类的追问会结合上文检索）。")
-    while True:
-        try:
-            line = input("问：" if interactive else "")
-        except EOFError:
-            break
-        question = line.strip()
-        if not question:
-            if interactive:
-                break
-            continue
-        if not interactive:
-            print(f"问：{question}")
-        try:
-            answer = _answer_in_terminal(kb, question, args.top_k, history, sys.stdout)
-        except ValueError as exc:
-            print(f"错误：{exc}", file=sys.stderr)
-            continue
-        history = [*history, Turn(answer.searched or answer.question, answer.text)][-6:]
-        print()
+    converse(KnowledgeBase(settings), args.top_k)
     return 0
 
 

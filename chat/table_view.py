@@ -7,9 +7,11 @@ from __future__ import annotations
 import html
 import math
 import re
+import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
+from rag.answer import Answer
 from rag.table import Row, Table
 
 WIDTH, HEIGHT = 460, 230
@@ -231,3 +233,11 @@ def write_xlsx(table: Table, folder: Path) -> Path:
     path = folder / f"{_file_stem(table)}.xlsx"
     book.save(path)
     return path
+
+
+def export_files(answer: Answer | None) -> tuple[str | None, str | None]:
+    """CSV and Excel files of a table answer, for the download buttons (None: no table)."""
+    if answer is None or answer.table is None or answer.refused:
+        return None, None
+    folder = Path(tempfile.mkdtemp(prefix="kb-table-"))
+    return str(write_csv(answer.table, folder)), str(write_xlsx(answer.table, folder))

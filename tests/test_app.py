@@ -17,6 +17,8 @@ import gradio as gr
 import pytest
 
 import app
+from chat.render import SOURCES_PLACEHOLDER, render_answer_html, render_sources_html, render_sources_panel
+from chat.web import EXAMPLE_COUNT, Examples, chosen_reports, respond
 from ingest.build import ingest
 from ingest.config import PROJECT_ROOT, Settings
 from rag.answer import Answer, Citation, ExtractiveAnswerer
@@ -68,7 +70,7 @@ def kb(strict_kb: KnowledgeBase) -> KnowledgeBase:
 
 
 def _run(kb: KnowledgeBase, message: str, history: list[Any] | None = None) -> list[tuple[list[Any], Any]]:
-    return [(hist, section) for hist, section, _answer in app.respond(kb, message, history or [], delay=0)]
+    return [(hist, section) for hist, section, _answer in respond(kb, message, history or [], delay=0)]
 
 
 def _tags(fragment: str) -> set[str]:
@@ -172,7 +174,7 @@ def _hostile_answer() -> Answer:
 
 
 def test_answer_html_escapes_everything_but_its_own_links() -> None:
-    out = app.render_answer_html(_hostile_answer(), uid="u1")
+    out = render_answer_html(_hostile_answer(), uid="u1")
     assert _tags(out) == {"a", "br"}
     assert html.escape(XSS_SCRIPT) in out
     assert html.escape(XSS_IMG) in out
@@ -183,7 +185,7 @@ def test_answer_html_escapes_everything_but_its_own_links() -> None:
 
 def test_sources_html_escapes_document_text_and_keeps_the_highlight() -> None:
     answer = _hostile_answer()
-    out = app.render_sources_html(answer, uid="u1")
+    out = render_sources_html(answer, uid="u1")
     assert _tags(out) == {"div", "span", "mark"}
     assert "<script" not in out and "<img" not in out and "<b>" not in out
     assert f"<mark>{html.escape(answer.citations[0].sentence)}</mark>" in out
@@ -214,8 +216,8 @@ def test_hostile_paragraph_in_a_real_index_comes_out_inert(tmp_path: Path) -> No
 
 
 def test_sources_panel_collapses_earlier_answers() -> None:
-    assert app.render_sources_panel([]) == app.SOURCES_PLACEHOLDER
-    panel = app.render_sources_panel([("新问题", "<div>NEW</div>"), ("旧<问题>", "<div>OLD</div>")])
+    assert render_sources_panel([]) == SOURCES_PLACEHOLDER
+    panel = render_sources_panel([("新问题", "<div>NEW</div>"), ("旧<问题>", "<div>OLD</div>")])
     assert panel.startswith("<div>NEW</div>")
     assert (
         '<details class="src-old"><summary>较早的提问：旧&lt;问题&gt;</summary><div>OLD</div></details>'
@@ -236,8 +238,8 @@ def test_build_ui_makes_a_chinese_page(kb: KnowledgeBase) -> None:
     demo = app.build_ui(kb)
     assert isinstance(demo, gr.Blocks)
     config = str(demo.get_config_file())
-    examples = app.Examples(kb).questions()
-    assert len(examples) == app.EXAMPLE_COUNT and all(q.startswith("2021年") for q in examples)
+    examples = Examples(kb).questions()
+    assert len(examples) == EXAMPLE_COUNT and all(q.startswith("2021年") for q in examples)
     for text in (app.TITLE, "发送", "清空对话", "只查这些报告", *examples, "知识库：1 个文档，37 个段落"):
         assert text in config
 
@@ -248,7 +250,7 @@ def test_the_quoted_occurrence_is_highlighted_when_a_sentence_repeats() -> None:
 
     para = Paragraph("d#1", "d", "D", 1, "完成任务。其后再次完成任务。")
     cite = citation_for(1, para, "完成任务。", (9, 14))
-    html_out = app.render_sources_html(Answer("q", "完成任务。[1]", False, [cite]), uid="u")
+    html_out = render_sources_html(Answer("q", "完成任务。[1]", False, [cite]), uid="u")
     assert "完成任务。其后再次<mark>完成任务。</mark>" in html_out
 
 
@@ -317,7 +319,7 @@ def test_sources_are_grouped_by_report_and_every_card_says_whose_report() -> Non
     answer = Answer(
         "q", "x[1][2][3]", False, [citation_for(i, p, p.text) for i, p in enumerate((a, b, c), 1)]
     )
-    panel = app.render_sources_html(answer, "u")
+    panel = render_sources_html(answer, "u")
     assert panel.count('class="src-doc"') == 2  # one group per report, in the order first cited
     assert panel.index("cite-u-1") < panel.index("cite-u-3") < panel.index("cite-u-2")
     assert "[1]</span>2017年政府工作报告 · 国务院</div>" in panel
@@ -326,23 +328,23 @@ def test_sources_are_grouped_by_report_and_every_card_says_whose_report() -> Non
 
 
 def test_the_report_selector(kb: KnowledgeBase) -> None:
-    assert app.chosen_reports(kb, [], []) == EVERYTHING
-    only = app.chosen_reports(kb, [SAMPLE_DOC_ID], ["2021"])
+    assert chosen_reports(kb, [], []) == EVERYTHING
+    only = chosen_reports(kb, [SAMPLE_DOC_ID], ["2021"])
     assert only.docs == {SAMPLE_DOC_ID}
     with pytest.raises(gr.Error, match="没有共同的报告"):
-        app.chosen_reports(kb, [SAMPLE_DOC_ID], ["2019"])
+        chosen_reports(kb, [SAMPLE_DOC_ID], ["2019"])
     (_hist, _section), *_rest = reversed(_run_where(kb, "建成示范村多少个?", only))
     assert "77个" in _hist[-1]["content"]
 
 
 def _run_where(kb: KnowledgeBase, message: str, where: SearchFilter) -> list[tuple[list[Any], Any]]:
-    return [(h, s) for h, s, _a in app.respond(kb, message, [], delay=0, where=where)]
+    return [(h, s) for h, s, _a in respond(kb, message, [], delay=0, where=where)]
 
 
 def test_examples_follow_the_reports_loaded(kb: KnowledgeBase) -> None:
-    examples = app.Examples(kb)
+    examples = Examples(kb)
     questions = examples.questions()
-    assert len(questions) == app.EXAMPLE_COUNT and len(set(questions)) == len(questions)
+    assert len(questions) == EXAMPLE_COUNT and len(set(questions)) == len(questions)
     updates = examples.buttons()
     assert [u["value"] for u in updates] == questions
     assert all(u["visible"] for u in updates)

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-import app
+from chat.web import respond
 from ingest.config import Settings
 from rag.answer import ExtractiveAnswerer
 from rag.llm import OpenAIChat
@@ -39,7 +39,7 @@ def _kb(settings: Settings, server: FakeLLMServer) -> KnowledgeBase:
 
 def _chat(settings: Settings, script: Script, question: str, turns: list[Turn] | None = None) -> list[Any]:
     with FakeLLMServer(script) as server:
-        return list(app.respond(_kb(settings, server), question, [], turns, delay=0))
+        return list(respond(_kb(settings, server), question, [], turns, delay=0))
 
 
 def test_tokens_stream_into_the_chat_then_the_checked_answer_links(settings: Settings) -> None:

@@ -7,8 +7,8 @@ from pathlib import Path
 
 from openpyxl import load_workbook
 
-import app
-from chat.table_view import chart_svg, write_csv, write_xlsx
+from chat.render import render_answer_html
+from chat.table_view import chart_svg, export_files, write_csv, write_xlsx
 from rag.answer import Answer, Citation
 from rag.table import Row, Table, read_cell, summarize
 
@@ -40,7 +40,7 @@ ROWS = [
 
 
 def test_the_table_links_each_row_to_its_source_and_says_a_missing_row() -> None:
-    page = app.render_answer_html(_answer(ROWS), uid="u1")
+    page = render_answer_html(_answer(ROWS), uid="u1")
     table = re.search(r'<table class="kb-table">.*</table>', page)
     assert table is not None
     cells = re.findall(r"<tr[^>]*><td>(.*?)</td><td>(.*?)</td><td>(.*?)</td></tr>", table.group(0))
@@ -81,10 +81,10 @@ def test_downloads_open_in_a_spreadsheet(tmp_path: Path) -> None:
     assert values[0] == ["年份", "数值（原文）", "数值", "上限", "单位", "类别", "来源", "说明"]
     assert values[3] == ["2012年", "1.1万亿斤－1.2万亿斤", 1.1e12, 1.2e12, "斤", None, "某年报告", None]
     assert values[2][1:3] == ["—", None]
-    csv_path, xlsx_path = app.export_files(_answer(ROWS))
+    csv_path, xlsx_path = export_files(_answer(ROWS))
     assert csv_path is not None and csv_path.endswith("粮食产量目标.csv") and Path(csv_path).exists()
     assert xlsx_path is not None and Path(xlsx_path).exists()
-    assert app.export_files(Answer("q", "x", False)) == (None, None)
+    assert export_files(Answer("q", "x", False)) == (None, None)
 
 
 def test_the_axis_has_round_ticks() -> None:
