@@ -19,13 +19,16 @@ from ingest.metadata import NATIONAL
 from ingest.records import Aspect, Paragraph, TimeScope
 from ingest.scope import sentence_scope
 from ingest.search_types import IndexBackendError
-from rag.answer import Answer, Answerer, ExtractiveAnswerer, TermWeights, merge_answers, refusal
+from rag.answer import ExtractiveAnswerer
+from rag.answer_types import Answer, Answerer, refusal
 from rag.constraints import Asked, Resolution, read_question, resolve, without_constraints
 from rag.decompose import split_question
+from rag.focus import TermWeights
 from rag.followup import is_followup, rewrite
 from rag.generate import LLMAnswerer
 from rag.glossary import expand
 from rag.llm import ChatModel, LLMError, make_chat_model
+from rag.merge import merge_answers
 from rag.numbers import asks_for_number
 from rag.prompt import Turn
 from rag.retrieve import EVERYTHING, Hit, HybridRetriever, RetrievalConfig, SearchFilter, Snapshot
