@@ -29,10 +29,10 @@ from admin.web import build_admin_tab
 from chat.table_view import chart_svg, table_html, write_csv, write_xlsx
 from ingest.config import Settings, add_database_argument, add_llm_arguments, llm_overrides
 from rag.answer import Answer, Citation
-from rag.constraints import choose_reports, report_choices, year_choices
 from rag.pipeline import Final, KnowledgeBase, Searched, Status, Token
 from rag.prompt import Turn
 from rag.records import CITATION_MARKER
+from rag.report_choice import choose_reports, report_choices, year_choices
 from rag.retrieve import EVERYTHING, SearchFilter
 from study.bank import example_questions
 from study.progress import ProgressError, ProgressStore

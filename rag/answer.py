@@ -18,12 +18,13 @@ from ingest.records import Paragraph
 from ingest.terms import words
 from rag.answer_types import Answer, Citation, refusal
 from rag.compose import compose
-from rag.constraints import Asked, Resolution
+from rag.constraints import Asked
 from rag.excerpt import choose, excerpt_of
 from rag.focus import Focus, TermWeights, question_terms, subject_terms, term_coverage
 from rag.numbers import asks_for_date, asks_for_number
 from rag.records import REFUSAL_TEXT
 from rag.refusal import RefusalModel, about_another_year, evidence_features, lacks_asked_figure, year_conflict
+from rag.resolution import Resolution
 from rag.retrieve import Hit
 from rag.sentences import Sentence, rank_sentences
 

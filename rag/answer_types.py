@@ -9,8 +9,9 @@ from dataclasses import asdict, dataclass, field
 from typing import Any, Protocol
 
 from ingest.records import Paragraph
-from rag.constraints import Asked, Resolution
+from rag.constraints import Asked
 from rag.records import REFUSAL_TEXT
+from rag.resolution import Resolution
 from rag.retrieve import Hit
 from rag.table import Table
 from rag.verify import Verification

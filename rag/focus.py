@@ -9,9 +9,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from ingest.terms import STOP_WORDS, bigrams, words
-from rag.constraints import Asked, Resolution, without_constraints
+from rag.constraints import Asked, without_constraints
 from rag.glossary import ACRONYMS, expand
 from rag.lead import GENERIC
+from rag.resolution import Resolution
 from rag.retrieve import EVERYTHING, SearchFilter
 
 # BM25 idf of a word found in at most ~8% of the indexed chunks: specific enough to say what a

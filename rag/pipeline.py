@@ -21,7 +21,7 @@ from ingest.scope import sentence_scope
 from ingest.search_types import IndexBackendError
 from rag.answer import ExtractiveAnswerer
 from rag.answer_types import Answer, Answerer, refusal
-from rag.constraints import Asked, Resolution, read_question, resolve, without_constraints
+from rag.constraints import Asked, read_question, without_constraints
 from rag.decompose import split_question
 from rag.focus import TermWeights
 from rag.followup import is_followup, rewrite
@@ -31,6 +31,7 @@ from rag.llm import ChatModel, LLMError, make_chat_model
 from rag.merge import merge_answers
 from rag.numbers import asks_for_number
 from rag.prompt import Turn
+from rag.resolution import Resolution, resolve
 from rag.retrieve import EVERYTHING, Hit, HybridRetriever, RetrievalConfig, SearchFilter, Snapshot
 from rag.series import (
     SeriesAsk,
