@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from ingest.terms import STOP_WORDS, bigrams, words
 from rag.constraints import Asked, without_constraints
 from rag.glossary import ACRONYMS, expand
-from rag.lead import GENERIC
+from rag.indicator import GENERIC
 from rag.resolution import Resolution
 from rag.retrieve import EVERYTHING, SearchFilter
 
