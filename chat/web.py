@@ -26,9 +26,9 @@ from chat.render import (
 )
 from chat.table_view import export_files
 from rag.answer import Answer
-from rag.constraints import choose_reports, report_choices, year_choices
 from rag.pipeline import Final, KnowledgeBase, Searched, Token
 from rag.prompt import Turn
+from rag.report_choice import choose_reports, report_choices, year_choices
 from rag.retrieve import EVERYTHING, SearchFilter
 from study.bank import example_questions
 

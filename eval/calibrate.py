@@ -21,9 +21,11 @@ from tqdm import tqdm
 
 from eval.datasets import load_qa
 from eval.run import index_for, open_kb, with_product_gold
-from rag.answer import ExtractiveAnswerer, Focus
+from rag.answer import ExtractiveAnswerer
 from rag.decompose import split_question
-from rag.pipeline import KnowledgeBase, ground
+from rag.extractive import ground
+from rag.focus import Focus
+from rag.pipeline import KnowledgeBase
 from rag.refusal import FEATURES, RefusalModel
 from rag.retrieve import EVERYTHING, SearchFilter
 

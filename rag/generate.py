@@ -12,16 +12,11 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import replace
 
 from ingest.records import Paragraph
-from rag.answer import (
-    CITATION_MARKER,
-    REFUSAL_TEXT,
-    Answer,
-    Citation,
-    answer_key,
-    citation_for,
-)
+from rag.answer_types import Answer, Citation, citation_for
 from rag.llm import ChatModel, LLMError
 from rag.prompt import answer_messages, as_shown
+from rag.records import CITATION_MARKER, REFUSAL_TEXT
+from rag.sentences import answer_key
 from rag.verify import Verification, answer_sentences, cross_check, is_refusal, verify, with_problem
 
 Numbered = list[tuple[int, Paragraph]]

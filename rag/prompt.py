@@ -12,8 +12,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 from ingest.records import Paragraph
-from rag.answer import CITATION_MARKER, REFUSAL_TEXT
 from rag.llm import Message
+from rag.records import CITATION_MARKER, REFUSAL_TEXT
 
 MAX_PARAGRAPH_CHARS = 800  # a long paragraph is cut; the key sentence is near its start as a rule
 MAX_HISTORY_ANSWER_CHARS = 160

@@ -1,19 +1,28 @@
-"""The refusal decision: is the retrieved evidence strong enough to answer from?
+"""The refusal decision: is the retrieved evidence strong enough to answer from, and do the
+sentences chosen from it answer?
 
 A small logistic model over evidence features, fitted by `eval/calibrate.py` on the three dev
 sets and the sample report's gold set. Positives are questions asked of a set's index; negatives
 are the same questions asked of its refusal variant (every question's gold paragraphs removed),
 and the gold set's unanswerable questions. The fitted weights and threshold are the defaults
 below; README ("Refusal") gives the data and the resulting error rates.
+
+The rules after the model refuse sentences that cannot answer: about another year than the one
+asked, or without the figure or date asked for.
 """
 
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from ingest.scope import sentence_scope, years_in
+from rag.focus import Focus
+from rag.numbers import asks_for_date, asks_for_number, find_dates, find_numbers, is_figure
 from rag.retrieve import Hit
+from rag.sentences import Sentence
 
 FEATURES = ("coverage", "dense", "agree", "dense_margin", "subject")
 
@@ -62,3 +71,44 @@ class RefusalModel:
     def probability(self, features: dict[str, float]) -> float:
         z = self.bias + sum(w * features[name] for w, name in zip(self.weights, FEATURES, strict=True))
         return 1.0 / (1.0 + math.exp(-z))
+
+
+_YEAR = re.compile(r"(?<!\d)((?:19|20)\d{2})\s*年")
+
+
+def year_conflict(question: str, sentence: Sentence) -> bool:
+    """The question names a year its best evidence never mentions, while that evidence names
+    other years: "2020年培训了多少人次?" must not be answered from the 2021 report."""
+    asked = set(_YEAR.findall(question))
+    if not asked:
+        return False
+    para = sentence.paragraph
+    context = " ".join([para.text, para.doc_title, *para.heading_path])
+    stated = set(_YEAR.findall(context))
+    return bool(stated) and not (asked & stated)
+
+
+def lacks_asked_figure(question: str, texts: Sequence[str]) -> bool:
+    """A question asking "多少/几/何时" whose chosen evidence holds no figure or date besides
+    those the question states: quoting it would not answer, so the answerer refuses instead."""
+    wants_number, wants_date = asks_for_number(question), asks_for_date(question)
+    if not (wants_number or wants_date):
+        return False
+    joined = "".join(texts)
+    figures = [m.text for m in find_numbers(joined) if is_figure(m)] if wants_number else []
+    figures += find_dates(joined) if wants_date else []
+    return not any(f not in question for f in figures)
+
+
+def about_another_year(focus: Focus, sentence: Sentence) -> bool:
+    """The sentence speaks about other years than the question asks about (the years it names,
+    or those the sentence before it named; where the documents' years are known): its figures
+    belong to another year."""
+    if not focus.asked.years or "years" not in focus.applied:
+        return False
+    named = {y for y, _s, _e in years_in(sentence.text)}
+    if named & set(focus.asked.years):
+        return False
+    # The years it names, or (naming none) those the sentence before it named.
+    scope = sentence_scope(sentence.paragraph, *sentence.span)
+    return bool(scope.years) and not any(scope.aspects_of(y) for y in focus.asked.years)

@@ -23,9 +23,11 @@ from dataclasses import dataclass, replace
 
 from ingest.records import Aspect, Paragraph, TimeScope
 from ingest.scope import years_in
-from rag.answer import CITATION_MARKER, REFUSAL_TEXT, Answer, Citation, interleave
+from rag.answer_types import Answer, Citation
 from rag.constraints import find_places
+from rag.merge import interleave
 from rag.numbers import asks_for_number, find_numbers
+from rag.records import CITATION_MARKER, REFUSAL_TEXT
 from rag.table import MISSING, Row, Table, read_cell, summarize
 from rag.verify import SentenceCheck, Verification, verify
 

@@ -246,7 +246,7 @@ def test_build_ui_makes_a_chinese_page(kb: KnowledgeBase) -> None:
 
 def test_the_quoted_occurrence_is_highlighted_when_a_sentence_repeats() -> None:
     from ingest.records import Paragraph
-    from rag.answer import citation_for
+    from rag.answer_types import citation_for
 
     para = Paragraph("d#1", "d", "D", 1, "完成任务。其后再次完成任务。")
     cite = citation_for(1, para, "完成任务。", (9, 14))
@@ -307,7 +307,7 @@ def test_the_app_does_not_start_when_its_users_cannot_be_read(
 
 def test_sources_are_grouped_by_report_and_every_card_says_whose_report() -> None:
     from ingest.records import DocKind, DocumentMeta, Paragraph
-    from rag.answer import citation_for
+    from rag.answer_types import citation_for
 
     national = DocumentMeta("2017年政府工作报告", 2017, "国务院", "全国", DocKind.GOVERNMENT_WORK_REPORT)
     guangdong = DocumentMeta(

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from ingest.records import Paragraph
-from rag.answer import REFUSAL_TEXT, ExtractiveAnswerer, Focus, TermWeights
+from rag.answer import REFUSAL_TEXT, ExtractiveAnswerer
+from rag.focus import Focus, TermWeights
 from rag.numbers import asks_for_number, find_numbers, question_unit
 from rag.pipeline import KnowledgeBase
 from rag.refusal import RefusalModel

@@ -6,7 +6,8 @@ import pytest
 
 from ingest.records import Aspect, DocKind, DocumentMeta, Paragraph
 from ingest.scope import paragraph_scope
-from rag.constraints import find_places, read_question, resolve, time_fit, without_constraints
+from rag.constraints import find_places, read_question, time_fit, without_constraints
+from rag.resolution import resolve
 from rag.retrieve import EVERYTHING, SearchFilter
 
 REGIONS = ["全国", "广东省", "綦江区"]

@@ -2,8 +2,9 @@ from __future__ import annotations
 
 import pytest
 
-from rag.answer import Answer, Citation, merge_answers
+from rag.answer import Answer, Citation
 from rag.decompose import split_question
+from rag.merge import merge_answers
 
 
 @pytest.mark.parametrize(
