@@ -1,3 +1,5 @@
+"""`python -m eval`: the same as `kb eval`."""
+
 from eval.run import main
 
 raise SystemExit(main())

@@ -1,3 +1,5 @@
+"""Segmentation and chunking: paragraphs, heading paths, repaired breaks, captions, chunks."""
+
 from __future__ import annotations
 
 from ingest.chunk import chunk_paragraph, split_sentences

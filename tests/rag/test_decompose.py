@@ -1,3 +1,5 @@
+"""Questions joining two facts: split into parts, and their answers merged into one with one citation list."""
+
 from __future__ import annotations
 
 import pytest
