@@ -28,7 +28,8 @@ from ingest.config import Settings, add_database_argument, add_llm_arguments, ll
 from rag.pipeline import KnowledgeBase, Status
 from study.progress import ProgressError, ProgressStore
 from study.quiz import Quiz
-from study.web import STUDY_CSS, browser_secret, build_study_tab, remembered_name
+from study.render import STUDY_CSS
+from study.web import browser_secret, build_study_tab, remembered_name
 
 log = logging.getLogger(__name__)
 

@@ -11,7 +11,7 @@ from typing import TextIO
 from study.progress import by_report, check_user
 from study.questions import TYPE_LABELS, Question, section_label
 from study.quiz import ALL, Quiz, Scope
-from study.web import key_sentence, next_review_text
+from study.render import key_sentence, next_review_text
 
 _LETTERS = "ABCDEF"
 

@@ -12,14 +12,13 @@ from ingest.records import Paragraph
 from study.progress import ProgressStore
 from study.questions import CHOICE, Question
 from study.quiz import ALL, Quiz
+from study.render import key_sentence, render_feedback
 from study.web import (
     RoundState,
     View,
     browser_secret,
     input_updates,
-    key_sentence,
     next_question,
-    render_feedback,
     show_progress,
     start_round,
     submit,
