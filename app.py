@@ -1,7 +1,8 @@
 """The web app: the page with its tabs (问答 chat/web.py, 学习 study/web.py, 管理 admin/web.py),
 its start-up and logging.
 
-    python app.py [--host HOST] [--port PORT]      (or `kb serve`)
+    python app.py [--host HOST] [--port PORT] [--database-url URL] [--answerer … --llm-* …]
+                                                   (or `kb serve`; folders from KB_DIR, KB_INDEX_DIR)
 
 Answers stream into the chat; every `[n]` in an answer links to its paragraph in the sources
 panel, which shows the full paragraph with the supporting sentence highlighted. All document

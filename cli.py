@@ -1,4 +1,4 @@
-"""The `kb` command: ingest, ask, serve.
+"""The `kb` command: ingest, docs, ask, chat, serve, quiz, users, eval.
 
     kb ingest [PATH...]        index the knowledge base (or the given files/folders)
     kb docs [--json]           the indexed reports with their year, issuing body, region, kind
@@ -8,6 +8,7 @@
     kb quiz --user 姓名         a round of study questions in the terminal (progress is kept)
     kb quiz --export FILE      write the whole question bank as JSON lines, for review
     kb users add NAME [--admin] | remove NAME | list | hash     who may log in to the web app
+    kb eval --qa FILE (--kb-dir DIR | --corpus FILE) --out DIR  answer accuracy (python -m eval)
 
 `--kb-dir`/KB_DIR and `--index-dir`/KB_INDEX_DIR choose the folders; `--answerer` and the
 `--llm-*` flags (or KB_ANSWERER, KB_LLM_*) choose who writes the answer.

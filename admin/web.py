@@ -130,7 +130,7 @@ def upload_steps(
     def work() -> tuple[Path, IngestReport]:
         # Gradio keeps the uploaded file under a temporary folder with its original name.
         target, report = store_upload(kb.settings, source, source.name, kb.embedder, progress)
-        # An audit line: who added which file. Never the file's text (see README, "Logs").
+        # An audit line: who added which file. Never the file's text (see docs/security.md, "Logs").
         log.info("%s uploaded %s (%d paragraphs in the index)", admin, target.name, report.paragraphs)
         kb.current(wait=True)  # load the new version now, not on the next question
         return target, report

@@ -20,7 +20,7 @@ own earlier questions (state kept on the server); the history must hold its own 
 order. An answer in the wrong session, a lost or doubled message, or an error makes the run
 fail (exit 1). Latency is from sending a question
 to its final answer, as a user waits for it. A benchmark, not a test: run it by hand against
-`make run` (or `kb serve`) and put the figures in the README with the command.
+`make run` (or `kb serve`) and put the figures in docs/performance.md with the command.
 """
 
 from __future__ import annotations

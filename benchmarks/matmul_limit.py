@@ -1,4 +1,4 @@
-"""Phase 2b: the matmul-bound limit of the embedding model on this machine, from bare torch GEMMs
+"""Phase 3: the matmul-bound limit of the embedding model on this machine, from bare torch GEMMs
 at the model's shapes and dtype, summed over the corpus's real token counts."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Phase 3: large indexes synthesised from the real one (perturbed copies of its paragraphs, their
+"""For phase 4: large indexes synthesised from the real one (perturbed copies of its paragraphs, their
 vectors plus small Gaussian noise), written with `ingest.store` like a real ingest, nothing
 embedded."""
 

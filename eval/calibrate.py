@@ -1,6 +1,7 @@
 """Fit the refusal model on the dev sets: answerable vs. gold-removed questions.
 
     python -m eval.calibrate [--sets rgb_zh rgb_zh_int cmrc2018] [--data ../shared/eval-data]
+                             [--gold QA:KB_DIR ...]   (default: this project's dev gold sets)
 
 For every dev question (every part of one joining two facts) the evidence features are computed
 twice: on the set's index (label: answer) and on its refusal variant, the same index with every
@@ -124,7 +125,7 @@ def main(argv: list[str] | None = None) -> int:
         default=list(DEFAULT_GOLD),
         metavar="QA:KB_DIR",
         help="this project's gold sets, each with the folder of reports it is about (unanswerable "
-        "questions count as negatives). Never a set whose figures the README reports as held out.",
+        "questions count as negatives). Never a set whose figures docs/evaluation.md reports as held out.",
     )
     parser.add_argument("--dump", type=Path, default=None, help="also write the features per set (.npz)")
     args = parser.parse_args(argv)

@@ -1,4 +1,4 @@
-"""Print the README's comparison tables from finished `kb eval` runs.
+"""Print the comparison tables of docs/evaluation.md and docs/llm.md from finished `kb eval` runs.
 
     python -m eval.summary eval-out/qijiang-2021 eval-out/rgb_zh eval-out/rgb_zh_int eval-out/cmrc2018
     python -m eval.summary --answerers eval-out/qijiang-2021 eval-out/qijiang-2021-llm ...
@@ -6,7 +6,7 @@
 The second form compares answerers: one row per run, its product system, labelled by the run's
 answerer, with the verification-failure and fallback rates.
 
-Reads each folder's report.json, so the figures in the README are the figures of those runs.
+Reads each folder's report.json, so the figures in the docs are the figures of those runs.
 """
 
 from __future__ import annotations

@@ -1,4 +1,8 @@
-"""Settings: one frozen dataclass. `Settings.from_env` is the only place the environment is read."""
+"""Settings: one frozen dataclass, read from KB_* variables by `Settings.from_env` and from flags.
+
+The embedder's device, dtype and model folder (KB_DEVICE, KB_EMBED_DTYPE, KB_MODEL_DIR) and the
+users (KB_USERS_FILE, KB_USERS) are read where they are used: ingest/embed.py, ingest/e5_model.py,
+admin/users.py."""
 
 from __future__ import annotations
 

@@ -2,7 +2,7 @@
 
 Both index and query go through `terms()`, so they always agree. jieba alone misses words its
 dictionary splits differently in question and passage ("培训了" vs "培训"); character bigrams
-alone lose word boundaries. Using both is what measured best on the dev sets (see README).
+alone lose word boundaries. Using both is what measured best on the dev sets (docs/evaluation.md).
 Question words and function words are dropped: they are in every question and no passage.
 """
 

@@ -87,7 +87,7 @@ def source_block(numbered: Sequence[tuple[int, Paragraph]]) -> str:
 
 
 # One worked example: small local models (1.5B) left out the [n] markers in most answers without
-# it, and cited in all five of a trial with it (Qwen2.5-1.5B, see README "Generated answers").
+# it, and cited in all five of a trial with it (Qwen2.5-1.5B, see docs/llm.md).
 EXAMPLE_QUESTION = (
     "<资料>\n[1] （示例报告 / 民生卷）今年全区新建便民服务站12个,服务群众3000余人次。\n"
     "[2] （示例报告 / 民生卷）考题内容:如何办好民生实事?\n</资料>\n\n问题：新建了多少个便民服务站?"

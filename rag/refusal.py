@@ -1,11 +1,12 @@
 """The refusal decision: is the retrieved evidence strong enough to answer from, and do the
 sentences chosen from it answer?
 
-A small logistic model over evidence features, fitted by `eval/calibrate.py` on the three dev
-sets and the sample report's gold set. Positives are questions asked of a set's index; negatives
-are the same questions asked of its refusal variant (every question's gold paragraphs removed),
-and the gold set's unanswerable questions. The fitted weights and threshold are the defaults
-below; README ("Refusal") gives the data and the resulting error rates.
+A small logistic model over evidence features, fitted by `eval/calibrate.py` on the three shared
+dev sets and this project's dev gold sets (the sample report's and the multi-report questions).
+Positives are questions asked of a set's index; negatives are the same questions asked of its
+refusal variant (every question's gold paragraphs removed), and the gold sets' unanswerable
+questions. The fitted weights and threshold are the defaults below; docs/answering.md ("Refusal")
+gives the data and the resulting error rates.
 
 The rules after the model refuse sentences that cannot answer: about another year than the one
 asked, or without the figure or date asked for.
@@ -63,7 +64,7 @@ def evidence_features(
 class RefusalModel:
     # Fitted by `python -m eval.calibrate` on the three shared dev sets and this project's gold
     # sets for the sample report and for the multi-report dev questions (never on reports-dev or
-    # the held-aside questions, whose figures the README reports); README, "Refusal".
+    # the held-aside questions, whose figures docs/evaluation.md reports); docs/answering.md, "Refusal".
     weights: tuple[float, ...] = (1.075, -0.294, 0.339, 58.547, 1.862)
     bias: float = -4.042
     threshold: float = 0.04

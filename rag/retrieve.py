@@ -28,7 +28,7 @@ __all__ = ["EVERYTHING", "Hit", "HybridRetriever", "RetrievalConfig", "SearchFil
 
 @dataclass(frozen=True)
 class RetrievalConfig:
-    """Fusion parameters, tuned on the dev sets in ../shared/eval-data (see README)."""
+    """Fusion parameters, tuned on the dev sets in ../shared/eval-data (docs/evaluation.md)."""
 
     candidates: int = 50  # taken from each retriever before fusion
     rrf_k: int = 10

@@ -127,7 +127,7 @@ class Table:
         return [r.to_json() for r in self.rows]
 
     def to_csv(self) -> str:
-        """年份/报告, 数值, 单位, 说明, 来源: what a spreadsheet needs, one row per year."""
+        """年份 (or 地区), 数值, 类别, 来源, 说明: what a spreadsheet needs, one row per year or place."""
         out = io.StringIO()
         writer = csv.writer(out)
         writer.writerow(["年份" if self.by == "year" else "地区", "数值", "类别", "来源", "说明"])

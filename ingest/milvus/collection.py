@@ -89,7 +89,7 @@ def rebuild_reason(old_meta: dict[str, str], settings: Settings) -> str:
 def keyword_text(text: str) -> str:
     """What the BM25 field holds (and a question is searched as): the text normalised as our own
     terms are, which jieba cuts into the same words, then each CJK character bigram as one ASCII
-    token. Bigrams are half of our keyword terms (README: jieba words alone rank worse); no
+    token. Bigrams are half of our keyword terms (docs/evaluation.md: jieba words alone rank worse); no
     analyser does them in both Milvus Lite and a server, but jieba keeps an ASCII run whole and
     its dictionary has no ASCII entries, so a token stands for its bigram alone."""
     value = normalize(text) + "\n" + " ".join(_bigram_token(b) for b in bigrams(text))
