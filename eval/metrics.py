@@ -142,7 +142,7 @@ def figures_in(text: str) -> list[str]:
     return [m.text for m in find_numbers(clean)] + find_dates(clean)
 
 
-# "据《2017年政府工作报告》（回顾2016年）：" says which report and year an answer quotes: the
+# "据《2031年某市政府工作报告》（回顾2030年）：" says which report and year an answer quotes: the
 # product's own metadata, not a figure taken from the paragraph.
 _PROVENANCE = re.compile(r"据《[^》]*》(?:（[^）]*）)?：")
 

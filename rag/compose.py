@@ -45,8 +45,8 @@ def compose(
 
 
 def provenance(focus: Focus, sentence: Sentence, documents: int) -> str:
-    """Which report says it, when the knowledge base holds more than one: "据《2017年政府
-    工作报告》（回顾2016年）：" — the year a figure belongs to is not always the report's."""
+    """Which report says it, when the knowledge base holds more than one: "据《2031年某市政府
+    工作报告》（回顾2030年）：" — the year a figure belongs to is not always the report's."""
     meta = sentence.paragraph.meta
     if meta is None or documents < 2:
         return ""

@@ -251,7 +251,7 @@ _RANGE = re.compile(r"((?:19|20)\d{2})\s*年?\s*(?:到|至|－|-|—|~)\s*((?:19
 
 
 def _year_ranges(question: str, years: Sequence[int]) -> list[int]:
-    """The years inside a stated range ("2014年到2019年"), beyond its two ends."""
+    """The years inside a stated range ("2031年到2035年"), beyond its two ends."""
     out: list[int] = []
     for m in _RANGE.finditer(question):
         first, last = int(m.group(1)), int(m.group(2))

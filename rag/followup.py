@@ -200,7 +200,7 @@ def rule_rewrite(question: str, history: Sequence[Turn]) -> str:
 
 
 def _carry_places_and_years(prev: str, q: str) -> tuple[str, str]:
-    """A follow-up naming another place or year ("那四川省的经济总量呢?", "2017年的呢?") asks
+    """A follow-up naming another place or year ("那江西省的粮食产量呢?", "2031年的呢?") asks
     the previous question about it: the place or year takes the old one's place in the previous
     question and leaves the follow-up."""
     for find in (_places, _years):

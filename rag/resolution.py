@@ -133,7 +133,7 @@ def _by_years(
     results: set[str] = set()
     own_year: set[str] = set()  # set in the report of the very year asked
     seen: Counter[Aspect] = Counter()
-    span = len(asked.years) >= 3  # "2014年到2019年…": a range, which a multi-year review may answer
+    span = len(asked.years) >= 3  # "2031年到2035年…": a range, which a multi-year review may answer
     for p in paragraphs.values():
         if p.doc_id not in docs or not where.allows(p):
             continue
