@@ -45,16 +45,16 @@ _RECENT = re.compile(r"(?:近|最近|过去|前)(\d{1,2}|[两二三四五六七�
 _EVERY_YEAR = re.compile(r"历年(?:来)?|每一?年|逐年|各年(?:度)?")
 # A comparison with another year: "…比2011年高还是低", "…较2011年多了多少".
 _COMPARED_YEAR = re.compile(rf"(?:比|较|相比于?|同|与|和){_YEAR}\s*年(?:的)?")
+# "提高了多少", "少几": a change asked with its size.
+_HOW_MUCH_CHANGED = r"(?:提高|降低|增加|减少|上升|下降|多|少|高|低|快|慢)了?(?:多少|几)"
 _COMPARE_TAIL = re.compile(
     r"(?:是)?(?:高还是低|多还是少|快还是慢|大还是小|升还是降|增还是减|哪[个一]年?(?:更)?(?:高|多|大|快|低|少)"
-    r"|(?:提高|降低|增加|减少|上升|下降|多|少|高|低|快|慢)了?(?:多少|几)(?:个百分点)?"
+    rf"|{_HOW_MUCH_CHANGED}(?:个百分点)?"
     r"|有(?:什么|何|哪些)变化|(?:是)?怎么变化的?|如何变化|变化了?(?:多少)?|变化情况|走势|趋势)"
     r"(?:呢|吗)?[？?。]?$"
 )
 # The size of the change asked, not only its direction: "多了多少", "提高了几个百分点".
-_DIFFERENCE = re.compile(
-    r"(?:提高|降低|增加|减少|上升|下降|多|少|高|低|快|慢)了?(?:多少|几)|变化了?多少|差多少|相差"
-)
+_DIFFERENCE = re.compile(rf"{_HOW_MUCH_CHANGED}|变化了?多少|差多少|相差")
 # Asking about a total or an average over the span: one figure, not a row per year.
 _AGGREGATE = re.compile(r"累计|合计|总共|一共|共计|总计|总和|加起来|年均|平均|累积|这几年共|期间共")
 # Words that ask for a value per row; needed where the span alone may mean an aggregate.
