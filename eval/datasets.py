@@ -34,12 +34,19 @@ class QAItem:
     # A question answered by a table: row key ("2014", "四川") -> accepted cell texts, or None
     # for a row the knowledge base does not cover (it must be said to be missing).
     table: dict[str, list[str] | None] | None = None
+    # A prose question ("……有哪些措施?"): short phrases of the report a good answer must name.
+    key_points: tuple[str, ...] = ()
 
     @property
     def answerable(self) -> bool:
         if self.marked_answerable is not None:
             return self.marked_answerable
-        return bool(self.gold) or self.table is not None
+        return bool(self.gold) or self.table is not None or bool(self.key_points)
+
+    @property
+    def gold_doc(self) -> str:
+        """The id of the document that answers it (its file name without the suffix), or ""."""
+        return self.doc.rpartition(".")[0] if "." in self.doc else self.doc
 
 
 def _item(row: dict[str, Any], item_id: str, qtype: str, history: tuple[str, ...]) -> QAItem:
@@ -57,7 +64,17 @@ def _item(row: dict[str, Any], item_id: str, qtype: str, history: tuple[str, ...
         doc=row.get("doc") or "",
         marked_answerable=row["answerable"] if isinstance(row.get("answerable"), bool) else None,
         table=_table(row.get("answer_table"), item_id),
+        key_points=_key_points(row.get("key_points"), item_id),
     )
+
+
+def _key_points(raw: Any, item_id: str) -> tuple[str, ...]:
+    """A `key_points` field: a list of non-empty phrases; a bad one is named by its question."""
+    if raw is None:
+        return ()
+    if not isinstance(raw, list) or not all(isinstance(k, str) and k.strip() for k in raw):
+        raise ValueError(f'{item_id}: key_points 应为非空字符串的列表，如 ["四级家访", "规范村"]')
+    return tuple(raw)
 
 
 def _table(raw: Any, item_id: str) -> dict[str, list[str] | None] | None:
@@ -114,19 +131,27 @@ def gold_by_quote(
     items: Sequence[QAItem], paragraphs: Iterable[Paragraph], doc_files: dict[str, str]
 ) -> list[QAItem]:
     """Items whose gold paragraphs are the product's paragraphs holding their `gold_quote`
-    (in their `doc` when it names an indexed file; `doc_files` maps file name -> doc id).
-    Items without a quote, or whose quote no paragraph holds, keep the set's own ids."""
+    (in their `doc` when it names an indexed file; `doc_files` maps file name -> doc id), or,
+    for a prose question, the paragraphs of its document holding one of its key points (or
+    the heading path they stand under). Items without either, or whose quote no paragraph
+    holds, keep the set's own ids."""
     by_doc: dict[str, list[Paragraph]] = {}
     for p in paragraphs:
         by_doc.setdefault(p.doc_id, []).append(p)
     out = []
     for item in items:
-        quote = _plain(item.gold_quote)
-        if not quote:
-            out.append(item)
-            continue
         docs = [doc_files[item.doc]] if item.doc in doc_files else list(by_doc)
-        found = frozenset(p.paragraph_id for d in docs for p in by_doc.get(d, ()) if quote in _plain(p.text))
+        candidates = [p for d in docs for p in by_doc.get(d, ())]
+        if item.key_points:
+            points = [_plain(k) for k in item.key_points]
+            found = frozenset(
+                p.paragraph_id
+                for p in candidates
+                if any(k in _plain(" ".join([*p.heading_path, p.text])) for k in points)
+            )
+        else:
+            quote = _plain(item.gold_quote)
+            found = frozenset(p.paragraph_id for p in candidates if quote and quote in _plain(p.text))
         out.append(replace(item, gold=found) if found else item)
     return out
 

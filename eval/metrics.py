@@ -196,3 +196,46 @@ def table_scores(gold: dict[str, list[str] | None], rows: Sequence[dict[str, obj
         "table_uncovered": float(uncovered),
         "table_filled_uncovered": float(filled_uncovered),
     }
+
+
+# Key points are counted in what a reader reads first: an answer that pastes a whole section
+# "contains" every point, and is no answer (DuReader-style description questions).
+KEY_POINT_WINDOW = 600
+
+
+def key_point_text(answer: str, window: int = KEY_POINT_WINDOW) -> str:
+    """The answer as key points are looked for in it: citation markers and white space removed,
+    NFKC and lower case, cut to its first `window` characters."""
+    return normalize_answer(_MARKER.sub("", answer))[:window]
+
+
+def key_points_named(answer: str, key_points: Sequence[str], window: int = KEY_POINT_WINDOW) -> list[bool]:
+    """For each key point, whether the answer names it (within its first `window` characters)."""
+    text = key_point_text(answer, window)
+    return [bool(k.strip()) and normalize_answer(k) in text for k in key_points]
+
+
+def key_point_recall(answer: str, key_points: Sequence[str], window: int = KEY_POINT_WINDOW) -> float:
+    """Share of the key points the answer names (see key_points_named); 0 with none."""
+    named = key_points_named(answer, key_points, window)
+    return sum(named) / len(named) if named else 0.0
+
+
+def share_from_document(paragraph_ids: Sequence[str], doc_id: str) -> float:
+    """Share of cited paragraphs (`<doc id>#<n>`) that belong to the document `doc_id`."""
+    if not paragraph_ids:
+        return 0.0
+    return sum(pid.rpartition("#")[0] == doc_id for pid in paragraph_ids) / len(paragraph_ids)
+
+
+def bootstrap_interval(values: Sequence[float], resamples: int = 2000, seed: int = 0) -> tuple[float, float]:
+    """95% percentile-bootstrap interval of a mean (a fixed seed: the same figures every run).
+    For means of fractions such as key-point recall, where a Wilson interval does not apply."""
+    if not values:
+        return (0.0, 1.0)
+    import random
+
+    rng = random.Random(seed)
+    n = len(values)
+    means = sorted(sum(rng.choice(values) for _ in range(n)) / n for _ in range(resamples))
+    return (means[int(0.025 * resamples)], means[int(0.975 * resamples) - 1])

@@ -31,6 +31,8 @@ RATE_KEYS = (
     "table_cell_accuracy_loose",
     "table_accuracy",
     "table_missing_said",
+    "key_point_recall",
+    "points_from_gold_doc",
 )
 OTHER_KEYS = (
     "table_cells",
@@ -67,15 +69,13 @@ def score_item(item: QAItem, result: dict[str, Any]) -> dict[str, Any]:
         return scores | metrics.table_scores(item.table, result.get("table") or [])
     ranked = [r["paragraph_id"] for r in result["retrieved"]]
     gold = set(item.gold)
+    if item.key_points:
+        return scores | _ranking(ranked, gold) | prose_scores(item, result)
     cited = {c["paragraph_id"]: c["text"] for c in result["citations"]}
     answered = not result["refused"]
+    scores.update(_ranking(ranked, gold))
     scores.update(
         {
-            "hit@1": metrics.hit_at(ranked, gold, 1),
-            "hit@5": metrics.hit_at(ranked, gold, 5),
-            "hit@10": metrics.hit_at(ranked, gold, 10),
-            "mrr@10": metrics.reciprocal_rank(ranked, gold, 10),
-            "recall@10": metrics.recall_at(ranked, gold, 10),
             "correct": float(
                 answered
                 and metrics.answer_correct(
@@ -96,6 +96,36 @@ def score_item(item: QAItem, result: dict[str, Any]) -> dict[str, Any]:
         scores["citation_recall"] = metrics.citation_recall(cited, item.answer_groups)
         scores["numbers_supported"] = float(metrics.numbers_supported(result["answer"], list(cited.values())))
     return scores
+
+
+def _ranking(ranked: list[str], gold: set[str]) -> dict[str, float]:
+    return {
+        "hit@1": metrics.hit_at(ranked, gold, 1),
+        "hit@5": metrics.hit_at(ranked, gold, 5),
+        "hit@10": metrics.hit_at(ranked, gold, 10),
+        "mrr@10": metrics.reciprocal_rank(ranked, gold, 10),
+        "recall@10": metrics.recall_at(ranked, gold, 10),
+    }
+
+
+def prose_scores(item: QAItem, result: dict[str, Any]) -> dict[str, Any]:
+    """A prose question's scores: the key points its answer names within what a reader reads
+    first (a refusal names none), and the share of its points (or, when it lists none, of its
+    citations) taken from the document that answers it."""
+    if result["refused"]:
+        return {"key_point_recall": 0.0, "key_points_named": 0.0, "key_points": float(len(item.key_points))}
+    named = metrics.key_points_named(result["answer"], item.key_points)
+    cited = {c["n"]: c["paragraph_id"] for c in result["citations"]}
+    points = result.get("points") or []
+    ids = [cited[p["citation"]] for p in points if p.get("citation") in cited] or list(cited.values())
+    out: dict[str, Any] = {
+        "key_point_recall": sum(named) / len(named),
+        "key_points_named": float(sum(named)),
+        "key_points": float(len(named)),
+    }
+    if item.gold_doc:
+        out["points_from_gold_doc"] = metrics.share_from_document(ids, item.gold_doc)
+    return out
 
 
 def _mean_of(rows: Sequence[dict[str, Any]], key: str) -> float | None:
@@ -136,6 +166,8 @@ def summarize(items: Sequence[QAItem], scores: Sequence[dict[str, Any]]) -> dict
     out["wrongly_refused"] = _mean_of(answerable, "refused")
     out["refused_when_gold_removed"] = _mean_of(answerable, "refused_without_gold")
     out["refused_unanswerable"] = _mean_of(unanswerable, "refused")
+    out["key_point_recall"] = _mean_of(answerable, "key_point_recall")
+    out["points_from_gold_doc"] = _mean_of(answerable, "points_from_gold_doc")
     out["verification_failed"] = _mean_of(scores, "verification_failed")
     out["llm_fallback"] = _mean_of(scores, "llm_fallback")
     answered = [s["answer_chars"] for s in scores if not s["refused"]]
@@ -180,6 +212,10 @@ def summarize(items: Sequence[QAItem], scores: Sequence[dict[str, Any]]) -> dict
         interval = _interval(rows, score)
         if interval is not None:
             summary[f"{key}_ci"] = interval
+    recalls = [s["key_point_recall"] for s in answerable if "key_point_recall" in s]
+    if recalls:
+        lo, hi = metrics.bootstrap_interval(recalls)
+        summary["key_point_recall_ci"] = [round(lo, 4), round(hi, 4)]
     return summary
 
 
@@ -231,6 +267,7 @@ def render_markdown(name: str, report: dict[str, Any]) -> str:
         "answer_accuracy_loose",
         "wrongly_refused",
         "refused_unanswerable",
+        "key_point_recall",
     )
     lines += ["| type | " + " | ".join(type_keys) + " |", "|---" * (len(type_keys) + 1) + "|"]
     for qtype, figures in report["systems"][product]["by_type"].items():
@@ -259,7 +296,11 @@ follow-up's earlier turns are asked first and not timed). Table questions (`answ
 row's cell against the accepted texts after NFKC and dash unification, exact (table_cell_accuracy) or
 either containing the other (loose); a row the set marks null must be shown as missing
 (table_missing_said), and table_filled_uncovered counts the cells filled for such rows (must be 0);
-table_accuracy: tables with every cell right."""
+table_accuracy: tables with every cell right. Prose questions (`key_points`): key_point_recall is the
+share of a question's key points (short phrases of the report) named in the first 600 characters of
+the answer, citation markers and white space removed, after NFKC and lower-casing (a refusal names
+none; [a–b]: 95% bootstrap interval of the mean); points_from_gold_doc: the share of the answer's
+points (or, without points, of its citations) taken from the report that answers it."""
 
 
 def write_chart(path: Path, name: str, report: dict[str, Any]) -> None:

@@ -34,6 +34,8 @@ LABELS = {
     "table_accuracy": "tables entirely right [95% CI]",
     "table_missing_said": "uncovered years said missing",
     "table_filled_uncovered": "cells filled for uncovered years",
+    "key_point_recall": "key-point recall [95% CI]",
+    "points_from_gold_doc": "points from the gold report",
 }
 _ANSWERS = ("answer_accuracy", "answer_accuracy_loose", "median_answer_chars", "wrongly_refused")
 _REFUSALS = ("refused_when_gold_removed", "refused_unanswerable")
@@ -54,6 +56,7 @@ def _cell(key: str, figures: dict[str, Any]) -> str:
 
 # Rates shown with their 95% Wilson interval (eval.report computes it).
 _WITH_CI = (
+    "key_point_recall",
     "answer_accuracy",
     "wrongly_refused",
     "refused_unanswerable",
@@ -122,17 +125,52 @@ def tables_table(runs: dict[str, dict[str, Any]]) -> str:
     )
 
 
+PROSE_COLUMNS = tuple(
+    (k, LABELS[k])
+    for k in (
+        "key_point_recall",
+        "points_from_gold_doc",
+        "median_answer_chars",
+        "wrongly_refused",
+        "refused_unanswerable",
+        "latency_p50_ms",
+    )
+)
+
+
+def prose_table(runs: dict[str, dict[str, Any]], by_answerer: bool = False) -> str:
+    """The runs of prose questions (key_points): every system, or one row per answerer."""
+    if by_answerer:
+        return _product_rows(
+            runs, PROSE_COLUMNS, ("run", "answerer"), lambda report, _o: report.get("answerer", "extractive")
+        )
+    lines = ["| set | system | " + " | ".join(label for _k, label in PROSE_COLUMNS) + " |"]
+    lines.append("|---" * (len(PROSE_COLUMNS) + 2) + "|")
+    for name, report in runs.items():
+        for system, figures in report["systems"].items():
+            overall = figures["overall"]
+            cells = " | ".join(_cell(k, overall) for k, _label in PROSE_COLUMNS)
+            shown = f"**{system}**" if system == "product" else system
+            lines.append(f"| {name} ({overall['questions']:.0f}) | {shown} | {cells} |")
+    return "\n".join(lines)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = list(argv if argv is not None else sys.argv[1:])
     by_answerer = args[:1] == ["--answerers"]
     folders = [Path(a) for a in args[1:] if by_answerer] or [Path(a) for a in args]
     runs = {f.name: json.loads((f / "report.json").read_text(encoding="utf-8")) for f in folders}
     tables = {n: r for n, r in runs.items() if "table_cells" in r["systems"]["product"]["overall"]}
-    others = {n: r for n, r in runs.items() if n not in tables}
+    prose = {n: r for n, r in runs.items() if "key_point_recall" in r["systems"]["product"]["overall"]}
+    others = {n: r for n, r in runs.items() if n not in tables and n not in prose}
+    printed = []
     if others:
-        print(answerer_table(others) if by_answerer else table(others))
+        printed.append(answerer_table(others) if by_answerer else table(others))
     if tables:
-        print(("\n" if others else "") + tables_table(tables))
+        printed.append(tables_table(tables))
+    if prose:
+        printed.append(prose_table(prose, by_answerer))
+    print("\n\n".join(printed))
     return 0
 
 

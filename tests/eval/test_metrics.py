@@ -184,3 +184,66 @@ def test_a_table_question_is_summarised_per_cell() -> None:
     assert summary["table_cell_accuracy"] == 1.0 and summary["table_accuracy"] == 1.0
     assert summary["table_missing_said"] == 1.0 and summary["table_filled_uncovered"] == 0.0
     assert "answer_accuracy" not in summary
+
+
+def test_key_points_are_counted_in_the_first_600_characters() -> None:
+    answer = "据《某报告》：\n1. 深化干部“四级家访”[1]\n2. 开展家访6500余人次[1]"
+    assert metrics.key_points_named(answer, ["四级家访", "6500余人次", "帮助解决困难"]) == [True, True, False]
+    assert metrics.key_point_recall(answer, ["四级 家访", "帮助解决困难"]) == 0.5
+    # Citation markers and spaces do not split a point; beyond 600 characters nothing counts.
+    assert metrics.key_point_recall("规范[1]村 211个", ["规范村211个"]) == 1.0
+    assert metrics.key_point_recall("甲" * 600 + "四级家访", ["四级家访"]) == 0.0
+    assert metrics.key_point_recall("任何回答", []) == 0.0
+
+
+def test_share_of_points_from_the_gold_document() -> None:
+    ids = ["2017年政府工作报告#5", "2017年政府工作报告#9", "2018年政府工作报告#3", "kb/a#1"]
+    assert metrics.share_from_document(ids, "2017年政府工作报告") == 0.5
+    assert metrics.share_from_document(ids, "kb/a") == 0.25
+    assert metrics.share_from_document([], "kb/a") == 0.0
+
+
+def test_bootstrap_interval_brackets_the_mean_and_repeats() -> None:
+    values = [1.0, 0.5, 0.75, 1.0, 0.0, 1.0, 0.8, 0.6]
+    lo, hi = metrics.bootstrap_interval(values)
+    assert lo < sum(values) / len(values) < hi
+    assert (lo, hi) == metrics.bootstrap_interval(values)
+    assert metrics.bootstrap_interval([0.7] * 5) == (pytest.approx(0.7), pytest.approx(0.7))
+
+
+def test_a_prose_answer_is_scored_by_its_key_points() -> None:
+    item = QAItem(
+        "p",
+        "怎样加强干部监督?",
+        [],
+        [],
+        "any",
+        frozenset({"r#2"}),
+        "how",
+        doc="r.txt",
+        key_points=("四级家访", "八小时外", "容错纠错"),
+    )
+    result = {
+        "answer": "据《r》：\n1. 深化干部“四级家访”[1]\n2. 强化干部“八小时外”监督[2]",
+        "refused": False,
+        "citations": [
+            {"n": 1, "paragraph_id": "r#2", "text": ""},
+            {"n": 2, "paragraph_id": "other#1", "text": ""},
+        ],
+        "points": [
+            {"text": "深化干部“四级家访”", "citation": 1},
+            {"text": "强化干部“八小时外”监督", "citation": 2},
+        ],
+        "retrieved": [{"paragraph_id": "r#2", "score": 1.0}],
+        "latency_ms": 5.0,
+    }
+    scores = score_item(item, result)
+    assert scores["key_point_recall"] == pytest.approx(2 / 3)
+    assert scores["points_from_gold_doc"] == 0.5
+    assert scores["hit@1"] == 1.0 and "correct" not in scores
+    refused = score_item(item, {**result, "refused": True})
+    assert refused["key_point_recall"] == 0.0 and "points_from_gold_doc" not in refused
+    summary = summarize([item, item], [scores, refused])
+    assert summary["key_point_recall"] == pytest.approx(1 / 3)
+    assert summary["wrongly_refused"] == 0.5
+    assert summary["key_point_recall_ci"][0] <= 1 / 3 <= summary["key_point_recall_ci"][1]
