@@ -57,12 +57,18 @@ class View:
     progress_html: str = ""
 
 
+class Invalid(ValueError):
+    """What the user has to do first ("请先填写姓名"): said in a notice, and nothing on the page
+    changes. (A raised gr.Error would also mark every output component with a red "Error"
+    badge, which reads as if the page were broken.)"""
+
+
 def start_round(quiz: Quiz, name: str, scope: str, size: int) -> View:
     try:
         user = check_user(name)
         questions = quiz.next_round(user, scope or ALL, int(size))
     except (ProgressError, ValueError) as exc:
-        raise gr.Error(str(exc), print_exception=False) from exc
+        raise Invalid(str(exc)) from exc
     state = RoundState(user=user, ids=[q.id for q in questions])
     if not questions:
         return View(
@@ -78,13 +84,13 @@ def submit(quiz: Quiz, state: RoundState, answer: str) -> View:
     double click) shows the same verdict and is recorded once: the attempt key is the round's
     id and the question's position in it."""
     if not state.active:
-        raise gr.Error("请先点击“开始一轮”。", print_exception=False)
+        raise Invalid("请先点击“开始一轮”。")
     question = quiz.question(state.ids[state.index])
     if question is None:  # the report changed since the round began
         gr.Info("这道题所在的报告刚刚更新，题目已不存在，已跳到下一题。")
         return next_question(quiz, replace(state, answered=True))
     if not (answer or "").strip():
-        raise gr.Error("请先作答：选择一项或输入答案。", print_exception=False)
+        raise Invalid("请先作答：选择一项或输入答案。")
     attempt = f"{state.round_id}:{state.index}"
     try:
         result, review = quiz.answer(state.user, question, answer, attempt=attempt)
@@ -229,13 +235,23 @@ def build_study_tab(demo: gr.Blocks, quiz: Quiz, saved_name: gr.BrowserState) ->
             view.progress_html,
         )
 
+    def unchanged(exc: Invalid) -> tuple[Any, ...]:
+        gr.Warning(str(exc), title="提示")
+        return tuple(gr.skip() for _ in outputs)
+
     def on_start(user: str, where: str, count: float, request: gr.Request) -> tuple[Any, ...]:
-        return shown(start_round(quiz, user_name(user, request), where, int(count)))
+        try:
+            return shown(start_round(quiz, user_name(user, request), where, int(count)))
+        except Invalid as exc:
+            return unchanged(exc)
 
     def on_submit(current: RoundState, picked: str | None, text: str) -> tuple[Any, ...]:
         question = quiz.question(current.ids[current.index]) if current.active else None
         given = (picked or "") if question is not None and question.type == CHOICE else (text or "")
-        return shown(submit(quiz, current, given))
+        try:
+            return shown(submit(quiz, current, given))
+        except Invalid as exc:
+            return unchanged(exc)
 
     def on_next(current: RoundState) -> tuple[Any, ...]:
         return shown(next_question(quiz, current))

@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-import gradio as gr
 import pytest
 
 from ingest.records import Paragraph
@@ -14,6 +13,7 @@ from study.questions import CHOICE, Question
 from study.quiz import ALL, Quiz
 from study.render import key_sentence, render_feedback
 from study.web import (
+    Invalid,
     RoundState,
     View,
     browser_secret,
@@ -114,9 +114,9 @@ def test_the_source_shows_the_key_sentence_with_the_answer(quiz: Quiz) -> None:
 
 
 def test_names_are_required_and_progress_is_per_name(quiz: Quiz) -> None:
-    with pytest.raises(gr.Error, match="请先填写姓名"):
+    with pytest.raises(Invalid, match="请先填写姓名"):
         start_round(quiz, " ", ALL, 10)
-    with pytest.raises(gr.Error, match="开始一轮"):
+    with pytest.raises(Invalid, match="开始一轮"):
         submit(quiz, RoundState(), "x")
     assert show_progress(quiz, "") == ""
     assert "还没有答题记录" in show_progress(quiz, "新同志")
