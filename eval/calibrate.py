@@ -2,6 +2,7 @@
 
     python -m eval.calibrate [--sets rgb_zh rgb_zh_int cmrc2018] [--data ../shared/eval-data]
                              [--gold QA:KB_DIR ...]   (default: this project's dev gold sets)
+    python -m eval.calibrate --prose                  (the refusal of prose questions, rag.prose)
 
 For every dev question (every part of one joining two facts) the evidence features are computed
 twice: on the set's index (label: answer) and on its refusal variant, the same index with every
@@ -26,7 +27,11 @@ from rag.answer import ExtractiveAnswerer
 from rag.decompose import split_question
 from rag.extractive import ground
 from rag.focus import Focus
-from rag.pipeline import KnowledgeBase
+from rag.pipeline import KnowledgeBase, idf_weights
+from rag.prose.answer import ProseAnswerer
+from rag.prose.reading import prose_kind
+from rag.prose.refusal import FEATURES as PROSE_FEATURES
+from rag.prose.refusal import ProseRefusal
 from rag.refusal import FEATURES, RefusalModel
 from rag.retrieve import EVERYTHING, SearchFilter
 
@@ -54,6 +59,31 @@ def collect(kb: KnowledgeBase, qa: Path) -> tuple[np.ndarray, np.ndarray]:
                 _sentences, feats = answerer.evidence(part, grounded.hits, focus)
                 rows.append([feats[name] for name in FEATURES])
                 labels.append(label)
+    return np.asarray(rows), np.asarray(labels)
+
+
+def collect_prose(kb: KnowledgeBase, qa: Path) -> tuple[np.ndarray, np.ndarray]:
+    """The prose refusal's features of every prose question: asked of the index (label 1),
+    again with its own gold paragraphs (those holding its key points) left out (label 0), and
+    the set's unanswerable questions (label 0), each through the same grounding as `kb ask`."""
+    rows, labels = [], []
+    retriever, _answerer = kb.current()
+    prose = ProseAnswerer(idf_weights(retriever.snapshot), retriever.snapshot.paragraphs)
+    for item in tqdm(with_product_gold(load_qa(qa), kb), desc=qa.stem, unit="题"):
+        if item.history or prose_kind(item.question) is None:
+            continue  # a follow-up alone is no question; the product asks it rewritten
+        cases = (
+            [(EVERYTHING, 1), (SearchFilter(exclude=item.gold), 0)] if item.answerable else [(EVERYTHING, 0)]
+        )
+        for where, label in cases:
+            grounded = ground(retriever, item.question, 10, where)
+            if grounded.resolution.missing:
+                continue  # refused before the evidence is weighed (no report of that year or place)
+            _evidence, feats = prose.evidence(
+                item.question, grounded.hits, grounded.asked, grounded.resolution
+            )
+            rows.append([feats[name] for name in PROSE_FEATURES])
+            labels.append(label)
     return np.asarray(rows), np.asarray(labels)
 
 
@@ -109,10 +139,18 @@ def sources_of(args: argparse.Namespace) -> list[tuple[str, Path, Path | None, P
     return sources
 
 
+DEFAULT_PROSE_GOLD = (
+    "eval/gold/qijiang-2021-prose.jsonl:kb",
+    "eval/gold/reports-prose.jsonl:../shared/eval-data/reports-dev/kb",
+)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m eval.calibrate")
     parser.add_argument("--data", type=Path, default=Path("../shared/eval-data"))
-    parser.add_argument("--sets", nargs="*", default=["rgb_zh", "rgb_zh_int", "cmrc2018"])
+    parser.add_argument(
+        "--sets", nargs="*", default=None, help="shared dev sets (default: rgb_zh rgb_zh_int cmrc2018)"
+    )
     parser.add_argument(
         "--max-false-refusal",
         type=float,
@@ -122,17 +160,26 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--gold",
         nargs="*",
-        default=list(DEFAULT_GOLD),
+        default=None,
         metavar="QA:KB_DIR",
         help="this project's gold sets, each with the folder of reports it is about (unanswerable "
         "questions count as negatives). Never a set whose figures docs/evaluation.md reports as held out.",
     )
+    parser.add_argument(
+        "--prose",
+        action="store_true",
+        help="fit the refusal of prose questions (rag.prose.refusal) on the dev prose sets instead",
+    )
     parser.add_argument("--dump", type=Path, default=None, help="also write the features per set (.npz)")
     args = parser.parse_args(argv)
+    if args.sets is None:
+        args.sets = [] if args.prose else ["rgb_zh", "rgb_zh_int", "cmrc2018"]
+    if args.gold is None:
+        args.gold = list(DEFAULT_PROSE_GOLD if args.prose else DEFAULT_GOLD)
     per_set = {}
     for name, qa, corpus, kb_dir in sources_of(args):
         kb = open_kb(corpus, kb_dir, index_for(corpus, kb_dir), progress=True)
-        per_set[name] = collect(kb, qa)
+        per_set[name] = collect_prose(kb, qa) if args.prose else collect(kb, qa)
     if args.dump is not None:
         arrays: dict[str, Any] = {
             f"{k}_{part}": v[i] for k, v in per_set.items() for i, part in enumerate("xy")
@@ -141,17 +188,21 @@ def main(argv: list[str] | None = None) -> int:
     x = np.vstack([v[0] for v in per_set.values()])
     y = np.concatenate([v[1] for v in per_set.values()])
     w, b = fit_logistic(x, y)
-    model = RefusalModel(weights=tuple(round(float(v), 3) for v in w), bias=round(b, 3))
-    probs = np.array([model.probability(dict(zip(FEATURES, row, strict=True))) for row in x])
-    scored = [
-        (np.array([model.probability(dict(zip(FEATURES, row, strict=True))) for row in xs]), ys)
-        for xs, ys in per_set.values()
-    ]
+    weights, bias = tuple(round(float(v), 3) for v in w), round(b, 3)
+    names = PROSE_FEATURES if args.prose else FEATURES
+    model: ProseRefusal | RefusalModel = (
+        ProseRefusal(weights=weights, bias=bias) if args.prose else RefusalModel(weights=weights, bias=bias)
+    )
+
+    def probabilities(rows: np.ndarray) -> np.ndarray:
+        return np.array([model.probability(dict(zip(names, row, strict=True))) for row in rows])
+
+    scored = [(probabilities(xs), ys) for xs, ys in per_set.values()]
     threshold = choose_threshold(scored, args.max_false_refusal)
-    print(tradeoff_table(probs, y, threshold))
+    print(tradeoff_table(probabilities(x), y, threshold))
     print()
-    print(f"RefusalModel(weights={model.weights}, bias={model.bias}, threshold={threshold:.2f})")
-    print("| set | answered with gold present | refused with gold removed |")
+    print(f"{type(model).__name__}(weights={weights}, bias={bias}, threshold={threshold:.2f})")
+    print("| set | answered with gold present | refused with gold removed or unanswerable |")
     print("|---|---|---|")
     for name, (p, ys) in zip(per_set, scored, strict=True):
         answered = float((p >= threshold)[ys == 1].mean())

@@ -142,15 +142,18 @@ def figures_in(text: str) -> list[str]:
     return [m.text for m in find_numbers(clean)] + find_dates(clean)
 
 
-# "据《2031年某市政府工作报告》（回顾2030年）：" says which report and year an answer quotes: the
-# product's own metadata, not a figure taken from the paragraph.
-_PROVENANCE = re.compile(r"据《[^》]*》(?:（[^）]*）)?：")
+# "据《2031年某市政府工作报告》（回顾2030年）：", "据《……》“（三）……”部分，主要有以下几点：" say which
+# report, year and part an answer quotes: the product's own metadata, not a figure taken from the
+# paragraph; nor is a prose answer's numbering of its points ("1. ").
+_PROVENANCE = re.compile(r"据《[^》]*》[^：\n]{0,80}：")
+_POINT_NUMBER = re.compile(r"^\d{1,2}\.\s", re.MULTILINE)
 
 
 def numbers_supported(answer: str, cited_texts: Sequence[str]) -> bool:
     """Every number, percentage and date of the answer occurs in a cited paragraph."""
     sources = normalize_answer("".join(cited_texts))
-    return all(normalize_answer(f) in sources for f in figures_in(_PROVENANCE.sub("", answer)))
+    stated = _POINT_NUMBER.sub("", _PROVENANCE.sub("", answer))
+    return all(normalize_answer(f) in sources for f in figures_in(stated))
 
 
 _DASHES = str.maketrans({"－": "-", "—": "-", "–": "-", "~": "-", "～": "-", "至": "-"})

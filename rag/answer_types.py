@@ -49,6 +49,20 @@ class Citation:
         return out
 
 
+@dataclass(frozen=True)
+class Point:
+    """One point of a prose answer ("……有哪些措施?"): a clause in the report's own words, the
+    citation `[n]` it rests on, and where it stands in that paragraph, so clicking the point's
+    `[n]` highlights exactly that clause."""
+
+    text: str
+    citation: int
+    span: tuple[int, int] | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {"text": self.text, "citation": self.citation}
+
+
 @dataclass
 class Answer:
     question: str
@@ -67,6 +81,11 @@ class Answer:
     # A refusal on the evidence (too weak, or about another year), not on how sentences fit.
     conclusive: bool = False
     table: Table | None = None  # a figure per year or report (rag.series), each row cited
+    # A prose answer's points, one per line of `text` after its lead line (rag.prose).
+    points: list[Point] = field(default_factory=list)
+    # Points a model wrote that failed the check against their paragraphs: never shown as the
+    # answer, only behind a fold marked 未通过核对 (rag.generate).
+    dropped: list[str] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
         """The `kb ask --json` contract; other tools rely on these keys."""
@@ -92,6 +111,10 @@ class Answer:
             out["notice"] = self.notice
         if self.table is not None:
             out["table"] = self.table.to_json()
+        if self.points:
+            out["points"] = [p.to_json() for p in self.points]
+        if self.dropped:
+            out["dropped_points"] = list(self.dropped)
         return out
 
 

@@ -18,6 +18,7 @@ from rag.decompose import split_question
 from rag.glossary import expand
 from rag.merge import merge_answers
 from rag.numbers import asks_for_number
+from rag.prose.reading import prose_kind
 from rag.resolution import Resolution, resolve
 from rag.retrieve import Hit, HybridRetriever, SearchFilter, Snapshot
 from rag.series import (
@@ -39,13 +40,17 @@ def answer_extractively(
     top_k: int,
     where: SearchFilter,
     earlier: Asked | None = None,
+    prose: Answerer | None = None,
 ) -> Answer:
     """The extractive answer to `question`: a table when it asks for a figure per year or place
-    and the loaded reports have several, else its parts answered and merged; then checked."""
+    and the loaded reports have several; a list of the report's points when it asks for one
+    (`prose`, rag.prose); else its parts answered and merged; then checked."""
     plain = _without_markup(question)
     series = read_series(plain, retriever.snapshot.regions)
     if series is not None and _knows_rows(retriever.snapshot, series):
         return answer_table(retriever, answerer, series, top_k, where, earlier)
+    if prose is not None and prose_kind(plain) is not None:
+        return answer_prose(retriever, prose, plain, top_k, where, earlier)
     parts = split_question(plain)
     answers = [(part, answer_part(retriever, answerer, part, top_k, where, earlier)) for part in parts]
     if len(parts) == 1:
@@ -82,6 +87,41 @@ def answer_part(
         if not answer.refused:
             return answer
     return answerer.answer(part, grounded.hits, grounded.asked, resolution)
+
+
+# A prose answer draws on a whole part of a report: more paragraphs are looked at than for a figure.
+PROSE_HITS = 10
+
+
+def answer_prose(
+    retriever: HybridRetriever,
+    prose: Answerer,
+    question: str,
+    top_k: int,
+    where: SearchFilter,
+    earlier: Asked | None,
+) -> Answer:
+    """A prose question (rag.prose) under its constraints, as one question (not split on 和:
+    "在非公领域和社会组织党建方面" is one topic); its points checked against their paragraphs."""
+    grounded = ground(retriever, question, max(top_k, PROSE_HITS), where, earlier)
+    resolution = grounded.resolution
+    if resolution.missing:
+        return refusal(question, grounded.hits, reason=resolution.missing)
+    answer = None
+    if resolution.preferred is not None:
+        # A year's plan is looked for first in that year's own report, what happened in the
+        # reports that review it (rag.resolution); the rest only when they say nothing.
+        first = replace(resolution, where=resolution.preferred)
+        hits = retriever.retrieve(grounded.search, top_k=max(top_k, PROSE_HITS), where=first.where)
+        answer = prose.answer(question, hits, grounded.asked, first)
+    if answer is None or answer.refused:
+        answer = prose.answer(question, grounded.hits, grounded.asked, resolution)
+    answer.retrieved = answer.retrieved[:top_k]
+    if not answer.refused:
+        # The lead line says whose report and which part; the numbered points carry the citations.
+        points = answer.text.split("\n", 1)[1] if "\n" in answer.text else ""
+        answer.verification = verify(points, _sources(retriever, answer), question=question, by_citation=True)
+    return answer
 
 
 def answer_table(

@@ -23,10 +23,11 @@ from dataclasses import dataclass
 import jieba.posseg
 
 from ingest.scope import years_in
-from rag.constraints import find_places
+from rag.constraints import find_places, read_question
 from rag.llm import ChatModel, LLMError, complete
 from rag.numbers import UNITS
 from rag.prompt import Turn, rewrite_messages
+from rag.prose.reading import ProseKind, prose_kind, topic_span
 
 # Words that point back into the conversation, matched as jieba words (so 其他/尤其/应该/因此
 # never match) and replaced where jieba found them.
@@ -145,6 +146,33 @@ def _swap_similar(prev: str, new: str) -> str | None:
     return prev[:start] + new + prev[end:]
 
 
+_PART_WORDS = re.compile(r"(?:方面|这块|这一块|领域)$")
+_AREA_BEFORE = re.compile(r"(?:在|关于|对于|围绕)$")
+
+
+def _swap_topic(prev: str, new: str) -> str | None:
+    """After a question asking for a list of points about an area ("……在脱贫攻坚方面提出了哪些
+    措施?"), "那污染防治呢?" asks the same about another area: the new one takes the old one's
+    place. Only an area either question names as one ("在……方面", "正风肃纪方面呢"): "党员呢"
+    after "如何强化政治引领?" is no area of it."""
+    kind = prose_kind(prev)
+    if kind is None:
+        return None
+    asked = read_question(prev)
+    span = topic_span(prev, [(s, e) for _kind, s, e in asked.spans])
+    core = new.strip()
+    topic = _PART_WORDS.sub("", core)
+    if span is None or _cjk_len(topic) < 2:
+        return None
+    # The old topic is an area: "在……方面", "关于……", or what a list of work or goals is about
+    # ("机关党建有哪些举措?"); a "how" question's topic is a deed ("如何强化政治引领?").
+    framed = prev[span[1] : span[1] + 2] == "方面" or bool(_AREA_BEFORE.search(prev[: span[0]]))
+    listed = kind in (ProseKind.LIST, ProseKind.GOALS, ProseKind.ASPECTS)
+    if not (framed or listed or topic != core):
+        return None
+    return prev[: span[0]] + topic + prev[span[1] :]
+
+
 def _swap_counted(prev: str, new: str) -> str | None:
     m = _COUNTED.search(prev.strip())
     if not m or _cjk_len(m.group("np")) < 2:
@@ -186,6 +214,9 @@ def rule_rewrite(question: str, history: Sequence[Turn]) -> str:
         # "那参加培训的青年干部有多少?" asks in full; "有何成效?" needs the topic.
         content = _QUESTION_WORD.sub("", core).replace("有", "").replace("是", "")
         return _finish(core if _cjk_len(content) > 2 else topic_of(prev) + core)
+    swapped = _swap_topic(prev, core)
+    if swapped:
+        return swapped
     swapped = _swap_similar(prev, core)
     if swapped:
         return swapped

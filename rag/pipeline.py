@@ -25,8 +25,10 @@ from rag.extractive import answer_extractively
 from rag.focus import TermWeights
 from rag.followup import is_followup, rewrite
 from rag.generate import LLMAnswerer
+from rag.generate_points import stream_points
 from rag.llm import ChatModel, LLMError, make_chat_model
 from rag.prompt import Turn
+from rag.prose.answer import ProseAnswerer
 from rag.retrieve import EVERYTHING, HybridRetriever, RetrievalConfig, SearchFilter, Snapshot
 
 log = logging.getLogger(__name__)
@@ -108,6 +110,7 @@ class KnowledgeBase:
         self._reload_lock = threading.Lock()
         self._retriever: HybridRetriever | None = None
         self._active: Answerer | None = None
+        self._prose: Answerer | None = None
         self.reload()
 
     def reload(self) -> None:
@@ -127,11 +130,12 @@ class KnowledgeBase:
                 "请运行 kb ingest 用当前模型重建索引，或改回原来的模型。"
             )
         retriever = HybridRetriever(snapshot, self.embedder, self.retrieval)
-        answerer = self._answerer or ExtractiveAnswerer(
-            weights=idf_weights(snapshot), paragraphs=snapshot.paragraphs
-        )
+        weights = idf_weights(snapshot)
+        answerer = self._answerer or ExtractiveAnswerer(weights=weights, paragraphs=snapshot.paragraphs)
+        # A custom answerer (a test's, an experiment's) answers everything as it is given it.
+        prose = ProseAnswerer(weights, snapshot.paragraphs) if self._answerer is None else None
         with self._lock:
-            self._retriever, self._active = retriever, answerer
+            self._retriever, self._active, self._prose = retriever, answerer, prose
 
     def current(self, wait: bool = False) -> tuple[HybridRetriever, Answerer]:
         """The live retriever and answerer, reloaded once when an ingest published a new
@@ -212,7 +216,9 @@ class KnowledgeBase:
         if history and is_followup(question):
             # A follow-up keeps the years, places and report of the question it follows.
             earlier = read_question(history[-1].question, retriever.snapshot.regions)
-        answer = answer_extractively(retriever, extractive, searched, top_k, where, earlier)
+        with self._lock:
+            prose = self._prose if self._retriever is retriever else None
+        answer = answer_extractively(retriever, extractive, searched, top_k, where, earlier, prose)
         if rewritten.error is not None and rewritten.error.unavailable:
             # The model just failed on the rewrite: do not make the user wait for it twice.
             answer = replace(answer, notice=_fallback_notice(rewritten.error))
@@ -221,9 +227,16 @@ class KnowledgeBase:
             # it would only be tempted to answer from unrelated paragraphs ("那2020年呢?").
             # Nor for a table: its cells are the single-figure answers of its rows, verified one by one,
             # and its summary is computed from them.
-            generator = LLMAnswerer(self.chat, retriever.snapshot.paragraphs, self.settings.llm_context)
+            paragraphs = retriever.snapshot.paragraphs
+            if answer.points:
+                # A list of points: the model gets the same gathered evidence, each of its points
+                # is checked against its paragraph (rag.generate_points).
+                stream = stream_points(self.chat, searched, answer, paragraphs)
+            else:
+                generator = LLMAnswerer(self.chat, paragraphs, self.settings.llm_context)
+                stream = generator.stream(searched, answer)
             try:
-                for piece in generator.stream(searched, answer):
+                for piece in stream:
                     if isinstance(piece, str):
                         yield Token(piece)
                     else:

@@ -1,0 +1,146 @@
+"""The prose answerer: a one-line lead that says whose report and which part, then the points,
+one per line in the report's order (for "why" the reason first, for "what" the definition),
+each a clause of the report with its citation `[n]`; or a refusal when the evidence does not
+name the question's topic (rag.prose.refusal)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
+
+from ingest.records import Aspect, Paragraph
+from ingest.scope import sentence_scope
+from rag.answer_types import Answer, Citation, Point, citation_for, refusal
+from rag.constraints import Asked
+from rag.focus import Focus, TermWeights
+from rag.prose.gather import Evidence, gather
+from rag.prose.outline import Outlines
+from rag.prose.points import Excerpt
+from rag.prose.reading import ProseKind, prose_kind
+from rag.prose.refusal import ProseRefusal, prose_features
+from rag.records import CITATION_MARKER
+from rag.resolution import Resolution
+from rag.retrieve import EVERYTHING, Hit, SearchFilter
+
+_INTRO = {
+    ProseKind.ASPECTS: "包括以下几个方面：",
+    ProseKind.GOALS: "主要目标和任务如下：",
+    ProseKind.LIST: "主要有以下几点：",
+    ProseKind.HOW: "主要有以下几点：",
+    ProseKind.WHY: "原因主要有：",
+    ProseKind.WHAT: "相关内容如下：",
+}
+
+
+@dataclass
+class ProseAnswerer:
+    """Answers prose questions from the retrieved paragraphs and the outline of their reports."""
+
+    weights: TermWeights
+    paragraphs: Mapping[str, Paragraph]
+    refusal: ProseRefusal = field(default_factory=ProseRefusal)
+
+    def __post_init__(self) -> None:
+        self._outlines: Outlines | None = None
+
+    @property
+    def outlines(self) -> Outlines:
+        if self._outlines is None:  # built on the first prose question of this index version
+            self._outlines = Outlines(self.paragraphs.values())
+        return self._outlines
+
+    def answer(
+        self,
+        question: str,
+        hits: Sequence[Hit],
+        asked: Asked | None = None,
+        resolution: Resolution | None = None,
+    ) -> Answer:
+        kind = prose_kind(question) or ProseKind.LIST
+        focus = Focus.of(question, asked, resolution)
+        retrieved = [(h.paragraph.paragraph_id, h.score) for h in hits]
+        evidence, features = self.evidence(question, hits, asked, resolution)
+        confidence = self.refusal.probability(features)
+        if evidence is None or not evidence.excerpts or confidence < self.refusal.threshold:
+            # The reports do not cover the topic: no model is asked to try either.
+            return replace(refusal(question, hits, retrieved, confidence), conclusive=True)
+        text, citations, points = compose(kind, focus, evidence)
+        return Answer(question, text, False, citations, retrieved, confidence=confidence, points=points)
+
+    def evidence(
+        self,
+        question: str,
+        hits: Sequence[Hit],
+        asked: Asked | None = None,
+        resolution: Resolution | None = None,
+    ) -> tuple[Evidence | None, dict[str, float]]:
+        """The evidence gathered for a prose question and the features the refusal decides on
+        (the calibration, eval.calibrate --prose, reads them here too)."""
+        kind = prose_kind(question) or ProseKind.LIST
+        focus = Focus.of(question, asked, resolution)
+        evidence = gather(kind, hits, self.outlines, focus, self.weights)
+        where = resolution.where if resolution is not None else EVERYTHING
+        if evidence is not None:
+            evidence = _allowed(evidence, where)
+        return evidence, prose_features(evidence)
+
+
+def _allowed(evidence: Evidence, where: SearchFilter) -> Evidence:
+    """Only points from paragraphs the search may return: a section's other paragraphs count
+    for the part a question is about, not the paragraphs left out (reports a user did not
+    choose; in the eval, the gold paragraphs of the refusal variant)."""
+    keep = SearchFilter(docs=where.docs, exclude=where.exclude)
+    kept = [x for x in evidence.excerpts if keep.allows(x.paragraph)]
+    return Evidence(evidence.how, kept, evidence.part, evidence.match, evidence.covered)
+
+
+def compose(kind: ProseKind, focus: Focus, evidence: Evidence) -> tuple[str, list[Citation], list[Point]]:
+    """The answer's text (the lead line, then "n. point[k]" lines), its citations (one per
+    paragraph, in order of first use) and its points."""
+    numbering: dict[str, int] = {}
+    citations: list[Citation] = []
+    points: list[Point] = []
+    lines = [lead_line(kind, focus, evidence)]
+    for i, x in enumerate(evidence.excerpts, start=1):
+        pid = x.paragraph.paragraph_id
+        if pid not in numbering:
+            numbering[pid] = len(numbering) + 1
+            span = x.span if x.span != (0, 0) else None
+            citations.append(citation_for(numbering[pid], x.paragraph, x.text if span else "", span))
+        # "[2]" quoted from a report would read as a citation marker: shown full-width.
+        shown = CITATION_MARKER.sub(lambda m: f"［{m.group(1)}］", x.text.strip())
+        points.append(Point(shown, numbering[pid], x.span if x.span != (0, 0) else None))
+        lines.append(f"{i}. {shown}[{numbering[pid]}]")
+    return "\n".join(lines), citations, points
+
+
+def lead_line(kind: ProseKind, focus: Focus, evidence: Evidence) -> str:
+    """ "据《2031年某市政府工作报告》“（三）……”部分，主要有以下几点：" — whose report, which part
+    (a section's title, or the heading over the paragraph), and what follows."""
+    first = evidence.excerpts[0]
+    meta = first.paragraph.meta
+    title = meta.title if meta is not None else first.paragraph.doc_title
+    note = _year_note(focus, first)
+    part = evidence.part
+    if evidence.how == "paragraph" and first.paragraph.heading_path:
+        part = first.paragraph.heading_path[-1]  # the heading over the paragraph quoted
+    where = f"“{part}”部分" if part and part not in title else ""
+    intro = _INTRO[kind]
+    if kind is ProseKind.ASPECTS and evidence.how == "outline":
+        intro = f"分为以下{len(evidence.excerpts)}个方面：" if len(evidence.excerpts) <= 12 else intro
+    return f"据《{title}》{note}{where}，{intro}"
+
+
+def _year_note(focus: Focus, first: Excerpt) -> str:
+    """ "（回顾2030年）" when the report reviews the year asked, "（2031年的目标）" when it sets
+    that year's targets; "" otherwise."""
+    meta = first.paragraph.meta
+    if meta is None or meta.year is None or not focus.asked.years:
+        return ""
+    year = focus.asked.years[0]
+    aspects = sentence_scope(first.paragraph, *first.span).aspects_of(year) if first.span != (0, 0) else set()
+    if Aspect.TARGET in aspects and Aspect.RESULT not in aspects and year == meta.year:
+        return ""
+    if Aspect.TARGET in aspects and Aspect.RESULT not in aspects:
+        return f"（{year}年的目标）"
+    return f"（回顾{year}年）" if year != meta.year and aspects else ""

@@ -1,0 +1,318 @@
+"""Which part of which report a prose question is about, and its points: a section whose title
+names the topic (its parts), a list the question asks for (an outline, or the items a part
+enumerates), else the paragraph most about the topic (its statements), with a second one when
+it says too little."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from ingest.records import Paragraph
+from rag.focus import Focus, TermWeights
+from rag.prose import statements as st
+from rag.prose.outline import Node, Outlines, enumerator
+from rag.prose.points import (
+    DEFINES,
+    REASON,
+    Excerpt,
+    excerpt,
+    lead_first,
+    paragraph_points,
+    round_robin,
+    section_points,
+    take,
+    title_span,
+)
+from rag.prose.reading import ProseKind, asked_parts, coverage, topic_terms
+from rag.retrieve import Hit
+
+# A section is the answer when its title names the topic at least this well (idf-weighted share
+# of the topic's words and character pairs), unless a paragraph that is a list by itself names
+# it clearly better.
+SECTION_MATCH = 0.5
+HITS_CONSIDERED = 8
+# Words of a section title that say it holds the kind of part asked for ("目标任务", "重点工作").
+_KIND_WORDS = {
+    ProseKind.GOALS: ("目标", "任务", "要求"),
+    ProseKind.LIST: ("工作", "措施", "举措", "成效", "成绩"),
+    ProseKind.HOW: ("措施", "举措", "工作"),
+}
+_LOCAL = (ProseKind.WHY, ProseKind.WHAT)  # answered where a sentence says why, or what a term is
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """What a prose answer is drawn from: how it was found, its points, the part of the report
+    (a section's title, "" for a paragraph), how well that part names the topic, and how much
+    of the topic the points and their headings hold (the refusal reads both)."""
+
+    how: str  # "outline" | "section" | "paragraph"
+    excerpts: list[Excerpt]
+    part: str
+    match: float
+    covered: float
+
+
+@dataclass(frozen=True)
+class _Candidate:
+    node: Node
+    match: float  # how well its title (a paragraph: its opening or best statement) names the topic
+    score: float
+    listing: bool = False  # a paragraph that is a list by itself
+
+
+def section_title(node: Node) -> str:
+    """What a section is called: its title, and for an exam section (考题 / 答题要点) its
+    question and answer key too."""
+    parts = [node.title]
+    for child in node.children[:3]:
+        p = child.paragraph
+        if p is not None and (st.QUESTION.search(p.text) or st.LABEL.match(p.text)) and len(p.text) <= 60:
+            parts.append(p.text)
+    return " ".join(parts)
+
+
+def _section_of(node: Node) -> Node:
+    """An exam question (考题内容:如何……?) stands for the section it opens."""
+    if node.kind == "para" and node.paragraph is not None and st.QUESTION.search(node.paragraph.text):
+        return node.parent or node
+    return node
+
+
+def _statement_matches(p: Paragraph, terms: Sequence[str], weights: TermWeights) -> list[float]:
+    """How well each statement names the topic, read with the paragraph's heading and opening
+    (what a statement deep in a paragraph is about is often said there)."""
+    spans = st.statements(p.text)
+    if not spans:
+        return []
+    context = " ".join([*p.heading_path[-1:], p.text[spans[0][0] : spans[0][1]][:40]])
+    return [coverage(p.text[a:b] + " " + context, terms, weights) for a, b in spans]
+
+
+def _candidates(
+    kind: ProseKind, hits: Sequence[Hit], outlines: Outlines, terms: Sequence[str], weights: TermWeights
+) -> tuple[list[_Candidate], list[_Candidate]]:
+    """(sections, paragraphs) above and among the best hits, each best first. A section by how
+    well its title names the topic; a paragraph by its opening (a topic or lead sentence), its
+    statement most about the topic and its retrieval score."""
+    sections: dict[int, _Candidate] = {}
+    paragraphs: list[_Candidate] = []
+    kind_words = _KIND_WORDS.get(kind, ())
+    top = hits[0].score if hits else 1.0
+    for hit in hits[:HITS_CONSIDERED]:
+        node = outlines.node(hit.paragraph.paragraph_id)
+        if node is None:
+            continue
+        retrieval = hit.score / top if top > 0 else 0.0
+        for part in _section_of(node).path():
+            if part.kind in ("heading", "lead") and id(part) not in sections:
+                title = section_title(part)
+                match = coverage(title, terms, weights)
+                bonus = 0.05 if any(w in title for w in kind_words) else 0.0
+                sections[id(part)] = _Candidate(part, match, match + bonus + 0.2 * retrieval)
+        p = hit.paragraph
+        matches = _statement_matches(p, terms, weights)
+        if node.kind not in ("para", "lead") or st.QUESTION.search(p.text) or not matches:
+            continue
+        first = st.clause_groups(p.text, st.statements(p.text)[0], limit=40)[0]
+        opening = coverage(node.title or p.text[first[0] : first[1]], terms, weights)
+        best = max(matches)
+        if kind in _LOCAL:
+            score = 0.2 * opening + 0.6 * best + 0.2 * retrieval
+            score += 0.1 if kind is ProseKind.WHY and REASON.search(p.text) else 0.0
+            score += 0.05 if kind is ProseKind.WHAT and DEFINES.search(p.text) else 0.0
+        else:
+            score = 0.4 * opening + 0.3 * best + 0.3 * retrieval
+        listing = len(matches) >= 3 or len(st.inline_items(p.text)) >= 2 or "：" in p.text[:40]
+        paragraphs.append(_Candidate(node, max(opening, 0.9 * best), score, listing))
+    return (
+        sorted(sections.values(), key=lambda c: -c.score),
+        sorted(paragraphs, key=lambda c: -c.score),
+    )
+
+
+def gather(
+    kind: ProseKind, hits: Sequence[Hit], outlines: Outlines, focus: Focus, weights: TermWeights
+) -> Evidence | None:
+    """The evidence for a prose question from its retrieved paragraphs (None without any)."""
+    terms = topic_terms(focus, weights)
+    sections, paragraphs = _candidates(kind, hits, outlines, terms, weights)
+    if kind is ProseKind.ASPECTS:
+        found = aspects(focus.question, hits, outlines, terms, weights)
+        if found is not None:
+            return found
+    best = paragraphs[0] if paragraphs else None
+    if sections and sections[0].match >= SECTION_MATCH and kind not in _LOCAL:
+        section = sections[0]
+        zoom = best is not None and best.listing and best.match >= section.match + 0.1
+        points = [] if zoom else take(section_points(section.node, terms, weights))
+        if len(points) >= 2:
+            return _evidence("section", points, section.node.title, section.match, terms, weights)
+    if best is None:
+        return None
+    node = best.node
+    p = node.paragraph
+    assert p is not None
+    titled = bool(node.title) and coverage(node.title, terms, weights) > 0
+    if node.kind == "lead" and node.children and kind not in _LOCAL and titled:
+        # A lead paragraph about the topic heads the paragraphs that carry it out.
+        points = take(section_points(node, terms, weights))
+        return _evidence("section", points, node.title, best.match, terms, weights)
+    local = kind in _LOCAL
+    start = node.span[1] if node.kind == "lead" and node.span and not local else 0
+    points = paragraph_points(p, terms, weights, start=start, narrow=local, titled=titled)
+    for other in paragraphs[1:3]:
+        if len(points) >= 3:
+            break
+        if other.match >= 0.7 * best.match and other.node.paragraph is not None:
+            points += paragraph_points(other.node.paragraph, terms, weights)
+    points = lead_first(kind, focus.question, take(points))
+    return _evidence("paragraph", points, "", best.match, terms, weights)
+
+
+def _evidence(
+    how: str, points: list[Excerpt], part: str, match: float, terms: Sequence[str], weights: TermWeights
+) -> Evidence:
+    headings = {h for x in points for h in x.paragraph.heading_path}
+    text = " ".join([part, *sorted(headings), *(x.text for x in points)])
+    # No topic besides the report itself ("这份报告分为哪几部分?"): there is nothing left to miss.
+    covered = coverage(text, terms, weights) if terms else 1.0
+    return Evidence(how, points, part, match if terms else max(match, 1.0), covered)
+
+
+# ---- lists: an outline, or the items a part enumerates --------------------------------------
+
+
+def outline_titles(node: Node) -> list[Excerpt]:
+    """The titles of a part's parts: its headings and leads when it has any (the paragraphs
+    under them are detail), else its paragraphs' topic sentences. An exam section is shown with
+    its question ("政治建设卷：如何强化政治引领?")."""
+    out = []
+    structured = any(c.kind in ("heading", "lead") for c in node.children)
+    # Numbered parts ("一、……", "（二）……") are the outline; an unnumbered heading beside them is
+    # a title-page line ("2031年1月在……会议上"), not a part.
+    numbered = [c for c in node.children if c.kind in ("heading", "lead") and _numbered(c)]
+    for child in node.children:
+        paras = child.paragraphs()
+        if not paras or (structured and child.kind == "para"):
+            continue
+        if len(numbered) >= 2 and child.kind in ("heading", "lead") and not _numbered(child):
+            continue
+        if child.kind == "heading":
+            asks = [c.paragraph for c in child.children[:2] if c.paragraph is not None]
+            exam = next((p for p in asks if st.QUESTION.search(p.text)), None)
+            if exam is not None:
+                label = st.LABEL.match(exam.text)
+                at = label.end() if label else 0
+                out.append(Excerpt(f"{child.title}：{exam.text[at:].strip()}", exam, (at, len(exam.text))))
+            else:
+                out.append(Excerpt(child.title, paras[0], (0, 0)))
+        elif child.title and child.paragraph is not None:
+            span = title_span(child)
+            if span is not None:
+                out.append(Excerpt(child.paragraph.text[span[0] : span[1]], child.paragraph, span))
+    return out
+
+
+def _numbered(node: Node) -> bool:
+    """A heading or lead that carries a number ("一、", "（三）", "第二，"); a dash is none."""
+    style = node.enum if node.kind == "lead" else (enumerator(node.title) or ("", 0))[0]
+    return style not in ("", "dash")
+
+
+def _with_detail(title: Excerpt, parent: Node, terms: Sequence[str], weights: TermWeights) -> list[Excerpt]:
+    """A listed part: its title, then (a lead or a paragraph, not a heading) its statements
+    after the title, so that a short list still says what each part holds."""
+    child = next((c for c in parent.children if c.paragraph is title.paragraph and c.kind != "heading"), None)
+    if child is None or child.paragraph is None or child.span is None:
+        return [title]
+    return [title, *paragraph_points(child.paragraph, terms, weights, start=child.span[1], titled=True)]
+
+
+def _runs(node: Node) -> list[list[Node]]:
+    """Runs of paragraphs opening with one enumerator ("第一个阶段，……" "第二个阶段，……";
+    "——……"): lists written as paragraphs."""
+    runs: list[list[Node]] = []
+    for child in node.children:
+        if child.kind == "para" and child.enum:
+            if runs and runs[-1][-1].enum == child.enum and runs[-1][-1] is _previous(child):
+                runs[-1].append(child)
+            else:
+                runs.append([child])
+    return [r for r in runs if len(r) >= 2]
+
+
+def _previous(node: Node) -> Node | None:
+    siblings = node.parent.children if node.parent is not None else []
+    i = next(i for i, c in enumerate(siblings) if c is node)
+    return siblings[i - 1] if i > 0 else None
+
+
+def _lists(node: Node, terms: Sequence[str], weights: TermWeights) -> list[list[list[Excerpt]]]:
+    """The lists a part holds, each as columns (one per item, its title first): the items its
+    paragraph enumerates, its headings and leads, runs of enumerated paragraphs."""
+    found: list[list[list[Excerpt]]] = []
+    if node.kind in ("para", "lead") and node.paragraph is not None:
+        p = node.paragraph
+        items = st.inline_items(p.text)
+        if len(items) >= 2:
+            found.append([[x for g in st.clause_groups(p.text, i) if (x := excerpt(p, g))] for i in items])
+    titles = outline_titles(node)
+    if len(titles) >= 2:
+        found.append([_with_detail(t, node, terms, weights) for t in titles])
+    for run in _runs(node):
+        found.append([paragraph_points(c.paragraph, terms, weights, titled=True) for c in run if c.paragraph])
+    return [[c for c in columns if c] for columns in found if sum(1 for c in columns if c) >= 2]
+
+
+def _unwrapped(node: Node) -> Node:
+    """A part with a single heading or lead under it ("请阅 綦江组工“答卷”") stands for that."""
+    while True:
+        heads = [c for c in node.children if c.kind in ("heading", "lead")]
+        if len(heads) != 1 or len(outline_titles(node)) > 1:
+            return node
+        node = heads[0]
+
+
+def aspects(
+    question: str, hits: Sequence[Hit], outlines: Outlines, terms: Sequence[str], weights: TermWeights
+) -> Evidence | None:
+    """The list a "哪几个方面 / 分为哪几部分 / 哪三项" question asks for: the outline of the
+    report (when the topic is the report itself) or of the section its topic names, or the
+    items a part enumerates; one with as many items as asked ("哪八个方面") and items named as
+    asked ("哪几个关系") is preferred. None when no list fits well enough."""
+    count, noun = asked_parts(question)
+    seen: dict[int, tuple[Node, float]] = {}
+    total = 0.0
+    for rank, hit in enumerate(hits[:10]):
+        node = outlines.node(hit.paragraph.paragraph_id)
+        if node is None:
+            continue
+        weight = 1.0 / (rank + 2)
+        total += weight
+        root = node.path()
+        for part in root:
+            seen[id(part)] = (part, seen.get(id(part), (part, 0.0))[1] + weight)
+    best: tuple[float, float, Node | None, list[list[Excerpt]], bool] = (0.0, 0.0, None, [], False)
+    for part, evidence in seen.values():
+        node = _unwrapped(part)
+        # The report itself, whatever wraps its parts ("请阅 綦江组工“答卷”").
+        whole = node is _unwrapped(next(iter(reversed(list(part.path())))))
+        title = section_title(node) if node.kind != "para" else node.title
+        match = coverage(title, terms, weights)
+        base = match + 0.3 * evidence / max(total, 1e-9) + (0.5 if whole and not terms else 0.0)
+        for columns in _lists(node, terms, weights):
+            score = base
+            if count is not None:
+                score += 1.0 if len(columns) == count else -0.3
+            if noun:
+                score += 0.5 * sum(any(noun in x.text for x in c[:1]) for c in columns) / len(columns)
+            if score > best[0]:
+                best = (score, match, node, columns, whole)
+    score, match, node, columns, whole = best
+    if node is None or score < 0.5:
+        return None
+    points = take(round_robin(columns))
+    name = "" if whole else node.title
+    return _evidence("outline", points, name, max(match, min(score, 1.0)), terms, weights)

@@ -1,0 +1,159 @@
+"""A report's outline, as reports are written to be listed: its headings; enumerated lead
+paragraphs ("（三）坚决打好三大攻坚战。……") with the paragraphs that carry them out; and the topic
+sentence a paragraph opens with ("加大精准脱贫力度。今年再减少……").
+
+Segmentation (ingest.segment) records the headings; lead paragraphs and topic sentences end in
+"。", so they are paragraphs there, and are read here, per snapshot, when a prose question needs
+them (`Outlines`)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+
+from ingest.records import Kind, Paragraph
+
+# Enumerators a paragraph may open with, by style: the style decides which later paragraph
+# closes a lead's group (the next one of the same style, or a heading).
+_CN = "一二三四五六七八九十"
+_ENUMERATORS: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("cn-paren", re.compile(r"^[（(][一二三四五六七八九十]{1,3}[）)]\s*")),
+    ("cn-comma", re.compile(r"^[一二三四五六七八九十]{1,3}[、.．]\s*")),
+    ("num-paren", re.compile(r"^[（(]\d{1,2}[）)]\s*")),
+    ("num-dot", re.compile(r"^\d{1,2}[.．、](?!\d)\s*")),
+    # "第一，……", "第一个阶段，……"
+    ("ordinal", re.compile(rf"^第[{_CN}]{{1,3}}(?:个|项|条|步)?[\u4e00-\u9fff]{{0,4}}?[，,、：:]\s*")),
+    ("circled", re.compile(r"^[①②③④⑤⑥⑦⑧⑨⑩]\s*")),
+    ("dash", re.compile(r"^(?:——|－－|—)\s*")),
+)
+_SENTENCE = re.compile(r"[^。！？；!?;]*[。！？；!?;]+[”’」』）)]*|[^。！？；!?;]+$")
+# An address to the audience ends the group of the lead before it: what follows sums up.
+_ADDRESS = re.compile(r"^(?:各位代表|同志们|各位委员|各位同志)[！!，,：:]")
+LEAD_MAX = 60  # a lead sentence is a title, not a paragraph of prose
+TOPIC_MAX = 30  # a topic sentence heads its paragraph in a few words
+_TITLE_END = "。！？；!?;：:，, "
+
+
+@dataclass(eq=False)
+class Node:
+    """One part of a report: the report ("doc"), a heading, a lead paragraph with the paragraphs
+    it heads ("lead"), or one paragraph ("para"). `title` is what the part is called (the
+    heading, or the lead or topic sentence without its enumerator); `span` is where that title
+    stands in the paragraph."""
+
+    kind: str
+    title: str
+    paragraph: Paragraph | None = None
+    span: tuple[int, int] | None = None
+    enum: str = ""  # the enumerator style its paragraph opens with ("cn-paren" for "（三）")
+    children: list[Node] = field(default_factory=list)
+    parent: Node | None = field(default=None, repr=False)
+
+    def paragraphs(self) -> list[Paragraph]:
+        """Its own paragraph and every paragraph under it, in report order."""
+        own = [self.paragraph] if self.paragraph is not None else []
+        return own + [p for c in self.children for p in c.paragraphs()]
+
+    def path(self) -> Iterator[Node]:
+        """This part, then the parts it belongs to up to the report."""
+        node: Node | None = self
+        while node is not None:
+            yield node
+            node = node.parent
+
+
+def enumerator(text: str) -> tuple[str, int] | None:
+    """(style, length) of the enumerator `text` opens with, or None."""
+    for style, pattern in _ENUMERATORS:
+        m = pattern.match(text)
+        if m:
+            return style, m.end()
+    return None
+
+
+def _title_span(paragraph: Paragraph, skip: int, limit: int, alone: bool = False) -> tuple[int, int] | None:
+    """The paragraph's first sentence (after its enumerator) when it is short enough to be a
+    title and more text follows it, or, `alone`, when it is the whole paragraph ("（一）稳定和
+    完善宏观经济政策。" on a line of its own)."""
+    m = _SENTENCE.match(paragraph.text, skip)
+    if not m or not m.group(0).strip():
+        return None
+    start, end = m.start(), m.end()
+    if end - start > limit or (end >= len(paragraph.text.rstrip()) and not alone):
+        return None
+    return start, end
+
+
+def _clean(title: str) -> str:
+    return title.strip().rstrip(_TITLE_END)
+
+
+def build(paragraphs: Sequence[Paragraph], title: str) -> Node:
+    """The outline of one document's paragraphs, given in report order. Captions and bylines
+    are no part of it."""
+    root = Node("doc", title)
+    headings: dict[tuple[str, ...], Node] = {(): root}
+    lead: Node | None = None
+    lead_key: tuple[tuple[str, ...], str] | None = None
+    for p in paragraphs:
+        path = p.heading_path
+        parent = _heading(headings, path)
+        if p.kind is not Kind.BODY:
+            continue
+        opened = enumerator(p.text)
+        if opened is not None:
+            span = _title_span(p, opened[1], LEAD_MAX, alone=True)
+            if span is not None:
+                node = Node("lead", _clean(p.text[span[0] : span[1]]), p, span, opened[0], parent=parent)
+                parent.children.append(node)
+                lead, lead_key = node, (path, opened[0])
+                continue
+        if _ADDRESS.match(p.text):
+            lead, lead_key = None, None
+        if lead is not None and lead_key is not None and lead_key[0] == path and opened is None:
+            owner = lead
+        else:
+            owner, lead, lead_key = parent, None, None
+        span = _title_span(p, opened[1] if opened else 0, TOPIC_MAX)
+        name = _clean(p.text[span[0] : span[1]]) if span else ""
+        owner.children.append(Node("para", name, p, span, opened[0] if opened else "", parent=owner))
+    return root
+
+
+def _heading(headings: dict[tuple[str, ...], Node], path: tuple[str, ...]) -> Node:
+    if path in headings:
+        return headings[path]
+    parent = _heading(headings, path[:-1])
+    node = Node("heading", path[-1], parent=parent)
+    parent.children.append(node)
+    headings[path] = node
+    return node
+
+
+class Outlines:
+    """The outline of every document of a snapshot, and each paragraph's place in it. Built
+    once per index version, on the first prose question (a few milliseconds per report)."""
+
+    def __init__(self, paragraphs: Iterable[Paragraph]) -> None:
+        by_doc: dict[str, list[Paragraph]] = {}
+        for p in paragraphs:
+            by_doc.setdefault(p.doc_id, []).append(p)
+        self.roots: dict[str, Node] = {}
+        self._nodes: dict[str, Node] = {}
+        for doc_id, paras in by_doc.items():
+            paras.sort(key=lambda p: p.number)
+            first = paras[0]
+            root = build(paras, first.meta.title if first.meta else first.doc_title)
+            self.roots[doc_id] = root
+            self._index(root)
+
+    def _index(self, node: Node) -> None:
+        if node.paragraph is not None:
+            self._nodes[node.paragraph.paragraph_id] = node
+        for child in node.children:
+            self._index(child)
+
+    def node(self, paragraph_id: str) -> Node | None:
+        """The part a paragraph is (a lead or a paragraph), None for a caption or byline."""
+        return self._nodes.get(paragraph_id)

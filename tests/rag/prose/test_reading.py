@@ -1,0 +1,55 @@
+"""Reading a prose question: its kind, the parts it asks for, its topic."""
+
+from __future__ import annotations
+
+import pytest
+
+from rag.focus import Focus, TermWeights
+from rag.prose.reading import ProseKind, asked_parts, prose_kind, topic_of, topic_span, topic_terms
+
+
+@pytest.mark.parametrize(
+    ("question", "kind"),
+    [
+        ("去年在人才引进方面做了哪些工作?", ProseKind.LIST),
+        ("为发展村集体经济采取了哪些措施？", ProseKind.HOW),
+        ("明年的主要任务有哪些?", ProseKind.GOALS),
+        ("某市今年的主要预期目标是什么？", ProseKind.GOALS),
+        ("报告包括哪几个方面?", ProseKind.ASPECTS),
+        ("要处理好哪三个关系？", ProseKind.ASPECTS),
+        ("怎样提升基层治理水平?", ProseKind.HOW),
+        ("为什么要推进机关作风建设?", ProseKind.WHY),
+        ("“两个覆盖”是指什么？", ProseKind.WHAT),
+        # One fact: a figure, a date, a name.
+        ("培训了多少人次党员干部?", None),
+        ("党代会是什么时候召开的?", None),
+        ("谁到村里报到了?", None),
+    ],
+)
+def test_prose_questions_are_told_from_fact_questions(question: str, kind: ProseKind | None) -> None:
+    assert prose_kind(question) == kind
+
+
+def test_the_parts_asked_for() -> None:
+    assert asked_parts("报告提出要做好哪八个方面的工作?") == (8, "")
+    assert asked_parts("要处理好哪几个关系?") == (None, "关系")
+    assert asked_parts("分为哪两个阶段?") == (2, "")
+    assert asked_parts("这份总结分为哪几张卷?") == (None, "卷")
+
+
+def test_the_topic_is_the_question_without_how_it_asks() -> None:
+    weights = TermWeights.uniform()
+    focus = Focus("2031年给小微企业减税都有哪些招？", "给小微企业减税都有哪些招？")
+    assert topic_of(focus) == "小微企业减税 招"
+    terms = topic_terms(focus, weights)
+    assert "小微企业" in terms or "小微" in terms
+    assert "~减税" in terms and "~税招" not in terms  # no pair across two runs
+    assert all(w not in terms for w in ("哪些", "措施", "工作"))
+
+
+def test_where_the_topic_stands_in_the_question() -> None:
+    question = "2031年某市政府工作报告在乡村治理和人才振兴方面提出了哪些措施?"
+    start, end = topic_span(question, [(0, 13)])  # the report named is a constraint, not the topic
+    assert question[start:end] == "乡村治理和人才振兴"
+    start, end = topic_span("怎样加强党的基层组织建设?")
+    assert "加强党的基层组织建设" == "怎样加强党的基层组织建设?"[start:end]
