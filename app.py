@@ -68,7 +68,11 @@ _JS = r"""
     for (let d = card.parentElement; d; d = d.parentElement) if (d.tagName === 'DETAILS') d.open = true;
     document.querySelectorAll('.src-card.cite-active').forEach((c) => c.classList.remove('cite-active'));
     card.classList.add('cite-active');
-    card.scrollIntoView({ behavior: 'smooth', block: 'center' });
+    // A prose answer's point: its own clause in the paragraph stands out from the others quoted.
+    document.querySelectorAll('mark.mark-active').forEach((m) => m.classList.remove('mark-active'));
+    const mark = a.dataset.mark ? document.getElementById(a.dataset.mark) : null;
+    if (mark) mark.classList.add('mark-active');
+    (mark || card).scrollIntoView({ behavior: 'smooth', block: 'center' });
   }, true);
   // Gradio checks an upload's size in the browser and says so in English: say it in Chinese.
   const tooBig = /^File\(s\) exceed the maximum allowed size of (.+?): (.+)$/;

@@ -11,6 +11,7 @@ import html
 
 from chat.table_view import chart_svg, table_html
 from rag.answer import Answer, Citation
+from rag.answer_types import Point
 from rag.records import CITATION_MARKER
 
 Past = list[tuple[str, str]]  # (question, sources section html), newest first
@@ -32,6 +33,9 @@ CHAT_CSS = """
 .src-meta { font-size: .85em; color: var(--body-text-color-subdued); margin: .2em 0 .4em; }
 .src-text { line-height: 1.7; }
 .src-text mark { background: #fde68a; color: inherit; padding: 0 .1em; border-radius: 2px; }
+.src-text mark.mark-active { background: #f59e0b; box-shadow: 0 0 0 2px #f59e0b; }
+ol.kb-points { margin: .3em 0 .2em 1.4em; padding: 0; }
+ol.kb-points li { margin: .15em 0; line-height: 1.6; }
 .src-card.cite-active { box-shadow: 0 0 0 3px var(--color-accent); background: rgba(253, 230, 138, .25); }
 .src-old { margin-top: .8em; } .src-old > summary { cursor: pointer; color: var(--body-text-color-subdued); }
 .src-empty { color: var(--body-text-color-subdued); padding: 1em 0; }
@@ -75,6 +79,11 @@ def cite_anchor(uid: str, n: int) -> str:
     return f"cite-{uid}-{n}"
 
 
+def mark_anchor(uid: str, n: int, start: int) -> str:
+    """The id of one highlighted clause in source card `n` (a prose answer's point)."""
+    return f"mark-{uid}-{n}-{start}"
+
+
 def _linked(text: str, known: set[int], uid: str) -> str:
     """`text` escaped, each `[n]` of a known citation a link to its source card."""
     parts = CITATION_MARKER.split(text)  # text, n, text, n, ..., text
@@ -116,8 +125,15 @@ def render_answer_html(answer: Answer, uid: str | None = None) -> str:
         html_parts.append(f'<div class="kb-notice">{esc(answer.notice)}</div>')
     if answer.table is not None and not answer.refused:
         html_parts.append(_table_body(answer, known, uid))
+    elif answer.points and not answer.refused:
+        html_parts.append(_points_body(answer, known, uid))
     else:
         html_parts.append(_marked_body(answer, known, uid))
+    if answer.dropped:
+        items = "".join(f"<li>{esc(d)}</li>" for d in answer.dropped)
+        summary = f"⚠ 大模型写出、未通过核对的要点（未采用，{len(answer.dropped)} 条）"
+        folded = f"<summary>{summary}</summary><ul>{items}</ul>"
+        html_parts.append(f'<details class="kb-unverified">{folded}</details>')
     generated = answer.answerer != "extractive" and not answer.refused
     if generated and answer.verification is not None and answer.verification.ok:
         html_parts.append('<div class="kb-verified">✓ 引用与数字已逐句核对原文</div>')
@@ -130,6 +146,23 @@ def render_answer_html(answer: Answer, uid: str | None = None) -> str:
             f"<ul>{problems}</ul>{offered}</div>"
         )
     return "".join(html_parts)
+
+
+def _point_link(point: Point, known: set[int], uid: str) -> str:
+    """A point's `[n]`: opens its source card and highlights the point's own clause there."""
+    n = point.citation
+    if n not in known:
+        return f"[{n}]"
+    mark = f' data-mark="{mark_anchor(uid, n, point.span[0])}"' if point.span is not None else ""
+    return f'<a href="#{cite_anchor(uid, n)}"{mark} class="cite" title="查看来源 {n}">[{n}]</a>'
+
+
+def _points_body(answer: Answer, known: set[int], uid: str) -> str:
+    """A prose answer: its lead line (whose report, which part; for "why" the reason), then
+    the points as a numbered list, each with the link to its clause."""
+    lead = answer.text.split("\n", 1)[0]
+    items = "".join(f"<li>{esc(p.text)}{_point_link(p, known, uid)}</li>" for p in answer.points)
+    return f'<div class="kb-lead">{_linked(lead, known, uid)}</div><ol class="kb-points">{items}</ol>'
 
 
 def _table_body(answer: Answer, known: set[int], uid: str) -> str:
@@ -151,7 +184,11 @@ def _table_body(answer: Answer, known: set[int], uid: str) -> str:
     )
 
 
-def _highlighted(citation: Citation) -> str:
+def _highlighted(citation: Citation, uid: str = "", spans: list[tuple[int, int]] | None = None) -> str:
+    """The paragraph with the supporting sentence in <mark>; for a prose answer every clause it
+    quotes from this paragraph (`spans`), each with its own id so a point's link can find it."""
+    if spans:
+        return _marked_spans(citation, uid, spans)
     text, sentence = citation.text, citation.sentence
     if citation.span is not None and text[citation.span[0] : citation.span[1]] == sentence:
         at = citation.span[0]  # the very place the answer quotes, not an earlier repeat
@@ -163,7 +200,20 @@ def _highlighted(citation: Citation) -> str:
     return f"{esc_lines(text[:at])}<mark>{esc_lines(sentence)}</mark>{esc_lines(text[end:])}"
 
 
-def _source_card(citation: Citation, uid: str) -> str:
+def _marked_spans(citation: Citation, uid: str, spans: list[tuple[int, int]]) -> str:
+    text = citation.text
+    out, pos = [], 0
+    for start, end in sorted(set(spans)):
+        if start < pos or end > len(text) or start >= end:
+            continue  # overlapping or out of range: the clause is marked by an earlier span
+        out.append(esc_lines(text[pos:start]))
+        out.append(f'<mark id="{mark_anchor(uid, citation.n, start)}">{esc_lines(text[start:end])}</mark>')
+        pos = end
+    out.append(esc_lines(text[pos:]))
+    return "".join(out)
+
+
+def _source_card(citation: Citation, uid: str, spans: list[tuple[int, int]] | None = None) -> str:
     heading = citation.heading or "（无标题）"
     about = [f"{citation.year}年" if citation.year else "", citation.kind if citation.kind != "其他" else ""]
     meta = " · ".join([*(a for a in about if a), heading, f"第{citation.number}段", citation.paragraph_id])
@@ -171,7 +221,7 @@ def _source_card(citation: Citation, uid: str) -> str:
         f'<div class="src-card" id="{cite_anchor(uid, citation.n)}">'
         f'<div class="src-head"><span class="src-n">[{citation.n}]</span>{esc(citation.label)}</div>'
         f'<div class="src-meta">{esc(meta)}</div>'
-        f'<div class="src-text">{_highlighted(citation)}</div></div>'
+        f'<div class="src-text">{_highlighted(citation, uid, spans)}</div></div>'
     )
 
 
@@ -189,10 +239,14 @@ def render_sources_html(answer: Answer, uid: str | None = None) -> str:
     uid = uid or _uid(answer)
     title = "可能相关的段落" if answer.refused else "本回答的来源"
     groups = _by_report(answer.citations)
+    spans: dict[int, list[tuple[int, int]]] = {}
+    for point in answer.points:
+        if point.span is not None:
+            spans.setdefault(point.citation, []).append(point.span)
     cards = "".join(
         f'<div class="src-doc"><div class="src-doc-head">{esc(group[0].label)}'
         f'<span class="src-doc-n">（{len(group)} 段）</span></div>'
-        + "".join(_source_card(c, uid) for c in group)
+        + "".join(_source_card(c, uid, spans.get(c.n)) for c in group)
         + "</div>"
         for group in groups
     )

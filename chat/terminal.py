@@ -63,6 +63,10 @@ def print_answer(answer: Answer, out: TextIO, text_shown: bool) -> None:
         print(series_table(answer.table), file=out)
     elif not text_shown or answer.refused:
         print(answer.text, file=out)
+    if answer.dropped:
+        print("⚠ 大模型写出、未通过核对的要点（未采用）：", file=out)
+        for item in answer.dropped:
+            print(f"  ⚠ {item}", file=out)
     check = answer.verification
     if answer.answerer != "extractive" and check is not None and not answer.refused:
         if check.ok:

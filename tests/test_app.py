@@ -348,3 +348,31 @@ def test_examples_follow_the_reports_loaded(kb: KnowledgeBase) -> None:
     updates = examples.buttons()
     assert [u["value"] for u in updates] == questions
     assert all(u["visible"] for u in updates)
+
+
+def test_a_prose_answer_is_a_list_whose_links_highlight_each_points_clause() -> None:
+    from rag.answer_types import Point
+
+    text = "深化干部“四级家访”,开展家访6500余人次,发现并督促整改问题<200>余个。"
+    first, second = "深化干部“四级家访”", "发现并督促整改问题<200>余个"
+    at = text.index(second)
+    cite = Citation(1, "d#20", "某报告", "干部卷", text, first, 20, "d", (0, len(first)))
+    points = [Point(first, 1, (0, len(first))), Point(second, 1, (at, at + len(second)))]
+    answer = Answer(
+        "怎么开展家访?",
+        "据《某报告》“干部卷”部分，主要有以下几点：\n1. 深化干部“四级家访”[1]\n2. 发现并督促整改问题<200>余个[1]",
+        False,
+        [cite],
+        points=points,
+    )
+    out = render_answer_html(answer, uid="u9")
+    assert '<ol class="kb-points">' in out and out.count("<li>") == 2
+    assert '<div class="kb-lead">据《某报告》“干部卷”部分，主要有以下几点：</div>' in out
+    # Each point's [1] opens the same card and names its own clause there.
+    assert 'href="#cite-u9-1" data-mark="mark-u9-1-0"' in out
+    assert f'href="#cite-u9-1" data-mark="mark-u9-1-{at}"' in out
+    assert "发现并督促整改问题&lt;200&gt;余个" in out and "<200>" not in out
+    sources = render_sources_html(answer, uid="u9")
+    assert '<mark id="mark-u9-1-0">深化干部“四级家访”</mark>' in sources
+    assert f'<mark id="mark-u9-1-{at}">发现并督促整改问题&lt;200&gt;余个</mark>' in sources
+    assert "mark.mark-active" in app.JS  # the page's click handler sets it on the named clause
