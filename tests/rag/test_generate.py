@@ -303,3 +303,69 @@ def test_a_model_rewrite_that_is_no_question_gives_way_to_the_rules(settings: Se
     with FakeLLMServer(script) as server:
         answer = _kb(settings, server).ask("那示范村呢?", history=[Turn("建成了多少个规范村?")])
     assert answer.searched == "建成了多少个示范村?"
+
+
+# ---- prose answers: the model lists the points of the evidence the extract gathered ----------
+
+PROSE = "干部家访工作是怎么开展的?"
+
+
+def _prose_kb(settings: Settings, server: FakeLLMServer) -> KnowledgeBase:
+    return KnowledgeBase(settings, embedder=HashEmbedder(), chat=OpenAIChat(server.base_url, "fake", timeout=2))
+
+
+def test_a_models_points_are_each_checked_and_shown_with_the_extracts_lead(settings: Settings) -> None:
+    reply = "1. 深化干部“四级家访”，开展家访6500余人次[1]\n2. 发现并督促整改问题200余个，帮助解决困难500余个[1]"
+    with FakeLLMServer(_answering(reply)) as server:
+        answer = _prose_kb(settings, server).ask(PROSE)
+        (request,) = server.answer_requests()
+    assert answer.answerer == "openai:fake" and not answer.dropped and not answer.notice
+    lines = answer.text.split("\n")
+    assert lines[0].startswith("据《綦江区委组织部2021年组工答卷》“干部队伍卷”部分")
+    assert lines[1:] == ["1. 深化干部“四级家访”，开展家访6500余人次[1]", "2. 发现并督促整改问题200余个，帮助解决困难500余个[1]"]
+    assert [p.citation for p in answer.points] == [1, 1]
+    assert answer.citations[0].paragraph_id == f"{SAMPLE_DOC_ID}#20"
+    assert answer.verification is not None and answer.verification.ok
+    # The model saw the paragraphs the extract drew its points from, labelled with their report.
+    system, _example, _shown, user = request["messages"]
+    assert "逐条列出要点" in system["content"]
+    assert user["content"].startswith("<资料>\n[1] （《綦江区委组织部2021年组工答卷》")
+    assert "开展家访6500余人次" in user["content"] and user["content"].endswith(f"问题：{PROSE}")
+
+
+def test_a_point_its_paragraph_does_not_back_is_dropped_never_shown_as_checked(settings: Settings) -> None:
+    reply = (
+        "1. 深化干部“四级家访”，开展家访6500余人次[1]\n"
+        "2. 开展家访9999人次[1]\n"  # a figure the paragraph does not hold
+        "3. 组建专家服务团常年下乡调研座谈[1]\n"  # words the paragraph does not hold
+        "4. 发现并督促整改问题200余个[1]\n"
+        "5. 帮助解决困难500余个[1]"
+    )
+    with FakeLLMServer(_answering(reply)) as server:
+        answer = _prose_kb(settings, server).ask(PROSE)
+    assert [p.text for p in answer.points] == [
+        "深化干部“四级家访”，开展家访6500余人次",
+        "发现并督促整改问题200余个",
+        "帮助解决困难500余个",
+    ]
+    assert answer.notice == "大模型生成的要点中有 2 条未通过核对，已略去。"
+    assert answer.dropped[0].startswith("开展家访9999人次[1]（") and "9999人次" in answer.dropped[0]
+    assert answer.dropped[1].endswith("（内容在所引段落中找不到）")
+    data = answer.to_json()
+    assert data["dropped_points"] == answer.dropped and len(data["points"]) == 3
+
+
+def test_too_few_checked_points_give_the_extractive_answer(settings: Settings) -> None:
+    with FakeLLMServer(_answering("1. 组建专家服务团常年下乡调研[1]\n2. 开展家访9999人次[1]")) as server:
+        kb = _prose_kb(settings, server)
+        answer = kb.ask(PROSE)
+    assert answer.answerer == "extractive" and answer.notice.startswith("大模型生成的要点未通过核对")
+    assert len(answer.dropped) == 2
+    assert answer.points and "6500余人次" in answer.text  # the extract's own points, each cited
+
+
+def test_a_topic_no_report_covers_is_refused_without_asking_the_model(settings: Settings) -> None:
+    with FakeLLMServer(_answering("1. 编造的要点[1]")) as server:
+        answer = _prose_kb(settings, server).ask("在招商引资方面做了哪些工作?")
+        assert server.answer_requests() == []
+    assert answer.refused and answer.answerer == "extractive"
