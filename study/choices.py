@@ -16,7 +16,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import replace
 
 from rag.numbers import figures, find_numbers
-from study.questions import CHOICE, CLOZE, NUMBER, Question, digest, plain, question_id
+from study.questions import CHOICE, CLOZE, NUMBER, POINTS, Question, digest, plain, question_id
 
 
 def with_choices(free: Sequence[Question]) -> list[Question]:
@@ -24,6 +24,8 @@ def with_choices(free: Sequence[Question]) -> list[Question]:
     pools = {kind: _Pool(kind, answers) for kind, answers in _answers_by_kind(free).items()}
     out = []
     for q in free:
+        if q.type == POINTS:
+            continue  # a list is recalled, not picked from others
         distractors = pools[_kind(q)].distractors(q)
         if len(distractors) < 2:
             continue  # too few of the same kind: a choice between one wrong answer is no test

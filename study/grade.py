@@ -15,7 +15,7 @@ from dataclasses import dataclass, replace
 from difflib import SequenceMatcher
 
 from rag.numbers import UNITS, cn_value, figures, find_numbers
-from study.questions import CHOICE, NUMBER, Question
+from study.questions import CHOICE, NUMBER, POINT_SEPARATOR, POINTS, Question
 
 _QUALIFIER = re.compile(r"余|多|超过|超|约|近|逾|以上|左右|大约|接近|将近")
 _ABOVE = re.compile(r"余|多|超|逾|以上")  # more than the figure
@@ -49,7 +49,40 @@ def grade(question: Question, given: str) -> Grade:
         return _grade_choice(question, given)
     if question.type == NUMBER:
         return _grade_number(question, given)
+    if question.type == POINTS:
+        return grade_points(question.answer, given)
     return _grade_text(question.answer, given)
+
+
+# A point counts as named when the answer holds this share of its character pairs (its own words,
+# in any order and with other words around them): "四级家访" names "深化干部“四级家访”".
+_POINT_NAMED = 0.5
+_PASS_SHARE = 0.6  # a list is known when most of its points are named
+
+
+def points_named(expected: str, given: str) -> list[bool]:
+    """For each point of a `points` answer, whether `given` names it."""
+    got = _pairs(normalize(given))
+    out = []
+    for point in expected.split(POINT_SEPARATOR):
+        want = _pairs(normalize(point))
+        out.append(bool(want) and len(want & got) >= _POINT_NAMED * len(want))
+    return out
+
+
+def grade_points(expected: str, given: str) -> Grade:
+    """Right when at least 60% of the points are named; the note says which were."""
+    named = points_named(expected, given)
+    points = expected.split(POINT_SEPARATOR)
+    missed = [p for p, n in zip(points, named, strict=True) if not n]
+    note = f"答出 {sum(named)}/{len(points)} 个要点。"
+    if missed:
+        note += "未答出：" + "；".join(missed) + "。"
+    return Grade(sum(named) >= _PASS_SHARE * len(points), expected, given, note)
+
+
+def _pairs(text: str) -> set[str]:
+    return {text[i : i + 2] for i in range(len(text) - 1)}
 
 
 def normalize(text: str) -> str:

@@ -1,13 +1,15 @@
 """Quiz questions drawn from indexed paragraphs, deterministically and without a model.
 
-Four kinds, each built from one paragraph and answerable from it alone (this module makes the
-first three; `study.bank.generate` puts them together with their multiple-choice forms):
+Five kinds, each built from one paragraph and answerable from it alone (this module makes all
+but `choice`; `study.bank.generate` puts them together with their multiple-choice forms):
 
 - `number`: a figure with its unit, asked about in the words of its own clause
   ("2020年，新建党群服务中心多少个？" -> "12个");
 - `exam`: a 考题内容 paragraph and the 答题要点 paragraph after it;
 - `cloze`: a quoted fixed phrase or a book title blanked out of its clause
   ("按照市委“____”要求…" -> "十破十立");
+- `points`: a paragraph that enumerates ("……把握好三点。一是……二是……三是……", an answer key
+  written as points, a "……是：……；……；……" list), asked as "请列举", graded by the points named;
 - `choice`: the same facts as multiple choice (`study.choices`).
 
 Every question keeps its paragraph id and the answer's span in the paragraph text, so the answer
@@ -22,13 +24,15 @@ import hashlib
 import re
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from ingest.records import Aspect, Kind, Paragraph
 from rag.numbers import figures, find_numbers
+from rag.prose import statements as st
 
-NUMBER, EXAM, CLOZE, CHOICE = "number", "exam", "cloze", "choice"
-TYPE_LABELS = {NUMBER: "数字题", EXAM: "考题要点", CLOZE: "填空题", CHOICE: "选择题"}
+NUMBER, EXAM, CLOZE, CHOICE, POINTS = "number", "exam", "cloze", "choice", "points"
+TYPE_LABELS = {NUMBER: "数字题", EXAM: "考题要点", CLOZE: "填空题", CHOICE: "选择题", POINTS: "列举要点"}
+POINT_SEPARATOR = "\n"  # a `points` question's answer: its points, one a line
 BLANK = "____"
 
 _CLAUSE_END = "，,；;：:。！？!?"
@@ -109,6 +113,7 @@ def _from_paragraph(paragraph: Paragraph, following: Sequence[Paragraph]) -> lis
         *_number_questions(paragraph),
         *_cloze_questions(paragraph),
         *_exam_questions(paragraph, following),
+        *_points_questions(paragraph),
     ]
 
 
@@ -221,6 +226,79 @@ def _exam_questions(p: Paragraph, following: Sequence[Paragraph]) -> list[Questi
     where = f"“{p.heading_path[-1]}”中，" if p.heading_path else ""
     question = f"{where}考题“{task}”的答题要点是什么？"
     return [_make(following[0], EXAM, question, point.group("text"), point.start("text"))]
+
+
+# ---- 列举要点 --------------------------------------------------------------------------------
+
+_MIN_POINTS, _MAX_POINTS = 2, 8
+_POINT_HEAD = 30  # what names a point: its opening clause group
+_OTHER_YEAR = re.compile(r"明年|去年|下一步|今后|未来")
+_MAX_LEAD_IN = 50  # a longer lead-in makes a question no one reads to its end
+_COLON_LIST = re.compile(r"[：:]")
+
+
+def _points_questions(p: Paragraph) -> list[Question]:
+    """A paragraph enumerating its points becomes "请列举：<its lead-in>（共n点）": the items of
+    an enumeration written in it, or of a "……是：……；……；……" list, each named by its opening
+    clause. Needs a lead-in that says what is listed."""
+    text = p.text
+    items = st.inline_items(text)
+    if items:
+        start = _marker_start(text, items[0][0])
+    else:
+        found = _COLON_LIST.search(text)
+        if found is None:
+            return []
+        items = _list_after(text, found.end())
+        start = found.start()
+    if not _MIN_POINTS <= len(items) <= _MAX_POINTS:
+        return []
+    intro = _lead_in(text, start)
+    if intro is None:
+        return []
+    heads = [text[a:b] for a, b in (_head(text, item) for item in items)]
+    if len(set(heads)) < len(heads) or any(len(_CJK.findall(h)) < 2 for h in heads):
+        return []
+    # The year the list belongs to up front ("今年" becomes it), unless the lead-in names another.
+    asked = _finish(intro, p, "", dated=not _OTHER_YEAR.search(intro))
+    question = f"请列举：{asked}（共{len(heads)}点）"
+    answer = POINT_SEPARATOR.join(heads)
+    q = _make(p, POINTS, question, answer, items[0][0])
+    return [replace(q, answer_span=(items[0][0], items[-1][1]))]
+
+
+def _head(text: str, item: tuple[int, int]) -> tuple[int, int]:
+    """What names a point: its first sentence when short ("经济持续较快发展。……"), else its
+    opening clauses."""
+    first = st.sentences(text, *item)[0]
+    if first[1] - first[0] <= _POINT_HEAD:
+        return first
+    return st.clause_groups(text, first, limit=_POINT_HEAD)[0]
+
+
+def _marker_start(text: str, item_start: int) -> int:
+    i = item_start
+    while i > 0 and text[i - 1] not in _CLAUSE_END:
+        i -= 1
+    return i
+
+
+def _list_after(text: str, start: int) -> list[tuple[int, int]]:
+    """The "；"-separated items of a list that follows a colon, up to its sentence end."""
+    end = next((i + 1 for i in range(start, len(text)) if text[i] in _SENTENCE_END), len(text))
+    items = st.pieces(text, start, end, "；;。")
+    return items if len(items) >= 3 and all(b - a <= 40 for a, b in items) else []
+
+
+def _lead_in(text: str, start: int) -> str | None:
+    """The sentence before a list, up to it ("……必须着力把握好三点", "今年的主要预期目标是"),
+    standing alone; None when there is none, or it leans on text outside it."""
+    sentence = text[:start].rstrip("。：: ，,")
+    cut = max((sentence.rfind(ch) for ch in _SENTENCE_END), default=-1)
+    intro = sentence[cut + 1 :].strip()
+    if not 6 <= len(_CJK.findall(intro)) <= _MAX_LEAD_IN or _DEPENDENT.search(intro):
+        return None
+    return _CONNECTIVE.sub("", intro).lstrip("，,")
 
 
 # ---- shared ----------------------------------------------------------------------------------

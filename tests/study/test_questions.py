@@ -173,3 +173,37 @@ def test_figures_in_chinese_numerals_are_asked_with_their_magnitude() -> None:
     asked = {q.question: q.answer for q in free_questions([para]) if q.type == NUMBER}
     assert asked["国内生产总值从五十四万亿元增长到多少万亿元？"] == "八十万亿元"
     assert asked["国内生产总值从五十四万亿元增长到八十万亿元，推出多少项改革举措？"] == "一千五百多项"
+
+
+def test_a_paragraph_that_enumerates_becomes_a_points_question() -> None:
+    from study.grade import grade
+    from study.questions import POINTS, TYPE_LABELS, free_questions
+
+    text = (
+        "做好明年工作，必须着力把握好三点。一是坚持党建引领不动摇。党建是根本。"
+        "二是建强基层战斗堡垒，整顿软弱涣散党组织。三是深化干部“四级家访”，强化日常监督。"
+    )
+    (q,) = [q for q in free_questions([_para(text)]) if q.type == POINTS]
+    assert TYPE_LABELS[POINTS] == "列举要点"
+    assert q.question == "请列举：做好明年工作，必须着力把握好三点（共3点）"
+    heads = q.answer.split("\n")
+    assert heads == ["坚持党建引领不动摇", "建强基层战斗堡垒，整顿软弱涣散党组织", "深化干部“四级家访”，强化日常监督"]
+    start, end = q.answer_span  # the whole list is what the feedback highlights
+    assert all(h in text[start:end] for h in heads)
+    # Named in one's own order and words: 2 of 3 points pass (60%), 1 does not; the note says which.
+    good = grade(q, "强化日常监督搞好四级家访；坚持党建引领")
+    assert good.correct and good.note == "答出 2/3 个要点。未答出：建强基层战斗堡垒，整顿软弱涣散党组织。"
+    assert not grade(q, "坚持党建引领").correct
+    # No lead-in, or a lead-in leaning on text outside the paragraph: no question.
+    assert not [q for q in free_questions([_para("一是加强领导。二是落实责任。")]) if q.type == POINTS]
+    assert not [q for q in free_questions([_para("这些工作包括以下两点。一是加强领导。二是落实责任。")]) if q.type == POINTS]
+
+
+def test_a_colon_list_of_targets_is_a_points_question_with_its_year() -> None:
+    from study.questions import POINTS, free_questions
+
+    text = "今年发展的主要预期目标是：地区生产总值增长5%左右；城镇新增就业10万人以上；粮食产量稳定在100万吨。"
+    p = replace(_para(text, title="某市2031年政府工作报告"), doc_title="某市2031年政府工作报告")
+    (q,) = [q for q in free_questions([p]) if q.type == POINTS]
+    assert q.question.startswith("请列举：") and q.question.endswith("主要预期目标是（共3点）")
+    assert q.answer.split("\n")[1] == "城镇新增就业10万人以上"
