@@ -59,18 +59,21 @@ _JS = r"""
   style.textContent = __CSS__;
   document.head.appendChild(style);
   document.addEventListener('click', (ev) => {
-    const a = ev.target instanceof Element ? ev.target.closest('a[href^="#cite-"]') : null;
+    const a = ev.target instanceof Element ? ev.target.closest('a[href^="#cite-"], a[href^="#mark-"]') : null;
     if (!a) return;
     ev.preventDefault();
     ev.stopPropagation();
-    const card = document.getElementById(a.getAttribute('href').slice(1));
+    const target = document.getElementById(a.getAttribute('href').slice(1));
+    if (!target) return;
+    // A prose answer's point links to its own clause (a <mark> in the card): that clause stands
+    // out from the other clauses quoted from the same paragraph.
+    const mark = target.tagName === 'MARK' ? target : null;
+    const card = mark ? mark.closest('.src-card') : target;
     if (!card) return;
     for (let d = card.parentElement; d; d = d.parentElement) if (d.tagName === 'DETAILS') d.open = true;
     document.querySelectorAll('.src-card.cite-active').forEach((c) => c.classList.remove('cite-active'));
     card.classList.add('cite-active');
-    // A prose answer's point: its own clause in the paragraph stands out from the others quoted.
     document.querySelectorAll('mark.mark-active').forEach((m) => m.classList.remove('mark-active'));
-    const mark = a.dataset.mark ? document.getElementById(a.dataset.mark) : null;
     if (mark) mark.classList.add('mark-active');
     (mark || card).scrollIntoView({ behavior: 'smooth', block: 'center' });
   }, true);

@@ -149,12 +149,14 @@ def render_answer_html(answer: Answer, uid: str | None = None) -> str:
 
 
 def _point_link(point: Point, known: set[int], uid: str) -> str:
-    """A point's `[n]`: opens its source card and highlights the point's own clause there."""
+    """A point's `[n]`: links to the point's own clause in source card `n` (the page's click
+    handler opens the card and highlights that clause); to the card when the clause is not
+    known. The chat's sanitiser keeps `href` but drops data attributes, so the href says it."""
     n = point.citation
     if n not in known:
         return f"[{n}]"
-    mark = f' data-mark="{mark_anchor(uid, n, point.span[0])}"' if point.span is not None else ""
-    return f'<a href="#{cite_anchor(uid, n)}"{mark} class="cite" title="查看来源 {n}">[{n}]</a>'
+    target = mark_anchor(uid, n, point.span[0]) if point.span is not None else cite_anchor(uid, n)
+    return f'<a href="#{target}" class="cite" title="查看来源 {n}">[{n}]</a>'
 
 
 def _points_body(answer: Answer, known: set[int], uid: str) -> str:

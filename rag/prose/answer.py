@@ -127,7 +127,7 @@ def lead_line(kind: ProseKind, focus: Focus, evidence: Evidence) -> str:
     where = f"“{part}”部分" if part and part not in title else ""
     intro = _INTRO[kind]
     if kind is ProseKind.ASPECTS and evidence.how == "outline":
-        intro = f"分为以下{len(evidence.excerpts)}个方面：" if len(evidence.excerpts) <= 12 else intro
+        intro = f"分为以下{len(evidence.excerpts)}个方面："
     return f"据《{title}》{note}{where}，{intro}"
 
 

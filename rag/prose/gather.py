@@ -14,6 +14,8 @@ from rag.prose import statements as st
 from rag.prose.outline import Node, Outlines, enumerator
 from rag.prose.points import (
     DEFINES,
+    MAX_PARTS,
+    MAX_POINTS,
     REASON,
     Excerpt,
     excerpt,
@@ -313,6 +315,8 @@ def aspects(
     score, match, node, columns, whole = best
     if node is None or score < 0.5:
         return None
-    points = take(round_robin(columns))
+    # An outline of titles alone is the answer whole; a list of items keeps to MAX_POINTS.
+    titles_only = all(len(c) == 1 for c in columns)
+    points = take(round_robin(columns), most=MAX_PARTS if titles_only else MAX_POINTS)
     name = "" if whole else node.title
     return _evidence("outline", points, name, max(match, min(score, 1.0)), terms, weights)

@@ -17,6 +17,8 @@ from rag.prose.reading import ProseKind, coverage
 MAX_POINTS = 8
 # The points' own text; their numbers, citation marks and the lead line bring an answer to ~500.
 MAX_CHARS = 420
+# An outline lists every part when its titles fit (a report of thirteen parts has thirteen).
+MAX_PARTS = 16
 
 
 @dataclass(frozen=True)
@@ -151,8 +153,8 @@ def report_order(x: Excerpt) -> tuple[str, int, int]:
 MAX_JOINED = 80
 
 
-def take(points: Sequence[Excerpt]) -> list[Excerpt]:
-    """The first MAX_POINTS points (in the order given: the most important first) within
+def take(points: Sequence[Excerpt], most: int = MAX_POINTS) -> list[Excerpt]:
+    """The first `most` points (in the order given: the most important first) within
     MAX_CHARS, no text twice, in report order. A point left over that directly follows a chosen
     one in its paragraph joins it while the two stay short (a list's items stay together)."""
     chosen: list[Excerpt] = []
@@ -161,7 +163,7 @@ def take(points: Sequence[Excerpt]) -> list[Excerpt]:
     for x in points:
         if any(x.text == y.text for y in chosen):
             continue
-        if len(chosen) < MAX_POINTS and used + len(x.text) <= MAX_CHARS:
+        if len(chosen) < most and used + len(x.text) <= MAX_CHARS:
             chosen.append(x)
             used += len(x.text)
         else:

@@ -311,18 +311,25 @@ PROSE = "干部家访工作是怎么开展的?"
 
 
 def _prose_kb(settings: Settings, server: FakeLLMServer) -> KnowledgeBase:
-    return KnowledgeBase(settings, embedder=HashEmbedder(), chat=OpenAIChat(server.base_url, "fake", timeout=2))
+    return KnowledgeBase(
+        settings, embedder=HashEmbedder(), chat=OpenAIChat(server.base_url, "fake", timeout=2)
+    )
 
 
 def test_a_models_points_are_each_checked_and_shown_with_the_extracts_lead(settings: Settings) -> None:
-    reply = "1. 深化干部“四级家访”，开展家访6500余人次[1]\n2. 发现并督促整改问题200余个，帮助解决困难500余个[1]"
+    reply = (
+        "1. 深化干部“四级家访”，开展家访6500余人次[1]\n2. 发现并督促整改问题200余个，帮助解决困难500余个[1]"
+    )
     with FakeLLMServer(_answering(reply)) as server:
         answer = _prose_kb(settings, server).ask(PROSE)
         (request,) = server.answer_requests()
     assert answer.answerer == "openai:fake" and not answer.dropped and not answer.notice
     lines = answer.text.split("\n")
     assert lines[0].startswith("据《綦江区委组织部2021年组工答卷》“干部队伍卷”部分")
-    assert lines[1:] == ["1. 深化干部“四级家访”，开展家访6500余人次[1]", "2. 发现并督促整改问题200余个，帮助解决困难500余个[1]"]
+    assert lines[1:] == [
+        "1. 深化干部“四级家访”，开展家访6500余人次[1]",
+        "2. 发现并督促整改问题200余个，帮助解决困难500余个[1]",
+    ]
     assert [p.citation for p in answer.points] == [1, 1]
     assert answer.citations[0].paragraph_id == f"{SAMPLE_DOC_ID}#20"
     assert answer.verification is not None and answer.verification.ok

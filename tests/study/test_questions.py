@@ -187,7 +187,11 @@ def test_a_paragraph_that_enumerates_becomes_a_points_question() -> None:
     assert TYPE_LABELS[POINTS] == "列举要点"
     assert q.question == "请列举：做好明年工作，必须着力把握好三点（共3点）"
     heads = q.answer.split("\n")
-    assert heads == ["坚持党建引领不动摇", "建强基层战斗堡垒，整顿软弱涣散党组织", "深化干部“四级家访”，强化日常监督"]
+    assert heads == [
+        "坚持党建引领不动摇",
+        "建强基层战斗堡垒，整顿软弱涣散党组织",
+        "深化干部“四级家访”，强化日常监督",
+    ]
     start, end = q.answer_span  # the whole list is what the feedback highlights
     assert all(h in text[start:end] for h in heads)
     # Named in one's own order and words: 2 of 3 points pass (60%), 1 does not; the note says which.
@@ -196,7 +200,11 @@ def test_a_paragraph_that_enumerates_becomes_a_points_question() -> None:
     assert not grade(q, "坚持党建引领").correct
     # No lead-in, or a lead-in leaning on text outside the paragraph: no question.
     assert not [q for q in free_questions([_para("一是加强领导。二是落实责任。")]) if q.type == POINTS]
-    assert not [q for q in free_questions([_para("这些工作包括以下两点。一是加强领导。二是落实责任。")]) if q.type == POINTS]
+    assert not [
+        q
+        for q in free_questions([_para("这些工作包括以下两点。一是加强领导。二是落实责任。")])
+        if q.type == POINTS
+    ]
 
 
 def test_a_colon_list_of_targets_is_a_points_question_with_its_year() -> None:

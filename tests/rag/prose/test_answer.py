@@ -42,7 +42,10 @@ def test_a_narrow_topic_is_answered_by_its_paragraph_clause_by_clause(real_kb: K
     answer = real_kb.ask("干部家访工作是怎么开展的?")
     assert_points_quote_their_paragraphs(answer)
     assert {c.paragraph_id for c in answer.citations} == {f"{SAMPLE_DOC_ID}#20"}
-    assert [p.text for p in answer.points][:2] == ["深化干部“四级家访”,开展家访6500余人次", "发现并督促整改问题200余个,帮助解决困难500余个"]
+    assert [p.text for p in answer.points][:2] == [
+        "深化干部“四级家访”,开展家访6500余人次",
+        "发现并督促整改问题200余个,帮助解决困难500余个",
+    ]
 
 
 def test_an_outline_question_lists_the_reports_parts(real_kb: KnowledgeBase) -> None:

@@ -37,7 +37,9 @@ def test_leads_head_the_paragraphs_that_carry_them_out() -> None:
     # A lead on a line of its own is a lead too; an address to the audience ends its group.
     assert second.title == "加强生态保护"
     assert [c.title for c in second.children] == ["打好蓝天保卫战"]
-    assert any(c.kind == "para" and c.paragraph and c.paragraph.text.startswith("各位代表") for c in work.children)
+    assert any(
+        c.kind == "para" and c.paragraph and c.paragraph.text.startswith("各位代表") for c in work.children
+    )
 
 
 def test_enumerated_paragraphs_and_the_index_by_paragraph() -> None:
