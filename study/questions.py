@@ -25,7 +25,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from ingest.records import Aspect, Kind, Paragraph
-from rag.numbers import figures, find_numbers
+from rag.figures.numbers import figures, find_numbers
 
 NUMBER, EXAM, CLOZE, CHOICE = "number", "exam", "cloze", "choice"
 TYPE_LABELS = {NUMBER: "数字题", EXAM: "考题要点", CLOZE: "填空题", CHOICE: "选择题"}

@@ -8,8 +8,8 @@ import pytest
 from ingest.build import ingest
 from ingest.config import Settings
 from ingest.embed import SentenceTransformerEmbedder
+from rag.evidence.retrieve import HybridRetriever, RetrievalConfig, Snapshot
 from rag.pipeline import KnowledgeBase
-from rag.retrieve import HybridRetriever, RetrievalConfig, Snapshot
 from tests.conftest import SAMPLE_DOC_ID
 from tests.fakes import HashEmbedder
 

@@ -5,12 +5,13 @@ from __future__ import annotations
 import pytest
 
 from ingest.records import Paragraph
-from rag.answer import REFUSAL_TEXT, ExtractiveAnswerer
-from rag.focus import Focus, TermWeights
-from rag.numbers import asks_for_number, find_numbers, question_unit
+from rag.evidence.refusal import RefusalModel
+from rag.evidence.retrieve import Hit
+from rag.figures.answer import ExtractiveAnswerer
+from rag.figures.numbers import asks_for_number, find_numbers, question_unit
 from rag.pipeline import KnowledgeBase
-from rag.refusal import RefusalModel
-from rag.retrieve import Hit
+from rag.question.focus import Focus, TermWeights
+from rag.records import REFUSAL_TEXT
 from tests.conftest import SAMPLE_DOC_ID
 
 

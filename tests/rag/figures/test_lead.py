@@ -6,7 +6,7 @@ import pytest
 
 from ingest.records import Aspect
 from ingest.terms import bigrams, words
-from rag.lead import asks_growth, lead_figure, subject_context
+from rag.figures.lead import asks_growth, lead_figure, subject_context
 
 
 def _cover(question: str):  # type: ignore[no-untyped-def]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from rag.numbers import asks_for_number, cn_value, figure_values, find_numbers
+from rag.figures.numbers import asks_for_number, cn_value, figure_values, find_numbers
 
 
 def _found(text: str) -> list[tuple[str, str, float | None, str]]:

@@ -7,9 +7,9 @@ import csv
 import pytest
 
 from ingest.records import Aspect, Paragraph, TimeScope
-from rag.answer import Answer, Citation
-from rag.series import SeriesAsk, covered_years, read_series, tabulate, verify_table
-from rag.table import Row, read_cell, summarize
+from rag.answer_types import Answer, Citation
+from rag.figures.series import SeriesAsk, covered_years, read_series, tabulate, verify_table
+from rag.figures.table import Row, read_cell, summarize
 
 
 @pytest.mark.parametrize(

@@ -12,11 +12,11 @@ import pytest
 
 from ingest.build import ingest
 from ingest.config import Settings
-from rag.answer import ExtractiveAnswerer
-from rag.llm import OpenAIChat
+from rag.evidence.refusal import RefusalModel
+from rag.figures.answer import ExtractiveAnswerer
+from rag.generation.llm import OpenAIChat
+from rag.generation.prompt import Turn
 from rag.pipeline import Final, KnowledgeBase, Searched, Token, idf_weights
-from rag.prompt import Turn
-from rag.refusal import RefusalModel
 from tests.conftest import SAMPLE, SAMPLE_DOC_ID
 from tests.fakes import HashEmbedder
 from tests.llm_server import FakeLLMServer, Reply, is_rewrite
@@ -269,7 +269,7 @@ def test_an_unexpected_client_failure_still_gives_the_extractive_answer(settings
 
 
 def test_the_model_sees_at_most_the_configured_number_of_paragraphs(settings: Settings) -> None:
-    from rag.generate import context_paragraphs
+    from rag.generation.generate import context_paragraphs
 
     kb = _kb(settings, None)
     exam = f"{SAMPLE_DOC_ID}#5"  # 考题内容:如何强化政治引领? brings #6 (答题要点) along

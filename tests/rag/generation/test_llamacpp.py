@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from rag.llm import LlamaCppChat, LLMError
+from rag.generation.llm import LlamaCppChat, LLMError
 
 
 class FakeLlama:

@@ -8,7 +8,7 @@ import sys
 import pytest
 
 from ingest.config import Settings
-from rag.llm import LLMError, OpenAIChat, complete, make_chat_model
+from rag.generation.llm import LLMError, OpenAIChat, complete, make_chat_model
 from tests.llm_server import FakeLLMServer, Reply, recorded
 
 MESSAGES = [{"role": "system", "content": "规则"}, {"role": "user", "content": "问题"}]
@@ -109,7 +109,7 @@ def test_the_extractive_default_loads_no_llm_client() -> None:
 
     code = (
         "import sys; from ingest.config import Settings; from rag.pipeline import KnowledgeBase; "
-        "from rag.llm import make_chat_model; make_chat_model(Settings()); "
+        "from rag.generation.llm import make_chat_model; make_chat_model(Settings()); "
         "print(any(m.split('.')[0] in ('openai', 'llama_cpp') for m in sys.modules))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

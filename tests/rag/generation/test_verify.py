@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ingest.records import Paragraph
-from rag.verify import answer_sentences, figure_values, verify
+from rag.generation.verify import answer_sentences, figure_values, verify
 
 TRAINING = Paragraph(
     "report#9",

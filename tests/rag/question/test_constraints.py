@@ -6,9 +6,9 @@ import pytest
 
 from ingest.records import Aspect, DocKind, DocumentMeta, Paragraph
 from ingest.scope import paragraph_scope
-from rag.constraints import find_places, read_question, time_fit, without_constraints
-from rag.resolution import resolve
-from rag.retrieve import EVERYTHING, SearchFilter
+from rag.evidence.retrieve import EVERYTHING, SearchFilter
+from rag.question.constraints import find_places, read_question, time_fit, without_constraints
+from rag.question.resolution import resolve
 
 REGIONS = ["全国", "广东省", "綦江区"]
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from rag.answer import Answer, Citation
-from rag.decompose import split_question
-from rag.merge import merge_answers
+from rag.answer_types import Answer, Citation
+from rag.figures.merge import merge_answers
+from rag.question.decompose import split_question
 
 
 @pytest.mark.parametrize(

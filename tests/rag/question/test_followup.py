@@ -6,8 +6,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from rag.followup import is_followup, rewrite, rule_rewrite, topic_of
-from rag.prompt import Turn, rewrite_messages
+from rag.generation.prompt import Turn, rewrite_messages
+from rag.question.followup import is_followup, rewrite, rule_rewrite, topic_of
 
 
 @pytest.mark.parametrize(

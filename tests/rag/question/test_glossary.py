@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from rag.glossary import expand
+from rag.question.glossary import expand
 
 
 def test_an_acronym_the_reports_never_write_gets_its_chinese_names() -> None:

@@ -1,7 +1,8 @@
-"""A question's extractive answer over the live index: split into parts (rag.decompose) or into
-the rows of a table (rag.series), each part grounded (its constraints read and resolved against
-the loaded reports, then retrieval under the resulting filter) and answered by the answerer, the
-result checked (rag.verify). The KnowledgeBase (rag.pipeline) runs this before any LLM."""
+"""A question's extractive answer over the live index: split into parts (rag.question.decompose)
+or into the rows of a table (rag.figures.series), each part grounded (its constraints read and
+resolved against the loaded reports, then retrieval under the resulting filter) and answered by
+the answerer, the result checked (rag.generation.verify). The KnowledgeBase (rag.pipeline) runs
+this before any LLM."""
 
 from __future__ import annotations
 
@@ -13,14 +14,10 @@ from ingest.metadata import NATIONAL
 from ingest.records import Aspect, Paragraph, TimeScope
 from ingest.scope import sentence_scope
 from rag.answer_types import Answer, Answerer, refusal
-from rag.constraints import Asked, read_question, without_constraints
-from rag.decompose import split_question
-from rag.glossary import expand
-from rag.merge import merge_answers
-from rag.numbers import asks_for_number
-from rag.resolution import Resolution, resolve
-from rag.retrieve import Hit, HybridRetriever, SearchFilter, Snapshot
-from rag.series import (
+from rag.evidence.retrieve import Hit, HybridRetriever, SearchFilter, Snapshot
+from rag.figures.merge import merge_answers
+from rag.figures.numbers import asks_for_number
+from rag.figures.series import (
     SeriesAsk,
     covered_years,
     lead_citation,
@@ -29,7 +26,11 @@ from rag.series import (
     verify_table,
     with_difference,
 )
-from rag.verify import verify
+from rag.generation.verify import verify
+from rag.question.constraints import Asked, read_question, without_constraints
+from rag.question.decompose import split_question
+from rag.question.glossary import expand
+from rag.question.resolution import Resolution, resolve
 
 
 def answer_extractively(
@@ -92,7 +93,7 @@ def answer_table(
     where: SearchFilter,
     earlier: Asked | None,
 ) -> Answer:
-    """A figure per year or report: each row asked as its own question (rag.series). Rows
+    """A figure per year or report: each row asked as its own question (rag.figures.series). Rows
     by year keep to one issuing region when the question names none: a national series is
     not continued by a province's figure for a year the national reports lack."""
     snapshot = retriever.snapshot
@@ -167,7 +168,7 @@ def ground(
 def _knows_rows(snapshot: Snapshot, series: SeriesAsk) -> bool:
     """A table across years needs reports of several years (across places, of several places):
     then the year (place) each paragraph is about is known. One report, or a file of passages,
-    is answered part by part as before (rag.decompose)."""
+    is answered part by part as before (rag.question.decompose)."""
     metas = snapshot.metas.values()
     if series.by == "year":
         return len({m.year for m in metas if m.year is not None}) > 1

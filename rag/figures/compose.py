@@ -1,5 +1,6 @@
 """An extractive answer's text: "据《…》：" when several reports are loaded, the lead figure or
-date when the question asks for one (rag.lead), then each quoted sentence with its `[n]`."""
+date when the question asks for one (rag.figures.lead), then each quoted sentence with its
+`[n]`."""
 
 from __future__ import annotations
 
@@ -10,12 +11,12 @@ from ingest.records import Aspect
 from ingest.scope import sentence_scope
 from ingest.terms import bigrams, words
 from rag.answer_types import Citation, citation_for
-from rag.focus import Focus, TermWeights, is_generic, subject_terms, term_coverage
-from rag.glossary import expand
-from rag.lead import asks_growth, lead_figure, wants_percent
-from rag.numbers import asks_for_date, asks_for_number, find_dates
+from rag.evidence.sentences import Sentence
+from rag.figures.lead import asks_growth, lead_figure, wants_percent
+from rag.figures.numbers import asks_for_date, asks_for_number, find_dates
+from rag.question.focus import Focus, TermWeights, is_generic, subject_terms, term_coverage
+from rag.question.glossary import expand
 from rag.records import CITATION_MARKER
-from rag.sentences import Sentence
 
 # Reports call the growth of output (国内/地区生产总值) "经济增长" or "经济增速".
 _ECONOMY_GROWTH = re.compile(r"经济(?:增长|增速)")
@@ -67,7 +68,7 @@ def answer_lead(
     focus: Focus, q_terms: Sequence[str], chosen: Sequence[Sentence], weights: TermWeights
 ) -> str:
     """For "多少/几/何时" questions: the figure of the chosen sentences that answers
-    (rag.lead), or the date.
+    (rag.figures.lead), or the date.
 
     Only a real figure leads (a unit, 万/亿, a percentage or a decimal), never one the
     question already states ("2021年"), and only one whose clause is about the question's

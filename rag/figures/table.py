@@ -1,8 +1,8 @@
 """The records of a cross-year (or cross-report) answer: one cell per year, each with its figure
 and its citation, and the summary and exports computed from the cells alone.
 
-A table is built by rag.series, one single-figure answer per row; this module only holds the
-result and says what can be said from it: whether the cells share a unit (then they can be
+A table is built by rag.figures.series, one single-figure answer per row; this module only holds
+the result and says what can be said from it: whether the cells share a unit (then they can be
 drawn), how the figure changed from the first cell to the last ("从2010年的8%左右降到2013年的
 7.5%左右", every number a cell's), and the rows as CSV for a spreadsheet.
 """
@@ -14,7 +14,7 @@ import io
 from dataclasses import dataclass, field
 from typing import Any
 
-from rag.numbers import NumberMention, find_numbers
+from rag.figures.numbers import NumberMention, find_numbers
 
 MISSING = "—"
 

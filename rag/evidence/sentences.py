@@ -13,10 +13,10 @@ from ingest.chunk import split_sentences
 from ingest.records import Kind, Paragraph
 from ingest.scope import sentence_scope
 from ingest.terms import bigrams, words
-from rag.constraints import time_fit
-from rag.focus import Focus, TermWeights, term_coverage
-from rag.numbers import asks_for_date, asks_for_number, find_dates, find_numbers, is_figure
-from rag.retrieve import Hit
+from rag.evidence.retrieve import Hit
+from rag.figures.numbers import asks_for_date, asks_for_number, find_dates, find_numbers, is_figure
+from rag.question.constraints import time_fit
+from rag.question.focus import Focus, TermWeights, term_coverage
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,6 @@
-"""What a question's constraints (rag.constraints) mean for the documents actually loaded: a
-filter on what retrieval may return (a narrower one to try first), or a plain statement that no
-report covers the question ("知识库中没有2020年的政府工作报告")."""
+"""What a question's constraints (rag.question.constraints) mean for the documents actually
+loaded: a filter on what retrieval may return (a narrower one to try first), or a plain statement
+that no report covers the question ("知识库中没有2020年的政府工作报告")."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ from dataclasses import dataclass
 
 from ingest.metadata import NATIONAL, short_region
 from ingest.records import Aspect, DocKind, DocumentMeta, Paragraph
-from rag.constraints import Asked, ReportRef, congress_alias
-from rag.retrieve import SearchFilter
+from rag.evidence.retrieve import SearchFilter
+from rag.question.constraints import Asked, ReportRef, congress_alias
 
 
 @dataclass(frozen=True)

@@ -9,11 +9,11 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from ingest.terms import STOP_WORDS, bigrams, words
-from rag.constraints import Asked, without_constraints
-from rag.glossary import ACRONYMS, expand
-from rag.indicator import GENERIC
-from rag.resolution import Resolution
-from rag.retrieve import EVERYTHING, SearchFilter
+from rag.evidence.retrieve import EVERYTHING, SearchFilter
+from rag.figures.indicator import GENERIC
+from rag.question.constraints import Asked, without_constraints
+from rag.question.glossary import ACRONYMS, expand
+from rag.question.resolution import Resolution
 
 # BM25 idf of a word found in at most ~8% of the indexed chunks: specific enough to say what a
 # figure is about (log(1 + 0.92 / 0.08) ≈ 2.5, whatever the size of the index).
@@ -78,7 +78,7 @@ def term_coverage(q_terms: Sequence[str], weights: TermWeights, text_terms: set[
 
 def question_terms(focus: Focus, weights: TermWeights) -> list[str]:
     """What sentences are matched with: the focus's words and character pairs, acronyms the
-    reports never write read as their Chinese names (rag.glossary)."""
+    reports never write read as their Chinese names (rag.question.glossary)."""
     return _question_terms(expand(focus.terms, weights.occurs))
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 
-from rag.glossary import ACRONYMS, expand
+from rag.question.glossary import ACRONYMS, expand
 
 # Words that say how a figure is asked for, not what it is about: a clause matching only
 # these is not about the question's subject.

@@ -7,7 +7,7 @@ from collections.abc import Iterable, Mapping
 
 from ingest.metadata import year_of
 from ingest.records import DocumentMeta
-from rag.retrieve import EVERYTHING, SearchFilter
+from rag.evidence.retrieve import EVERYTHING, SearchFilter
 
 
 def choose_reports(

@@ -1,5 +1,5 @@
-"""One answer from the answers to a question's parts (rag.decompose): their texts in turn, their
-citations renumbered into one list; and the parts' retrieved paragraphs interleaved."""
+"""One answer from the answers to a question's parts (rag.question.decompose): their texts in
+turn, their citations renumbered into one list; and the parts' retrieved paragraphs interleaved."""
 
 from __future__ import annotations
 
@@ -12,9 +12,9 @@ from rag.records import CITATION_MARKER
 
 
 def merge_answers(question: str, parts: Sequence[tuple[str, Answer]], top_k: int) -> Answer:
-    """One answer for a question asked in parts (see rag.decompose): each answered part's text
-    in turn with its citations renumbered into one list (a paragraph cited twice keeps one
-    number); a part with no answer says so. All parts refused is one refusal."""
+    """One answer for a question asked in parts (see rag.question.decompose): each answered
+    part's text in turn with its citations renumbered into one list (a paragraph cited twice keeps
+    one number); a part with no answer says so. All parts refused is one refusal."""
     answered = [(q, a) for q, a in parts if not a.refused]
     if not answered:
         first = parts[0][1]

@@ -24,12 +24,12 @@ from dataclasses import dataclass, replace
 from ingest.records import Aspect, Paragraph, TimeScope
 from ingest.scope import years_in
 from rag.answer_types import Answer, Citation
-from rag.constraints import find_places
-from rag.merge import interleave
-from rag.numbers import asks_for_number, find_numbers
+from rag.figures.merge import interleave
+from rag.figures.numbers import asks_for_number, find_numbers
+from rag.figures.table import MISSING, Row, Table, read_cell, summarize
+from rag.generation.verify import SentenceCheck, Verification, verify
+from rag.question.constraints import find_places
 from rag.records import CITATION_MARKER, REFUSAL_TEXT
-from rag.table import MISSING, Row, Table, read_cell, summarize
-from rag.verify import SentenceCheck, Verification, verify
 
 # How many rows a table may have: "历年" over twenty years of reports is still one screen.
 MAX_ROWS = 30

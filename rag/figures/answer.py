@@ -1,12 +1,10 @@
 """The extractive answerer: no LLM, nothing invented.
 
-It picks the sentence(s) of the retrieved paragraphs that best cover the question (rag.sentences,
-rag.excerpt), puts a figure with its unit up front when the question asks for one, and marks each
-sentence with `[n]` (rag.compose); every `[n]` is one paragraph. When the evidence is too weak it
-refuses (rag.refusal) and lists the closest paragraphs as 可能相关.
-
-Also the public face of answering: the Answer and Citation records (rag.answer_types) and
-REFUSAL_TEXT (rag.records) are re-exported here for the app, the CLI and the tests.
+It picks the sentence(s) of the retrieved paragraphs that best cover the question
+(rag.evidence.sentences, rag.evidence.excerpt), puts a figure with its unit up front when the
+question asks for one, and marks each sentence with `[n]` (rag.figures.compose); every `[n]` is
+one paragraph. When the evidence is too weak it refuses (rag.evidence.refusal) and lists the
+closest paragraphs as 可能相关. Its Answer and Citation records live in rag.answer_types.
 """
 
 from __future__ import annotations
@@ -17,18 +15,21 @@ from dataclasses import replace
 from ingest.records import Paragraph
 from ingest.terms import words
 from rag.answer_types import Answer, Citation, refusal
-from rag.compose import compose
-from rag.constraints import Asked
-from rag.excerpt import choose, excerpt_of
-from rag.focus import Focus, TermWeights, question_terms, subject_terms, term_coverage
-from rag.numbers import asks_for_date, asks_for_number
-from rag.records import REFUSAL_TEXT
-from rag.refusal import RefusalModel, about_another_year, evidence_features, lacks_asked_figure, year_conflict
-from rag.resolution import Resolution
-from rag.retrieve import Hit
-from rag.sentences import Sentence, rank_sentences
-
-__all__ = ["REFUSAL_TEXT", "Answer", "Citation", "ExtractiveAnswerer"]
+from rag.evidence.excerpt import choose, excerpt_of
+from rag.evidence.refusal import (
+    RefusalModel,
+    about_another_year,
+    evidence_features,
+    lacks_asked_figure,
+    year_conflict,
+)
+from rag.evidence.retrieve import Hit
+from rag.evidence.sentences import Sentence, rank_sentences
+from rag.figures.compose import compose
+from rag.figures.numbers import asks_for_date, asks_for_number
+from rag.question.constraints import Asked
+from rag.question.focus import Focus, TermWeights, question_terms, subject_terms, term_coverage
+from rag.question.resolution import Resolution
 
 
 class ExtractiveAnswerer:
@@ -125,11 +126,11 @@ class ExtractiveAnswerer:
         return sentences, evidence_features(hits, coverage, subject)
 
     def question_terms(self, focus: Focus) -> list[str]:
-        """What sentences are matched with (rag.focus.question_terms)."""
+        """What sentences are matched with (rag.question.focus.question_terms)."""
         return question_terms(focus, self.weights)
 
     def subject_terms(self, focus: Focus) -> list[str]:
-        """The words that say what the question is about (rag.focus.subject_terms)."""
+        """The words that say what the question is about (rag.question.focus.subject_terms)."""
         return subject_terms(focus, self.weights)
 
     def _refuse(

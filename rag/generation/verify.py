@@ -14,7 +14,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from ingest.records import Paragraph
-from rag.numbers import asks_for_date, asks_for_number, figure_values, figures
+from rag.figures.numbers import asks_for_date, asks_for_number, figure_values, figures
 from rag.records import CITATION_MARKER, REFUSAL_TEXT
 
 # A sentence runs to 。！？ or a line break (not ；: "一是……；二是……[1]" is one statement); closing

@@ -9,8 +9,8 @@ from collections.abc import Sequence
 from dataclasses import replace
 
 from ingest.terms import bigrams, words
-from rag.focus import TermWeights, term_coverage
-from rag.sentences import Sentence, answer_type_bonus, sentence_spans
+from rag.evidence.sentences import Sentence, answer_type_bonus, sentence_spans
+from rag.question.focus import TermWeights, term_coverage
 
 
 def excerpt_of(

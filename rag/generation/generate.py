@@ -2,7 +2,8 @@
 
 The extractive answer is always computed first (it is cheap): when the refusal model finds the
 retrieval evidence too weak, no model is asked at all; and it is what the user gets when the
-model fails, or is offered beside the model's answer when that does not pass rag.verify.
+model fails, or is offered beside the model's answer when that does not pass
+rag.generation.verify.
 """
 
 from __future__ import annotations
@@ -13,11 +14,18 @@ from dataclasses import replace
 
 from ingest.records import Paragraph
 from rag.answer_types import Answer, Citation, citation_for
-from rag.llm import ChatModel, LLMError
-from rag.prompt import answer_messages, as_shown
+from rag.evidence.sentences import answer_key
+from rag.generation.llm import ChatModel, LLMError
+from rag.generation.prompt import answer_messages, as_shown
+from rag.generation.verify import (
+    Verification,
+    answer_sentences,
+    cross_check,
+    is_refusal,
+    verify,
+    with_problem,
+)
 from rag.records import CITATION_MARKER, REFUSAL_TEXT
-from rag.sentences import answer_key
-from rag.verify import Verification, answer_sentences, cross_check, is_refusal, verify, with_problem
 
 Numbered = list[tuple[int, Paragraph]]
 _FULL_WIDTH_CITATION = re.compile(r"【(\d+)】")

@@ -2,7 +2,7 @@
 
 Paragraph text is data, never instructions: it sits inside a <资料> block whose delimiters it
 cannot forge, with its own "[n]" shown full-width so it cannot pose as a citation. Whatever the
-model then writes is checked by rag.verify, which no paragraph can influence.
+model then writes is checked by rag.generation.verify, which no paragraph can influence.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 from ingest.records import Paragraph
-from rag.llm import Message
+from rag.generation.llm import Message
 from rag.records import CITATION_MARKER, REFUSAL_TEXT
 
 MAX_PARAGRAPH_CHARS = 800  # a long paragraph is cut; the key sentence is near its start as a rule

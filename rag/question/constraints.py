@@ -4,9 +4,9 @@
 "2016年的增长目标" for a target set in 2016; "广东省…" for Guangdong's figures; "党代会报告中…" for
 one report. These constraints are read from the question with general rules (years in either
 script, the words that mark a target or a result, place names, references to a report), then
-resolved against the documents actually loaded (rag.resolution): into a filter on what retrieval
-may return, or into a plain statement that no report covers the question ("知识库中没有2020年的政府
-工作报告"). Here: the reading, and how well a sentence's time scope fits the years asked.
+resolved against the documents actually loaded (rag.question.resolution): into a filter on what
+retrieval may return, or into a plain statement that no report covers the question ("知识库中没有
+2020年的政府工作报告"). Here: the reading, and how well a sentence's time scope fits the years asked.
 """
 
 from __future__ import annotations

@@ -5,7 +5,7 @@ A sentence of a report holds several figures: "国内生产总值增长6.9%，�
 whose clause is about what the question asks (its words), of the kind asked (a result or a
 target), and of the form asked: "降到了多少" wants where a change ends (3.1%), "下降了多少" the
 change itself ("7.1个百分点"), never where it started. What a figure measures is read by
-rag.indicator.
+rag.figures.indicator.
 """
 
 from __future__ import annotations
@@ -16,8 +16,14 @@ from collections.abc import Callable, Sequence
 
 from ingest.records import Aspect
 from ingest.scope import RESULT_CUES, TARGET_CUES
-from rag.indicator import denominator_itself, indicator_before, nouns, per_unit_of_asked, same_indicator
-from rag.numbers import NumberMention, asks_for_number, find_numbers, is_figure, question_unit
+from rag.figures.indicator import (
+    denominator_itself,
+    indicator_before,
+    nouns,
+    per_unit_of_asked,
+    same_indicator,
+)
+from rag.figures.numbers import NumberMention, asks_for_number, find_numbers, is_figure, question_unit
 
 # "降到了多少" asks where a change ended; "下降了多少" what the change was.
 _ASKS_END = re.compile(

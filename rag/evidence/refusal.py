@@ -20,10 +20,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from ingest.scope import sentence_scope, years_in
-from rag.focus import Focus
-from rag.numbers import asks_for_date, asks_for_number, find_dates, find_numbers, is_figure
-from rag.retrieve import Hit
-from rag.sentences import Sentence
+from rag.evidence.retrieve import Hit
+from rag.evidence.sentences import Sentence
+from rag.figures.numbers import asks_for_date, asks_for_number, find_dates, find_numbers, is_figure
+from rag.question.focus import Focus
 
 FEATURES = ("coverage", "dense", "agree", "dense_margin", "subject")
 
