@@ -84,7 +84,7 @@ $(VENV)/.installed-local-llm: $(VENV)/.installed
 	touch $@
 
 $(GGUF): $(VENV)/.installed-local-llm
-	$(PY) -m rag.local_model $(GGUF)
+	$(PY) -m rag.generation.local_model $(GGUF)
 
 local-llm: $(GGUF)
 

@@ -91,7 +91,7 @@ def ensure_index(settings: Settings, refresh: bool = False) -> None:
 def cmd_ask(args: argparse.Namespace) -> int:
     from chat.terminal import answer_in_terminal
     from rag.pipeline import KnowledgeBase
-    from rag.report_choice import choose_reports
+    from rag.question.report_choice import choose_reports
 
     settings = _settings(args)
     ensure_index(settings)

@@ -20,7 +20,7 @@ from ingest.bm25_counts import count_terms
 from ingest.chunk import chunk_paragraph
 from ingest.embed import Embedder
 from ingest.records import Chunk, DocumentRecord, Paragraph
-from rag.retrieve import Snapshot
+from rag.evidence.retrieve import Snapshot
 
 VECTOR_BATCH = 8192  # vectors handed to FAISS at once while synthesising (bounds memory)
 _CJK = re.compile(r"[\u4e00-\u9fff]")

@@ -10,8 +10,7 @@ import hashlib
 import html
 
 from chat.table_view import chart_svg, table_html
-from rag.answer import Answer, Citation
-from rag.answer_types import Point
+from rag.answer_types import Answer, Citation, Point
 from rag.records import CITATION_MARKER
 
 Past = list[tuple[str, str]]  # (question, sources section html), newest first

@@ -1,5 +1,5 @@
-"""A table answer (rag.table) as the chat shows it: an HTML table whose citations link to the
-source cards, a chart of the figures drawn as inline SVG (no plotting library, no fonts to
+"""A table answer (rag.figures.table) as the chat shows it: an HTML table whose citations link
+to the source cards, a chart of the figures drawn as inline SVG (no plotting library, no fonts to
 install: the browser draws the Chinese labels), and the table as CSV or Excel for download."""
 
 from __future__ import annotations
@@ -11,8 +11,8 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
-from rag.answer import Answer
-from rag.table import Row, Table
+from rag.answer_types import Answer
+from rag.figures.table import Row, Table
 
 WIDTH, HEIGHT = 460, 230
 _LEFT, _RIGHT, _TOP, _BOTTOM = 56, 16, 28, 42

@@ -8,11 +8,11 @@ from collections.abc import Sequence
 from typing import TextIO
 
 from ingest.docs_table import aligned
-from rag.answer import Answer
+from rag.answer_types import Answer
+from rag.evidence.retrieve import EVERYTHING, SearchFilter
+from rag.figures.table import Table
+from rag.generation.prompt import Turn
 from rag.pipeline import Final, KnowledgeBase, Searched, Token
-from rag.prompt import Turn
-from rag.retrieve import EVERYTHING, SearchFilter
-from rag.table import Table
 
 
 def series_table(table: Table) -> str:

@@ -25,11 +25,11 @@ from chat.render import (
     render_sources_panel,
 )
 from chat.table_view import export_files
-from rag.answer import Answer
+from rag.answer_types import Answer
+from rag.evidence.retrieve import EVERYTHING, SearchFilter
+from rag.generation.prompt import Turn
 from rag.pipeline import Final, KnowledgeBase, Searched, Token
-from rag.prompt import Turn
-from rag.report_choice import choose_reports, report_choices, year_choices
-from rag.retrieve import EVERYTHING, SearchFilter
+from rag.question.report_choice import choose_reports, report_choices, year_choices
 from study.bank import example_questions
 
 log = logging.getLogger(__name__)

@@ -9,7 +9,7 @@ twice: on the set's index (label: answer) and on its refusal variant, the same i
 question asked again with its own gold paragraphs left out (label: refuse, as `kb eval` does). A logistic
 regression on the features is fitted; the threshold is the highest that refuses at most 5% of
 any set's answerable questions (--max-false-refusal, 5%).
-Prints the weights to put into `rag.refusal.RefusalModel` and the error rates per set.
+Prints the weights to put into `rag.evidence.refusal.RefusalModel` and the error rates per set.
 """
 
 from __future__ import annotations
@@ -23,17 +23,17 @@ from tqdm import tqdm
 
 from eval.datasets import load_qa
 from eval.run import index_for, open_kb, with_product_gold
-from rag.answer import ExtractiveAnswerer
-from rag.decompose import split_question
-from rag.extractive import ground
-from rag.focus import Focus
+from rag.evidence.refusal import FEATURES, RefusalModel
+from rag.evidence.retrieve import EVERYTHING, SearchFilter
+from rag.figures.answer import ExtractiveAnswerer
+from rag.figures.extractive import ground
 from rag.pipeline import KnowledgeBase, idf_weights
 from rag.prose.answer import ProseAnswerer
 from rag.prose.reading import prose_kind
 from rag.prose.refusal import FEATURES as PROSE_FEATURES
 from rag.prose.refusal import ProseRefusal
-from rag.refusal import FEATURES, RefusalModel
-from rag.retrieve import EVERYTHING, SearchFilter
+from rag.question.decompose import split_question
+from rag.question.focus import Focus
 
 
 def collect(kb: KnowledgeBase, qa: Path) -> tuple[np.ndarray, np.ndarray]:

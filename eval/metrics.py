@@ -135,7 +135,7 @@ def citation_recall(cited_texts: dict[str, str], groups: Sequence[Sequence[str]]
 
 def figures_in(text: str) -> list[str]:
     """Numbers, percentages and dates of a text (citation markers [n] are not figures)."""
-    from rag.numbers import find_dates, find_numbers
+    from rag.figures.numbers import find_dates, find_numbers
     from rag.records import CITATION_MARKER
 
     clean = CITATION_MARKER.sub("", text)

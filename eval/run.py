@@ -33,9 +33,9 @@ from eval.datasets import QAItem, gold_by_quote, load_qa, source_docs
 from eval.report import by_type, render_markdown, score_item, summarize, write_chart
 from ingest.build import ingest
 from ingest.config import Settings, add_llm_arguments, llm_overrides
+from rag.evidence.retrieve import RetrievalConfig, SearchFilter
+from rag.generation.prompt import Turn
 from rag.pipeline import KnowledgeBase
-from rag.prompt import Turn
-from rag.retrieve import RetrievalConfig, SearchFilter
 
 ALL_SYSTEMS = ("product", "bm25", "dense", "llamaindex")
 # (question, earlier turns, paragraphs to leave out) -> the `kb ask --json` object

@@ -3,7 +3,7 @@
     python -m eval.tune [--sets rgb_zh rgb_zh_int cmrc2018]
 
 Prints paragraph hit@1 / hit@5 for BM25 alone, dense alone and a grid of fusion settings, per
-set and on average; the chosen defaults live in `rag.retrieve.RetrievalConfig`.
+set and on average; the chosen defaults live in `rag.evidence.retrieve.RetrievalConfig`.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from eval.run import QAItem, index_for, load_qa, open_kb
 from ingest.bm25 import BM25Index
 from ingest.index_backend import FaissChunkIndex
 from ingest.terms import bigrams, terms, words
-from rag.retrieve import HybridRetriever, fuse_rankings
+from rag.evidence.retrieve import HybridRetriever, fuse_rankings
 
 
 @dataclass

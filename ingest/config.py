@@ -32,7 +32,7 @@ class Settings:
     host: str = "127.0.0.1"
     port: int = 7860
     # Who writes the answer: the extractive default, an OpenAI-compatible endpoint, or a local
-    # GGUF model (see rag.llm). Nothing of an LLM loads unless chosen here.
+    # GGUF model (see rag.generation.llm). Nothing of an LLM loads unless chosen here.
     answerer: str = "extractive"
     llm_base_url: str = ""
     llm_model: str = ""

@@ -54,8 +54,8 @@ PREPARING = "正在准备默认向量模型（仅首次，约 10 秒）…"
 
 def default_root() -> Path:
     """`KB_MODEL_DIR` if set; else `.cache/models` under the project root (beside the local LLM's
-    GGUF, see rag.local_model) when that is writable; else the user's cache directory (an installed,
-    read-only checkout)."""
+    GGUF, see rag.generation.local_model) when that is writable; else the user's cache directory
+    (an installed, read-only checkout)."""
     configured = os.environ.get("KB_MODEL_DIR")
     if configured:
         return Path(configured).expanduser()

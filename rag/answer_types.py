@@ -9,12 +9,12 @@ from dataclasses import asdict, dataclass, field
 from typing import Any, Protocol
 
 from ingest.records import Paragraph
-from rag.constraints import Asked
+from rag.evidence.retrieve import Hit
+from rag.figures.table import Table
+from rag.generation.verify import Verification
+from rag.question.constraints import Asked
+from rag.question.resolution import Resolution
 from rag.records import REFUSAL_TEXT
-from rag.resolution import Resolution
-from rag.retrieve import Hit
-from rag.table import Table
-from rag.verify import Verification
 
 
 @dataclass(frozen=True)
@@ -80,7 +80,7 @@ class Answer:
     lead: str = ""  # the figure or date an extractive answer puts first ("40822人次"), if any
     # A refusal on the evidence (too weak, or about another year), not on how sentences fit.
     conclusive: bool = False
-    table: Table | None = None  # a figure per year or report (rag.series), each row cited
+    table: Table | None = None  # a figure per year or report (rag.figures.series), each row cited
     # A prose answer's points, one per line of `text` after its lead line (rag.prose).
     points: list[Point] = field(default_factory=list)
     # Points a model wrote that failed the check against their paragraphs: never shown as the

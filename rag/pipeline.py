@@ -1,8 +1,8 @@
 """Question -> retrieved paragraphs -> cited answer. Used by the CLI, the web app and the eval.
 
 The KnowledgeBase: the published index (reloaded when an ingest publishes a new version), a
-follow-up rewritten, the extractive answer (rag.extractive), then, when a chat model is set,
-its answer streamed and verified, the extractive one as the fallback."""
+follow-up rewritten, the extractive answer (rag.figures.extractive), then, when a chat model is
+set, its answer streamed and verified, the extractive one as the fallback."""
 
 from __future__ import annotations
 
@@ -18,18 +18,18 @@ from ingest import store
 from ingest.config import Settings
 from ingest.embed import Embedder, EmbedderError, make_embedder
 from ingest.search_types import IndexBackendError
-from rag.answer import ExtractiveAnswerer
 from rag.answer_types import Answer, Answerer
-from rag.constraints import read_question
-from rag.extractive import answer_extractively
-from rag.focus import TermWeights
-from rag.followup import is_followup, rewrite
-from rag.generate import LLMAnswerer
-from rag.generate_points import stream_points
-from rag.llm import ChatModel, LLMError, make_chat_model
-from rag.prompt import Turn
+from rag.evidence.retrieve import EVERYTHING, HybridRetriever, RetrievalConfig, SearchFilter, Snapshot
+from rag.figures.answer import ExtractiveAnswerer
+from rag.figures.extractive import answer_extractively
+from rag.generation.generate import LLMAnswerer
+from rag.generation.llm import ChatModel, LLMError, make_chat_model
+from rag.generation.points import stream_points
+from rag.generation.prompt import Turn
 from rag.prose.answer import ProseAnswerer
-from rag.retrieve import EVERYTHING, HybridRetriever, RetrievalConfig, SearchFilter, Snapshot
+from rag.question.constraints import read_question
+from rag.question.focus import TermWeights
+from rag.question.followup import is_followup, rewrite
 
 log = logging.getLogger(__name__)
 

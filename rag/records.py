@@ -1,5 +1,6 @@
-"""Constants shared by the answerers (rag.answer), the checks (rag.verify), the app and the eval;
-a module below all of them, so that the answerers and the checks do not import each other."""
+"""Constants shared by the answerers (rag.figures.answer), the checks (rag.generation.verify), the
+app and the eval; a module below all of them, so that the answerers and the checks do not import
+each other."""
 
 from __future__ import annotations
 

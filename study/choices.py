@@ -15,7 +15,7 @@ from collections import defaultdict
 from collections.abc import Iterator, Sequence
 from dataclasses import replace
 
-from rag.numbers import figures, find_numbers
+from rag.figures.numbers import figures, find_numbers
 from study.questions import CHOICE, CLOZE, NUMBER, POINTS, Question, digest, plain, question_id
 
 

@@ -14,7 +14,7 @@ import unicodedata
 from dataclasses import dataclass, replace
 from difflib import SequenceMatcher
 
-from rag.numbers import UNITS, cn_value, figures, find_numbers
+from rag.figures.numbers import UNITS, cn_value, figures, find_numbers
 from study.questions import CHOICE, NUMBER, POINT_SEPARATOR, POINTS, Question
 
 _QUALIFIER = re.compile(r"余|多|超过|超|约|近|逾|以上|左右|大约|接近|将近")

@@ -27,7 +27,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 
 from ingest.records import Aspect, Kind, Paragraph
-from rag.numbers import figures, find_numbers
+from rag.figures.numbers import figures, find_numbers
 from rag.prose import statements as st
 
 NUMBER, EXAM, CLOZE, CHOICE, POINTS = "number", "exam", "cloze", "choice", "points"

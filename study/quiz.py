@@ -29,7 +29,7 @@ MAX_ROUND = 50
 
 
 class IndexView(Protocol):
-    """What the quiz needs of an index version (`rag.retrieve.Snapshot` is one)."""
+    """What the quiz needs of an index version (`rag.evidence.retrieve.Snapshot` is one)."""
 
     @property
     def version(self) -> str: ...

@@ -21,10 +21,11 @@ from chat.render import SOURCES_PLACEHOLDER, render_answer_html, render_sources_
 from chat.web import EXAMPLE_COUNT, Examples, chosen_reports, respond
 from ingest.build import ingest
 from ingest.config import PROJECT_ROOT, Settings
-from rag.answer import Answer, Citation, ExtractiveAnswerer
+from rag.answer_types import Answer, Citation
+from rag.evidence.refusal import RefusalModel
+from rag.evidence.retrieve import EVERYTHING, SearchFilter
+from rag.figures.answer import ExtractiveAnswerer
 from rag.pipeline import KnowledgeBase, Status, idf_weights
-from rag.refusal import RefusalModel
-from rag.retrieve import EVERYTHING, SearchFilter
 from tests.conftest import SAMPLE_DOC_ID
 from tests.fakes import HashEmbedder
 

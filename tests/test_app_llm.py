@@ -13,11 +13,11 @@ import pytest
 
 from chat.web import respond
 from ingest.config import Settings
-from rag.answer import ExtractiveAnswerer
-from rag.llm import OpenAIChat
+from rag.evidence.refusal import RefusalModel
+from rag.figures.answer import ExtractiveAnswerer
+from rag.generation.llm import OpenAIChat
+from rag.generation.prompt import Turn
 from rag.pipeline import KnowledgeBase, idf_weights
-from rag.prompt import Turn
-from rag.refusal import RefusalModel
 from tests.fakes import HashEmbedder
 from tests.llm_server import FakeLLMServer, Reply, is_rewrite
 from tests.test_app import QUESTION, XSS_IMG, XSS_SCRIPT, _build, _tags

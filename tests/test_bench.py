@@ -14,7 +14,7 @@ from benchmarks.config import BenchConfig
 from benchmarks.report import render_markdown, write_results
 from benchmarks.runner import InProcess
 from benchmarks.synthesise import perturb_text
-from rag.retrieve import Snapshot
+from rag.evidence.retrieve import Snapshot
 from tests.conftest import SAMPLE
 from tests.fakes import HashEmbedder
 

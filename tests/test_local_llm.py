@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 
 from ingest.config import Settings
-from rag.local_model import DEFAULT_GGUF
+from rag.generation.local_model import DEFAULT_GGUF
 from rag.pipeline import Final, KnowledgeBase, Token
 
 pytestmark = pytest.mark.local_llm
@@ -20,7 +20,7 @@ def local_kb(real_settings: Settings) -> KnowledgeBase:
     pytest.importorskip("llama_cpp", reason="needs `make local-llm`")
     if not DEFAULT_GGUF.is_file():
         pytest.skip(f"no model at {DEFAULT_GGUF}: run `make local-llm`")
-    from rag.llm import LlamaCppChat
+    from rag.generation.llm import LlamaCppChat
 
     return KnowledgeBase(real_settings, chat=LlamaCppChat(DEFAULT_GGUF), embedder=None)
 
@@ -39,7 +39,7 @@ def test_the_local_model_streams_a_cited_answer_that_passes_the_check(local_kb: 
 
 
 def test_the_local_model_rewrites_a_follow_up(local_kb: KnowledgeBase) -> None:
-    from rag.prompt import Turn
+    from rag.generation.prompt import Turn
 
     answer = local_kb.ask("那示范村呢?", history=[Turn("建成了多少个规范村?", "建成规范村(社区)211个。")])
     assert "示范村" in answer.searched

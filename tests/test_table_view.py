@@ -9,8 +9,8 @@ from openpyxl import load_workbook
 
 from chat.render import render_answer_html
 from chat.table_view import chart_svg, export_files, write_csv, write_xlsx
-from rag.answer import Answer, Citation
-from rag.table import Row, Table, read_cell, summarize
+from rag.answer_types import Answer, Citation
+from rag.figures.table import Row, Table, read_cell, summarize
 
 
 def _row(key: str, text: str | None, n: int, missing: str = "") -> Row:

@@ -11,16 +11,16 @@ from dataclasses import dataclass, field, replace
 from ingest.records import Aspect, Paragraph
 from ingest.scope import sentence_scope
 from rag.answer_types import Answer, Citation, Point, citation_for, refusal
-from rag.constraints import Asked
-from rag.focus import Focus, TermWeights
+from rag.evidence.retrieve import EVERYTHING, Hit, SearchFilter
 from rag.prose.gather import Evidence, gather
 from rag.prose.outline import Outlines
 from rag.prose.points import Excerpt
 from rag.prose.reading import ProseKind, prose_kind
 from rag.prose.refusal import ProseRefusal, prose_features
+from rag.question.constraints import Asked
+from rag.question.focus import Focus, TermWeights
+from rag.question.resolution import Resolution
 from rag.records import CITATION_MARKER
-from rag.resolution import Resolution
-from rag.retrieve import EVERYTHING, Hit, SearchFilter
 
 _INTRO = {
     ProseKind.ASPECTS: "包括以下几个方面：",

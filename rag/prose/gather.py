@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from ingest.records import Paragraph
-from rag.focus import Focus, TermWeights
+from rag.evidence.retrieve import Hit
 from rag.prose import statements as st
 from rag.prose.outline import Node, Outlines, enumerator
 from rag.prose.points import (
@@ -27,7 +27,7 @@ from rag.prose.points import (
     title_span,
 )
 from rag.prose.reading import ProseKind, asked_parts, coverage, topic_terms
-from rag.retrieve import Hit
+from rag.question.focus import Focus, TermWeights
 
 # A section is the answer when its title names the topic at least this well (idf-weighted share
 # of the topic's words and character pairs), unless a paragraph that is a list by itself names

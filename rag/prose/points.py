@@ -9,10 +9,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from ingest.records import Paragraph
-from rag.focus import TermWeights
 from rag.prose import statements as st
 from rag.prose.outline import Node, enumerator
 from rag.prose.reading import ProseKind, coverage
+from rag.question.focus import TermWeights
 
 MAX_POINTS = 8
 # The points' own text; their numbers, citation marks and the lead line bring an answer to ~500.

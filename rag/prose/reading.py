@@ -9,9 +9,9 @@ from collections.abc import Sequence
 from enum import StrEnum
 
 from ingest.terms import STOP_WORDS, bigrams, words
-from rag.focus import Focus, TermWeights, term_coverage
-from rag.glossary import expand
-from rag.numbers import asks_for_date, asks_for_number
+from rag.figures.numbers import asks_for_date, asks_for_number
+from rag.question.focus import Focus, TermWeights, term_coverage
+from rag.question.glossary import expand
 
 
 class ProseKind(StrEnum):

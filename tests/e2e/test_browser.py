@@ -235,7 +235,7 @@ def login_app_root(server: Server) -> Path:
 def test_a_cadre_comes_back_and_the_wrong_ones_come_first(
     open_app: Server, browser: Any, e2e_root: Path, tmp_path: Path, request: pytest.FixtureRequest
 ) -> None:
-    from rag.retrieve import Snapshot
+    from rag.evidence.retrieve import Snapshot
     from study.bank import generate
 
     bank = generate(Snapshot.load(e2e_root / "index").paragraphs.values())

@@ -16,7 +16,7 @@ from ingest import store
 from ingest.build import IngestReport, ingest, plan
 from ingest.config import Settings
 from ingest.segment import MAX_PARAGRAPH_CHARS
-from rag.retrieve import Snapshot
+from rag.evidence.retrieve import Snapshot
 from tests.conftest import SAMPLE_DOC_ID
 from tests.fakes import HashEmbedder
 

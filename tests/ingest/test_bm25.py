@@ -16,7 +16,7 @@ from ingest.build import ingest
 from ingest.config import Settings
 from ingest.index_backend import RowMask
 from ingest.terms import terms
-from rag.retrieve import HybridRetriever, SearchFilter, Snapshot
+from rag.evidence.retrieve import HybridRetriever, SearchFilter, Snapshot
 from tests.fakes import HashEmbedder
 
 CORPUS = [

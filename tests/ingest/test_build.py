@@ -12,7 +12,7 @@ import pytest
 from ingest import store
 from ingest.build import IngestLocked, ingest, ingest_lock
 from ingest.config import Settings
-from rag.retrieve import Snapshot
+from rag.evidence.retrieve import Snapshot
 from tests.conftest import SAMPLE_DOC_ID
 from tests.fakes import HashEmbedder
 

@@ -16,9 +16,9 @@ import pytest
 from ingest import store
 from ingest.build import ingest
 from ingest.config import PROJECT_ROOT, Settings
-from rag.answer import ExtractiveAnswerer
+from rag.evidence.retrieve import HybridRetriever, Snapshot
+from rag.figures.answer import ExtractiveAnswerer
 from rag.pipeline import idf_weights
-from rag.retrieve import HybridRetriever, Snapshot
 from tests.conftest import SAMPLE_DOC_ID
 from tests.fakes import HashEmbedder
 

@@ -12,7 +12,7 @@ import pytest
 from ingest.build import ingest, ingest_lock
 from ingest.config import Settings
 from ingest.upload import UploadError, delete_report, safe_name, store_upload
-from rag.retrieve import Snapshot
+from rag.evidence.retrieve import Snapshot
 from tests.conftest import SAMPLE_DOC_ID
 from tests.fakes import HashEmbedder
 

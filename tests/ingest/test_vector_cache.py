@@ -15,7 +15,7 @@ from ingest.build import ingest, version
 from ingest.config import Settings
 from ingest.embed import BATCH_SIZE
 from ingest.vector_cache import CACHE_FILE, VectorCache
-from rag.retrieve import Snapshot
+from rag.evidence.retrieve import Snapshot
 from tests.fakes import HashEmbedder
 
 SAMPLE_CHUNKS = 37

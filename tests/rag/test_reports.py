@@ -6,9 +6,9 @@ from __future__ import annotations
 import pytest
 
 from ingest.config import Settings
+from rag.evidence.retrieve import SearchFilter
+from rag.generation.prompt import Turn
 from rag.pipeline import KnowledgeBase
-from rag.prompt import Turn
-from rag.retrieve import SearchFilter
 
 
 @pytest.fixture(scope="module")
@@ -82,7 +82,7 @@ def test_a_follow_up_keeps_the_question_and_changes_the_year(kb: KnowledgeBase) 
     assert answer.text.startswith("1314万人。")
 
 
-# --- a figure per year: tables (rag.series) ----------------------------------------------------
+# --- a figure per year: tables (rag.figures.series) --------------------------------------------
 
 
 def test_a_target_per_year_each_from_that_years_report(kb: KnowledgeBase) -> None:
@@ -135,7 +135,7 @@ def test_a_national_series_is_not_continued_by_a_province(kb: KnowledgeBase) -> 
 
 
 def test_a_table_is_not_handed_to_a_model(reports_settings: Settings) -> None:
-    from rag.llm import OpenAIChat
+    from rag.generation.llm import OpenAIChat
     from tests.llm_server import FakeLLMServer, Reply
 
     with FakeLLMServer(lambda body: Reply("2016年：2000万人[1]")) as server:

@@ -5,8 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from ingest.records import Kind, Paragraph
-from rag.numbers import find_numbers
-from rag.verify import figures
+from rag.figures.numbers import figures, find_numbers
 from study.bank import generate
 from study.questions import CHOICE, CLOZE, EXAM, NUMBER, Question
 from tests.study.conftest import find

@@ -7,7 +7,7 @@ from typing import Any
 
 from ingest.config import Settings
 from ingest.milvus.search import MilvusChunkIndex
-from rag.retrieve import HybridRetriever, Snapshot
+from rag.evidence.retrieve import HybridRetriever, Snapshot
 from tests.conftest import SAMPLE_DOC_ID
 
 EXTRA = "2022年总结.md"

@@ -20,8 +20,8 @@ from ingest.build import ingest
 from ingest.config import Settings
 from ingest.milvus import collection
 from ingest.search_types import IndexBackendError
+from rag.evidence.retrieve import HybridRetriever
 from rag.pipeline import KnowledgeBase
-from rag.retrieve import HybridRetriever
 from tests.fakes import HashEmbedder
 from tests.ingest.milvus.helpers import milvus_index_of, snapshot_of
 

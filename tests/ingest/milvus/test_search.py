@@ -18,8 +18,8 @@ from ingest.milvus import connection, search
 from ingest.milvus.search import MilvusFilter
 from ingest.milvus.writer import MilvusWriter
 from ingest.vector_cache import CACHE_FILE
+from rag.evidence.retrieve import HybridRetriever, SearchFilter, Snapshot
 from rag.pipeline import KnowledgeBase
-from rag.retrieve import HybridRetriever, SearchFilter, Snapshot
 from tests.conftest import SAMPLE_DOC_ID
 from tests.fakes import HashEmbedder
 from tests.ingest.milvus.helpers import EXTRA, paragraph_ids, pid, snapshot_of, stored_rows

@@ -15,7 +15,7 @@ from ingest.build import ingest
 from ingest.config import PROJECT_ROOT, Settings
 from ingest.milvus import connection
 from ingest.milvus.writer import MilvusWriter
-from rag.retrieve import HybridRetriever, Snapshot
+from rag.evidence.retrieve import HybridRetriever, Snapshot
 from tests.fakes import HashEmbedder
 from tests.ingest.milvus.helpers import EXTRA, keyword_and_dense, paragraph_ids, snapshot_of, stored_rows
 from tests.ingest.test_crash import NEW_REPORT

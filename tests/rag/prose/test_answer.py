@@ -4,8 +4,8 @@ says whose report and which part, each point is a clause of its cited paragraph,
 from __future__ import annotations
 
 from ingest.config import Settings
+from rag.generation.prompt import Turn
 from rag.pipeline import KnowledgeBase
-from rag.prompt import Turn
 from rag.prose.points import MAX_CHARS, MAX_POINTS
 from tests.conftest import SAMPLE_DOC_ID
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from rag.focus import Focus, TermWeights
 from rag.prose.reading import ProseKind, asked_parts, prose_kind, topic_of, topic_span, topic_terms
+from rag.question.focus import Focus, TermWeights
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,139 @@
+"""The extractive answerer: no LLM, nothing invented.
+
+It picks the sentence(s) of the retrieved paragraphs that best cover the question
+(rag.evidence.sentences, rag.evidence.excerpt), puts a figure with its unit up front when the
+question asks for one, and marks each sentence with `[n]` (rag.figures.compose); every `[n]` is
+one paragraph. When the evidence is too weak it refuses (rag.evidence.refusal) and lists the
+closest paragraphs as 可能相关. Its Answer and Citation records live in rag.answer_types.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import replace
+
+from ingest.records import Paragraph
+from ingest.terms import words
+from rag.answer_types import Answer, Citation, refusal
+from rag.evidence.excerpt import choose, excerpt_of
+from rag.evidence.refusal import (
+    RefusalModel,
+    about_another_year,
+    evidence_features,
+    lacks_asked_figure,
+    year_conflict,
+)
+from rag.evidence.retrieve import Hit
+from rag.evidence.sentences import Sentence, rank_sentences
+from rag.figures.compose import compose
+from rag.figures.numbers import asks_for_date, asks_for_number
+from rag.question.constraints import Asked
+from rag.question.focus import Focus, TermWeights, question_terms, subject_terms, term_coverage
+from rag.question.resolution import Resolution
+
+
+class ExtractiveAnswerer:
+    """Sentence selection over the retrieved paragraphs; refusal by a calibrated model."""
+
+    def __init__(
+        self,
+        weights: TermWeights | None = None,
+        refusal: RefusalModel | None = None,
+        max_sentences: int = 2,
+        paragraphs_considered: int = 5,
+        max_excerpt_chars: int = 90,
+        paragraphs: Mapping[str, Paragraph] | None = None,
+    ) -> None:
+        self.paragraphs = paragraphs or {}
+        self._documents = len({p.doc_id for p in self.paragraphs.values()})
+        self.max_excerpt_chars = max_excerpt_chars
+        self.weights = weights or TermWeights.uniform()
+        self.refusal = refusal or RefusalModel()
+        self.max_sentences = max_sentences
+        self.paragraphs_considered = paragraphs_considered
+
+    def answer(
+        self,
+        question: str,
+        hits: Sequence[Hit],
+        asked: Asked | None = None,
+        resolution: Resolution | None = None,
+    ) -> Answer:
+        focus = Focus.of(question, asked, resolution)
+        q_terms = self.question_terms(focus)
+        sentences, features = self.evidence(question, hits, focus)
+        retrieved = [(h.paragraph.paragraph_id, h.score) for h in hits]
+        confidence = self.refusal.probability(features)
+        # Years the filters did not enforce (a passage file has no dates) are checked here.
+        conflict = bool(sentences) and "years" not in focus.applied and year_conflict(question, sentences[0])
+        if not sentences or confidence < self.refusal.threshold or conflict:
+            # Both mean the knowledge base lacks the answer (no model should be asked either).
+            return replace(self._refuse(question, hits, retrieved, confidence), conclusive=True)
+        if features["subject"] == 0.0 and any(not self.weights.occurs(w) for w in self.subject_terms(focus)):
+            # The question is about a thing the reports never name ("公租房") and the best
+            # sentence holds none of its other specific words: it is about something else.
+            return self._refuse(question, hits, retrieved, confidence)
+        chosen = [self._excerpt(question, q_terms, best) for best in self._choose(q_terms, sentences)]
+        if lacks_asked_figure(question, [c.text for c in chosen]):
+            return self._refuse(question, hits, retrieved, confidence)
+        if about_another_year(focus, chosen[0]):
+            return self._refuse(question, hits, retrieved, confidence)
+        text, citations, lead = self._compose(focus, q_terms, chosen)
+        wants_figure = asks_for_number(question) and not asks_for_date(question)
+        if wants_figure and not lead:
+            # The figure may stand in a sentence ranked lower ("赤字率拟按2.6%安排" below
+            # "财政赤字2.38万亿元"): the best few that hold one about the subject are tried.
+            for other in sentences[1:8]:
+                if other in chosen or about_another_year(focus, other):
+                    continue
+                trial = [self._excerpt(question, q_terms, other)]
+                text, citations, lead = self._compose(focus, q_terms, trial)
+                if lead:
+                    break
+        if wants_figure and not lead:
+            # "多少" answered without a figure about what was asked: the reports do not say.
+            return self._refuse(question, hits, retrieved, confidence)
+        return Answer(question, text, False, citations, retrieved, confidence=confidence, lead=lead)
+
+    def _excerpt(self, question: str, q_terms: Sequence[str], best: Sentence) -> Sentence:
+        return excerpt_of(question, q_terms, best, self.weights, self.max_excerpt_chars)
+
+    def _choose(self, q_terms: Sequence[str], ranked: list[Sentence]) -> list[Sentence]:
+        return choose(q_terms, ranked, self.weights, self.max_sentences)
+
+    def _compose(
+        self, focus: Focus, q_terms: Sequence[str], chosen: list[Sentence]
+    ) -> tuple[str, list[Citation], str]:
+        return compose(focus, q_terms, chosen, self.weights, self._documents)
+
+    def evidence(
+        self, question: str, hits: Sequence[Hit], focus: Focus | None = None
+    ) -> tuple[list[Sentence], dict[str, float]]:
+        """Ranked candidate sentences and the features the refusal model decides on."""
+        focus = focus or Focus(question, question)
+        q_terms = self.question_terms(focus)
+        sentences = rank_sentences(
+            question, q_terms, hits[: self.paragraphs_considered], self.weights, self.paragraphs, focus
+        )
+        coverage = sentences[0].coverage if sentences else 0.0
+        # Without specific words, how well the subject is matched is the overall coverage.
+        subject = coverage
+        terms = self.subject_terms(focus)
+        if sentences and terms:
+            best = sentences[0]
+            text = " ".join([*best.paragraph.heading_path, best.text])
+            subject = term_coverage(terms, self.weights, set(words(text)))
+        return sentences, evidence_features(hits, coverage, subject)
+
+    def question_terms(self, focus: Focus) -> list[str]:
+        """What sentences are matched with (rag.question.focus.question_terms)."""
+        return question_terms(focus, self.weights)
+
+    def subject_terms(self, focus: Focus) -> list[str]:
+        """The words that say what the question is about (rag.question.focus.subject_terms)."""
+        return subject_terms(focus, self.weights)
+
+    def _refuse(
+        self, question: str, hits: Sequence[Hit], retrieved: list[tuple[str, float]], confidence: float
+    ) -> Answer:
+        return refusal(question, hits, retrieved, confidence)

@@ -1,0 +1,126 @@
+"""An extractive answer's text: "据《…》：" when several reports are loaded, the lead figure or
+date when the question asks for one (rag.figures.lead), then each quoted sentence with its
+`[n]`."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from ingest.records import Aspect
+from ingest.scope import sentence_scope
+from ingest.terms import bigrams, words
+from rag.answer_types import Citation, citation_for
+from rag.evidence.sentences import Sentence
+from rag.figures.lead import asks_growth, lead_figure, wants_percent
+from rag.figures.numbers import asks_for_date, asks_for_number, find_dates
+from rag.question.focus import Focus, TermWeights, is_generic, subject_terms, term_coverage
+from rag.question.glossary import expand
+from rag.records import CITATION_MARKER
+
+# Reports call the growth of output (国内/地区生产总值) "经济增长" or "经济增速".
+_ECONOMY_GROWTH = re.compile(r"经济(?:增长|增速)")
+_OUTPUT = "国内生产总值 地区生产总值"
+
+
+def compose(
+    focus: Focus, q_terms: Sequence[str], chosen: list[Sentence], weights: TermWeights, documents: int
+) -> tuple[str, list[Citation], str]:
+    """(text, citations, lead) of the answer quoting `chosen` from a knowledge base of
+    `documents` documents."""
+    numbering: dict[str, int] = {}
+    citations: list[Citation] = []
+    parts: list[str] = []
+    for s in chosen:
+        pid = s.paragraph.paragraph_id
+        if pid not in numbering:
+            numbering[pid] = len(numbering) + 1
+            citations.append(citation_for(numbering[pid], s.paragraph, s.text, s.span))
+        # "[2]" quoted from a report would read as a citation marker: show it full-width.
+        quoted = CITATION_MARKER.sub(lambda m: f"［{m.group(1)}］", s.text.rstrip(",，;；、"))
+        parts.append(f"{quoted}[{numbering[pid]}]")
+    body = provenance(focus, chosen[0], documents) + "".join(parts)
+    lead = answer_lead(focus, q_terms, chosen, weights)
+    text = f"{lead}。依据：{body}" if lead else body
+    return text, citations, lead
+
+
+def provenance(focus: Focus, sentence: Sentence, documents: int) -> str:
+    """Which report says it, when the knowledge base holds more than one: "据《2031年某市政府
+    工作报告》（回顾2030年）：" — the year a figure belongs to is not always the report's."""
+    meta = sentence.paragraph.meta
+    if meta is None or documents < 2:
+        return ""
+    scope = sentence_scope(sentence.paragraph, *sentence.span)
+    years = [y for y in focus.asked.years if scope.aspects_of(y)]
+    note = ""
+    if years and meta.year is not None:
+        year = years[0]
+        aspects = scope.aspects_of(year)
+        if Aspect.TARGET in aspects and Aspect.RESULT not in aspects:
+            note = f"（{year}年的目标）"
+        elif year != meta.year:
+            note = f"（回顾{year}年）"
+    return f"据《{meta.title}》{note}："
+
+
+def answer_lead(
+    focus: Focus, q_terms: Sequence[str], chosen: Sequence[Sentence], weights: TermWeights
+) -> str:
+    """For "多少/几/何时" questions: the figure of the chosen sentences that answers
+    (rag.figures.lead), or the date.
+
+    Only a real figure leads (a unit, 万/亿, a percentage or a decimal), never one the
+    question already states ("2021年"), and only one whose clause is about the question's
+    subject; with no such figure the answer has no lead."""
+    question = focus.question
+    if asks_for_date(question):
+        sentence = chosen[0].text
+        dates = [d for d in find_dates(sentence) if d not in question]
+        if dates and "到" in question:
+            # "到哪一年…": the date a thing is to be done by ("从二○二○年到二○三五年").
+            dates = [
+                d for d in dates if sentence[max(0, sentence.find(d) - 1) : sentence.find(d)] in "到至"
+            ] or dates
+        if dates:
+            return max(dates, key=len)
+    if asks_for_number(question):
+        # A figure whose phrase holds too little of the question's specific words is about
+        # something else (see subject_terms).
+        subject_words = subject_terms(focus, weights)
+
+        def coverage(clause: str) -> float:
+            return term_coverage(q_terms, weights, set(words(clause) + bigrams(clause)))
+
+        # Every content word of the question, common ones too ("地区生产总值"): a figure whose
+        # context shares none of them is about something else altogether.
+        content = [w for w in words(expand(focus.terms, weights.occurs)) if len(w) > 1 and not is_generic(w)]
+
+        # A rate or growth asked for and given may be named otherwise ("经济增速" or
+        # "经济增长" for 国内生产总值增长).
+        rate = wants_percent(focus.terms) or asks_growth(focus.terms)
+
+        def subject(clause: str) -> float:
+            found = set(words(clause) + bigrams(clause))
+            if rate and _ECONOMY_GROWTH.search(clause):
+                # And the other way round: "经济增长6%" is the growth of 生产总值.
+                found |= set(words(_OUTPUT) + bigrams(_OUTPUT))
+            if content and not rate and not any(w in found for w in content):
+                return 0.0
+            if not subject_words:
+                return 1.0
+            return term_coverage(subject_words, weights, found)
+
+        lean = focus.asked.leaning
+        sentences = [(s.text, _sets_targets(focus, s)) for s in chosen]
+        one_year = len(focus.asked.years) == 1
+        return lead_figure(question, focus.terms, sentences, coverage, subject, lean, one_year)
+    return ""
+
+
+def _sets_targets(focus: Focus, sentence: Sentence) -> bool:
+    """The sentence sets out targets for the year asked (all its figures are targets)."""
+    scope = sentence_scope(sentence.paragraph, *sentence.span)
+    years = focus.asked.years or tuple(y for y, _a in scope.years)
+    aspects = set().union(*(scope.aspects_of(y) for y in years)) if years else set()
+    return Aspect.TARGET in aspects and Aspect.RESULT not in aspects

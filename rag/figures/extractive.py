@@ -1,0 +1,272 @@
+"""A question's extractive answer over the live index: split into parts (rag.question.decompose)
+or into the rows of a table (rag.figures.series), each part grounded (its constraints read and
+resolved against the loaded reports, then retrieval under the resulting filter) and answered by
+the answerer, the result checked (rag.generation.verify). The KnowledgeBase (rag.pipeline) runs
+this before any LLM."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass, replace
+
+from ingest.metadata import NATIONAL
+from ingest.records import Aspect, Paragraph, TimeScope
+from ingest.scope import sentence_scope
+from rag.answer_types import Answer, Answerer, refusal
+from rag.evidence.retrieve import Hit, HybridRetriever, SearchFilter, Snapshot
+from rag.figures.merge import merge_answers
+from rag.figures.numbers import asks_for_number
+from rag.figures.series import (
+    SeriesAsk,
+    covered_years,
+    lead_citation,
+    read_series,
+    tabulate,
+    verify_table,
+    with_difference,
+)
+from rag.generation.verify import verify
+from rag.prose.reading import prose_kind
+from rag.question.constraints import Asked, read_question, without_constraints
+from rag.question.decompose import split_question
+from rag.question.glossary import expand
+from rag.question.resolution import Resolution, resolve
+
+
+def answer_extractively(
+    retriever: HybridRetriever,
+    answerer: Answerer,
+    question: str,
+    top_k: int,
+    where: SearchFilter,
+    earlier: Asked | None = None,
+    prose: Answerer | None = None,
+) -> Answer:
+    """The extractive answer to `question`: a table when it asks for a figure per year or place
+    and the loaded reports have several; a list of the report's points when it asks for one
+    (`prose`, rag.prose); else its parts answered and merged; then checked."""
+    plain = _without_markup(question)
+    series = read_series(plain, retriever.snapshot.regions)
+    if series is not None and _knows_rows(retriever.snapshot, series):
+        return answer_table(retriever, answerer, series, top_k, where, earlier)
+    if prose is not None and prose_kind(plain) is not None:
+        return answer_prose(retriever, prose, plain, top_k, where, earlier)
+    parts = split_question(plain)
+    answers = [(part, answer_part(retriever, answerer, part, top_k, where, earlier)) for part in parts]
+    if len(parts) == 1:
+        answer = answers[0][1]
+        answer.retrieved = answer.retrieved[:top_k]
+    else:
+        answer = merge_answers(question, answers, top_k)
+    sources = _sources(retriever, answer)
+    # Extractive answers quote whole sentences under one marker: checked run by run.
+    text = "" if answer.refused else answer.text
+    answer.verification = verify(text, sources, question=question, by_citation=True)
+    return answer
+
+
+def answer_part(
+    retriever: HybridRetriever,
+    answerer: Answerer,
+    part: str,
+    top_k: int,
+    where: SearchFilter,
+    earlier: Asked | None,
+) -> Answer:
+    """One question's answer under its constraints; for a year's figure with no word for
+    target or result, what happened that year is tried before the plan."""
+    grounded = ground(retriever, part, max(top_k, 5), where, earlier)
+    resolution = grounded.resolution
+    if resolution.missing:
+        # No loaded report is about that year or place: say so, with the closest paragraphs.
+        return refusal(part, grounded.hits, reason=resolution.missing)
+    if resolution.preferred is not None and asks_for_number(part):
+        first = replace(resolution, where=resolution.preferred)
+        hits = retriever.retrieve(grounded.search, top_k=max(top_k, 5), where=first.where)
+        answer = answerer.answer(part, hits, grounded.asked, first)
+        if not answer.refused:
+            return answer
+    return answerer.answer(part, grounded.hits, grounded.asked, resolution)
+
+
+# A prose answer draws on a whole part of a report: more paragraphs are looked at than for a figure.
+PROSE_HITS = 10
+
+
+def answer_prose(
+    retriever: HybridRetriever,
+    prose: Answerer,
+    question: str,
+    top_k: int,
+    where: SearchFilter,
+    earlier: Asked | None,
+) -> Answer:
+    """A prose question (rag.prose) under its constraints, as one question (not split on 和:
+    "在非公领域和社会组织党建方面" is one topic); its points checked against their paragraphs."""
+    grounded = ground(retriever, question, max(top_k, PROSE_HITS), where, earlier)
+    resolution = grounded.resolution
+    if resolution.missing:
+        return refusal(question, grounded.hits, reason=resolution.missing)
+    answer = None
+    if resolution.preferred is not None:
+        # A year's plan is looked for first in that year's own report, what happened in the
+        # reports that review it (rag.resolution); the rest only when they say nothing.
+        first = replace(resolution, where=resolution.preferred)
+        hits = retriever.retrieve(grounded.search, top_k=max(top_k, PROSE_HITS), where=first.where)
+        answer = prose.answer(question, hits, grounded.asked, first)
+    if answer is None or answer.refused:
+        answer = prose.answer(question, grounded.hits, grounded.asked, resolution)
+    answer.retrieved = answer.retrieved[:top_k]
+    if not answer.refused:
+        # The lead line says whose report and which part; the numbered points carry the citations.
+        points = answer.text.split("\n", 1)[1] if "\n" in answer.text else ""
+        answer.verification = verify(points, _sources(retriever, answer), question=question, by_citation=True)
+    return answer
+
+
+def answer_table(
+    retriever: HybridRetriever,
+    answerer: Answerer,
+    series: SeriesAsk,
+    top_k: int,
+    where: SearchFilter,
+    earlier: Asked | None,
+) -> Answer:
+    """A figure per year or report: each row asked as its own question (rag.figures.series). Rows
+    by year keep to one issuing region when the question names none: a national series is
+    not continued by a province's figure for a year the national reports lack."""
+    snapshot = retriever.snapshot
+    asked = read_question(series.template.replace("{}", ""), snapshot.regions)
+    free = series.by == "year" and not asked.regions and asked.report is None and where.docs is None
+    region = ""
+    covered: list[int] = []
+    if series.relative:
+        by_region = covered_by_region(snapshot, asked, where)
+        if by_region:
+            region = max(by_region, key=lambda r: (len(by_region[r]), r == NATIONAL, r))
+            covered = by_region[region]
+    keys = series.keys(covered)
+    if not keys:
+        return refusal(series.question, [], reason="知识库中没有找到涉及这些年份的报告。")
+
+    def ask_row(key: str, home: str) -> Answer:
+        prefix = _as_place(home) if free and home else ""
+        return answer_part(retriever, answerer, prefix + series.row_question(key), top_k, where, earlier)
+
+    answers = {key: ask_row(key, region) for key in keys}
+    if free and not region:
+        homes = {k: h for k, a in answers.items() if (h := _home(snapshot, a))}
+        if len(set(homes.values())) > 1:
+            counts = Counter(homes.values())
+            region = max(counts, key=lambda r: (counts[r], r == NATIONAL, r))
+            answers |= {k: ask_row(k, region) for k, h in homes.items() if h != region}
+    # Whether each row's figure is a plan's or an outcome (said beside it when they differ).
+    kinds = {k: a for k, found in answers.items() if (a := row_aspect(snapshot, found, k, series))}
+    rows = [(key, answers[key]) for key in keys]
+    answer = tabulate(series, rows, top_k, kinds)
+    if series.difference:
+        # "…比2011年多了多少": reports often state the difference; it answers, the rows follow.
+        direct = answer_part(retriever, answerer, series.question, top_k, where, earlier)
+        if not direct.refused and direct.lead:
+            answer = with_difference(direct, answer)
+    answer.verification = verify_table(answer, _sources(retriever, answer), series.question)
+    return answer
+
+
+@dataclass(frozen=True)
+class Grounded:
+    """A question part resolved against the knowledge base: its constraints, what they mean
+    here, the text searched and the paragraphs retrieved under them."""
+
+    asked: Asked
+    resolution: Resolution
+    hits: list[Hit]
+    search: str
+
+
+def ground(
+    retriever: HybridRetriever, part: str, top_k: int, where: SearchFilter, earlier: Asked | None = None
+) -> Grounded:
+    """Read the part's constraints (a follow-up's from the question before it too), resolve
+    them against the loaded reports and retrieve under the resulting filter; the constraints a
+    filter enforces are left out of the searched text. The answerers and the refusal
+    calibration (eval.calibrate) see the same evidence through this one function."""
+    snapshot = retriever.snapshot
+    asked = read_question(part, snapshot.regions)
+    if earlier is not None:
+        asked = asked.inherit(earlier)
+    resolution = resolve(asked, snapshot.metas, snapshot.paragraphs, where)
+    search = part if resolution.missing else without_constraints(part, asked, resolution.applied)
+    bm25 = snapshot.bm25
+    search = expand(search, bm25.__contains__ if bm25 is not None else lambda _term: False)
+    return Grounded(
+        asked, resolution, retriever.retrieve(search, top_k=top_k, where=resolution.where), search
+    )
+
+
+def _knows_rows(snapshot: Snapshot, series: SeriesAsk) -> bool:
+    """A table across years needs reports of several years (across places, of several places):
+    then the year (place) each paragraph is about is known. One report, or a file of passages,
+    is answered part by part as before (rag.question.decompose)."""
+    metas = snapshot.metas.values()
+    if series.by == "year":
+        return len({m.year for m in metas if m.year is not None}) > 1
+    return len({m.region for m in metas if m.region}) > 1
+
+
+def covered_by_region(snapshot: Snapshot, asked: Asked, where: SearchFilter) -> dict[str, list[int]]:
+    """For each issuing region, the years its reports hold the asked kind of figure for
+    (targets for a question about targets, results otherwise): "近五年" ends at the last."""
+    resolution = resolve(asked, snapshot.metas, snapshot.paragraphs, where)
+    # As worded: a target or a result; a question that says neither ("专项债券规模") takes
+    # whichever the reports hold, so the span ends at the last year of either.
+    if asked.aspect is not None or asked.lean is not None:
+        aspects = {asked.leaning}
+    else:
+        aspects = {Aspect.TARGET, Aspect.RESULT}
+    grouped: dict[str, list[tuple[int | None, TimeScope]]] = {}
+    for p in snapshot.paragraphs.values():
+        meta = snapshot.metas.get(p.doc_id)
+        if meta is not None and resolution.where.allows(p):
+            grouped.setdefault(meta.region, []).append((meta.year, p.scope))
+    found = {region: covered_years(pairs, aspects) for region, pairs in grouped.items()}
+    return {region: years for region, years in found.items() if years}
+
+
+def row_aspect(snapshot: Snapshot, answer: Answer, key: str, series: SeriesAsk) -> Aspect | None:
+    """Whether a row's figure is a target or a result for its year, as its sentence says."""
+    cited = lead_citation(answer)
+    paragraph = snapshot.paragraphs.get(cited.paragraph_id) if cited is not None else None
+    year = int(key) if series.by == "year" else paragraph.meta.year if paragraph and paragraph.meta else None
+    if cited is None or paragraph is None or year is None:
+        return None
+    scope = sentence_scope(paragraph, *cited.span) if cited.span is not None else paragraph.scope
+    aspects = scope.aspects_of(year) & {Aspect.TARGET, Aspect.RESULT}
+    return aspects.pop() if len(aspects) == 1 else None
+
+
+def _home(snapshot: Snapshot, answer: Answer) -> str:
+    """The issuing region of the report an answer's figure comes from ("" when unknown)."""
+    cited = lead_citation(answer)
+    paragraph = snapshot.paragraphs.get(cited.paragraph_id) if cited is not None else None
+    meta = snapshot.metas.get(paragraph.doc_id) if paragraph is not None else None
+    return meta.region if meta is not None else ""
+
+
+def _as_place(region: str) -> str:
+    """How a row's question names its region: "全国2016年…", "四川省2016年…"."""
+    return "全国" if region == NATIONAL else region
+
+
+def _sources(retriever: HybridRetriever, answer: Answer) -> dict[int, Paragraph]:
+    paragraphs = retriever.snapshot.paragraphs
+    return {c.n: paragraphs[c.paragraph_id] for c in answer.citations if c.paragraph_id in paragraphs}
+
+
+# An HTML tag pasted with a question ("<span>…</span>" from a web page) is no word of it.
+_MARKUP = re.compile(r"</?[A-Za-z][^<>]{0,200}>")
+
+
+def _without_markup(question: str) -> str:
+    return _MARKUP.sub(" ", question).strip() or question

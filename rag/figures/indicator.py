@@ -1,0 +1,156 @@
+"""What a figure measures: the indicator named right before it ("新能源汽车产量增长43%" ->
+新能源汽车产量), whether a question's indicator and a sentence's are the same one, and whether a
+phrase names the asked thing as the denominator of another ("单位工业增加值用水量")."""
+
+from __future__ import annotations
+
+import re
+
+from rag.question.glossary import ACRONYMS, expand
+
+# Words that say how a figure is asked for, not what it is about: a clause matching only
+# these is not about the question's subject.
+GENERIC = frozenset(
+    [
+        "增长",
+        "增加",
+        "减少",
+        "下降",
+        "提高",
+        "降低",
+        "上升",
+        "达到",
+        "目标",
+        "预期",
+        "实际",
+        "全年",
+        "比上年",
+        "上年",
+        "计划",
+        "安排",
+        "完成",
+        "实现",
+        "规模",
+        "总量",
+        "总额",
+        "数量",
+        "增速",
+        "增幅",
+        "多少",
+        "全国",
+        "我国",
+        "今年",
+        "去年",
+        "当年",
+        "年均",
+        "平均",
+        "累计",
+        "新增",
+        # How a report sets a figure ("目标定为多少", "提出的目标"), not what it is about.
+        "定为",
+        "定在",
+        "设定",
+        "确定",
+        "提出",
+    ]
+)
+
+
+# The words around an indicator that are not its name: how it is asked for, how it changed.
+_NOT_NAME = re.compile(
+    r"(?:是多少|是几|为多少|有多少|多少|几|是|为|有|达到|达|了|的$|实际|全年|预期|目标|计划|安排|拟按|拟|要|将|"
+    r"(?:增长|增加|减少|下降|降低|提高|提升|上升|上涨|扩大|缩小|压减|降|增|涨)(?:到|至|了)?|超过|突破|约|近|按|控制在|"
+    r"比上年|同比|分别|总共|一共|共)$"
+)
+_NAME_RUN = re.compile(r"[\u4e00-\u9fff]+$")
+# Said before an indicator's name without being part of it: when, where, which part.
+_NOT_NAME_BEFORE = re.compile(
+    r"^(?:今年|去年|明年|全年|当年|年末|年底|年初|全国|全省|全市|全区|全县|我国|我省|我市|其中)+"
+)
+
+
+def per_unit_of_asked(question: str, before: str) -> bool:
+    """ "单位工业增加值用水量下降5%": what the question asks about (工业增加值) is there the
+    denominator of another indicator, unless the question itself asks per unit."""
+    at = before.rfind("单位")
+    if at < 0 or "单位" in question:
+        return False
+    denominator = before[at + 2 :]
+    asked = nouns(expand(question)) | {
+        w for names in ACRONYMS.values() for w in names if w in expand(question)
+    }
+    return any(denominator.startswith(word) for word in asked)
+
+
+def denominator_itself(question: str, phrase: str) -> bool:
+    """The other way round: "单位GDP能耗下降多少" asks per unit of 国内生产总值; a figure whose phrase
+    names 国内生产总值 without "单位" ("国内生产总值增长7.5%") measures the denominator itself."""
+    at = question.find("单位")
+    if at < 0 or "单位" in phrase:
+        return False
+    after = question[at + 2 :]
+    acronym = next((a for a in ACRONYMS if after.lower().startswith(a.lower())), "")
+    if acronym:
+        names = {acronym, *ACRONYMS[acronym]}
+    else:
+        names = {max((w for w in nouns(after) if after.startswith(w)), key=len, default="")} - {""}
+    return any(name in phrase for name in names)
+
+
+def indicator_before(text: str) -> str:
+    """The name of what a figure measures, from the words right before it: "新能源汽车产量增长43%"
+    -> "新能源汽车产量" (the verbs and qualifiers before the figure stripped)."""
+    m = _NAME_RUN.search(text)
+    name = _NOT_NAME_BEFORE.sub("", m.group(0) if m else "")
+    while True:
+        stripped = _NOT_NAME.sub("", name)
+        if stripped == name:
+            return name.replace("的", "")
+        name = stripped
+
+
+def same_indicator(question_name: str, figure_name: str, sentence: str) -> bool:
+    """False when the two name different indicators of one kind: the same head, each with
+    modifiers of its own that the other side lacks ("粮食产量" asked, "新能源汽车产量增长43%" in a
+    sentence that never says 粮食; "国防支出" / "研究与试验发展经费支出"). A modifier the
+    question names and the sentence says elsewhere ("东吴证券…净利润") is the sentence's subject,
+    not a different indicator; anything else is not ruled out."""
+    if not question_name or not figure_name or question_name in figure_name or figure_name in question_name:
+        return True
+    head = 0
+    while (
+        head < min(len(question_name), len(figure_name))
+        and question_name[-1 - head] == figure_name[-1 - head]
+    ):
+        head += 1
+    if head < 2:
+        return True
+    asked = _modifiers(question_name[:-head])
+    given = _modifiers(figure_name[:-head])
+    return not (given - asked and asked and not any(word in sentence for word in asked))
+
+
+def _modifiers(text: str) -> set[str]:
+    """The words before an indicator's head that tell it apart: nouns, and verbs used as
+    modifiers ("出生人口", "新增就业"); years and digits are the time scope, not the indicator."""
+    import jieba.posseg
+
+    return {
+        str(t.word)
+        for t in jieba.posseg.cut(text)
+        if len(str(t.word)) > 1
+        and str(t.flag).startswith(("n", "v"))
+        and not any(c.isdigit() for c in str(t.word))
+        and str(t.word) not in GENERIC
+    }
+
+
+def nouns(text: str) -> set[str]:
+    """Nouns of two characters or more (jieba), the words an indicator is told apart by."""
+    import jieba.posseg
+
+    return {
+        str(t.word)
+        for t in jieba.posseg.cut(text)
+        if len(str(t.word)) > 1 and str(t.flag).startswith(("n", "vn")) and str(t.word) not in GENERIC
+    }

@@ -1,0 +1,339 @@
+"""Which figure of a sentence answers the question: the lead of a number answer.
+
+A sentence of a report holds several figures: "国内生产总值增长6.9%，高于6.5%左右的预期目标",
+"贫困发生率从10.2%下降到3.1%", "城镇新增就业1351万人，比上年增加37万人". The lead is the one
+whose clause is about what the question asks (its words), of the kind asked (a result or a
+target), and of the form asked: "降到了多少" wants where a change ends (3.1%), "下降了多少" the
+change itself ("7.1个百分点"), never where it started. What a figure measures is read by
+rag.figures.indicator.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable, Sequence
+
+from ingest.records import Aspect
+from ingest.scope import RESULT_CUES, TARGET_CUES
+from rag.figures.indicator import (
+    denominator_itself,
+    indicator_before,
+    nouns,
+    per_unit_of_asked,
+    same_indicator,
+)
+from rag.figures.numbers import NumberMention, asks_for_number, find_numbers, is_figure, question_unit
+
+# "降到了多少" asks where a change ended; "下降了多少" what the change was.
+_ASKS_END = re.compile(
+    r"(?:降|减|增|提高|提升|上升|升|扩大|缩小|增长|增加|下降|降低|达|压缩|控制)(?:到|至)|达到"
+)
+_ASKS_CHANGE = re.compile(
+    r"(?:增长|增加|减少|下降|降低|提高|提升|上升|扩大|压减|多|少|高|低|快|慢)了?(?:多少|几)|差多少|相差"
+)
+# "比全国高多少", "比上年增加了多少", "差多少": a difference between two figures, which only a
+# figure stated as one answers ("高于全国0.7个百分点", "比去年增加2700亿元").
+_ASKS_DIFFERENCE = re.compile(
+    r"比[^，。？?]{1,12}?(?:高|低|多|少|快|慢|增加|减少|提高|降低|增长|下降)了?(?:多少|几)|差多少|相差"
+)
+_STATED_AS_DIFFERENCE = re.compile(
+    r"(?:(?:高|低|多|少|快|慢)(?:于|出)[^，。；]{0,8}|比[^，。；]{0,10}?(?:高|低|多|少|快|慢|增加|减少|提高|降低|增长|下降|上升|扩大|缩小)了?)$"
+)
+# A figure stated as the difference to another ("比去年多100万人"); not growth ("比上年增长8%"),
+# nor the base of a comparison ("高于6.5%左右的预期目标").
+_MORE_THAN = re.compile(r"比[^，。；]{0,10}?(?:多|少|高|低|增加|减少|提高|降低|扩大|缩小)了?$")
+# A figure over several years: an average or a total, not one year's.
+_OVER_YEARS = re.compile(r"年均|平均每年|每年平均|累计|合计|共计|五年来|几年来|多年来")
+_SINCE_LAST_YEAR = re.compile(r"比(?:上年|去年|上一年|前一年|同期|上年同期)")
+# "总量是多少", "产量是多少", "规模多少亿": an amount, not a growth rate or a share.
+_WANTS_AMOUNT = re.compile(
+    r"多少亿|多少万亿|多少万|(?:量|额|值|规模|人数|户数|个数)(?:是|为|有|达到?)?(?:多少|几)"
+)
+# In the text: the words right before a figure tell its role.
+_ENDS_AT = re.compile(r"(?:到|至|为|达|成)$")
+_STARTS_AT = re.compile(r"(?:从|由)[^，。；、到至为]{0,12}$")
+_CHANGES_BY = re.compile(r"(?:增长|增加|减少|下降|降低|提高|提升|上升|扩大|压减|减|增|多|少|高|低)了?$")
+# A target figure is marked by the words that mark a target year, or by a target's qualifier.
+_TARGET_WORDS = re.compile(rf"{TARGET_CUES.pattern}|左右|以内|以上|以下")
+# What kind of figure the question wants, by what it asks about: a rate or share is a
+# percentage (or a change in 个百分点); money is counted in 元.
+_WANTS_PERCENT = re.compile(r"率|比重|比例|占比|增速|增幅|涨幅|百分之几|百分比")
+_WANTS_MONEY = re.compile(r"多少钱|资金|金额|经费|投资|收入|支出|赤字(?!率)")
+# "高还是低，差多少": the direction belongs in the lead ("低0.4个百分点").
+_ASKS_DIRECTION = re.compile(
+    r"高还是低|低还是高|多还是少|少还是多|增加还是减少|减少还是增加|上升还是下降|提高还是降低"
+)
+_DIRECTION = re.compile(r"(?:增加|减少|上升|下降|提高|降低|高|低|多|少)了?$")
+# A figure is only given when its clause (or the one before it) covers this much of the
+# question's subject words: a figure about something else is no answer ("M2的目标" answered
+# with the GDP target of the same sentence).
+MIN_SUBJECT = 0.3
+_RESULT_WORDS = RESULT_CUES
+_CLAUSE_BREAK = re.compile(r"[,，;；。!！?？、：:]")
+
+Coverage = Callable[[str], float]
+
+
+# A question's own ending: its question word and what follows ("是多少？").
+_QUESTION_TAIL = re.compile(r"(?:是多少|有多少|为多少|多少|是几|几)[^，。]*$|[?？。！!\s]+$")
+
+
+def clause_start(sentence: str, position: int) -> int:
+    return max((m.end() for m in _CLAUSE_BREAK.finditer(sentence, 0, position)), default=0)
+
+
+def clause_around(sentence: str, start: int, end: int) -> str:
+    left = max((m.end() for m in _CLAUSE_BREAK.finditer(sentence, 0, start)), default=0)
+    right_m = _CLAUSE_BREAK.search(sentence, end)
+    right = right_m.start() if right_m else len(sentence)
+    return sentence[left:right]
+
+
+# The clause before a figure runs back to a comma, not to an enumeration's 、 ("粮食面积、总产、
+# 单产实现“两增一稳”，总产762亿斤": 粮食 belongs to the figure's context).
+_PHRASE_BREAK = re.compile(r"[,，;；。!！?？：:]")
+
+
+def subject_context(sentence: str, start: int, end: int, question: str = "") -> str:
+    """What a figure is about: its comma-delimited phrase (the subject may follow the figure:
+    "120名…“后备干部”进入镇街领导班子") and the phrase before it."""
+    left = max((m.end() for m in _PHRASE_BREAK.finditer(sentence, 0, start)), default=0)
+    right_m = _PHRASE_BREAK.search(sentence, end)
+    right = right_m.start() if right_m else len(sentence)
+    own, prior = sentence[left:right], _previous_clause(sentence, left) if left else ""
+    # After a phrase stating a figure of its own, a phrase naming another thing before its figure
+    # is the next item of a list ("农村贫困人口减少1386万，易地扶贫搬迁280万人"): the previous
+    # phrase's subject is not its. One naming nothing ("增长6.7%"), the same thing again, or the
+    # question's own words ("大桥全长1834米，主桥为504米") continues it.
+    named = nouns(sentence[left:start])
+    if (
+        named
+        and not any(noun in prior or noun in question for noun in named)
+        and any(is_figure(m) and m.unit != "年" for m in find_numbers(prior))  # a year is no figure
+    ):
+        return own
+    return prior + own
+
+
+def _previous_clause(sentence: str, start: int) -> str:
+    breaks = [m.end() for m in _PHRASE_BREAK.finditer(sentence, 0, start)]
+    if not breaks:
+        return ""
+    return sentence[breaks[-2] if len(breaks) > 1 else 0 : breaks[-1]]
+
+
+def changed_by(sentence: str, mention: NumberMention) -> bool:
+    """The figure is a change: "上升3个百分点", "增长7.4%"."""
+    before = sentence[max(0, mention.lead_start - 14) : mention.lead_start]
+    return bool(_CHANGES_BY.search(before)) or mention.unit == "个百分点"
+
+
+def fits_the_question(question: str, sentence: str, mention: NumberMention, one_year: bool = False) -> bool:
+    """What no score makes up for: a level is no difference ("比全国高多少"; but "比上年提高了
+    多少" is the year's change), a change is no level ("降到了多少" answered "减少1386万"), and,
+    for a question about `one_year`, a yearly average or a total over years is no answer."""
+    since_last_year = bool(_SINCE_LAST_YEAR.search(question)) and changed_by(sentence, mention)
+    if _ASKS_DIFFERENCE.search(question) and not is_difference(sentence, mention) and not since_last_year:
+        return False
+    before = sentence[max(0, mention.lead_start - 14) : mention.lead_start]
+    # The other way round: "比去年多100万人" does not say how many there are.
+    if _MORE_THAN.search(before) and not (_ASKS_DIFFERENCE.search(question) or asks_growth(question)):
+        return False
+    if _ASKS_END.search(question) and changed_by(sentence, mention) and not _ENDS_AT.search(before):
+        return False
+    clause = clause_around(sentence, mention.start, mention.end)
+    if one_year and _OVER_YEARS.search(clause) and not _OVER_YEARS.search(question):
+        return False
+    # Growth is stated with a word of change before the figure ("增长6.7%", "增长预期目标6.5%");
+    # "森林覆盖率达到23.04%" or "总额突破9万亿元" is a level, whatever the phrase before it.
+    if asks_growth(question) and not _GROWTH.search(
+        sentence[clause_start(sentence, mention.start) : mention.start]
+    ):
+        return False
+    phrase = sentence[: mention.lead_start]
+    phrase = phrase[max((m.end() for m in _PHRASE_BREAK.finditer(phrase)), default=0) :]
+    if per_unit_of_asked(question, phrase) or denominator_itself(question, phrase):
+        return False
+    # "粮食产量是多少" is not answered by "新能源汽车产量增长43%".
+    asked = indicator_before(_QUESTION_TAIL.sub("", question))
+    given = indicator_before(sentence[clause_start(sentence, mention.lead_start) : mention.lead_start])
+    if not nouns(given) and len(asked) >= 2:
+        # A count may name its thing after it: "解决6434万农村人口饮水问题" counts 农村人口.
+        after = sentence[mention.end : mention.end + 10]
+        at = after.find(asked[-2:])
+        given = after[: at + 2] if at >= 0 else ""
+    return same_indicator(asked, given, sentence)
+
+
+def role_score(question: str, sentence: str, mention: NumberMention) -> float:
+    """How well the figure's role in its sentence fits the form of the question."""
+    before = sentence[max(0, mention.start - 14) : mention.start]
+    ends, starts = bool(_ENDS_AT.search(before)), bool(_STARTS_AT.search(before))
+    changes = changed_by(sentence, mention)
+    part = (
+        0.3 if "其中" in question and "其中" in clause_around(sentence, mention.start, mention.end) else 0.0
+    )
+    if _ASKS_END.search(question):
+        return part + 0.4 * ends - 0.6 * starts - 0.2 * (changes and not ends)
+    if _ASKS_CHANGE.search(question):
+        # "下降了多少", "比全国低多少": the change itself, not the level reached.
+        return part + (0.4 if changes else -0.4) - 0.2 * ends - 0.6 * starts
+    return part - 0.3 * starts  # a starting value is never the answer on its own
+
+
+def aspect_score(sentence: str, mention: NumberMention, lean: Aspect | None, among_targets: bool) -> float:
+    """A target figure ("6.5%左右的预期目标") for a target question, a result for a result one.
+    In a sentence setting out targets (`among_targets`) every figure is one: no preference."""
+    if lean is None or among_targets:
+        return 0.0
+    clause = clause_around(sentence, mention.start, mention.end)
+    near = clause + mention.shown[len(mention.text) :]
+    target = bool(_TARGET_WORDS.search(near)) and not _RESULT_WORDS.search(clause)
+    if lean is Aspect.TARGET:
+        return 0.25 if target else 0.0
+    return -0.25 if target else 0.0
+
+
+def wants_amount(question: str) -> bool:
+    """ "产量是多少", "总值是多少", "多少万": an amount (unless a rate, growth or change is asked)."""
+    return (
+        bool(_WANTS_AMOUNT.search(question))
+        and not wants_percent(question)
+        and "增长" not in question
+        and not _ASKS_CHANGE.search(question)
+    )
+
+
+# "经济增长目标是多少", "增长了多少": how much something grows, as a rate usually, and the thing
+# that grows is often named otherwise ("经济" for 地区生产总值).
+_ASKS_GROWTH = re.compile(r"增长的?(?:目标|预期目标|速度|幅度)?(?:定为|是|为|有)?了?(?:多少|几)")
+
+
+_GROWTH = re.compile(r"增|涨|提高|提升|上升|下降|降低|减少|减|回落|扩大")
+
+
+def asks_growth(question: str) -> bool:
+    return bool(_ASKS_GROWTH.search(question))
+
+
+def _is_share(mention: NumberMention) -> bool:
+    """A rate or a share: "43%", "0.7个百分点", "超4成"."""
+    return mention.percent or mention.unit in ("个百分点", "成")
+
+
+def wants_percent(question: str) -> bool:
+    """A rate, share or 百分之几 is a percentage (or a change of one, in 个百分点)."""
+    return bool(_WANTS_PERCENT.search(question))
+
+
+def is_difference(sentence: str, mention: NumberMention) -> bool:
+    """The figure is stated as a difference: "高于全国0.7个百分点", "比去年预算低0.4个百分点"."""
+    return bool(_STATED_AS_DIFFERENCE.search(sentence[max(0, mention.lead_start - 14) : mention.lead_start]))
+
+
+def kind_score(question: str, mention: NumberMention) -> float:
+    """A percentage for a rate, an amount of money for money, no rate for an amount."""
+    if wants_percent(question):
+        return 0.3 if mention.percent or mention.unit == "个百分点" else -0.3
+    if wants_amount(question) and _is_share(mention):
+        return -0.3
+    if _WANTS_MONEY.search(question):
+        return 0.2 if mention.unit.endswith("元") else -0.2
+    return 0.0
+
+
+def _with_direction(question: str, sentence: str, mention: NumberMention) -> str:
+    """ "低0.4个百分点" for "高还是低，差多少"."""
+    lead = mention.shown
+    if _ASKS_DIRECTION.search(question):
+        m = _DIRECTION.search(sentence[max(0, mention.start - 4) : mention.start])
+        if m:
+            return m.group(0).removesuffix("了") + lead
+    return lead
+
+
+# "第几届" asks for an ordinal: "第11届".
+_ORDINAL = re.compile(r"第(?:\d+|[零〇一二两三四五六七八九十百千]+)[\u4e00-\u9fff]")
+# The measure word a question counts in, known unit or not ("攻入了几球": 球).
+_ASKED_MEASURE = re.compile(r"(?:多少|几)(?P<u>[\u4e00-\u9fff])")
+
+
+def _ordinal_lead(question: str, sentences: Sequence[tuple[str, bool]], coverage: Coverage) -> str:
+    """For "第几…": the ordinal in the clause nearest the question's words."""
+    m = re.search(r"第几(?P<u>[\u4e00-\u9fff])", question)
+    if not m:
+        return ""
+    found = [
+        (coverage(clause_around(s, o.start(), o.end())), o.group(0))
+        for s, _t in sentences
+        for o in _ORDINAL.finditer(s)
+        if o.group(0).endswith(m.group("u"))
+    ]
+    return max(found, key=lambda f: f[0])[1] if found else ""
+
+
+def _base_unit(unit: str) -> str:
+    """ "万人" -> "人": the magnitude belongs to the number (1351万人 has unit 人)."""
+    for magnitude in ("万亿", "亿", "万", "千"):
+        if unit.startswith(magnitude) and len(unit) > len(magnitude):
+            return unit[len(magnitude) :]
+    return unit
+
+
+def _counted_in(question: str, sentence: str, mention: NumberMention) -> str:
+    """A bare number followed by the measure word the question asks in ("攻入4球" for "几球")."""
+    m = _ASKED_MEASURE.search(question)
+    if m and not mention.unit and sentence[mention.end : mention.end + 1] == m.group("u"):
+        return mention.text + m.group("u")
+    return ""
+
+
+def lead_figure(
+    question: str,
+    focus_question: str,
+    sentences: Sequence[tuple[str, bool]],
+    coverage: Coverage,
+    subject: Coverage,
+    lean: Aspect | None = None,
+    one_year: bool = False,
+) -> str:
+    """The figure that answers a "多少/几" question, from the chosen sentences (each with
+    whether it sets out targets), as a reader should see it (qualifier, whole unit, range);
+    "" when no figure is about the question's subject. `coverage` scores a clause by the
+    question's words, `subject` by its subject words only; `focus_question` is the question
+    without the constraints the filters already enforce."""
+    if not asks_for_number(question):
+        return ""
+    if "第几" in question:
+        return _ordinal_lead(question, sentences, coverage)
+    want_unit = question_unit(question)
+    best, best_score = "", -math.inf
+    for rank, (sentence, among_targets) in enumerate(sentences):
+        for m in find_numbers(sentence):
+            counted = _counted_in(question, sentence, m)
+            if m.text in question or not (is_figure(m) or counted):
+                continue
+            if want_unit and not m.unit.endswith(_base_unit(want_unit)):
+                continue
+            if wants_percent(focus_question) and not (m.percent or m.unit in ("个百分点", "成")):
+                continue  # a rate is never answered with a count or an amount
+            if wants_amount(focus_question) and _is_share(m):
+                continue  # nor an amount with a rate or a share
+            if not fits_the_question(focus_question, sentence, m, one_year):
+                continue
+            clause, before = clause_around(sentence, m.start, m.end), _previous_clause(sentence, m.start)
+            if subject(subject_context(sentence, m.start, m.end, focus_question)) < MIN_SUBJECT:
+                continue
+            # A figure's subject may stand in the clause before ("城镇新增就业1351万人，比上年增加…").
+            own, prior = coverage(clause), coverage(before)
+            score = own + 0.25 * max(0.0, prior - own) - 0.1 * rank
+            score += role_score(focus_question, sentence, m) + aspect_score(sentence, m, lean, among_targets)
+            score += kind_score(focus_question, m)
+            if m.unit == "年":
+                if m.value is not None and 1900 <= m.value <= 2100 and not m.chinese:
+                    continue  # "2007年以来": a date, not an amount of years
+                score -= 0.5  # a number of years is context, rarely the figure asked for
+            if score > best_score:
+                best, best_score = counted or _with_direction(question, sentence, m), score
+    return best

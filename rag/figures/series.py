@@ -1,0 +1,378 @@
+"""Questions about one figure across several years or reports, read into one question per row.
+
+"2010年到2013年粮食产量目标分别是多少?" asks four questions at once: "2010年粮食产量目标是多少?" …
+"2013年粮食产量目标是多少?". Each row is then answered by the single-figure path (its own
+retrieval under that year's time scope, its own figure and citation), so a table is never more
+than the sum of answers the product would give one by one, and a year no report covers is said
+to be missing instead of guessed.
+
+Read here, with general rules about how such questions are written:
+- a range of years ("2010年到2013年", "2010—2013年"), a list ("2010年和2012年…分别"), a comparison
+  ("2012年的…比2011年高还是低"), a relative span ("近五年", "最近三年") or an open one ("2009年以来",
+  "历年", "每年") — the last two resolved against the years the knowledge base covers;
+- a list of places ("四川、广东和江苏…分别");
+and not a question about a total or an average over the years ("累计", "年均"), which one
+paragraph answers.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
+
+from ingest.records import Aspect, Paragraph, TimeScope
+from ingest.scope import years_in
+from rag.answer_types import Answer, Citation
+from rag.figures.merge import interleave
+from rag.figures.numbers import asks_for_number, find_numbers
+from rag.figures.table import MISSING, Row, Table, read_cell, summarize
+from rag.generation.verify import SentenceCheck, Verification, verify
+from rag.question.constraints import find_places
+from rag.records import CITATION_MARKER, REFUSAL_TEXT
+
+# How many rows a table may have: "历年" over twenty years of reports is still one screen.
+MAX_ROWS = 30
+_CN_COUNT = {"两": 2, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9, "十": 10}
+_YEAR = r"((?:19|20)\d{2})"
+_RANGE = re.compile(rf"(?:从|自)?{_YEAR}\s*年?\s*(?:到|至|－|-|—|–|~|～)\s*{_YEAR}\s*年(?:间|期间)?")
+# "2010年和2012年", "2009、2010、2011三年" (the last year carries 年, or a count of years follows).
+_YEAR_LIST = re.compile(
+    rf"{_YEAR}\s*年?(?:\s*(?:、|，|,|和|与|及|以及|跟|还有)\s*{_YEAR}\s*年?)+(?:[两二三四五六七八九十]个?年|这几年)?"
+)
+_SINCE = re.compile(rf"(?:从|自)?{_YEAR}\s*年(?:以来|来|至今|到现在|到今天|开始)")
+_RECENT = re.compile(r"(?:近|最近|过去|前)(\d{1,2}|[两二三四五六七八九十])(?:个)?年(?:来|间|里)?")
+_EVERY_YEAR = re.compile(r"历年(?:来)?|每一?年|逐年|各年(?:度)?")
+# A comparison with another year: "…比2011年高还是低", "…较2011年多了多少".
+_COMPARED_YEAR = re.compile(rf"(?:比|较|相比于?|同|与|和){_YEAR}\s*年(?:的)?")
+# "提高了多少", "少几": a change asked with its size.
+_HOW_MUCH_CHANGED = r"(?:提高|降低|增加|减少|上升|下降|多|少|高|低|快|慢)了?(?:多少|几)"
+_COMPARE_TAIL = re.compile(
+    r"(?:是)?(?:高还是低|多还是少|快还是慢|大还是小|升还是降|增还是减|哪[个一]年?(?:更)?(?:高|多|大|快|低|少)"
+    rf"|{_HOW_MUCH_CHANGED}(?:个百分点)?"
+    r"|有(?:什么|何|哪些)变化|(?:是)?怎么变化的?|如何变化|变化了?(?:多少)?|变化情况|走势|趋势)"
+    r"(?:呢|吗)?[？?。]?$"
+)
+# The size of the change asked, not only its direction: "多了多少", "提高了几个百分点".
+_DIFFERENCE = re.compile(rf"{_HOW_MUCH_CHANGED}|变化了?多少|差多少|相差")
+# Asking about a total or an average over the span: one figure, not a row per year.
+_AGGREGATE = re.compile(r"累计|合计|总共|一共|共计|总计|总和|加起来|年均|平均|累积|这几年共|期间共")
+# Words that ask for a value per row; needed where the span alone may mean an aggregate.
+_PER_ROW = re.compile(r"分别|各自|各是|各为|依次|每年|逐年|历年|各年|变化|趋势|走势|列表|列出")
+_DROP = re.compile(r"分别|各自|依次|各(?=是|为)|(?<=[年的])都")
+_PLACE_JOIN = re.compile(r"^\s*(?:、|，|,|和|与|及|以及|跟|还有)\s*$")
+
+
+@dataclass(frozen=True)
+class SeriesAsk:
+    """A question read as a table: its rows (years, or places), or a rule to find the years in
+    the knowledge base (`recent` last years, `since` a year, `every` year), and the template
+    each row's own question is written from ("{}GDP增长目标是多少？")."""
+
+    question: str
+    template: str  # with one "{}" where a row's year or place goes
+    by: str = "year"  # "year" or "region"
+    years: tuple[int, ...] = ()
+    places: tuple[str, ...] = ()
+    recent: int = 0  # "近五年": the last 5 years covered
+    since: int = 0  # "2009年以来": from 2009 to the last year covered
+    every: bool = False  # "历年": every year covered
+    compare: bool = False  # "…比2011年高还是低": two rows and their change
+    # "…比2011年多了多少": the difference itself is asked (reports often state it).
+    difference: bool = False
+
+    @property
+    def relative(self) -> bool:
+        return bool(self.recent or self.since or self.every)
+
+    def keys(self, covered: Sequence[int] = ()) -> list[str]:
+        """The rows' keys: years as "2010", places as written. Relative spans take the years
+        `covered` (the years the reports hold the figure's kind for), ending at the last one."""
+        if self.by == "region":
+            return list(self.places)
+        years = list(self.years)
+        if self.relative:
+            if not covered:
+                return []
+            last, first_covered = max(covered), min(covered)
+            if self.recent:
+                years = list(range(last - self.recent + 1, last + 1))
+            elif self.since:
+                years = list(range(self.since, max(last, self.since) + 1))
+            else:
+                years = list(range(first_covered, last + 1))
+        return [str(y) for y in years[-MAX_ROWS:]]
+
+    def row_question(self, key: str) -> str:
+        """The single question of one row: "2010年粮食产量目标是多少？"."""
+        label = f"{key}年" if self.by == "year" else key
+        return self.template.replace("{}", label, 1)
+
+
+def read_series(question: str, known_regions: Iterable[str] = ()) -> SeriesAsk | None:
+    """The question as a table of rows, or None when it asks for one figure."""
+    text = question.strip()
+    if _AGGREGATE.search(text):
+        return None
+    compare = _COMPARE_TAIL.search(text)
+    asks_values = asks_for_number(text) or bool(_PER_ROW.search(text)) or bool(compare)
+    if not asks_values:
+        return None
+    found = _years_asked(text, bool(compare))
+    if found is not None:
+        return found
+    return _places_asked(text, known_regions, bool(compare))
+
+
+def _years_asked(text: str, compare: bool) -> SeriesAsk | None:
+    m = _RANGE.search(text)
+    if m:
+        first, last = int(m.group(1)), int(m.group(2))
+        if first < last <= first + MAX_ROWS:
+            return _ask(text, m.start(), m.end(), years=tuple(range(first, last + 1)))
+    m = _YEAR_LIST.search(text)
+    if m and m.group(0).endswith("年"):
+        years = tuple(dict.fromkeys(int(y) for y in re.findall(_YEAR, m.group(0))))
+        if len(years) >= 2:
+            return _ask(text, m.start(), m.end(), years=tuple(sorted(years)))
+    if compare:
+        ask = _compared_years(text)
+        if ask is not None:
+            return ask
+    m = _SINCE.search(text)
+    if m and _PER_ROW.search(text):
+        return _ask(text, m.start(), m.end(), since=int(m.group(1)))
+    m = _RECENT.search(text)
+    # "近三年淘汰了多少产能", "过去五年…": how reports name a review of several years (one
+    # paragraph of totals); a table only when the question asks for each year.
+    if m and _PER_ROW.search(text):
+        count = int(m.group(1)) if m.group(1).isdigit() else _CN_COUNT[m.group(1)]
+        if 2 <= count <= MAX_ROWS:
+            return _ask(text, m.start(), m.end(), recent=count)
+    m = _EVERY_YEAR.search(text)
+    if m and not re.search(_YEAR + r"\s*年", text):
+        return _ask(text, m.start(), m.end(), every=True)
+    return None
+
+
+def _compared_years(text: str) -> SeriesAsk | None:
+    """ "2012年的财政赤字率比2011年高还是低" -> rows 2011 and 2012, the template without the
+    comparison ("{}的赤字率目标是多少？")."""
+    base = _COMPARED_YEAR.search(text)
+    own = re.search(_YEAR + r"\s*年", text)
+    if base is None or own is None or own.start() >= base.start():
+        return None
+    years = tuple(sorted({int(own.group(1)), int(base.group(1))}))
+    if len(years) < 2:
+        return None
+    without = text[: base.start()] + text[base.end() :]
+    tail = _COMPARE_TAIL.search(without)
+    if tail is not None:
+        without = without[: tail.start()]
+    asks_difference = bool(_DIFFERENCE.search(text[base.end() :]))
+    ask = _ask(without, own.start(), own.end(), years=years, compare=True, difference=asks_difference)
+    return replace(ask, question=text)
+
+
+def _places_asked(text: str, known_regions: Iterable[str], compare: bool) -> SeriesAsk | None:
+    """ "2020年山东、河南和河北的粮食产量分别是多少": rows by place (two or more, joined)."""
+    places = find_places(text, known_regions)
+    run: list[tuple[str, int, int]] = []
+    for place in places:
+        if run and not _PLACE_JOIN.match(text[run[-1][2] : place[1]]):
+            if len(run) >= 2:
+                break
+            run = []
+        run.append(place)
+    if len(run) < 2:
+        return None
+    names = tuple(dict.fromkeys(text[s:e] for _full, s, e in run))
+    if len(names) < 2:
+        return None
+    return _ask(text, run[0][1], run[-1][2], places=names, by="region", compare=compare)
+
+
+def _ask(
+    text: str,
+    start: int,
+    end: int,
+    *,
+    years: tuple[int, ...] = (),
+    places: tuple[str, ...] = (),
+    by: str = "year",
+    recent: int = 0,
+    since: int = 0,
+    every: bool = False,
+    compare: bool = False,
+    difference: bool = False,
+) -> SeriesAsk:
+    template = _template(text, start, end)
+    return SeriesAsk(text, template, by, years, places, recent, since, every, compare, difference)
+
+
+def _template(text: str, start: int, end: int) -> str:
+    """The question with the span of rows replaced by a slot, the words asking for every row
+    ("分别", "怎么变化") replaced by a plain "是多少" where no other question word remains."""
+    before, after = _DROP.sub("", text[:start]), _DROP.sub("", text[end:])
+    body = _EVERY_YEAR.sub("", f"{before}{{}}{after}").rstrip("？?。 ")
+    tail = _COMPARE_TAIL.search(body + "？")
+    if tail is not None and not asks_for_number(body[: tail.start()]):
+        body = body[: tail.start()]
+    if not re.search(r"多少|几", body):  # "…的财政赤字率": ask for the figure
+        body = body.rstrip("的") + ("多少" if body.endswith("是") else "是多少")
+    return body + "？"
+
+
+def covered_years(paragraphs: Iterable[tuple[int | None, TimeScope]], aspects: set[Aspect]) -> list[int]:
+    """The years the reports hold `aspects` (results, targets) figures for, from (report year,
+    paragraph scope) pairs: a report's own year and the year before it (an annual summary or a
+    review), never the far years a plan or a history names ("到2035年", "2010年以来")."""
+    years: set[int] = set()
+    for report_year, scope in paragraphs:
+        if report_year is None:
+            continue
+        years |= {y for y, a in scope.years if a in aspects and report_year - 1 <= y <= report_year}
+    return sorted(years)
+
+
+# --- the rows' answers as one table ----------------------------------------------------------
+
+
+def lead_citation(answer: Answer) -> Citation | None:
+    """The citation of the sentence an answer's lead figure comes from (None: no figure)."""
+    if answer.refused or not answer.lead or not answer.citations:
+        return None
+    mentions = find_numbers(answer.lead)
+    if not mentions:
+        return None
+    return next((c for c in answer.citations if mentions[0].text in c.sentence), answer.citations[0])
+
+
+def row_of(ask: SeriesAsk, key: str, answer: Answer) -> tuple[Row, Citation | None]:
+    """One row from the single-figure answer to its question: the figure it led with and the
+    citation of the sentence that holds it; a refusal's reason when it has none."""
+    label = f"{key}年" if ask.by == "year" else key
+    named = years_in(ask.question)
+    year = int(key) if ask.by == "year" else (named[0][0] if named else None)
+    region = key if ask.by == "region" else ""
+    cited = lead_citation(answer)
+    cell = read_cell(answer.lead) if cited is not None else None
+    if cell is None or cited is None:
+        return Row(label, year, None, region=region, missing=_why_missing(label, answer)), None
+    return Row(label, year, cell, doc=cited.report or cited.doc, region=region), cited
+
+
+def _why_missing(label: str, answer: Answer) -> str:
+    """ "知识库中没有2020年的政府工作报告", without the list of reports that follows it."""
+    first = answer.text.split("\n", 1)[0] if answer.refused else ""
+    if answer.conclusive and first.startswith(("知识库中", "所选的报告中")) and first != REFUSAL_TEXT:
+        return re.sub(r"（现有：.*?）", "", first).rstrip("。")
+    return f"知识库中没有找到{label}的这一数字"
+
+
+def tabulate(
+    ask: SeriesAsk, rows: Sequence[tuple[str, Answer]], top_k: int, kinds: Mapping[str, Aspect] | None = None
+) -> Answer:
+    """The table answer: a line per row ("2011年：9.2%（据《2012年政府工作报告》）[2]"), a missing
+    row said as missing, the change from the first figure to the last above them, the rows'
+    citations renumbered into one list. Every cited line is verified against its paragraph."""
+    built: list[Row] = []
+    citations: list[Citation] = []
+    number_of: dict[tuple[str, str], int] = {}
+    kinds = kinds or {}
+    for key, answer in rows:
+        row, cited = row_of(ask, key, answer)
+        if row.cell is not None and key in kinds:
+            row = replace(row, aspect=_ASPECT_WORD.get(kinds[key], ""))
+        if cited is not None:
+            ident = (cited.paragraph_id, cited.sentence)
+            if ident not in number_of:
+                number_of[ident] = len(citations) + 1
+                citations.append(replace(cited, n=number_of[ident]))
+            row = replace(row, citation=number_of[ident])
+        built.append(row)
+    table = Table(_indicator(ask), tuple(built), ask.by)
+    if not table.mixed:  # a plan's figure against an outcome is no change to report
+        table = replace(table, summary=summarize(built, ask.by))
+    retrieved = interleave([(q, a) for q, a in rows], top_k)
+    if not table.filled:
+        reasons = list(dict.fromkeys(r.missing for r in built))
+        text = "；".join(reasons[:3]) + "。" if reasons else REFUSAL_TEXT
+        return Answer(ask.question, text, True, [], retrieved, conclusive=True, table=table)
+    lines = [_summary_line(table)] if table.summary else []
+    lines += [_row_line(r, table.mixed) for r in built]
+    confidence = min(a.confidence for _k, a in rows if not a.refused)
+    return Answer(
+        ask.question, "\n".join(lines), False, citations, retrieved, confidence=confidence, table=table
+    )
+
+
+_ASPECT_WORD = {Aspect.TARGET: "目标", Aspect.RESULT: "实际"}
+
+
+def _indicator(ask: SeriesAsk) -> str:
+    plain = ask.template.replace("{}", "").rstrip("？?")
+    return re.sub(r"^的|是多少$|多少$", "", plain) or plain
+
+
+def _row_line(row: Row, mixed: bool = False) -> str:
+    if row.cell is None:
+        return f"{row.key}：{MISSING}（{row.missing}）"
+    said = [row.aspect] if mixed and row.aspect else []
+    said += [f"据《{row.doc}》"] if row.doc else []
+    source = f"（{'，'.join(said)}）" if said else ""
+    return f"{row.key}：{row.cell.text}{source}[{row.citation}]"
+
+
+def _summary_line(table: Table) -> str:
+    """The summary with each figure's citation beside it, so it is verified like the rows."""
+    line = table.summary
+    for row in table.filled:
+        assert row.cell is not None
+        shown = f"{row.key}的{row.cell.text}"
+        at = line.find(shown)
+        if at >= 0 and not line.startswith("[", at + len(shown)):
+            line = f"{line[: at + len(shown)]}[{row.citation}]{line[at + len(shown) :]}"
+    return line + "。"
+
+
+def verify_table(answer: Answer, sources: Mapping[int, Paragraph], question: str) -> Verification:
+    """Each cited line checked against the paragraph it cites; a missing row states no figure
+    (its reason comes from what the knowledge base holds), so it is not checked."""
+    checks: list[SentenceCheck] = []
+    pos = 0
+    for line in answer.text.split("\n"):
+        if CITATION_MARKER.search(line):
+            for check in verify(line, sources, question=question, by_citation=True).sentences:
+                checks.append(replace(check, start=check.start + pos, end=check.end + pos))
+        pos += len(line) + 1
+    return Verification(tuple(checks))
+
+
+def with_difference(direct: Answer, table: Answer) -> Answer:
+    """ "…比2011年多了多少": the difference the report states (the single answer to the whole
+    question) leads, the two rows follow as the table; the table's citations numbered after the
+    lead's, a paragraph cited by both keeping the lead's number."""
+    citations = list(direct.citations)
+    number_of = {(c.paragraph_id, c.sentence): c.n for c in citations}
+    renumber: dict[int, int] = {}
+    for c in table.citations:
+        ident = (c.paragraph_id, c.sentence)
+        if ident not in number_of:
+            number_of[ident] = len(citations) + 1
+            citations.append(replace(c, n=number_of[ident]))
+        renumber[c.n] = number_of[ident]
+    rows = (
+        tuple(replace(r, citation=renumber.get(r.citation, 0)) for r in table.table.rows)
+        if table.table
+        else ()
+    )
+    lines = [_row_line(r, table.table.mixed if table.table else False) for r in rows]
+    grid = replace(table.table, rows=rows, summary="") if table.table is not None else None
+    return replace(
+        direct,
+        text="\n".join([direct.text, *lines]),
+        citations=citations,
+        table=grid,
+        retrieved=interleave([("", direct), ("", table)], len(direct.retrieved) or 5),
+    )

@@ -1,0 +1,180 @@
+"""What a question's constraints (rag.question.constraints) mean for the documents actually
+loaded: a filter on what retrieval may return (a narrower one to try first), or a plain statement
+that no report covers the question ("知识库中没有2020年的政府工作报告")."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from ingest.metadata import NATIONAL, short_region
+from ingest.records import Aspect, DocKind, DocumentMeta, Paragraph
+from rag.evidence.retrieve import SearchFilter
+from rag.question.constraints import Asked, ReportRef, congress_alias
+
+
+@dataclass(frozen=True)
+class Resolution:
+    """What a question's constraints mean for this knowledge base."""
+
+    where: SearchFilter  # what retrieval may return
+    missing: str = ""  # why no report can answer ("知识库中没有…"), or ""
+    mentions: tuple[str, ...] = ()  # place names an answer's sentence has to mention
+    applied: frozenset[str] = frozenset()  # constraints the filter enforces: years/regions/report
+    # A narrower filter to try first: for a year's figure with no word for target or result,
+    # the paragraphs about what happened (the plan's figure only when they have none).
+    preferred: SearchFilter | None = None
+
+
+def _matches_region(meta: DocumentMeta, region: str) -> bool:
+    if region == NATIONAL:
+        return meta.region == NATIONAL
+    return bool(meta.region) and (meta.region == region or short_region(meta.region) == short_region(region))
+
+
+def _matches_report(meta: DocumentMeta, doc_id: str, ref: ReportRef) -> bool:
+    if ref.year is not None and meta.year != ref.year:
+        return False
+    if ref.kind is not None and meta.kind is not ref.kind:
+        return False
+    if ref.region and not _matches_region(meta, ref.region):
+        return False
+    names = f"{meta.title} {doc_id} {congress_alias(meta.title)} {meta.body}"
+    return not ref.words or ref.words in names
+
+
+def resolve(
+    asked: Asked,
+    metas: Mapping[str, DocumentMeta],
+    paragraphs: Mapping[str, Paragraph],
+    chosen: SearchFilter,
+) -> Resolution:
+    """The filter for `asked` over the loaded documents, within what the user `chosen`; or why
+    nothing loaded can answer it. Documents without a year (passage files) are never ruled out
+    by a year: only what is known is used."""
+    docs = set(metas) if chosen.docs is None else set(chosen.docs) & set(metas)
+    where = chosen
+    applied: set[str] = set()
+    # Only what the loaded documents are known by constrains: a knowledge base of passages
+    # (no kinds, no places) answers "上海漫唐堂…" or "谁的报告…" from its text alone.
+    typed = any(m.kind is not DocKind.OTHER or m.year is not None for m in metas.values())
+    regional = any(m.region for m in metas.values())
+    # Within reports the user chose, what is missing is missing from the choice.
+    where_said = "所选的报告中" if chosen.docs is not None else "知识库中"
+    if asked.report is not None and typed:
+        named = {d for d in docs if _matches_report(metas[d], d, asked.report)}
+        if not named:
+            return Resolution(chosen, f"{where_said}没有《{asked.report.text}》。")
+        docs = named
+        applied.add("report")
+    mentions: list[str] = []
+    for region in asked.regions[:1] if regional else ():
+        own = {d for d in docs if _matches_region(metas[d], region)}
+        if own:
+            docs = own
+            applied.add("regions")
+        elif region != NATIONAL:
+            # No report of that place: only what other reports say about it, in so many words.
+            mentions.append(short_region(region))
+    if docs != set(metas):
+        where = where.narrowed(SearchFilter(docs=frozenset(docs)))
+    if mentions:
+        about = frozenset(
+            p.paragraph_id for p in paragraphs.values() if p.doc_id in docs and mentions[0] in p.text
+        )
+        if not about:
+            return Resolution(where, f"{where_said}没有{asked.regions[0]}的报告。", tuple(mentions))
+        where = where.narrowed(SearchFilter(paragraphs=about))
+    preferred = None
+    if asked.years and chosen.docs is None:
+        allowed, results, missing = _by_years(asked, docs, metas, paragraphs, where)
+        if missing and mentions:
+            # A place without a report of its own: that is what is missing, whatever the year.
+            return Resolution(where, f"知识库中没有{asked.regions[0]}的报告。", tuple(mentions))
+        if missing:
+            return Resolution(where, missing, tuple(mentions))
+        if allowed is not None:
+            if results is not None:
+                preferred = where.narrowed(SearchFilter(paragraphs=results))
+            where = where.narrowed(SearchFilter(paragraphs=allowed))
+            applied.add("years")
+    return Resolution(where, "", tuple(mentions), frozenset(applied), preferred)
+
+
+def _fits(aspects: set[Aspect], aspect: Aspect | None, span: bool) -> bool:
+    """Whether a paragraph speaking about a year as `aspects` can answer for it: as asked (a
+    plain target question never gets a result, and the other way round). A multi-year review
+    answers only a question about several years (`span`): its figures are totals or averages,
+    never one year's."""
+    if not span:
+        aspects = aspects - {Aspect.PERIOD}
+    if not aspects:
+        return False
+    if aspect is None:
+        return True
+    return aspect in aspects or bool(aspects & {Aspect.MENTION, Aspect.PERIOD})
+
+
+def _by_years(
+    asked: Asked,
+    docs: set[str],
+    metas: Mapping[str, DocumentMeta],
+    paragraphs: Mapping[str, Paragraph],
+    where: SearchFilter,
+) -> tuple[frozenset[str] | None, frozenset[str] | None, str]:
+    """Paragraphs that speak about an asked year (as asked: result or target), those among them
+    to try first, or why no report covers the year. Among dated reports, an undated document
+    speaks about the years it names."""
+    dated = {d for d in docs if metas[d].year is not None}
+    if not dated:
+        return None, None, ""
+    allowed: set[str] = set()
+    results: set[str] = set()
+    own_year: set[str] = set()  # set in the report of the very year asked
+    seen: Counter[Aspect] = Counter()
+    span = len(asked.years) >= 3  # "2031年到2035年…": a range, which a multi-year review may answer
+    for p in paragraphs.values():
+        if p.doc_id not in docs or not where.allows(p):
+            continue
+        for year in asked.years:
+            aspects = p.scope.aspects_of(year)
+            seen.update(aspects)
+            if _fits(aspects, asked.aspect, span):
+                allowed.add(p.paragraph_id)
+            if aspects & {Aspect.RESULT, Aspect.MENTION}:
+                results.add(p.paragraph_id)  # not a plan's, not a five-year aggregate
+            if Aspect.TARGET in aspects and metas[p.doc_id].year == year:
+                own_year.add(p.paragraph_id)
+    if not allowed:
+        return None, None, _no_report_for(asked, [metas[d] for d in dated], seen)
+    # Nothing says target or result: what happened is looked for first, the plan only after.
+    prefer = asked.aspect is None and asked.leaning is Aspect.RESULT and results and results != allowed
+    if prefer:
+        return frozenset(allowed), frozenset(results), ""
+    # A year's target is set in that year's report; a plan of several years ("十三五") or a
+    # later report's mention of it is looked at only when that report has none.
+    if asked.leaning is Aspect.TARGET and len(asked.years) == 1 and own_year and own_year != allowed:
+        return frozenset(allowed), frozenset(own_year), ""
+    return frozenset(allowed), None, ""
+
+
+def _no_report_for(asked: Asked, dated: Sequence[DocumentMeta], seen: Counter[Aspect]) -> str:
+    """ "知识库中没有2020年的政府工作报告。", said as precisely as the documents allow."""
+    kinds = Counter(m.kind for m in dated)
+    kind = kinds.most_common(1)[0][0]
+    kind_name = "报告" if kind is DocKind.OTHER else kind.value
+    place = asked.regions[0] if asked.regions and asked.regions[0] != NATIONAL else ""
+    years = "、".join(f"{y}年" for y in asked.years)
+    titles = sorted({m.title for m in dated})
+    have = "、".join(titles[:6]) + (f"等 {len(titles)} 份" if len(titles) > 6 else "")
+    if asked.aspect is Aspect.RESULT and seen[Aspect.TARGET]:
+        follow = (
+            f"{asked.years[-1] + 1}年的{kind_name}"
+            if kind is DocKind.GOVERNMENT_WORK_REPORT
+            else "相应的报告"
+        )
+        return f"知识库中只有{place}{years}的目标，没有回顾{place}{years}实际情况的报告（应在{follow}中）。"
+    if asked.aspect is Aspect.TARGET and seen[Aspect.RESULT]:
+        return f"知识库中只有{place}{years}的实际情况，没有提出{place}{years}目标的报告。"
+    return f"知识库中没有{place}{years}的{kind_name}（现有：{have}）。"

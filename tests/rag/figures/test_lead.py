@@ -1,0 +1,135 @@
+"""The lead figure: the figure of the chosen sentences that answers the question."""
+
+from __future__ import annotations
+
+import pytest
+
+from ingest.records import Aspect
+from ingest.terms import bigrams, words
+from rag.figures.lead import asks_growth, lead_figure, subject_context
+
+
+def _cover(question: str):  # type: ignore[no-untyped-def]
+    terms = set(words(question) + bigrams(question))
+
+    def coverage(clause: str) -> float:
+        found = set(words(clause) + bigrams(clause))
+        return len(terms & found) / max(1, len(terms))
+
+    return coverage
+
+
+def _lead(
+    question: str, *sentences: str, lean: Aspect | None = None, targets: bool = False, subject=None
+) -> str:  # type: ignore[no-untyped-def]
+    coverage = _cover(question)
+    return lead_figure(
+        question, question, [(s, targets) for s in sentences], coverage, subject or (lambda _c: 1.0), lean
+    )
+
+
+@pytest.mark.parametrize(
+    ("question", "lead"),
+    [
+        ("贫困发生率降到了多少？", "3.1%"),  # where the change ends
+        ("贫困发生率下降了多少个百分点？", "7.1个百分点"),  # the change itself
+        ("贫困发生率是多少？", "3.1%"),  # the level reached, never where it started
+    ],
+)
+def test_a_change_from_a_to_b(question: str, lead: str) -> None:
+    sentence = "贫困发生率从10.2%下降到3.1%，累计下降7.1个百分点。"
+    assert _lead(question, sentence) == lead
+
+
+def test_a_result_or_a_target_in_one_sentence() -> None:
+    sentence = "国内生产总值增长6.9%，高于6.5%左右的预期目标。"
+    assert _lead("国内生产总值增长多少？", sentence, lean=Aspect.RESULT) == "6.9%"
+    assert _lead("国内生产总值的预期目标是多少？", sentence, lean=Aspect.TARGET) == "6.5%左右"
+
+
+def test_in_a_list_of_targets_the_figure_whose_words_match() -> None:
+    sentence = "城镇新增就业85万人，城镇调查失业率5.5%左右。"
+    assert _lead("城镇新增就业的目标是多少？", sentence, lean=Aspect.TARGET, targets=True) == "85万人"
+
+
+def test_a_rate_is_a_percentage_and_a_range_leads_whole() -> None:
+    assert _lead("赤字率按多少安排？", "财政赤字2.38万亿元。", "今年赤字率拟按2.6%安排。") == "2.6%"
+    assert _lead("失业率是多少？", "新增就业1351万人。") == ""  # no rate to give
+    assert _lead("增长目标是多少？", "国内生产总值增长6.5%－7%。") == "6.5%－7%"
+
+
+def test_a_sub_item_and_a_direction() -> None:
+    sentence = "今年新开工700万套以上，其中各类棚户区470万套以上。"
+    assert _lead("安居工程新开工，其中棚户区改造多少套？", sentence) == "470万套以上"
+    assert (
+        _lead("赤字率比去年高还是低，差多少？", "赤字率拟按2.6%安排，比去年预算低0.4个百分点。")
+        == "低0.4个百分点"
+    )
+
+
+def test_a_figure_about_something_else_is_no_answer() -> None:
+    def subject(context: str) -> float:
+        return 1.0 if "M2" in context else 0.0
+
+    sentence = "国内生产总值增长6.5%左右，居民消费价格涨幅3%左右。"
+    assert _lead("M2增长目标是多少？", sentence, subject=subject) == ""
+
+
+def test_growth_is_a_change_and_not_a_level_nor_a_per_unit_ratio() -> None:
+    # Invented sentence of the usual form of a five-year plan's targets.
+    sentence = "到期末，单位地区生产总值能耗、用水量分别下降12%、10%，湿地保有率达到55.5%。"
+    assert _lead("地区生产总值增长目标是多少？", sentence) == ""
+    assert _lead("能耗下降多少？", sentence) == "12%"
+    assert _lead("单位地区生产总值能耗下降多少？", sentence) == "12%"
+    assert _lead("进出口增长多少？", "进出口总额突破2万亿元、增长7.2%。") == "7.2%"
+
+
+@pytest.mark.parametrize(
+    ("question", "growth"),
+    [
+        ("今年经济增长的目标定为多少？", True),
+        ("外贸进出口增长了多少？", True),
+        ("粮食产量增长速度是多少", True),
+        ("粮食产量是多少？", False),
+        ("增长最快的是哪个行业？", False),
+    ],
+)
+def test_how_much_something_grows(question: str, growth: bool) -> None:
+    assert asks_growth(question) is growth
+
+
+def _context(sentence: str, figure: str, question: str) -> str:
+    at = sentence.index(figure)
+    return subject_context(sentence, at, at + len(figure), question)
+
+
+def test_the_next_item_of_a_list_has_its_own_subject() -> None:
+    listed = "城镇低保对象减少12万人，危房改造3.5万户。"
+    assert _context(listed, "3.5万户", "低保对象降到多少？") == "危房改造3.5万户"
+    # Naming nothing, or the same thing in other words after a phrase without a figure:
+    # the subject carries over.
+    carried = _context("工业增加值达到1.2万亿元，增长6.1%。", "6.1%", "工业增加值增长多少？")
+    assert carried.startswith("工业增加值")
+    assert _context("油料生产稳中有增，总产达到80万吨。", "80万吨", "油料总产量是多少？").startswith("油料")
+
+
+def test_an_amount_is_no_share_and_a_count_names_its_thing_after_it() -> None:
+    assert _lead("油料产量是多少？", "油料产量占全国超3成。") == ""
+    # "120万农村人口" counts 农村人口, not the 出生人口 asked about.
+    assert _lead("出生人口多少？", "全年解决120万农村人口饮水问题。") == ""
+    assert _lead("农村人口饮水问题解决了多少？", "全年解决120万农村人口饮水问题。") == "120万"
+
+
+def test_a_difference_is_no_level_unless_the_difference_is_asked() -> None:
+    # "比上年多20万人" says by how much the count rose, not what it is.
+    assert _lead("技能培训目标是多少人？", "技能培训预期目标比上年多20万人，体现了对技能的重视。") == ""
+    assert _lead("技能培训目标比上年多了多少？", "技能培训预期目标比上年多20万人。") == "20万人"
+    # A growth asked is stated as growth on the year before: it still answers.
+    assert _lead("出口比上年增长了多少？", "出口总额比上年增长8.1%。") == "8.1%"
+
+
+def test_a_per_unit_question_is_not_answered_by_its_denominator() -> None:
+    # "单位GDP能耗" asks about energy per unit of output: output's own growth is no answer.
+    targets = "今年的主要预期目标是：国内生产总值增长7.5%左右。"
+    assert _lead("单位GDP能耗下降目标是多少？", targets) == ""
+    assert _lead("单位国内生产总值能耗下降多少？", "单位国内生产总值能耗下降3.4%以上。") == "3.4%以上"

@@ -1,0 +1,213 @@
+"""Cross-year questions read into rows, and the table records: no model, no index."""
+
+from __future__ import annotations
+
+import csv
+
+import pytest
+
+from ingest.records import Aspect, Paragraph, TimeScope
+from rag.answer_types import Answer, Citation
+from rag.figures.series import SeriesAsk, covered_years, read_series, tabulate, verify_table
+from rag.figures.table import Row, read_cell, summarize
+
+
+@pytest.mark.parametrize(
+    ("question", "years", "row"),
+    [
+        ("2010年到2013年粮食产量目标分别是多少？", (2010, 2011, 2012, 2013), "2010年粮食产量目标是多少？"),
+        ("2010至2012年财政收入实际增长多少?", (2010, 2011, 2012), "2010年财政收入实际增长多少？"),
+        ("2011—2013年各年的研发投入分别是多少", (2011, 2012, 2013), "2011年的研发投入是多少？"),
+        ("2012年和2014年的棉花产量各是多少？", (2012, 2014), "2012年的棉花产量是多少？"),
+        ("2009、2010、2011三年的外贸增速目标是多少?", (2009, 2010, 2011), "2009年的外贸增速目标是多少？"),
+    ],
+)
+def test_years_stated(question: str, years: tuple[int, ...], row: str) -> None:
+    ask = read_series(question)
+    assert ask is not None and ask.by == "year"
+    assert ask.years == years
+    assert ask.row_question(str(years[0])) == row
+    assert ask.keys() == [str(y) for y in years]
+
+
+def test_a_comparison_asks_both_years_and_drops_the_comparison() -> None:
+    ask = read_series("2012年的财政赤字率比2011年高还是低？")
+    assert ask is not None and ask.compare
+    assert ask.years == (2011, 2012)
+    assert ask.row_question("2011") == "2011年的财政赤字率是多少？"
+    ask = read_series("2013年新增贷款比2012年多了多少?")
+    assert ask is not None and ask.years == (2012, 2013)
+
+
+def test_spans_relative_to_what_the_reports_cover() -> None:
+    recent = read_series("近三年居民收入增长目标分别是多少？")
+    assert recent is not None and recent.recent == 3
+    assert recent.keys([2008, 2009, 2010, 2011]) == ["2009", "2010", "2011"]
+    assert recent.row_question("2009") == "2009年居民收入增长目标是多少？"
+    since = read_series("2009年以来用电量目标是怎么变化的？")
+    assert since is not None and since.since == 2009
+    assert since.keys([2007, 2008, 2009, 2010, 2011]) == ["2009", "2010", "2011"]
+    assert since.row_question("2010") == "2010年用电量目标是多少？"
+    every = read_series("历年植树造林面积")
+    assert every is not None and every.every
+    assert every.keys([2005, 2007]) == ["2005", "2006", "2007"]  # a year between is a row too
+    assert every.row_question("2006") == "2006年植树造林面积是多少？"
+    assert recent.keys([]) == []  # nothing covered: no rows
+
+
+def test_places_listed() -> None:
+    ask = read_series("2020年山东、河南和河北的粮食产量目标分别是多少？")
+    assert ask is not None and ask.by == "region"
+    assert ask.places == ("山东", "河南", "河北")
+    assert ask.row_question("河南") == "2020年河南的粮食产量目标是多少？"
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "2011年粮食产量是多少？",  # one year
+        "2008年到2012年累计新增就业多少人？",  # a total over the span
+        "2008年至2012年年均增长多少?",  # an average over the span
+        "过去五年农村贫困人口减少了多少？",  # a report's five-year review
+        "2010年到2012年的工作有哪些？",  # no figure asked
+        "到2020年国内生产总值比2010年翻一番",  # a base year, no question
+    ],
+)
+def test_not_a_table(question: str) -> None:
+    assert read_series(question) is None
+
+
+def test_cells_keep_qualifier_and_range() -> None:
+    cell = read_cell("7.5%左右")
+    assert cell is not None and (cell.low, cell.high, cell.unit, cell.qualifier) == (7.5, 7.5, "%", "左右")
+    span = read_cell("6.5%－7%")
+    assert span is not None and span.is_range and (span.low, span.high, span.qualifier) == (6.5, 7.0, "")
+    count = read_cell("1100万人以上")
+    assert count is not None and (count.low, count.unit, count.qualifier) == (11_000_000, "人", "以上")
+    assert read_cell("没有数字") is None
+
+
+def _row(key: str, text: str | None, n: int = 1) -> Row:
+    cell = read_cell(text) if text else None
+    return Row(key, int(key[:4]) if key[:4].isdigit() else None, cell, n if cell else 0, "某报告")
+
+
+def test_the_summary_holds_only_cell_values() -> None:
+    rows = [_row("2010年", "8%左右", 1), _row("2011年", None), _row("2012年", "7.5%左右", 2)]
+    assert summarize(rows) == "从2010年的8%左右降到2012年的7.5%左右"
+    assert (
+        summarize([_row("2010年", "100万人"), _row("2011年", "120万人")])
+        == "从2010年的100万人增加到2011年的120万人"
+    )
+    assert summarize([_row("2010年", "3%左右"), _row("2011年", "3%左右")]) == "2010年至2011年均为3%左右"
+    assert summarize([_row("2010年", "3%"), _row("2011年", "5亿元")]) == ""  # no common unit
+    places = [_row("甲省", "5%左右"), _row("乙省", "6%以上"), _row("丙省", "5.5%")]
+    assert summarize(places, by="region") == "最高为乙省的6%以上，最低为甲省的5%左右"
+
+
+def _paragraph(pid: str, text: str, years: tuple[tuple[int, Aspect], ...]) -> Paragraph:
+    doc = pid.split("#")[0]
+    return Paragraph(pid, doc, doc, 1, text, scope=TimeScope(years))
+
+
+def _answer(question: str, lead: str, paragraph: Paragraph, sentence: str) -> Answer:
+    cite = Citation(1, paragraph.paragraph_id, paragraph.doc_title, "", paragraph.text, sentence)
+    text = f"{lead}。依据：{sentence}[1]"
+    return Answer(question, text, False, [cite], [(paragraph.paragraph_id, 1.0)], confidence=0.8, lead=lead)
+
+
+def test_a_table_is_the_rows_answers_with_their_citations_renumbered() -> None:
+    ask = read_series("2010年到2012年粮食产量目标分别是多少？")
+    assert isinstance(ask, SeriesAsk)
+    p10 = _paragraph("2010年报告#3", "粮食产量稳定在1万亿斤以上。", ((2010, Aspect.TARGET),))
+    p12 = _paragraph("2012年报告#5", "粮食产量1.1万亿斤左右。", ((2012, Aspect.TARGET),))
+    missing = Answer(
+        "q", "知识库中没有2011年的政府工作报告（现有：2010年报告、2012年报告）。", True, conclusive=True
+    )
+    rows = [
+        ("2010", _answer("q", "1万亿斤以上", p10, "粮食产量稳定在1万亿斤以上")),
+        ("2011", missing),
+        ("2012", _answer("q", "1.1万亿斤左右", p12, "粮食产量1.1万亿斤左右")),
+    ]
+    answer = tabulate(ask, rows, top_k=5)
+    assert answer.table is not None and not answer.refused
+    assert [(r.key, r.shown, r.citation) for r in answer.table.rows] == [
+        ("2010年", "1万亿斤以上", 1),
+        ("2011年", "—", 0),
+        ("2012年", "1.1万亿斤左右", 2),
+    ]
+    assert answer.table.rows[1].missing == "知识库中没有2011年的政府工作报告"
+    assert answer.text.split("\n") == [
+        "从2010年的1万亿斤以上[1]增加到2012年的1.1万亿斤左右[2]。",
+        "2010年：1万亿斤以上（据《2010年报告》）[1]",
+        "2011年：—（知识库中没有2011年的政府工作报告）",
+        "2012年：1.1万亿斤左右（据《2012年报告》）[2]",
+    ]
+    assert [c.n for c in answer.citations] == [1, 2]
+    json_rows = answer.to_json()["table"]
+    assert json_rows[0] == {
+        "key": "2010年",
+        "year": 2010,
+        "region": None,
+        "doc": "2010年报告",
+        "value": 1e12,
+        "high": None,
+        "unit": "斤",
+        "qualifier": "以上",
+        "text": "1万亿斤以上",
+        "citation": 1,
+        "missing": None,
+        "aspect": None,
+    }
+    assert json_rows[1]["value"] is None and json_rows[1]["missing"] == "知识库中没有2011年的政府工作报告"
+    check = verify_table(answer, {1: p10, 2: p12}, ask.question)
+    assert check.ok and len(check.sentences) == 4  # the summary's two runs and the two cited rows
+    # A figure the cited paragraph does not hold is caught, in its own line.
+    wrong = answer.text.replace("1.1万亿斤左右（", "1.3万亿斤左右（")
+    answer.text = wrong
+    bad = verify_table(answer, {1: p10, 2: p12}, ask.question)
+    assert not bad.ok and "1.3万亿斤" in bad.problems[0]
+    table = list(csv.reader(answer.table.to_csv().splitlines()))
+    assert table[0] == ["年份", "数值", "类别", "来源", "说明"]
+    assert table[2] == ["2011年", "—", "", "", "知识库中没有2011年的政府工作报告"]
+
+
+def test_every_row_missing_is_a_refusal() -> None:
+    ask = read_series("2001年到2002年粮食产量分别是多少？")
+    assert ask is not None
+    rows = [(str(y), Answer("q", f"知识库中没有{y}年的报告。", True, conclusive=True)) for y in (2001, 2002)]
+    answer = tabulate(ask, rows, top_k=5)
+    assert answer.refused and answer.conclusive
+    assert answer.text == "知识库中没有2001年的报告；知识库中没有2002年的报告。"
+
+
+def test_covered_years_are_a_reports_own_year_and_the_one_before() -> None:
+    scopes = [
+        (2016, TimeScope(((2015, Aspect.RESULT), (2016, Aspect.TARGET), (2020, Aspect.TARGET)))),
+        (2017, TimeScope(((2016, Aspect.RESULT), (2017, Aspect.TARGET), (2035, Aspect.TARGET)))),
+        (None, TimeScope(((1999, Aspect.RESULT),))),
+    ]
+    assert covered_years(scopes, {Aspect.TARGET}) == [2016, 2017]  # not 2020 or 2035
+    assert covered_years(scopes, {Aspect.RESULT}) == [2015, 2016]
+    assert covered_years(scopes, {Aspect.RESULT, Aspect.TARGET}) == [2015, 2016, 2017]
+
+
+def test_targets_and_results_side_by_side_say_which_is_which() -> None:
+    ask = read_series("2010年到2011年粮食产量分别是多少？")
+    assert ask is not None
+    p10 = _paragraph("2010年报告#3", "粮食产量稳定在1万亿斤以上。", ((2010, Aspect.TARGET),))
+    p12 = _paragraph("2012年报告#2", "2011年粮食产量1.1万亿斤。", ((2011, Aspect.RESULT),))
+    rows = [
+        ("2010", _answer("q", "1万亿斤以上", p10, "粮食产量稳定在1万亿斤以上")),
+        ("2011", _answer("q", "1.1万亿斤", p12, "2011年粮食产量1.1万亿斤")),
+    ]
+    answer = tabulate(ask, rows, 5, {"2010": Aspect.TARGET, "2011": Aspect.RESULT})
+    assert answer.table is not None and answer.table.mixed
+    assert answer.table.summary == ""  # a plan against an outcome is no change to report
+    assert answer.text.split("\n") == [
+        "2010年：1万亿斤以上（目标，据《2010年报告》）[1]",
+        "2011年：1.1万亿斤（实际，据《2012年报告》）[2]",
+    ]
+    assert [r["aspect"] for r in answer.to_json()["table"]] == ["target", "result"]
+    same = tabulate(ask, rows, 5, {"2010": Aspect.TARGET, "2011": Aspect.TARGET})
+    assert same.text.split("\n")[1] == "2010年：1万亿斤以上（据《2010年报告》）[1]"

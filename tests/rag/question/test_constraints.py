@@ -1,0 +1,164 @@
+"""Question constraints (years, results or targets, places, reports) and their resolution."""
+
+from __future__ import annotations
+
+import pytest
+
+from ingest.records import Aspect, DocKind, DocumentMeta, Paragraph
+from ingest.scope import paragraph_scope
+from rag.evidence.retrieve import EVERYTHING, SearchFilter
+from rag.question.constraints import find_places, read_question, time_fit, without_constraints
+from rag.question.resolution import resolve
+
+REGIONS = ["全国", "广东省", "綦江区"]
+
+
+@pytest.mark.parametrize(
+    ("question", "years", "aspect", "lean"),
+    [
+        ("2015年粮食产量实际达到多少？", (2015,), Aspect.RESULT, Aspect.RESULT),
+        ("2020年粮食产量的预期目标是多少？", (2020,), Aspect.TARGET, Aspect.TARGET),
+        ("2021年计划新建多少所学校？", (2021,), Aspect.TARGET, Aspect.TARGET),
+        ("2022年要新增多少个养老床位？", (2022,), None, Aspect.TARGET),
+        ("2013年新建保障房多少套？", (2013,), None, None),  # no cue: leaning RESULT
+        ("二〇一八年人均预期寿命达到多少岁？", (2018,), None, None),  # 预期 inside a noun
+        ("2019年棚改目标比2018年多了多少？", (2019,), Aspect.TARGET, Aspect.TARGET),  # 2018: a base year
+        ("2014年到2017年粮食产量分别是多少？", (2014, 2017, 2015, 2016), None, None),
+    ],
+)
+def test_years_and_what_is_asked_of_them(
+    question: str, years: tuple[int, ...], aspect: Aspect | None, lean: Aspect | None
+) -> None:
+    asked = read_question(question, REGIONS)
+    assert (asked.years, asked.aspect, asked.lean) == (years, aspect, lean)
+    assert asked.leaning is (aspect or lean or Aspect.RESULT)
+
+
+def test_a_named_report_is_no_data_year() -> None:
+    asked = read_question("据2016年政府工作报告，高速公路通车里程是多少？", REGIONS)
+    assert asked.years == ()
+    assert asked.report is not None
+    assert (asked.report.year, asked.report.kind) == (2016, DocKind.GOVERNMENT_WORK_REPORT)
+    congress = read_question("十八大报告中，城镇化率是多少？").report
+    assert congress is not None and (congress.kind, congress.words) == (DocKind.CONGRESS_REPORT, "十八大")
+    # Not report names: what is asked, the report at hand, a verb.
+    for question in (
+        "谁的报告指出幼蛇七月出现？",
+        "这份报告提出的主要目标是什么？",
+        "请总结2016年的工作成效",
+    ):
+        assert read_question(question).report is None, question
+
+
+def test_places_by_full_or_short_name_and_the_subject_before_a_comparison() -> None:
+    assert [f for f, _s, _e in find_places("广东2024年PM2.5浓度", REGIONS)] == ["广东省"]
+    assert [f for f, _s, _e in find_places("深圳市2025年目标", REGIONS)] == ["深圳市"]
+    assert [f for f, _s, _e in find_places("重庆市綦江区2025年目标", REGIONS)] == ["重庆市", "綦江区"]
+    assert read_question("湖南2023年粮食产量比全国高多少？", REGIONS).regions == ("湖南省",)
+    assert read_question("2016年我国粮食产量是多少？", REGIONS).regions == ("全国",)
+
+
+def test_constraints_enforced_by_a_filter_leave_the_words_to_match() -> None:
+    asked = read_question("广东省2024年粮食产量是多少？", REGIONS)
+    assert (
+        without_constraints("广东省2024年粮食产量是多少？", asked, {"years", "regions"}) == "粮食产量是多少？"
+    )
+    assert without_constraints("广东省2024年粮食产量是多少？", asked, set()) == "广东省2024年粮食产量是多少？"
+
+
+# A small knowledge base: two national reports and one provincial report.
+NATIONAL_2016 = DocumentMeta("2016年政府工作报告", 2016, "国务院", "全国", DocKind.GOVERNMENT_WORK_REPORT)
+NATIONAL_2017 = DocumentMeta("2017年政府工作报告", 2017, "国务院", "全国", DocKind.GOVERNMENT_WORK_REPORT)
+GUANGDONG = DocumentMeta(
+    "2025年广东省政府工作报告", 2025, "广东省人民政府", "广东省", DocKind.GOVERNMENT_WORK_REPORT
+)
+METAS = {"n2016": NATIONAL_2016, "n2017": NATIONAL_2017, "gd": GUANGDONG}
+
+
+def _paragraph(doc: str, n: int, text: str, heading: str) -> Paragraph:
+    p = Paragraph(f"{doc}#{n}", doc, METAS[doc].title, n, text, heading_path=(heading,), meta=METAS[doc])
+    return Paragraph(**{**p.__dict__, "scope": paragraph_scope(METAS[doc], p)})
+
+
+PARAGRAPHS = {
+    p.paragraph_id: p
+    for p in (
+        _paragraph("n2016", 1, "居民消费价格上涨1.4%。", "一、2015年工作回顾"),
+        _paragraph("n2016", 2, "居民消费价格涨幅3%左右。", "二、2016年工作总体部署"),
+        _paragraph("n2017", 1, "居民消费价格上涨2%。", "一、2016年工作回顾"),
+        _paragraph("n2017", 2, "居民消费价格涨幅3%左右。", "二、2017年工作总体部署"),
+        _paragraph("gd", 1, "居民消费价格上涨0.1%。", "一、2024年工作回顾"),
+        _paragraph("gd", 2, "居民消费价格涨幅2%左右。北京市、上海市携手合作。", "二、2025年工作安排"),
+    )
+}
+
+
+def _resolve(question: str, chosen: SearchFilter = EVERYTHING):  # type: ignore[no-untyped-def]
+    return resolve(read_question(question, {m.region for m in METAS.values()}), METAS, PARAGRAPHS, chosen)
+
+
+def test_a_result_comes_from_the_next_years_review_a_target_from_its_own_report() -> None:
+    result = _resolve("2016年居民消费价格实际上涨了多少？")
+    assert result.missing == "" and result.where.paragraphs == {"n2017#1"}
+    target = _resolve("2016年物价涨幅的目标是多少？")
+    assert target.where.paragraphs == {"n2016#2"}
+    either = _resolve("2016年居民消费价格上涨多少？")  # no plain word: the result first, then the target
+    assert either.where.paragraphs == {"n2016#2", "n2017#1"}
+    assert either.preferred is not None and either.preferred.paragraphs == {"n2017#1"}
+
+
+def test_a_year_no_report_covers_is_said_so() -> None:
+    assert _resolve("2017年居民消费价格实际上涨了多少？").missing == (
+        "知识库中只有2017年的目标，没有回顾2017年实际情况的报告（应在2018年的政府工作报告中）。"
+    )
+    assert _resolve("2012年物价上涨多少？").missing.startswith("知识库中没有2012年的政府工作报告（现有：")
+
+
+def test_whose_figures() -> None:
+    assert _resolve("广东省2024年居民消费价格上涨多少？").where.paragraphs == {"gd#1"}
+    assert _resolve("广东省2016年物价涨幅是多少？").missing.startswith(
+        "知识库中没有广东省2016年的政府工作报告"
+    )
+    assert _resolve("福建省2025年物价涨幅的目标是多少？").missing == "知识库中没有福建省的报告。"
+    # A city named without its level, where no report names it.
+    assert _resolve("厦门2025年物价涨幅的目标是多少？").missing == "知识库中没有厦门的报告。"
+    # A place without its own report: only paragraphs that name it.
+    beijing = _resolve("北京市2025年有什么合作？")
+    assert beijing.missing == "" and beijing.mentions == ("北京",) and beijing.where.paragraphs == {"gd#2"}
+
+
+def test_a_named_report() -> None:
+    assert _resolve("2017年政府工作报告安排的物价目标是多少？").where.docs == {"n2017"}
+    assert _resolve("国务院2017年政府工作报告中的物价目标是多少？").where.docs == {"n2017"}  # by its body
+    assert _resolve("2013年政府工作报告提出的目标是多少？").missing == "知识库中没有《2013年政府工作报告》。"
+
+
+def test_reports_chosen_by_the_user_are_searched_whatever_the_year() -> None:
+    chosen = SearchFilter(docs=frozenset({"n2016"}))
+    resolution = _resolve("2016年居民消费价格实际上涨了多少？", chosen)
+    assert resolution.missing == ""
+    assert resolution.where.docs == {"n2016"} and resolution.where.paragraphs is None
+
+
+def test_within_reports_the_user_chose_the_missing_report_is_said_as_such() -> None:
+    chosen = SearchFilter(docs=frozenset({"n2016"}))
+    missing = _resolve("2013年政府工作报告提出的目标是多少？", chosen).missing
+    assert missing == "所选的报告中没有《2013年政府工作报告》。"
+
+
+def test_time_fit_prefers_the_year_as_asked() -> None:
+    asked = read_question("2016年居民消费价格实际上涨了多少？")
+    assert time_fit(asked, PARAGRAPHS["n2017#1"].scope) > time_fit(asked, PARAGRAPHS["n2016#2"].scope)
+    assert time_fit(asked, PARAGRAPHS["n2016#1"].scope) < 0  # another year
+
+
+def test_a_years_target_is_looked_for_first_in_that_years_report() -> None:
+    plan = _paragraph(
+        "n2016", 3, "“十三五”时期居民消费价格涨幅保持在3%以内。", "三、“十三五”时期主要目标任务"
+    )
+    assert {a for y, a in plan.scope.years if y == 2017} == {Aspect.TARGET}  # a five-year plan's year
+    paragraphs = {**PARAGRAPHS, plan.paragraph_id: plan}
+    asked = read_question("2017年物价涨幅的目标是多少？", {m.region for m in METAS.values()})
+    resolution = resolve(asked, METAS, paragraphs, EVERYTHING)
+    assert resolution.where.paragraphs == {"n2016#3", "n2017#2"}  # the plan may still answer
+    assert resolution.preferred is not None and resolution.preferred.paragraphs == {"n2017#2"}

@@ -1,0 +1,18 @@
+"""Acronyms read as the Chinese names reports write, unless the reports write the acronym."""
+
+from __future__ import annotations
+
+from rag.question.glossary import expand
+
+
+def test_an_acronym_the_reports_never_write_gets_its_chinese_names() -> None:
+    assert expand("2016年GDP实际增长多少?") == "2016年GDP（国内生产总值 地区生产总值）实际增长多少?"
+    assert expand("今年cpi涨幅控制在多少?") == "今年cpi（居民消费价格）涨幅控制在多少?"
+    assert expand("PM2.5浓度是多少?") == "PM2.5（细颗粒物）浓度是多少?"  # not M2 inside it
+
+
+def test_an_acronym_the_reports_write_stays() -> None:
+    written = {"cpi"}.__contains__
+    assert expand("2022年12月美国CPI上涨了多少？", written) == "2022年12月美国CPI上涨了多少？"
+    assert expand("国内生产总值（GDP）增长多少?") == "国内生产总值（GDP）增长多少?"  # already said
+    assert expand("如何强化政治引领?") == "如何强化政治引领?"
