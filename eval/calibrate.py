@@ -23,17 +23,17 @@ from tqdm import tqdm
 
 from eval.datasets import load_qa
 from eval.run import index_for, open_kb, with_product_gold
+from rag.evidence.ground import ground
 from rag.evidence.refusal import FEATURES, RefusalModel
 from rag.evidence.retrieve import EVERYTHING, SearchFilter
 from rag.figures.answer import ExtractiveAnswerer
-from rag.figures.extractive import ground
 from rag.pipeline import KnowledgeBase, idf_weights
 from rag.prose.answer import ProseAnswerer
-from rag.prose.reading import prose_kind
 from rag.prose.refusal import FEATURES as PROSE_FEATURES
 from rag.prose.refusal import ProseRefusal
 from rag.question.decompose import split_question
 from rag.question.focus import Focus
+from rag.question.kind import prose_kind
 
 
 def collect(kb: KnowledgeBase, qa: Path) -> tuple[np.ndarray, np.ndarray]:

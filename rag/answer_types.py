@@ -84,7 +84,7 @@ class Answer:
     # A prose answer's points, one per line of `text` after its lead line (rag.prose).
     points: list[Point] = field(default_factory=list)
     # Points a model wrote that failed the check against their paragraphs: never shown as the
-    # answer, only behind a fold marked 未通过核对 (rag.generate).
+    # answer, only behind a fold marked 未通过核对 (rag.generation.points).
     dropped: list[str] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:

@@ -21,15 +21,16 @@ from ingest.search_types import IndexBackendError
 from rag.answer_types import Answer, Answerer
 from rag.evidence.retrieve import EVERYTHING, HybridRetriever, RetrievalConfig, SearchFilter, Snapshot
 from rag.figures.answer import ExtractiveAnswerer
-from rag.figures.extractive import answer_extractively
+from rag.figures.extractive import answer_extractively, asks_for_table
 from rag.generation.generate import LLMAnswerer
 from rag.generation.llm import ChatModel, LLMError, make_chat_model
 from rag.generation.points import stream_points
 from rag.generation.prompt import Turn
-from rag.prose.answer import ProseAnswerer
+from rag.prose.answer import ProseAnswerer, answer_prose
 from rag.question.constraints import read_question
 from rag.question.focus import TermWeights
 from rag.question.followup import is_followup, rewrite
+from rag.question.kind import prose_kind
 
 log = logging.getLogger(__name__)
 
@@ -110,7 +111,7 @@ class KnowledgeBase:
         self._reload_lock = threading.Lock()
         self._retriever: HybridRetriever | None = None
         self._active: Answerer | None = None
-        self._prose: Answerer | None = None
+        self._prose: ProseAnswerer | None = None
         self.reload()
 
     def reload(self) -> None:
@@ -218,7 +219,11 @@ class KnowledgeBase:
             earlier = read_question(history[-1].question, retriever.snapshot.regions)
         with self._lock:
             prose = self._prose if self._retriever is retriever else None
-        answer = answer_extractively(retriever, extractive, searched, top_k, where, earlier, prose)
+        if prose is not None and prose_kind(searched) and not asks_for_table(retriever.snapshot, searched):
+            # A list of the report's points (rag.prose); a figure per year stays a table.
+            answer = answer_prose(retriever, prose, searched, top_k, where, earlier)
+        else:
+            answer = answer_extractively(retriever, extractive, searched, top_k, where, earlier)
         if rewritten.error is not None and rewritten.error.unavailable:
             # The model just failed on the rewrite: do not make the user wait for it twice.
             answer = replace(answer, notice=_fallback_notice(rewritten.error))
@@ -230,7 +235,7 @@ class KnowledgeBase:
             paragraphs = retriever.snapshot.paragraphs
             if answer.points:
                 # A list of points: the model gets the same gathered evidence, each of its points
-                # is checked against its paragraph (rag.generate_points).
+                # is checked against its paragraph (rag.generation.points).
                 stream = stream_points(self.chat, searched, answer, paragraphs)
             else:
                 generator = LLMAnswerer(self.chat, paragraphs, self.settings.llm_context)

@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 from ingest.metadata import NATIONAL
 from ingest.records import Aspect, Paragraph, TimeScope
 from ingest.scope import sentence_scope
 from rag.answer_types import Answer, Answerer, refusal
-from rag.evidence.retrieve import Hit, HybridRetriever, SearchFilter, Snapshot
+from rag.evidence.ground import ground
+from rag.evidence.retrieve import HybridRetriever, SearchFilter, Snapshot
 from rag.figures.merge import merge_answers
 from rag.figures.numbers import asks_for_number
 from rag.figures.series import (
@@ -27,11 +28,9 @@ from rag.figures.series import (
     with_difference,
 )
 from rag.generation.verify import verify
-from rag.prose.reading import prose_kind
-from rag.question.constraints import Asked, read_question, without_constraints
+from rag.question.constraints import Asked, read_question
 from rag.question.decompose import split_question
-from rag.question.glossary import expand
-from rag.question.resolution import Resolution, resolve
+from rag.question.resolution import resolve
 
 
 def answer_extractively(
@@ -41,17 +40,13 @@ def answer_extractively(
     top_k: int,
     where: SearchFilter,
     earlier: Asked | None = None,
-    prose: Answerer | None = None,
 ) -> Answer:
     """The extractive answer to `question`: a table when it asks for a figure per year or place
-    and the loaded reports have several; a list of the report's points when it asks for one
-    (`prose`, rag.prose); else its parts answered and merged; then checked."""
-    plain = _without_markup(question)
+    and the loaded reports have several, else its parts answered and merged; then checked."""
+    plain = without_markup(question)
     series = read_series(plain, retriever.snapshot.regions)
     if series is not None and _knows_rows(retriever.snapshot, series):
         return answer_table(retriever, answerer, series, top_k, where, earlier)
-    if prose is not None and prose_kind(plain) is not None:
-        return answer_prose(retriever, prose, plain, top_k, where, earlier)
     parts = split_question(plain)
     answers = [(part, answer_part(retriever, answerer, part, top_k, where, earlier)) for part in parts]
     if len(parts) == 1:
@@ -59,10 +54,10 @@ def answer_extractively(
         answer.retrieved = answer.retrieved[:top_k]
     else:
         answer = merge_answers(question, answers, top_k)
-    sources = _sources(retriever, answer)
+    cited = sources(retriever, answer)
     # Extractive answers quote whole sentences under one marker: checked run by run.
     text = "" if answer.refused else answer.text
-    answer.verification = verify(text, sources, question=question, by_citation=True)
+    answer.verification = verify(text, cited, question=question, by_citation=True)
     return answer
 
 
@@ -88,41 +83,6 @@ def answer_part(
         if not answer.refused:
             return answer
     return answerer.answer(part, grounded.hits, grounded.asked, resolution)
-
-
-# A prose answer draws on a whole part of a report: more paragraphs are looked at than for a figure.
-PROSE_HITS = 10
-
-
-def answer_prose(
-    retriever: HybridRetriever,
-    prose: Answerer,
-    question: str,
-    top_k: int,
-    where: SearchFilter,
-    earlier: Asked | None,
-) -> Answer:
-    """A prose question (rag.prose) under its constraints, as one question (not split on 和:
-    "在非公领域和社会组织党建方面" is one topic); its points checked against their paragraphs."""
-    grounded = ground(retriever, question, max(top_k, PROSE_HITS), where, earlier)
-    resolution = grounded.resolution
-    if resolution.missing:
-        return refusal(question, grounded.hits, reason=resolution.missing)
-    answer = None
-    if resolution.preferred is not None:
-        # A year's plan is looked for first in that year's own report, what happened in the
-        # reports that review it (rag.resolution); the rest only when they say nothing.
-        first = replace(resolution, where=resolution.preferred)
-        hits = retriever.retrieve(grounded.search, top_k=max(top_k, PROSE_HITS), where=first.where)
-        answer = prose.answer(question, hits, grounded.asked, first)
-    if answer is None or answer.refused:
-        answer = prose.answer(question, grounded.hits, grounded.asked, resolution)
-    answer.retrieved = answer.retrieved[:top_k]
-    if not answer.refused:
-        # The lead line says whose report and which part; the numbered points carry the citations.
-        points = answer.text.split("\n", 1)[1] if "\n" in answer.text else ""
-        answer.verification = verify(points, _sources(retriever, answer), question=question, by_citation=True)
-    return answer
 
 
 def answer_table(
@@ -170,39 +130,15 @@ def answer_table(
         direct = answer_part(retriever, answerer, series.question, top_k, where, earlier)
         if not direct.refused and direct.lead:
             answer = with_difference(direct, answer)
-    answer.verification = verify_table(answer, _sources(retriever, answer), series.question)
+    answer.verification = verify_table(answer, sources(retriever, answer), series.question)
     return answer
 
 
-@dataclass(frozen=True)
-class Grounded:
-    """A question part resolved against the knowledge base: its constraints, what they mean
-    here, the text searched and the paragraphs retrieved under them."""
-
-    asked: Asked
-    resolution: Resolution
-    hits: list[Hit]
-    search: str
-
-
-def ground(
-    retriever: HybridRetriever, part: str, top_k: int, where: SearchFilter, earlier: Asked | None = None
-) -> Grounded:
-    """Read the part's constraints (a follow-up's from the question before it too), resolve
-    them against the loaded reports and retrieve under the resulting filter; the constraints a
-    filter enforces are left out of the searched text. The answerers and the refusal
-    calibration (eval.calibrate) see the same evidence through this one function."""
-    snapshot = retriever.snapshot
-    asked = read_question(part, snapshot.regions)
-    if earlier is not None:
-        asked = asked.inherit(earlier)
-    resolution = resolve(asked, snapshot.metas, snapshot.paragraphs, where)
-    search = part if resolution.missing else without_constraints(part, asked, resolution.applied)
-    bm25 = snapshot.bm25
-    search = expand(search, bm25.__contains__ if bm25 is not None else lambda _term: False)
-    return Grounded(
-        asked, resolution, retriever.retrieve(search, top_k=top_k, where=resolution.where), search
-    )
+def asks_for_table(snapshot: Snapshot, question: str) -> bool:
+    """Whether the question asks for a figure per year or place and the loaded reports have
+    several (it is then answered as a table, rag.figures.series)."""
+    series = read_series(without_markup(question), snapshot.regions)
+    return series is not None and _knows_rows(snapshot, series)
 
 
 def _knows_rows(snapshot: Snapshot, series: SeriesAsk) -> bool:
@@ -259,7 +195,8 @@ def _as_place(region: str) -> str:
     return "全国" if region == NATIONAL else region
 
 
-def _sources(retriever: HybridRetriever, answer: Answer) -> dict[int, Paragraph]:
+def sources(retriever: HybridRetriever, answer: Answer) -> dict[int, Paragraph]:
+    """Citation number -> the paragraph it names, for the checks."""
     paragraphs = retriever.snapshot.paragraphs
     return {c.n: paragraphs[c.paragraph_id] for c in answer.citations if c.paragraph_id in paragraphs}
 
@@ -268,5 +205,5 @@ def _sources(retriever: HybridRetriever, answer: Answer) -> dict[int, Paragraph]
 _MARKUP = re.compile(r"</?[A-Za-z][^<>]{0,200}>")
 
 
-def _without_markup(question: str) -> str:
+def without_markup(question: str) -> str:
     return _MARKUP.sub(" ", question).strip() or question

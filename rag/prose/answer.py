@@ -11,14 +11,17 @@ from dataclasses import dataclass, field, replace
 from ingest.records import Aspect, Paragraph
 from ingest.scope import sentence_scope
 from rag.answer_types import Answer, Citation, Point, citation_for, refusal
-from rag.evidence.retrieve import EVERYTHING, Hit, SearchFilter
+from rag.evidence.ground import ground
+from rag.evidence.retrieve import EVERYTHING, Hit, HybridRetriever, SearchFilter
+from rag.figures.extractive import sources, without_markup
+from rag.generation.verify import verify
 from rag.prose.gather import Evidence, gather
 from rag.prose.outline import Outlines
 from rag.prose.points import Excerpt
-from rag.prose.reading import ProseKind, prose_kind
 from rag.prose.refusal import ProseRefusal, prose_features
 from rag.question.constraints import Asked
 from rag.question.focus import Focus, TermWeights
+from rag.question.kind import ProseKind, prose_kind
 from rag.question.resolution import Resolution
 from rag.records import CITATION_MARKER
 
@@ -83,6 +86,42 @@ class ProseAnswerer:
         if evidence is not None:
             evidence = _allowed(evidence, where)
         return evidence, prose_features(evidence)
+
+
+# A prose answer draws on a whole part of a report: more paragraphs are looked at than for a figure.
+PROSE_HITS = 10
+
+
+def answer_prose(
+    retriever: HybridRetriever,
+    prose: ProseAnswerer,
+    question: str,
+    top_k: int,
+    where: SearchFilter,
+    earlier: Asked | None = None,
+) -> Answer:
+    """A prose question under its constraints, as one question (not split on 和: "在非公领域和
+    社会组织党建方面" is one topic); its points checked against their paragraphs."""
+    question = without_markup(question)
+    grounded = ground(retriever, question, max(top_k, PROSE_HITS), where, earlier)
+    resolution = grounded.resolution
+    if resolution.missing:
+        return refusal(question, grounded.hits, reason=resolution.missing)
+    answer = None
+    if resolution.preferred is not None:
+        # A year's plan is looked for first in that year's own report, what happened in the
+        # reports that review it (rag.question.resolution); the rest only when they say nothing.
+        first = replace(resolution, where=resolution.preferred)
+        hits = retriever.retrieve(grounded.search, top_k=max(top_k, PROSE_HITS), where=first.where)
+        answer = prose.answer(question, hits, grounded.asked, first)
+    if answer is None or answer.refused:
+        answer = prose.answer(question, grounded.hits, grounded.asked, resolution)
+    answer.retrieved = answer.retrieved[:top_k]
+    if not answer.refused:
+        # The lead line says whose report and which part; the numbered points carry the citations.
+        points = answer.text.split("\n", 1)[1] if "\n" in answer.text else ""
+        answer.verification = verify(points, sources(retriever, answer), question=question, by_citation=True)
+    return answer
 
 
 def _allowed(evidence: Evidence, where: SearchFilter) -> Evidence:

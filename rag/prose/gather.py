@@ -26,8 +26,9 @@ from rag.prose.points import (
     take,
     title_span,
 )
-from rag.prose.reading import ProseKind, asked_parts, coverage, topic_terms
 from rag.question.focus import Focus, TermWeights
+from rag.question.kind import ProseKind, asked_parts
+from rag.question.topic import coverage, topic_terms
 
 # A section is the answer when its title names the topic at least this well (idf-weighted share
 # of the topic's words and character pairs), unless a paragraph that is a list by itself names

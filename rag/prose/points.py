@@ -11,8 +11,9 @@ from dataclasses import dataclass
 from ingest.records import Paragraph
 from rag.prose import statements as st
 from rag.prose.outline import Node, enumerator
-from rag.prose.reading import ProseKind, coverage
 from rag.question.focus import TermWeights
+from rag.question.kind import ProseKind
+from rag.question.topic import coverage
 
 MAX_POINTS = 8
 # The points' own text; their numbers, citation marks and the lead line bring an answer to ~500.

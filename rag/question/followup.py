@@ -26,8 +26,9 @@ from ingest.scope import years_in
 from rag.figures.numbers import UNITS
 from rag.generation.llm import ChatModel, LLMError, complete
 from rag.generation.prompt import Turn, rewrite_messages
-from rag.prose.reading import ProseKind, prose_kind, topic_span
 from rag.question.constraints import find_places, read_question
+from rag.question.kind import ProseKind, prose_kind
+from rag.question.topic import topic_span
 
 # Words that point back into the conversation, matched as jieba words (so 其他/尤其/应该/因此
 # never match) and replaced where jieba found them.

@@ -1,11 +1,12 @@
-"""Reading a prose question: its kind, the parts it asks for, its topic."""
+"""Reading a question: one fact or a list of points (its kind), the parts it asks for, its topic."""
 
 from __future__ import annotations
 
 import pytest
 
-from rag.prose.reading import ProseKind, asked_parts, prose_kind, topic_of, topic_span, topic_terms
 from rag.question.focus import Focus, TermWeights
+from rag.question.kind import ProseKind, asked_parts, prose_kind
+from rag.question.topic import topic_of, topic_span, topic_terms
 
 
 @pytest.mark.parametrize(

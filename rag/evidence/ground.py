@@ -1,0 +1,43 @@
+"""A question grounded in the knowledge base: its constraints read (a follow-up's from the
+question before it too) and resolved against the loaded reports, then retrieval under the
+resulting filter, with the constraints a filter enforces left out of the searched text. The
+figure and prose answerers and the refusal calibration (eval.calibrate) all see the evidence
+through this one function."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from rag.evidence.retrieve import Hit, HybridRetriever, SearchFilter
+from rag.question.constraints import Asked, read_question, without_constraints
+from rag.question.glossary import expand
+from rag.question.resolution import Resolution, resolve
+
+
+@dataclass(frozen=True)
+class Grounded:
+    """A question part resolved against the knowledge base: its constraints, what they mean
+    here, the text searched and the paragraphs retrieved under them."""
+
+    asked: Asked
+    resolution: Resolution
+    hits: list[Hit]
+    search: str
+
+
+def ground(
+    retriever: HybridRetriever, part: str, top_k: int, where: SearchFilter, earlier: Asked | None = None
+) -> Grounded:
+    """Read the part's constraints, resolve them against the loaded reports and retrieve under
+    the resulting filter (see the module doc)."""
+    snapshot = retriever.snapshot
+    asked = read_question(part, snapshot.regions)
+    if earlier is not None:
+        asked = asked.inherit(earlier)
+    resolution = resolve(asked, snapshot.metas, snapshot.paragraphs, where)
+    search = part if resolution.missing else without_constraints(part, asked, resolution.applied)
+    bm25 = snapshot.bm25
+    search = expand(search, bm25.__contains__ if bm25 is not None else lambda _term: False)
+    return Grounded(
+        asked, resolution, retriever.retrieve(search, top_k=top_k, where=resolution.where), search
+    )
