@@ -253,3 +253,21 @@ def test_a_second_process_starting_while_another_indexes_serves_what_is_publishe
     # No index published yet: wait for it, and say so when it never comes.
     with pytest.raises(IndexMissing, match=r"等待索引 .* 建立超时"):
         _wait_for_index(tmp_path, timeout=0.2, poll=0.05)
+
+
+def test_ask_prints_a_prose_answer_as_its_list_and_json_adds_the_points(
+    real_settings: Settings, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["ask", "干部家访工作是怎么开展的?", *_args(real_settings)]) == 0
+    out = capsys.readouterr().out
+    lines = out.split("\n")
+    assert lines[0].startswith("据《綦江区委组织部2021年组工答卷》") and lines[0].endswith("：")
+    assert lines[1] == "1. 深化干部“四级家访”,开展家访6500余人次[1]"
+    assert "来源：" in out
+    main(["ask", "干部家访工作是怎么开展的?", "--json", *_args(real_settings)])
+    data = json.loads(capsys.readouterr().out)
+    assert data["points"][0] == {"text": "深化干部“四级家访”,开展家访6500余人次", "citation": 1}
+    assert all(isinstance(p["citation"], int) for p in data["points"])
+    assert data["answer"].split("\n")[1:] == [
+        f"{i}. {p['text']}[{p['citation']}]" for i, p in enumerate(data["points"], 1)
+    ]

@@ -70,6 +70,24 @@ def test_ask_see_the_answer_click_the_citation(open_app: Server, page: Any) -> N
     assert "40822人次" in card.locator("mark").inner_text()  # the supporting sentence, highlighted
 
 
+def test_a_prose_answer_lists_its_points_and_each_link_highlights_its_clause(
+    open_app: Server, page: Any
+) -> None:
+    _open(page, open_app)
+    answer = _ask(page, "干部家访工作是怎么开展的?")
+    points = answer.locator("ol.kb-points li")
+    assert points.count() >= 2
+    assert answer.locator(".kb-lead").inner_text().startswith("据《綦江区委组织部2021年组工答卷》")
+    second = points.nth(1)
+    second.locator("a.cite").click()
+    mark = page.locator("#kb-sources mark.mark-active")
+    mark.wait_for()
+    # The clause of this point, not its neighbours quoted from the same paragraph.
+    assert second.inner_text().startswith(mark.inner_text())
+    assert page.locator("#kb-sources mark").count() >= 2
+    assert page.locator(".src-card.cite-active").count() == 1
+
+
 def test_report_markup_and_html_questions_stay_text(open_app: Server, page: Any) -> None:
     _open(page, open_app)
     first = _ask(page, "全区开展网络安全检查多少次?")
@@ -109,6 +127,24 @@ def test_a_round_of_study_in_the_browser(open_app: Server, page: Any) -> None:
     assert "正确答案：" in feedback.inner_text()
     assert feedback.locator(".quiz-source mark strong").count() == 1  # the answer, in its sentence
     assert "王小明 的学习进度：已答 1 次" in page.locator("#quiz-progress").inner_text()
+
+
+def test_starting_a_round_without_a_name_says_so_and_marks_nothing_as_broken(
+    open_app: Server, page: Any
+) -> None:
+    _open(page, open_app)
+    page.get_by_role("tab", name="学习").click()
+    page.locator("#quiz-name textarea, #quiz-name input").first.fill("")
+    page.locator("#quiz-start").click()
+    page.locator(".toast-body").get_by_text("请先填写姓名").wait_for()
+    # A notice, not an error: no red "Error" badge on the tab's components.
+    assert (
+        page.locator(
+            "#quiz-question span.error, #quiz-feedback span.error, #quiz-progress span.error"
+        ).count()
+        == 0
+    )
+    assert not page.locator("#quiz-submit").is_visible()  # no round began
 
 
 def test_login_is_required_when_users_are_configured(login_app: Server, page: Any) -> None:
