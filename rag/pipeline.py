@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 import logging
 import math
+import re
 import threading
 import time
 from collections.abc import Iterator, Sequence
@@ -35,6 +36,11 @@ from rag.question.kind import prose_kind
 log = logging.getLogger(__name__)
 
 DEFAULT_TOP_K = 5
+# A list question no part of a report names is answered by one sentence only on clear evidence:
+# the figure refusal model's probability at least 0.10, where its calibration refuses 1.8% of the
+# answerable dev questions (docs/answering.md), not its own 0.04: a sentence that merely shares
+# a word ("人民币" for 数字人民币) is no answer to "……有哪些举措?".
+FALLBACK_CONFIDENCE = 0.10
 # A question is a sentence or two; a pasted document would hold the shared embedder for seconds.
 MAX_QUESTION_CHARS = 500
 
@@ -167,6 +173,19 @@ class KnowledgeBase:
         finally:
             self._reload_lock.release()
 
+    @staticmethod
+    def _asks_for_points(snapshot: Snapshot, question: str) -> bool:
+        """A question asking for a list of points, over reports: a file of passages (.jsonl) has
+        no outline to list, and its questions want the one passage that answers; a figure per
+        year stays a table."""
+        reports = any(d.format != "jsonl" for d in snapshot.documents)
+        if not reports or asks_for_table(snapshot, question):
+            return False
+        # Questions joining a figure and a list ("选派了多少名?……在哪些工作中……?") are answered
+        # part by part by the figure answerer; one asking for a list is one question, 和 and all.
+        asked = [q for q in re.split(r"[?？]", question) if q.strip()] or [question]
+        return all(prose_kind(q) is not None for q in asked)
+
     @property
     def snapshot(self) -> Snapshot:
         return self.current()[0].snapshot
@@ -219,9 +238,16 @@ class KnowledgeBase:
             earlier = read_question(history[-1].question, retriever.snapshot.regions)
         with self._lock:
             prose = self._prose if self._retriever is retriever else None
-        if prose is not None and prose_kind(searched) and not asks_for_table(retriever.snapshot, searched):
-            # A list of the report's points (rag.prose); a figure per year stays a table.
+        if prose is not None and self._asks_for_points(retriever.snapshot, searched):
+            # A list of the report's points (rag.prose). When no part of a report names its topic,
+            # the figure answerer may still find the sentence (a question worded unlike the
+            # report: "……脱节的问题是怎么改善的" for "两张皮"); else the refusal stands, and no
+            # model is asked to try.
             answer = answer_prose(retriever, prose, searched, top_k, where, earlier)
+            if answer.refused and not answer.conclusive:
+                sentence = answer_extractively(retriever, extractive, searched, top_k, where, earlier)
+                clear = not sentence.refused and sentence.confidence >= FALLBACK_CONFIDENCE
+                answer = sentence if clear else replace(answer, conclusive=True)
         else:
             answer = answer_extractively(retriever, extractive, searched, top_k, where, earlier)
         if rewritten.error is not None and rewritten.error.unavailable:

@@ -65,8 +65,9 @@ class ProseAnswerer:
         evidence, features = self.evidence(question, hits, asked, resolution)
         confidence = self.refusal.probability(features)
         if evidence is None or not evidence.excerpts or confidence < self.refusal.threshold:
-            # The reports do not cover the topic: no model is asked to try either.
-            return replace(refusal(question, hits, retrieved, confidence), conclusive=True)
+            # No part of a report names the topic. Not conclusive: a sentence may still answer
+            # a question worded unlike the report (the pipeline asks the figure answerer next).
+            return refusal(question, hits, retrieved, confidence)
         text, citations, points = compose(kind, focus, evidence)
         return Answer(question, text, False, citations, retrieved, confidence=confidence, points=points)
 

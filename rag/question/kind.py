@@ -20,7 +20,8 @@ class ProseKind(StrEnum):
     WHAT = "what"  # 什么是 / 是指什么: the definition first
 
 
-_CN_COUNT = "几一二两三四五六七八九十"
+# "哪几个 / 哪三项" count parts; "哪一年 / 哪一天" ask for one fact.
+_CN_COUNT = "几二两三四五六七八九十"
 _ASPECTS = re.compile(
     rf"哪[{_CN_COUNT}]+(?:个|项|条|点|类|张|大|种)?|哪些方面|几(?:个|大)(?:方面|部分|板块)|分为(?:哪|几)"
     r"|包括(?:哪些|什么)|包含(?:哪些|什么)|由哪些|主要内容|有几(?:个|大)?(?:方面|部分)"
