@@ -20,7 +20,7 @@ FINAL_ANSWER = """([n, question]) => {
   const bots = document.querySelectorAll('[data-testid="bot"]');
   const head = document.querySelector('#kb-sources .src-q');
   const box = document.querySelector('textarea[placeholder="输入问题，按回车发送"]');
-  return bots.length >= n && bots[n - 1].querySelector("a[href^='#cite-']") !== null
+  return bots.length >= n && bots[n - 1].querySelector("a[href^='#cite-'], a[href^='#mark-']") !== null
     && head !== null && head.innerText.trim() === '问：' + question && box !== null && box.value === '';
 }"""
 
