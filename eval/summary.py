@@ -65,13 +65,14 @@ _WITH_CI = (
 )
 
 
-def table(runs: dict[str, dict[str, Any]]) -> str:
-    lines = ["| set | system | " + " | ".join(label for _k, label in COLUMNS) + " |"]
-    lines.append("|---" * (len(COLUMNS) + 2) + "|")
+def table(runs: dict[str, dict[str, Any]], columns: tuple[tuple[str, str], ...] = COLUMNS) -> str:
+    """One row per run and system."""
+    lines = ["| set | system | " + " | ".join(label for _k, label in columns) + " |"]
+    lines.append("|---" * (len(columns) + 2) + "|")
     for name, report in runs.items():
         for system, figures in report["systems"].items():
             overall = figures["overall"]
-            cells = " | ".join(_cell(k, overall) for k, _label in COLUMNS)
+            cells = " | ".join(_cell(k, overall) for k, _label in columns)
             shown = f"**{system}**" if system == "product" else system
             lines.append(f"| {name} ({overall['questions']:.0f}) | {shown} | {cells} |")
     return "\n".join(lines)
@@ -144,15 +145,7 @@ def prose_table(runs: dict[str, dict[str, Any]], by_answerer: bool = False) -> s
         return _product_rows(
             runs, PROSE_COLUMNS, ("run", "answerer"), lambda report, _o: report.get("answerer", "extractive")
         )
-    lines = ["| set | system | " + " | ".join(label for _k, label in PROSE_COLUMNS) + " |"]
-    lines.append("|---" * (len(PROSE_COLUMNS) + 2) + "|")
-    for name, report in runs.items():
-        for system, figures in report["systems"].items():
-            overall = figures["overall"]
-            cells = " | ".join(_cell(k, overall) for k, _label in PROSE_COLUMNS)
-            shown = f"**{system}**" if system == "product" else system
-            lines.append(f"| {name} ({overall['questions']:.0f}) | {shown} | {cells} |")
-    return "\n".join(lines)
+    return table(runs, PROSE_COLUMNS)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -96,11 +96,18 @@ EXAMPLE_ANSWER = "今年全区新建便民服务站12个[1]。"
 
 
 def answer_messages(question: str, numbered: Sequence[tuple[int, Paragraph]]) -> list[Message]:
+    return _messages(ANSWER_SYSTEM, (EXAMPLE_QUESTION, EXAMPLE_ANSWER), question, numbered)
+
+
+def _messages(
+    system: str, example: tuple[str, str], question: str, numbered: Sequence[tuple[int, Paragraph]]
+) -> list[Message]:
+    """The rules, one worked example, then the numbered paragraphs and the question."""
     user = f"{source_block(numbered)}\n\n问题：{_as_data(question)}"
     return [
-        {"role": "system", "content": ANSWER_SYSTEM},
-        {"role": "user", "content": EXAMPLE_QUESTION},
-        {"role": "assistant", "content": EXAMPLE_ANSWER},
+        {"role": "system", "content": system},
+        {"role": "user", "content": example[0]},
+        {"role": "assistant", "content": example[1]},
         {"role": "user", "content": user},
     ]
 
@@ -131,13 +138,7 @@ POINTS_EXAMPLE_ANSWER = (
 
 def points_messages(question: str, numbered: Sequence[tuple[int, Paragraph]]) -> list[Message]:
     """A prose question: the model lists the points of the gathered paragraphs, one a line."""
-    user = f"{source_block(numbered)}\n\n问题：{_as_data(question)}"
-    return [
-        {"role": "system", "content": POINTS_SYSTEM},
-        {"role": "user", "content": POINTS_EXAMPLE_QUESTION},
-        {"role": "assistant", "content": POINTS_EXAMPLE_ANSWER},
-        {"role": "user", "content": user},
-    ]
+    return _messages(POINTS_SYSTEM, (POINTS_EXAMPLE_QUESTION, POINTS_EXAMPLE_ANSWER), question, numbered)
 
 
 def rewrite_messages(question: str, history: Sequence[Turn]) -> list[Message]:
