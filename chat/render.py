@@ -147,14 +147,15 @@ def render_answer_html(answer: Answer, uid: str | None = None) -> str:
     return "".join(html_parts)
 
 
-def _point_link(point: Point, known: set[int], uid: str) -> str:
+def _point_link(point: Point, known: set[int], marked: set[tuple[int, int]], uid: str) -> str:
     """A point's `[n]`: links to the point's own clause in source card `n` (the page's click
-    handler opens the card and highlights that clause); to the card when the clause is not
-    known. The chat's sanitiser keeps `href` but drops data attributes, so the href says it."""
+    handler opens the card and highlights that clause), to the card when that clause is not
+    marked there. The chat's sanitiser keeps `href` but drops data attributes: the href says it."""
     n = point.citation
     if n not in known:
         return f"[{n}]"
-    target = mark_anchor(uid, n, point.span[0]) if point.span is not None else cite_anchor(uid, n)
+    has_mark = point.span is not None and (n, point.span[0]) in marked
+    target = mark_anchor(uid, n, point.span[0]) if has_mark and point.span else cite_anchor(uid, n)
     return f'<a href="#{target}" class="cite" title="查看来源 {n}">[{n}]</a>'
 
 
@@ -162,7 +163,8 @@ def _points_body(answer: Answer, known: set[int], uid: str) -> str:
     """A prose answer: its lead line (whose report, which part; for "why" the reason), then
     the points as a numbered list, each with the link to its clause."""
     lead = answer.text.split("\n", 1)[0]
-    items = "".join(f"<li>{esc(p.text)}{_point_link(p, known, uid)}</li>" for p in answer.points)
+    marked = {(n, start) for n, spans in marked_spans(answer).items() for start, _end in spans}
+    items = "".join(f"<li>{esc(p.text)}{_point_link(p, known, marked, uid)}</li>" for p in answer.points)
     return f'<div class="kb-lead">{_linked(lead, known, uid)}</div><ol class="kb-points">{items}</ol>'
 
 
@@ -201,12 +203,27 @@ def _highlighted(citation: Citation, uid: str = "", spans: list[tuple[int, int]]
     return f"{esc_lines(text[:at])}<mark>{esc_lines(sentence)}</mark>{esc_lines(text[end:])}"
 
 
+def marked_spans(answer: Answer) -> dict[int, list[tuple[int, int]]]:
+    """Citation number -> the clauses of its paragraph the answer's points quote, as they are
+    marked in its card: in order, none overlapping another (a later overlapping clause is left
+    to the earlier one's mark), none outside the paragraph."""
+    texts = {c.n: c.text for c in answer.citations}
+    out: dict[int, list[tuple[int, int]]] = {}
+    for n, text in texts.items():
+        spans = sorted({p.span for p in answer.points if p.citation == n and p.span is not None})
+        kept: list[tuple[int, int]] = []
+        for start, end in spans:
+            if start < end <= len(text) and (not kept or start >= kept[-1][1]):
+                kept.append((start, end))
+        if kept:
+            out[n] = kept
+    return out
+
+
 def _marked_spans(citation: Citation, uid: str, spans: list[tuple[int, int]]) -> str:
     text = citation.text
     out, pos = [], 0
-    for start, end in sorted(set(spans)):
-        if start < pos or end > len(text) or start >= end:
-            continue  # overlapping or out of range: the clause is marked by an earlier span
+    for start, end in spans:
         out.append(esc_lines(text[pos:start]))
         out.append(f'<mark id="{mark_anchor(uid, citation.n, start)}">{esc_lines(text[start:end])}</mark>')
         pos = end
@@ -240,10 +257,7 @@ def render_sources_html(answer: Answer, uid: str | None = None) -> str:
     uid = uid or _uid(answer)
     title = "可能相关的段落" if answer.refused else "本回答的来源"
     groups = _by_report(answer.citations)
-    spans: dict[int, list[tuple[int, int]]] = {}
-    for point in answer.points:
-        if point.span is not None:
-            spans.setdefault(point.citation, []).append(point.span)
+    spans = marked_spans(answer)
     cards = "".join(
         f'<div class="src-doc"><div class="src-doc-head">{esc(group[0].label)}'
         f'<span class="src-doc-n">（{len(group)} 段）</span></div>'

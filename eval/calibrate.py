@@ -79,9 +79,7 @@ def collect_prose(kb: KnowledgeBase, qa: Path) -> tuple[np.ndarray, np.ndarray]:
             grounded = ground(retriever, item.question, 10, where)
             if grounded.resolution.missing:
                 continue  # refused before the evidence is weighed (no report of that year or place)
-            _evidence, feats = prose.evidence(
-                item.question, grounded.hits, grounded.asked, grounded.resolution
-            )
+            *_found, feats = prose.assess(item.question, grounded.hits, grounded.asked, grounded.resolution)
             rows.append([feats[name] for name in PROSE_FEATURES])
             labels.append(label)
     return np.asarray(rows), np.asarray(labels)

@@ -38,8 +38,8 @@ log = logging.getLogger(__name__)
 DEFAULT_TOP_K = 5
 # A list question no part of a report names is answered by one sentence only on clear evidence:
 # the figure refusal model's probability at least 0.10, where its calibration refuses 1.8% of the
-# answerable dev questions (docs/answering.md), not its own 0.04: a sentence that merely shares
-# a word ("人民币" for 数字人民币) is no answer to "……有哪些举措?".
+# answerable dev questions (docs/answering.md), not its own 0.04: a sentence that merely shares a
+# word with the question ("债券" for 绿色债券) is no answer to "……有哪些举措?".
 FALLBACK_CONFIDENCE = 0.10
 # A question is a sentence or two; a pasted document would hold the shared embedder for seconds.
 MAX_QUESTION_CHARS = 500
@@ -181,7 +181,7 @@ class KnowledgeBase:
         reports = any(d.format != "jsonl" for d in snapshot.documents)
         if not reports or asks_for_table(snapshot, question):
             return False
-        # Questions joining a figure and a list ("选派了多少名?……在哪些工作中……?") are answered
+        # Questions joining a figure and a list ("新建了多少个?……在哪些村?") are answered
         # part by part by the figure answerer; one asking for a list is one question, 和 and all.
         asked = [q for q in re.split(r"[?？]", question) if q.strip()] or [question]
         return all(prose_kind(q) is not None for q in asked)
@@ -241,7 +241,7 @@ class KnowledgeBase:
         if prose is not None and self._asks_for_points(retriever.snapshot, searched):
             # A list of the report's points (rag.prose). When no part of a report names its topic,
             # the figure answerer may still find the sentence (a question worded unlike the
-            # report: "……脱节的问题是怎么改善的" for "两张皮"); else the refusal stands, and no
+            # report: "会议太多怎么解决" for "文山会海"); else the refusal stands, and no
             # model is asked to try.
             answer = answer_prose(retriever, prose, searched, top_k, where, earlier)
             if answer.refused and not answer.conclusive:

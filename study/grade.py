@@ -55,7 +55,7 @@ def grade(question: Question, given: str) -> Grade:
 
 
 # A point counts as named when the answer holds this share of its character pairs (its own words,
-# in any order and with other words around them): "四级家访" names "深化干部“四级家访”".
+# in any order and with other words around them): "上门走访" names "开展“上门走访”活动".
 _POINT_NAMED = 0.5
 _PASS_SHARE = 0.6  # a list is known when most of its points are named
 

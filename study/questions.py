@@ -74,7 +74,9 @@ class Question:
     doc_title: str
     section: str  # heading path of the paragraph, "" before the first heading
     source_text: str
-    answer_span: tuple[int, int]  # where `answer` stands in `source_text`
+    # Where `answer` stands in `source_text`; for a `points` question, the whole list (its answer
+    # is the points' opening words, one a line).
+    answer_span: tuple[int, int]
     fact: str  # the same fact asked as a free question and as a choice shares this key
 
     @property
@@ -244,7 +246,7 @@ def _points_questions(p: Paragraph) -> list[Question]:
     text = p.text
     items = st.inline_items(text)
     if items:
-        start = _marker_start(text, items[0][0])
+        start = st.marker_start(text, items[0][0])
     else:
         found = _COLON_LIST.search(text)
         if found is None:
@@ -270,17 +272,11 @@ def _points_questions(p: Paragraph) -> list[Question]:
 def _head(text: str, item: tuple[int, int]) -> tuple[int, int]:
     """What names a point: its first sentence when short ("经济持续较快发展。……"), else its
     opening clauses."""
-    first = st.sentences(text, *item)[0]
+    found = st.sentences(text, *item)
+    first = found[0] if found else item
     if first[1] - first[0] <= _POINT_HEAD:
         return first
     return st.clause_groups(text, first, limit=_POINT_HEAD)[0]
-
-
-def _marker_start(text: str, item_start: int) -> int:
-    i = item_start
-    while i > 0 and text[i - 1] not in _CLAUSE_END:
-        i -= 1
-    return i
 
 
 def _list_after(text: str, start: int) -> list[tuple[int, int]]:

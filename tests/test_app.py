@@ -378,3 +378,25 @@ def test_a_prose_answer_is_a_list_whose_links_highlight_each_points_clause() -> 
     assert '<mark id="mark-u9-1-0">深化干部“四级家访”</mark>' in sources
     assert f'<mark id="mark-u9-1-{at}">发现并督促整改问题&lt;200&gt;余个</mark>' in sources
     assert "mark.mark-active" in app.JS  # the page's click handler sets it on the named clause
+
+
+def test_a_point_whose_clause_overlaps_an_earlier_one_links_to_its_card() -> None:
+    from rag.answer_types import Point
+
+    text = "建成规范村211个,其中示范村77个。"
+    whole, inner = (0, len(text) - 1), (text.index("其中"), len(text) - 1)
+    cite = Citation(1, "d#3", "某报告", "基层卷", text, text, 3, "d", whole)
+    answer = Answer(
+        "建了哪些村?",
+        "据《某报告》，主要有以下几点：\n1. 建成规范村211个,其中示范村77个[1]\n2. 其中示范村77个[1]",
+        False,
+        [cite],
+        points=[Point(text[: whole[1]], 1, whole), Point(text[inner[0] : inner[1]], 1, inner)],
+    )
+    out = render_answer_html(answer, uid="u3")
+    # The card marks the first clause only; the second point's link must not name a mark that
+    # is not there (a dead link would open nothing).
+    assert 'href="#mark-u3-1-0"' in out and f'href="#mark-u3-1-{inner[0]}"' not in out
+    assert 'href="#cite-u3-1"' in out
+    sources = render_sources_html(answer, uid="u3")
+    assert sources.count("<mark ") == 1

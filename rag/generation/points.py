@@ -76,30 +76,45 @@ def stream_points(
 
 def finish_points(name: str, question: str, text: str, numbered: Numbered, extractive: Answer) -> Answer:
     """The verified points under the extractive answer's lead line; the failed ones dropped.
-    With fewer than MIN_POINTS left (or a model that found nothing where the extract did), the
-    extractive answer, the model's points behind the fold."""
+    With fewer than MIN_POINTS left (or a model that says the material does not answer, and
+    lists nothing that passes), the extractive answer, the model's points behind the fold."""
     sources = {n: as_shown(p) for n, p in numbered}
     items = parse_points(text)
     checked = [(item, check_point(item, sources, question)) for item in items]
     kept = [item for item, problems in checked if not problems]
     dropped = [f"{item}（{'；'.join(problems)}）" for item, problems in checked if problems]
     enough = MIN_POINTS if len(extractive.points) >= MIN_POINTS else 1
-    if is_refusal(text) or len(kept) < enough:
-        notice = "大模型生成的要点未通过核对，以下为原文摘录答案。" if items else ""
-        return replace(extractive, dropped=dropped or [CITATION_MARKER.sub("", text)], notice=notice)
-    text_out, citations, points = _compose(extractive.text.split("\n", 1)[0], kept, dict(numbered))
+    if len(kept) < enough:
+        said = CITATION_MARKER.sub("", text).strip()
+        notice = "" if is_refusal(text) else "大模型生成的要点未通过核对，以下为原文摘录答案。"
+        return replace(extractive, dropped=dropped or [said], notice=notice)
+    # The model's list may be longer or shorter than the report's: the lead names no count.
+    lead = _COUNT.sub("以下几个方面", extractive.text.split("\n", 1)[0])
+    text_out, citations, points = _compose(lead, kept, dict(numbered))
     notice = f"大模型生成的要点中有 {len(dropped)} 条未通过核对，已略去。" if dropped else ""
-    checks = tuple(SentenceCheck(line, 0, 0) for line in text_out.split("\n")[1:])
     return replace(
         extractive,
         text=text_out,
         citations=citations,
         points=points,
         answerer=name,
-        verification=Verification(checks),
+        verification=Verification(tuple(_checked_lines(text_out))),
         dropped=dropped,
         notice=notice,
     )
+
+
+_COUNT = re.compile(r"以下\d+个方面")
+
+
+def _checked_lines(text: str) -> list[SentenceCheck]:
+    """Each point line of the answer as a passed check, with its place in the text."""
+    out, pos = [], 0
+    for line in text.split("\n"):
+        if pos > 0:  # the lead line is no point
+            out.append(SentenceCheck(line, pos, pos + len(line)))
+        pos += len(line) + 1
+    return out
 
 
 def _compose(

@@ -5,6 +5,7 @@ name the question's topic (rag.prose.refusal)."""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
@@ -17,7 +18,7 @@ from rag.figures.extractive import sources, without_markup
 from rag.generation.verify import verify
 from rag.prose.gather import Evidence, gather
 from rag.prose.outline import Outlines
-from rag.prose.points import Excerpt
+from rag.prose.points import Allows, Excerpt
 from rag.prose.refusal import ProseRefusal, prose_features
 from rag.question.constraints import Asked
 from rag.question.focus import Focus, TermWeights
@@ -45,12 +46,15 @@ class ProseAnswerer:
 
     def __post_init__(self) -> None:
         self._outlines: Outlines | None = None
+        self._lock = threading.Lock()
 
     @property
     def outlines(self) -> Outlines:
-        if self._outlines is None:  # built on the first prose question of this index version
-            self._outlines = Outlines(self.paragraphs.values())
-        return self._outlines
+        """Built on the first prose question of this index version (one thread builds it)."""
+        with self._lock:
+            if self._outlines is None:
+                self._outlines = Outlines(self.paragraphs.values())
+            return self._outlines
 
     def answer(
         self,
@@ -59,11 +63,12 @@ class ProseAnswerer:
         asked: Asked | None = None,
         resolution: Resolution | None = None,
     ) -> Answer:
-        kind = prose_kind(question) or ProseKind.LIST
-        focus = Focus.of(question, asked, resolution)
+        kind, focus, evidence, features = self.assess(question, hits, asked, resolution)
         retrieved = [(h.paragraph.paragraph_id, h.score) for h in hits]
-        evidence, features = self.evidence(question, hits, asked, resolution)
         confidence = self.refusal.probability(features)
+        if evidence is not None and evidence.topicless:
+            # Any part of any report would do as well as another: ask which area is meant.
+            return refusal(question, [], retrieved, 0.0, reason=NO_TOPIC)
         if evidence is None or not evidence.excerpts or confidence < self.refusal.threshold:
             # No part of a report names the topic. Not conclusive: a sentence may still answer
             # a question worded unlike the report (the pipeline asks the figure answerer next).
@@ -71,23 +76,33 @@ class ProseAnswerer:
         text, citations, points = compose(kind, focus, evidence)
         return Answer(question, text, False, citations, retrieved, confidence=confidence, points=points)
 
-    def evidence(
+    def assess(
         self,
         question: str,
         hits: Sequence[Hit],
         asked: Asked | None = None,
         resolution: Resolution | None = None,
-    ) -> tuple[Evidence | None, dict[str, float]]:
-        """The evidence gathered for a prose question and the features the refusal decides on
-        (the calibration, eval.calibrate --prose, reads them here too)."""
+    ) -> tuple[ProseKind, Focus, Evidence | None, dict[str, float]]:
+        """The question's kind and focus, the evidence gathered for it and the features the
+        refusal decides on (the calibration, eval.calibrate --prose, reads them here too)."""
         kind = prose_kind(question) or ProseKind.LIST
         focus = Focus.of(question, asked, resolution)
-        evidence = gather(kind, hits, self.outlines, focus, self.weights)
-        where = resolution.where if resolution is not None else EVERYTHING
-        if evidence is not None:
-            evidence = _allowed(evidence, where)
-        return evidence, prose_features(evidence)
+        allows = quotable(resolution.where if resolution is not None else EVERYTHING, resolution)
+        evidence = gather(kind, hits, self.outlines, focus, self.weights, allows)
+        return kind, focus, evidence, prose_features(evidence)
 
+
+def quotable(where: SearchFilter, resolution: Resolution | None) -> Allows:
+    """Which paragraphs a prose answer may quote. The search filter, but for the paragraphs of
+    the years asked: a section's other paragraphs are part of what it says about the year (the
+    year's own paragraphs are what retrieval looked among). A place without a report of its own
+    keeps its filter whole: only what is said about it, in so many words."""
+    if resolution is not None and resolution.mentions:
+        return where.allows
+    return SearchFilter(docs=where.docs, exclude=where.exclude).allows
+
+
+NO_TOPIC = "这个问题没有说明是哪方面的工作。请补充要了解的方面，例如“在干部教育培训方面采取了哪些措施？”"
 
 # A prose answer draws on a whole part of a report: more paragraphs are looked at than for a figure.
 PROSE_HITS = 10
@@ -125,15 +140,6 @@ def answer_prose(
     return answer
 
 
-def _allowed(evidence: Evidence, where: SearchFilter) -> Evidence:
-    """Only points from paragraphs the search may return: a section's other paragraphs count
-    for the part a question is about, not the paragraphs left out (reports a user did not
-    choose; in the eval, the gold paragraphs of the refusal variant)."""
-    keep = SearchFilter(docs=where.docs, exclude=where.exclude)
-    kept = [x for x in evidence.excerpts if keep.allows(x.paragraph)]
-    return Evidence(evidence.how, kept, evidence.part, evidence.match, evidence.covered)
-
-
 def compose(kind: ProseKind, focus: Focus, evidence: Evidence) -> tuple[str, list[Citation], list[Point]]:
     """The answer's text (the lead line, then "n. point[k]" lines), its citations (one per
     paragraph, in order of first use) and its points."""
@@ -145,11 +151,11 @@ def compose(kind: ProseKind, focus: Focus, evidence: Evidence) -> tuple[str, lis
         pid = x.paragraph.paragraph_id
         if pid not in numbering:
             numbering[pid] = len(numbering) + 1
-            span = x.span if x.span != (0, 0) else None
-            citations.append(citation_for(numbering[pid], x.paragraph, x.text if span else "", span))
+            quoted = x.paragraph.text[x.span[0] : x.span[1]] if x.span is not None else ""
+            citations.append(citation_for(numbering[pid], x.paragraph, quoted, x.span))
         # "[2]" quoted from a report would read as a citation marker: shown full-width.
-        shown = CITATION_MARKER.sub(lambda m: f"［{m.group(1)}］", x.text.strip())
-        points.append(Point(shown, numbering[pid], x.span if x.span != (0, 0) else None))
+        shown = CITATION_MARKER.sub(lambda m: f"［{m.group(1)}］", x.text)
+        points.append(Point(shown, numbering[pid], x.span))
         lines.append(f"{i}. {shown}[{numbering[pid]}]")
     return "\n".join(lines), citations, points
 
@@ -165,9 +171,8 @@ def lead_line(kind: ProseKind, focus: Focus, evidence: Evidence) -> str:
     if evidence.how == "paragraph" and first.paragraph.heading_path:
         part = first.paragraph.heading_path[-1]  # the heading over the paragraph quoted
     where = f"“{part}”部分" if part and part not in title else ""
-    intro = _INTRO[kind]
-    if kind is ProseKind.ASPECTS and evidence.how == "outline":
-        intro = f"分为以下{len(evidence.excerpts)}个方面："
+    # A count is said only when the answer shows every item of the report's list, one a point.
+    intro = f"分为以下{evidence.listed}个方面：" if evidence.listed else _INTRO[kind]
     return f"据《{title}》{note}{where}，{intro}"
 
 
@@ -178,7 +183,9 @@ def _year_note(focus: Focus, first: Excerpt) -> str:
     if meta is None or meta.year is None or not focus.asked.years:
         return ""
     year = focus.asked.years[0]
-    aspects = sentence_scope(first.paragraph, *first.span).aspects_of(year) if first.span != (0, 0) else set()
+    if first.span is None:
+        return ""
+    aspects = sentence_scope(first.paragraph, *first.span).aspects_of(year)
     if Aspect.TARGET in aspects and Aspect.RESULT not in aspects and year == meta.year:
         return ""
     if Aspect.TARGET in aspects and Aspect.RESULT not in aspects:

@@ -1,12 +1,13 @@
 """Which part of which report a prose question is about, and its points: a section whose title
 names the topic (its parts), a list the question asks for (an outline, or the items a part
 enumerates), else the paragraph most about the topic (its statements), with a second one when
-it says too little."""
+it says too little. Only paragraphs the search may return are quoted, or shape the answer."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Literal
 
 from ingest.records import Paragraph
 from rag.evidence.retrieve import Hit
@@ -17,6 +18,7 @@ from rag.prose.points import (
     MAX_PARTS,
     MAX_POINTS,
     REASON,
+    Allows,
     Excerpt,
     excerpt,
     lead_first,
@@ -25,6 +27,7 @@ from rag.prose.points import (
     section_points,
     take,
     title_span,
+    visible,
 )
 from rag.question.focus import Focus, TermWeights
 from rag.question.kind import ProseKind, asked_parts
@@ -42,19 +45,24 @@ _KIND_WORDS = {
     ProseKind.HOW: ("措施", "举措", "工作"),
 }
 _LOCAL = (ProseKind.WHY, ProseKind.WHAT)  # answered where a sentence says why, or what a term is
+How = Literal["outline", "section", "paragraph"]
 
 
 @dataclass(frozen=True)
 class Evidence:
     """What a prose answer is drawn from: how it was found, its points, the part of the report
-    (a section's title, "" for a paragraph), how well that part names the topic, and how much
-    of the topic the points and their headings hold (the refusal reads both)."""
+    (a section's title, "" for a paragraph), how well that part names the topic, how much of the
+    topic the points and their headings hold (the refusal reads both), and, for a list shown
+    one point per item, how many items it has (0 otherwise). `topicless`: the question names
+    no area the evidence could be about ("有哪些措施?"), so it answers nothing."""
 
-    how: str  # "outline" | "section" | "paragraph"
+    how: How
     excerpts: list[Excerpt]
     part: str
     match: float
     covered: float
+    listed: int = 0
+    topicless: bool = False
 
 
 @dataclass(frozen=True)
@@ -83,10 +91,11 @@ def _section_of(node: Node) -> Node:
     return node
 
 
-def _statement_matches(p: Paragraph, terms: Sequence[str], weights: TermWeights) -> list[float]:
+def _statement_matches(
+    p: Paragraph, spans: Sequence[tuple[int, int]], terms: Sequence[str], weights: TermWeights
+) -> list[float]:
     """How well each statement names the topic, read with the paragraph's heading and opening
     (what a statement deep in a paragraph is about is often said there)."""
-    spans = st.statements(p.text)
     if not spans:
         return []
     context = " ".join([*p.heading_path[-1:], p.text[spans[0][0] : spans[0][1]][:40]])
@@ -94,7 +103,12 @@ def _statement_matches(p: Paragraph, terms: Sequence[str], weights: TermWeights)
 
 
 def _candidates(
-    kind: ProseKind, hits: Sequence[Hit], outlines: Outlines, terms: Sequence[str], weights: TermWeights
+    kind: ProseKind,
+    hits: Sequence[Hit],
+    outlines: Outlines,
+    terms: Sequence[str],
+    weights: TermWeights,
+    allows: Allows,
 ) -> tuple[list[_Candidate], list[_Candidate]]:
     """(sections, paragraphs) above and among the best hits, each best first. A section by how
     well its title names the topic; a paragraph by its opening (a topic or lead sentence), its
@@ -109,16 +123,17 @@ def _candidates(
             continue
         retrieval = hit.score / top if top > 0 else 0.0
         for part in _section_of(node).path():
-            if part.kind in ("heading", "lead") and id(part) not in sections:
+            if part.kind in ("heading", "lead") and id(part) not in sections and visible(part, allows):
                 title = section_title(part)
                 match = coverage(title, terms, weights)
                 bonus = 0.05 if any(w in title for w in kind_words) else 0.0
                 sections[id(part)] = _Candidate(part, match, match + bonus + 0.2 * retrieval)
         p = hit.paragraph
-        matches = _statement_matches(p, terms, weights)
-        if node.kind not in ("para", "lead") or st.QUESTION.search(p.text) or not matches:
+        spans = st.statements(p.text)
+        if node.kind not in ("para", "lead") or not spans or st.QUESTION.search(p.text) or not allows(p):
             continue
-        first = st.clause_groups(p.text, st.statements(p.text)[0], limit=40)[0]
+        matches = _statement_matches(p, spans, terms, weights)
+        first = st.clause_groups(p.text, spans[0], limit=40)[0]
         opening = coverage(node.title or p.text[first[0] : first[1]], terms, weights)
         best = max(matches)
         if kind in _LOCAL:
@@ -136,86 +151,71 @@ def _candidates(
 
 
 def gather(
-    kind: ProseKind, hits: Sequence[Hit], outlines: Outlines, focus: Focus, weights: TermWeights
+    kind: ProseKind,
+    hits: Sequence[Hit],
+    outlines: Outlines,
+    focus: Focus,
+    weights: TermWeights,
+    allows: Allows,
 ) -> Evidence | None:
     """The evidence for a prose question from its retrieved paragraphs (None without any)."""
     terms = topic_terms(focus, weights)
-    sections, paragraphs = _candidates(kind, hits, outlines, terms, weights)
+    # A question with no topic but the report ("这份报告分为哪几部分?") has nothing else to miss;
+    # any other question without a topic ("有哪些措施?") names nothing an answer could be about.
+    whole = kind is ProseKind.ASPECTS or focus.asked.report is not None
+    sections, paragraphs = _candidates(kind, hits, outlines, terms, weights, allows)
     if kind is ProseKind.ASPECTS:
-        found = aspects(focus.question, hits, outlines, terms, weights)
+        found = aspects(focus.question, hits, outlines, terms, weights, allows)
         if found is not None:
             return found
     best = paragraphs[0] if paragraphs else None
     if sections and sections[0].match >= SECTION_MATCH and kind not in _LOCAL:
         section = sections[0]
         zoom = best is not None and best.listing and best.match >= section.match + 0.1
-        points = [] if zoom else take(section_points(section.node, terms, weights))
+        points = [] if zoom else take(section_points(section.node, terms, weights, allows))
         if len(points) >= 2:
-            return _evidence("section", points, section.node.title, section.match, terms, weights)
-    if best is None:
+            return _evidence("section", points, section.node.title, section.match, terms, weights, whole)
+    if best is None or best.node.paragraph is None:
         return None
-    node = best.node
-    p = node.paragraph
-    assert p is not None
+    node, p = best.node, best.node.paragraph
     titled = bool(node.title) and coverage(node.title, terms, weights) > 0
     if node.kind == "lead" and node.children and kind not in _LOCAL and titled:
         # A lead paragraph about the topic heads the paragraphs that carry it out.
-        points = take(section_points(node, terms, weights))
-        return _evidence("section", points, node.title, best.match, terms, weights)
+        points = take(section_points(node, terms, weights, allows))
+        return _evidence("section", points, node.title, best.match, terms, weights, whole)
     local = kind in _LOCAL
     start = node.span[1] if node.kind == "lead" and node.span and not local else 0
     points = paragraph_points(p, terms, weights, start=start, narrow=local, titled=titled)
     for other in paragraphs[1:3]:
         if len(points) >= 3:
             break
-        if other.match >= 0.7 * best.match and other.node.paragraph is not None:
-            points += paragraph_points(other.node.paragraph, terms, weights)
+        more = other.node.paragraph
+        if more is not None and more.doc_id == p.doc_id and other.match >= 0.7 * best.match:
+            points += paragraph_points(more, terms, weights)
     points = lead_first(kind, focus.question, take(points))
-    return _evidence("paragraph", points, "", best.match, terms, weights)
+    return _evidence("paragraph", points, "", best.match, terms, weights, whole)
 
 
 def _evidence(
-    how: str, points: list[Excerpt], part: str, match: float, terms: Sequence[str], weights: TermWeights
+    how: How,
+    points: list[Excerpt],
+    part: str,
+    match: float,
+    terms: Sequence[str],
+    weights: TermWeights,
+    whole: bool,
+    listed: int = 0,
 ) -> Evidence:
     headings = {h for x in points for h in x.paragraph.heading_path}
     text = " ".join([part, *sorted(headings), *(x.text for x in points)])
-    # No topic besides the report itself ("这份报告分为哪几部分?"): there is nothing left to miss.
-    covered = coverage(text, terms, weights) if terms else 1.0
-    return Evidence(how, points, part, match if terms else max(match, 1.0), covered)
+    if not terms:
+        match = covered = 1.0 if whole else 0.0
+    else:
+        covered = coverage(text, terms, weights)
+    return Evidence(how, points, part, match, covered, listed, topicless=not terms and not whole)
 
 
 # ---- lists: an outline, or the items a part enumerates --------------------------------------
-
-
-def outline_titles(node: Node) -> list[Excerpt]:
-    """The titles of a part's parts: its headings and leads when it has any (the paragraphs
-    under them are detail), else its paragraphs' topic sentences. An exam section is shown with
-    its question ("政治建设卷：如何强化政治引领?")."""
-    out = []
-    structured = any(c.kind in ("heading", "lead") for c in node.children)
-    # Numbered parts ("一、……", "（二）……") are the outline; an unnumbered heading beside them is
-    # a title-page line ("2031年1月在……会议上"), not a part.
-    numbered = [c for c in node.children if c.kind in ("heading", "lead") and _numbered(c)]
-    for child in node.children:
-        paras = child.paragraphs()
-        if not paras or (structured and child.kind == "para"):
-            continue
-        if len(numbered) >= 2 and child.kind in ("heading", "lead") and not _numbered(child):
-            continue
-        if child.kind == "heading":
-            asks = [c.paragraph for c in child.children[:2] if c.paragraph is not None]
-            exam = next((p for p in asks if st.QUESTION.search(p.text)), None)
-            if exam is not None:
-                label = st.LABEL.match(exam.text)
-                at = label.end() if label else 0
-                out.append(Excerpt(f"{child.title}：{exam.text[at:].strip()}", exam, (at, len(exam.text))))
-            else:
-                out.append(Excerpt(child.title, paras[0], (0, 0)))
-        elif child.title and child.paragraph is not None:
-            span = title_span(child)
-            if span is not None:
-                out.append(Excerpt(child.paragraph.text[span[0] : span[1]], child.paragraph, span))
-    return out
 
 
 def _numbered(node: Node) -> bool:
@@ -224,67 +224,117 @@ def _numbered(node: Node) -> bool:
     return style not in ("", "dash")
 
 
-def _with_detail(title: Excerpt, parent: Node, terms: Sequence[str], weights: TermWeights) -> list[Excerpt]:
+def outline_titles(node: Node, allows: Allows) -> list[Excerpt]:
+    """The titles of a part's parts: its headings and leads when it has any (the paragraphs
+    under them are detail), else its paragraphs' topic sentences; numbered parts only when it
+    has numbered ones (an unnumbered heading beside "一、…" is a title-page line). An exam
+    section shows its question ("民生卷：如何办好民生实事?"). Parts with nothing the answer
+    may quote are left out."""
+    out = []
+    structured = any(c.kind in ("heading", "lead") for c in node.children)
+    numbered = sum(1 for c in node.children if c.kind in ("heading", "lead") and _numbered(c)) >= 2
+    for child in node.children:
+        paras = visible(child, allows)
+        if not paras or (structured and child.kind == "para"):
+            continue
+        if numbered and child.kind in ("heading", "lead") and not _numbered(child):
+            continue
+        if child.kind == "heading":
+            asks = [
+                c.paragraph for c in child.children[:2] if c.paragraph is not None and allows(c.paragraph)
+            ]
+            exam = next((p for p in asks if st.QUESTION.search(p.text)), None)
+            shown = excerpt(exam, (0, len(exam.text))) if exam is not None else None
+            if exam is not None and shown is not None:
+                # The section's name before the question; the highlight is the question itself.
+                out.append(Excerpt(f"{child.title}：{shown.text}", exam, shown.span))
+            else:
+                out.append(Excerpt(child.title, paras[0], None))
+        elif child.title and child.paragraph is not None and allows(child.paragraph):
+            span = title_span(child)
+            if span is not None:
+                out.append(Excerpt(child.paragraph.text[span[0] : span[1]], child.paragraph, span))
+    return out
+
+
+def _with_detail(
+    title: Excerpt, child: Node | None, terms: Sequence[str], weights: TermWeights
+) -> list[Excerpt]:
     """A listed part: its title, then (a lead or a paragraph, not a heading) its statements
     after the title, so that a short list still says what each part holds."""
-    child = next((c for c in parent.children if c.paragraph is title.paragraph and c.kind != "heading"), None)
-    if child is None or child.paragraph is None or child.span is None:
+    if child is None or child.paragraph is None or child.span is None or child.kind == "heading":
         return [title]
     return [title, *paragraph_points(child.paragraph, terms, weights, start=child.span[1], titled=True)]
 
 
-def _runs(node: Node) -> list[list[Node]]:
-    """Runs of paragraphs opening with one enumerator ("第一个阶段，……" "第二个阶段，……";
-    "——……"): lists written as paragraphs."""
+def _runs(node: Node, allows: Allows) -> list[list[Node]]:
+    """Runs of consecutive paragraphs opening with one enumerator ("第一个阶段，……" "第二个阶段，
+    ……"; "——……"): lists written as paragraphs."""
     runs: list[list[Node]] = []
+    previous: Node | None = None
     for child in node.children:
-        if child.kind == "para" and child.enum:
-            if runs and runs[-1][-1].enum == child.enum and runs[-1][-1] is _previous(child):
-                runs[-1].append(child)
-            else:
-                runs.append([child])
+        listed = (
+            child.kind == "para"
+            and bool(child.enum)
+            and child.paragraph is not None
+            and allows(child.paragraph)
+        )
+        if listed and runs and previous is runs[-1][-1] and previous.enum == child.enum:
+            runs[-1].append(child)
+        elif listed:
+            runs.append([child])
+        previous = child
     return [r for r in runs if len(r) >= 2]
 
 
-def _previous(node: Node) -> Node | None:
-    siblings = node.parent.children if node.parent is not None else []
-    i = next(i for i, c in enumerate(siblings) if c is node)
-    return siblings[i - 1] if i > 0 else None
-
-
-def _lists(node: Node, terms: Sequence[str], weights: TermWeights) -> list[list[list[Excerpt]]]:
+def _lists(
+    node: Node, terms: Sequence[str], weights: TermWeights, allows: Allows
+) -> list[list[list[Excerpt]]]:
     """The lists a part holds, each as columns (one per item, its title first): the items its
-    paragraph enumerates, its headings and leads, runs of enumerated paragraphs."""
+    paragraph enumerates, its headings and leads, runs of enumerated paragraphs. A list longer
+    than an outline can show is none (a document of a thousand untitled passages)."""
     found: list[list[list[Excerpt]]] = []
-    if node.kind in ("para", "lead") and node.paragraph is not None:
+    if node.kind in ("para", "lead") and node.paragraph is not None and allows(node.paragraph):
         p = node.paragraph
         items = st.inline_items(p.text)
         if len(items) >= 2:
             found.append([[x for g in st.clause_groups(p.text, i) if (x := excerpt(p, g))] for i in items])
-    titles = outline_titles(node)
-    if len(titles) >= 2:
-        found.append([_with_detail(t, node, terms, weights) for t in titles])
-    for run in _runs(node):
-        found.append([paragraph_points(c.paragraph, terms, weights, titled=True) for c in run if c.paragraph])
+    titles = outline_titles(node, allows)
+    if 2 <= len(titles) <= MAX_PARTS:
+        by_paragraph = {id(c.paragraph): c for c in node.children if c.paragraph is not None}
+        if len(titles) <= MAX_POINTS:  # room for what each part holds
+            found.append([_with_detail(t, by_paragraph.get(id(t.paragraph)), terms, weights) for t in titles])
+        else:
+            found.append([[t] for t in titles])
+    for run in _runs(node, allows):
+        if len(run) <= MAX_PARTS:
+            found.append(
+                [paragraph_points(c.paragraph, terms, weights, titled=True) for c in run if c.paragraph]
+            )
     return [[c for c in columns if c] for columns in found if sum(1 for c in columns if c) >= 2]
 
 
-def _unwrapped(node: Node) -> Node:
-    """A part with a single heading or lead under it ("请阅 綦江组工“答卷”") stands for that."""
+def _unwrapped(node: Node, allows: Allows) -> Node:
+    """A part with a single heading or lead under it ("请阅 某县工作答卷") stands for that."""
     while True:
         heads = [c for c in node.children if c.kind in ("heading", "lead")]
-        if len(heads) != 1 or len(outline_titles(node)) > 1:
+        if len(heads) != 1 or len(outline_titles(node, allows)) > 1:
             return node
         node = heads[0]
 
 
 def aspects(
-    question: str, hits: Sequence[Hit], outlines: Outlines, terms: Sequence[str], weights: TermWeights
+    question: str,
+    hits: Sequence[Hit],
+    outlines: Outlines,
+    terms: Sequence[str],
+    weights: TermWeights,
+    allows: Allows,
 ) -> Evidence | None:
     """The list a "哪几个方面 / 分为哪几部分 / 哪三项" question asks for: the outline of the
     report (when the topic is the report itself) or of the section its topic names, or the
-    items a part enumerates; one with as many items as asked ("哪八个方面") and items named as
-    asked ("哪几个关系") is preferred. None when no list fits well enough."""
+    items a part enumerates; one with as many items as asked ("哪六个方面") and items named as
+    asked ("哪几个原则") is preferred. None when no list fits well enough."""
     count, noun = asked_parts(question)
     seen: dict[int, tuple[Node, float]] = {}
     total = 0.0
@@ -294,21 +344,25 @@ def aspects(
             continue
         weight = 1.0 / (rank + 2)
         total += weight
-        root = node.path()
-        for part in root:
+        for part in node.path():
             seen[id(part)] = (part, seen.get(id(part), (part, 0.0))[1] + weight)
+    tops: dict[str, Node] = {}  # doc id -> its report's own outline node
     best: tuple[float, float, Node | None, list[list[Excerpt]], bool] = (0.0, 0.0, None, [], False)
     for part, evidence in seen.values():
-        node = _unwrapped(part)
-        # The report itself, whatever wraps its parts ("请阅 綦江组工“答卷”").
-        whole = node is _unwrapped(next(iter(reversed(list(part.path())))))
+        node = _unwrapped(part, allows)
+        first = node.paragraphs()[:1]
+        doc = first[0].doc_id if first else ""
+        if doc and doc not in tops:
+            tops[doc] = _unwrapped(outlines.roots[doc], allows)
+        whole = node is tops.get(doc)  # the report itself, whatever wraps its parts
         title = section_title(node) if node.kind != "para" else node.title
         match = coverage(title, terms, weights)
         base = match + 0.3 * evidence / max(total, 1e-9) + (0.5 if whole and not terms else 0.0)
-        for columns in _lists(node, terms, weights):
+        for columns in _lists(node, terms, weights, allows):
             score = base
             if count is not None:
-                score += 1.0 if len(columns) == count else -0.3
+                # As many items as asked counts when the part is about the topic at all.
+                score += (1.0 if len(columns) == count else -0.3) * (1.0 if match > 0 or not terms else 0.5)
             if noun:
                 score += 0.5 * sum(any(noun in x.text for x in c[:1]) for c in columns) / len(columns)
             if score > best[0]:
@@ -319,5 +373,10 @@ def aspects(
     # An outline of titles alone is the answer whole; a list of items keeps to MAX_POINTS.
     titles_only = all(len(c) == 1 for c in columns)
     points = take(round_robin(columns), most=MAX_PARTS if titles_only else MAX_POINTS)
+    # The number of items is said only when every item's title is in the answer.
+    shown = all(
+        any(x.paragraph is c[0].paragraph and x.text.startswith(c[0].text) for x in points) for c in columns
+    )
+    listed = len(columns) if shown else 0
     name = "" if whole else node.title
-    return _evidence("outline", points, name, max(match, min(score, 1.0)), terms, weights)
+    return _evidence("outline", points, name, max(match, min(score, 1.0)), terms, weights, True, listed)

@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 
 from ingest.records import Kind, Paragraph
 
-# Enumerators a paragraph may open with, by style: the style decides which later paragraph
-# closes a lead's group (the next one of the same style, or a heading).
+# Enumerators a paragraph may open with, by style: a lead's group ends at the next lead of the
+# same style (or a heading); a lead of another style inside it is one of its parts.
 _CN = "一二三四五六七八九十"
 _ENUMERATORS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("cn-paren", re.compile(r"^[（(][一二三四五六七八九十]{1,3}[）)]\s*")),
@@ -91,30 +91,35 @@ def _clean(title: str) -> str:
 
 def build(paragraphs: Sequence[Paragraph], title: str) -> Node:
     """The outline of one document's paragraphs, given in report order. Captions and bylines
-    are no part of it."""
+    are no part of it. A lead heads the paragraphs after it until the next lead of its style
+    (or a heading, or an address to the audience); a lead of another style inside it ("1." under
+    "（一）") is one of its parts, with the paragraphs it heads in turn."""
     root = Node("doc", title)
     headings: dict[tuple[str, ...], Node] = {(): root}
-    lead: Node | None = None
-    lead_key: tuple[tuple[str, ...], str] | None = None
+    leads: list[Node] = []  # the open leads, outermost first, all under `leads_path`
+    leads_path: tuple[str, ...] | None = None
     for p in paragraphs:
         path = p.heading_path
         parent = _heading(headings, path)
         if p.kind is not Kind.BODY:
             continue
+        if path != leads_path or _ADDRESS.match(p.text):
+            leads, leads_path = [], path
         opened = enumerator(p.text)
         if opened is not None:
             span = _title_span(p, opened[1], LEAD_MAX, alone=True)
             if span is not None:
-                node = Node("lead", _clean(p.text[span[0] : span[1]]), p, span, opened[0], parent=parent)
-                parent.children.append(node)
-                lead, lead_key = node, (path, opened[0])
+                styles = [lead.enum for lead in leads]
+                if opened[0] in styles:
+                    del leads[styles.index(opened[0]) :]  # a sibling of that lead, closing what it headed
+                owner = leads[-1] if leads else parent
+                node = Node("lead", _clean(p.text[span[0] : span[1]]), p, span, opened[0], parent=owner)
+                owner.children.append(node)
+                leads.append(node)
                 continue
-        if _ADDRESS.match(p.text):
-            lead, lead_key = None, None
-        if lead is not None and lead_key is not None and lead_key[0] == path and opened is None:
-            owner = lead
-        else:
-            owner, lead, lead_key = parent, None, None
+        owner = leads[-1] if leads and opened is None else parent
+        if opened is not None:
+            leads = []  # an enumerated paragraph too long to be a title ends the leads' groups
         span = _title_span(p, opened[1] if opened else 0, TOPIC_MAX)
         name = _clean(p.text[span[0] : span[1]]) if span else ""
         owner.children.append(Node("para", name, p, span, opened[0] if opened else "", parent=owner))

@@ -5,7 +5,7 @@ a section (each part's title first, then its statements while there is room), or
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from ingest.records import Paragraph
@@ -22,19 +22,40 @@ MAX_CHARS = 420
 MAX_PARTS = 16
 
 
+# Which paragraphs an answer may quote (the search filter's documents and exclusions).
+Allows = Callable[[Paragraph], bool]
+_CJK = re.compile(r"[\u4e00-\u9fff]")
+# An item marker written inside a paragraph ("一是，", "二要", "其次，"); not "一则" (a measure
+# word: "一则通知"), nor "最后" without its comma ("最后一公里").
+_ITEM_MARKER = re.compile(r"[一二三四五六七八九十](?:是|要)[，,、：:]?|(?:首先|其次|再次|最后)[，,、：:]")
+
+
 @dataclass(frozen=True)
 class Excerpt:
-    """One point, before it is numbered and cited: a clause of `paragraph` at `span`."""
+    """One point, before it is numbered and cited: the clause of `paragraph` at `span`
+    (`text == paragraph.text[span]`), or, with no span, a heading's title and the first paragraph
+    under it (what its citation shows)."""
 
     text: str
     paragraph: Paragraph
-    span: tuple[int, int]
+    span: tuple[int, int] | None
 
 
 def excerpt(p: Paragraph, span: tuple[int, int]) -> Excerpt | None:
+    """The point at `span` of the paragraph: without an exam label, a leading connective or an
+    enumerator ("（一）", "一是，"), white space or end marks; None when fewer than two Chinese
+    characters are left (a paragraph that is only "（一）")."""
     s, e = st.without_label(p.text, span)
+    opened = enumerator(p.text[s:e])
+    s += opened[1] if opened else 0
+    item = _ITEM_MARKER.match(p.text, s, e)
+    s = item.end() if item else s
     text = p.text[s:e]
-    return Excerpt(text, p, (s, e)) if len(text.strip()) >= 2 else None
+    s += len(text) - len(text.lstrip(st.TRAILING))
+    e = s + len(p.text[s:e].rstrip(st.TRAILING))
+    if len(_CJK.findall(p.text[s:e])) < 2:
+        return None
+    return Excerpt(p.text[s:e], p, (s, e))
 
 
 def title_span(node: Node) -> tuple[int, int] | None:
@@ -101,26 +122,38 @@ def paragraph_points(
     narrow: bool = False,
     titled: bool = False,
 ) -> list[Excerpt]:
+    """A paragraph's points in the order `take` gives them room (see paragraph_columns)."""
     return round_robin(paragraph_columns(p, terms, weights, start, narrow, titled))
 
 
-def section_points(node: Node, terms: Sequence[str], weights: TermWeights) -> list[Excerpt]:
+def visible(node: Node, allows: Allows) -> list[Paragraph]:
+    """The paragraphs under a part that the answer may quote."""
+    return [p for p in node.paragraphs() if allows(p)]
+
+
+def section_points(node: Node, terms: Sequence[str], weights: TermWeights, allows: Allows) -> list[Excerpt]:
     """A section's points: each part under it by its title (a heading, a lead or topic
     sentence), untitled by its opening, then the parts' statements in turn while there is room.
-    A lead's own text after its title is the first part."""
+    A lead's own text after its title is the first part. Parts the answer may not quote are
+    left out, a heading with none left under it too."""
     columns: list[list[Excerpt]] = []
-    if node.kind == "lead" and node.paragraph is not None and node.span is not None:
+    if (
+        node.kind == "lead"
+        and node.paragraph is not None
+        and node.span is not None
+        and allows(node.paragraph)
+    ):
         own = paragraph_points(node.paragraph, terms, weights, start=node.span[1], titled=True)
         if own:
             columns.append(own)
     for child in node.children:
         p = child.paragraph
         if child.kind == "heading":
-            paras = child.paragraphs()
+            paras = visible(child, allows)
             if paras:
-                columns.append([Excerpt(child.title, paras[0], (0, 0))])
+                columns.append([Excerpt(child.title, paras[0], None)])
             continue
-        if p is None or st.QUESTION.search(p.text):
+        if p is None or not allows(p) or st.QUESTION.search(p.text):
             continue
         column: list[Excerpt] = []
         span = title_span(child)
@@ -147,7 +180,8 @@ def round_robin(columns: Sequence[Sequence[Excerpt]]) -> list[Excerpt]:
 
 
 def report_order(x: Excerpt) -> tuple[str, int, int]:
-    return (x.paragraph.doc_id, x.paragraph.number, x.span[0])
+    """Where a point stands in its report (a heading's title before its first paragraph)."""
+    return (x.paragraph.doc_id, x.paragraph.number, x.span[0] if x.span is not None else -1)
 
 
 # A short point left over (a list's item) may join the short one before it up to this length.
@@ -170,13 +204,13 @@ def take(points: Sequence[Excerpt], most: int = MAX_POINTS) -> list[Excerpt]:
         else:
             left.append(x)
     for x in sorted(left, key=report_order):
+        if x.span is None:
+            continue
         for i, y in enumerate(chosen):
             p = y.paragraph
-            follows = (
-                p is x.paragraph
-                and y.span[1] <= x.span[0]
-                and not p.text[y.span[1] : x.span[0]].strip(st.TRAILING)
-            )
+            if y.span is None or p is not x.paragraph:
+                continue
+            follows = y.span[1] <= x.span[0] and not p.text[y.span[1] : x.span[0]].strip(st.TRAILING)
             joined = x.span[1] - y.span[0]
             short = len(x.text) <= MAX_JOINED // 2
             if follows and short and joined <= MAX_JOINED and used + len(x.text) <= MAX_CHARS:
@@ -186,11 +220,8 @@ def take(points: Sequence[Excerpt], most: int = MAX_POINTS) -> list[Excerpt]:
     return sorted(chosen, key=report_order)
 
 
-# Words with which a report gives a reason or a purpose ("之所以……是因为", "旨在", "有利于").
-REASON = re.compile(
-    r"因为|由于|之所以|原因|为了|旨在|目的|以便|从而|关键在于|根本在于|在于|有利于|有助于|兼顾|考虑|符合|"
-    r"是[^，,。；]{0,12}(?:要求|需要|保障|前提|基础|关键|途径|举措|方式|动力)|必须|才能|确保|为此"
-)
+# The connectives with which Chinese gives a reason or a purpose ("之所以……是因为", "旨在").
+REASON = re.compile(r"因为|由于|之所以|原因|为了|旨在|目的|以便|从而|关键在于|根本在于|有利于|有助于|为此")
 # How a report says what a term is ("是指", "即", "包括", "：").
 DEFINES = re.compile(r"是指|指的是|即|就是|也就是|包括|主要是|分别是|[:：]")
 _QUOTED = re.compile(r"[“\"]([^”\"]{1,20})[”\"]")

@@ -1,6 +1,6 @@
 """How a paragraph reads as points: its sentences and list items (；), the enumerations written
 inside it ("一是……二是……", "一要……", "第一，……", "首先……其次……"), and its clauses, never cut
-inside quotes or brackets (“岗位就是使命,责任就是命令” is one phrase). Spans are offsets into the
+inside quotes or brackets (“既要金山银山,也要绿水青山” is one phrase). Spans are offsets into the
 paragraph's text, so every point can be highlighted where it stands."""
 
 from __future__ import annotations
@@ -14,12 +14,12 @@ SENTENCE_MARKS = "。！？；!?;"
 CLAUSE_MARKS = SENTENCE_MARKS + ",，：:"
 TRAILING = "。！？；!?;：:，,、 "
 MAX_POINT = 70  # a point is read at a glance: a longer statement is split into clause groups
-MIN_GROUP = 16  # a shorter clause joins its neighbour ("举办主体班4个," + "各类培训272期")
+MIN_GROUP = 16  # a shorter clause joins its neighbour ("新建驿站3个," + "培训120人次")
 
 _CN_ORD = "一二三四五六七八九十"
 _CIRCLED = "①②③④⑤⑥⑦⑧⑨⑩"
 _INLINE = re.compile(
-    rf"(?:(?<=^)|(?<=[。；;，,：:！？]))\s*(?:(?P<a>[{_CN_ORD}])(?:是|要|方面|则)|第(?P<b>[{_CN_ORD}])[，,、：:]"
+    rf"(?:(?<=^)|(?<=[。；;，,：:！？]))\s*(?:(?P<a>[{_CN_ORD}])(?:是|要|方面|则)[，,、：:]?|第(?P<b>[{_CN_ORD}])[，,、：:]"
     rf"|[（(](?P<c>[{_CN_ORD}])[）)]|(?P<d>[{_CIRCLED}])|(?P<e>首先|其次|再次|最后)[，,]?)"
 )
 _SEQUENCE = {"首先": 1, "其次": 2, "再次": 3, "最后": 9}
@@ -108,9 +108,11 @@ def _sentence_end(text: str, start: int) -> int:
     return m.end() if m else len(text)
 
 
-def _marker_start(text: str, item_start: int) -> int:
+def marker_start(text: str, item_start: int) -> int:
     """Where the marker of the item starting at `item_start` begins ("一是" of "一是……")."""
     i = item_start
+    while i > 0 and text[i - 1] in "，,、：: ":  # the marker's own mark ("二是：")
+        i -= 1
     while i > 0 and text[i - 1] not in CLAUSE_MARKS:
         i -= 1
     return i
@@ -123,7 +125,7 @@ def statements(text: str, start: int = 0, end: int | None = None) -> list[Span]:
     items = [i for i in inline_items(text, start) if i[0] < stop]
     if not items:
         return sentences(text, start, stop)
-    before = sentences(text, start, _marker_start(text, items[0][0]))
+    before = sentences(text, start, marker_start(text, items[0][0]))
     after = sentences(text, _sentence_end(text, items[-1][1]), stop)
     return before + items + after
 
@@ -159,7 +161,8 @@ def clause_groups(text: str, span: Span, limit: int = MAX_POINT) -> list[Span]:
     if len(groups) > 1 and groups[-1][-1][1] - groups[-1][0][0] < MIN_GROUP // 2 and not tail_alone:
         tail = groups.pop()
         groups[-1] += tail
-    return [(g[0][0], g[-1][1]) for g in groups]
+    # Nothing but attributions ("他表示，" …): the statement as it stands.
+    return [(g[0][0], g[-1][1]) for g in groups] or [span]
 
 
 def _between(text: str, end: int, start: int) -> bool:

@@ -9,7 +9,9 @@ it fails, rules carry over the previous question's topic:
 - "志愿者呢" after "选派了多少名指导员?" -> "选派了多少名志愿者?" (the thing
   counted is swapped);
 - "他们分别是什么职务?" after "3月2日谁到东风村调研了?" -> "3月2日到东风村调研的人分别是
-  什么职务?" (the pronoun becomes the previous question's topic).
+  什么职务?" (the pronoun becomes the previous question's topic);
+- "具体是怎么做的?" after "在乡村治理方面有哪些举措?" -> "关于乡村治理，具体是怎么做的?" (a list
+  question naming no area asks about the conversation's).
 
 A question without these marks is searched as asked.
 """
@@ -27,7 +29,7 @@ from rag.figures.numbers import UNITS
 from rag.generation.llm import ChatModel, LLMError, complete
 from rag.generation.prompt import Turn, rewrite_messages
 from rag.question.constraints import find_places, read_question
-from rag.question.kind import ProseKind, prose_kind
+from rag.question.kind import prose_kind
 from rag.question.topic import topic_span
 
 # Words that point back into the conversation, matched as jieba words (so 其他/尤其/应该/因此
@@ -96,9 +98,15 @@ def is_followup(question: str) -> bool:
     q = question.strip()
     if _pronoun(q)[0]:
         return True
-    if _LEAD.match(q):
+    if _LEAD.match(q) or _names_no_area(q):
         return True
     return q.rstrip(_PUNCT).endswith("呢") or _cjk_len(q) <= 4
+
+
+def _names_no_area(question: str) -> bool:
+    """A list question that names no area ("具体是怎么做的?", "还有哪些措施?") asks about the
+    area the conversation is on."""
+    return prose_kind(question) is not None and topic_span(question) is None
 
 
 def topic_of(question: str) -> str:
@@ -147,17 +155,18 @@ def _swap_similar(prev: str, new: str) -> str | None:
     return prev[:start] + new + prev[end:]
 
 
-_PART_WORDS = re.compile(r"(?:方面|这块|这一块|领域)$")
+_PART_WORDS = re.compile(r"(?:方面|领域)$")
 _AREA_BEFORE = re.compile(r"(?:在|关于|对于|围绕)$")
+# What follows a list question's area when the area is its subject: "社区治理有哪些举措?".
+_ASKED_AFTER = re.compile(r"^(?:的)?(?:方面|领域)?[，,]?(?:都|主要|还)?(?:有哪些|有什么|包括|有何|采取|做了)")
 
 
 def _swap_topic(prev: str, new: str) -> str | None:
-    """After a question asking for a list of points about an area ("……在脱贫攻坚方面提出了哪些
-    措施?"), "那污染防治呢?" asks the same about another area: the new one takes the old one's
-    place. Only an area either question names as one ("在……方面", "正风肃纪方面呢"): "党员呢"
-    after "如何强化政治引领?" is no area of it."""
-    kind = prose_kind(prev)
-    if kind is None:
+    """After a question asking for a list of points about an area ("……在人才引进方面提出了哪些
+    措施?", "社区治理有哪些举措?"), "那医疗保障呢?" asks the same about another area: the new one
+    takes the old one's place. Only an area either question names as one: "党员呢" after "如何
+    提升服务水平?", or "那社区呢?" after "哪些村获得了表彰?", is no area of it."""
+    if prose_kind(prev) is None:
         return None
     asked = read_question(prev)
     span = topic_span(prev, [(s, e) for _kind, s, e in asked.spans])
@@ -165,11 +174,8 @@ def _swap_topic(prev: str, new: str) -> str | None:
     topic = _PART_WORDS.sub("", core)
     if span is None or _cjk_len(topic) < 2:
         return None
-    # The old topic is an area: "在……方面", "关于……", or what a list of work or goals is about
-    # ("机关党建有哪些举措?"); a "how" question's topic is a deed ("如何强化政治引领?").
-    framed = prev[span[1] : span[1] + 2] == "方面" or bool(_AREA_BEFORE.search(prev[: span[0]]))
-    listed = kind in (ProseKind.LIST, ProseKind.GOALS, ProseKind.ASPECTS)
-    if not (framed or listed or topic != core):
+    framed = bool(_AREA_BEFORE.search(prev[: span[0]]) or _ASKED_AFTER.match(prev[span[1] :]))
+    if not (framed or topic != core):
         return None
     return prev[: span[0]] + topic + prev[span[1] :]
 
@@ -196,6 +202,10 @@ def rule_rewrite(question: str, history: Sequence[Turn]) -> str:
     if not _TAIL.sub("", _LEAD.sub("", q)):
         return prev  # "四川省呢?": the previous question about the new place or year
     pronoun, at = _pronoun(q)
+    if not pronoun and _names_no_area(q):
+        constraints, area = _area_of(prev)
+        if area:
+            return _finish(f"{constraints}关于{area}，{_THEN.sub('', q).rstrip(_PUNCT)}")
     if pronoun in _DETERMINERS and not _noun_after(q, at + len(pronoun)):
         core = _TAIL.sub("", _LEAD.sub("", q))
         # "这些呢?" asks the previous question again; "这5个村呢?" keeps its words plus the topic.
@@ -229,6 +239,20 @@ def rule_rewrite(question: str, history: Sequence[Turn]) -> str:
     if _cjk_len(core) >= 4:
         return _finish(core + "是什么")
     return _finish(f"{core}（{topic_of(prev)}）")
+
+
+# "那" opens a follow-up; "还有" is part of what it asks ("还有哪些措施?" asks for more).
+_THEN = re.compile(r"^(?:那么|那)[，,\s]*")
+
+
+def _area_of(question: str) -> tuple[str, str]:
+    """The years, place and report a question names, as written, and the area it is about
+    ("" when none): "2031年某市政府工作报告在乡村治理方面……" -> ("2031年某市政府工作报告", "乡村治理")."""
+    asked = read_question(question)
+    spans = sorted((s, e) for _kind, s, e in asked.spans)
+    span = topic_span(question, spans)
+    named = "".join(question[s:e] for s, e in spans)
+    return named, question[span[0] : span[1]] if span else ""
 
 
 def _carry_places_and_years(prev: str, q: str) -> tuple[str, str]:

@@ -20,11 +20,13 @@ class ProseKind(StrEnum):
     WHAT = "what"  # 什么是 / 是指什么: the definition first
 
 
-# "哪几个 / 哪三项" count parts; "哪一年 / 哪一天" ask for one fact.
+# "哪几个方面 / 哪三项" count parts; "哪一年 / 哪一天" ask for one fact, and a count of people,
+# books, years or days ("哪两位", "哪几本", "哪几年") asks for things by name, not for parts.
 _CN_COUNT = "几二两三四五六七八九十"
+_NAMED_THINGS = "位名人本部年天月日号次届家座所"
 _ASPECTS = re.compile(
-    rf"哪[{_CN_COUNT}]+(?:个|项|条|点|类|张|大|种)?|哪些方面|几(?:个|大)(?:方面|部分|板块)|分为(?:哪|几)"
-    r"|包括(?:哪些|什么)|包含(?:哪些|什么)|由哪些|主要内容|有几(?:个|大)?(?:方面|部分)"
+    rf"哪[{_CN_COUNT}]+(?![{_NAMED_THINGS}])(?:个|项|条|点|类|大|种)?|哪些方面|几(?:个|大)(?:方面|部分|板块)"
+    r"|分为(?:哪|几)|包括(?:哪些|什么)|包含(?:哪些|什么)|由哪些|主要内容|有几(?:个|大)?(?:方面|部分)"
 )
 _WHY = re.compile(r"为什么|为何|为啥|缘何|原因|什么考虑|意义(?:何在|是什么|在哪)|出于什么")
 _GOALS = re.compile(r"(?:目标|任务|要求|方向|重点)(?:有哪些|包括|有什么|主要有|都有)|目标(?:任务)?是什么")
@@ -63,18 +65,28 @@ def prose_kind(question: str) -> ProseKind | None:
 
 
 _PARTS = re.compile(
-    r"哪(?P<n>[一二三四五六七八九十两])?几?(?:个|张|项|条|点|类|大|种|批)?(?P<noun>[“”\u4e00-\u9fff]{0,4})"
+    r"哪(?!些)(?P<n>[一二三四五六七八九十两])?几?(?:个|项|条|点|类|大|种|批)?(?P<noun>[“”\u4e00-\u9fff]{0,4})"
 )
-_NOT_A_NOUN = re.compile(r"方面|部分|工作|内容|重点|任务|呢|吗|的|阶段")
+_NOT_A_NOUN = re.compile(r"方面|部分|工作|内容|重点|任务|呢|吗|的")
 
 
 def asked_parts(question: str) -> tuple[int | None, str]:
-    """How many parts a question asks for ("哪八个方面" -> 8) and what it calls them ("哪几个
-    关系" -> "关系", "哪几张卷" -> "卷"), each when it says."""
+    """How many parts a question asks for ("哪六个方面" -> 6) and what it calls them ("哪几个
+    原则" -> "原则"), each when it says."""
     m = _PARTS.search(question)
     if not m:
         return None, ""
     raw = m.group("n")
     count = None if not raw else 2 if raw == "两" else "一二三四五六七八九十".index(raw) + 1
     noun = _NOT_A_NOUN.split(m.group("noun").strip("“”"))[0]
-    return count, noun
+    return count, _first_word(noun)
+
+
+def _first_word(text: str) -> str:
+    """The word the asked-for parts are called by: "步骤推进" -> "步骤" (the run after "哪三个"
+    may carry on into the verb)."""
+    if len(text) <= 2:
+        return text
+    import jieba  # deferred: loading its dictionary takes a second
+
+    return next(iter(jieba.cut(text)), text)

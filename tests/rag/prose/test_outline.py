@@ -58,3 +58,26 @@ def test_captions_are_no_part_of_the_outline() -> None:
     body = Paragraph("d#2", "d", "d", 2, "建成规范村211个。", ("卷",))
     outlines = Outlines([caption, body])
     assert outlines.node("d#1") is None and outlines.node("d#2") is not None
+
+
+NESTED = """某县2031年工作要点
+一、重点任务
+（一）壮大县域经济。
+1.发展特色农业。新建高标准农田二万亩。
+建设冷链仓储中心一座。
+2.培育工业园区。引进项目十二个。
+（二）办好民生实事。
+新建幼儿园三所。
+"""
+
+
+def test_a_lead_of_another_style_inside_a_lead_is_one_of_its_parts() -> None:
+    doc = LoadedDocument(path="n.txt", format="txt", text=NESTED)
+    root = build(segment(doc, "n", "某县2031年工作要点"), "某县2031年工作要点")
+    tasks = root.children[-1]
+    economy, livelihood = (c for c in tasks.children if c.kind == "lead" and c.enum == "cn-paren")
+    farming, industry = economy.children
+    assert (farming.title, farming.enum, industry.title) == ("发展特色农业", "num-dot", "培育工业园区")
+    # The paragraph after "1." belongs to it; "2." closes it; "（二）" closes both.
+    assert [c.paragraph.text for c in farming.children if c.paragraph] == ["建设冷链仓储中心一座。"]
+    assert [c.paragraph.text for c in livelihood.children if c.paragraph] == ["新建幼儿园三所。"]

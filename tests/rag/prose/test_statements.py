@@ -58,3 +58,9 @@ def test_labels_and_connectives_are_not_part_of_a_point() -> None:
     assert text[slice(*st.without_label(text, (0, len(text) - 1)))] == "以务实举措提质增效"
     text = "此外,深化干部家访,开展家访6500余人次"
     assert text[slice(*st.without_label(text, (0, len(text))))] == "深化干部家访,开展家访6500余人次"
+
+
+def test_an_item_marker_with_punctuation_after_it_is_not_part_of_the_item() -> None:
+    text = "一是，加强组织领导；二是：压实工作责任。"
+    assert texts(text, st.inline_items(text)) == ["加强组织领导", "压实工作责任"]
+    assert st.marker_start(text, text.index("压实")) == text.index("二是")

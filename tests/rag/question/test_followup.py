@@ -33,6 +33,14 @@ from rag.question.followup import is_followup, rewrite, rule_rewrite, topic_of
         ("2021年全区培训了多少人次党员干部?", "有何成效?", "党员干部有何成效?"),
         # A determiner before a noun points back; the pronoun is replaced where it stands.
         ("如何强化政治引领?", "应该怎样评价这项工作?", "应该怎样评价强化政治引领工作?"),
+        # A list question naming no area asks about the conversation's area.
+        ("2031年在乡村治理方面有哪些举措?", "具体是怎么做的?", "2031年关于乡村治理，具体是怎么做的?"),
+        ("社区养老服务有哪些举措?", "那还有哪些措施？", "关于社区养老服务，还有哪些措施?"),
+        (
+            "某市政府工作报告在乡村治理方面提出了哪些措施?",
+            "主要采取了哪些做法?",
+            "某市政府工作报告关于乡村治理，主要采取了哪些做法?",
+        ),
     ],
 )
 def test_follow_ups_carry_the_previous_topic(previous: str, question: str, expected: str) -> None:
