@@ -20,10 +20,11 @@ class ProseKind(StrEnum):
     WHAT = "what"  # 什么是 / 是指什么: the definition first
 
 
-# "哪几个方面 / 哪三项" count parts; "哪一年 / 哪一天" ask for one fact, and a count of people,
-# books, years or days ("哪两位", "哪几本", "哪几年") asks for things by name, not for parts.
+# "哪几个方面 / 哪三项 / 哪几本书" ask for the items a report lists; "哪一年 / 哪一天" ask for
+# one fact, and so do people and dates however many ("哪两位", "哪几年"): the figure answerer
+# finds names and dates.
 _CN_COUNT = "几二两三四五六七八九十"
-_NAMED_THINGS = "位名人本部年天月日号次届家座所"
+_NAMED_THINGS = "位名人年天月日号次届"
 _ASPECTS = re.compile(
     rf"哪[{_CN_COUNT}]+(?![{_NAMED_THINGS}])(?:个|项|条|点|类|大|种)?|哪些方面|几(?:个|大)(?:方面|部分|板块)"
     r"|分为(?:哪|几)|包括(?:哪些|什么)|包含(?:哪些|什么)|由哪些|主要内容|有几(?:个|大)?(?:方面|部分)"

@@ -25,6 +25,9 @@ from rag.question.topic import topic_of, topic_span, topic_terms
         ("培训了多少人次党员干部?", None),
         ("党代会是什么时候召开的?", None),
         ("谁到村里报到了?", None),
+        ("哪两位同志获得了表彰?", None),  # people and dates are facts however many
+        ("哪几年超额完成了目标?", None),
+        ("阅览室添置了哪几本书?", ProseKind.ASPECTS),  # a list of things: the report's items
     ],
 )
 def test_prose_questions_are_told_from_fact_questions(question: str, kind: ProseKind | None) -> None:
