@@ -32,9 +32,9 @@ def prose_features(evidence: Evidence | None) -> dict[str, float]:
 @dataclass(frozen=True)
 class ProseRefusal:
     # Fitted by `python -m eval.calibrate --prose` (docs/answering.md, "Refusal of prose questions").
-    weights: tuple[float, ...] = (7.538, 2.134)
-    bias: float = -7.248
-    threshold: float = 0.28
+    weights: tuple[float, ...] = (7.279, 1.787)
+    bias: float = -6.671
+    threshold: float = 0.32
 
     def probability(self, features: dict[str, float]) -> float:
         z = self.bias + sum(w * features[name] for w, name in zip(self.weights, FEATURES, strict=True))
