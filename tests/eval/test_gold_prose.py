@@ -22,6 +22,10 @@ SETS = {
     "qijiang-2021-prose-heldout.jsonl": ROOT / "kb",
     "reports-prose.jsonl": REPORTS,
     "reports-prose-heldout.jsonl": REPORTS,
+    "qijiang-2021-paraphrase.jsonl": ROOT / "kb",
+    "qijiang-2021-paraphrase-heldout.jsonl": ROOT / "kb",
+    "reports-paraphrase.jsonl": REPORTS,
+    "reports-paraphrase-heldout.jsonl": REPORTS,
 }
 KINDS = {"list", "goals", "aspects", "how", "why", "what", "follow-up", "unanswerable"}
 
