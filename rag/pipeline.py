@@ -27,8 +27,9 @@ from rag.generation.generate import LLMAnswerer
 from rag.generation.llm import ChatModel, LLMError, make_chat_model
 from rag.generation.points import stream_points
 from rag.generation.prompt import Turn
-from rag.prose.answer import ProseAnswerer, answer_prose
+from rag.prose.answer import ProseAnswerer, answer_around, answer_prose
 from rag.question.constraints import read_question
+from rag.question.decompose import asks_each
 from rag.question.focus import TermWeights
 from rag.question.followup import is_followup, rewrite
 from rag.question.kind import prose_kind
@@ -245,9 +246,17 @@ class KnowledgeBase:
             # model is asked to try.
             answer = answer_prose(retriever, prose, searched, top_k, where, earlier)
             if answer.refused and not answer.conclusive:
-                sentence = answer_extractively(retriever, extractive, searched, top_k, where, earlier)
+                # Its points are those of the part that sentence stands in; a question about
+                # each of its items ("……和……各有什么进展?") keeps one sentence per item.
+                each = asks_each(searched)
+                sentence = answer_extractively(
+                    retriever, extractive, searched, top_k, where, earlier, split=each
+                )
                 clear = not sentence.refused and sentence.confidence >= FALLBACK_CONFIDENCE
-                answer = sentence if clear else replace(answer, conclusive=True)
+                listed = None
+                if clear and not each:
+                    listed = answer_around(retriever, prose, searched, sentence, top_k, where, earlier)
+                answer = listed or (sentence if clear else replace(answer, conclusive=True))
         else:
             answer = answer_extractively(retriever, extractive, searched, top_k, where, earlier)
         if rewritten.error is not None and rewritten.error.unavailable:

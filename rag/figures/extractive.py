@@ -40,14 +40,16 @@ def answer_extractively(
     top_k: int,
     where: SearchFilter,
     earlier: Asked | None = None,
+    split: bool = True,
 ) -> Answer:
     """The extractive answer to `question`: a table when it asks for a figure per year or place
-    and the loaded reports have several, else its parts answered and merged; then checked."""
+    and the loaded reports have several, else its parts answered and merged (`split`: a
+    question asking for a list is one topic, 和 and all); then checked."""
     plain = without_markup(question)
     series = read_series(plain, retriever.snapshot.regions)
     if series is not None and _knows_rows(retriever.snapshot, series):
         return answer_table(retriever, answerer, series, top_k, where, earlier)
-    parts = split_question(plain)
+    parts = split_question(plain) if split else [plain]
     answers = [(part, answer_part(retriever, answerer, part, top_k, where, earlier)) for part in parts]
     if len(parts) == 1:
         answer = answers[0][1]

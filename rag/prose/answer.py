@@ -16,7 +16,7 @@ from rag.evidence.ground import ground
 from rag.evidence.retrieve import EVERYTHING, Hit, HybridRetriever, SearchFilter
 from rag.figures.extractive import sources, without_markup
 from rag.generation.verify import verify
-from rag.prose.gather import Evidence, gather
+from rag.prose.gather import Evidence, around, gather
 from rag.prose.outline import Outlines
 from rag.prose.points import Allows, Excerpt
 from rag.prose.refusal import ProseRefusal, prose_features
@@ -137,6 +137,42 @@ def answer_prose(
         # The lead line says whose report and which part; the numbered points carry the citations.
         points = answer.text.split("\n", 1)[1] if "\n" in answer.text else ""
         answer.verification = verify(points, sources(retriever, answer), question=question, by_citation=True)
+    return answer
+
+
+def answer_around(
+    retriever: HybridRetriever,
+    prose: ProseAnswerer,
+    question: str,
+    sentence: Answer,
+    top_k: int,
+    where: SearchFilter,
+    earlier: Asked | None = None,
+) -> Answer | None:
+    """A list question no part of a report names in its words, whose sentence the figure
+    answerer found on clear evidence ("怎么让贷款更容易?" for a report's "融资难融资贵"): the
+    points of the part that sentence stands in, as a prose answer with the sentence answer's
+    confidence. None when the sentence is the answer (why / what, a paragraph of one point)."""
+    kind = prose_kind(question)
+    if kind is None or sentence.refused or not sentence.citations:
+        return None
+    cited = sentence.citations[0]
+    p = prose.paragraphs.get(cited.paragraph_id)
+    if p is None:
+        return None
+    question = without_markup(question)
+    grounded = ground(retriever, question, max(top_k, PROSE_HITS), where, earlier)
+    focus = Focus.of(question, grounded.asked, grounded.resolution)
+    allows = quotable(grounded.resolution.where, grounded.resolution)
+    evidence = around(kind, p, cited.span, prose.outlines, focus, prose.weights, allows)
+    if evidence is None:
+        return None
+    text, citations, points = compose(kind, focus, evidence)
+    answer = Answer(
+        question, text, False, citations, sentence.retrieved, confidence=sentence.confidence, points=points
+    )
+    body = text.split("\n", 1)[1] if "\n" in text else ""
+    answer.verification = verify(body, sources(retriever, answer), question=question, by_citation=True)
     return answer
 
 

@@ -196,6 +196,41 @@ def gather(
     return _evidence("paragraph", points, "", best.match, terms, weights, whole)
 
 
+def around(
+    kind: ProseKind,
+    p: Paragraph,
+    span: tuple[int, int] | None,
+    outlines: Outlines,
+    focus: Focus,
+    weights: TermWeights,
+    allows: Allows,
+) -> Evidence | None:
+    """The evidence around one sentence found some other way (the figure answerer's, for a
+    question worded unlike the report): the part its paragraph is. A lead paragraph heads the
+    paragraphs that carry it out; another paragraph is read whole, from its opening when the
+    sentence still fits in the answer, else from the sentence. None for why / what (the
+    sentence is the answer) or when fewer than two points are found."""
+    node = outlines.node(p.paragraph_id)
+    if kind in _LOCAL or node is None or not allows(p):
+        return None
+    terms = topic_terms(focus, weights)
+    if node.kind == "lead" and node.children:
+        points = take(section_points(node, terms, weights, allows))
+        how: How = "section"
+    else:
+        points = take(paragraph_points(p, terms, weights, titled=True))
+        if span is not None and not any(_overlaps(x.span, span) for x in points):
+            points = take(paragraph_points(p, terms, weights, start=span[0], titled=True))
+        how = "paragraph"
+    if len(points) < 2:
+        return None
+    return _evidence(how, points, node.title if how == "section" else "", 0.0, terms, weights, True)
+
+
+def _overlaps(a: tuple[int, int] | None, b: tuple[int, int]) -> bool:
+    return a is not None and a[0] < b[1] and b[0] < a[1]
+
+
 def _evidence(
     how: How,
     points: list[Excerpt],

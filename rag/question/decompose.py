@@ -19,6 +19,12 @@ _QUESTION_WORDS = frozenset({"多少", "几", "哪些", "哪个", "什么", "谁
 _JOINED_WHOLE = re.compile(r"分别|各是|各有|各为|各自")
 
 
+def asks_each(question: str) -> bool:
+    """Whether a question asks about each of the items it joins ("……和……今年各有什么进展?"):
+    only then is a question asking for points split (else "在稳就业、帮人找工作上" is one topic)."""
+    return bool(_JOINED_WHOLE.search(question))
+
+
 def split_question(question: str) -> list[str]:
     """The parts of a question joining two or more items with 和/与/及/、; [question] otherwise.
 

@@ -129,3 +129,26 @@ def test_a_list_question_that_names_no_area_is_not_answered_with_a_guess(real_kb
     assert answer.text.startswith("这个问题没有说明是哪方面的工作。请补充要了解的方面")
     # Naming the report alone is a topic: the report's parts.
     assert real_kb.ask("这份答卷包括哪几个方面?").points
+
+
+def test_a_list_question_worded_unlike_the_report_lists_the_part_its_sentence_stands_in(
+    reports_settings: Settings,
+) -> None:
+    from rag.evidence.retrieve import EVERYTHING
+    from rag.pipeline import idf_weights
+    from rag.prose.answer import ProseAnswerer, answer_prose
+
+    kb = KnowledgeBase(reports_settings)
+    question = "2017年怎么帮农村穷人脱贫?"  # the report says 精准脱贫 and 贫困人口, never 穷人
+    retriever, _answerer = kb.current()
+    prose = ProseAnswerer(idf_weights(retriever.snapshot), retriever.snapshot.paragraphs)
+    assert answer_prose(retriever, prose, question, 5, EVERYTHING).refused  # no part names 穷人
+    # The figure answerer finds the sentence on clear evidence; the answer is its paragraph's points.
+    answer = kb.ask(question)
+    assert not answer.refused
+    assert answer.text.startswith("据《2017年政府工作报告》")
+    assert_points_quote_their_paragraphs(answer)
+    assert answer.points[0].text == "贫困地区和贫困人口是全面建成小康社会最大的短板"  # its opening
+    assert any("完成易地扶贫搬迁340万人" in p.text for p in answer.points)
+    assert any(p.text == "中央财政专项扶贫资金增长30%以上" for p in answer.points)
+    assert {c.paragraph_id for c in answer.citations} == {"2017年政府工作报告#45"}

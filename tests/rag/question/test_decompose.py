@@ -61,3 +61,11 @@ def test_parts_answered_by_the_same_sentence_are_said_once() -> None:
     merged = merge_answers("q", [("q1", a), ("q2", b)], top_k=5)
     assert merged.text == "4支[1]"
     assert [c.paragraph_id for c in merged.citations] == ["p1"]
+
+
+def test_a_list_question_is_split_only_when_it_asks_about_each_item() -> None:
+    from rag.question.decompose import asks_each
+
+    assert asks_each("城区和郊区今年各有什么变化?")
+    assert asks_each("甲镇和乙镇分别采取了哪些措施?")
+    assert not asks_each("在修路、架桥上有哪些安排?")  # one topic, its items named together
