@@ -71,12 +71,13 @@ _DATE = re.compile(
     rf"\d{{4}}年(?:\d{{1,2}}月{_DAY}?)?|\d{{1,2}}月{_DAY}?|[〇○零一二三四五六七八九]{{4}}年(?:[一二三四五六七八九十]{{1,2}}月)?"
 )
 # A question asks for a quantity: how many/much, a share, or an indicator named by what it
-# measures (…率 / …量 / …额 / …比重 / …增速 asked at the end of the question).
+# measures (…率 / …量 / …额 / …比重 / …增速 asked at the end of the question). "哪几……" asks
+# which ones ("哪几个方面", "哪几种本领"), not how many.
 _ASKS_NUMBER = re.compile(
-    r"多少|几(?!乎)|百分之几|多大|多高|多长|多重|多久|"
+    r"多少|(?<!哪)几(?!乎)|百分之几|多大|多高|多长|多重|多久|"
     r"(?:率|量|额|数|值|比重|占比|增速|增幅|规模|收入|强度|浓度|密度|指数)(?:是|为|有)?\s*(?:多少)?[?？]?\s*$"
 )
-_ASKS_DATE = re.compile(r"哪一?年|哪一?天|何时|什么时候|什么时间|几月|几号|哪月|日期|时间是|时间[?？]?$")
+_ASKS_DATE = re.compile(r"哪[一几]?年|哪一?天|何时|什么时候|什么时间|几月|几号|哪月|日期|时间是|时间[?？]?$")
 
 
 @dataclass(frozen=True)

@@ -69,10 +69,18 @@ def test_values_agree_across_scripts() -> None:
         ("报告提出要重点建设的是哪个经济区？", False),
         ("如何强化政治引领?", False),
         ("几乎所有村都建了活动室吗?", False),
+        ("今年派了几支工作队?", True),
+        ("乡镇要配齐哪几类专职人员?", False),  # which ones, not how many
     ],
 )
 def test_which_questions_ask_for_a_figure(question: str, asks: bool) -> None:
     assert asks_for_number(question) is asks
+
+
+def test_which_years_is_a_date_question() -> None:
+    from rag.figures.numbers import asks_for_date
+
+    assert asks_for_date("哪几年超额完成了目标?") and asks_for_date("哪一年开始试点?")
 
 
 def test_the_last_interrogative_says_what_is_asked() -> None:
