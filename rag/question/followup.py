@@ -105,8 +105,11 @@ def is_followup(question: str) -> bool:
 
 def _names_no_area(question: str) -> bool:
     """A list question that names no area ("具体是怎么做的?", "还有哪些措施?") asks about the
-    area the conversation is on."""
-    return prose_kind(question) is not None and topic_span(question) is None
+    area the conversation is on; one that names a report ("某市政府工作报告分为哪几部分?") is
+    about that report."""
+    if prose_kind(question) is None or topic_span(question) is not None:
+        return False
+    return read_question(question).report is None
 
 
 def topic_of(question: str) -> str:
