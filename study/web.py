@@ -24,7 +24,7 @@ from study.render import esc, render_feedback, render_progress, where
 
 USER_KEY = "kb-study-user"  # browser storage key: the name typed last time comes back
 INTRO = (
-    "从知识库报告中自动出题（数字、考题要点、填空、选择），答后对照原文讲评。"
+    "从知识库报告中自动出题（数字、考题要点、列举要点、填空、选择），答后对照原文讲评。"
     "进度按姓名保存：答错的题会在下一轮优先出现，答对的题按间隔（1、3、7、14、30 天）复习。"
 )
 START_HINT = '<div class="quiz-empty">填写姓名，选择范围和题数，点击“开始一轮”。</div>'
