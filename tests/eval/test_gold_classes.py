@@ -1,0 +1,77 @@
+"""Checks the figure questions of issue 22's classes (eval/gold/*-classes*.jsonl: comparisons,
+end-of-term reports, the home body, indicator names, the answer's type, table rows) against the
+reports they are about: every quote stands in its report and holds the accepted answer, every
+table cell is quoted, so a score measures the answer and not a typo. The reports-dev part reads
+../shared/eval-data/reports-dev/kb by path and skips without it."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from eval.datasets import load_qa
+from eval.metrics import normalize_answer
+from ingest.loaders import load_document
+
+ROOT = Path(__file__).parents[2]
+REPORTS = ROOT.parent / "shared/eval-data/reports-dev/kb"
+SETS = {
+    "reports-classes.jsonl": REPORTS,
+    "reports-classes-heldout.jsonl": REPORTS,
+    "qijiang-2021-classes.jsonl": ROOT / "kb",
+    "qijiang-2021-classes-heldout.jsonl": ROOT / "kb",
+}
+KINDS = {"comparison", "end-of-term", "home-body", "indicator-name", "answer-type", "table-row"}
+
+
+def _rows(name: str) -> list[dict]:  # type: ignore[type-arg]
+    text = (ROOT / "eval/gold" / name).read_text(encoding="utf-8")
+    return [json.loads(line) for line in text.splitlines() if line.strip()]
+
+
+def _texts(folder: Path) -> dict[str, str]:
+    reports = (p for p in folder.iterdir() if p.name != "README.md")
+    return {p.name: normalize_answer(load_document(p).text) for p in reports}
+
+
+@pytest.mark.parametrize("name", sorted(SETS))
+def test_every_quote_stands_in_its_report_and_holds_the_answer(name: str) -> None:
+    folder = SETS[name]
+    if not folder.is_dir():
+        pytest.skip(f"{folder} not found (../shared beside the checkout)")
+    texts = _texts(folder)
+    rows = _rows(name)
+    assert len({r["id"] for r in rows}) == len(rows)
+    for row in rows:
+        assert row["kind"] in KINDS and row["type"] == row["kind"], row["id"]
+        if row.get("answer_table"):
+            for key, source in row["cell_sources"].items():
+                accepted = row["answer_table"][key]
+                assert accepted, (row["id"], key)
+                quote = normalize_answer(source["quote"])
+                assert quote in texts[source["doc"]], (row["id"], key)
+                assert normalize_answer(accepted[0]) in quote, (row["id"], key)
+            continue
+        if not row["answerable"]:
+            assert row["answers"] == [] and row["gold_quote"] is None and row["why"], row["id"]
+            continue
+        quote = normalize_answer(row["gold_quote"])
+        assert quote in texts[row["doc"]], row["id"]
+        assert any(normalize_answer(a) in quote for a in row["answers"]), row["id"]
+
+
+def test_every_class_has_a_held_aside_part() -> None:
+    dev = Counter(r["kind"] for n in SETS if "heldout" not in n for r in _rows(n))
+    held = Counter(r["kind"] for n in SETS if "heldout" in n for r in _rows(n))
+    assert set(dev) == set(held) == KINDS
+    for kind in KINDS:
+        assert dev[kind] + held[kind] >= 10 and held[kind] >= 3, kind
+
+
+def test_the_sets_load() -> None:
+    for name in SETS:
+        items = load_qa(ROOT / "eval/gold" / name)
+        assert items and all(i.answerable == bool(i.answers or i.table) for i in items), name
