@@ -149,7 +149,7 @@ def short_region(region: str) -> str:
 
 def find_region(text: str) -> tuple[str, int] | None:
     """The place a title names (full name) and where it ends. Titles start with it, after an
-    optional year: "2025年四川省政府工作报告", "綦江区委组织部2021年组工答卷", "重庆市綦江区…";
+    optional year: "2025年四川省政府工作报告", "某区委组织部2031年工作总结", "重庆市綦江区…";
     a province may be written short ("广东2024年…")."""
     m = _LEADING_YEAR.match(text)
     at = m.end() if m else 0

@@ -102,7 +102,7 @@ def quotable(where: SearchFilter, resolution: Resolution | None) -> Allows:
     return SearchFilter(docs=where.docs, exclude=where.exclude).allows
 
 
-NO_TOPIC = "这个问题没有说明是哪方面的工作。请补充要了解的方面，例如“在干部教育培训方面采取了哪些措施？”"
+NO_TOPIC = "这个问题没有说明是哪方面的工作。请补充要了解的方面，例如“在××方面有哪些做法？”"
 
 # A prose answer draws on a whole part of a report: more paragraphs are looked at than for a figure.
 PROSE_HITS = 10

@@ -160,7 +160,7 @@ def gather(
 ) -> Evidence | None:
     """The evidence for a prose question from its retrieved paragraphs (None without any)."""
     terms = topic_terms(focus, weights)
-    # A question with no topic but the report ("这份报告分为哪几部分?") has nothing else to miss;
+    # A question with no topic but the report ("这份报告讲了哪几章?") has nothing else to miss;
     # any other question without a topic ("有哪些措施?") names nothing an answer could be about.
     whole = kind is ProseKind.ASPECTS or focus.asked.report is not None
     sections, paragraphs = _candidates(kind, hits, outlines, terms, weights, allows)

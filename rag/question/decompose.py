@@ -21,7 +21,7 @@ _JOINED_WHOLE = re.compile(r"分别|各是|各有|各为|各自")
 
 def asks_each(question: str) -> bool:
     """Whether a question asks about each of the items it joins ("……和……今年各有什么进展?"):
-    only then is a question asking for points split (else "在稳就业、帮人找工作上" is one topic)."""
+    only then is a question asking for points split (else "在修路、架桥上" is one topic)."""
     return bool(_JOINED_WHOLE.search(question))
 
 

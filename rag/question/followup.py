@@ -105,7 +105,7 @@ def is_followup(question: str) -> bool:
 
 def _names_no_area(question: str) -> bool:
     """A list question that names no area ("具体是怎么做的?", "还有哪些措施?") asks about the
-    area the conversation is on; one that names a report ("某市政府工作报告分为哪几部分?") is
+    area the conversation is on; one that names a report ("十八大报告包括哪几章?") is
     about that report."""
     if prose_kind(question) is None or topic_span(question) is not None:
         return False
