@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from rag.evidence.retrieve import Hit, HybridRetriever, SearchFilter
+from rag.evidence.retrieve import Hit, HybridRetriever, SearchFilter, Snapshot
 from rag.question.constraints import Asked, read_question, without_constraints
 from rag.question.glossary import expand
 from rag.question.resolution import Resolution, resolve
@@ -25,16 +25,24 @@ class Grounded:
     search: str
 
 
+def constrain(
+    snapshot: Snapshot, part: str, where: SearchFilter, earlier: Asked | None = None
+) -> tuple[Asked, Resolution]:
+    """The part's constraints (a follow-up's from the question before it too) and what they
+    mean among the loaded reports: what `ground` retrieves under, without the retrieval."""
+    asked = read_question(part, snapshot.regions)
+    if earlier is not None:
+        asked = asked.inherit(earlier)
+    return asked, resolve(asked, snapshot.metas, snapshot.paragraphs, where)
+
+
 def ground(
     retriever: HybridRetriever, part: str, top_k: int, where: SearchFilter, earlier: Asked | None = None
 ) -> Grounded:
     """Read the part's constraints, resolve them against the loaded reports and retrieve under
     the resulting filter (see the module doc)."""
     snapshot = retriever.snapshot
-    asked = read_question(part, snapshot.regions)
-    if earlier is not None:
-        asked = asked.inherit(earlier)
-    resolution = resolve(asked, snapshot.metas, snapshot.paragraphs, where)
+    asked, resolution = constrain(snapshot, part, where, earlier)
     search = part if resolution.missing else without_constraints(part, asked, resolution.applied)
     bm25 = snapshot.bm25
     search = expand(search, bm25.__contains__ if bm25 is not None else lambda _term: False)

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field, replace
 from ingest.records import Aspect, Paragraph
 from ingest.scope import sentence_scope
 from rag.answer_types import Answer, Citation, Point, citation_for, refusal
-from rag.evidence.ground import ground
+from rag.evidence.ground import constrain, ground
 from rag.evidence.retrieve import EVERYTHING, Hit, HybridRetriever, SearchFilter
 from rag.figures.extractive import sources, without_markup
 from rag.generation.verify import verify
@@ -161,9 +161,10 @@ def answer_around(
     if p is None:
         return None
     question = without_markup(question)
-    grounded = ground(retriever, question, max(top_k, PROSE_HITS), where, earlier)
-    focus = Focus.of(question, grounded.asked, grounded.resolution)
-    allows = quotable(grounded.resolution.where, grounded.resolution)
+    # The constraints as the figure answerer read them; its retrieval is not repeated.
+    asked, resolution = constrain(retriever.snapshot, question, where, earlier)
+    focus = Focus.of(question, asked, resolution)
+    allows = quotable(resolution.where, resolution)
     evidence = around(kind, p, cited.span, prose.outlines, focus, prose.weights, allows)
     if evidence is None:
         return None
