@@ -27,8 +27,12 @@ _ASKING = re.compile(
 # words, directions ("上", "里"), interjections, punctuation. Not adverbs: jieba tags rare words
 # so ("非公").
 _FUNCTION = ("r", "p", "c", "u", "y", "e", "o", "m", "q", "f", "x", "w")
-# Words that say which kind of answer is wanted rather than what about ("目标", "工作").
-_GENERIC = frozenset({"工作", "目标", "任务", "要求", "重点", "问题", "办法", "方式", "途径", "内容", "情况"})
+# Words that say which kind of answer is wanted rather than what about ("目标", "工作"), and
+# 建设, which names an area as an activity ("队伍建设" is the area 队伍; a section on it is
+# rarely titled with the word).
+_GENERIC = frozenset(
+    {"工作", "目标", "任务", "要求", "重点", "问题", "办法", "方式", "途径", "内容", "情况", "建设"}
+)
 # A quoted term or a title is a name, whatever its words: “三下乡”, 《……条例》.
 _QUOTED = re.compile(r"“[^”]{1,30}”|《[^》]{1,40}》")
 _YEARLIKE = re.compile(r"^\d+$|^[〇○零一二三四五六七八九]{4}$")

@@ -38,6 +38,12 @@ def test_a_section_named_for_the_topic_answers_with_its_parts(real_kb: Knowledge
     assert "“整乡推进、整县提升”" in joined and "“灯下黑”随机调研" in joined
 
 
+def test_an_area_named_as_an_activity_is_the_area(real_kb: KnowledgeBase) -> None:
+    answer = real_kb.ask("在干部队伍建设上做了哪些工作?")  # the section is "干部队伍卷"
+    assert answer.text.startswith(TITLE + "“干部队伍卷”部分")
+    assert_points_quote_their_paragraphs(answer)
+
+
 def test_a_narrow_topic_is_answered_by_its_paragraph_clause_by_clause(real_kb: KnowledgeBase) -> None:
     answer = real_kb.ask("干部家访工作是怎么开展的?")
     assert_points_quote_their_paragraphs(answer)
