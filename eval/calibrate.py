@@ -28,7 +28,7 @@ from rag.evidence.refusal import FEATURES, RefusalModel
 from rag.evidence.retrieve import EVERYTHING, SearchFilter
 from rag.figures.answer import ExtractiveAnswerer
 from rag.pipeline import KnowledgeBase, idf_weights
-from rag.prose.answer import ProseAnswerer
+from rag.prose.answer import PROSE_HITS, ProseAnswerer
 from rag.prose.refusal import FEATURES as PROSE_FEATURES
 from rag.prose.refusal import ProseRefusal
 from rag.question.decompose import split_question
@@ -76,7 +76,7 @@ def collect_prose(kb: KnowledgeBase, qa: Path) -> tuple[np.ndarray, np.ndarray]:
             [(EVERYTHING, 1), (SearchFilter(exclude=item.gold), 0)] if item.answerable else [(EVERYTHING, 0)]
         )
         for where, label in cases:
-            grounded = ground(retriever, item.question, 10, where)
+            grounded = ground(retriever, item.question, PROSE_HITS, where)
             if grounded.resolution.missing:
                 continue  # refused before the evidence is weighed (no report of that year or place)
             *_found, feats = prose.assess(item.question, grounded.hits, grounded.asked, grounded.resolution)

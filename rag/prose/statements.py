@@ -96,15 +96,19 @@ def inline_items(text: str, start: int = 0) -> list[Span]:
         return []
     out = []
     for j, (_n, _k, _s, e) in enumerate(best):
-        end = best[j + 1][2] if j + 1 < len(best) else _sentence_end(text, e)
+        end = best[j + 1][2] if j + 1 < len(best) else sentence_end(text, e)
         body = text[e:end].rstrip(TRAILING)
         if len(body) >= 2:
             out.append((e, e + len(body)))
     return out
 
 
-def _sentence_end(text: str, start: int) -> int:
-    m = re.compile(r"[。！？!?]").search(text, start)
+_END = re.compile(r"[。！？!?]")
+
+
+def sentence_end(text: str, start: int) -> int:
+    """Where the sentence going on at `start` ends (after its end mark; the text's end without)."""
+    m = _END.search(text, start)
     return m.end() if m else len(text)
 
 
@@ -126,7 +130,7 @@ def statements(text: str, start: int = 0, end: int | None = None) -> list[Span]:
     if not items:
         return sentences(text, start, stop)
     before = sentences(text, start, marker_start(text, items[0][0]))
-    after = sentences(text, _sentence_end(text, items[-1][1]), stop)
+    after = sentences(text, sentence_end(text, items[-1][1]), stop)
     return before + items + after
 
 
