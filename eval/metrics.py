@@ -145,7 +145,9 @@ def figures_in(text: str) -> list[str]:
 # "据《2031年某市政府工作报告》（回顾2030年）：", "据《……》“（三）……”部分，主要有以下几点：" say which
 # report, year and part an answer quotes: the product's own metadata, not a figure taken from the
 # paragraph; nor is a prose answer's numbering of its points ("1. ").
-_PROVENANCE = re.compile(r"据《[^》]*》[^：\n]{0,80}：")
+# Only the leads the product writes: 据《title》, a year note "（…）", a part "“…”部分", and a
+# short intro ("，主要有以下几点") before the colon; nothing of the answer's own text.
+_PROVENANCE = re.compile(r"据《[^》]*》(?:（[^）]*）)?(?:“[^”]*”部分)?(?:，[^：\n，。]{0,12})?：")
 _POINT_NUMBER = re.compile(r"^\d{1,2}\.\s", re.MULTILINE)
 
 

@@ -186,6 +186,14 @@ def test_a_table_question_is_summarised_per_cell() -> None:
     assert "answer_accuracy" not in summary
 
 
+def test_only_the_products_own_lead_is_left_out_of_the_figures_checked() -> None:
+    lead = "据《2031年某市报告》（回顾2030年）“三、民生”部分，分为以下12个方面：\n1. 加强培训[1]"
+    assert metrics.numbers_supported(lead, ["加强培训"])  # "2031", "2030", "12" are the product's
+    # A figure between the title and a colon is the answer's own: it needs a source.
+    own = "据《某报告》，全年新增就业120万人，主要做法是：加强培训[1]"
+    assert not metrics.numbers_supported(own, ["加强培训"])
+
+
 def test_key_points_are_counted_in_the_first_600_characters() -> None:
     answer = "据《某报告》：\n1. 深化干部“四级家访”[1]\n2. 开展家访6500余人次[1]"
     assert metrics.key_points_named(answer, ["四级家访", "6500余人次", "帮助解决困难"]) == [True, True, False]
