@@ -113,8 +113,8 @@ def _marked_body(answer: Answer, known: set[int], uid: str) -> str:
 
 def render_answer_html(answer: Answer, uid: str | None = None) -> str:
     """The answer for the chat: escaped text with `[n]` links, the question searched when a
-    follow-up was rewritten, and for a generated answer the result of its verification (failed
-    sentences marked, the extractive answer offered)."""
+    follow-up was rewritten; for a generated answer that it passed the check, or, when it did
+    not, the model's text folded away below the extractive answer."""
     uid = uid or _uid(answer)
     known = {c.n for c in answer.citations}
     html_parts = []
@@ -129,22 +129,24 @@ def render_answer_html(answer: Answer, uid: str | None = None) -> str:
     else:
         html_parts.append(_marked_body(answer, known, uid))
     if answer.dropped:
-        items = "".join(f"<li>{esc(d)}</li>" for d in answer.dropped)
-        summary = f"⚠ 大模型写出、未通过核对的要点（未采用，{len(answer.dropped)} 条）"
-        folded = f"<summary>{summary}</summary><ul>{items}</ul>"
-        html_parts.append(f'<details class="kb-unverified">{folded}</details>')
+        html_parts.append(_unverified_fold(answer))
     generated = answer.answerer != "extractive" and not answer.refused
     if generated and answer.verification is not None and answer.verification.ok:
         html_parts.append('<div class="kb-verified">✓ 引用与数字已逐句核对原文</div>')
-    elif generated and answer.verification is not None:
-        problems = "".join(f"<li>{esc(p)}</li>" for p in answer.verification.problems)
-        fallback = answer.fallback
-        offered = f"原文摘录答案：<br>{_linked(fallback.text, known, uid)}" if fallback is not None else ""
-        html_parts.append(
-            '<div class="kb-unverified">⚠ 生成的回答未通过核对，请以原文为准：'
-            f"<ul>{problems}</ul>{offered}</div>"
-        )
     return "".join(html_parts)
+
+
+def _unverified_fold(answer: Answer) -> str:
+    """What a model wrote and the check rejected, with the reasons, folded away under 未通过核对:
+    never the answer (that is the extractive one, or the model's checked points), but open to a
+    reader who wants it."""
+    if answer.answerer != "extractive":
+        what = f"要点（未采用，{len(answer.dropped)} 条）"
+    else:
+        what = "内容（未采用，以上为原文摘录答案）"
+    items = "".join(f"<li>{esc(d)}</li>" for d in answer.dropped)
+    summary = f"<summary>⚠ 大模型写出、未通过核对的{what}</summary>"
+    return f'<details class="kb-unverified">{summary}<ul>{items}</ul></details>'
 
 
 def _point_link(point: Point, known: set[int], marked: set[tuple[int, int]], uid: str) -> str:

@@ -64,22 +64,13 @@ def print_answer(answer: Answer, out: TextIO, text_shown: bool) -> None:
     elif not text_shown or answer.refused:
         print(answer.text, file=out)
     if answer.dropped:
-        print("⚠ 大模型写出、未通过核对的要点（未采用）：", file=out)
+        # The model's text streamed above, when rejected, is followed by the extractive answer.
+        print("⚠ 大模型写出、未通过核对的内容（未采用）：", file=out)
         for item in answer.dropped:
             print(f"  ⚠ {item}", file=out)
     check = answer.verification
-    if answer.answerer != "extractive" and check is not None and not answer.refused:
-        if check.ok:
-            print("✓ 引用与数字已逐句核对原文", file=out)
-        else:
-            print("⚠ 生成的回答未通过核对，请以原文为准：", file=out)
-            for sentence in check.sentences:
-                if not sentence.ok:
-                    print(f"  ⚠ “{sentence.text.strip()}”", file=out)
-                    for problem in sentence.problems:
-                        print(f"      {problem}", file=out)
-            if answer.fallback is not None:
-                print(f"原文摘录答案：{answer.fallback.text}", file=out)
+    if answer.answerer != "extractive" and check is not None and check.ok and not answer.refused:
+        print("✓ 引用与数字已逐句核对原文", file=out)
     if answer.citations:
         print(file=out)
         print("来源：" if not answer.refused else "可能相关的段落：", file=out)

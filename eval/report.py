@@ -61,8 +61,9 @@ def score_item(item: QAItem, result: dict[str, Any]) -> dict[str, Any]:
         "latency_ms": result["latency_ms"],
         "refused": float(result["refused"]),
     }
-    if result.get("answerer", "extractive") != "extractive" and not result["refused"]:
-        scores["verification_failed"] = float(not result["verification"]["ok"])
+    rejected = bool(result.get("unverified"))  # a model's text that failed the check, folded away
+    if (result.get("answerer", "extractive") != "extractive" or rejected) and not result["refused"]:
+        scores["verification_failed"] = float(rejected or not result["verification"]["ok"])
     if not item.answerable:
         return scores
     if item.table is not None:

@@ -130,7 +130,10 @@ def run_system(system: System, items: Sequence[QAItem], progress: bool) -> list[
         )
         scores = score_item(item, result)
         if system.uses_llm:
-            scores["llm_fallback"] = float(bool(result.get("notice")))
+            # The model failed or declined (the extractive answer shown); one whose answer failed
+            # the check counts under verification_failed; a refusal never asks the model.
+            fell_back = result.get("answerer") == "extractive" and not result.get("unverified")
+            scores["llm_fallback"] = float(fell_back and not result["refused"])
         if system.refusal_variant and item.answerable and item.gold:
             # This question's own gold paragraphs left out (not every question's at once): the
             # knowledge base then lacks exactly this answer, and should say so.

@@ -75,7 +75,6 @@ class Answer:
     answerer: str = "extractive"  # or the model that wrote `text`: "openai:<model>", "llamacpp:<file>"
     searched: str = ""  # the question as searched when a follow-up was rewritten ("" = as asked)
     verification: Verification | None = None
-    fallback: Answer | None = None  # the extractive answer offered when the check failed
     notice: str = ""  # e.g. why the LLM was not used this time
     lead: str = ""  # the figure or date an extractive answer puts first ("40822人次"), if any
     # A refusal on the evidence (too weak, or about another year), not on how sentences fit.
@@ -83,8 +82,9 @@ class Answer:
     table: Table | None = None  # a figure per year or report (rag.figures.series), each row cited
     # A prose answer's points, one per line of `text` after its lead line (rag.prose).
     points: list[Point] = field(default_factory=list)
-    # Points a model wrote that failed the check against their paragraphs: never shown as the
-    # answer, only behind a fold marked 未通过核对 (rag.generation.points).
+    # What a model wrote that failed the check against its paragraphs (points, or a whole
+    # answer): never shown as the answer, only behind a fold marked 未通过核对 (rag.generation).
+    # `verification` then holds the model's problems while `text` is the extractive answer.
     dropped: list[str] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
@@ -102,11 +102,6 @@ class Answer:
                 self.verification.to_json() if self.verification else {"ok": True, "problems": []}
             ),
         }
-        if self.fallback is not None:
-            out["extractive_answer"] = {
-                "answer": self.fallback.text,
-                "citations": [c.to_json() for c in self.fallback.citations],
-            }
         if self.notice:
             out["notice"] = self.notice
         if self.table is not None:
@@ -114,7 +109,7 @@ class Answer:
         if self.points:
             out["points"] = [p.to_json() for p in self.points]
         if self.dropped:
-            out["dropped_points"] = list(self.dropped)
+            out["unverified"] = list(self.dropped)
         return out
 
 

@@ -2,7 +2,7 @@
 
 The KnowledgeBase: the published index (reloaded when an ingest publishes a new version), a
 follow-up rewritten, the extractive answer (rag.figures.extractive), then, when a chat model is
-set, its answer streamed and verified, the extractive one as the fallback."""
+set, its answer streamed and verified: the extractive one is shown when the model's fails."""
 
 from __future__ import annotations
 
@@ -262,11 +262,13 @@ class KnowledgeBase:
         if rewritten.error is not None and rewritten.error.unavailable:
             # The model just failed on the rewrite: do not make the user wait for it twice.
             answer = replace(answer, notice=_fallback_notice(rewritten.error))
-        elif self.chat is not None and answer.table is None and not (answer.refused and answer.conclusive):
-            # Refused on the evidence (too weak, or only other years' reports): no model is asked,
-            # it would only be tempted to answer from unrelated paragraphs ("那2020年呢?").
-            # Nor for a table: its cells are the single-figure answers of its rows, verified one by one,
-            # and its summary is computed from them.
+        elif self.chat is not None and answer.table is None and not answer.refused:
+            # The model only rewords what the extractive answerer found. Every refusal stands
+            # (no such report, nothing a report names, a figure of another subject, no candidate
+            # of the asked type, weak evidence): a model asked anyway answers from unrelated
+            # paragraphs ("那2020年呢?"), and passes the figure check with a figure of another
+            # indicator that stands in the cited paragraph. Nor for a table: its cells are the
+            # single-figure answers of its rows, verified one by one, its summary computed from them.
             paragraphs = retriever.snapshot.paragraphs
             if answer.points:
                 # A list of points: the model gets the same gathered evidence, each of its points

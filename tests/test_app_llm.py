@@ -56,23 +56,20 @@ def test_tokens_stream_into_the_chat_then_the_checked_answer_links(settings: Set
     assert "<mark>" in sources and "40822人次" in sources
 
 
-def test_a_planted_wrong_number_is_marked_and_the_extract_offered(settings: Settings) -> None:
+def test_a_planted_wrong_number_is_folded_away_and_the_extract_shown(settings: Settings) -> None:
     steps = _chat(settings, lambda body: Reply("全区培训党员干部40000人次[1]。这体现了培训力度。"), QUESTION)
     hist, sources, _answer = steps[-1]
     content = hist[-1]["content"]
-    bad = re.search(r'<span class="unverified" title="([^"]*)">⚠(.*?)</span>', content)
-    assert bad is not None
-    assert html.unescape(bad.group(1)) == (
-        "第1句中的“40000人次”在所引段落 [1] 中找不到；回答中的数字与原文摘录答案（40822人次）不一致，请核对"
-    )
-    assert bad.group(2).startswith("全区培训党员干部40000人次")
-    assert content.count('class="unverified"') == 2  # the uncited second sentence too
-    assert "⚠ 生成的回答未通过核对，请以原文为准" in content
-    assert "<li>第2句没有标注出处：“这体现了培训力度。”</li>" in content
-    extract = content.split("原文摘录答案：<br>")[1]
-    assert extract.startswith("40822人次。依据：")
-    for n in re.findall(r'href="#(cite-[0-9a-f]+-\d+)"', extract):
-        assert f'id="{n}"' in sources  # every link of the offered extract has its card
+    # The streamed text is replaced: the extract is the answer, the model's text is folded away.
+    shown, folded = content.split('<details class="kb-unverified">')
+    notice = "大模型的回答未通过核对，未采用；以下为原文摘录答案。"
+    assert shown.startswith(f'<div class="kb-notice">{notice}</div>')
+    assert "40822人次。依据：" in shown and "40000" not in shown
+    assert folded.startswith("<summary>⚠ 大模型写出、未通过核对的内容（未采用，以上为原文摘录答案）")
+    assert "全区培训党员干部40000人次。这体现了培训力度。（第1句中的“40000人次”" in folded
+    assert "第2句没有标注出处：“这体现了培训力度。”" in folded
+    for n in re.findall(r'href="#(cite-[0-9a-f]+-\d+)"', shown):
+        assert f'id="{n}"' in sources  # every link of the shown extract has its card
 
 
 def test_the_model_failing_shows_a_notice_and_the_extract(settings: Settings) -> None:
@@ -101,6 +98,6 @@ def test_model_output_with_html_stays_text(settings: Settings) -> None:
     steps = _chat(settings, lambda body: Reply(reply), QUESTION)
     for hist, _sources, _answer in steps:
         content = hist[-1]["content"]
-        assert _tags(content) <= {"a", "div", "br", "span", "ul", "li"}
+        assert _tags(content) <= {"a", "div", "br", "span", "ul", "li", "details", "summary"}
         assert "onerror" not in content or "&lt;img" in content
     assert html.escape(XSS_SCRIPT) in steps[-1][0][-1]["content"]

@@ -1,9 +1,11 @@
 """Answers written by an LLM from the retrieved paragraphs, streamed, then verified.
 
-The extractive answer is always computed first (it is cheap): when the refusal model finds the
-retrieval evidence too weak, no model is asked at all; and it is what the user gets when the
-model fails, or is offered beside the model's answer when that does not pass
-rag.generation.verify.
+The extractive answer is always computed first (it is cheap), and the model only rewords it: when
+the extractive answerer refuses (no such report, nothing a report names, a figure of another
+subject, no candidate of the asked type, weak evidence), no model is asked at all. A model answer
+that fails rag.generation.verify, disagrees with the extractive figure, or declines to answer is
+never shown as the answer: the extractive answer is, with the model's text behind a fold marked
+未通过核对. With a model the product is therefore never less honest than without one.
 """
 
 from __future__ import annotations
@@ -18,14 +20,13 @@ from rag.evidence.sentences import answer_key
 from rag.generation.llm import ChatModel, LLMError
 from rag.generation.prompt import answer_messages, as_shown
 from rag.generation.verify import (
-    Verification,
     answer_sentences,
     cross_check,
     is_refusal,
     verify,
     with_problem,
 )
-from rag.records import CITATION_MARKER, REFUSAL_TEXT
+from rag.records import CITATION_MARKER
 
 Numbered = list[tuple[int, Paragraph]]
 _FULL_WIDTH_CITATION = re.compile(r"【(\d+)】")
@@ -94,24 +95,6 @@ def citations_for(text: str, numbered: Numbered) -> list[Citation]:
     return out
 
 
-def renumbered(answer: Answer, numbered: Numbered, taken: int = 0) -> Answer:
-    """`answer` (extractive) with its citations numbered as in the prompt, so both answers
-    shown together use one numbering; paragraphs the prompt lacked get numbers above `taken`
-    (the largest the model wrote, so its invalid "[7]" never links to one of them)."""
-    number_of = {p.paragraph_id: n for n, p in numbered}
-    floor = max([taken, *number_of.values()])
-    mapping: dict[int, int] = {}
-    citations = []
-    for c in answer.citations:
-        if c.paragraph_id not in number_of:
-            floor += 1
-            number_of[c.paragraph_id] = floor
-        mapping[c.n] = number_of[c.paragraph_id]
-        citations.append(replace(c, n=mapping[c.n]))
-    text = CITATION_MARKER.sub(lambda m: f"[{mapping.get(int(m.group(1)), int(m.group(1)))}]", answer.text)
-    return replace(answer, text=text, citations=citations)
-
-
 class LLMAnswerer:
     """Streams a model's answer to a question over numbered paragraphs, then checks it."""
 
@@ -137,29 +120,28 @@ class LLMAnswerer:
         yield self.finish(question, text, numbered, extractive)
 
     def finish(self, question: str, text: str, numbered: Numbered, extractive: Answer) -> Answer:
-        base = Answer(
+        """The model's answer when every sentence passes the check and it states the extractive
+        answer's figure; otherwise the extractive answer, the model's text folded away."""
+        sources = {n: as_shown(p) for n, p in numbered}
+        said = CITATION_MARKER.sub("", text).strip()
+        if is_refusal(text) and not any(n in sources for n in cited_numbers(text)):
+            # The extractive answer found the sentence; a model that does not see it adds nothing.
+            return replace(extractive, notice="大模型未能依据资料作答，以下为原文摘录答案。")
+        verification = verify(text, sources, question=question)
+        disagreement = cross_check(question, text, extractive.lead)
+        if disagreement:
+            verification = with_problem(verification, disagreement)
+        if not verification.ok:
+            notice = "大模型的回答未通过核对，未采用；以下为原文摘录答案。"
+            rejected = f"{said}（{'；'.join(verification.problems)}）"
+            return replace(extractive, dropped=[rejected], notice=notice)
+        return Answer(
             question,
             text,
             False,
+            citations=citations_for(text, numbered),
             retrieved=extractive.retrieved,
             confidence=extractive.confidence,
             answerer=self.model.name,
+            verification=verification,
         )
-        sources = {n: as_shown(p) for n, p in numbered}
-        if is_refusal(text) and not any(n in sources for n in cited_numbers(text)):
-            related = [citation_for(n, p, "") for n, p in numbered[:3]]
-            lines = [REFUSAL_TEXT, "可能相关："]
-            lines += [f"[{c.n}] {c.label} {c.heading} 第{c.number}段".replace("  ", " ") for c in related]
-            text = "\n".join(lines)
-            return replace(base, text=text, refused=True, citations=related, verification=Verification())
-        verification = verify(text, sources, question=question)
-        disagreement = "" if extractive.refused else cross_check(question, text, extractive.lead)
-        if disagreement:
-            verification = with_problem(verification, disagreement)
-        citations = citations_for(text, numbered)
-        if verification.ok:
-            return replace(base, citations=citations, verification=verification)
-        fallback = renumbered(extractive, numbered, taken=max(cited_numbers(text), default=0))
-        shown = {c.n for c in citations}
-        citations += [c for c in fallback.citations if c.n not in shown]
-        return replace(base, citations=citations, verification=verification, fallback=fallback)

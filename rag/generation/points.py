@@ -87,7 +87,10 @@ def finish_points(name: str, question: str, text: str, numbered: Numbered, extra
     if len(kept) < enough:
         said = CITATION_MARKER.sub("", text).strip()
         notice = "" if is_refusal(text) else "大模型生成的要点未通过核对，以下为原文摘录答案。"
-        return replace(extractive, dropped=dropped or [said], notice=notice)
+        failed = Verification(
+            tuple(SentenceCheck(item, 0, 0, problems) for item, problems in checked if problems)
+        )
+        return replace(extractive, dropped=dropped or [said], notice=notice, verification=failed)
     # The model's list may be longer or shorter than the report's: the lead names no count.
     lead = _COUNT.sub("以下几个方面", extractive.text.split("\n", 1)[0])
     text_out, citations, points = _compose(lead, kept, dict(numbered))

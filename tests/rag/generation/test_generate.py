@@ -10,8 +10,10 @@ from typing import Any
 
 import pytest
 
+from chat.render import render_answer_html
 from ingest.build import ingest
 from ingest.config import Settings
+from rag.answer_types import Answer
 from rag.evidence.refusal import RefusalModel
 from rag.figures.answer import ExtractiveAnswerer
 from rag.generation.llm import OpenAIChat
@@ -71,7 +73,7 @@ def test_a_faithful_answer_streams_and_passes_verification(settings: Settings) -
     assert answer.text == reply
     assert answer.answerer == "openai:fake"
     assert answer.verification is not None and answer.verification.ok
-    assert answer.fallback is None
+    assert not answer.dropped and not answer.notice
     assert [c.paragraph_id for c in answer.citations] == [f"{SAMPLE_DOC_ID}#9"]
     assert "40822人次" in answer.citations[0].sentence  # the highlight follows what was claimed
     data = answer.to_json()
@@ -91,21 +93,31 @@ def test_a_faithful_answer_streams_and_passes_verification(settings: Settings) -
     assert user["content"].endswith(f"问题：{QUESTION}")
 
 
-def test_a_planted_wrong_number_is_caught_and_the_extractive_answer_offered(settings: Settings) -> None:
+def _rejected(answer: Answer) -> str:
+    """The model's text the check rejected: asserts the extractive answer is what is shown."""
+    assert answer.answerer == "extractive" and not answer.refused
+    assert answer.notice == "大模型的回答未通过核对，未采用；以下为原文摘录答案。"
+    assert len(answer.dropped) == 1
+    return answer.dropped[0]
+
+
+def test_a_planted_wrong_number_is_caught_and_never_shown_as_the_answer(settings: Settings) -> None:
     with FakeLLMServer(_answering("全区培训党员干部40000人次[1]。")) as server:
         answer = _kb(settings, server).ask(QUESTION)
-    assert answer.verification is not None and not answer.verification.ok
-    assert answer.verification.problems == [
-        "第1句中的“40000人次”在所引段落 [1] 中找不到",
-        "回答中的数字与原文摘录答案（40822人次）不一致，请核对",
-    ]
-    assert answer.fallback is not None
-    assert answer.fallback.text.startswith("40822人次。依据：")
-    assert "[1]" in answer.fallback.text  # renumbered to the prompt's numbering: #9 is [1]
-    assert answer.fallback.citations[0].paragraph_id == f"{SAMPLE_DOC_ID}#9"
+    assert _rejected(answer) == (
+        "全区培训党员干部40000人次。（第1句中的“40000人次”在所引段落 [1] 中找不到；"
+        "回答中的数字与原文摘录答案（40822人次）不一致，请核对）"
+    )
+    assert answer.text.startswith("40822人次。依据：")
+    assert answer.citations[0].paragraph_id == f"{SAMPLE_DOC_ID}#9"
     data = json.loads(json.dumps(answer.to_json(), ensure_ascii=False))
-    assert data["verification"]["ok"] is False
-    assert data["extractive_answer"]["answer"] == answer.fallback.text
+    assert data["answer"] == answer.text and data["answerer"] == "extractive"
+    assert data["unverified"] == answer.dropped
+    # In the chat the model's figure stands only inside the fold marked 未通过核对.
+    html = render_answer_html(answer)
+    shown, folded = html.split('<details class="kb-unverified">')
+    assert "40000" not in shown and "40822人次" in shown
+    assert "未通过核对" in folded and "40000人次" in folded
 
 
 @pytest.mark.parametrize(
@@ -118,17 +130,14 @@ def test_a_planted_wrong_number_is_caught_and_the_extractive_answer_offered(sett
 def test_invalid_and_missing_citations_fail_the_check(settings: Settings, reply: str, problem: str) -> None:
     with FakeLLMServer(_answering(reply)) as server:
         answer = _kb(settings, server).ask(QUESTION)
-    assert answer.verification is not None
-    assert answer.verification.problems == [problem]
-    assert answer.fallback is not None
+    assert _rejected(answer) == f"全区培训党员干部40822人次。（{problem}）"
 
 
 def test_instructions_inside_a_paragraph_do_not_change_the_rules(settings: Settings) -> None:
     # A model that obeys the planted instruction is still checked by the same rules.
     with FakeLLMServer(_answering("培训了99999人次。")) as server:
         answer = _kb(settings, server).ask("星光驿站建设补充说明是什么?")
-    assert answer.verification is not None and not answer.verification.ok
-    assert answer.verification.problems == ["第1句没有标注出处：“培训了99999人次。”"]
+    assert _rejected(answer) == "培训了99999人次。（第1句没有标注出处：“培训了99999人次。”）"
     user = server.answer_requests()[0]["messages"][-1]["content"]
     assert INJECTION in user  # given as data...
     assert user.count("</资料>") == 1  # ...inside a block the paragraph cannot close
@@ -156,12 +165,13 @@ def test_a_failing_model_falls_back_to_the_extractive_answer(
     assert answer.to_json()["notice"] == answer.notice
 
 
-def test_a_model_that_finds_nothing_is_a_refusal_with_related_paragraphs(settings: Settings) -> None:
+def test_a_model_that_finds_nothing_leaves_the_extractive_answer(settings: Settings) -> None:
+    # The extractive answerer found the sentence; a model that misses it takes nothing away.
     with FakeLLMServer(_answering("资料中没有提及这一内容。")) as server:
         answer = _kb(settings, server).ask(QUESTION)
-    assert answer.refused
-    assert answer.text.startswith("知识库中没有找到能回答这个问题的内容。\n可能相关：\n[1]")
-    assert len(answer.citations) == 3
+    assert not answer.refused and answer.answerer == "extractive"
+    assert answer.text.startswith("40822人次。依据：")
+    assert answer.notice == "大模型未能依据资料作答，以下为原文摘录答案。"
 
 
 def test_weak_evidence_refuses_without_asking_the_model(settings: Settings) -> None:
@@ -238,8 +248,7 @@ def test_full_width_citations_are_read_as_citations(settings: Settings) -> None:
 def test_an_invalid_citation_never_links_to_a_paragraph_of_the_offered_extract(settings: Settings) -> None:
     with FakeLLMServer(_answering("全区培训党员干部40822人次[9]。")) as server:
         answer = _kb(settings, server).ask(QUESTION)
-    assert answer.verification is not None
-    assert answer.verification.problems == ["第1句引用了不存在的资料 [9]"]
+    assert _rejected(answer) == "全区培训党员干部40822人次。（第1句引用了不存在的资料 [9]）"
     assert 9 not in {c.n for c in answer.citations}
 
 
@@ -285,9 +294,8 @@ def test_a_figure_that_disagrees_with_the_extract_is_flagged_even_when_it_is_in_
     # The 1.5B local model answered "示范村" with the 规范村 figure of the same paragraph.
     with FakeLLMServer(_answering("建成规范村(社区)211个[1]。")) as server:
         answer = _kb(settings, server).ask("建成了多少个示范村?")
-    assert answer.verification is not None
-    assert answer.verification.problems == ["回答中的数字与原文摘录答案（77个）不一致，请核对"]
-    assert answer.fallback is not None and answer.fallback.text.startswith("77个。依据：")
+    assert _rejected(answer) == "建成规范村(社区)211个。（回答中的数字与原文摘录答案（77个）不一致，请核对）"
+    assert answer.text.startswith("77个。依据：")
 
 
 def test_a_question_about_another_year_is_refused_without_asking_the_model(settings: Settings) -> None:
@@ -359,7 +367,7 @@ def test_a_point_its_paragraph_does_not_back_is_dropped_never_shown_as_checked(s
     assert answer.dropped[0].startswith("开展家访9999人次[1]（") and "9999人次" in answer.dropped[0]
     assert answer.dropped[1].endswith("（内容在所引段落中找不到）")
     data = answer.to_json()
-    assert data["dropped_points"] == answer.dropped and len(data["points"]) == 3
+    assert data["unverified"] == answer.dropped and len(data["points"]) == 3
 
 
 def test_too_few_checked_points_give_the_extractive_answer(settings: Settings) -> None:
