@@ -112,10 +112,19 @@ def answer_lead(
             return term_coverage(subject_words, weights, found)
 
         lean = focus.asked.leaning
-        sentences = [(s.text, _sets_targets(focus, s)) for s in chosen]
+        sentences = [(s.text, _sets_targets(focus, s), _reviews_years(focus, s)) for s in chosen]
         one_year = len(focus.asked.years) == 1
         return lead_figure(question, focus.terms, sentences, coverage, subject, lean, one_year)
     return ""
+
+
+def _reviews_years(focus: Focus, sentence: Sentence) -> bool:
+    """The sentence speaks about the asked year only as one of a multi-year review's (过去五年)."""
+    if not focus.asked.years:
+        return False
+    scope = sentence_scope(sentence.paragraph, *sentence.span)
+    aspects = set().union(*(scope.aspects_of(y) for y in focus.asked.years))
+    return aspects == {Aspect.PERIOD}
 
 
 def _sets_targets(focus: Focus, sentence: Sentence) -> bool:

@@ -129,10 +129,33 @@ def changed_by(sentence: str, mention: NumberMention) -> bool:
     return bool(_CHANGES_BY.search(before)) or mention.unit == "个百分点"
 
 
+# Which way a change goes: a question asking how much something fell is not answered by a figure
+# that rose ("减少了多少" by "由1万人增加到10万人").
+_DOWN = re.compile(r"减少|下降|降低|压减|缩小|回落|缩减|下调|降")
+_UP = re.compile(r"增加|增长|提高|提升|上升|扩大|上涨|涨|上调|增")
+_ASKED_CHANGE = re.compile(
+    r"(减少|下降|降低|压减|缩小|回落|增加|增长|提高|提升|上升|扩大|上涨|涨)了?(?:多少|几)"
+)
+
+
+def _against_direction(question: str, sentence: str, mention: NumberMention) -> bool:
+    asked = _ASKED_CHANGE.search(question)
+    if not asked:
+        return False
+    before = sentence[max(0, mention.lead_start - 8) : mention.lead_start]
+    verb = re.findall(f"{_DOWN.pattern}|{_UP.pattern}", before)
+    if not verb:
+        return False
+    down_asked, down_given = bool(_DOWN.fullmatch(asked.group(1))), bool(_DOWN.fullmatch(verb[-1]))
+    return down_asked != down_given
+
+
 def fits_the_question(question: str, sentence: str, mention: NumberMention, one_year: bool = False) -> bool:
     """What no score makes up for: a level is no difference ("比全国高多少"; but "比上年提高了
     多少" is the year's change), a change is no level ("降到了多少" answered "减少1386万"), and,
     for a question about `one_year`, a yearly average or a total over years is no answer."""
+    if _against_direction(question, sentence, mention):
+        return False
     since_last_year = bool(_SINCE_LAST_YEAR.search(question)) and changed_by(sentence, mention)
     if _ASKS_DIFFERENCE.search(question) and not is_difference(sentence, mention) and not since_last_year:
         return False
@@ -253,20 +276,88 @@ def _with_direction(question: str, sentence: str, mention: NumberMention) -> str
     return lead
 
 
+# A comparison ("比上年增加了多少", "由多少提高到多少", "比全国高出多少") is answered by both
+# figures and the difference, as the report states them side by side: a level and its change
+# ("赤字1.62万亿元，比去年增加2700亿元", "比率82.5%、提升4.6个百分点"), a change and the level
+# it reached ("上升3个百分点，达到51.2%"), or where a change started and ended ("由46.9%提高到
+# 48.2%"). The words between the two figures say which pair they are.
+_ASKS_SPAN = re.compile(r"(?:由|从)[^，。？?]{0,4}?(?:多少|几)")
+_LEVEL_THEN_CHANGE = re.compile(
+    r"^(?:[^，。；、\d]{0,3}[，,])?[、]?"
+    r"(?:(?:高|低|快|慢)于[^，。；、\d]{0,6}|(?:比[^，。；、]{0,10}?|较[^，。；、]{0,8}?|同比)?"
+    r"(?:增加|减少|提高|提升|上升|下降|降低|扩大|缩小|增长|回落|多|少|高|低|快|慢)了?(?:出)?)$"
+)
+_CHANGE_THEN_LEVEL = re.compile(r"^[，,、]?(?:达到|达|升至|增至|降至|提高到|上升到|增加到|下降到|降到)$")
+_START_THEN_END = re.compile(r"^(?:提高|提升|上升|增加|增长|下降|降低|减少|扩大|缩小|降|升|增)?(?:到|至)$")
+_STARTS_WITH = re.compile(r"(?:从|由)[^，。；、到至]{0,6}$")
+
+
+def _asks(question: str) -> list[str]:
+    """The question, and for one asking two figures in a row ("上升了几个百分点，达到多少") each
+    ask alone: a figure answering either fits, and its pair (paired_lead) answers both."""
+    clauses = re.split(r"[，,；;]", question)
+    asking = [i for i, c in enumerate(clauses) if asks_for_number(c)]
+    if len(asking) < 2 or not asks_comparison(question):
+        return [question]
+    alone = ["，".join(c for j, c in enumerate(clauses) if j not in asking or j == i) for i in asking]
+    return [question, *alone]
+
+
+# In a review of the past five years, what one year (the last) has: the level a change ended at
+# ("从54万亿元增加到82.7万亿元", "达到76.7岁"), or a figure said of last year ("去年利润增长23.5%").
+_LAST_YEAR = re.compile(r"去年|上年|刚刚过去")
+
+
+def _year_level(sentence: str, mention: NumberMention) -> bool:
+    before = sentence[max(0, mention.lead_start - 6) : mention.lead_start]
+    return bool(_ENDS_AT.search(before)) or bool(
+        _LAST_YEAR.search(clause_around(sentence, mention.start, mention.end))
+    )
+
+
+def asks_comparison(question: str) -> bool:
+    """A change or difference, or where a change started and ended, is asked."""
+    return bool(
+        _ASKS_CHANGE.search(question) or _ASKS_DIFFERENCE.search(question) or _ASKS_SPAN.search(question)
+    )
+
+
+def _lead_end(mention: NumberMention) -> int:
+    return mention.lead_start + len(mention.shown)
+
+
+def paired_lead(sentence: str, mention: NumberMention) -> str:
+    """The figure with the one it is compared with, in the report's words, when the sentence
+    states them as a pair ("1.62万亿元，比去年增加2700亿元"); "" when it does not."""
+    found = [m for m in find_numbers(sentence) if is_figure(m) and m.unit != "年"]
+    at = next((i for i, m in enumerate(found) if m.start == mention.start), None)
+    if at is None:
+        return ""
+    pairs = [(found[i], found[i + 1]) for i in (at - 1, at) if i >= 0 and i + 1 < len(found)]
+    for first, second in pairs:
+        between = sentence[_lead_end(first) : second.lead_start]
+        start = _STARTS_WITH.search(sentence[max(0, first.lead_start - 8) : first.lead_start])
+        if start and _START_THEN_END.match(between):
+            return sentence[first.lead_start - len(start.group(0)) : _lead_end(second)]
+        if _LEVEL_THEN_CHANGE.match(between) or _CHANGE_THEN_LEVEL.match(between):
+            return sentence[first.lead_start : _lead_end(second)]
+    return ""
+
+
 # "第几届" asks for an ordinal: "第11届".
 _ORDINAL = re.compile(r"第(?:\d+|[零〇一二两三四五六七八九十百千]+)[\u4e00-\u9fff]")
 # The measure word a question counts in, known unit or not ("攻入了几球": 球).
 _ASKED_MEASURE = re.compile(r"(?:多少|几)(?P<u>[\u4e00-\u9fff])")
 
 
-def _ordinal_lead(question: str, sentences: Sequence[tuple[str, bool]], coverage: Coverage) -> str:
+def _ordinal_lead(question: str, sentences: Sequence[tuple[str, bool, bool]], coverage: Coverage) -> str:
     """For "第几…": the ordinal in the clause nearest the question's words."""
     m = re.search(r"第几(?P<u>[\u4e00-\u9fff])", question)
     if not m:
         return ""
     found = [
         (coverage(clause_around(s, o.start(), o.end())), o.group(0))
-        for s, _t in sentences
+        for s, _t, _y in sentences
         for o in _ORDINAL.finditer(s)
         if o.group(0).endswith(m.group("u"))
     ]
@@ -289,17 +380,23 @@ def _counted_in(question: str, sentence: str, mention: NumberMention) -> str:
     return ""
 
 
+def _written_as_year(mention: NumberMention) -> bool:
+    """ "2020年", "二○二○年": a date; "一千九百年" would be an amount."""
+    return not mention.chinese or len(mention.text) == 5
+
+
 def lead_figure(
     question: str,
     focus_question: str,
-    sentences: Sequence[tuple[str, bool]],
+    sentences: Sequence[tuple[str, bool, bool]],
     coverage: Coverage,
     subject: Coverage,
     lean: Aspect | None = None,
     one_year: bool = False,
 ) -> str:
     """The figure that answers a "多少/几" question, from the chosen sentences (each with
-    whether it sets out targets), as a reader should see it (qualifier, whole unit, range);
+    whether it sets out targets, and whether it reviews several years), as a reader should see
+    it (qualifier, whole unit, range);
     "" when no figure is about the question's subject. `coverage` scores a clause by the
     question's words, `subject` by its subject words only; `focus_question` is the question
     without the constraints the filters already enforce."""
@@ -309,18 +406,20 @@ def lead_figure(
         return _ordinal_lead(question, sentences, coverage)
     want_unit = question_unit(question)
     best, best_score = "", -math.inf
-    for rank, (sentence, among_targets) in enumerate(sentences):
+    for rank, (sentence, among_targets, over_years) in enumerate(sentences):
         for m in find_numbers(sentence):
             counted = _counted_in(question, sentence, m)
             if m.text in question or not (is_figure(m) or counted):
                 continue
+            if one_year and over_years and not _year_level(sentence, m):
+                continue  # a five-year change, total or average is no one year's figure
             if want_unit and not m.unit.endswith(_base_unit(want_unit)):
                 continue
             if wants_percent(focus_question) and not (m.percent or m.unit in ("个百分点", "成")):
                 continue  # a rate is never answered with a count or an amount
             if wants_amount(focus_question) and _is_share(m):
                 continue  # nor an amount with a rate or a share
-            if not fits_the_question(focus_question, sentence, m, one_year):
+            if not any(fits_the_question(q, sentence, m, one_year) for q in _asks(focus_question)):
                 continue
             clause, before = clause_around(sentence, m.start, m.end), _previous_clause(sentence, m.start)
             if subject(subject_context(sentence, m.start, m.end, focus_question)) < MIN_SUBJECT:
@@ -331,9 +430,10 @@ def lead_figure(
             score += role_score(focus_question, sentence, m) + aspect_score(sentence, m, lean, among_targets)
             score += kind_score(focus_question, m)
             if m.unit == "年":
-                if m.value is not None and 1900 <= m.value <= 2100 and not m.chinese:
+                if m.value is not None and 1900 <= m.value <= 2100 and _written_as_year(m):
                     continue  # "2007年以来": a date, not an amount of years
                 score -= 0.5  # a number of years is context, rarely the figure asked for
             if score > best_score:
-                best, best_score = counted or _with_direction(question, sentence, m), score
+                paired = paired_lead(sentence, m) if asks_comparison(focus_question) else ""
+                best, best_score = counted or paired or _with_direction(question, sentence, m), score
     return best

@@ -26,7 +26,11 @@ from ingest.scope import years_in
 # 预期 marks a target as "预期目标" or before a verb ("预期增长"); not inside a noun.
 _TARGET_STRONG = re.compile(r"目标|预期(?=增长|增速|达到|为|是|要|控制|提高|下降)|计划|拟|力争|安排")
 _TARGET_WEAK = re.compile(r"要求|要|将|打算|部署|提出")
-_RESULT_STRONG = re.compile(r"实际|完成|实现了|全年|年末|年底")
+# A change told as done ("减少了", "涨了", "建成了") asks what happened, never a plan's figure.
+_RESULT_STRONG = re.compile(
+    r"实际|完成|实现了|全年|年末|年底|"
+    r"(?:增长|增加|减少|下降|降低|提高|提升|上升|上涨|涨|降|达到|突破|新增|建成|超过)了"
+)
 _NATIONAL_WORDS = re.compile(r"全国|我国")
 # What a report is called in a question: "党代会报告", "2023年政府工作报告", "2022年报告".
 _REPORT_WORD = re.compile(r"报告|答卷|工作总结|总结|讲话|公报|工作要点|工作计划")
@@ -226,8 +230,11 @@ def read_question(question: str, known_regions: Iterable[str] = ()) -> Asked:
     for year, start, end in years_in(question):
         if ref_span[0] <= start < ref_span[1]:
             continue  # the report's own year ("2023年政府工作报告"), not the data's
-        if question[max(0, start - 1) : start] in ("比", "较"):
-            continue  # a base year ("比2010年翻一番")
+        compared = question[max(0, start - 1) : start] in ("和", "与", "同", "跟")
+        if question[max(0, start - 1) : start] in ("比", "较") or (
+            compared and _BASE_OF_COMPARISON.match(question, end)
+        ):
+            continue  # a base year ("比2010年翻一番", "和2010年相比")
         years.append(year)
         spans.append(("years", start, end))
     years += _year_ranges(question, years)
@@ -245,6 +252,10 @@ def read_question(question: str, known_regions: Iterable[str] = ()) -> Asked:
         report=report,
         spans=tuple(sorted(spans)),
     )
+
+
+# "……和2010年(预算)相比": the year compared with, stated by the later year's report ("比去年…").
+_BASE_OF_COMPARISON = re.compile(r"[^，。？?、和与]{0,6}?(?:相比|相较|比较)")
 
 
 _RANGE = re.compile(r"((?:19|20)\d{2})\s*年?\s*(?:到|至|－|-|—|~)\s*((?:19|20)\d{2})\s*年")

@@ -1,9 +1,11 @@
-"""Standard statistical acronyms and the Chinese names reports write instead.
+"""Standard statistical acronyms and everyday names, and the Chinese names reports write instead.
 
-People ask "GDP增长多少", "CPI涨幅"; reports write 国内生产总值 (地区生产总值 for a province),
-居民消费价格. The acronyms below are the international statistical indicators whose official
-Chinese names (National Bureau of Statistics usage) are fixed, so a question's acronym can be read
-as those names when matching text. Nothing here is about any particular report or question.
+People ask "GDP增长多少", "CPI涨幅", "经济总量有多大", "物价涨了多少"; reports write 国内生产总值
+(地区生产总值 for a province), 居民消费价格. The acronyms below are the international statistical
+indicators whose official Chinese names (National Bureau of Statistics usage) are fixed; the
+everyday names are the common words for the main indicators of the statistical communiqué
+(统计公报), each read as its official names. A question's word can thus be read as those names
+when matching text. Nothing here is about any particular report or question.
 """
 
 from __future__ import annotations
@@ -21,6 +23,28 @@ ACRONYMS: dict[str, tuple[str, ...]] = {
     "R&D": ("研究与试验发展", "研发"),
     "PM2.5": ("细颗粒物",),
 }
+# Everyday words for the communiqué's main indicators -> their official names. Unlike an
+# acronym, the everyday word stays beside the names even where reports write it too ("经济总量"
+# is also said of a city): the official name is what a report states its own figure under.
+_OUTPUT = ("国内生产总值", "地区生产总值")
+_DISPOSABLE = ("居民人均可支配收入",)
+EVERYDAY: dict[str, tuple[str, ...]] = {
+    "经济总量": _OUTPUT,
+    "经济规模": _OUTPUT,
+    "物价": ("居民消费价格",),
+    "通胀": ("居民消费价格",),
+    "人均收入": _DISPOSABLE,
+    "居民收入": _DISPOSABLE,
+    "农民收入": ("农村居民人均可支配收入", "农村居民人均纯收入"),
+    "城镇居民收入": ("城镇居民人均可支配收入",),
+    "财政收入": ("一般公共预算收入",),
+    "外贸": ("进出口",),
+    "消费品零售": ("社会消费品零售总额",),
+    "人均寿命": ("人均预期寿命",),
+    "平均寿命": ("人均预期寿命",),
+    "外资": ("实际使用外资",),
+}
+_EVERYDAY = re.compile("|".join(sorted(EVERYDAY, key=len, reverse=True)))
 _ACRONYM = re.compile("|".join(re.escape(a) for a in sorted(ACRONYMS, key=len, reverse=True)), re.IGNORECASE)
 
 
@@ -39,4 +63,10 @@ def expand(text: str, written: Callable[[str], bool] = lambda _a: False) -> str:
             return m.group(0)
         return f"{m.group(0)}（{' '.join(found)}）"
 
-    return _ACRONYM.sub(names, text)
+    def official(m: re.Match[str]) -> str:
+        found = EVERYDAY[m.group(0)]
+        if any(n in text for n in found):
+            return m.group(0)
+        return f"{m.group(0)}（{' '.join(found)}）"
+
+    return _EVERYDAY.sub(official, _ACRONYM.sub(names, text))

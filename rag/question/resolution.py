@@ -102,12 +102,13 @@ def resolve(
     return Resolution(where, "", tuple(mentions), frozenset(applied), preferred)
 
 
-def _fits(aspects: set[Aspect], aspect: Aspect | None, span: bool) -> bool:
+def _fits(aspects: set[Aspect], aspect: Aspect | None, span: bool, ends: bool = False) -> bool:
     """Whether a paragraph speaking about a year as `aspects` can answer for it: as asked (a
     plain target question never gets a result, and the other way round). A multi-year review
-    answers only a question about several years (`span`): its figures are totals or averages,
-    never one year's."""
-    if not span:
+    answers a question about several years (`span`), or about the year it `ends` with: a
+    change from one level to another over the five years ends at that year's level
+    ("城镇化率从52.6%提高到58.5%"); its totals and averages are told apart by rag.figures.lead."""
+    if not span and not ends:
         aspects = aspects - {Aspect.PERIOD}
     if not aspects:
         return False
@@ -140,7 +141,7 @@ def _by_years(
         for year in asked.years:
             aspects = p.scope.aspects_of(year)
             seen.update(aspects)
-            if _fits(aspects, asked.aspect, span):
+            if _fits(aspects, asked.aspect, span, ends=len(asked.years) == 1 and _period_ends(p, year)):
                 allowed.add(p.paragraph_id)
             if aspects & {Aspect.RESULT, Aspect.MENTION}:
                 results.add(p.paragraph_id)  # not a plan's, not a five-year aggregate
@@ -157,6 +158,12 @@ def _by_years(
     if asked.leaning is Aspect.TARGET and len(asked.years) == 1 and own_year and own_year != allowed:
         return frozenset(allowed), frozenset(own_year), ""
     return frozenset(allowed), None, ""
+
+
+def _period_ends(paragraph: Paragraph, year: int) -> bool:
+    """The paragraph reviews several years, the last of them `year` (过去五年, up to last year)."""
+    period = [y for y, a in paragraph.scope.years if a is Aspect.PERIOD]
+    return len(period) > 1 and max(period) == year
 
 
 def _no_report_for(asked: Asked, dated: Sequence[DocumentMeta], seen: Counter[Aspect]) -> str:

@@ -23,9 +23,8 @@ def _lead(
     question: str, *sentences: str, lean: Aspect | None = None, targets: bool = False, subject=None
 ) -> str:  # type: ignore[no-untyped-def]
     coverage = _cover(question)
-    return lead_figure(
-        question, question, [(s, targets) for s in sentences], coverage, subject or (lambda _c: 1.0), lean
-    )
+    given = [(s, targets, False) for s in sentences]
+    return lead_figure(question, question, given, coverage, subject or (lambda _c: 1.0), lean)
 
 
 @pytest.mark.parametrize(
