@@ -24,6 +24,7 @@ from rag.figures.indicator import (
     same_indicator,
 )
 from rag.figures.numbers import NumberMention, asks_for_number, find_numbers, is_figure, question_unit
+from rag.question.glossary import official_names
 
 # "降到了多少" asks where a change ended; "下降了多少" what the change was.
 _ASKS_END = re.compile(
@@ -48,7 +49,7 @@ _OVER_YEARS = re.compile(r"年均|平均每年|每年平均|累计|合计|共计
 _SINCE_LAST_YEAR = re.compile(r"比(?:上年|去年|上一年|前一年|同期|上年同期)")
 # "总量是多少", "产量是多少", "规模多少亿": an amount, not a growth rate or a share.
 _WANTS_AMOUNT = re.compile(
-    r"多少亿|多少万亿|多少万|(?:量|额|值|规模|人数|户数|个数)(?:是|为|有|达到?)?(?:多少|几)"
+    r"多少亿|多少万亿|多少万|(?:量|额|值|规模|人数|户数|个数)(?:是|为|有|达到?)?(?:多少|几|多大)"
 )
 # In the text: the words right before a figure tell its role.
 _ENDS_AT = re.compile(r"(?:到|至|为|达|成)$")
@@ -69,6 +70,9 @@ _DIRECTION = re.compile(r"(?:增加|减少|上升|下降|提高|降低|高|低|�
 # question's subject words: a figure about something else is no answer ("M2的目标" answered
 # with the GDP target of the same sentence).
 MIN_SUBJECT = 0.3
+# In a five-year review, which lists one level reached after another in a sentence, the
+# figure's own clause must name most of the question's subject.
+PERIOD_SUBJECT = 0.5
 _RESULT_WORDS = RESULT_CUES
 _CLAUSE_BREAK = re.compile(r"[,，;；。!！?？、：:]")
 
@@ -186,7 +190,8 @@ def fits_the_question(question: str, sentence: str, mention: NumberMention, one_
         after = sentence[mention.end : mention.end + 10]
         at = after.find(asked[-2:])
         given = after[: at + 2] if at >= 0 else ""
-    return same_indicator(asked, given, sentence)
+    # An everyday name ("财政收入") is the indicator its official name is ("一般公共预算收入").
+    return any(same_indicator(name, given, sentence) for name in (asked, *official_names(asked)))
 
 
 def role_score(question: str, sentence: str, mention: NumberMention) -> float:
@@ -315,11 +320,19 @@ def _year_level(sentence: str, mention: NumberMention) -> bool:
     )
 
 
+_ASKS_AGAINST = re.compile(
+    r"(?:比|较|与|和|同)[^，。？?]{1,14}?(?:高|低|多|少|快|慢|增加|减少|提高|降低|增长|下降|扩大|缩小|上升|提升)"
+    r"了?出?(?:多少|几)|差多少|相差"
+)
+
+
 def asks_comparison(question: str) -> bool:
-    """A change or difference, or where a change started and ended, is asked."""
-    return bool(
-        _ASKS_CHANGE.search(question) or _ASKS_DIFFERENCE.search(question) or _ASKS_SPAN.search(question)
-    )
+    """A difference to another year or place ("较上一年扩大了多少", "比全国高出多少"), where a
+    change started and ended ("由多少提高到多少"), or a change and a level in one question."""
+    if _ASKS_AGAINST.search(question) or _ASKS_SPAN.search(question):
+        return True
+    asks = [c for c in re.split(r"[，,；;？?]", question) if asks_for_number(c)]
+    return len(asks) >= 2 and any(_ASKS_CHANGE.search(c) for c in asks)
 
 
 def _lead_end(mention: NumberMention) -> int:
@@ -340,7 +353,9 @@ def paired_lead(sentence: str, mention: NumberMention) -> str:
         if start and _START_THEN_END.match(between):
             return sentence[first.lead_start - len(start.group(0)) : _lead_end(second)]
         if _LEVEL_THEN_CHANGE.match(between) or _CHANGE_THEN_LEVEL.match(between):
-            return sentence[first.lead_start : _lead_end(second)]
+            # A verb after the first figure is left out: "2.8%安排，比去年…" -> "2.8%，比去年…".
+            link = between[between.find("，") :] if "，" in between else between
+            return first.shown + link + second.shown
     return ""
 
 
@@ -380,6 +395,9 @@ def _counted_in(question: str, sentence: str, mention: NumberMention) -> str:
     return ""
 
 
+_ASKS_YEARS = re.compile(r"(?:几|多少)个?年|多少年|几年")
+
+
 def _written_as_year(mention: NumberMention) -> bool:
     """ "2020年", "二○二○年": a date; "一千九百年" would be an amount."""
     return not mention.chinese or len(mention.text) == 5
@@ -413,6 +431,8 @@ def lead_figure(
                 continue
             if one_year and over_years and not _year_level(sentence, m):
                 continue  # a five-year change, total or average is no one year's figure
+            if one_year and over_years and subject(clause_around(sentence, m.start, m.end)) < PERIOD_SUBJECT:
+                continue  # a review lists many levels reached: the figure's own clause names it
             if want_unit and not m.unit.endswith(_base_unit(want_unit)):
                 continue
             if wants_percent(focus_question) and not (m.percent or m.unit in ("个百分点", "成")):
@@ -432,6 +452,8 @@ def lead_figure(
             if m.unit == "年":
                 if m.value is not None and 1900 <= m.value <= 2100 and _written_as_year(m):
                     continue  # "2007年以来": a date, not an amount of years
+                if not _ASKS_YEARS.search(question):
+                    continue  # "连续34年居全国首位": context, not the amount asked for
                 score -= 0.5  # a number of years is context, rarely the figure asked for
             if score > best_score:
                 paired = paired_lead(sentence, m) if asks_comparison(focus_question) else ""

@@ -42,7 +42,10 @@ _YEAR_LIST = re.compile(
 )
 _SINCE = re.compile(rf"(?:从|自)?{_YEAR}\s*年(?:以来|来|至今|到现在|到今天|开始)")
 _RECENT = re.compile(r"(?:近|最近|过去|前)(\d{1,2}|[两二三四五六七八九十])(?:个)?年(?:来|间|里)?")
-_EVERY_YEAR = re.compile(r"历年(?:来)?|每一?年|逐年|各年(?:度)?")
+# "每年" before a verb is a yearly rate ("每年新增就业1100万人以上"), not a row per year.
+_EVERY_YEAR = re.compile(
+    r"历年(?:来)?|每一?年(?!新增|增加|减少|增长|投入|安排|下降|提高|约|平均)|逐年|各年(?:度)?"
+)
 # A comparison with another year: "…比2011年高还是低", "…较2011年多了多少".
 _COMPARED_YEAR = re.compile(rf"(?:比|较|相比于?|同|与|和){_YEAR}\s*年(?:的)?")
 # "提高了多少", "少几": a change asked with its size.

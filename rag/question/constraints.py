@@ -26,11 +26,7 @@ from ingest.scope import years_in
 # 预期 marks a target as "预期目标" or before a verb ("预期增长"); not inside a noun.
 _TARGET_STRONG = re.compile(r"目标|预期(?=增长|增速|达到|为|是|要|控制|提高|下降)|计划|拟|力争|安排")
 _TARGET_WEAK = re.compile(r"要求|要|将|打算|部署|提出")
-# A change told as done ("减少了", "涨了", "建成了") asks what happened, never a plan's figure.
-_RESULT_STRONG = re.compile(
-    r"实际|完成|实现了|全年|年末|年底|"
-    r"(?:增长|增加|减少|下降|降低|提高|提升|上升|上涨|涨|降|达到|突破|新增|建成|超过)了"
-)
+_RESULT_STRONG = re.compile(r"实际|完成|实现了|全年|年末|年底")
 _NATIONAL_WORDS = re.compile(r"全国|我国")
 # What a report is called in a question: "党代会报告", "2023年政府工作报告", "2022年报告".
 _REPORT_WORD = re.compile(r"报告|答卷|工作总结|总结|讲话|公报|工作要点|工作计划")

@@ -70,3 +70,10 @@ def expand(text: str, written: Callable[[str], bool] = lambda _a: False) -> str:
         return f"{m.group(0)}（{' '.join(found)}）"
 
     return _EVERYDAY.sub(official, _ACRONYM.sub(names, text))
+
+
+def official_names(text: str) -> tuple[str, ...]:
+    """The official names of the acronyms and everyday indicator words in `text`."""
+    found = [ACRONYMS[a] for a in ACRONYMS if a.lower() in text.lower()]
+    found += [EVERYDAY[m.group(0)] for m in _EVERYDAY.finditer(text)]
+    return tuple(dict.fromkeys(n for names in found for n in names))
