@@ -25,8 +25,10 @@ from rag.evidence.refusal import (
 )
 from rag.evidence.retrieve import Hit
 from rag.evidence.sentences import Sentence, rank_sentences
+from rag.figures.byline import asks_about_delivery, byline_answer
 from rag.figures.compose import compose
 from rag.figures.numbers import asks_for_date, asks_for_number
+from rag.question.asked_type import AskedType, asked_type, person_names
 from rag.question.constraints import Asked
 from rag.question.focus import Focus, TermWeights, question_terms, subject_terms, term_coverage
 from rag.question.resolution import Resolution
@@ -60,6 +62,13 @@ class ExtractiveAnswerer:
         resolution: Resolution | None = None,
     ) -> Answer:
         focus = Focus.of(question, asked, resolution)
+        kind = asked_type(question)
+        if kind is not None and asks_about_delivery(question):
+            # Who delivered the report, or when: its byline says it (rag.figures.byline).
+            docs = self._asked_docs(resolution)
+            byline = byline_answer(question, kind, docs, self.paragraphs) if docs else None
+            if byline is not None:
+                return byline
         q_terms = self.question_terms(focus)
         sentences, features = self.evidence(question, hits, focus)
         retrieved = [(h.paragraph.paragraph_id, h.score) for h in hits]
@@ -79,7 +88,10 @@ class ExtractiveAnswerer:
         if about_another_year(focus, chosen[0]):
             return self._refuse(question, hits, retrieved, confidence)
         text, citations, lead = self._compose(focus, q_terms, chosen)
-        wants_figure = asks_for_number(question) and not asks_for_date(question)
+        if kind is AskedType.PERSON and not _names_someone(question, chosen):
+            # "是谁" answered by a sentence naming nobody: the reports do not say.
+            return self._refuse(question, hits, retrieved, confidence)
+        wants_figure = (asks_for_number(question) and not asks_for_date(question)) or kind is AskedType.DAY
         if wants_figure and not lead:
             # The figure may stand in a sentence ranked lower ("赤字率拟按2.6%安排" below
             # "财政赤字2.38万亿元"): the best few that hold one about the subject are tried.
@@ -94,6 +106,16 @@ class ExtractiveAnswerer:
             # "多少" answered without a figure about what was asked: the reports do not say.
             return self._refuse(question, hits, retrieved, confidence)
         return Answer(question, text, False, citations, retrieved, confidence=confidence, lead=lead)
+
+    def _asked_docs(self, resolution: Resolution | None) -> list[str]:
+        """The reports a question is limited to (by naming one, or by the user's choice); the
+        only one, in a knowledge base of one."""
+        docs = resolution.where.docs if resolution is not None else None
+        if docs is None:
+            docs = (
+                frozenset(p.doc_id for p in self.paragraphs.values()) if self._documents == 1 else frozenset()
+            )
+        return sorted(docs)
 
     def _excerpt(self, question: str, q_terms: Sequence[str], best: Sentence) -> Sentence:
         return excerpt_of(question, q_terms, best, self.weights, self.max_excerpt_chars)
@@ -137,3 +159,8 @@ class ExtractiveAnswerer:
         self, question: str, hits: Sequence[Hit], retrieved: list[tuple[str, float]], confidence: float
     ) -> Answer:
         return refusal(question, hits, retrieved, confidence)
+
+
+def _names_someone(question: str, chosen: Sequence[Sentence]) -> bool:
+    """A quoted sentence names a person the question does not."""
+    return any(person_names(s.paragraph.text[s.span[0] : s.span[1]], question) for s in chosen)

@@ -24,6 +24,7 @@ from rag.figures.indicator import (
     same_indicator,
 )
 from rag.figures.numbers import NumberMention, asks_for_number, find_numbers, is_figure, question_unit
+from rag.question.asked_type import AskedType, asked_type
 from rag.question.glossary import official_names
 
 # "降到了多少" asks where a change ended; "下降了多少" what the change was.
@@ -160,6 +161,8 @@ def fits_the_question(question: str, sentence: str, mention: NumberMention, one_
     for a question about `one_year`, a yearly average or a total over years is no answer."""
     if _against_direction(question, sentence, mention):
         return False
+    if _STARTS_AT.search(sentence[max(0, mention.lead_start - 14) : mention.lead_start]):
+        return False  # where a change started is never the answer on its own (paired_lead adds it)
     since_last_year = bool(_SINCE_LAST_YEAR.search(question)) and changed_by(sentence, mention)
     if _ASKS_DIFFERENCE.search(question) and not is_difference(sentence, mention) and not since_last_year:
         return False
@@ -423,6 +426,7 @@ def lead_figure(
     if "第几" in question:
         return _ordinal_lead(question, sentences, coverage)
     want_unit = question_unit(question)
+    money = asked_type(focus_question) is AskedType.MONEY
     best, best_score = "", -math.inf
     for rank, (sentence, among_targets, over_years) in enumerate(sentences):
         for m in find_numbers(sentence):
@@ -439,6 +443,8 @@ def lead_figure(
                 continue  # a rate is never answered with a count or an amount
             if wants_amount(focus_question) and _is_share(m):
                 continue  # nor an amount with a rate or a share
+            if money and not m.unit.endswith("元"):
+                continue  # "投入了多少资金" is never answered with a count of people
             if not any(fits_the_question(q, sentence, m, one_year) for q in _asks(focus_question)):
                 continue
             clause, before = clause_around(sentence, m.start, m.end), _previous_clause(sentence, m.start)

@@ -60,9 +60,10 @@ def test_a_rate_is_a_percentage_and_a_range_leads_whole() -> None:
 def test_a_sub_item_and_a_direction() -> None:
     sentence = "今年新开工700万套以上，其中各类棚户区470万套以上。"
     assert _lead("安居工程新开工，其中棚户区改造多少套？", sentence) == "470万套以上"
+    # A comparison: both figures and the difference, in the report's words.
     assert (
         _lead("赤字率比去年高还是低，差多少？", "赤字率拟按2.6%安排，比去年预算低0.4个百分点。")
-        == "低0.4个百分点"
+        == "2.6%，比去年预算低0.4个百分点"
     )
 
 
@@ -132,3 +133,52 @@ def test_a_per_unit_question_is_not_answered_by_its_denominator() -> None:
     targets = "今年的主要预期目标是：国内生产总值增长7.5%左右。"
     assert _lead("单位GDP能耗下降目标是多少？", targets) == ""
     assert _lead("单位国内生产总值能耗下降多少？", "单位国内生产总值能耗下降3.4%以上。") == "3.4%以上"
+
+
+COMPARISONS = [
+    # A difference asked: the level and the difference the report states beside it.
+    ("专项资金比去年多了多少？", "安排专项资金85亿元，比去年增加12亿元。", "85亿元，比去年增加12亿元"),
+    # The verb after the first figure is left out of the lead.
+    ("赤字率比去年高了多少？", "赤字率拟按3.1%安排，比去年高0.3个百分点。", "3.1%，比去年高0.3个百分点"),
+    # Where a change started and ended.
+    ("森林覆盖率由多少提高到多少？", "森林覆盖率由41.2%提高到43.6%。", "由41.2%提高到43.6%"),
+    # A change and the level it reached, asked together.
+    ("城镇化率上升了几个百分点，达到多少？", "城镇化率上升1.4个百分点，达到68%。", "1.4个百分点，达到68%"),
+    # Against another place.
+    ("生产总值增速比全市高出多少？", "生产总值增长6.4%，高于全市1.1个百分点。", "6.4%，高于全市1.1个百分点"),
+]
+
+
+@pytest.mark.parametrize(("question", "sentence", "lead"), COMPARISONS)
+def test_a_comparison_leads_with_both_figures(question: str, sentence: str, lead: str) -> None:
+    assert _lead(question, sentence) == lead
+
+
+def test_a_plain_growth_question_keeps_its_one_figure() -> None:
+    # No comparison asked: the level beside the growth is not pulled into the lead.
+    assert _lead("全区生产总值增长多少？", "全区生产总值达到980亿元，增长6.4%。") == "6.4%"
+
+
+def test_a_change_the_other_way_is_no_answer() -> None:
+    # "减少了多少" is not answered by a figure that rose in the same sentence.
+    assert _lead("全区低保人数减少了多少？", "全区低保对象保障标准由每月620元提高到680元。") == ""
+
+
+def test_a_five_year_review_gives_the_level_a_year_ended_at_never_its_total() -> None:
+    review = "五年来，全区生产总值从620亿元增加到980亿元，年均增长7.2%，累计新增就业8.6万人。"
+    given = [(review, False, True)]
+    ask = "生产总值是多少？"
+    assert lead_figure(ask, ask, given, _cover(ask), lambda _c: 1.0, None, one_year=True) == "980亿元"
+    ask = "新增就业多少人？"
+    assert lead_figure(ask, ask, given, _cover(ask), lambda _c: 1.0, None, one_year=True) == ""
+
+
+def test_money_asked_is_never_answered_with_a_count() -> None:
+    sentence = "举办培训班36期，培训干部5200人次，投入培训经费180万元。"
+    assert _lead("一共投入了多少经费？", sentence) == "180万元"
+    assert _lead("一共投入了多少经费？", "举办培训班36期，培训干部5200人次。") == ""
+
+
+def test_a_number_of_years_is_no_amount() -> None:
+    assert _lead("全区税收收入是多少？", "全区税收收入120亿元，连续12年位居全市第一。") == "120亿元"
+    assert _lead("全区税收收入是多少？", "税收收入连续12年位居全市第一。") == ""

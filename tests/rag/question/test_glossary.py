@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from rag.question.glossary import expand
+from rag.question.glossary import expand, official_names
 
 
 def test_an_acronym_the_reports_never_write_gets_its_chinese_names() -> None:
@@ -16,3 +16,11 @@ def test_an_acronym_the_reports_write_stays() -> None:
     assert expand("2022年12月美国CPI上涨了多少？", written) == "2022年12月美国CPI上涨了多少？"
     assert expand("国内生产总值（GDP）增长多少?") == "国内生产总值（GDP）增长多少?"  # already said
     assert expand("如何强化政治引领?") == "如何强化政治引领?"
+
+
+def test_everyday_indicator_words_are_read_as_their_official_names() -> None:
+    assert expand("去年经济总量是多少？") == "去年经济总量（国内生产总值 地区生产总值）是多少？"
+    assert expand("物价涨了多少") == "物价（居民消费价格）涨了多少"
+    # The official name already there: nothing to add.
+    assert expand("居民消费价格和物价") == "居民消费价格和物价"
+    assert official_names("农民收入增长多少") == ("农村居民人均可支配收入", "农村居民人均纯收入")

@@ -1,0 +1,68 @@
+"""Who delivered a report, and on which day: read from its byline.
+
+A report delivered at a meeting opens with a byline under its title: "——2017年3月5日在第十二届
+全国人民代表大会第五次会议上 国务院总理 李克强". Questions about the report itself ("这份报告是
+谁作的?", "是哪一天在大会上作的?") are answered from there, not from its body, which never
+says it; a byline without the day or the name leaves the question to the usual answerer (and
+its refusal).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+
+from ingest.records import Paragraph
+from rag.answer_types import Answer, citation_for
+from rag.figures.numbers import find_dates
+from rag.question.asked_type import AskedType, names_a_day
+
+# The question is about delivering the report, not about something the report tells.
+_ABOUT_DELIVERY = re.compile(r"作的|做的|报告人|作报告|做报告|讲话人|(?:会|大会|会议)上")
+# A byline: the meeting the report was delivered at.
+_BYLINE = re.compile(r"在[^。；]{2,40}(?:会议|大会|全会)上")
+# The speaker, after the office they held ("国务院总理　李克强", "省长 王伟中").
+_SPEAKER = re.compile(
+    r"(?:总理|副总理|省长|主席|书记|市长|区长|县长|部长|主任)[\s\u3000]*"
+    r"(?P<name>[\u4e00-\u9fff]{2,3}?)(?=[\s\u3000]|各位|同志|作|$)"
+)
+# Only the opening paragraphs, before the first heading, carry the byline.
+_FRONT = 8
+
+
+def asks_about_delivery(question: str) -> bool:
+    return bool(_ABOUT_DELIVERY.search(question))
+
+
+def byline_answer(
+    question: str, kind: AskedType, docs: Sequence[str], paragraphs: Mapping[str, Paragraph]
+) -> Answer | None:
+    """The speaker or the day from the byline of the one report asked about; None when that
+    report has no byline saying it."""
+    if len(docs) != 1:
+        return None
+    front = sorted(
+        (p for p in paragraphs.values() if p.doc_id == docs[0] and not p.heading_path),
+        key=lambda p: p.number,
+    )[:_FRONT]
+    for para in front:
+        lead = _found(kind, para.text)
+        if lead:
+            sentence = para.text.strip()
+            title = para.meta.title if para.meta else para.doc_title
+            text = f"{lead}。依据：据《{title}》：{sentence}[1]"
+            start = para.text.find(sentence)
+            citation = citation_for(1, para, sentence, (start, start + len(sentence)))
+            retrieved = [(para.paragraph_id, 1.0)]
+            return Answer(question, text, False, [citation], retrieved, confidence=1.0, lead=lead)
+    return None
+
+
+def _found(kind: AskedType, text: str) -> str:
+    if kind is AskedType.PERSON:
+        m = _SPEAKER.search(text)
+        return m.group("name") if m else ""
+    if kind is AskedType.DAY and _BYLINE.search(text):
+        days = [d for d in find_dates(text) if names_a_day(d)]
+        return max(days, key=len) if days else ""
+    return ""

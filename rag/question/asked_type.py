@@ -1,0 +1,62 @@
+"""The type of answer a question asks for, where a wrong type is no answer at all.
+
+"花了多少经费?" wants an amount of money (元), never a count of people; "哪一天?" wants a day, not
+the month it happened in; "是谁?" wants a person's name. When the evidence holds no candidate of
+the asked type, the honest answer is a refusal (with the closest paragraphs as 可能相关), not a
+figure of another kind from the right paragraph. These are properties of how Chinese questions
+ask, not of any report.
+"""
+
+from __future__ import annotations
+
+import re
+from enum import Enum
+
+
+class AskedType(Enum):
+    MONEY = "money"
+    DAY = "day"
+    PERSON = "person"
+
+
+# Money: "多少钱", "花了多少", or a word for funds asked about ("投入了多少资金", "经费是多少").
+_MONEY = re.compile(
+    r"多少钱|花(?:了|费)?多少|(?:资金|经费|金额|费用|款项|拨款|奖金|补助金|预算)"
+    r"(?:总额|总量|规模)?(?:是|为|有|共|达到?|一共|总共)?(?:多少|几)|"
+    r"(?:投入|拨付|筹集|安排|支出|花费|花)了?(?:多少|几)(?:资金|经费|钱|费用)"
+)
+# A day: "哪一天", "几月几日", "具体日期"; a month or a year is not asked for.
+_DAY = re.compile(r"哪一?天|哪日|几月几[日号]|几号|具体(?:日期|哪天)|什么日子|(?:日期|哪天)是")
+# A person by name: "是谁", "谁作的", "姓名", "叫什么名字". ("哪两位……" is answered by what
+# the report says of them, names or not.)
+_PERSON = re.compile(r"是谁|谁(?:作|做|写|讲|主持|签|负责|提出|介绍)|姓名|叫什么名字|名字(?:是|叫)")
+
+# How a day is written: "18日", "3月5日", "十八日", "5号"; "7·17" for a day known by its date.
+_DAY_WRITTEN = re.compile(r"\d{1,2}[日号]|[一二三四五六七八九十]{1,3}日|\d{1,2}·\d{1,2}")
+
+
+def asked_type(question: str) -> AskedType | None:
+    """The asked type, when the question asks for one of those a wrong type cannot answer."""
+    if _PERSON.search(question):
+        return AskedType.PERSON
+    if _DAY.search(question):
+        return AskedType.DAY
+    if _MONEY.search(question):
+        return AskedType.MONEY
+    return None
+
+
+def names_a_day(text: str) -> bool:
+    return bool(_DAY_WRITTEN.search(text))
+
+
+def person_names(text: str, question: str = "") -> list[str]:
+    """Names of people in `text` (jieba's nr tag), those the question already says left out."""
+    import jieba.posseg
+
+    found = [
+        str(t.word)
+        for t in jieba.posseg.cut(text)
+        if str(t.flag) == "nr" and len(str(t.word)) >= 2 and str(t.word) not in question
+    ]
+    return list(dict.fromkeys(found))

@@ -1,0 +1,37 @@
+"""The answer types a wrong type cannot answer: money, a day, a person's name."""
+
+from __future__ import annotations
+
+import pytest
+
+from rag.question.asked_type import AskedType, asked_type, names_a_day, person_names
+
+
+@pytest.mark.parametrize(
+    ("question", "kind"),
+    [
+        ("修缮村级活动阵地花了多少钱？", AskedType.MONEY),
+        ("为此投入了多少资金？", AskedType.MONEY),
+        ("专项经费是多少？", AskedType.MONEY),
+        ("新阵地是哪一天投用的？", AskedType.DAY),
+        ("大会在几月几日召开？", AskedType.DAY),
+        ("这次讲话是谁作的？", AskedType.PERSON),
+        ("牵头负责人叫什么名字？", AskedType.PERSON),
+        ("培训了多少人次？", None),
+        ("哪两位同志受到表彰？", None),  # answered by what the report says of them
+        ("是哪一年开始的？", None),  # a year is a date question of its own
+    ],
+)
+def test_asked_type(question: str, kind: AskedType | None) -> None:
+    assert asked_type(question) is kind
+
+
+def test_a_day_is_written_with_its_day() -> None:
+    assert names_a_day("3月5日") and names_a_day("十八日") and names_a_day("7·21")
+    assert not names_a_day("6月") and not names_a_day("9月底") and not names_a_day("2021年")
+
+
+def test_person_names_leave_out_those_the_question_says() -> None:
+    assert person_names("主持人李克强宣布开会") == ["李克强"]
+    assert person_names("主持人李克强宣布开会", question="李克强说了什么") == []
+    assert person_names("区委组织部相关负责人介绍。") == []
