@@ -46,6 +46,9 @@ class Settings:
     # A file path ending in .db (Milvus Lite) or http(s)://host:19530; "" is <index_dir>/milvus.db.
     milvus_uri: str = ""
     milvus_token: str = ""  # "user:password" or an API key, for a server with authentication
+    # Whose knowledge base it is (an issuing body or a place, rag.question.home); "" derives it
+    # from the documents.
+    home: str = ""
 
     @classmethod
     def from_env(cls, **overrides: Any) -> Settings:
@@ -61,6 +64,8 @@ class Settings:
             values["data_dir"] = Path(env["KB_DATA_DIR"])
         if env.get("KB_DATABASE_URL"):
             values["database_url"] = env["KB_DATABASE_URL"]
+        if env.get("KB_HOME"):
+            values["home"] = env["KB_HOME"].strip()
         if env.get("KB_EMBEDDER"):
             values["embedder"] = env["KB_EMBEDDER"]
         if env.get("KB_HOST"):

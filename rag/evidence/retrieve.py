@@ -7,6 +7,7 @@ when the question paraphrases the text. Both rank chunks; a paragraph scores by 
 from __future__ import annotations
 
 import functools
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,6 +18,7 @@ import numpy as np
 from ingest import bm25 as keyword
 from ingest import store
 from ingest.embed import Embedder, make_embedder
+from ingest.home import Home, find_home
 from ingest.index_backend import ChunkIndex, open_index
 from ingest.records import Chunk, DocumentMeta, Kind, Paragraph
 from ingest.search_types import EVERYTHING, Restriction, SearchFilter
@@ -67,6 +69,16 @@ class Snapshot:
     bm25: keyword.BM25Index | None  # None when the index has no chunks
     documents: list[store.DocumentInfo] = field(default_factory=list)
     metas: dict[str, DocumentMeta] = field(default_factory=dict)  # doc id -> which report it is
+    home: Home | None = None  # whose knowledge base it is (ingest.home)
+    _of_docs: dict[frozenset[str], frozenset[str]] = field(default_factory=dict, repr=False)
+
+    def paragraphs_of(self, docs: frozenset[str]) -> frozenset[str]:
+        """The ids of these documents' paragraphs (kept: a home's reports are asked for often)."""
+        if docs not in self._of_docs:
+            self._of_docs[docs] = frozenset(
+                p.paragraph_id for p in self.paragraphs.values() if p.doc_id in docs
+            )
+        return self._of_docs[docs]
 
     @property
     def regions(self) -> set[str]:
@@ -99,6 +111,7 @@ class Snapshot:
             bm25=keywords,
             documents=documents,
             metas=metas,
+            home=find_home(metas, settings.home if settings is not None else os.environ.get("KB_HOME", "")),
         )
 
 

@@ -14,8 +14,9 @@ from ingest.metadata import NATIONAL
 from ingest.records import Aspect, Paragraph, TimeScope
 from ingest.scope import sentence_scope
 from rag.answer_types import Answer, Answerer, refusal
-from rag.evidence.ground import ground
+from rag.evidence.ground import Grounded, ground
 from rag.evidence.retrieve import HybridRetriever, SearchFilter, Snapshot
+from rag.figures import others
 from rag.figures.merge import merge_answers
 from rag.figures.numbers import asks_for_number
 from rag.figures.series import (
@@ -70,10 +71,36 @@ def answer_part(
     top_k: int,
     where: SearchFilter,
     earlier: Asked | None,
+    home_first: bool = True,
 ) -> Answer:
     """One question's answer under its constraints; for a year's figure with no word for
-    target or result, what happened that year is tried before the plan."""
+    target or result, what happened that year is tried before the plan. A question naming no
+    place or report is answered from the home body's reports first, and other bodies' figures
+    for the same year are named in one line (rag.figures.others)."""
     grounded = ground(retriever, part, max(top_k, 5), where, earlier)
+    snapshot = retriever.snapshot
+    home = others.applies(snapshot, grounded.asked, where.docs) if home_first else None
+    if home is None:
+        return _answer_grounded(retriever, answerer, part, top_k, grounded)
+
+    def within(docs: frozenset[str]) -> Answer:
+        # By paragraphs, not as a choice of reports: the question's year still narrows them.
+        only = where.narrowed(SearchFilter(paragraphs=snapshot.paragraphs_of(docs)))
+        return answer_part(retriever, answerer, part, top_k, only, earlier, home_first=False)
+
+    at_home = within(home.docs)
+    answer = at_home if not at_home.refused else _answer_grounded(retriever, answerer, part, top_k, grounded)
+    if answer.refused or not answer.lead or not asks_for_number(part):
+        return answer
+    found = [
+        (region, within(docs)) for region, docs in others.other_regions(snapshot, answer, grounded.asked)
+    ]
+    return others.with_others(answer, found)
+
+
+def _answer_grounded(
+    retriever: HybridRetriever, answerer: Answerer, part: str, top_k: int, grounded: Grounded
+) -> Answer:
     resolution = grounded.resolution
     if resolution.missing:
         # No loaded report is about that year or place: say so, with the closest paragraphs.

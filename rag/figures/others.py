@@ -1,0 +1,74 @@
+"""Whose figure: the home body's first, the other bodies' named in one line.
+
+A knowledge base holding a district's, the city's and the province's reports has the same
+indicator for the same year in several of them. A question naming no body is answered from the
+home body's reports (ingest.home) when they state it; the figures other bodies' reports state
+for the same year follow in one line, each cited: "另据其他报告：广东省 1.35万亿元[2]；四川省 …[3]".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import replace
+
+from ingest.home import Home
+from ingest.metadata import NATIONAL
+from rag.answer_types import Answer
+from rag.evidence.retrieve import Snapshot
+from rag.figures.series import lead_citation
+from rag.question.constraints import Asked
+
+# At most this many other bodies are named: the line stays one line.
+MAX_OTHERS = 4
+
+
+def applies(snapshot: Snapshot, asked: Asked, chosen_docs: frozenset[str] | None) -> Home | None:
+    """The home, when a question names no place and no report, the user chose no reports, and
+    the knowledge base holds several places' reports."""
+    home = snapshot.home
+    if home is None or chosen_docs is not None or asked.regions or asked.report is not None:
+        return None
+    return home if len(snapshot.regions) > 1 else None
+
+
+def other_regions(snapshot: Snapshot, answer: Answer, asked: Asked) -> list[tuple[str, frozenset[str]]]:
+    """(region, its reports) of each place other than the answer's whose reports may speak
+    about an asked year: one of that year, or of the year after (which reviews it)."""
+    if not asked.years:
+        return []
+    cited = lead_citation(answer)
+    own = (
+        snapshot.paragraphs[cited.paragraph_id].doc_id
+        if cited and cited.paragraph_id in snapshot.paragraphs
+        else ""
+    )
+    own_region = snapshot.metas[own].region if own in snapshot.metas else ""
+    years = {y + d for y in asked.years for d in (0, 1)}
+    grouped: dict[str, set[str]] = {}
+    for doc, meta in snapshot.metas.items():
+        if meta.region and meta.region != own_region and meta.year in years:
+            grouped.setdefault(meta.region, set()).add(doc)
+    return [(r, frozenset(d)) for r, d in sorted(grouped.items(), key=lambda kv: (kv[0] != NATIONAL, kv[0]))]
+
+
+def with_others(answer: Answer, others: Sequence[tuple[str, Answer]]) -> Answer:
+    """`answer` with one more line naming each other body's figure, cited, numbered after the
+    answer's own citations (a paragraph already cited keeps its number)."""
+    named = [(region, other) for region, other in others if not other.refused and other.lead][:MAX_OTHERS]
+    if not named:
+        return answer
+    citations = list(answer.citations)
+    number_of = {c.paragraph_id: c.n for c in citations}
+    parts = []
+    for region, other in named:
+        cited = lead_citation(other)
+        if cited is None:
+            continue
+        if cited.paragraph_id not in number_of:
+            number_of[cited.paragraph_id] = len(citations) + 1
+            citations.append(replace(cited, n=number_of[cited.paragraph_id]))
+        parts.append(f"{region} {other.lead}[{number_of[cited.paragraph_id]}]")
+    if not parts:
+        return answer
+    line = "另据其他报告：" + "；".join(parts) + "。"
+    return replace(answer, text=f"{answer.text}\n{line}", citations=citations)
