@@ -97,6 +97,9 @@ def denominator_itself(question: str, phrase: str) -> bool:
     return any(name in phrase for name in names)
 
 
+_SUBSET_OF_AREAS = re.compile(r"[\u4e00-\u9fff]{2,}(?:地区|老区|县)$")
+
+
 def indicator_before(text: str) -> str:
     """The name of what a figure measures, from the words right before it: "新能源汽车产量增长43%"
     -> "新能源汽车产量" (the verbs and qualifiers before the figure stripped)."""
@@ -115,8 +118,18 @@ def same_indicator(question_name: str, figure_name: str, sentence: str) -> bool:
     sentence that never says 粮食; "国防支出" / "研究与试验发展经费支出"). A modifier the
     question names and the sentence says elsewhere ("东吴证券…净利润") is the sentence's subject,
     not a different indicator; anything else is not ruled out."""
-    if not question_name or not figure_name or question_name in figure_name or figure_name in question_name:
+    if not question_name or not figure_name:
         return True
+    if figure_name in question_name:
+        # The question's name says more ("国有企业利润" for "企业利润增长21%"): the same
+        # indicator only when the sentence says that too.
+        extra = _NOT_NAME_BEFORE.sub("", question_name[: question_name.index(figure_name)])
+        return len(extra) < 2 or extra in sentence
+    if question_name in figure_name:
+        # The indicator over a group of areas is another one: "脱贫地区农村居民人均可支配收入"
+        # is not "农村居民人均可支配收入" (statistics name such a subset by its kind of area).
+        extra = figure_name[: figure_name.index(question_name)]
+        return not _SUBSET_OF_AREAS.search(extra)
     head = 0
     while (
         head < min(len(question_name), len(figure_name))

@@ -32,12 +32,13 @@ _ASKS_END = re.compile(
     r"(?:降|减|增|提高|提升|上升|升|扩大|缩小|增长|增加|下降|降低|达|压缩|控制)(?:到|至)|达到"
 )
 _ASKS_CHANGE = re.compile(
-    r"(?:增长|增加|减少|下降|降低|提高|提升|上升|扩大|压减|多|少|高|低|快|慢)了?(?:多少|几)|差多少|相差"
+    r"(?:增长|增加|减少|下降|降低|提高|提升|上升|扩大|压减|多|少|高|低|快|慢)了?出?(?:多少|几)|差多少|相差"
 )
 # "比全国高多少", "比上年增加了多少", "差多少": a difference between two figures, which only a
 # figure stated as one answers ("高于全国0.7个百分点", "比去年增加2700亿元").
 _ASKS_DIFFERENCE = re.compile(
-    r"比[^，。？?]{1,12}?(?:高|低|多|少|快|慢|增加|减少|提高|降低|增长|下降)了?(?:多少|几)|差多少|相差"
+    r"(?:比[^，。？?]{1,12}?|(?:和|与|同|跟)[^，。？?]{1,14}?相比)"
+    r"(?:高|低|多|少|快|慢|增加|减少|提高|降低|增长|下降)了?出?(?:多少|几)|差多少|相差"
 )
 _STATED_AS_DIFFERENCE = re.compile(
     r"(?:(?:高|低|多|少|快|慢)(?:于|出)[^，。；]{0,8}|比[^，。；]{0,10}?(?:高|低|多|少|快|慢|增加|减少|提高|降低|增长|下降|上升|扩大|缩小)了?)$"
@@ -50,7 +51,8 @@ _OVER_YEARS = re.compile(r"年均|平均每年|每年平均|累计|合计|共计
 _SINCE_LAST_YEAR = re.compile(r"比(?:上年|去年|上一年|前一年|同期|上年同期)")
 # "总量是多少", "产量是多少", "规模多少亿": an amount, not a growth rate or a share.
 _WANTS_AMOUNT = re.compile(
-    r"多少亿|多少万亿|多少万|(?:量|额|值|规模|人数|户数|个数)(?:是|为|有|达到?)?(?:多少|几|多大)"
+    r"多少亿|多少万亿|多少万|(?:量|额|值|规模|人数|户数|个数|投资|收入|支出|赤字(?!率))"
+    r"(?:是|为|有|达到?)?(?:多少|几|多大)"
 )
 # In the text: the words right before a figure tell its role.
 _ENDS_AT = re.compile(r"(?:到|至|为|达|成)$")
@@ -72,7 +74,7 @@ _DIRECTION = re.compile(r"(?:增加|减少|上升|下降|提高|降低|高|低|�
 # with the GDP target of the same sentence).
 MIN_SUBJECT = 0.3
 # In a five-year review, which lists one level reached after another in a sentence, the
-# figure's own clause must name most of the question's subject.
+# figure's phrase (and the one before it) must name most of the question's subject.
 PERIOD_SUBJECT = 0.5
 _RESULT_WORDS = RESULT_CUES
 _CLAUSE_BREAK = re.compile(r"[,，;；。!！?？、：:]")
@@ -155,13 +157,20 @@ def _against_direction(question: str, sentence: str, mention: NumberMention) -> 
     return down_asked != down_given
 
 
+def _starts_a_change(sentence: str, mention: NumberMention) -> bool:
+    """ "由41.2%提高到…": the figure is where a change started ("从结余中拿出1000亿元" is not)."""
+    before = sentence[max(0, mention.lead_start - 14) : mention.lead_start]
+    after = sentence[mention.lead_start + len(mention.shown) :]
+    return bool(_STARTS_AT.search(before)) and bool(re.match(r"[^，。；、]{0,8}?(?:到|至)", after))
+
+
 def fits_the_question(question: str, sentence: str, mention: NumberMention, one_year: bool = False) -> bool:
     """What no score makes up for: a level is no difference ("比全国高多少"; but "比上年提高了
     多少" is the year's change), a change is no level ("降到了多少" answered "减少1386万"), and,
     for a question about `one_year`, a yearly average or a total over years is no answer."""
     if _against_direction(question, sentence, mention):
         return False
-    if _STARTS_AT.search(sentence[max(0, mention.lead_start - 14) : mention.lead_start]):
+    if _starts_a_change(sentence, mention):
         return False  # where a change started is never the answer on its own (paired_lead adds it)
     since_last_year = bool(_SINCE_LAST_YEAR.search(question)) and changed_by(sentence, mention)
     if _ASKS_DIFFERENCE.search(question) and not is_difference(sentence, mention) and not since_last_year:
@@ -435,7 +444,8 @@ def lead_figure(
                 continue
             if one_year and over_years and not _year_level(sentence, m):
                 continue  # a five-year change, total or average is no one year's figure
-            if one_year and over_years and subject(clause_around(sentence, m.start, m.end)) < PERIOD_SUBJECT:
+            context = subject_context(sentence, m.start, m.end, focus_question)
+            if one_year and over_years and subject(context) < PERIOD_SUBJECT:
                 continue  # a review lists many levels reached: the figure's own clause names it
             if want_unit and not m.unit.endswith(_base_unit(want_unit)):
                 continue

@@ -26,7 +26,7 @@ from ingest.scope import years_in
 from rag.answer_types import Answer, Citation
 from rag.figures.merge import interleave
 from rag.figures.numbers import asks_for_number, find_numbers
-from rag.figures.table import MISSING, Row, Table, read_cell, summarize
+from rag.figures.table import COMPUTED, MISSING, Row, Table, computed_difference, read_cell, summarize
 from rag.generation.verify import SentenceCheck, Verification, verify
 from rag.question.constraints import find_places
 from rag.records import CITATION_MARKER, REFUSAL_TEXT
@@ -51,7 +51,7 @@ _COMPARED_YEAR = re.compile(rf"(?:比|较|相比于?|同|与|和){_YEAR}\s*年(?
 # "提高了多少", "少几": a change asked with its size.
 _HOW_MUCH_CHANGED = r"(?:提高|降低|增加|减少|上升|下降|多|少|高|低|快|慢)了?(?:多少|几)"
 _COMPARE_TAIL = re.compile(
-    r"(?:是)?(?:高还是低|多还是少|快还是慢|大还是小|升还是降|增还是减|哪[个一]年?(?:更)?(?:高|多|大|快|低|少)"
+    r"(?:是)?(?:高还是低|多还是少|快还是慢|大还是小|升还是降|增还是减|哪(?:[个一]年?|年)(?:更)?(?:高|多|大|快|低|少)"
     rf"|{_HOW_MUCH_CHANGED}(?:个百分点)?"
     r"|有(?:什么|何|哪些)变化|(?:是)?怎么变化的?|如何变化|变化了?(?:多少)?|变化情况|走势|趋势)"
     r"(?:呢|吗)?[？?。]?$"
@@ -137,7 +137,7 @@ def _years_asked(text: str, compare: bool) -> SeriesAsk | None:
     if m and m.group(0).endswith("年"):
         years = tuple(dict.fromkeys(int(y) for y in re.findall(_YEAR, m.group(0))))
         if len(years) >= 2:
-            return _ask(text, m.start(), m.end(), years=tuple(sorted(years)))
+            return _ask(text, m.start(), m.end(), years=tuple(sorted(years)), compare=compare)
     if compare:
         ask = _compared_years(text)
         if ask is not None:
@@ -158,6 +158,9 @@ def _years_asked(text: str, compare: bool) -> SeriesAsk | None:
     return None
 
 
+_CLOSES_COMPARISON = re.compile(r"[^，。？?、]{0,6}?(?:相比|相较|比较)[，,]?")
+
+
 def _compared_years(text: str) -> SeriesAsk | None:
     """ "2012年的财政赤字率比2011年高还是低" -> rows 2011 and 2012, the template without the
     comparison ("{}的赤字率目标是多少？")."""
@@ -168,7 +171,9 @@ def _compared_years(text: str) -> SeriesAsk | None:
     years = tuple(sorted({int(own.group(1)), int(base.group(1))}))
     if len(years) < 2:
         return None
-    without = text[: base.start()] + text[base.end() :]
+    # "和2011年(预算)相比": the words closing the comparison go with the base year.
+    closing = _CLOSES_COMPARISON.match(text, base.end())
+    without = text[: base.start()] + text[closing.end() if closing else base.end() :]
     tail = _COMPARE_TAIL.search(without)
     if tail is not None:
         without = without[: tail.start()]
@@ -219,8 +224,9 @@ def _template(text: str, start: int, end: int) -> str:
     before, after = _DROP.sub("", text[:start]), _DROP.sub("", text[end:])
     body = _EVERY_YEAR.sub("", f"{before}{{}}{after}").rstrip("？?。 ")
     tail = _COMPARE_TAIL.search(body + "？")
-    if tail is not None and not asks_for_number(body[: tail.start()]):
-        body = body[: tail.start()]
+    if tail is not None:
+        # "…各是多少？哪年多": the comparison is the table's summary, not a row's question.
+        body = body[: tail.start()].rstrip("？?，,。 ")
     if not re.search(r"多少|几", body):  # "…的财政赤字率": ask for the figure
         body = body.rstrip("的") + ("多少" if body.endswith("是") else "是多少")
     return body + "？"
@@ -296,7 +302,10 @@ def tabulate(
         built.append(row)
     table = Table(_indicator(ask), tuple(built), ask.by)
     if not table.mixed:  # a plan's figure against an outcome is no change to report
-        table = replace(table, summary=summarize(built, ask.by))
+        summary = summarize(built, ask.by)
+        if summary and ask.compare:
+            summary += computed_difference(built)  # a stated one replaces it (with_difference)
+        table = replace(table, summary=summary)
     retrieved = interleave([(q, a) for q, a in rows], top_k)
     if not table.filled:
         reasons = list(dict.fromkeys(r.missing for r in built))
@@ -339,6 +348,9 @@ def _summary_line(table: Table) -> str:
     return line + "。"
 
 
+_COMPUTED_CLAUSE = re.compile(rf"，相差[^，。（]*{re.escape(COMPUTED)}")
+
+
 def verify_table(answer: Answer, sources: Mapping[int, Paragraph], question: str) -> Verification:
     """Each cited line checked against the paragraph it cites; a missing row states no figure
     (its reason comes from what the knowledge base holds), so it is not checked."""
@@ -346,6 +358,8 @@ def verify_table(answer: Answer, sources: Mapping[int, Paragraph], question: str
     pos = 0
     for line in answer.text.split("\n"):
         if CITATION_MARKER.search(line):
+            # A difference computed from two cited figures stands in no paragraph: said as such.
+            line = _COMPUTED_CLAUSE.sub(lambda m: " " * len(m.group(0)), line)
             for check in verify(line, sources, question=question, by_citation=True).sentences:
                 checks.append(replace(check, start=check.start + pos, end=check.end + pos))
         pos += len(line) + 1

@@ -161,6 +161,41 @@ def summarize(rows: tuple[Row, ...] | list[Row], by: str = "year") -> str:
     return f"从{first.key}的{first.cell.text}{verb}{last.key}的{last.cell.text}"
 
 
+# How a difference the product computed is marked: it stands in no paragraph.
+COMPUTED = "（据两处原文计算）"
+
+
+def computed_difference(rows: tuple[Row, ...] | list[Row]) -> str:
+    """ "，相差0.2个百分点（据两处原文计算）" for two figures of one unit; "" otherwise."""
+    filled = [r for r in rows if r.cell is not None]
+    if len(filled) != 2:
+        return ""
+    a, b = (r.cell for r in filled)
+    assert a is not None and b is not None
+    if a.unit != b.unit or a.is_range or b.is_range or a.mid == b.mid:
+        return ""
+    return f"，相差{difference(a, b)}{COMPUTED}"
+
+
+_MAGNITUDES = (("万亿", 1e12), ("亿", 1e8), ("万", 1e4))
+
+
+def difference(a: Cell, b: Cell) -> str:
+    """|b − a| in the cells' own terms: 个百分点 between percentages, else the unit with the
+    magnitude the first figure is written in ("4576亿元", "4776亿元" -> "200亿元")."""
+    gap = abs(b.mid - a.mid)
+    approx = "约" if any(c.qualifier for c in (a, b)) else ""
+    if a.unit == "%":
+        return f"{approx}{_plain(gap)}个百分点"
+    name, size = next(((n, v) for n, v in _MAGNITUDES if n + a.unit in a.text), ("", 1.0))
+    return f"{approx}{_plain(gap / size)}{name}{a.unit}"
+
+
+def _plain(x: float) -> str:
+    """ "0.2", "200", "1.35": no float noise, no trailing zeros."""
+    return f"{round(x, 4):.4f}".rstrip("0").rstrip(".")
+
+
 def _extremes(filled: list[Row]) -> str:
     high = max(filled, key=lambda r: r.cell.mid if r.cell is not None else 0.0)
     low = min(filled, key=lambda r: r.cell.mid if r.cell is not None else 0.0)

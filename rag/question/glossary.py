@@ -31,6 +31,7 @@ _DISPOSABLE = ("居民人均可支配收入",)
 EVERYDAY: dict[str, tuple[str, ...]] = {
     "经济总量": _OUTPUT,
     "经济规模": _OUTPUT,
+    "经济增速": _OUTPUT,
     "物价": ("居民消费价格",),
     "通胀": ("居民消费价格",),
     "人均收入": _DISPOSABLE,

@@ -182,3 +182,20 @@ def test_money_asked_is_never_answered_with_a_count() -> None:
 def test_a_number_of_years_is_no_amount() -> None:
     assert _lead("全区税收收入是多少？", "全区税收收入120亿元，连续12年位居全市第一。") == "120亿元"
     assert _lead("全区税收收入是多少？", "税收收入连续12年位居全市第一。") == ""
+
+
+def test_another_indicator_sharing_the_words_is_not_the_asked_one() -> None:
+    from rag.figures.indicator import same_indicator
+
+    # A subset of areas: another indicator, unless the question names it.
+    assert not same_indicator("农村居民人均可支配收入", "脱贫地区农村居民人均可支配收入", "")
+    assert same_indicator("地区生产总值", "全省地区生产总值", "")
+    # The question says more than the figure's phrase: only when the sentence says it too.
+    assert not same_indicator("国有企业利润", "企业利润", "工业增速回升，企业利润增长21%")
+    assert same_indicator("国有企业利润", "利润", "国有企业效益好转，利润增长23%")
+
+
+def test_where_a_change_started_is_never_the_answer_alone() -> None:
+    assert _lead("低保标准是多少？", "低保标准由每月620元提高到680元。") == "680元"
+    # "从……拿出" is no change: the amount taken is the answer.
+    assert _lead("拿出多少资金？", "从结余中拿出120亿元用于培训。") == "120亿元"

@@ -211,3 +211,28 @@ def test_targets_and_results_side_by_side_say_which_is_which() -> None:
     assert [r["aspect"] for r in answer.to_json()["table"]] == ["target", "result"]
     same = tabulate(ask, rows, 5, {"2010": Aspect.TARGET, "2011": Aspect.TARGET})
     assert same.text.split("\n")[1] == "2010年：1万亿斤以上（据《2010年报告》）[1]"
+
+
+def test_a_comparison_closed_by_xiangbi_and_a_listed_pair_with_which_is_more() -> None:
+    ask = read_series("2031年的失业率和2030年目标相比高了多少？")
+    assert ask is not None and ask.compare and ask.difference
+    assert ask.row_question("2030") == "2030年的失业率是多少？"
+    pair = read_series("2030年和2031年的专项债券各是多少？哪年多？")
+    assert pair is not None and pair.compare and pair.years == (2030, 2031)
+    assert pair.row_question("2030") == "2030年的专项债券是多少？"
+
+
+def test_two_compared_figures_get_their_difference_computed_and_marked() -> None:
+    ask = read_series("2031年的专项资金比2030年多了多少？")
+    assert ask is not None and ask.compare
+    p30 = _paragraph("2030年报告#3", "安排专项资金4500亿元。", ((2030, Aspect.TARGET),))
+    p31 = _paragraph("2031年报告#4", "安排专项资金4700亿元。", ((2031, Aspect.TARGET),))
+    rows = [
+        ("2030", _answer("q", "4500亿元", p30, "安排专项资金4500亿元")),
+        ("2031", _answer("q", "4700亿元", p31, "安排专项资金4700亿元")),
+    ]
+    answer = tabulate(ask, rows, top_k=5)
+    summary = "从2030年的4500亿元[1]增加到2031年的4700亿元[2]，相差200亿元（据两处原文计算）。"
+    assert answer.text.split("\n")[0] == summary
+    # The computed figure stands in no paragraph, and is not checked as if it had to.
+    assert verify_table(answer, {1: p30, 2: p31}, ask.question).ok

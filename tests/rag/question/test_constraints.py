@@ -162,3 +162,9 @@ def test_a_years_target_is_looked_for_first_in_that_years_report() -> None:
     resolution = resolve(asked, METAS, paragraphs, EVERYTHING)
     assert resolution.where.paragraphs == {"n2016#3", "n2017#2"}  # the plan may still answer
     assert resolution.preferred is not None and resolution.preferred.paragraphs == {"n2017#2"}
+
+
+def test_a_year_compared_with_is_no_year_asked() -> None:
+    assert read_question("2031年的赤字率和2030年预算相比高了多少？").years == (2031,)
+    assert read_question("与2030年相比，2031年赤字率高了多少？").years == (2031,)
+    assert read_question("2030年和2031年的赤字率各是多少？").years == (2030, 2031)
