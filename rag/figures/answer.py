@@ -9,6 +9,7 @@ closest paragraphs as 可能相关. Its Answer and Citation records live in rag.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 
@@ -28,7 +29,7 @@ from rag.evidence.sentences import Sentence, rank_sentences
 from rag.figures.byline import asks_about_delivery, byline_answer
 from rag.figures.compose import compose
 from rag.figures.numbers import asks_for_date, asks_for_number
-from rag.question.asked_type import AskedType, asked_type, person_names
+from rag.question.asked_type import AskedType, asked_role, asked_type, person_names
 from rag.question.constraints import Asked
 from rag.question.focus import Focus, TermWeights, question_terms, subject_terms, term_coverage
 from rag.question.resolution import Resolution
@@ -162,5 +163,16 @@ class ExtractiveAnswerer:
 
 
 def _names_someone(question: str, chosen: Sequence[Sentence]) -> bool:
-    """A quoted sentence names a person the question does not."""
-    return any(person_names(s.paragraph.text[s.span[0] : s.span[1]], question) for s in chosen)
+    """A quoted sentence names a person the question does not, and the role asked about
+    ("总设计师是谁" is not answered by a sentence naming a prize winner)."""
+    role = asked_role(question)
+    quoted = [s.paragraph.text[s.span[0] : s.span[1]] for s in chosen]
+    return any(_named_in_role(q, person_names(q, question), role) for q in quoted)
+
+
+def _named_in_role(sentence: str, names: Sequence[str], role: str) -> bool:
+    """A name stands beside the role ("主教练安东尼奥", "记者 金玉华"), within a few characters."""
+    if not role:
+        return bool(names)
+    roles = [m.start() for m in re.finditer(re.escape(role), sentence)]
+    return any(abs(sentence.find(n) - r) <= len(role) + 6 for n in names for r in roles)

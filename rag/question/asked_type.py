@@ -27,12 +27,23 @@ _MONEY = re.compile(
 )
 # A day: "哪一天", "几月几日", "具体日期"; a month or a year is not asked for.
 _DAY = re.compile(r"哪一?天|哪日|几月几[日号]|几号|具体(?:日期|哪天)|什么日子|(?:日期|哪天)是")
-# A person by name: "是谁", "谁作的", "姓名", "叫什么名字". ("哪两位……" is answered by what
-# the report says of them, names or not.)
-_PERSON = re.compile(r"是谁|谁(?:作|做|写|讲|主持|签|负责|提出|介绍)|姓名|叫什么名字|名字(?:是|叫)")
-
+# A person asked for by the office or role they hold ("负责人叫什么名字", "总设计师是谁"), or
+# by what they did with the report ("谁作的报告"). A bare "……是谁" may ask for a team, a country
+# or an organisation, and "……叫什么名字" for a thing: those are not gated.
+_ROLE = (
+    r"负责人|书记|主任|部长|局长|处长|科长|区长|县长|市长|省长|总理|主席|校长|院长|董事长|总经理|"
+    r"记者|作者|编辑|设计师|工程师|专家|教授|代表|委员|主持人|报告人|讲话人|发言人|带头人|"
+    r"编剧|导演|主演|教练|队长|创始人|第一书记"
+)
+_PERSON = re.compile(rf"(?P<role>{_ROLE})(?:是谁|是哪位|叫什么名字|的名字|姓名|名叫什么)|谁(?:作|做|主持|讲)")
 # How a day is written: "18日", "3月5日", "十八日", "5号"; "7·17" for a day known by its date.
 _DAY_WRITTEN = re.compile(r"\d{1,2}[日号]|[一二三四五六七八九十]{1,3}日|\d{1,2}·\d{1,2}")
+
+
+def asked_role(question: str) -> str:
+    """The office or role a question asks a person by ("总设计师是谁" -> "设计师"); "" else."""
+    m = _PERSON.search(question)
+    return (m.group("role") or "") if m else ""
 
 
 def asked_type(question: str) -> AskedType | None:
@@ -57,6 +68,6 @@ def person_names(text: str, question: str = "") -> list[str]:
     found = [
         str(t.word)
         for t in jieba.posseg.cut(text)
-        if str(t.flag) == "nr" and len(str(t.word)) >= 2 and str(t.word) not in question
+        if str(t.flag) in ("nr", "nrt", "nrfg") and len(str(t.word)) >= 2 and str(t.word) not in question
     ]
     return list(dict.fromkeys(found))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from rag.question.asked_type import AskedType, asked_type, names_a_day, person_names
+from rag.question.asked_type import AskedType, asked_role, asked_type, names_a_day, person_names
 
 
 @pytest.mark.parametrize(
@@ -18,6 +18,8 @@ from rag.question.asked_type import AskedType, asked_type, names_a_day, person_n
         ("这次讲话是谁作的？", AskedType.PERSON),
         ("牵头负责人叫什么名字？", AskedType.PERSON),
         ("培训了多少人次？", None),
+        ("今年的冠军是谁？", None),  # a team, a country or a person: not gated
+        ("这个项目叫什么名字？", None),  # a thing's name
         ("哪两位同志受到表彰？", None),  # answered by what the report says of them
         ("是哪一年开始的？", None),  # a year is a date question of its own
     ],
@@ -29,6 +31,11 @@ def test_asked_type(question: str, kind: AskedType | None) -> None:
 def test_a_day_is_written_with_its_day() -> None:
     assert names_a_day("3月5日") and names_a_day("十八日") and names_a_day("7·21")
     assert not names_a_day("6月") and not names_a_day("9月底") and not names_a_day("2021年")
+
+
+def test_the_role_a_person_is_asked_by() -> None:
+    assert asked_role("牵头负责人叫什么名字？") == "负责人"
+    assert asked_role("这次讲话是谁作的？") == ""
 
 
 def test_person_names_leave_out_those_the_question_says() -> None:
