@@ -94,10 +94,12 @@ JS = _JS.replace("__CSS__", json.dumps(CHAT_CSS + PAGE_CSS + STUDY_CSS))
 def render_status(status: Status, model: str = "") -> str:
     built = time.strftime("%Y-%m-%d %H:%M", time.localtime(status.built_at)) if status.built_at else "未知"
     how = f"大模型生成（{model}），逐句核对原文" if model else "摘录原文"
-    return (
-        f"知识库：{status.documents} 个文档，{status.paragraphs} 个段落 · 索引建立于 {built} · 回答方式："
-        + how
-    )
+    # Whose knowledge base: a question naming no place is answered from this body's reports first.
+    home = f"本单位：{status.home} · " if status.home else ""
+    if status.home_unmatched:
+        home = f"本单位：{status.home_unmatched}（知识库中暂无其报告）· "
+    size = f"知识库：{status.documents} 个文档，{status.paragraphs} 个段落"
+    return f"{home}{size} · 索引建立于 {built} · 回答方式：{how}"
 
 
 def _status_text(kb: KnowledgeBase) -> str:

@@ -2,6 +2,7 @@
 
     python -m eval.summary eval-out/qijiang-2021 eval-out/rgb_zh eval-out/rgb_zh_int eval-out/cmrc2018
     python -m eval.summary --answerers eval-out/qijiang-2021 eval-out/qijiang-2021-llm ...
+    python -m eval.summary --classes eval-out/reports-classes eval-out/reports-classes-heldout
 
 The second form compares answerers: one row per run, its product system, labelled by the run's
 answerer, with the verification-failure and fallback rates.
@@ -148,8 +149,38 @@ def prose_table(runs: dict[str, dict[str, Any]], by_answerer: bool = False) -> s
     return table(runs, PROSE_COLUMNS)
 
 
+CLASS_COLUMNS = tuple(
+    (k, LABELS[k])
+    for k in ("answer_accuracy", "wrongly_refused", "refused_unanswerable", "table_cell_accuracy")
+)
+
+
+def classes_table(runs: dict[str, dict[str, Any]]) -> str:
+    """Sets of question classes (figures and table rows mixed): the product's figures for each
+    set as a whole, then per class; strict accuracy over the single-figure questions, cells over
+    the table ones."""
+    head = " | ".join(label for _k, label in CLASS_COLUMNS)
+    lines = [f"| set | class | answerable | unanswerable | {head} |", "|---" * (len(CLASS_COLUMNS) + 4) + "|"]
+    for name, report in runs.items():
+        product = report["systems"]["product"]
+        rows = [("all", product["overall"]), *sorted(product["by_type"].items())]
+        for kind, figures in rows:
+            unanswerable = figures["questions"] - figures.get("answerable", figures["questions"])
+            cells = " | ".join(_cell(k, figures) for k, _label in CLASS_COLUMNS)
+            lines.append(
+                f"| {name} | {kind} | {figures.get('answerable', 0):.0f} | {unanswerable:.0f} | {cells} |"
+            )
+    return "\n".join(lines)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = list(argv if argv is not None else sys.argv[1:])
+    if args[:1] == ["--classes"]:
+        runs = {
+            Path(a).name: json.loads((Path(a) / "report.json").read_text(encoding="utf-8")) for a in args[1:]
+        }
+        print(classes_table(runs))
+        return 0
     by_answerer = args[:1] == ["--answerers"]
     folders = [Path(a) for a in args[1:] if by_answerer] or [Path(a) for a in args]
     runs = {f.name: json.loads((f / "report.json").read_text(encoding="utf-8")) for f in folders}

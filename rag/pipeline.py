@@ -77,6 +77,9 @@ class Status:
     built_at: float  # seconds since the epoch
     version: str
     embedder: str
+    # Whose knowledge base it is (ingest.home): its body, and the KB_HOME that matched no report.
+    home: str = ""
+    home_unmatched: str = ""
 
 
 def idf_weights(snapshot: Snapshot) -> TermWeights:
@@ -199,6 +202,8 @@ class KnowledgeBase:
             built_at=float(snap.meta.get("built_at", 0.0)),
             version=snap.version,
             embedder=snap.meta.get("embedder", ""),
+            home=snap.home.body if snap.home is not None else "",
+            home_unmatched=self.settings.home if self.settings.home and snap.home is None else "",
         )
 
     def ask(

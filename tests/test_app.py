@@ -231,6 +231,10 @@ def test_status_line_formats_local_build_time() -> None:
     line = app.render_status(Status(documents=2, paragraphs=37, built_at=built, version="v", embedder="e"))
     assert line == "知识库：2 个文档，37 个段落 · 索引建立于 2024-05-06 07:08 · 回答方式：摘录原文"
     assert app.render_status(Status(1, 1, 0.0, "v", "e")).endswith("索引建立于 未知 · 回答方式：摘录原文")
+    home = app.render_status(Status(1, 1, 0.0, "v", "e", home="綦江区委组织部"))
+    assert home.startswith("本单位：綦江区委组织部 · 知识库：1 个文档")
+    unmatched = app.render_status(Status(1, 1, 0.0, "v", "e", home_unmatched="某县委组织部"))
+    assert unmatched.startswith("本单位：某县委组织部（知识库中暂无其报告）· 知识库：")
     with_model = app.render_status(Status(1, 1, 0.0, "v", "e"), "openai:qwen")
     assert with_model.endswith("回答方式：大模型生成（openai:qwen），逐句核对原文")
 
@@ -241,7 +245,8 @@ def test_build_ui_makes_a_chinese_page(kb: KnowledgeBase) -> None:
     config = str(demo.get_config_file())
     examples = Examples(kb).questions()
     assert len(examples) == EXAMPLE_COUNT and all(q.startswith("2021年") for q in examples)
-    for text in (app.TITLE, "发送", "清空对话", "只查这些报告", *examples, "知识库：1 个文档，37 个段落"):
+    status = "本单位：綦江区委组织部 · 知识库：1 个文档，37 个段落"
+    for text in (app.TITLE, "发送", "清空对话", "只查这些报告", *examples, status):
         assert text in config
 
 

@@ -45,24 +45,44 @@ def byline_answer(
         (p for p in paragraphs.values() if p.doc_id == docs[0] and not p.heading_path),
         key=lambda p: p.number,
     )[:_FRONT]
+    found = _speaker(front) if kind is AskedType.PERSON else _day(front) if kind is AskedType.DAY else None
+    if found is None:
+        return None
+    lead, para = found
+    sentence = para.text.strip()
+    title = para.meta.title if para.meta else para.doc_title
+    start = para.text.find(sentence)
+    citation = citation_for(1, para, sentence, (start, start + len(sentence)))
+    text = f"{lead}。依据：据《{title}》：{sentence}[1]"
+    return Answer(question, text, False, [citation], [(para.paragraph_id, 1.0)], confidence=1.0, lead=lead)
+
+
+# A name on a line of its own, its characters spaced out ("习　近　平") as bylines print it.
+_NAME_LINE = re.compile(r"[\u4e00-\u9fff](?:[\s\u3000]*[\u4e00-\u9fff]){1,3}")
+
+
+def _meeting(front: Sequence[Paragraph]) -> int:
+    """Where the byline's meeting line is among the opening paragraphs (-1: none)."""
+    return next((i for i, p in enumerate(front) if _BYLINE.search(p.text)), -1)
+
+
+def _speaker(front: Sequence[Paragraph]) -> tuple[str, Paragraph] | None:
     for para in front:
-        lead = _found(kind, para.text)
-        if lead:
-            sentence = para.text.strip()
-            title = para.meta.title if para.meta else para.doc_title
-            text = f"{lead}。依据：据《{title}》：{sentence}[1]"
-            start = para.text.find(sentence)
-            citation = citation_for(1, para, sentence, (start, start + len(sentence)))
-            retrieved = [(para.paragraph_id, 1.0)]
-            return Answer(question, text, False, [citation], retrieved, confidence=1.0, lead=lead)
+        m = _SPEAKER.search(para.text)
+        if m:
+            return m.group("name"), para
+    at = _meeting(front)
+    for para in front[at + 1 : at + 4] if at >= 0 else ():
+        if _NAME_LINE.fullmatch(para.text.strip()):
+            return re.sub(r"[\s\u3000]", "", para.text), para
     return None
 
 
-def _found(kind: AskedType, text: str) -> str:
-    if kind is AskedType.PERSON:
-        m = _SPEAKER.search(text)
-        return m.group("name") if m else ""
-    if kind is AskedType.DAY and _BYLINE.search(text):
-        days = [d for d in find_dates(text) if names_a_day(d)]
-        return max(days, key=len) if days else ""
-    return ""
+def _day(front: Sequence[Paragraph]) -> tuple[str, Paragraph] | None:
+    """The day on the meeting line, or on a line of its own right after it ("（2017年10月18日）")."""
+    at = _meeting(front)
+    for para in front[at : at + 3] if at >= 0 else ():
+        days = [d for d in find_dates(para.text) if names_a_day(d)]
+        if days:
+            return max(days, key=len), para
+    return None

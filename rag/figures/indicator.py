@@ -52,6 +52,12 @@ GENERIC = frozenset(
         "设定",
         "确定",
         "提出",
+        # What a report is said to do ("报告提到……"): the question's frame, not its subject.
+        "提到",
+        "谈到",
+        "讲到",
+        "指出",
+        "写道",
     ]
 )
 

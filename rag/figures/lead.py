@@ -399,6 +399,18 @@ def _base_unit(unit: str) -> str:
     return unit
 
 
+# People counted without a measure word: "一千多万外出务工经商人员", "两百多万高校师生".
+_PEOPLE_AFTER = re.compile(r"[\u4e00-\u9fff]{0,8}?(?:人员|人口|人才|群众|职工|师生|学生|农民工|居民|劳动力)")
+
+
+def _counts_people(want_unit: str, sentence: str, mention: NumberMention) -> bool:
+    return (
+        _base_unit(want_unit) == "人"
+        and not mention.unit
+        and bool(_PEOPLE_AFTER.match(sentence, mention.end))
+    )
+
+
 def _counted_in(question: str, sentence: str, mention: NumberMention) -> str:
     """A bare number followed by the measure word the question asks in ("攻入4球" for "几球")."""
     m = _ASKED_MEASURE.search(question)
@@ -447,7 +459,11 @@ def lead_figure(
             context = subject_context(sentence, m.start, m.end, focus_question)
             if one_year and over_years and subject(context) < PERIOD_SUBJECT:
                 continue  # a review lists many levels reached: the figure's own clause names it
-            if want_unit and not m.unit.endswith(_base_unit(want_unit)):
+            if (
+                want_unit
+                and not m.unit.endswith(_base_unit(want_unit))
+                and not _counts_people(want_unit, sentence, m)
+            ):
                 continue
             if wants_percent(focus_question) and not (m.percent or m.unit in ("个百分点", "成")):
                 continue  # a rate is never answered with a count or an amount

@@ -67,8 +67,10 @@ _CLASSIFIERS = {
 }
 _CN_UNIT_EXCLUDED = {"分", "部", "届"}  # 十九届六中全会: an ordinal without 第
 _DAY = r"(?:\d{1,2}[日号]|上旬|中旬|下旬|初|底)"
+# An event named by its day ("“7·21”特大暴雨") is dated by it: month·day.
 _DATE = re.compile(
     rf"\d{{4}}年(?:\d{{1,2}}月{_DAY}?)?|\d{{1,2}}月{_DAY}?|[〇○零一二三四五六七八九]{{4}}年(?:[一二三四五六七八九十]{{1,2}}月)?"
+    r"|(?<![\d.])(?:1[0-2]|[1-9])·(?:[12]\d|3[01]|[1-9])(?![\d.])"
 )
 # A question asks for a quantity: how many/much, a share, or an indicator named by what it
 # measures (…率 / …量 / …额 / …比重 / …增速 asked at the end of the question). "哪几……" asks

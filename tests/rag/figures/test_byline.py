@@ -45,3 +45,18 @@ def test_no_byline_no_answer() -> None:
 def test_only_questions_about_delivering_the_report() -> None:
     assert asks_about_delivery("报告人是谁？") and asks_about_delivery("是在哪天的会议上作的？")
     assert not asks_about_delivery("项目总设计师是谁？")
+
+
+def test_a_byline_over_several_lines_with_a_spaced_out_name() -> None:
+    congress = _report(
+        "某次代表大会报告",
+        "——在某省第十次代表大会上的报告",
+        "（2031年6月2日）",
+        "李　某　某",
+        "同志们：",
+        body_from=5,
+    )
+    day = byline_answer("是哪一天作的？", AskedType.DAY, ["某次代表大会报告"], congress)
+    assert day is not None and day.lead == "2031年6月2日"
+    who = byline_answer("是谁作的？", AskedType.PERSON, ["某次代表大会报告"], congress)
+    assert who is not None and who.lead == "李某某"

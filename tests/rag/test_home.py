@@ -1,0 +1,73 @@
+"""Whose knowledge base it is: the home body's figure first, the other bodies' in one line."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+
+from ingest.build import ingest
+from ingest.config import Settings
+from ingest.home import find_home
+from rag.pipeline import KnowledgeBase
+from tests.fakes import HashEmbedder
+
+REPORTS = {
+    "2031年綦江区政府工作报告.txt": (
+        "2031年綦江区政府工作报告\n——2031年1月10日在綦江区第十九届人民代表大会第五次会议上\n区长　王某某\n"
+        "一、2030年工作回顾\n过去一年，全区地区生产总值增长6.2%，一般公共预算收入42亿元。\n"
+        "二、2031年工作安排\n今年全区地区生产总值预期增长6%左右。\n"
+    ),
+    "2030年綦江区政府工作报告.txt": (
+        "2030年綦江区政府工作报告\n一、2029年工作回顾\n过去一年，全区地区生产总值增长5.9%。\n"
+        "二、2030年工作安排\n今年全区地区生产总值预期增长6%左右。\n"
+    ),
+    "2031年重庆市政府工作报告.txt": (
+        "2031年重庆市政府工作报告\n一、2030年工作回顾\n过去一年，全市地区生产总值增长5.8%，一般公共预算收入2500亿元。\n"
+        "二、2031年工作安排\n今年全市地区生产总值预期增长5.5%左右。\n"
+    ),
+}
+
+
+@pytest.fixture(scope="module")
+def settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    root = tmp_path_factory.mktemp("home")
+    (root / "kb").mkdir()
+    for name, text in REPORTS.items():
+        (root / "kb" / name).write_text(text, encoding="utf-8")
+    settings = Settings(kb_dir=root / "kb", index_dir=root / "index")
+    ingest(settings, embedder=HashEmbedder(), progress=False)
+    return settings
+
+
+def _kb(settings: Settings, home: str = "") -> KnowledgeBase:
+    return KnowledgeBase(replace(settings, home=home), HashEmbedder())
+
+
+def test_the_home_is_the_body_with_most_reports_or_the_one_set(settings: Settings) -> None:
+    kb = _kb(settings)
+    home = kb.snapshot.home
+    assert home is not None and (home.body, home.region) == ("綦江区人民政府", "綦江区")
+    assert kb.status().home == "綦江区人民政府"
+    city = find_home(kb.snapshot.metas, "重庆市")
+    assert city is not None and city.docs == frozenset({"2031年重庆市政府工作报告"}) and city.set_by_user
+    assert find_home(kb.snapshot.metas, "某县委组织部") is None
+
+
+def test_no_body_named_the_home_figure_and_the_others_in_one_line(settings: Settings) -> None:
+    answer = _kb(settings).ask("2030年一般公共预算收入是多少？")
+    first, others = answer.text.split("\n")
+    assert first.startswith("42亿元。依据：据《2031年綦江区政府工作报告》（回顾2030年）：")
+    assert others == "另据其他报告：重庆市 2500亿元[2]。"
+    assert [c.doc_id for c in answer.citations] == ["2031年綦江区政府工作报告", "2031年重庆市政府工作报告"]
+    assert "2500亿元" in answer.citations[1].sentence
+    assert answer.verification is not None and answer.verification.ok
+
+
+def test_kb_home_turns_it_round_and_a_named_place_gets_only_its_own(settings: Settings) -> None:
+    answer = _kb(settings, home="重庆市").ask("2030年一般公共预算收入是多少？")
+    assert answer.text.startswith("2500亿元。") and answer.text.endswith("另据其他报告：綦江区 42亿元[2]。")
+    named = _kb(settings).ask("重庆2030年一般公共预算收入是多少？")
+    assert named.text.startswith("2500亿元。") and "另据" not in named.text
+    unmatched = _kb(settings, home="某县委组织部")
+    assert unmatched.status().home_unmatched == "某县委组织部"
