@@ -103,6 +103,25 @@ def denominator_itself(question: str, phrase: str) -> bool:
     return any(name in phrase for name in names)
 
 
+# The breakdowns statistics publish an indicator by: ownership, level of government, town and
+# country, size of enterprise.
+_PARTS_OF_A_WHOLE = (
+    "国有",
+    "民营",
+    "私营",
+    "外资",
+    "外商",
+    "集体",
+    "中央",
+    "地方",
+    "农村",
+    "城镇",
+    "城市",
+    "乡村",
+    "规模以上",
+    "中小",
+    "小微",
+)
 _SUBSET_OF_AREAS = re.compile(r"[\u4e00-\u9fff]{2,}(?:地区|老区|县)$")
 
 
@@ -127,10 +146,11 @@ def same_indicator(question_name: str, figure_name: str, sentence: str) -> bool:
     if not question_name or not figure_name:
         return True
     if figure_name in question_name:
-        # The question's name says more ("国有企业利润" for "企业利润增长21%"): the same
-        # indicator only when the sentence says that too.
-        extra = _NOT_NAME_BEFORE.sub("", question_name[: question_name.index(figure_name)])
-        return len(extra) < 2 or extra in sentence
+        # The question names a part of the whole ("国有企业利润" for "企业利润增长21%": by
+        # ownership, level, town and country, size): the same indicator only when the sentence
+        # names that part too.
+        extra = question_name[: question_name.index(figure_name)]
+        return not any(part in extra and part not in sentence for part in _PARTS_OF_A_WHOLE)
     if question_name in figure_name:
         # The indicator over a group of areas is another one: "脱贫地区农村居民人均可支配收入"
         # is not "农村居民人均可支配收入" (statistics name such a subset by its kind of area).
