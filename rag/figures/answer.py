@@ -64,10 +64,11 @@ class ExtractiveAnswerer:
     ) -> Answer:
         focus = Focus.of(question, asked, resolution)
         kind = asked_type(question)
-        if kind is not None and asks_about_delivery(question):
-            # Who delivered the report, or when: its byline says it (rag.figures.byline).
+        role = asked_role(question)
+        if kind is not None and asks_about_delivery(question, role):
+            # Who delivered or wrote the report, or when: its byline says it (rag.figures.byline).
             docs = self._asked_docs(resolution)
-            byline = byline_answer(question, kind, docs, self.paragraphs) if docs else None
+            byline = byline_answer(question, kind, docs, self.paragraphs, role) if docs else None
             if byline is not None:
                 return byline
         q_terms = self.question_terms(focus)

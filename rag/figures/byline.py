@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 
-from ingest.records import Paragraph
+from ingest.records import Kind, Paragraph
 from rag.answer_types import Answer, citation_for
 from rag.figures.numbers import find_dates
 from rag.question.asked_type import AskedType, names_a_day
@@ -30,12 +30,25 @@ _SPEAKER = re.compile(
 _FRONT = 8
 
 
-def asks_about_delivery(question: str) -> bool:
-    return bool(_ABOUT_DELIVERY.search(question))
+# Who wrote it: a byline line of its own ("文/记者 金玉华", "撰稿：…") anywhere in the text.
+_AUTHOR_ROLES = ("记者", "作者", "编辑", "撰稿")
+_AUTHOR = re.compile(
+    r"(?:文|图|记者|作者|编辑|撰稿|通讯员)[\s\u3000]*[/／:：]?[\s\u3000]*(?:记者|通讯员)?[\s\u3000]*"
+    r"(?P<name>[\u4e00-\u9fff]{2,3})(?=[\s\u3000]|$)"
+)
+
+
+def asks_about_delivery(question: str, role: str = "") -> bool:
+    """The question is about the report itself: who delivered or wrote it, or when."""
+    return bool(_ABOUT_DELIVERY.search(question)) or role in _AUTHOR_ROLES
 
 
 def byline_answer(
-    question: str, kind: AskedType, docs: Sequence[str], paragraphs: Mapping[str, Paragraph]
+    question: str,
+    kind: AskedType,
+    docs: Sequence[str],
+    paragraphs: Mapping[str, Paragraph],
+    role: str = "",
 ) -> Answer | None:
     """The speaker or the day from the byline of the one report asked about; None when that
     report has no byline saying it."""
@@ -45,7 +58,16 @@ def byline_answer(
         (p for p in paragraphs.values() if p.doc_id == docs[0] and not p.heading_path),
         key=lambda p: p.number,
     )[:_FRONT]
-    found = _speaker(front) if kind is AskedType.PERSON else _day(front) if kind is AskedType.DAY else None
+    if kind is AskedType.PERSON and role in _AUTHOR_ROLES:
+        bylines = sorted(
+            (p for p in paragraphs.values() if p.doc_id == docs[0] and p.kind is Kind.BYLINE),
+            key=lambda p: p.number,
+        )
+        found = _author(bylines)
+    elif kind is AskedType.PERSON:
+        found = _speaker(front)
+    else:
+        found = _day(front) if kind is AskedType.DAY else None
     if found is None:
         return None
     lead, para = found
@@ -75,6 +97,14 @@ def _speaker(front: Sequence[Paragraph]) -> tuple[str, Paragraph] | None:
     for para in front[at + 1 : at + 4] if at >= 0 else ():
         if _NAME_LINE.fullmatch(para.text.strip()):
             return re.sub(r"[\s\u3000]", "", para.text), para
+    return None
+
+
+def _author(bylines: Sequence[Paragraph]) -> tuple[str, Paragraph] | None:
+    for para in bylines:
+        m = _AUTHOR.search(para.text.strip())
+        if m:
+            return m.group("name"), para
     return None
 
 

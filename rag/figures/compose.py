@@ -12,7 +12,7 @@ from ingest.scope import sentence_scope
 from ingest.terms import bigrams, words
 from rag.answer_types import Citation, citation_for
 from rag.evidence.sentences import Sentence
-from rag.figures.lead import asks_growth, lead_figure, wants_percent
+from rag.figures.lead import MIN_SUBJECT, asks_growth, lead_figure, wants_percent
 from rag.figures.numbers import asks_for_date, asks_for_number, find_dates
 from rag.question.asked_type import AskedType, asked_type, names_a_day
 from rag.question.focus import Focus, TermWeights, is_generic, subject_terms, term_coverage
@@ -79,9 +79,12 @@ def answer_lead(
         sentence = chosen[0].text
         dates = [d for d in find_dates(sentence) if d not in question]
         if asked_type(question) is AskedType.DAY:
-            # "哪一天" is not answered by the month ("6月") or the year it happened in.
+            # "哪一天" is not answered by the month ("6月") or the year it happened in, nor by
+            # the day of something else the sentence tells ("6月15日……到村报到" for a meeting).
             dates = [d for d in dates if names_a_day(d)]
-            if not dates:
+            about = subject_terms(focus, weights)
+            found = set(words(sentence) + bigrams(sentence))
+            if not dates or (about and term_coverage(about, weights, found) < MIN_SUBJECT):
                 return ""
         if dates and "到" in question:
             # "到哪一年…": the date a thing is to be done by ("从二○二○年到二○三五年").

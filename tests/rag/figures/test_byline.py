@@ -60,3 +60,15 @@ def test_a_byline_over_several_lines_with_a_spaced_out_name() -> None:
     assert day is not None and day.lead == "2031年6月2日"
     who = byline_answer("是谁作的？", AskedType.PERSON, ["某次代表大会报告"], congress)
     assert who is not None and who.lead == "李某某"
+
+
+def test_the_writer_comes_from_a_byline_line_anywhere() -> None:
+    from ingest.records import Kind
+
+    paras = _report("某区工作答卷", "某区工作答卷", "一、组织建设", "全年培训干部5000人次。", body_from=2)
+    doc = "某区工作答卷"
+    paras[f"{doc}#4"] = Paragraph(f"{doc}#4", doc, doc, 4, "文/记者 赵某", kind=Kind.BYLINE)
+    who = byline_answer("这篇答卷的记者是谁？", AskedType.PERSON, ["某区工作答卷"], paras, role="记者")
+    assert who is not None and who.lead == "赵某"
+    assert who.citations[0].paragraph_id == "某区工作答卷#4"
+    assert asks_about_delivery("文字记者是谁？", role="记者")
