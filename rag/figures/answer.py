@@ -90,7 +90,7 @@ class ExtractiveAnswerer:
         if about_another_year(focus, chosen[0]):
             return self._refuse(question, hits, retrieved, confidence)
         text, citations, lead = self._compose(focus, q_terms, chosen)
-        if kind is AskedType.PERSON and not _names_someone(question, chosen):
+        if kind is AskedType.PERSON and not _names_someone(question, role, chosen):
             # "是谁" answered by a sentence naming nobody: the reports do not say.
             return self._refuse(question, hits, retrieved, confidence)
         wants_figure = (asks_for_number(question) and not asks_for_date(question)) or kind is AskedType.DAY
@@ -163,10 +163,9 @@ class ExtractiveAnswerer:
         return refusal(question, hits, retrieved, confidence)
 
 
-def _names_someone(question: str, chosen: Sequence[Sentence]) -> bool:
-    """A quoted sentence names a person the question does not, and the role asked about
+def _names_someone(question: str, role: str, chosen: Sequence[Sentence]) -> bool:
+    """A quoted sentence names a person the question does not, beside the role asked about
     ("总设计师是谁" is not answered by a sentence naming a prize winner)."""
-    role = asked_role(question)
     quoted = [s.paragraph.text[s.span[0] : s.span[1]] for s in chosen]
     return any(_named_in_role(q, person_names(q, question), role) for q in quoted)
 

@@ -141,7 +141,9 @@ def answer_table(
 
     def ask_row(key: str, home: str) -> Answer:
         prefix = _as_place(home) if free and home else ""
-        return answer_part(retriever, answerer, prefix + series.row_question(key), top_k, where, earlier)
+        # The table keeps to one place by its own rule (below): no home-first, no "others" line.
+        row = prefix + series.row_question(key)
+        return answer_part(retriever, answerer, row, top_k, where, earlier, home_first=False)
 
     answers = {key: ask_row(key, region) for key in keys}
     if free and not region:
