@@ -171,8 +171,8 @@ def _names_someone(question: str, role: str, chosen: Sequence[Sentence]) -> bool
 
 
 def _named_in_role(sentence: str, names: Sequence[str], role: str) -> bool:
-    """A name stands beside the role ("主教练安东尼奥", "记者 金玉华"), within a few characters."""
+    """A name stands near the role ("主教练安东尼奥", "李某是该剧的导演"), within a short phrase."""
     if not role:
         return bool(names)
     roles = [m.start() for m in re.finditer(re.escape(role), sentence)]
-    return any(abs(sentence.find(n) - r) <= len(role) + 6 for n in names for r in roles)
+    return any(abs(sentence.find(n) - r) <= len(role) + 10 for n in names for r in roles)
