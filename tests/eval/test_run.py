@@ -133,13 +133,15 @@ def test_eval_with_an_llm_reports_verification_failures_and_follow_ups(
     rows = [json.loads(x) for x in (out / "results.jsonl").read_text(encoding="utf-8").splitlines()]
     assert [r["id"] for r in rows] == ["c1/1", "c1/2", "c1/3"]
     assert [r["type"] for r in rows] == ["turn1", "followup", "followup"]
-    assert rows[0]["verification"]["ok"] is False  # the planted 40823
+    # The planted figure failed the check: the extract is the answer, the model's text set apart.
+    assert rows[0]["answerer"] == "extractive" and "不一致" in rows[0]["unverified"][0]
+    assert rows[0]["answer"].startswith("40822人次")
     assert rows[2]["searched_question"] == "建成了多少个示范村?"
     report = json.loads((out / "report.json").read_text(encoding="utf-8"))
     assert report["answerer"] == "openai:fake"
     overall = report["systems"]["product"]["overall"]
     answered = [r for r in rows if not r["refused"]]
-    failed = sum(not r["verification"]["ok"] for r in answered)
+    failed = sum(bool(r.get("unverified")) or not r["verification"]["ok"] for r in answered)
     assert failed >= 1
     assert overall["verification_failed"] == pytest.approx(failed / len(answered))
     assert overall["llm_fallback"] == 0.0
