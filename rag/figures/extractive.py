@@ -79,7 +79,10 @@ def answer_part(
     for the same year are named in one line (rag.figures.others)."""
     grounded = ground(retriever, part, max(top_k, 5), where, earlier)
     snapshot = retriever.snapshot
-    home = others.applies(snapshot, grounded.asked, where.docs) if home_first else None
+    # Figures only: a sentence looked for to answer a list question (rag.prose's fallback) is
+    # judged against the whole knowledge base, whose other paragraphs its confidence is fitted on.
+    figure = asks_for_number(part)
+    home = others.applies(snapshot, grounded.asked, where.docs) if home_first and figure else None
     if home is None:
         return _answer_grounded(retriever, answerer, part, top_k, grounded)
 
@@ -90,7 +93,7 @@ def answer_part(
 
     at_home = within(home.docs)
     answer = at_home if not at_home.refused else _answer_grounded(retriever, answerer, part, top_k, grounded)
-    if answer.refused or not answer.lead or not asks_for_number(part):
+    if answer.refused or not answer.lead:
         return answer
     found = [
         (region, within(docs)) for region, docs in others.other_regions(snapshot, answer, grounded.asked)
