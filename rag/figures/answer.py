@@ -29,7 +29,7 @@ from rag.evidence.sentences import Sentence, rank_sentences
 from rag.figures.byline import asks_about_delivery, byline_answer
 from rag.figures.compose import compose
 from rag.figures.numbers import asks_for_date, asks_for_number
-from rag.question.asked_type import AskedType, asked_role, asked_type, person_names
+from rag.question.asked_type import AskedType, asked_role, asked_type, name_after, person_names
 from rag.question.constraints import Asked
 from rag.question.focus import Focus, TermWeights, question_terms, subject_terms, term_coverage
 from rag.question.resolution import Resolution
@@ -175,4 +175,6 @@ def _named_in_role(sentence: str, names: Sequence[str], role: str) -> bool:
     if not role:
         return bool(names)
     roles = [m.start() for m in re.finditer(re.escape(role), sentence)]
+    if any(name_after(sentence, r + len(role)) for r in roles):
+        return True
     return any(abs(sentence.find(n) - r) <= len(role) + 10 for n in names for r in roles)

@@ -62,6 +62,22 @@ def names_a_day(text: str) -> bool:
     return bool(_DAY_WRITTEN.search(text))
 
 
+# The most common Chinese surnames: a name right after a role ("编剧王某某") is read by its
+# surname where the segmenter does not know the given name's rare characters.
+_SURNAMES = (
+    "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程"
+    "苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚"
+    "邵万钱严覃武戴莫孔向汤"
+)
+_AFTER_ROLE = re.compile(rf"^[\s\u3000:：|｜]*([{_SURNAMES}][\u4e00-\u9fff]{{1,2}})")
+
+
+def name_after(text: str, at: int) -> str:
+    """A name written right after position `at` (a role's end), read by its surname; "" else."""
+    m = _AFTER_ROLE.match(text[at:])
+    return m.group(1) if m else ""
+
+
 def person_names(text: str, question: str = "") -> list[str]:
     """Names of people in `text` (jieba's nr tag), those the question already says left out."""
     import jieba.posseg

@@ -42,3 +42,11 @@ def test_person_names_leave_out_those_the_question_says() -> None:
     assert person_names("主持人李克强宣布开会") == ["李克强"]
     assert person_names("主持人李克强宣布开会", question="李克强说了什么") == []
     assert person_names("区委组织部相关负责人介绍。") == []
+
+
+def test_a_name_right_after_a_role_is_read_by_its_surname() -> None:
+    from rag.question.asked_type import name_after
+
+    text = "编剧王某鸰还没从剧中抽身。"
+    assert name_after(text, 2) == "王某鸰"
+    assert name_after("部长会议精神", 2) == ""  # 会 is no surname
