@@ -165,13 +165,13 @@ class ExtractiveAnswerer:
 
 def _names_someone(question: str, role: str, chosen: Sequence[Sentence]) -> bool:
     """A quoted sentence names a person the question does not, beside the role asked about
-    ("总设计师是谁" is not answered by a sentence naming a prize winner)."""
+    ("项目负责人是谁" is not answered by a sentence naming a prize winner)."""
     quoted = [s.paragraph.text[s.span[0] : s.span[1]] for s in chosen]
     return any(_named_in_role(q, person_names(q, question), role) for q in quoted)
 
 
 def _named_in_role(sentence: str, names: Sequence[str], role: str) -> bool:
-    """A name stands near the role ("主教练安东尼奥", "李某是该剧的导演"), within a short phrase."""
+    """A name stands near the role ("队长赵某某", "李某是该剧的导演"), within a short phrase."""
     if not role:
         return bool(names)
     roles = [m.start() for m in re.finditer(re.escape(role), sentence)]

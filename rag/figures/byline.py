@@ -1,7 +1,7 @@
 """Who delivered a report, and on which day: read from its byline.
 
-A report delivered at a meeting opens with a byline under its title: "——2017年3月5日在第十二届
-全国人民代表大会第五次会议上 国务院总理 李克强". Questions about the report itself ("这份报告是
+A report delivered at a meeting opens with a byline under its title: "——2031年1月8日在某市第九届
+人民代表大会第二次会议上 市长 张某某". Questions about the report itself ("这份报告是
 谁作的?", "是哪一天在大会上作的?") are answered from there, not from its body, which never
 says it; a byline without the day or the name leaves the question to the usual answerer (and
 its refusal).
@@ -21,7 +21,7 @@ from rag.question.asked_type import AskedType, names_a_day
 _ABOUT_DELIVERY = re.compile(r"作的|做的|报告人|作报告|做报告|讲话人|(?:会|大会|会议)上")
 # A byline: the meeting the report was delivered at.
 _BYLINE = re.compile(r"在[^。；]{2,40}(?:会议|大会|全会)上")
-# The speaker, after the office they held ("国务院总理　李克强", "省长 王伟中").
+# The speaker, after the office they held ("市长　张某某", "区长 王某").
 _SPEAKER = re.compile(
     r"(?:总理|副总理|省长|主席|书记|市长|区长|县长|部长|主任)[\s\u3000]*"
     r"(?P<name>[\u4e00-\u9fff]{2,3}?)(?=[\s\u3000]|各位|同志|作|$)"

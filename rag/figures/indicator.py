@@ -146,14 +146,14 @@ def same_indicator(question_name: str, figure_name: str, sentence: str) -> bool:
     if not question_name or not figure_name:
         return True
     if figure_name in question_name:
-        # The question names a part of the whole ("国有企业利润" for "企业利润增长21%": by
+        # The question names a part of the whole ("国有企业营收" for "企业营收增长9%": by
         # ownership, level, town and country, size): the same indicator only when the sentence
         # names that part too.
         extra = question_name[: question_name.index(figure_name)]
         return not any(part in extra and part not in sentence for part in _PARTS_OF_A_WHOLE)
     if question_name in figure_name:
-        # The indicator over a group of areas is another one: "脱贫地区农村居民人均可支配收入"
-        # is not "农村居民人均可支配收入" (statistics name such a subset by its kind of area).
+        # The indicator over a group of areas is another one: "山区县城镇新增就业"
+        # is not "城镇新增就业" (statistics name such a subset by its kind of area).
         extra = figure_name[: figure_name.index(question_name)]
         return not _SUBSET_OF_AREAS.search(extra)
     head = 0

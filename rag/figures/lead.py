@@ -158,7 +158,7 @@ def _against_direction(question: str, sentence: str, mention: NumberMention) -> 
 
 
 def _starts_a_change(sentence: str, mention: NumberMention) -> bool:
-    """ "由41.2%提高到…": the figure is where a change started ("从结余中拿出1000亿元" is not)."""
+    """ "由41.2%提高到…": the figure is where a change started ("从结余中拿出30亿元" is not)."""
     before = sentence[max(0, mention.lead_start - 14) : mention.lead_start]
     after = sentence[mention.lead_start + len(mention.shown) :]
     return bool(_STARTS_AT.search(before)) and bool(re.match(r"[^，。；、]{0,8}?(?:到|至)", after))
@@ -202,7 +202,7 @@ def fits_the_question(question: str, sentence: str, mention: NumberMention, one_
         after = sentence[mention.end : mention.end + 10]
         at = after.find(asked[-2:])
         given = after[: at + 2] if at >= 0 else ""
-    # An everyday name ("财政收入") is the indicator its official name is ("一般公共预算收入").
+    # An everyday name ("物价") is the indicator its official name is ("居民消费价格").
     return any(same_indicator(name, given, sentence) for name in (asked, *official_names(asked)))
 
 
@@ -295,9 +295,9 @@ def _with_direction(question: str, sentence: str, mention: NumberMention) -> str
 
 # A comparison ("比上年增加了多少", "由多少提高到多少", "比全国高出多少") is answered by both
 # figures and the difference, as the report states them side by side: a level and its change
-# ("赤字1.62万亿元，比去年增加2700亿元", "比率82.5%、提升4.6个百分点"), a change and the level
-# it reached ("上升3个百分点，达到51.2%"), or where a change started and ended ("由46.9%提高到
-# 48.2%"). The words between the two figures say which pair they are.
+# ("专项资金85亿元，比去年增加12亿元", "覆盖率91.3%、提升2.1个百分点"), a change and the
+# level it reached ("提高1.4个百分点，达到68%"), or where a change started and ended ("由41.2%
+# 提高到43.6%"). The words between the two figures say which pair they are.
 _ASKS_SPAN = re.compile(r"(?:由|从)[^，。？?]{0,4}?(?:多少|几)")
 _LEVEL_THEN_CHANGE = re.compile(
     r"^(?:[^，。；、\d]{0,3}[，,])?[、]?"
@@ -310,7 +310,7 @@ _STARTS_WITH = re.compile(r"(?:从|由)[^，。；、到至]{0,6}$")
 
 
 def _asks(question: str) -> list[str]:
-    """The question, and for one asking two figures in a row ("上升了几个百分点，达到多少") each
+    """The question, and for one asking two figures in a row ("提高了几个百分点，达到多少") each
     ask alone: a figure answering either fits, and its pair (paired_lead) answers both."""
     clauses = re.split(r"[，,；;]", question)
     asking = [i for i, c in enumerate(clauses) if asks_for_number(c)]
@@ -321,7 +321,7 @@ def _asks(question: str) -> list[str]:
 
 
 # In a review of the past five years, what one year (the last) has: the level a change ended at
-# ("从54万亿元增加到82.7万亿元", "达到76.7岁"), or a figure said of last year ("去年利润增长23.5%").
+# ("从620亿元增加到980亿元", "达到79岁"), or a figure said of last year ("去年营收增长9%").
 _LAST_YEAR = re.compile(r"去年|上年|刚刚过去")
 
 
@@ -353,7 +353,7 @@ def _lead_end(mention: NumberMention) -> int:
 
 def paired_lead(sentence: str, mention: NumberMention) -> str:
     """The figure with the one it is compared with, in the report's words, when the sentence
-    states them as a pair ("1.62万亿元，比去年增加2700亿元"); "" when it does not."""
+    states them as a pair ("85亿元，比去年增加12亿元"); "" when it does not."""
     found = [m for m in find_numbers(sentence) if is_figure(m) and m.unit != "年"]
     at = next((i for i, m in enumerate(found) if m.start == mention.start), None)
     if at is None:
@@ -365,7 +365,7 @@ def paired_lead(sentence: str, mention: NumberMention) -> str:
         if start and _START_THEN_END.match(between):
             return sentence[first.lead_start - len(start.group(0)) : _lead_end(second)]
         if _LEVEL_THEN_CHANGE.match(between) or _CHANGE_THEN_LEVEL.match(between):
-            # A verb after the first figure is left out: "2.8%安排，比去年…" -> "2.8%，比去年…".
+            # A verb after the first figure is left out: "3.1%安排，比去年…" -> "3.1%，比去年…".
             link = between[between.find("，") :] if "，" in between else between
             return first.shown + link + second.shown
     return ""
@@ -399,7 +399,7 @@ def _base_unit(unit: str) -> str:
     return unit
 
 
-# People counted without a measure word: "一千多万外出务工经商人员", "两百多万高校师生".
+# People counted without a measure word: "三十多万返乡创业人员", "两百多万高校师生".
 _PEOPLE_AFTER = re.compile(r"[\u4e00-\u9fff]{0,8}?(?:人员|人口|人才|群众|职工|师生|学生|农民工|居民|劳动力)")
 
 

@@ -28,7 +28,7 @@ _MONEY = re.compile(
 )
 # A day: "哪一天", "几月几日", "具体日期"; a month or a year is not asked for.
 _DAY = re.compile(r"哪一?天|哪日|几月几[日号]|几号|具体(?:日期|哪天)|什么日子|(?:日期|哪天)是")
-# A person asked for by the office or role they hold ("负责人叫什么名字", "总设计师是谁"), or
+# A person asked for by the office or role they hold ("带头人叫什么名字", "总工程师是谁"), or
 # by what they did with the report ("谁作的报告"). A bare "……是谁" may ask for a team, a country
 # or an organisation, and "……叫什么名字" for a thing: those are not gated.
 _ROLE = (
@@ -37,12 +37,12 @@ _ROLE = (
     r"编剧|导演|主演|教练|队长|创始人|第一书记"
 )
 _PERSON = re.compile(rf"(?P<role>{_ROLE})(?:是谁|是哪位|叫什么名字|的名字|姓名|名叫什么)|谁(?:作|做|主持|讲)")
-# How a day is written: "18日", "3月5日", "十八日", "5号"; "7·17" for a day known by its date.
+# How a day is written: "18日", "3月5日", "十八日", "5号"; "7·21" for a day known by its date.
 _DAY_WRITTEN = re.compile(r"\d{1,2}[日号]|[一二三四五六七八九十]{1,3}日|\d{1,2}·\d{1,2}")
 
 
 def asked_role(question: str) -> str:
-    """The office or role a question asks a person by ("总设计师是谁" -> "设计师"); "" else."""
+    """The office or role a question asks a person by ("总工程师是谁" -> "工程师"); "" else."""
     m = _PERSON.search(question)
     return (m.group("role") or "") if m else ""
 

@@ -1,6 +1,6 @@
 """Standard statistical acronyms and everyday names, and the Chinese names reports write instead.
 
-People ask "GDP增长多少", "CPI涨幅", "经济总量有多大", "物价涨了多少"; reports write 国内生产总值
+People ask "GDP增长多少", "CPI涨幅", "经济规模多大", "通胀多少"; reports write 国内生产总值
 (地区生产总值 for a province), 居民消费价格. The acronyms below are the international statistical
 indicators whose official Chinese names (National Bureau of Statistics usage) are fixed; the
 everyday names are the common words for the main indicators of the statistical communiqué
@@ -24,7 +24,7 @@ ACRONYMS: dict[str, tuple[str, ...]] = {
     "PM2.5": ("细颗粒物",),
 }
 # Everyday words for the communiqué's main indicators -> their official names. Unlike an
-# acronym, the everyday word stays beside the names even where reports write it too ("经济总量"
+# acronym, the everyday word stays beside the names even where reports write it too ("经济规模"
 # is also said of a city): the official name is what a report states its own figure under.
 _OUTPUT = ("国内生产总值", "地区生产总值")
 _DISPOSABLE = ("居民人均可支配收入",)

@@ -107,7 +107,7 @@ def _fits(aspects: set[Aspect], aspect: Aspect | None, span: bool, ends: bool = 
     plain target question never gets a result, and the other way round). A multi-year review
     answers a question about several years (`span`), or about the year it `ends` with: a
     change from one level to another over the five years ends at that year's level
-    ("城镇化率从52.6%提高到58.5%"); its totals and averages are told apart by rag.figures.lead."""
+    ("森林覆盖率从41.2%提高到43.6%"); its totals and averages are told apart by rag.figures.lead."""
     if not span and not (ends and aspect is not Aspect.TARGET):  # a review holds no targets
         aspects = aspects - {Aspect.PERIOD}
     if not aspects:
