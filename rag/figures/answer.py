@@ -85,15 +85,15 @@ class ExtractiveAnswerer:
             # sentence holds none of its other specific words: it is about something else.
             return self._refuse(question, hits, retrieved, confidence)
         chosen = [self._excerpt(question, q_terms, best) for best in self._choose(q_terms, sentences)]
-        if lacks_asked_figure(question, [c.text for c in chosen]):
+        wants_figure = (asks_for_number(question) and not asks_for_date(question)) or kind is AskedType.DAY
+        lacks = lacks_asked_figure(question, [c.text for c in chosen])
+        if (lacks and not wants_figure) or about_another_year(focus, chosen[0]):
             return self._refuse(question, hits, retrieved, confidence)
-        if about_another_year(focus, chosen[0]):
-            return self._refuse(question, hits, retrieved, confidence)
-        text, citations, lead = self._compose(focus, q_terms, chosen)
+        # Best sentences without a figure ("就业要在实现预期目标的基础上…"): lower ones are tried.
+        text, citations, lead = ("", [], "") if lacks else self._compose(focus, q_terms, chosen)
         if kind is AskedType.PERSON and not _names_someone(question, role, chosen):
             # "是谁" answered by a sentence naming nobody: the reports do not say.
             return self._refuse(question, hits, retrieved, confidence)
-        wants_figure = (asks_for_number(question) and not asks_for_date(question)) or kind is AskedType.DAY
         if wants_figure and not lead:
             # The figure may stand in a sentence ranked lower ("赤字率拟按2.6%安排" below
             # "财政赤字2.38万亿元"): the best few that hold one about the subject are tried.

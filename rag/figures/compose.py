@@ -55,7 +55,11 @@ def provenance(focus: Focus, sentence: Sentence, documents: int) -> str:
     scope = sentence_scope(sentence.paragraph, *sentence.span)
     years = [y for y in focus.asked.years if scope.aspects_of(y)]
     note = ""
-    if years and meta.year is not None:
+    period = [y for y, a in scope.years if a is Aspect.PERIOD]
+    over_period = all(scope.aspects_of(y) == {Aspect.PERIOD} for y in years)
+    if len(years) > 1 and meta.year is not None and over_period:
+        note = f"（回顾{min(period)}—{max(period)}年）"  # a total or average over the years asked
+    elif years and meta.year is not None:
         year = years[0]
         aspects = scope.aspects_of(year)
         if Aspect.TARGET in aspects and Aspect.RESULT not in aspects:

@@ -157,6 +157,8 @@ def answer_table(
             answers |= {k: ask_row(k, region) for k, h in homes.items() if h != region}
     # Whether each row's figure is a plan's or an outcome (said beside it when they differ).
     kinds = {k: a for k, found in answers.items() if (a := row_aspect(snapshot, found, k, series))}
+    if asked.aspect is None and asked.lean is None:
+        answers, kinds = _outcomes_only(series, answers, kinds)
     rows = [(key, answers[key]) for key in keys]
     answer = tabulate(series, rows, top_k, kinds)
     if series.difference:
@@ -166,6 +168,24 @@ def answer_table(
             answer = with_difference(direct, answer)
     answer.verification = verify_table(answer, sources(retriever, answer), series.question)
     return answer
+
+
+def _outcomes_only(
+    series: SeriesAsk, answers: dict[str, Answer], kinds: dict[str, Aspect]
+) -> tuple[dict[str, Answer], dict[str, Aspect]]:
+    """A table asking what the figures were, neither plan nor outcome said, is of outcomes when
+    most rows found one: a year the reports give only the plan for has no figure of that kind
+    (its target beside outcomes would read as what happened)."""
+    outcomes = sum(a is Aspect.RESULT for a in kinds.values())
+    plans = [k for k, a in kinds.items() if a is Aspect.TARGET]
+    if not plans or outcomes <= len(plans):
+        return answers, kinds
+    label = "{}年" if series.by == "year" else "{}"
+    replaced = {
+        k: refusal(answers[k].question, [], reason=f"知识库中只有{label.format(k)}的目标，没有实际数字")
+        for k in plans
+    }
+    return answers | replaced, {k: a for k, a in kinds.items() if k not in replaced}
 
 
 def asks_for_table(snapshot: Snapshot, question: str) -> bool:

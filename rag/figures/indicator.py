@@ -33,6 +33,10 @@ GENERIC = frozenset(
         "规模",
         "总量",
         "总额",
+        "总共",
+        "一共",
+        "总计",
+        "合计",
         "数量",
         "增速",
         "增幅",
@@ -58,6 +62,13 @@ GENERIC = frozenset(
         "讲到",
         "指出",
         "写道",
+        # How a question frames when or how much: "是从几月几日开始的", "拿出多少钱专门用于".
+        "是从",
+        "开始",
+        "拿出",
+        "专门",
+        "用于",
+        "用来",
     ]
 )
 
@@ -114,6 +125,10 @@ _PARTS_OF_A_WHOLE = (
     "集体",
     "中央",
     "地方",
+    "本级",
+    "省级",
+    "市级",
+    "县级",
     "农村",
     "城镇",
     "城市",
@@ -137,20 +152,22 @@ def indicator_before(text: str) -> str:
         name = stripped
 
 
-def same_indicator(question_name: str, figure_name: str, sentence: str) -> bool:
+def same_indicator(question_name: str, figure_name: str, sentence: str, upto: str | None = None) -> bool:
     """False when the two name different indicators of one kind: the same head, each with
     modifiers of its own that the other side lacks ("粮食产量" asked, "新能源汽车产量增长43%" in a
     sentence that never says 粮食; "国防支出" / "研究与试验发展经费支出"). A modifier the
     question names and the sentence says elsewhere ("东吴证券…净利润") is the sentence's subject,
-    not a different indicator; anything else is not ruled out."""
+    not a different indicator; anything else is not ruled out. A part must be named before the
+    figure's clause ends (`upto`): "财政赤字1.35万亿元，其中中央财政赤字…" states the whole first."""
     if not question_name or not figure_name:
         return True
+    # The question names a part of the whole ("国有企业营收" for "企业营收增长9%": by ownership,
+    # level, town and country, size): the same indicator only when the sentence names that part.
+    said = sentence if upto is None else upto
+    if any(p in question_name and p not in figure_name and p not in said for p in _PARTS_OF_A_WHOLE):
+        return False
     if figure_name in question_name:
-        # The question names a part of the whole ("国有企业营收" for "企业营收增长9%": by
-        # ownership, level, town and country, size): the same indicator only when the sentence
-        # names that part too.
-        extra = question_name[: question_name.index(figure_name)]
-        return not any(part in extra and part not in sentence for part in _PARTS_OF_A_WHOLE)
+        return True
     if question_name in figure_name:
         # The indicator over a group of areas is another one: "山区县城镇新增就业"
         # is not "城镇新增就业" (statistics name such a subset by its kind of area).

@@ -31,14 +31,16 @@ from rag.question.glossary import official_names
 _ASKS_END = re.compile(
     r"(?:降|减|增|提高|提升|上升|升|扩大|缩小|增长|增加|下降|降低|达|压缩|控制)(?:到|至)|达到"
 )
-_ASKS_CHANGE = re.compile(
-    r"(?:增长|增加|减少|下降|降低|提高|提升|上升|扩大|压减|多|少|高|低|快|慢)了?出?(?:多少|几)|差多少|相差"
-)
+# ("增"/"减" alone are left out: "新增多少" asks a count.)
+_CHANGE_VERB = r"增长|增加|减少|下降|降低|提高|提升|上升|上涨|扩大|缩小|压减|上调|下调|回落|降|升|涨"
+_ASKS_CHANGE = re.compile(rf"(?:{_CHANGE_VERB}|多|少|高|低|快|慢)了?出?(?:多少|几)|差多少|相差")
 # "比全国高多少", "比上年增加了多少", "差多少": a difference between two figures, which only a
 # figure stated as one answers ("高于全国0.7个百分点", "比去年增加2700亿元").
+# After a comparison a verb may follow the comparative: "比去年多安排了多少".
+COMPARED_BY = rf"(?:{_CHANGE_VERB}|(?:多|少|高|低|快|慢)[\u4e00-\u9fff]{{0,2}}?)了?出?(?:多少|几)"
+# "比重/比例/比率" is no comparison.
 _ASKS_DIFFERENCE = re.compile(
-    r"(?:比[^，。？?]{1,12}?|(?:和|与|同|跟)[^，。？?]{1,14}?相比)"
-    r"(?:高|低|多|少|快|慢|增加|减少|提高|降低|增长|下降)了?出?(?:多少|几)|差多少|相差"
+    rf"(?:比(?![重例率较])[^，。？?]{{1,12}}?|(?:和|与|同|跟)[^，。？?]{{1,14}}?相?比){COMPARED_BY}|差多少|相差"
 )
 _STATED_AS_DIFFERENCE = re.compile(
     r"(?:(?:高|低|多|少|快|慢)(?:于|出)[^，。；]{0,8}|比[^，。；]{0,10}?(?:高|低|多|少|快|慢|增加|减少|提高|降低|增长|下降|上升|扩大|缩小)了?)$"
@@ -48,11 +50,28 @@ _STATED_AS_DIFFERENCE = re.compile(
 _MORE_THAN = re.compile(r"比[^，。；]{0,10}?(?:多|少|高|低|增加|减少|提高|降低|扩大|缩小)了?$")
 # A figure over several years: an average or a total, not one year's.
 _OVER_YEARS = re.compile(r"年均|平均每年|每年平均|累计|合计|共计|五年来|几年来|多年来")
-_SINCE_LAST_YEAR = re.compile(r"比(?:上年|去年|上一年|前一年|同期|上年同期)")
+# A total or average over several years asked for ("过去五年累计", "这几年年均").
+_ASKS_OVER_YEARS = re.compile(
+    rf"{_OVER_YEARS.pattern}|(?:过去|近|这)(?:[两二三四五六七八九十]|\d{{1,2}})年|这几年"
+)
+_AVERAGE = re.compile(r"年均|平均每年|每年平均|平均")
+_TOTAL = re.compile(r"累计|合计|共计|总计|一共|总共")
+
+
+def _total_for_average(question: str, clause: str) -> bool:
+    """A total asked ("五年累计多少") and a yearly average given ("年均1300万人"), or the other way."""
+    if _TOTAL.search(question) and not _AVERAGE.search(question):
+        return bool(_AVERAGE.search(clause))
+    if _AVERAGE.search(question) and not _TOTAL.search(question):
+        return bool(_TOTAL.search(clause)) and not _AVERAGE.search(clause)
+    return False
+
+
+_SINCE_LAST_YEAR = re.compile(r"比(?:上年|去年|上一年|前一年|同期|上年同期|上次|上届|上一届|上期)")
 # "总量是多少", "产量是多少", "规模多少亿": an amount, not a growth rate or a share.
 _WANTS_AMOUNT = re.compile(
     r"多少亿|多少万亿|多少万|(?:量|额|值|规模|人数|户数|个数|投资|收入|支出|赤字(?!率))"
-    r"(?:是|为|有|达到?)?(?:多少|几|多大)"
+    r"(?:一共|总共|总计|合计|共)?(?:是|为|有|达到?)?(?:多少|几|多大)"
 )
 # In the text: the words right before a figure tell its role.
 _ENDS_AT = re.compile(r"(?:到|至|为|达|成)$")
@@ -82,12 +101,19 @@ _CLAUSE_BREAK = re.compile(r"[,，;；。!！?？、：:]")
 Coverage = Callable[[str], float]
 
 
-# A question's own ending: its question word and what follows ("是多少？").
+# A question's own ending: its question word and what follows ("是多少？"), and what the figure
+# is compared with ("比2013年增加了"): the indicator is named before that.
 _QUESTION_TAIL = re.compile(r"(?:是多少|有多少|为多少|多少|是几|几)[^，。]*$|[?？。！!\s]+$")
+_AGAINST_TAIL = re.compile(r"(?:比(?![重例率较])|较|跟|同)[^，。？?]*$")
 
 
 def clause_start(sentence: str, position: int) -> int:
     return max((m.end() for m in _CLAUSE_BREAK.finditer(sentence, 0, position)), default=0)
+
+
+def _clause_end(sentence: str, position: int) -> int:
+    found = _CLAUSE_BREAK.search(sentence, position)
+    return found.start() if found else len(sentence)
 
 
 def clause_around(sentence: str, start: int, end: int) -> str:
@@ -102,6 +128,9 @@ def clause_around(sentence: str, start: int, end: int) -> str:
 _PHRASE_BREAK = re.compile(r"[,，;；。!！?？：:]")
 
 
+_FOR_PURPOSE = re.compile(r"(?:重点|主要|专门|专项|全部|集中)?(?:用于|用来|投向|支持)[^,，;；。!！?？：:]*")
+
+
 def subject_context(sentence: str, start: int, end: int, question: str = "") -> str:
     """What a figure is about: its comma-delimited phrase (the subject may follow the figure:
     "120名…“后备干部”进入镇街领导班子") and the phrase before it."""
@@ -109,6 +138,10 @@ def subject_context(sentence: str, start: int, end: int, question: str = "") -> 
     right_m = _PHRASE_BREAK.search(sentence, end)
     right = right_m.start() if right_m else len(sentence)
     own, prior = sentence[left:right], _previous_clause(sentence, left) if left else ""
+    # An amount set aside is followed by what it is for: "安排1000亿元资金，重点用于职工安置".
+    purpose = _FOR_PURPOSE.match(sentence, right + 1) if right_m else None
+    if purpose:
+        own += purpose.group(0)
     # After a phrase stating a figure of its own, a phrase naming another thing before its figure
     # is the next item of a list ("农村贫困人口减少1386万，易地扶贫搬迁280万人"): the previous
     # phrase's subject is not its. One naming nothing ("增长6.7%"), the same thing again, or the
@@ -195,15 +228,28 @@ def fits_the_question(question: str, sentence: str, mention: NumberMention, one_
     if per_unit_of_asked(question, phrase) or denominator_itself(question, phrase):
         return False
     # "粮食产量是多少" is not answered by "新能源汽车产量增长43%".
-    asked = indicator_before(_QUESTION_TAIL.sub("", question))
+    asked = indicator_before(_AGAINST_TAIL.sub("", _QUESTION_TAIL.sub("", question)))
     given = indicator_before(sentence[clause_start(sentence, mention.lead_start) : mention.lead_start])
     if not nouns(given) and len(asked) >= 2:
         # A count may name its thing after it: "解决6434万农村人口饮水问题" counts 农村人口.
-        after = sentence[mention.end : mention.end + 10]
+        after = sentence[mention.end : min(mention.end + 10, _clause_end(sentence, mention.end))]
         at = after.find(asked[-2:])
         given = after[: at + 2] if at >= 0 else ""
+    if not nouns(given):
+        # "财政赤字1.35万亿元，比上年增加1500亿元": a change names its indicator in the clause before.
+        given = _indicator_of_clause_before(sentence, mention) or given
     # An everyday name ("物价") is the indicator its official name is ("居民消费价格").
-    return any(same_indicator(name, given, sentence) for name in (asked, *official_names(asked)))
+    upto = sentence[: _clause_end(sentence, mention.end)]
+    return any(same_indicator(name, given, sentence, upto) for name in (asked, *official_names(asked)))
+
+
+def _indicator_of_clause_before(sentence: str, mention: NumberMention) -> str:
+    start = clause_start(sentence, mention.lead_start)
+    if not start:
+        return ""
+    prior = sentence[clause_start(sentence, start - 1) : start - 1]
+    figures = [m for m in find_numbers(prior) if is_figure(m)]
+    return indicator_before(prior[: figures[0].lead_start]) if figures else ""
 
 
 def role_score(question: str, sentence: str, mention: NumberMention) -> float:
@@ -216,7 +262,7 @@ def role_score(question: str, sentence: str, mention: NumberMention) -> float:
     )
     if _ASKS_END.search(question):
         return part + 0.4 * ends - 0.6 * starts - 0.2 * (changes and not ends)
-    if _ASKS_CHANGE.search(question):
+    if asks_change(question):
         # "下降了多少", "比全国低多少": the change itself, not the level reached.
         return part + (0.4 if changes else -0.4) - 0.2 * ends - 0.6 * starts
     return part - 0.3 * starts  # a starting value is never the answer on its own
@@ -241,7 +287,7 @@ def wants_amount(question: str) -> bool:
         bool(_WANTS_AMOUNT.search(question))
         and not wants_percent(question)
         and "增长" not in question
-        and not _ASKS_CHANGE.search(question)
+        and not asks_change(question)
     )
 
 
@@ -251,6 +297,11 @@ _ASKS_GROWTH = re.compile(r"增长的?(?:目标|预期目标|速度|幅度)?(?:�
 
 
 _GROWTH = re.compile(r"增|涨|提高|提升|上升|下降|降低|减少|减|回落|扩大")
+
+
+def asks_change(question: str) -> bool:
+    """ "下降了多少", "比全国高多少", "比去年多安排了多少": a change, not a level."""
+    return bool(_ASKS_CHANGE.search(question) or _ASKS_DIFFERENCE.search(question))
 
 
 def asks_growth(question: str) -> bool:
@@ -312,7 +363,7 @@ _STARTS_WITH = re.compile(r"(?:从|由)[^，。；、到至]{0,6}$")
 def _asks(question: str) -> list[str]:
     """The question, and for one asking two figures in a row ("提高了几个百分点，达到多少") each
     ask alone: a figure answering either fits, and its pair (paired_lead) answers both."""
-    clauses = re.split(r"[，,；;]", question)
+    clauses = [c for c in re.split(r"[，,；;？?]", question) if c]
     asking = [i for i, c in enumerate(clauses) if asks_for_number(c)]
     if len(asking) < 2 or not asks_comparison(question):
         return [question]
@@ -332,9 +383,10 @@ def _year_level(sentence: str, mention: NumberMention) -> bool:
     )
 
 
+# "与/和/同" also join two things ("城镇和农村高校有多少"): after them, only a comparative itself.
 _ASKS_AGAINST = re.compile(
-    r"(?:比|较|与|和|同)[^，。？?]{1,14}?(?:高|低|多|少|快|慢|增加|减少|提高|降低|增长|下降|扩大|缩小|上升|提升)"
-    r"了?出?(?:多少|几)|差多少|相差"
+    rf"(?:比(?![重例率])|较)[^，。？?]{{1,14}}?{COMPARED_BY}"
+    rf"|(?:与|和|同)[^，。？?]{{1,14}}?(?:{_CHANGE_VERB}|多|少|高|低|快|慢)了?出?(?:多少|几)|差多少|相差"
 )
 
 
@@ -344,7 +396,7 @@ def asks_comparison(question: str) -> bool:
     if _ASKS_AGAINST.search(question) or _ASKS_SPAN.search(question):
         return True
     asks = [c for c in re.split(r"[，,；;？?]", question) if asks_for_number(c)]
-    return len(asks) >= 2 and any(_ASKS_CHANGE.search(c) for c in asks)
+    return len(asks) >= 2 and any(asks_change(c) for c in asks)
 
 
 def _lead_end(mention: NumberMention) -> int:
@@ -414,7 +466,9 @@ def _counts_people(want_unit: str, sentence: str, mention: NumberMention) -> boo
 def _counted_in(question: str, sentence: str, mention: NumberMention) -> str:
     """A bare number followed by the measure word the question asks in ("攻入4球" for "几球")."""
     m = _ASKED_MEASURE.search(question)
-    if m and not mention.unit and sentence[mention.end : mention.end + 1] == m.group("u"):
+    # "多少农村人口" names a thing, not a measure: the words after it go on in the sentence too.
+    noun = question[m.end() : m.end() + 1] == sentence[mention.end + 1 : mention.end + 2] if m else False
+    if m and not noun and not mention.unit and sentence[mention.end : mention.end + 1] == m.group("u"):
         return mention.text + m.group("u")
     return ""
 
@@ -448,6 +502,7 @@ def lead_figure(
         return _ordinal_lead(question, sentences, coverage)
     want_unit = question_unit(question)
     money = asked_type(focus_question) is AskedType.MONEY
+    over_span = not one_year and bool(_ASKS_OVER_YEARS.search(focus_question))
     best, best_score = "", -math.inf
     for rank, (sentence, among_targets, over_years) in enumerate(sentences):
         for m in find_numbers(sentence):
@@ -456,6 +511,11 @@ def lead_figure(
                 continue
             if one_year and over_years and not _year_level(sentence, m):
                 continue  # a five-year change, total or average is no one year's figure
+            clause = clause_around(sentence, m.start, m.end)
+            if over_span and not over_years and not _OVER_YEARS.search(clause):
+                continue  # and one year's figure is no total or average over several
+            if _total_for_average(focus_question, clause):
+                continue
             context = subject_context(sentence, m.start, m.end, focus_question)
             if one_year and over_years and subject(context) < PERIOD_SUBJECT:
                 continue  # a review lists many levels reached: the figure's own clause names it
@@ -479,7 +539,10 @@ def lead_figure(
             # A figure's subject may stand in the clause before ("城镇新增就业1351万人，比上年增加…").
             own, prior = coverage(clause), coverage(before)
             score = own + 0.25 * max(0.0, prior - own) - 0.1 * rank
-            score += role_score(focus_question, sentence, m) + aspect_score(sentence, m, lean, among_targets)
+            # A review of several years states results, whatever qualifier ("6600万人以上").
+            score += role_score(focus_question, sentence, m) + aspect_score(
+                sentence, m, lean, among_targets or over_years
+            )
             score += kind_score(focus_question, m)
             if m.unit == "年":
                 if m.value is not None and 1900 <= m.value <= 2100 and _written_as_year(m):

@@ -24,6 +24,7 @@ from dataclasses import dataclass, replace
 from ingest.records import Aspect, Paragraph, TimeScope
 from ingest.scope import years_in
 from rag.answer_types import Answer, Citation
+from rag.figures.lead import COMPARED_BY
 from rag.figures.merge import interleave
 from rag.figures.numbers import asks_for_number, find_numbers
 from rag.figures.table import COMPUTED, MISSING, Row, Table, computed_difference, read_cell, summarize
@@ -57,7 +58,9 @@ _COMPARE_TAIL = re.compile(
     r"(?:呢|吗)?[？?。]?$"
 )
 # The size of the change asked, not only its direction: "多了多少", "提高了几个百分点".
-_DIFFERENCE = re.compile(rf"{_HOW_MUCH_CHANGED}|变化了?多少|差多少|相差")
+_DIFFERENCE = re.compile(rf"{_HOW_MUCH_CHANGED}|{COMPARED_BY}|变化了?多少|差多少|相差")
+# "…比2016年多定了多少人": a difference to a year, asked with a verb after the comparative.
+_AGAINST_YEAR = re.compile(rf"(?:比|较){_YEAR}\s*年[^，。？?]{{0,8}}?{COMPARED_BY}")
 # Asking about a total or an average over the span: one figure, not a row per year.
 _AGGREGATE = re.compile(r"累计|合计|总共|一共|共计|总计|总和|加起来|年均|平均|累积|这几年共|期间共")
 # Words that ask for a value per row; needed where the span alone may mean an aggregate.
@@ -138,7 +141,7 @@ def _years_asked(text: str, compare: bool) -> SeriesAsk | None:
         years = tuple(dict.fromkeys(int(y) for y in re.findall(_YEAR, m.group(0))))
         if len(years) >= 2:
             return _ask(text, m.start(), m.end(), years=tuple(sorted(years)), compare=compare)
-    if compare:
+    if compare or _AGAINST_YEAR.search(text):
         ask = _compared_years(text)
         if ask is not None:
             return ask
@@ -366,6 +369,23 @@ def verify_table(answer: Answer, sources: Mapping[int, Paragraph], question: str
     return Verification(tuple(checks))
 
 
+_SAID_CHANGE = re.compile(r"(?:增加|减少|上升|下降|提高|降低|扩大|缩小|高|低|多|少)了?$")
+
+
+def _with_levels(direct: Answer, rows: Sequence[Row]) -> str:
+    """A difference stated alone ("比去年多100万人") leads after both years' figures, each with its
+    citation: "2016年1000万人以上[2]，2017年1100万人以上[3]，多100万人。依据：…"."""
+    filled = [r for r in rows if r.cell is not None and r.citation]
+    lead = direct.lead
+    if len(filled) != 2 or not lead or len(find_numbers(lead)) != 1 or not direct.text.startswith(lead):
+        return direct.text
+    quote = direct.text[len(lead) :]
+    at = quote.find(lead)
+    said = _SAID_CHANGE.search(quote[max(0, at - 4) : at]) if at >= 0 else None
+    levels = "，".join(f"{r.key}{r.shown}[{r.citation}]" for r in filled)
+    return f"{levels}，{said.group(0) if said else '相差'}{lead}{quote}"
+
+
 def with_difference(direct: Answer, table: Answer) -> Answer:
     """ "…比2011年多了多少": the difference the report states (the single answer to the whole
     question) leads, the two rows follow as the table; the table's citations numbered after the
@@ -388,7 +408,7 @@ def with_difference(direct: Answer, table: Answer) -> Answer:
     grid = replace(table.table, rows=rows, summary="") if table.table is not None else None
     return replace(
         direct,
-        text="\n".join([direct.text, *lines]),
+        text="\n".join([_with_levels(direct, rows), *lines]),
         citations=citations,
         table=grid,
         retrieved=interleave([("", direct), ("", table)], len(direct.retrieved) or 5),

@@ -44,7 +44,37 @@ EVERYDAY: dict[str, tuple[str, ...]] = {
     "人均寿命": ("人均预期寿命",),
     "平均寿命": ("人均预期寿命",),
     "外资": ("实际使用外资",),
+    "粮食产量": ("粮食总产量", "粮食总产"),
+    "研发投入强度": ("研发经费投入强度", "研发经费支出与国内生产总值之比"),
+    "研发强度": ("研发经费投入强度", "研发经费支出与国内生产总值之比"),
 }
+# An average per day / month / person, in the short form statistics write: the same words, so
+# the question's phrase is replaced, not annotated ("平均每天新设" is "日均新设").
+SHORT_FORMS: dict[str, str] = {
+    "平均每天": "日均",
+    "每天平均": "日均",
+    "平均每日": "日均",
+    "平均每月": "月均",
+    "每月平均": "月均",
+    "平均每人": "人均",
+    "每人平均": "人均",
+}
+_SHORT_FORM = re.compile("|".join(SHORT_FORMS))
+# Everyday words for the population groups whose income the communiqué reports: "城里人的收入"
+# is 城镇居民人均可支配收入, "老百姓收入" 居民人均可支配收入.
+_GROUPS: dict[str, tuple[str, ...]] = {
+    "老百姓": _DISPOSABLE,
+    "百姓": _DISPOSABLE,
+    "群众": _DISPOSABLE,
+    "城里人": ("城镇居民人均可支配收入",),
+    "城市居民": ("城镇居民人均可支配收入",),
+    "城市人": ("城镇居民人均可支配收入",),
+    "市民": ("城镇居民人均可支配收入",),
+    "农村人": ("农村居民人均可支配收入", "农村居民人均纯收入"),
+    "乡下人": ("农村居民人均可支配收入", "农村居民人均纯收入"),
+    "农村群众": ("农村居民人均可支配收入", "农村居民人均纯收入"),
+}
+EVERYDAY.update({f"{group}{of}收入": names for group, names in _GROUPS.items() for of in ("", "的")})
 _EVERYDAY = re.compile("|".join(sorted(EVERYDAY, key=len, reverse=True)))
 _ACRONYM = re.compile("|".join(re.escape(a) for a in sorted(ACRONYMS, key=len, reverse=True)), re.IGNORECASE)
 
@@ -70,6 +100,7 @@ def expand(text: str, written: Callable[[str], bool] = lambda _a: False) -> str:
             return m.group(0)
         return f"{m.group(0)}（{' '.join(found)}）"
 
+    text = _SHORT_FORM.sub(lambda m: SHORT_FORMS[m.group(0)], text)
     return _EVERYDAY.sub(official, _ACRONYM.sub(names, text))
 
 

@@ -199,3 +199,44 @@ def test_where_a_change_started_is_never_the_answer_alone() -> None:
     assert _lead("低保标准是多少？", "低保标准由每月620元提高到680元。") == "680元"
     # "从……拿出" is no change: the amount taken is the answer.
     assert _lead("拿出多少资金？", "从结余中拿出120亿元用于培训。") == "120亿元"
+
+
+def test_two_asks_in_two_sentences_and_a_verb_after_the_comparative() -> None:
+    # "…是多少？比去年…几个百分点？": each ask alone, both answered by the pair.
+    sentence = "今年城镇登记失业率控制在3.2%，比去年预算低0.3个百分点。"
+    lead = _lead("失业率控制在多少？比去年预算下调了几个百分点？", sentence)
+    assert lead == "3.2%，比去年预算低0.3个百分点"
+    # "多安排了多少": a verb between the comparative and 多少.
+    sentence = "区级财政安排乡村振兴资金6.8亿元，比去年增加0.9亿元。"
+    assert _lead("乡村振兴资金比去年多安排了多少钱？", sentence) == "6.8亿元，比去年增加0.9亿元"
+    # "高校有多少所" is no comparison.
+    assert _lead("全区高校有多少所？", "全区有高校4所，在校生3.1万人。") == "4所"
+
+
+def test_a_part_of_a_whole_is_named_where_its_figure_is() -> None:
+    # The whole's change is no answer about a part named only later in the sentence.
+    sentence = "全省财政支出860亿元，比上年增加60亿元，其中省级财政支出210亿元。"
+    assert _lead("财政支出比上年增加了多少？", sentence) == "860亿元，比上年增加60亿元"
+    assert _lead("省级财政支出比上年增加了多少？", sentence) == ""
+    assert _lead("省级财政支出是多少？", sentence) == "210亿元"
+
+
+def test_a_total_over_years_is_no_average_nor_one_year() -> None:
+    five = [("五年来，城镇新增就业累计4.6万人，年均新增9200人。", False, True)]
+    one = [("全年城镇新增就业9500人。", False, False)]
+    ask = "过去五年城镇新增就业累计多少人？"
+    assert lead_figure(ask, ask, five, _cover(ask), lambda _c: 1.0) == "4.6万人"
+    assert lead_figure(ask, ask, one, _cover(ask), lambda _c: 1.0) == ""
+    ask = "过去五年城镇新增就业年均多少人？"
+    assert lead_figure(ask, ask, five, _cover(ask), lambda _c: 1.0) == "9200人"
+
+
+def test_an_amount_set_aside_is_about_what_it_is_for() -> None:
+    sentence = "区财政安排1200万元专项资金，重点用于老旧小区改造。"
+    context = subject_context(sentence, sentence.find("1200"), sentence.find("万元") + 2)
+    assert "老旧小区改造" in context
+
+
+def test_a_measure_word_asked_is_not_the_start_of_a_noun() -> None:
+    assert _lead("解决了多少农村人口的饮水问题？", "全年解决1.2万农村人口饮水问题。") == "1.2万"
+    assert _lead("攻入了几球？", "全场攻入4球，获得冠军。") == "4球"

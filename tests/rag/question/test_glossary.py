@@ -24,3 +24,12 @@ def test_everyday_indicator_words_are_read_as_their_official_names() -> None:
     # The official name already there: nothing to add.
     assert expand("居民消费价格和物价") == "居民消费价格和物价"
     assert official_names("农民收入增长多少") == ("农村居民人均可支配收入", "农村居民人均纯收入")
+
+
+def test_everyday_words_for_groups_and_averages() -> None:
+    from rag.question.glossary import expand, official_names
+
+    assert "城镇居民人均可支配收入" in official_names("城里人的收入增长多少")
+    assert "居民人均可支配收入" in official_names("老百姓收入增长多少")
+    # An average per day is written 日均: replaced, not annotated.
+    assert expand("平均每天新增多少户市场主体") == "日均新增多少户市场主体"
