@@ -132,10 +132,11 @@ def answer_lead(
 
 
 def _reviews_years(focus: Focus, sentence: Sentence) -> bool:
-    """The sentence speaks about the asked year only as one of a multi-year review's (过去五年)."""
-    if not focus.asked.years:
-        return False
+    """The sentence speaks about the asked year only as one of a multi-year review's (过去五年);
+    asked about no year ("五年来一共……"), it reviews several years."""
     scope = sentence_scope(sentence.paragraph, *sentence.span)
+    if not focus.asked.years:
+        return any(a is Aspect.PERIOD for _y, a in scope.years)
     aspects = set().union(*(scope.aspects_of(y) for y in focus.asked.years))
     return aspects == {Aspect.PERIOD}
 

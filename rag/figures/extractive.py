@@ -166,6 +166,13 @@ def answer_table(
         direct = answer_part(retriever, answerer, series.question, top_k, where, earlier)
         if not direct.refused and direct.lead:
             answer = with_difference(direct, answer)
+        elif answer.table is None or len(answer.table.filled) < 2:
+            # Neither stated nor computable: the difference asked is not in the reports.
+            none = replace(direct, question=series.question)
+            if not direct.refused:
+                none = refusal(series.question, [])
+            none.verification = verify("", {}, question=series.question, by_citation=True)
+            return none
     answer.verification = verify_table(answer, sources(retriever, answer), series.question)
     return answer
 

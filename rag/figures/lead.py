@@ -43,11 +43,11 @@ _ASKS_DIFFERENCE = re.compile(
     rf"(?:比(?![重例率较])[^，。？?]{{1,12}}?|(?:和|与|同|跟)[^，。？?]{{1,14}}?相?比){COMPARED_BY}|差多少|相差"
 )
 _STATED_AS_DIFFERENCE = re.compile(
-    r"(?:(?:高|低|多|少|快|慢)(?:于|出)[^，。；]{0,8}|比[^，。；]{0,10}?(?:高|低|多|少|快|慢|增加|减少|提高|降低|增长|下降|上升|扩大|缩小)了?)$"
+    r"(?:(?:高|低|多|少|快|慢)(?:于|出)[^，。；]{0,8}|比(?![重例率])[^，。；]{0,10}?(?:高|低|多|少|快|慢|增加|减少|提高|降低|增长|下降|上升|扩大|缩小)了?)$"
 )
 # A figure stated as the difference to another ("比去年多100万人"); not growth ("比上年增长8%"),
 # nor the base of a comparison ("高于6.5%左右的预期目标").
-_MORE_THAN = re.compile(r"比[^，。；]{0,10}?(?:多|少|高|低|增加|减少|提高|降低|扩大|缩小)了?$")
+_MORE_THAN = re.compile(r"比(?![重例率])[^，。；]{0,10}?(?:多|少|高|低|增加|减少|提高|降低|扩大|缩小)了?$")
 # A figure over several years: an average or a total, not one year's.
 _OVER_YEARS = re.compile(r"年均|平均每年|每年平均|累计|合计|共计|五年来|几年来|多年来")
 # A total or average over several years asked for ("过去五年累计", "这几年年均").
@@ -512,7 +512,7 @@ def lead_figure(
             if one_year and over_years and not _year_level(sentence, m):
                 continue  # a five-year change, total or average is no one year's figure
             clause = clause_around(sentence, m.start, m.end)
-            if over_span and not over_years and not _OVER_YEARS.search(clause):
+            if over_span and not over_years and not _ASKS_OVER_YEARS.search(clause):
                 continue  # and one year's figure is no total or average over several
             if _total_for_average(focus_question, clause):
                 continue

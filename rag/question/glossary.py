@@ -45,8 +45,6 @@ EVERYDAY: dict[str, tuple[str, ...]] = {
     "平均寿命": ("人均预期寿命",),
     "外资": ("实际使用外资",),
     "粮食产量": ("粮食总产量", "粮食总产"),
-    "研发投入强度": ("研发经费投入强度", "研发经费支出与国内生产总值之比"),
-    "研发强度": ("研发经费投入强度", "研发经费支出与国内生产总值之比"),
 }
 # An average per day / month / person, in the short form statistics write: the same words, so
 # the question's phrase is replaced, not annotated ("平均每天新设" is "日均新设").
