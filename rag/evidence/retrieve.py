@@ -20,7 +20,7 @@ from ingest import store
 from ingest.embed import Embedder, make_embedder
 from ingest.home import Home, find_home
 from ingest.index_backend import ChunkIndex, open_index
-from ingest.records import Chunk, DocumentMeta, Kind, Paragraph
+from ingest.records import Aspect, Chunk, DocumentMeta, Kind, Paragraph
 from ingest.search_types import EVERYTHING, Restriction, SearchFilter
 
 if TYPE_CHECKING:
@@ -71,6 +71,18 @@ class Snapshot:
     metas: dict[str, DocumentMeta] = field(default_factory=dict)  # doc id -> which report it is
     home: Home | None = None  # whose knowledge base it is (ingest.home)
     _of_docs: dict[frozenset[str], frozenset[str]] = field(default_factory=dict, repr=False)
+    _outcomes: frozenset[str] | None = field(default=None, repr=False)
+
+    def outcomes(self) -> frozenset[str]:
+        """The ids of paragraphs stating what happened in a year (a review's; not a plan's, nor a
+        whole period's)."""
+        if self._outcomes is None:
+            self._outcomes = frozenset(
+                p.paragraph_id
+                for p in self.paragraphs.values()
+                if any(a is Aspect.RESULT for _y, a in p.scope.years)
+            )
+        return self._outcomes
 
     def paragraphs_of(self, docs: frozenset[str]) -> frozenset[str]:
         """The ids of these documents' paragraphs (kept: a home's reports are asked for often)."""

@@ -90,6 +90,7 @@ def answer_lead(
             found = set(words(sentence) + bigrams(sentence))
             if not dates or (about and term_coverage(about, weights, found) < MIN_SUBJECT):
                 return ""
+            return _nearest(sentence, dates, about)
         if dates and "到" in question:
             # "到哪一年…": the date a thing is to be done by ("从二○二○年到二○三五年").
             dates = [
@@ -129,6 +130,16 @@ def answer_lead(
         one_year = len(focus.asked.years) == 1
         return lead_figure(question, focus.terms, sentences, coverage, subject, lean, one_year)
     return ""
+
+
+def _nearest(sentence: str, dates: Sequence[str], about: Sequence[str]) -> str:
+    """The day written nearest the question's words: a news item's dateline ("2031年01月27日 星期四
+    本报电 ……将于2月4日开幕") is not the day asked about."""
+    plain = [w.lstrip("~") for w in about if w.strip("~")]
+    spots = [m.start() for w in plain for m in re.finditer(re.escape(w), sentence)]
+    if not spots:
+        return max(dates, key=len)
+    return min(dates, key=lambda d: (min(abs(sentence.find(d) - s) for s in spots), -len(d)))
 
 
 def _reviews_years(focus: Focus, sentence: Sentence) -> bool:

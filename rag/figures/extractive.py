@@ -17,6 +17,7 @@ from rag.answer_types import Answer, Answerer, refusal
 from rag.evidence.ground import Grounded, ground
 from rag.evidence.retrieve import HybridRetriever, SearchFilter, Snapshot
 from rag.figures import others
+from rag.figures.lead import clause_names_indicator
 from rag.figures.merge import merge_answers
 from rag.figures.numbers import asks_for_number
 from rag.figures.series import (
@@ -114,7 +115,39 @@ def _answer_grounded(
         answer = answerer.answer(part, hits, grounded.asked, first)
         if not answer.refused:
             return answer
+        plan = answerer.answer(part, grounded.hits, grounded.asked, resolution)
+        return _no_plan_for_an_outcome(retriever, answerer, part, grounded, plan, top_k)
     return answerer.answer(part, grounded.hits, grounded.asked, resolution)
+
+
+_YEAR_ASKED = re.compile(r"(?:19|20)\d{2}\s*年(?:的|度)?")
+
+
+def _no_plan_for_an_outcome(
+    retriever: HybridRetriever, answerer: Answerer, part: str, grounded: Grounded, plan: Answer, top_k: int
+) -> Answer:
+    """A year the reports review, asked without 目标 or 实际, whose only figure is its plan's: when
+    the reports state this indicator as an outcome for other years, the question asks what
+    happened, and the plan is no answer ("2030年物价涨了多少" is not "涨幅3%左右"). A figure only
+    ever planned (a budget's deficit) is answered by the plan, said as such."""
+    years = grounded.asked.years
+    if plan.refused or not plan.lead or len(years) != 1 or not plan.citations:
+        return plan
+    snapshot = retriever.snapshot
+    cited = snapshot.paragraphs.get(plan.citations[0].paragraph_id)
+    if cited is None or cited.scope.aspects_of(years[0]) != {Aspect.TARGET}:
+        return plan
+    undated = _YEAR_ASKED.sub("", part)
+    elsewhere = ground(retriever, undated, max(top_k, 5), SearchFilter(paragraphs=snapshot.outcomes()), None)
+    outcome = answerer.answer(undated, elsewhere.hits, elsewhere.asked, elsewhere.resolution)
+    said = outcome.citations[0].sentence if outcome.citations else ""
+    if outcome.refused or not outcome.lead or not clause_names_indicator(undated, said, outcome.lead):
+        return plan
+    first = [h for h in grounded.hits if h.paragraph.paragraph_id == cited.paragraph_id]
+    hits = first + [h for h in grounded.hits if h not in first]
+    year = years[0]
+    reason = f"知识库中没有找到{year}年的实际数字，报告只给出了{year}年的目标。"
+    return refusal(part, hits, reason=reason)
 
 
 def answer_table(
@@ -157,8 +190,6 @@ def answer_table(
             answers |= {k: ask_row(k, region) for k, h in homes.items() if h != region}
     # Whether each row's figure is a plan's or an outcome (said beside it when they differ).
     kinds = {k: a for k, found in answers.items() if (a := row_aspect(snapshot, found, k, series))}
-    if asked.aspect is None and asked.lean is None:
-        answers, kinds = _outcomes_only(series, answers, kinds)
     rows = [(key, answers[key]) for key in keys]
     answer = tabulate(series, rows, top_k, kinds)
     if series.difference:
@@ -175,24 +206,6 @@ def answer_table(
             return none
     answer.verification = verify_table(answer, sources(retriever, answer), series.question)
     return answer
-
-
-def _outcomes_only(
-    series: SeriesAsk, answers: dict[str, Answer], kinds: dict[str, Aspect]
-) -> tuple[dict[str, Answer], dict[str, Aspect]]:
-    """A table asking what the figures were, neither plan nor outcome said, is of outcomes when
-    most rows found one: a year the reports give only the plan for has no figure of that kind
-    (its target beside outcomes would read as what happened)."""
-    outcomes = sum(a is Aspect.RESULT for a in kinds.values())
-    plans = [k for k, a in kinds.items() if a is Aspect.TARGET]
-    if not plans or outcomes <= len(plans):
-        return answers, kinds
-    label = "{}年" if series.by == "year" else "{}"
-    replaced = {
-        k: refusal(answers[k].question, [], reason=f"知识库中只有{label.format(k)}的目标，没有实际数字")
-        for k in plans
-    }
-    return answers | replaced, {k: a for k, a in kinds.items() if k not in replaced}
 
 
 def asks_for_table(snapshot: Snapshot, question: str) -> bool:

@@ -252,6 +252,19 @@ def _indicator_of_clause_before(sentence: str, mention: NumberMention) -> str:
     return indicator_before(prior[: figures[0].lead_start]) if figures else ""
 
 
+def clause_names_indicator(question: str, sentence: str, lead: str) -> bool:
+    """The figure's own clause names the question's indicator (a word of its name, or of an
+    official name for it): "居民消费价格上涨2%" for "物价涨了多少", not "广义货币M2增长13.6%"
+    after "财政赤字控制在预算范围内"."""
+    at = sentence.find(lead)
+    if at < 0:
+        return False
+    asked = indicator_before(_AGAINST_TAIL.sub("", _QUESTION_TAIL.sub("", question)))
+    words = nouns(" ".join((asked, *official_names(asked))))
+    clause = clause_around(sentence, at, at + len(lead))
+    return any(w in clause for w in words)
+
+
 def role_score(question: str, sentence: str, mention: NumberMention) -> float:
     """How well the figure's role in its sentence fits the form of the question."""
     before = sentence[max(0, mention.start - 14) : mention.start]

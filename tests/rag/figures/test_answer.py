@@ -142,3 +142,11 @@ def test_growth_of_output_stated_as_economic_growth_answers() -> None:
     # Not any growth: the growth of something else is still no answer.
     other = Paragraph("p#2", "p", "某省报告", 2, "进出口增长目标设定为3%左右。")
     assert answerer.answer("地区生产总值增长目标是多少？", [_hit(other, 1)]).lead != "3%左右"
+
+
+def test_the_day_asked_is_the_one_nearest_the_questions_words() -> None:
+    from rag.figures.compose import _nearest
+
+    sentence = "2031年01月27日 星期四 本报綦江1月26日电 綦江马拉松将于3月8日在滨河公园开跑"
+    assert _nearest(sentence, ["2031年01月27日", "1月26日", "3月8日"], ["马拉松", "开跑"]) == "3月8日"
+    assert _nearest(sentence, ["2031年01月27日", "3月8日"], []) == "2031年01月27日"

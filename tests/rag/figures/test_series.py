@@ -255,19 +255,3 @@ def test_a_difference_stated_alone_leads_after_both_years_figures() -> None:
     first = answer.text.split("\n")[0]
     assert first == "2030年3万人以上[2]，2031年3.5万人以上[3]，多5000人。依据：培训人数目标比去年多5000人[1]"
     assert verify_table(answer, {1: p31b, 2: p30, 3: p31}, ask.question).ok
-
-
-def test_a_plan_among_outcomes_is_no_outcome() -> None:
-    from rag.figures.extractive import _outcomes_only
-
-    ask = read_series("2030年到2032年居民收入分别增长了多少？")
-    assert ask is not None
-    p = _paragraph("2031年报告#3", "居民收入增长6%。", ((2030, Aspect.RESULT),))
-    answers = {k: _answer("q", "6%", p, "居民收入增长6%") for k in ("2030", "2031", "2032")}
-    kinds = {"2030": Aspect.RESULT, "2031": Aspect.TARGET, "2032": Aspect.RESULT}
-    kept, kinds_kept = _outcomes_only(ask, answers, kinds)
-    assert kept["2031"].refused and kept["2031"].text == "知识库中只有2031年的目标，没有实际数字"
-    assert kept["2030"] is answers["2030"] and "2031" not in kinds_kept
-    # Mostly plans: the table stays as found, each row said as plan or outcome.
-    plans = {"2030": Aspect.TARGET, "2031": Aspect.TARGET, "2032": Aspect.RESULT}
-    assert _outcomes_only(ask, answers, plans) == (answers, plans)

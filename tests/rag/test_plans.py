@@ -1,0 +1,48 @@
+"""A year's plan against what happened: a reviewed year's outcome is not answered by its plan."""
+
+from __future__ import annotations
+
+import pytest
+
+from ingest.build import ingest
+from ingest.config import Settings
+from rag.pipeline import KnowledgeBase
+from tests.fakes import HashEmbedder
+
+REPORTS = {
+    "2030年綦江区政府工作报告.txt": (
+        "2030年綦江区政府工作报告\n一、2029年工作回顾\n过去一年，全区居民消费价格上涨2.1%，财政赤字控制在预算范围内。\n"
+        "二、2030年工作安排\n今年全区居民消费价格涨幅3%左右。今年拟安排财政赤字12亿元。\n"
+    ),
+    "2031年綦江区政府工作报告.txt": (
+        "2031年綦江区政府工作报告\n一、2030年工作回顾\n过去一年，全区地区生产总值增长6.2%。\n"
+        "二、2031年工作安排\n今年全区居民消费价格涨幅3%左右。今年拟安排财政赤字13亿元。\n"
+    ),
+}
+
+
+@pytest.fixture(scope="module")
+def kb(tmp_path_factory: pytest.TempPathFactory) -> KnowledgeBase:
+    root = tmp_path_factory.mktemp("plans")
+    (root / "kb").mkdir()
+    for name, text in REPORTS.items():
+        (root / "kb" / name).write_text(text, encoding="utf-8")
+    settings = Settings(kb_dir=root / "kb", index_dir=root / "index")
+    ingest(settings, embedder=HashEmbedder(), progress=False)
+    return KnowledgeBase(settings, HashEmbedder())
+
+
+def test_a_reviewed_years_plan_is_no_outcome_of_an_indicator_reported_as_one(kb: KnowledgeBase) -> None:
+    # 2030 is reviewed (by the 2031 report) without a price figure; 2029's review states one.
+    prices = kb.ask("2030年居民消费价格上涨了多少？")
+    assert prices.refused
+    assert prices.text.startswith("知识库中没有找到2030年的实际数字，报告只给出了2030年的目标。\n可能相关：")
+    assert prices.citations[0].doc_id == "2030年綦江区政府工作报告"  # the plan first
+    # Asked as a target, the plan answers.
+    target = kb.ask("2030年居民消费价格涨幅目标是多少？")
+    assert target.text.startswith("3%左右。依据：据《2030年綦江区政府工作报告》（2030年的目标）：")
+
+
+def test_a_figure_only_ever_planned_is_answered_by_the_plan(kb: KnowledgeBase) -> None:
+    deficit = kb.ask("2030年财政赤字是多少？")
+    assert deficit.text.startswith("12亿元。依据：据《2030年綦江区政府工作报告》（2030年的目标）：")
