@@ -51,8 +51,10 @@ _MORE_THAN = re.compile(r"比(?![重例率])[^，。；]{0,10}?(?:多|少|高|�
 # A figure over several years: an average or a total, not one year's.
 _OVER_YEARS = re.compile(r"年均|平均每年|每年平均|累计|合计|共计|五年来|几年来|多年来")
 # A total or average over several years asked for ("过去五年累计", "这几年年均").
+# (累计/共计 alone is a total of anything: "初高中共计多少个班级".)
 _ASKS_OVER_YEARS = re.compile(
-    rf"{_OVER_YEARS.pattern}|(?:过去|近|这)(?:[两二三四五六七八九十]|\d{{1,2}})年|这几年"
+    r"年均|平均每年|每年平均|(?:[两二三四五六七八九十几多]|\d{1,2})年来"
+    r"|(?:过去|近|这)(?:[两二三四五六七八九十]|\d{1,2})年|这几年"
 )
 _AVERAGE = re.compile(r"年均|平均每年|每年平均|平均")
 _TOTAL = re.compile(r"累计|合计|共计|总计|一共|总共")
@@ -486,6 +488,24 @@ def _counted_in(question: str, sentence: str, mention: NumberMention) -> str:
     return ""
 
 
+# Measure words a count is asked in ("几层", "多少个", "几所"): a figure counted in another one
+# counts something else.
+# "个" counts anything; some measures count the same things ("多少名干部": "5200人").
+_MEASURES = (
+    *("名位人", "家户", "所座", "项件", "种类", "次场轮届期"),
+    *("层", "条", "批", "处", "台", "辆", "艘", "架"),
+)
+
+
+def _other_measure(question: str, sentence: str, mention: NumberMention) -> bool:
+    m = _ASKED_MEASURE.search(question)
+    same = next((g for g in _MEASURES if m and m.group("u") in g), "")
+    given = _base_unit(mention.unit)[:1]
+    if not same or not given or given == "个" or _counted_in(question, sentence, mention):
+        return False
+    return given not in same
+
+
 _ASKS_YEARS = re.compile(r"(?:几|多少)个?年|多少年|几年")
 
 
@@ -544,6 +564,8 @@ def lead_figure(
                 continue  # nor an amount with a rate or a share
             if money and not m.unit.endswith("元"):
                 continue  # "投入了多少资金" is never answered with a count of people
+            if _other_measure(question, sentence, m):
+                continue  # "分为几层" is not answered by "五条"
             if not any(fits_the_question(q, sentence, m, one_year) for q in _asks(focus_question)):
                 continue
             clause, before = clause_around(sentence, m.start, m.end), _previous_clause(sentence, m.start)

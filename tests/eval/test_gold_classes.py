@@ -21,6 +21,9 @@ REPORTS = ROOT.parent / "shared/eval-data/reports-dev/kb"
 SETS = {
     "reports-classes.jsonl": REPORTS,
     "reports-classes-heldout.jsonl": REPORTS,
+    # A second round, written blind to the rules (without reading the code) after the first.
+    "reports-classes2.jsonl": REPORTS,
+    "reports-classes2-heldout.jsonl": REPORTS,
     "qijiang-2021-classes.jsonl": ROOT / "kb",
     "qijiang-2021-classes-heldout.jsonl": ROOT / "kb",
 }
