@@ -17,7 +17,7 @@ from rag.answer_types import Answer, Answerer, refusal
 from rag.evidence.ground import Grounded, ground
 from rag.evidence.retrieve import HybridRetriever, SearchFilter, Snapshot
 from rag.figures import others
-from rag.figures.lead import clause_names_indicator
+from rag.figures.lead import asks_level_set, clause_names_indicator
 from rag.figures.merge import merge_answers
 from rag.figures.numbers import asks_for_number
 from rag.figures.series import (
@@ -131,8 +131,8 @@ def _no_plan_for_an_outcome(
     happened, and the plan is no answer ("2030年物价涨了多少" is not "涨幅3%左右"). A figure only
     ever planned (a budget's deficit) is answered by the plan, said as such."""
     years = grounded.asked.years
-    if plan.refused or not plan.lead or len(years) != 1 or not plan.citations:
-        return plan
+    if plan.refused or not plan.lead or len(years) != 1 or not plan.citations or asks_level_set(part):
+        return plan  # "提高到多少": a level a plan sets (a standard, a quota) is asked as the plan's
     snapshot = retriever.snapshot
     cited = snapshot.paragraphs.get(plan.citations[0].paragraph_id)
     if cited is None or cited.scope.aspects_of(years[0]) != {Aspect.TARGET}:

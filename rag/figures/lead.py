@@ -254,6 +254,12 @@ def _indicator_of_clause_before(sentence: str, mention: NumberMention) -> str:
     return indicator_before(prior[: figures[0].lead_start]) if figures else ""
 
 
+def asks_level_set(question: str) -> bool:
+    """ "提高到多少", "达到多少": where a level is taken to (a plan sets it as often as a review
+    reports it)."""
+    return bool(_ASKS_END.search(question))
+
+
 def clause_names_indicator(question: str, sentence: str, lead: str) -> bool:
     """The figure's own clause names the question's indicator (a word of its name, or of an
     official name for it): "居民消费价格上涨2%" for "物价涨了多少", not "广义货币M2增长13.6%"
@@ -262,9 +268,11 @@ def clause_names_indicator(question: str, sentence: str, lead: str) -> bool:
     if at < 0:
         return False
     asked = indicator_before(_AGAINST_TAIL.sub("", _QUESTION_TAIL.sub("", question)))
-    words = nouns(" ".join((asked, *official_names(asked))))
     clause = clause_around(sentence, at, at + len(lead))
-    return any(w in clause for w in words)
+    # Every word of the name (or of an official name for it): "地方政府债券" does not name
+    # "地方专项债券".
+    names = [nouns(name) for name in (asked, *official_names(asked))]
+    return any(words and all(w in clause for w in words) for words in names)
 
 
 def role_score(question: str, sentence: str, mention: NumberMention) -> float:
@@ -497,6 +505,12 @@ _MEASURES = (
 )
 
 
+def _same_measure(asked: str, given: str) -> bool:
+    """ "多少人" and "2950名": measure words that count the same things."""
+    a, g = _base_unit(asked), _base_unit(given)
+    return len(a) == len(g) == 1 and any(a in group and g in group for group in _MEASURES)
+
+
 def _other_measure(question: str, sentence: str, mention: NumberMention) -> bool:
     m = _ASKED_MEASURE.search(question)
     same = next((g for g in _MEASURES if m and m.group("u") in g), "")
@@ -556,6 +570,7 @@ def lead_figure(
                 want_unit
                 and not m.unit.endswith(_base_unit(want_unit))
                 and not _counts_people(want_unit, sentence, m)
+                and not _same_measure(want_unit, m.unit)
             ):
                 continue
             if wants_percent(focus_question) and not (m.percent or m.unit in ("个百分点", "成")):

@@ -246,3 +246,7 @@ def test_a_count_in_another_measure_counts_something_else() -> None:
     assert _lead("办公楼分为几层？", "办公楼由三条连廊连接。") == ""
     # 共计 is a total of anything, not one over years.
     assert _lead("全区共计有多少个村？", "全区共计有村212个。") == "212个"
+
+
+def test_people_counted_in_名_answer_a_question_in_人() -> None:
+    assert _lead("换届后有多少人进入班子？", "换届后，318名优秀人才进入村两委班子。") == "318名"
