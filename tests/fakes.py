@@ -5,9 +5,14 @@ from __future__ import annotations
 import threading
 import time
 import zlib
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from ingest.config import Settings
 
 
 class HashEmbedder:
@@ -66,3 +71,17 @@ class SlowEmbedder(HashEmbedder):
     def embed_query(self, text: str) -> np.ndarray:
         with self._lock:
             return super().embed_query(text)
+
+
+def indexed_reports(root: Path, reports: Mapping[str, str]) -> Settings:
+    """Settings for a knowledge base of these report texts under `root`, ingested with the
+    HashEmbedder into a real index on disk."""
+    from ingest.build import ingest
+    from ingest.config import Settings
+
+    (root / "kb").mkdir()
+    for name, text in reports.items():
+        (root / "kb" / name).write_text(text, encoding="utf-8")
+    settings = Settings(kb_dir=root / "kb", index_dir=root / "index")
+    ingest(settings, embedder=HashEmbedder(), progress=False)
+    return settings

@@ -89,7 +89,7 @@ class ExtractiveAnswerer:
         lacks = lacks_asked_figure(question, [c.text for c in chosen])
         if (lacks and not wants_figure) or about_another_year(focus, chosen[0]):
             return self._refuse(question, hits, retrieved, confidence)
-        # Best sentences without a figure ("就业要在实现预期目标的基础上…"): lower ones are tried.
+        # Best sentences without a figure ("工作要在巩固成果的基础上…"): lower ones are tried.
         text, citations, lead = ("", [], "") if lacks else self._compose(focus, q_terms, chosen)
         if kind is AskedType.PERSON and not _names_someone(question, role, chosen):
             # "是谁" answered by a sentence naming nobody: the reports do not say.

@@ -144,7 +144,7 @@ def _nearest(sentence: str, dates: Sequence[str], about: Sequence[str]) -> str:
 
 def _reviews_years(focus: Focus, sentence: Sentence) -> bool:
     """The sentence speaks about the asked year only as one of a multi-year review's (过去五年);
-    asked about no year ("五年来一共……"), it reviews several years."""
+    asked about no year ("这几年一共……"), it reviews several years."""
     scope = sentence_scope(sentence.paragraph, *sentence.span)
     if not focus.asked.years:
         return any(a is Aspect.PERIOD for _y, a in scope.years)

@@ -128,7 +128,7 @@ def _no_plan_for_an_outcome(
 ) -> Answer:
     """A year the reports review, asked without 目标 or 实际, whose only figure is its plan's: when
     the reports state this indicator as an outcome for other years, the question asks what
-    happened, and the plan is no answer ("2030年物价涨了多少" is not "涨幅3%左右"). A figure only
+    happened, and the plan is no answer ("2030年物价涨幅" is not the plan's "涨幅2.5%左右"). A figure only
     ever planned (a budget's deficit) is answered by the plan, said as such."""
     years = grounded.asked.years
     if plan.refused or not plan.lead or len(years) != 1 or not plan.citations or asks_level_set(part):
@@ -199,9 +199,9 @@ def answer_table(
             answer = with_difference(direct, answer)
         elif answer.table is None or len(answer.table.filled) < 2:
             # Neither stated nor computable: the difference asked is not in the reports.
-            none = replace(direct, question=series.question)
-            if not direct.refused:
-                none = refusal(series.question, [])
+            none = refusal(series.question, [])
+            if direct.refused:
+                none = replace(direct, question=series.question)  # its reason and 可能相关
             none.verification = verify("", {}, question=series.question, by_citation=True)
             return none
     answer.verification = verify_table(answer, sources(retriever, answer), series.question)

@@ -62,7 +62,7 @@ GENERIC = frozenset(
         "讲到",
         "指出",
         "写道",
-        # How a question frames when or how much: "是从几月几日开始的", "拿出多少钱专门用于".
+        # How a question frames when or how much: "是从哪天开始报名的", "拿出多少经费专门用来".
         "是从",
         "开始",
         "拿出",
@@ -158,7 +158,7 @@ def same_indicator(question_name: str, figure_name: str, sentence: str, upto: st
     sentence that never says 粮食; "国防支出" / "研究与试验发展经费支出"). A modifier the
     question names and the sentence says elsewhere ("东吴证券…净利润") is the sentence's subject,
     not a different indicator; anything else is not ruled out. A part must be named before the
-    figure's clause ends (`upto`): "财政赤字1.35万亿元，其中中央财政赤字…" states the whole first."""
+    figure's clause ends (`upto`): "全省财政支出860亿元，其中省级支出…" states the whole first."""
     if not question_name or not figure_name:
         return True
     # The question names a part of the whole ("国有企业营收" for "企业营收增长9%": by ownership,

@@ -36,7 +36,7 @@ _CHANGE_VERB = r"增长|增加|减少|下降|降低|提高|提升|上升|上涨|
 _ASKS_CHANGE = re.compile(rf"(?:{_CHANGE_VERB}|多|少|高|低|快|慢)了?出?(?:多少|几)|差多少|相差")
 # "比全国高多少", "比上年增加了多少", "差多少": a difference between two figures, which only a
 # figure stated as one answers ("高于全国0.7个百分点", "比去年增加2700亿元").
-# After a comparison a verb may follow the comparative: "比去年多安排了多少".
+# After a comparison a verb may follow the comparative: "比去年多招了多少".
 COMPARED_BY = rf"(?:{_CHANGE_VERB}|(?:多|少|高|低|快|慢)[\u4e00-\u9fff]{{0,2}}?)了?出?(?:多少|几)"
 # "比重/比例/比率" is no comparison.
 _ASKS_DIFFERENCE = re.compile(
@@ -50,8 +50,8 @@ _STATED_AS_DIFFERENCE = re.compile(
 _MORE_THAN = re.compile(r"比(?![重例率])[^，。；]{0,10}?(?:多|少|高|低|增加|减少|提高|降低|扩大|缩小)了?$")
 # A figure over several years: an average or a total, not one year's.
 _OVER_YEARS = re.compile(r"年均|平均每年|每年平均|累计|合计|共计|五年来|几年来|多年来")
-# A total or average over several years asked for ("过去五年累计", "这几年年均").
-# (累计/共计 alone is a total of anything: "初高中共计多少个班级".)
+# A total or average over several years asked for ("近五年累计", "这几年年均").
+# (累计/共计 alone is a total of anything: "全镇共计多少个村".)
 _ASKS_OVER_YEARS = re.compile(
     r"年均|平均每年|每年平均|(?:[两二三四五六七八九十几多]|\d{1,2})年来"
     r"|(?:过去|近|这)(?:[两二三四五六七八九十]|\d{1,2})年|这几年"
@@ -61,7 +61,7 @@ _TOTAL = re.compile(r"累计|合计|共计|总计|一共|总共")
 
 
 def _total_for_average(question: str, clause: str) -> bool:
-    """A total asked ("五年累计多少") and a yearly average given ("年均1300万人"), or the other way."""
+    """A total asked ("近五年累计多少") and a yearly average given ("年均9200人"), or the other way."""
     if _TOTAL.search(question) and not _AVERAGE.search(question):
         return bool(_AVERAGE.search(clause))
     if _AVERAGE.search(question) and not _TOTAL.search(question):
@@ -140,7 +140,7 @@ def subject_context(sentence: str, start: int, end: int, question: str = "") -> 
     right_m = _PHRASE_BREAK.search(sentence, end)
     right = right_m.start() if right_m else len(sentence)
     own, prior = sentence[left:right], _previous_clause(sentence, left) if left else ""
-    # An amount set aside is followed by what it is for: "安排1000亿元资金，重点用于职工安置".
+    # An amount set aside is followed by what it is for: "安排1200万元，重点用于老旧小区改造".
     purpose = _FOR_PURPOSE.match(sentence, right + 1) if right_m else None
     if purpose:
         own += purpose.group(0)
@@ -238,7 +238,7 @@ def fits_the_question(question: str, sentence: str, mention: NumberMention, one_
         at = after.find(asked[-2:])
         given = after[: at + 2] if at >= 0 else ""
     if not nouns(given):
-        # "财政赤字1.35万亿元，比上年增加1500亿元": a change names its indicator in the clause before.
+        # "全区财政支出86亿元，比上年增加6亿元": a change names its indicator in the clause before.
         given = _indicator_of_clause_before(sentence, mention) or given
     # An everyday name ("物价") is the indicator its official name is ("居民消费价格").
     upto = sentence[: _clause_end(sentence, mention.end)]
@@ -262,15 +262,15 @@ def asks_level_set(question: str) -> bool:
 
 def clause_names_indicator(question: str, sentence: str, lead: str) -> bool:
     """The figure's own clause names the question's indicator (a word of its name, or of an
-    official name for it): "居民消费价格上涨2%" for "物价涨了多少", not "广义货币M2增长13.6%"
-    after "财政赤字控制在预算范围内"."""
+    official name for it): "居民消费价格上涨1.8%" for "物价涨幅", not "贷款余额增长9%" after
+    "支出控制在预算以内"."""
     at = sentence.find(lead)
     if at < 0:
         return False
     asked = indicator_before(_AGAINST_TAIL.sub("", _QUESTION_TAIL.sub("", question)))
     clause = clause_around(sentence, at, at + len(lead))
-    # Every word of the name (or of an official name for it): "地方政府债券" does not name
-    # "地方专项债券".
+    # Every word of the name (or of an official name for it): "技能培训补贴" does not name
+    # "技能竞赛补贴".
     names = [nouns(name) for name in (asked, *official_names(asked))]
     return any(words and all(w in clause for w in words) for words in names)
 
@@ -323,7 +323,7 @@ _GROWTH = re.compile(r"增|涨|提高|提升|上升|下降|降低|减少|减|回
 
 
 def asks_change(question: str) -> bool:
-    """ "下降了多少", "比全国高多少", "比去年多安排了多少": a change, not a level."""
+    """ "下降了多少", "比全市高多少", "比去年多招了多少": a change, not a level."""
     return bool(_ASKS_CHANGE.search(question) or _ASKS_DIFFERENCE.search(question))
 
 
@@ -384,7 +384,7 @@ _STARTS_WITH = re.compile(r"(?:从|由)[^，。；、到至]{0,6}$")
 
 
 def _asks(question: str) -> list[str]:
-    """The question, and for one asking two figures in a row ("提高了几个百分点，达到多少") each
+    """The question, and for one asking two figures in a row ("增加了多少户，总数达到多少") each
     ask alone: a figure answering either fits, and its pair (paired_lead) answers both."""
     clauses = [c for c in re.split(r"[，,；;？?]", question) if c]
     asking = [i for i, c in enumerate(clauses) if asks_for_number(c)]
@@ -489,7 +489,7 @@ def _counts_people(want_unit: str, sentence: str, mention: NumberMention) -> boo
 def _counted_in(question: str, sentence: str, mention: NumberMention) -> str:
     """A bare number followed by the measure word the question asks in ("攻入4球" for "几球")."""
     m = _ASKED_MEASURE.search(question)
-    # "多少农村人口" names a thing, not a measure: the words after it go on in the sentence too.
+    # "多少外来人口" names a thing, not a measure: the words after it go on in the sentence too.
     noun = question[m.end() : m.end() + 1] == sentence[mention.end + 1 : mention.end + 2] if m else False
     if m and not noun and not mention.unit and sentence[mention.end : mention.end + 1] == m.group("u"):
         return mention.text + m.group("u")
@@ -506,7 +506,7 @@ _MEASURES = (
 
 
 def _same_measure(asked: str, given: str) -> bool:
-    """ "多少人" and "2950名": measure words that count the same things."""
+    """ "多少人" and "318名": measure words that count the same things."""
     a, g = _base_unit(asked), _base_unit(given)
     return len(a) == len(g) == 1 and any(a in group and g in group for group in _MEASURES)
 
@@ -580,16 +580,16 @@ def lead_figure(
             if money and not m.unit.endswith("元"):
                 continue  # "投入了多少资金" is never answered with a count of people
             if _other_measure(question, sentence, m):
-                continue  # "分为几层" is not answered by "五条"
+                continue  # "有几层" is not answered by "三条"
             if not any(fits_the_question(q, sentence, m, one_year) for q in _asks(focus_question)):
                 continue
-            clause, before = clause_around(sentence, m.start, m.end), _previous_clause(sentence, m.start)
+            before = _previous_clause(sentence, m.start)
             if subject(subject_context(sentence, m.start, m.end, focus_question)) < MIN_SUBJECT:
                 continue
             # A figure's subject may stand in the clause before ("城镇新增就业1351万人，比上年增加…").
             own, prior = coverage(clause), coverage(before)
             score = own + 0.25 * max(0.0, prior - own) - 0.1 * rank
-            # A review of several years states results, whatever qualifier ("6600万人以上").
+            # A review of several years states results, whatever qualifier ("8.6万人以上").
             score += role_score(focus_question, sentence, m) + aspect_score(
                 sentence, m, lean, among_targets or over_years
             )

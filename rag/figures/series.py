@@ -59,7 +59,7 @@ _COMPARE_TAIL = re.compile(
 )
 # The size of the change asked, not only its direction: "多了多少", "提高了几个百分点".
 _DIFFERENCE = re.compile(rf"{_HOW_MUCH_CHANGED}|{COMPARED_BY}|变化了?多少|差多少|相差")
-# "…比2016年多定了多少人": a difference to a year, asked with a verb after the comparative.
+# "…比2030年多招了多少人": a difference to a year, asked with a verb after the comparative.
 _AGAINST_YEAR = re.compile(rf"(?:比|较){_YEAR}\s*年[^，。？?]{{0,8}}?{COMPARED_BY}")
 # Asking about a total or an average over the span: one figure, not a row per year.
 _AGGREGATE = re.compile(r"累计|合计|总共|一共|共计|总计|总和|加起来|年均|平均|累积|这几年共|期间共")
@@ -373,8 +373,8 @@ _SAID_CHANGE = re.compile(r"(?:增加|减少|上升|下降|提高|降低|扩大|
 
 
 def _with_levels(direct: Answer, rows: Sequence[Row]) -> str:
-    """A difference stated alone ("比去年多100万人") leads after both years' figures, each with its
-    citation: "2016年1000万人以上[2]，2017年1100万人以上[3]，多100万人。依据：…"."""
+    """A difference stated alone ("比去年多5000人") leads after both years' figures, each with its
+    citation: "2030年3万人以上[2]，2031年3.5万人以上[3]，多5000人。依据：…"."""
     filled = [r for r in rows if r.cell is not None and r.citation]
     lead = direct.lead
     if len(filled) != 2 or not lead or len(find_numbers(lead)) != 1 or not direct.text.startswith(lead):

@@ -28,6 +28,8 @@ ACRONYMS: dict[str, tuple[str, ...]] = {
 # is also said of a city): the official name is what a report states its own figure under.
 _OUTPUT = ("国内生产总值", "地区生产总值")
 _DISPOSABLE = ("居民人均可支配收入",)
+# The communiqué's name for rural income, and its name before 2014.
+_RURAL = ("农村居民人均可支配收入", "农村居民人均纯收入")
 EVERYDAY: dict[str, tuple[str, ...]] = {
     "经济总量": _OUTPUT,
     "经济规模": _OUTPUT,
@@ -36,7 +38,7 @@ EVERYDAY: dict[str, tuple[str, ...]] = {
     "通胀": ("居民消费价格",),
     "人均收入": _DISPOSABLE,
     "居民收入": _DISPOSABLE,
-    "农民收入": ("农村居民人均可支配收入", "农村居民人均纯收入"),
+    "农民收入": _RURAL,
     "城镇居民收入": ("城镇居民人均可支配收入",),
     "财政收入": ("一般公共预算收入",),
     "外贸": ("进出口",),
@@ -47,7 +49,7 @@ EVERYDAY: dict[str, tuple[str, ...]] = {
     "粮食产量": ("粮食总产量", "粮食总产"),
 }
 # An average per day / month / person, in the short form statistics write: the same words, so
-# the question's phrase is replaced, not annotated ("平均每天新设" is "日均新设").
+# the question's phrase is replaced, not annotated ("平均每天接待" is "日均接待").
 SHORT_FORMS: dict[str, str] = {
     "平均每天": "日均",
     "每天平均": "日均",
@@ -58,8 +60,8 @@ SHORT_FORMS: dict[str, str] = {
     "每人平均": "人均",
 }
 _SHORT_FORM = re.compile("|".join(SHORT_FORMS))
-# Everyday words for the population groups whose income the communiqué reports: "城里人的收入"
-# is 城镇居民人均可支配收入, "老百姓收入" 居民人均可支配收入.
+# Everyday words for the population groups whose income the communiqué reports (城里人 for
+# 城镇居民, 老百姓 for 居民), each read with "收入" as that group's per-capita disposable income.
 _GROUPS: dict[str, tuple[str, ...]] = {
     "老百姓": _DISPOSABLE,
     "百姓": _DISPOSABLE,
@@ -68,9 +70,9 @@ _GROUPS: dict[str, tuple[str, ...]] = {
     "城市居民": ("城镇居民人均可支配收入",),
     "城市人": ("城镇居民人均可支配收入",),
     "市民": ("城镇居民人均可支配收入",),
-    "农村人": ("农村居民人均可支配收入", "农村居民人均纯收入"),
-    "乡下人": ("农村居民人均可支配收入", "农村居民人均纯收入"),
-    "农村群众": ("农村居民人均可支配收入", "农村居民人均纯收入"),
+    "农村人": _RURAL,
+    "乡下人": _RURAL,
+    "农村群众": _RURAL,
 }
 EVERYDAY.update({f"{group}{of}收入": names for group, names in _GROUPS.items() for of in ("", "的")})
 _EVERYDAY = re.compile("|".join(sorted(EVERYDAY, key=len, reverse=True)))

@@ -6,11 +6,10 @@ from dataclasses import replace
 
 import pytest
 
-from ingest.build import ingest
 from ingest.config import Settings
 from ingest.home import find_home
 from rag.pipeline import KnowledgeBase
-from tests.fakes import HashEmbedder
+from tests.fakes import HashEmbedder, indexed_reports
 
 REPORTS = {
     "2031年綦江区政府工作报告.txt": (
@@ -31,13 +30,7 @@ REPORTS = {
 
 @pytest.fixture(scope="module")
 def settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
-    root = tmp_path_factory.mktemp("home")
-    (root / "kb").mkdir()
-    for name, text in REPORTS.items():
-        (root / "kb" / name).write_text(text, encoding="utf-8")
-    settings = Settings(kb_dir=root / "kb", index_dir=root / "index")
-    ingest(settings, embedder=HashEmbedder(), progress=False)
-    return settings
+    return indexed_reports(tmp_path_factory.mktemp("home"), REPORTS)
 
 
 def _kb(settings: Settings, home: str = "") -> KnowledgeBase:

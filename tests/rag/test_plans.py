@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from ingest.build import ingest
-from ingest.config import Settings
 from rag.pipeline import KnowledgeBase
-from tests.fakes import HashEmbedder
+from tests.fakes import HashEmbedder, indexed_reports
 
 REPORTS = {
     "2030年綦江区政府工作报告.txt": (
@@ -23,13 +21,7 @@ REPORTS = {
 
 @pytest.fixture(scope="module")
 def kb(tmp_path_factory: pytest.TempPathFactory) -> KnowledgeBase:
-    root = tmp_path_factory.mktemp("plans")
-    (root / "kb").mkdir()
-    for name, text in REPORTS.items():
-        (root / "kb" / name).write_text(text, encoding="utf-8")
-    settings = Settings(kb_dir=root / "kb", index_dir=root / "index")
-    ingest(settings, embedder=HashEmbedder(), progress=False)
-    return KnowledgeBase(settings, HashEmbedder())
+    return KnowledgeBase(indexed_reports(tmp_path_factory.mktemp("plans"), REPORTS), HashEmbedder())
 
 
 def test_a_reviewed_years_plan_is_no_outcome_of_an_indicator_reported_as_one(kb: KnowledgeBase) -> None:
