@@ -24,6 +24,9 @@ SETS = {
     # A second round, written blind to the rules (without reading the code) after the first.
     "reports-classes2.jsonl": REPORTS,
     "reports-classes2-heldout.jsonl": REPORTS,
+    # A third, also blind, written after the second round's held-aside part had been read.
+    "reports-classes3.jsonl": REPORTS,
+    "reports-classes3-heldout.jsonl": REPORTS,
     "qijiang-2021-classes.jsonl": ROOT / "kb",
     "qijiang-2021-classes-heldout.jsonl": ROOT / "kb",
 }
