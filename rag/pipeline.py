@@ -32,6 +32,7 @@ from rag.question.constraints import read_question
 from rag.question.decompose import asks_each
 from rag.question.focus import TermWeights
 from rag.question.followup import is_followup, rewrite
+from rag.question.guess import figure_asked
 from rag.question.kind import prose_kind
 
 log = logging.getLogger(__name__)
@@ -235,7 +236,8 @@ class KnowledgeBase:
         started = time.perf_counter()
         retriever, extractive = self.current()
         rewritten = rewrite(question, history, self.chat)
-        searched = rewritten.question
+        # A figure the user guesses ("有六千多万人吗") is checked, not searched for.
+        searched = figure_asked(rewritten.question)
         if searched != question:
             yield Searched(searched)
         earlier = None

@@ -10,6 +10,7 @@ from dataclasses import replace
 
 from ingest.terms import bigrams, words
 from rag.evidence.sentences import Sentence, answer_type_bonus, sentence_spans
+from rag.figures.numbers import asks_for_date, asks_for_number, find_dates, find_numbers, is_figure
 from rag.question.focus import TermWeights, term_coverage
 
 
@@ -20,7 +21,7 @@ def excerpt_of(
     extended = extend(question, best)
     # Two sentences may be twice as long as one; trimming keeps the relevant clauses.
     limit = max_chars * (2 if extended is not best else 1)
-    return trim(q_terms, extended, limit, weights)
+    return trim(q_terms, extended, limit, weights, question)
 
 
 def choose(
@@ -61,16 +62,44 @@ def extend(question: str, sentence: Sentence) -> Sentence:
     return replace(sentence, text=text[start:end], span=(start, end))
 
 
-def trim(q_terms: Sequence[str], sentence: Sentence, limit: int, weights: TermWeights) -> Sentence:
+def trim(
+    q_terms: Sequence[str], sentence: Sentence, limit: int, weights: TermWeights, question: str = ""
+) -> Sentence:
     """Cut a long sentence down to its clauses about the question, so the answer stays short
     (report sentences run to 200 characters of comma-joined clauses). The excerpt is a
-    contiguous part of the paragraph, so the UI can highlight it."""
+    contiguous part of the paragraph, so the UI can highlight it. For a figure or a date asked,
+    it keeps a clause holding one when the sentence has one ("39.某某工程：……的通告，……，从
+    2030年1月1日起开始实施……": the definition's words come first, the day later)."""
     text = sentence.text
     if len(text) <= limit:
         return sentence
     clauses = [m.group(0) for m in _CLAUSE.finditer(text) if m.group(0)]
     scores = [term_coverage(q_terms, weights, set(words(c) + bigrams(c))) for c in clauses]
-    lo = hi = max(range(len(clauses)), key=lambda i: (scores[i], -i))
+    lo, hi = _window(clauses, scores, limit, max(range(len(clauses)), key=lambda i: (scores[i], -i)))
+    if question and _answers(question, text) and not _answers(question, "".join(clauses[lo : hi + 1])):
+        holding = [i for i, c in enumerate(clauses) if _answers(question, c)]
+        lo, hi = _window(clauses, scores, limit, max(holding, key=lambda i: (scores[i], -i)))
+    offset = sum(len(c) for c in clauses[:lo])
+    excerpt = "".join(clauses[lo : hi + 1])
+    start = sentence.span[0] + offset + (len(excerpt) - len(excerpt.lstrip()))
+    excerpt = excerpt.strip()
+    return replace(sentence, text=excerpt, span=(start, start + len(excerpt)))
+
+
+def _answers(question: str, text: str) -> bool:
+    """`text` holds a figure or date of the kind asked that the question does not state."""
+    if asks_for_date(question):
+        found = find_dates(text)
+    elif asks_for_number(question):
+        found = [m.text for m in find_numbers(text) if is_figure(m)]
+    else:
+        return False
+    return any(f not in question for f in found)
+
+
+def _window(clauses: Sequence[str], scores: Sequence[float], limit: int, center: int) -> tuple[int, int]:
+    """The clauses around `center` that fit in `limit` characters, the best-scoring first."""
+    lo = hi = center
     length = len(clauses[lo])
     while True:
         options = [i for i in (lo - 1, hi + 1) if 0 <= i < len(clauses)]
@@ -80,11 +109,7 @@ def trim(q_terms: Sequence[str], sentence: Sentence, limit: int, weights: TermWe
         pick = max(options, key=lambda i: (scores[i], -abs(i - lo)))
         lo, hi = min(lo, pick), max(hi, pick)
         length += len(clauses[pick])
-    offset = sum(len(c) for c in clauses[:lo])
-    excerpt = "".join(clauses[lo : hi + 1])
-    start = sentence.span[0] + offset + (len(excerpt) - len(excerpt.lstrip()))
-    excerpt = excerpt.strip()
-    return replace(sentence, text=excerpt, span=(start, start + len(excerpt)))
+    return lo, hi
 
 
 _CLAUSE = re.compile(r"[^,，;；]*[,，;；]?")

@@ -29,6 +29,7 @@ from rag.evidence.sentences import Sentence, rank_sentences
 from rag.figures.byline import asks_about_delivery, byline_answer
 from rag.figures.compose import compose
 from rag.figures.numbers import asks_for_date, asks_for_number
+from rag.figures.respective import as_item
 from rag.question.asked_type import AskedType, asked_role, asked_type, name_after, person_names
 from rag.question.constraints import Asked
 from rag.question.focus import Focus, TermWeights, question_terms, subject_terms, term_coverage
@@ -145,7 +146,8 @@ class ExtractiveAnswerer:
         terms = self.subject_terms(focus)
         if sentences and terms:
             best = sentences[0]
-            text = " ".join([*best.paragraph.heading_path, best.text])
+            # "城乡居民收入分别…" names the rural income a question asks about (rag.figures.respective).
+            text = as_item(" ".join([*best.paragraph.heading_path, best.text]), focus.question)
             subject = term_coverage(terms, self.weights, set(words(text)))
         return sentences, evidence_features(hits, coverage, subject)
 

@@ -14,6 +14,7 @@ from rag.answer_types import Citation, citation_for
 from rag.evidence.sentences import Sentence
 from rag.figures.lead import MIN_SUBJECT, asks_growth, lead_figure, wants_percent
 from rag.figures.numbers import asks_for_date, asks_for_number, find_dates
+from rag.figures.respective import as_item
 from rag.question.asked_type import AskedType, asked_type, names_a_day
 from rag.question.focus import Focus, TermWeights, is_generic, subject_terms, term_coverage
 from rag.question.glossary import expand
@@ -87,7 +88,9 @@ def answer_lead(
             # the day of something else the sentence tells ("6月15日……到村报到" for a meeting).
             dates = [d for d in dates if names_a_day(d)]
             about = subject_terms(focus, weights)
-            found = set(words(sentence) + bigrams(sentence))
+            # The subject may stand before the excerpt in its sentence ("39.某某工程：……，从…起").
+            whole = _whole_sentence(chosen[0])
+            found = set(words(whole) + bigrams(whole))
             if not dates or (about and term_coverage(about, weights, found) < MIN_SUBJECT):
                 return ""
             return _nearest(sentence, dates, about)
@@ -104,6 +107,7 @@ def answer_lead(
         subject_words = subject_terms(focus, weights)
 
         def coverage(clause: str) -> float:
+            clause = as_item(clause, question)  # "城乡…分别" names the part asked
             return term_coverage(q_terms, weights, set(words(clause) + bigrams(clause)))
 
         # Every content word of the question, common ones too ("地区生产总值"): a figure whose
@@ -115,6 +119,7 @@ def answer_lead(
         rate = wants_percent(focus.terms) or asks_growth(focus.terms)
 
         def subject(clause: str) -> float:
+            clause = as_item(clause, question)
             found = set(words(clause) + bigrams(clause))
             if rate and _ECONOMY_GROWTH.search(clause):
                 # And the other way round: "经济增长6%" is the growth of 生产总值.
@@ -130,6 +135,17 @@ def answer_lead(
         one_year = len(focus.asked.years) == 1
         return lead_figure(question, focus.terms, sentences, coverage, subject, lean, one_year)
     return ""
+
+
+def _whole_sentence(sentence: Sentence) -> str:
+    """The full sentence of the paragraph an excerpt was cut from."""
+    text = sentence.paragraph.text
+    start, end = sentence.span
+    if text[start:end] != sentence.text:
+        return sentence.text  # not a plain span of its paragraph (a joined pair): as it is
+    before = max((text.rfind(p, 0, start) for p in "。！？!?"), default=-1)
+    after = [i for i in (text.find(p, end) for p in "。！？!?") if i >= 0]
+    return text[before + 1 : (min(after) + 1 if after else len(text))]
 
 
 def _nearest(sentence: str, dates: Sequence[str], about: Sequence[str]) -> str:

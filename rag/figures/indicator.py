@@ -5,7 +5,9 @@ phrase names the asked thing as the denominator of another ("单位工业增加�
 from __future__ import annotations
 
 import re
+from difflib import SequenceMatcher
 
+from rag.figures.respective import as_item
 from rag.question.glossary import ACRONYMS, expand
 
 # Words that say how a figure is asked for, not what it is about: a clause matching only
@@ -161,6 +163,9 @@ def same_indicator(question_name: str, figure_name: str, sentence: str, upto: st
     figure's clause ends (`upto`): "全省财政支出860亿元，其中省级支出…" states the whole first."""
     if not question_name or not figure_name:
         return True
+    # "城乡居民收入分别…" names the town and the country figure each ("城镇居民收入" asked).
+    figure_name, sentence = as_item(figure_name, question_name), as_item(sentence, question_name)
+    upto = None if upto is None else as_item(upto, question_name)
     # The question names a part of the whole ("国有企业营收" for "企业营收增长9%": by ownership,
     # level, town and country, size): the same indicator only when the sentence names that part.
     said = sentence if upto is None else upto
@@ -173,17 +178,15 @@ def same_indicator(question_name: str, figure_name: str, sentence: str, upto: st
         # is not "城镇新增就业" (statistics name such a subset by its kind of area).
         extra = figure_name[: figure_name.index(question_name)]
         return not _SUBSET_OF_AREAS.search(extra)
-    head = 0
-    while (
-        head < min(len(question_name), len(figure_name))
-        and question_name[-1 - head] == figure_name[-1 - head]
-    ):
-        head += 1
-    if head < 2:
+    # The head both name ("失业率"), wherever each name ends ("失业率最后", "失业率稳定在").
+    match = SequenceMatcher(None, question_name, figure_name, autojunk=False).find_longest_match()
+    if match.size < 2:
         return True
-    asked = _modifiers(question_name[:-head])
-    given = _modifiers(figure_name[:-head])
-    return not (given - asked and asked and not any(word in sentence for word in asked))
+    asked = _modifiers(question_name[: match.a])
+    given = _modifiers(figure_name[: match.b])
+    # Each modifier the question names must stand in the sentence: "城镇登记失业率" asked is not
+    # "城镇调查失业率5.3%", although 城镇 is said.
+    return not (given - asked and asked and not all(word in sentence for word in asked))
 
 
 def _modifiers(text: str) -> set[str]:

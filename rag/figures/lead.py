@@ -24,6 +24,7 @@ from rag.figures.indicator import (
     same_indicator,
 )
 from rag.figures.numbers import NumberMention, asks_for_number, find_numbers, is_figure, question_unit
+from rag.figures.respective import other_item
 from rag.question.asked_type import AskedType, asked_type
 from rag.question.glossary import official_names
 
@@ -55,6 +56,7 @@ _OVER_YEARS = re.compile(r"年均|平均每年|每年平均|累计|合计|共计
 _ASKS_OVER_YEARS = re.compile(
     r"年均|平均每年|每年平均|(?:[两二三四五六七八九十几多]|\d{1,2})年来"
     r"|(?:过去|近|这)(?:[两二三四五六七八九十]|\d{1,2})年|这几年"
+    r"|十[一二三四五六七八九]五”?(?:期间|时期|以来)"  # a five-year plan's period
 )
 _AVERAGE = re.compile(r"年均|平均每年|每年平均|平均")
 _TOTAL = re.compile(r"累计|合计|共计|总计|一共|总共")
@@ -549,7 +551,7 @@ def lead_figure(
         return _ordinal_lead(question, sentences, coverage)
     want_unit = question_unit(question)
     money = asked_type(focus_question) is AskedType.MONEY
-    over_span = not one_year and bool(_ASKS_OVER_YEARS.search(focus_question))
+    over_span = not one_year and bool(_ASKS_OVER_YEARS.search(question))
     best, best_score = "", -math.inf
     for rank, (sentence, among_targets, over_years) in enumerate(sentences):
         for m in find_numbers(sentence):
@@ -581,6 +583,8 @@ def lead_figure(
                 continue  # "投入了多少资金" is never answered with a count of people
             if _other_measure(question, sentence, m):
                 continue  # "有几层" is not answered by "三条"
+            if other_item(question, sentence, m):
+                continue  # "城乡…分别达6.6万元和3.2万元": the second is the rural figure
             if not any(fits_the_question(q, sentence, m, one_year) for q in _asks(focus_question)):
                 continue
             before = _previous_clause(sentence, m.start)

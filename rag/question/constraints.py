@@ -19,7 +19,7 @@ import jieba.posseg
 
 from ingest.metadata import LOCAL_SUFFIXES, NATIONAL, PROVINCES, short_region
 from ingest.records import Aspect, DocKind, TimeScope
-from ingest.scope import years_in
+from ingest.scope import five_year_plan, years_in
 
 # Words that make a question about a plan or target, or about what actually happened. Strong
 # ones decide which paragraphs may answer; weak ones only lean the ranking.
@@ -233,7 +233,13 @@ def read_question(question: str, known_regions: Iterable[str] = ()) -> Asked:
             continue  # a base year ("比2010年翻一番", "和2010年相比")
         years.append(year)
         spans.append(("years", start, end))
-    years += _year_ranges(question, years)
+    ranged = _year_ranges(question, years)
+    period = None if ranged or years else _PLAN_PERIOD.search(question)
+    if period:
+        # A time, like a year: filtered by, not a word the answer's clause must hold.
+        ranged = list(five_year_plan(period.group(0)))
+        spans.append(("years", period.start(), period.end()))
+    years += ranged
     places = [
         (full, s, e) for full, s, e in find_places(question, known) if not (ref_span[0] <= s < ref_span[1])
     ]
@@ -250,11 +256,16 @@ def read_question(question: str, known_regions: Iterable[str] = ()) -> Asked:
     )
 
 
-# "……和2010年(预算)相比": the year compared with, stated by the later year's report ("比去年…").
-_BASE_OF_COMPARISON = re.compile(r"[^，。？?、和与]{0,6}?(?:相比|相较|比较)")
+# "……和2010年(预算)相比", "跟2014年比多了多少": the year compared with, stated by the later
+# year's report ("比去年…").
+_BASE_OF_COMPARISON = re.compile(r"[^，。？?、和与]{0,6}?(?:相比|相较|比较)|(?:预算)?比(?![重例率])")
 
 
 _RANGE = re.compile(r"((?:19|20)\d{2})\s*年?\s*(?:到|至|－|-|—|~)\s*((?:19|20)\d{2})\s*年")
+
+
+# A five-year plan's period named as a time ("“十二五”期间", "十三五时期以来"), not the plan itself.
+_PLAN_PERIOD = re.compile(r"“?十[一二三四五六七八九]五”?(?:期间|时期|以来|这五年|五年)")
 
 
 def _year_ranges(question: str, years: Sequence[int]) -> list[int]:

@@ -22,6 +22,9 @@ ACRONYMS: dict[str, tuple[str, ...]] = {
     "M1": ("狭义货币",),
     "R&D": ("研究与试验发展", "研发"),
     "PM2.5": ("细颗粒物",),
+    "FDI": ("外商直接投资",),
+    "ODI": ("对外直接投资",),
+    "OFDI": ("对外直接投资",),
 }
 # Everyday words for the communiqué's main indicators -> their official names. Unlike an
 # acronym, the everyday word stays beside the names even where reports write it too ("经济规模"
@@ -38,8 +41,6 @@ EVERYDAY: dict[str, tuple[str, ...]] = {
     "通胀": ("居民消费价格",),
     "人均收入": _DISPOSABLE,
     "居民收入": _DISPOSABLE,
-    "农民收入": _RURAL,
-    "城镇居民收入": ("城镇居民人均可支配收入",),
     "财政收入": ("一般公共预算收入",),
     "外贸": ("进出口",),
     "消费品零售": ("社会消费品零售总额",),
@@ -47,6 +48,14 @@ EVERYDAY: dict[str, tuple[str, ...]] = {
     "平均寿命": ("人均预期寿命",),
     "外资": ("实际使用外资",),
     "粮食产量": ("粮食总产量", "粮食总产"),
+    # The communiqué's abbreviations, and its two names of one sector.
+    "社零": ("社会消费品零售总额",),
+    "固投": ("固定资产投资",),
+    "第三产业": ("服务业",),
+    "三产": ("服务业", "第三产业"),
+    # Both are written in reports ("规上工业增加值"): each is read as the other too.
+    "规上": ("规模以上",),
+    "规模以上": ("规上",),
 }
 # An average per day / month / person, in the short form statistics write: the same words, so
 # the question's phrase is replaced, not annotated ("平均每天接待" is "日均接待").
@@ -70,11 +79,21 @@ _GROUPS: dict[str, tuple[str, ...]] = {
     "城市居民": ("城镇居民人均可支配收入",),
     "城市人": ("城镇居民人均可支配收入",),
     "市民": ("城镇居民人均可支配收入",),
+    "城镇居民": ("城镇居民人均可支配收入",),
     "农村人": _RURAL,
+    "农村居民": _RURAL,
+    "农民": _RURAL,
     "乡下人": _RURAL,
     "农村群众": _RURAL,
 }
-EVERYDAY.update({f"{group}{of}收入": names for group, names in _GROUPS.items() for of in ("", "的")})
+EVERYDAY.update(
+    {
+        f"{group}{of}{per}收入": names
+        for group, names in _GROUPS.items()
+        for of in ("", "的")
+        for per in ("", "人均")
+    }
+)
 _EVERYDAY = re.compile("|".join(sorted(EVERYDAY, key=len, reverse=True)))
 _ACRONYM = re.compile("|".join(re.escape(a) for a in sorted(ACRONYMS, key=len, reverse=True)), re.IGNORECASE)
 

@@ -133,11 +133,14 @@ def _by_years(
     allowed: set[str] = set()
     results: set[str] = set()
     own_year: set[str] = set()  # set in the report of the very year asked
+    whole: set[str] = set()  # reviews the whole span asked ("十二五期间": 2011–2015)
     seen: Counter[Aspect] = Counter()
     span = len(asked.years) >= 3  # "2031年到2035年…": a range, which a multi-year review may answer
     for p in paragraphs.values():
         if p.doc_id not in docs or not where.allows(p):
             continue
+        if span and all(Aspect.PERIOD in p.scope.aspects_of(y) for y in asked.years):
+            whole.add(p.paragraph_id)
         for year in asked.years:
             aspects = p.scope.aspects_of(year)
             seen.update(aspects)
@@ -149,6 +152,9 @@ def _by_years(
                 own_year.add(p.paragraph_id)
     if not allowed:
         return None, None, _no_report_for(asked, [metas[d] for d in dated], seen)
+    if whole and whole != allowed and asked.aspect is not Aspect.TARGET:
+        # A span's totals and averages are stated where the span is reviewed as one.
+        return frozenset(allowed), frozenset(whole), ""
     # Nothing says target or result: what happened is looked for first, the plan only after.
     prefer = asked.aspect is None and asked.leaning is Aspect.RESULT and results and results != allowed
     if prefer:

@@ -193,6 +193,11 @@ def test_another_indicator_sharing_the_words_is_not_the_asked_one() -> None:
     # The question says more than the figure's phrase: only when the sentence says it too.
     assert not same_indicator("国有企业利润", "企业利润", "工业增速回升，企业利润增长21%")
     assert same_indicator("国有企业利润", "利润", "国有企业效益好转，利润增长23%")
+    # Every modifier asked must be said: 城镇 is, 登记 is not (the surveyed rate is another one),
+    # whatever words end each name ("失业率最后", "失业率平均为").
+    sentence = "城镇新增就业106万人，城镇调查失业率平均为5.3%。"
+    assert not same_indicator("城镇登记失业率最后", "城镇调查失业率平均", sentence)
+    assert same_indicator("城镇调查失业率", "城镇调查失业率平均", sentence)
 
 
 def test_where_a_change_started_is_never_the_answer_alone() -> None:

@@ -24,6 +24,11 @@ REGIONS = ["全国", "广东省", "綦江区"]
         ("二〇一八年人均预期寿命达到多少岁？", (2018,), None, None),  # 预期 inside a noun
         ("2019年棚改目标比2018年多了多少？", (2019,), Aspect.TARGET, Aspect.TARGET),  # 2018: a base year
         ("2014年到2017年粮食产量分别是多少？", (2014, 2017, 2015, 2016), None, None),
+        ("2031年赤字安排了多少？跟2030年比多了多少？", (2031,), Aspect.TARGET, Aspect.TARGET),  # a base year
+        # A five-year plan's period named as a time: its years.
+        ("“十四五”期间城镇新增就业多少人？", (2021, 2022, 2023, 2024, 2025), None, None),
+        ("十三五时期粮食产量年均多少？", (2016, 2017, 2018, 2019, 2020), None, None),
+        ("“十四五”规划提出了哪些目标？", (), Aspect.TARGET, Aspect.TARGET),  # the plan, not a time
     ],
 )
 def test_years_and_what_is_asked_of_them(

@@ -33,3 +33,13 @@ def test_everyday_words_for_groups_and_averages() -> None:
     assert "居民人均可支配收入" in official_names("老百姓收入增长多少")
     # An average per day is written 日均: replaced, not annotated.
     assert expand("平均每天新增多少户市场主体") == "日均新增多少户市场主体"
+
+
+def test_the_communiques_abbreviations_and_sector_names() -> None:
+    assert expand("实际利用FDI多少") == "实际利用FDI（外商直接投资）多少"
+    assert expand("社零增速多少") == "社零（社会消费品零售总额）增速多少"
+    assert expand("第三产业占比多少") == "第三产业（服务业）占比多少"
+    # Reports write both 规上 and 规模以上: each finds the other.
+    assert expand("规上工业增加值") == "规上（规模以上）工业增加值"
+    assert expand("规模以上工业增加值") == "规模以上（规上）工业增加值"
+    assert official_names("农民人均收入多少") == ("农村居民人均可支配收入", "农村居民人均纯收入")

@@ -1,0 +1,37 @@
+"""A figure the user guesses is checked against the reports, not searched for."""
+
+from __future__ import annotations
+
+import pytest
+
+from rag.question.guess import figure_asked
+
+
+@pytest.mark.parametrize(
+    ("question", "asked"),
+    [
+        ("十四五期间城镇新增就业有四万多人吗？具体是多少？", "十四五期间城镇新增就业有多少人？"),
+        ("2025年城镇新增就业有八千多人吗？", "2025年城镇新增就业有多少人？"),
+        ("2025年地区生产总值增长是不是超过了6%？", "2025年地区生产总值增长是多少？"),
+        ("2025年地区生产总值增长超过6%了吗？", "2025年地区生产总值增长是多少？"),
+        ("全年粮食产量有30万吨以上吗？那具体数字是多少？", "全年粮食产量有多少吨？"),
+        # What the figure counts stays; an ask that names its own thing stays too.
+        ("全区新建了12所学校吗？分别在哪些镇街？", "全区新建了多少所学校？分别在哪些镇街？"),
+    ],
+)
+def test_a_guessed_figure_becomes_the_figure_asked(question: str, asked: str) -> None:
+    assert figure_asked(question) == asked
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "2025年城镇新增就业多少人？",  # no guess
+        "2014年解决了六千多万农村人口的饮水安全，确切说是多少？",  # said, not asked with 吗
+        "2026年的目标是6.5%到7%吗？",  # a range is no single figure to ask for
+        "有三个方面吗？分别是什么？",  # a count of points, not a figure
+        "2025年是“十四五”的最后一年吗？",  # a year
+    ],
+)
+def test_questions_without_a_guessed_figure_stay(question: str) -> None:
+    assert figure_asked(question) == question
