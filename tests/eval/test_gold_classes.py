@@ -27,6 +27,9 @@ SETS = {
     # A third, also blind, written after the second round's held-aside part had been read.
     "reports-classes3.jsonl": REPORTS,
     "reports-classes3-heldout.jsonl": REPORTS,
+    # A fourth, also blind, written after the third round's held-aside part had been read.
+    "reports-classes4.jsonl": REPORTS,
+    "reports-classes4-heldout.jsonl": REPORTS,
     "qijiang-2021-classes.jsonl": ROOT / "kb",
     "qijiang-2021-classes-heldout.jsonl": ROOT / "kb",
 }
