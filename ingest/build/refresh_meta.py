@@ -13,7 +13,7 @@ from ingest.scope import paragraph_scopes
 
 # Bumped when ingest.scope reads paragraphs differently: every document's scopes are recomputed
 # (cheap: no file is read, nothing embedded).
-SCOPE_VERSION = "6"
+SCOPE_VERSION = "7"
 # Paragraphs (with their headings) that metadata is derived from: a report names itself, its
 # year and who delivers it in its opening lines.
 HEAD_PARAGRAPHS = 10

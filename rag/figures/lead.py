@@ -24,7 +24,7 @@ from rag.figures.indicator import (
     same_indicator,
 )
 from rag.figures.numbers import NumberMention, asks_for_number, find_numbers, is_figure, question_unit
-from rag.figures.respective import other_item
+from rag.figures.respective import other_item, own_item
 from rag.question.asked_type import AskedType, asked_type
 from rag.question.glossary import official_names
 
@@ -60,6 +60,24 @@ _ASKS_OVER_YEARS = re.compile(
 )
 _AVERAGE = re.compile(r"年均|平均每年|每年平均|平均")
 _TOTAL = re.compile(r"累计|合计|共计|总计|一共|总共")
+
+
+# How many there are by now, against how many were added: "累计14个" against "新获批4个".
+_ASKS_STOCK = re.compile(r"一共|总共|累计|共有|总数|合计|现有|现在有|目前有|已有|已经有")
+_STOCK = re.compile(r"累计|总数|共有|总量|合计|共计|总计")
+_FLOW = re.compile(r"新增|新获|新建|新认定|新培育|新引进|新开工|新设|新登记")
+
+
+def stock_or_flow(question: str, clause: str) -> float:
+    """A figure stating what there is by now fits a question asking how many in all, a figure
+    of what was added fits one asking what was added ("新增多少"), and not the other way round."""
+    asks_stock, asks_flow = bool(_ASKS_STOCK.search(question)), bool(_FLOW.search(question))
+    if asks_stock == asks_flow:
+        return 0.0
+    stock, flow = bool(_STOCK.search(clause)), bool(_FLOW.search(clause)) and not _STOCK.search(clause)
+    if asks_stock:
+        return 0.3 * stock - 0.3 * flow
+    return 0.3 * flow - 0.3 * stock
 
 
 def _total_for_average(question: str, clause: str) -> bool:
@@ -170,7 +188,15 @@ def _previous_clause(sentence: str, start: int) -> str:
 def changed_by(sentence: str, mention: NumberMention) -> bool:
     """The figure is a change: "上升3个百分点", "增长7.4%"."""
     before = sentence[max(0, mention.lead_start - 14) : mention.lead_start]
-    return bool(_CHANGES_BY.search(before)) or mention.unit == "个百分点"
+    if _CHANGES_BY.search(before) or mention.unit == "个百分点":
+        return True
+    # The later figures of a list share its verb: "分别提高9.97%和14.1%", "下降3.5%、2.9%".
+    listed = _LISTED_AFTER.search(before)
+    return listed is not None and bool(_CHANGES_BY.search(before[: listed.start()]))
+
+
+# A figure listed after another of the same kind ("…9.97%和", "…3.5%、"), up to the list's verb.
+_LISTED_AFTER = re.compile(r"(?:分别)?(?:[\d.]+%|[\d.]+[万亿]?[\u4e00-\u9fff]{0,2})(?:和|、|及)$")
 
 
 # Which way a change goes: a question asking how much something fell is not answered by a figure
@@ -243,7 +269,11 @@ def fits_the_question(question: str, sentence: str, mention: NumberMention, one_
         # "全区财政支出86亿元，比上年增加6亿元": a change names its indicator in the clause before.
         given = _indicator_of_clause_before(sentence, mention) or given
     # An everyday name ("物价") is the indicator its official name is ("居民消费价格").
-    upto = sentence[: _clause_end(sentence, mention.end)]
+    # What names the figure stands in its own sentence, up to its clause's end: not in the
+    # sentence before ("消费拉动经济增长……。服务业对经济增长贡献率接近60%"), nor beside a later
+    # figure ("高速公路6000多公里、农村公路30多万公里").
+    own = max(sentence.rfind(p, 0, mention.start) for p in "。！？!?") + 1
+    upto = sentence[own : _clause_end(sentence, mention.end)]
     return any(same_indicator(name, given, sentence, upto) for name in (asked, *official_names(asked)))
 
 
@@ -597,7 +627,9 @@ def lead_figure(
             score += role_score(focus_question, sentence, m) + aspect_score(
                 sentence, m, lean, among_targets or over_years
             )
-            score += kind_score(focus_question, m)
+            score += kind_score(focus_question, m) + stock_or_flow(focus_question, clause)
+            if own_item(question, sentence, m):
+                score += 0.3  # "城乡低保标准分别提高9.97%和14.1%": 农村's is the second
             if m.unit == "年":
                 if m.value is not None and 1900 <= m.value <= 2100 and _written_as_year(m):
                     continue  # "2007年以来": a date, not an amount of years

@@ -80,25 +80,38 @@ def _named_item(question: str, items: list[tuple[str, ...]]) -> int | None:
     return scores.index(best)
 
 
-def other_item(question: str, sentence: str, mention: NumberMention) -> bool:
-    """Whether `mention` is listed "respectively" for an item other than the one `question`
-    names (see the module doc)."""
+def _pairing(question: str, sentence: str, mention: NumberMention) -> tuple[int | None, int]:
+    """(the item `question` names, the position of `mention`) in a "respectively" list; (None, -1)
+    when `mention` stands in none or the pairing is not clear."""
     start, end = _clause(sentence, mention.start)
     clause = sentence[start:end]
     said = _RESPECTIVELY.search(clause)
     if not said or start + said.end() > mention.start:
-        return False
+        return None, -1
     if _CONTRACTION.search(question) and _CONTRACTION.search(clause[: said.start()]):
-        return False  # "城乡居民收入分别是多少": both are asked
+        return None, -1  # "城乡居民收入分别是多少": both are asked
     figures = [m.start for m in find_numbers(clause[said.end() :]) if is_figure(m)]
     position = mention.start - start - said.end()
     if len(figures) < 2 or position not in figures:
-        return False
+        return None, -1
     items = _items(clause[: said.start()])
     if len(items) != len(figures):
-        return False
-    asked = _named_item(question, items)
-    return asked is not None and asked != figures.index(position)
+        return None, -1
+    return _named_item(question, items), figures.index(position)
+
+
+def other_item(question: str, sentence: str, mention: NumberMention) -> bool:
+    """Whether `mention` is listed "respectively" for an item other than the one `question`
+    names (see the module doc)."""
+    asked, position = _pairing(question, sentence, mention)
+    return asked is not None and asked != position
+
+
+def own_item(question: str, sentence: str, mention: NumberMention) -> bool:
+    """Whether `mention` is listed "respectively" for the very item `question` names: its
+    indicator is named in full there, whatever other clauses share words with the question."""
+    asked, position = _pairing(question, sentence, mention)
+    return asked is not None and asked == position
 
 
 def as_item(text: str, question: str) -> str:

@@ -56,6 +56,8 @@ EVERYDAY: dict[str, tuple[str, ...]] = {
     # Both are written in reports ("规上工业增加值"): each is read as the other too.
     "规上": ("规模以上",),
     "规模以上": ("规上",),
+    "最低生活保障": ("低保",),
+    "低保": ("最低生活保障",),
 }
 # An average per day / month / person, in the short form statistics write: the same words, so
 # the question's phrase is replaced, not annotated ("平均每天接待" is "日均接待").

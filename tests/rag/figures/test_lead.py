@@ -255,3 +255,34 @@ def test_a_count_in_another_measure_counts_something_else() -> None:
 
 def test_people_counted_in_名_answer_a_question_in_人() -> None:
     assert _lead("换届后有多少人进入班子？", "换届后，318名优秀人才进入村两委班子。") == "318名"
+
+
+def test_what_there_is_by_now_and_what_was_added_are_told_apart() -> None:
+    from rag.figures.lead import stock_or_flow
+
+    assert stock_or_flow("全区现在一共有几个示范村？", "累计14个") > 0
+    assert stock_or_flow("全区现在一共有几个示范村？", "新获批示范村4个") < 0
+    assert stock_or_flow("去年新增了几个示范村？", "累计14个") < 0
+    assert stock_or_flow("去年新增了几个示范村？", "新获批示范村4个") > 0
+    assert stock_or_flow("示范村有几个？", "累计14个") == 0.0  # neither asked
+
+
+def test_later_figures_of_a_list_share_its_verb() -> None:
+    from rag.figures.lead import changed_by
+    from rag.figures.numbers import find_numbers
+
+    sentence = "城乡低保标准分别提高9.97%和14.1%，二氧化硫、化学需氧量排放量分别下降3.5%、2.9%。"
+    assert [changed_by(sentence, m) for m in find_numbers(sentence)] == [True] * 4
+    assert not any(
+        changed_by("收入分别达6.6万元和3.2万元", m) for m in find_numbers("收入分别达6.6万元和3.2万元")
+    )
+
+
+def test_what_names_a_figure_stands_in_its_own_sentence() -> None:
+    from rag.figures.lead import fits_the_question
+    from rag.figures.numbers import find_numbers
+
+    two = "消费拉动经济增长作用进一步增强。服务业对经济增长贡献率接近60%。"
+    (m,) = find_numbers(two)
+    assert not fits_the_question("消费对经济增长的贡献率是多少", two, m)  # 消费 is in the sentence before
+    assert fits_the_question("服务业对经济增长贡献率是多少", two, m)

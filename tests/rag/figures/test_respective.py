@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from rag.figures.numbers import find_numbers
-from rag.figures.respective import as_item, other_item
+from rag.figures.respective import as_item, other_item, own_item
 
 SENTENCE = "全区城乡居民人均可支配收入分别达4.5万元和2.1万元，一般公共预算收入、税收收入分别增长5.2%和3.1%。"
 
@@ -42,3 +42,9 @@ def test_a_contraction_is_read_as_the_item_asked() -> None:
     assert as_item("城乡居民人均可支配收入", "城镇居民收入") == "城镇居民人均可支配收入"
     assert as_item("进出口分别增长5%和2%", "出口增长多少") == "出口分别增长5%和2%"
     assert as_item("城乡居民人均可支配收入", "居民收入") == "城乡居民人均可支配收入"
+
+
+def test_a_figure_listed_for_the_item_asked_is_its_own() -> None:
+    rural = [m.text for m in find_numbers(SENTENCE) if own_item("农村居民收入多少", SENTENCE, m)]
+    assert rural == ["2.1万元"]
+    assert not any(own_item("居民收入多少", SENTENCE, m) for m in find_numbers(SENTENCE))
