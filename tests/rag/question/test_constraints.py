@@ -173,3 +173,9 @@ def test_a_year_compared_with_is_no_year_asked() -> None:
     assert read_question("2031年的赤字率和2030年预算相比高了多少？").years == (2031,)
     assert read_question("与2030年相比，2031年赤字率高了多少？").years == (2031,)
     assert read_question("2030年和2031年的赤字率各是多少？").years == (2030, 2031)
+
+
+def test_a_plans_period_is_a_time_only_when_a_figure_is_asked() -> None:
+    assert read_question("“十四五”期间城镇新增就业多少人？").years == (2021, 2022, 2023, 2024, 2025)
+    # Asked about the plan's aims, the name is the topic (its section's heading carries it).
+    assert read_question("“十四五”时期为什么要推进结构性改革？").years == ()
