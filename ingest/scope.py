@@ -72,7 +72,7 @@ def aspect_near(text: str, start: int, end: int) -> Aspect | None:
     if after.startswith(("以来", "以前", "前后")):
         return Aspect.MENTION  # "2007年以来": a point of reference
     if before.endswith(("面向", "展望", "着眼")):
-        return Aspect.MENTION  # "面向2030年的重大项目": a horizon, not what the paragraph reports
+        return Aspect.MENTION  # "面向2040年的重点项目": a horizon, not what the paragraph reports
     if before.endswith(("到", "至")) and not before.endswith("达到") and not RESULT_CUES.search(after):
         return Aspect.TARGET  # "到2020年…": a date by which something is to be done
     if RESULT_CUES.search(before + after):

@@ -236,7 +236,7 @@ class KnowledgeBase:
         started = time.perf_counter()
         retriever, extractive = self.current()
         rewritten = rewrite(question, history, self.chat)
-        # A figure the user guesses ("有六千多万人吗") is checked, not searched for.
+        # A figure the user guesses ("有三千多人吗") is checked, not searched for.
         searched = figure_asked(rewritten.question)
         if searched != question:
             yield Searched(searched)

@@ -86,7 +86,7 @@ class ExtractiveAnswerer:
             # sentence holds none of its other specific words: it is about something else.
             return self._refuse(question, hits, retrieved, confidence)
         chosen = [self._excerpt(question, q_terms, best) for best in self._choose(q_terms, sentences)]
-        # A second sentence about another year ("到2020年……达到2.5%") is no evidence for this one.
+        # A second sentence about another year ("到2035年……达到3%") is no evidence for this one.
         chosen = chosen[:1] + [c for c in chosen[1:] if not about_another_year(focus, c)]
         wants_figure = (asks_for_number(question) and not asks_for_date(question)) or kind is AskedType.DAY
         lacks = lacks_asked_figure(question, [c.text for c in chosen])

@@ -185,7 +185,7 @@ def same_indicator(question_name: str, figure_name: str, sentence: str, upto: st
     asked = _modifiers(question_name[: match.a])
     given = _modifiers(figure_name[: match.b])
     # Each modifier the question names must stand in the sentence (up to the figure's clause's
-    # end): "城镇登记失业率" asked is not "城镇调查失业率5.3%", although 城镇 is said.
+    # end): "城镇登记失业率" asked is not "城镇调查失业率5.1%", although 城镇 is said.
     return not (given - asked and asked and not all(word in said for word in asked))
 
 

@@ -62,7 +62,7 @@ _AVERAGE = re.compile(r"年均|平均每年|每年平均|平均")
 _TOTAL = re.compile(r"累计|合计|共计|总计|一共|总共")
 
 
-# How many there are by now, against how many were added: "累计14个" against "新获批4个".
+# How many there are by now, against how many were added: "累计12个" against "新认定3个".
 _ASKS_STOCK = re.compile(r"一共|总共|累计|共有|总数|合计|现有|现在有|目前有|已有|已经有")
 _STOCK = re.compile(r"累计|总数|共有|总量|合计|共计|总计")
 _FLOW = re.compile(r"新增|新获|新建|新认定|新培育|新引进|新开工|新设|新登记")
@@ -190,12 +190,12 @@ def changed_by(sentence: str, mention: NumberMention) -> bool:
     before = sentence[max(0, mention.lead_start - 14) : mention.lead_start]
     if _CHANGES_BY.search(before) or mention.unit == "个百分点":
         return True
-    # The later figures of a list share its verb: "分别提高9.97%和14.1%", "下降3.5%、2.9%".
+    # The later figures of a list share its verb: "分别提高8%和12%", "下降3.1%、2.4%".
     listed = _LISTED_AFTER.search(before)
     return listed is not None and bool(_CHANGES_BY.search(before[: listed.start()]))
 
 
-# A figure listed after another of the same kind ("…9.97%和", "…3.5%、"), up to the list's verb.
+# A figure listed after another of the same kind ("…8%和", "…3.1%、"), up to the list's verb.
 _LISTED_AFTER = re.compile(r"(?:分别)?(?:[\d.]+%|[\d.]+[万亿]?[\u4e00-\u9fff]{0,2})(?:和|、|及)$")
 
 
@@ -270,8 +270,8 @@ def fits_the_question(question: str, sentence: str, mention: NumberMention, one_
         given = _indicator_of_clause_before(sentence, mention) or given
     # An everyday name ("物价") is the indicator its official name is ("居民消费价格").
     # What names the figure stands in its own sentence, up to its clause's end: not in the
-    # sentence before ("消费拉动经济增长……。服务业对经济增长贡献率接近60%"), nor beside a later
-    # figure ("高速公路6000多公里、农村公路30多万公里").
+    # sentence before ("消费拉动增长作用增强。服务业贡献率接近55%"), nor beside a later
+    # figure ("国道120公里、农村公路3000公里").
     own = max(sentence.rfind(p, 0, mention.start) for p in "。！？!?") + 1
     upto = sentence[own : _clause_end(sentence, mention.end)]
     return any(same_indicator(name, given, sentence, upto) for name in (asked, *official_names(asked)))
@@ -614,7 +614,7 @@ def lead_figure(
             if _other_measure(question, sentence, m):
                 continue  # "有几层" is not answered by "三条"
             if other_item(question, sentence, m):
-                continue  # "城乡…分别达6.6万元和3.2万元": the second is the rural figure
+                continue  # "城乡…分别达4.5万元和2.1万元": the second is the rural figure
             if not any(fits_the_question(q, sentence, m, one_year) for q in _asks(focus_question)):
                 continue
             before = _previous_clause(sentence, m.start)
@@ -629,7 +629,7 @@ def lead_figure(
             )
             score += kind_score(focus_question, m) + stock_or_flow(focus_question, clause)
             if own_item(question, sentence, m):
-                score += 0.3  # "城乡低保标准分别提高9.97%和14.1%": 农村's is the second
+                score += 0.3  # "城乡低保标准分别提高8%和12%": 农村's is the second
             if m.unit == "年":
                 if m.value is not None and 1900 <= m.value <= 2100 and _written_as_year(m):
                     continue  # "2007年以来": a date, not an amount of years

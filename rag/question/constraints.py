@@ -259,7 +259,7 @@ def read_question(question: str, known_regions: Iterable[str] = ()) -> Asked:
     )
 
 
-# "……和2010年(预算)相比", "跟2014年比多了多少": the year compared with, stated by the later
+# "……和2010年(预算)相比", "跟2030年比多了多少": the year compared with, stated by the later
 # year's report ("比去年…").
 _BASE_OF_COMPARISON = re.compile(r"[^，。？?、和与]{0,6}?(?:相比|相较|比较)|(?:预算)?比(?![重例率])")
 

@@ -1,7 +1,7 @@
-"""A figure the question itself states as a guess ("……有六千多万人吗？", "是不是超过了7%？")
+"""A figure the question itself states as a guess ("……有三千多人吗？", "是不是超过了7%？")
 is what the user wants checked, not a word to look for: searched as it stands, the guess finds
-any sentence holding the same figure of another thing ("六千多万贫困人口"), and the sentence that
-answers, with the exact figure ("超过6400万人"), shares none of the guess's words. The question
+any sentence holding the same figure of another thing ("三千多名志愿者"), and the sentence that
+answers, with the exact figure ("超过3200人"), shares none of the guess's words. The question
 is asked for the figure instead ("……有多少人？"); the cited figure lets the reader check the
 guess. A follow-on ask that names nothing of its own ("具体是多少？") is then the same question.
 """
@@ -43,7 +43,7 @@ def _guess(question: str) -> tuple[NumberMention, re.Match[str]] | None:
 
 
 def figure_asked(question: str) -> str:
-    """`question` asking for the figure it guesses ("城镇新增就业有六千多万人吗？具体是多少？" ->
+    """`question` asking for the figure it guesses ("城镇新增就业有三千多人吗？具体是多少？" ->
     "城镇新增就业有多少人？"); `question` itself when it guesses none."""
     found = _guess(question)
     if found is None:

@@ -61,10 +61,10 @@ def test_a_sentence_naming_its_year_overrides_its_paragraph() -> None:
 
 
 def test_a_horizon_named_in_a_review_is_no_year_it_reports() -> None:
-    text = "部署启动面向2030年的重大项目。技术交易额超过1万亿元。"
+    text = "部署启动面向2040年的重点项目。技术合同成交额超过50亿元。"
     paragraph = Paragraph("d#1", "d", "t", 1, text, heading_path=("一、2016年工作回顾",))
     paragraph = Paragraph(**{**paragraph.__dict__, "scope": paragraph_scope(GWR_2017, paragraph)})
-    assert dict(paragraph.scope.years) == {2016: R, 2030: M}
-    # The figure after it is still 2016's, not 2030's.
+    assert dict(paragraph.scope.years) == {2016: R, 2040: M}
+    # The figure after it is still 2016's, not 2040's.
     after = dict(sentence_scope(paragraph, text.index("技术"), len(text)).years)
-    assert after[2016] == R and after.get(2030) in (None, M)
+    assert after[2016] == R and after.get(2040) in (None, M)

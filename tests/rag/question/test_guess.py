@@ -27,7 +27,7 @@ def test_a_guessed_figure_becomes_the_figure_asked(question: str, asked: str) ->
     "question",
     [
         "2025年城镇新增就业多少人？",  # no guess
-        "2014年解决了六千多万农村人口的饮水安全，确切说是多少？",  # said, not asked with 吗
+        "2030年解决了三千多万农村人口的饮水安全，确切说是多少？",  # said, not asked with 吗
         "2026年的目标是6.5%到7%吗？",  # a range is no single figure to ask for
         "有三个方面吗？分别是什么？",  # a count of points, not a figure
         "2025年是“十四五”的最后一年吗？",  # a year
