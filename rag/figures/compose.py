@@ -11,7 +11,7 @@ from ingest.records import Aspect
 from ingest.scope import sentence_scope
 from ingest.terms import bigrams, words
 from rag.answer_types import Citation, citation_for
-from rag.evidence.sentences import Sentence
+from rag.evidence.sentences import Sentence, sentence_spans
 from rag.figures.lead import MIN_SUBJECT, asks_growth, lead_figure, wants_percent
 from rag.figures.numbers import asks_for_date, asks_for_number, find_dates
 from rag.figures.respective import as_item
@@ -138,14 +138,13 @@ def answer_lead(
 
 
 def _whole_sentence(sentence: Sentence) -> str:
-    """The full sentence of the paragraph an excerpt was cut from."""
+    """The full sentence(s) of the paragraph an excerpt was cut from."""
     text = sentence.paragraph.text
     start, end = sentence.span
     if text[start:end] != sentence.text:
-        return sentence.text  # not a plain span of its paragraph (a joined pair): as it is
-    before = max((text.rfind(p, 0, start) for p in "。！？!?"), default=-1)
-    after = [i for i in (text.find(p, end) for p in "。！？!?") if i >= 0]
-    return text[before + 1 : (min(after) + 1 if after else len(text))]
+        return sentence.text  # not a plain span of its paragraph: as it is
+    around = [(s, e) for s, e in sentence_spans(text) if s < end and e > start]
+    return text[around[0][0] : around[-1][1]] if around else sentence.text
 
 
 def _nearest(sentence: str, dates: Sequence[str], about: Sequence[str]) -> str:

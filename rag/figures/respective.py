@@ -14,6 +14,7 @@ nothing is decided here.
 from __future__ import annotations
 
 import re
+from difflib import SequenceMatcher
 
 from rag.figures.numbers import NumberMention, find_numbers, is_figure
 
@@ -61,14 +62,7 @@ def _common_prefix(words: list[str]) -> str:
 
 def _overlap(a: str, b: str) -> int:
     """The length of the longest run of characters `a` and `b` share."""
-    best = 0
-    for i in range(len(a)):
-        for j in range(i + best + 1, len(a) + 1):
-            if a[i:j] in b:
-                best = j - i
-            else:
-                break
-    return best
+    return SequenceMatcher(None, a, b, autojunk=False).find_longest_match().size
 
 
 def _named_item(question: str, items: list[tuple[str, ...]]) -> int | None:
@@ -116,7 +110,7 @@ def own_item(question: str, sentence: str, mention: NumberMention) -> bool:
 
 def as_item(text: str, question: str) -> str:
     """`text` with a contraction read as the one item of it that `question` names:
-    "城乡居民人均可支配收入" -> "农村居民人均可支配收入" for a question about 农村居民 (which
+    "城乡居民收入" -> "农村居民收入" for a question about 农村居民 (which
     figure of the two is the item's is decided by `other_item`)."""
     m = _CONTRACTION.search(text)
     if not m or _CONTRACTION.search(question):

@@ -234,7 +234,7 @@ def read_question(question: str, known_regions: Iterable[str] = ()) -> Asked:
         years.append(year)
         spans.append(("years", start, end))
     ranged = _year_ranges(question, years)
-    # For a figure ("……期间新增就业多少人"); a question about the plan's aims ("“十三五”时期为什么
+    # For a figure ("……期间新增就业多少人"); a question about the plan's aims ("十四五时期为何
     # 要……") keeps the name as its topic, which its section's heading carries.
     figure = re.search(r"多少|几", question)
     period = None if ranged or years or not figure else _PLAN_PERIOD.search(question)
