@@ -20,6 +20,7 @@ from ingest.config import Settings
 from ingest.embed import Embedder, EmbedderError, make_embedder
 from ingest.search_types import IndexBackendError
 from rag.answer_types import Answer, Answerer
+from rag.evidence.ground import ground
 from rag.evidence.retrieve import EVERYTHING, HybridRetriever, RetrievalConfig, SearchFilter, Snapshot
 from rag.figures.answer import ExtractiveAnswerer
 from rag.figures.extractive import answer_extractively, asks_for_table
@@ -28,7 +29,8 @@ from rag.generation.llm import ChatModel, LLMError, make_chat_model
 from rag.generation.points import stream_points
 from rag.generation.prompt import Turn
 from rag.prose.answer import ProseAnswerer, answer_around, answer_prose
-from rag.question.constraints import read_question
+from rag.question.abbreviation import short_forms, spelled_out
+from rag.question.constraints import Asked, read_question
 from rag.question.decompose import asks_each
 from rag.question.focus import TermWeights
 from rag.question.followup import is_followup, rewrite
@@ -236,14 +238,15 @@ class KnowledgeBase:
         started = time.perf_counter()
         retriever, extractive = self.current()
         rewritten = rewrite(question, history, self.chat)
-        # A figure the user guesses ("有三千多人吗") is checked, not searched for.
-        searched = figure_asked(rewritten.question)
-        if searched != question:
-            yield Searched(searched)
         earlier = None
         if history and is_followup(question):
             # A follow-up keeps the years, places and report of the question it follows.
             earlier = read_question(history[-1].question, retriever.snapshot.regions)
+        # A figure the user guesses ("有三千多人吗") is checked, not searched for; a short name
+        # ("规上") is asked as the reports write it.
+        searched = _spelled(retriever, figure_asked(rewritten.question), where, earlier)
+        if searched != question:
+            yield Searched(searched)
         with self._lock:
             prose = self._prose if self._retriever is retriever else None
         if prose is not None and self._asks_for_points(retriever.snapshot, searched):
@@ -303,6 +306,19 @@ class KnowledgeBase:
         answer.searched = searched if searched != question else ""
         answer.latency_ms = (time.perf_counter() - started) * 1000
         yield Final(answer)
+
+
+# Paragraphs a short name is looked for in (rag.question.abbreviation).
+_SPELLING_HITS = 10
+
+
+def _spelled(retriever: HybridRetriever, question: str, where: SearchFilter, earlier: Asked | None) -> str:
+    """The question with its short names written in full, as the paragraphs it retrieves write them."""
+    bm25 = retriever.snapshot.bm25
+    if bm25 is None or not short_forms(question, bm25.__contains__):
+        return question  # every word is one the reports write: nothing to look up
+    hits = ground(retriever, question, _SPELLING_HITS, where, earlier).hits
+    return spelled_out(question, [h.paragraph.text for h in hits], bm25.__contains__)
 
 
 def _failure_kind(error: LLMError) -> str:

@@ -1,0 +1,97 @@
+"""A short name in a question spelled out as the reports write it.
+
+Chinese shortens a name by keeping some of its characters, in order: 规模以上 -> 规上, 社会消费品零售
+总额 -> 社零, 农作物耕种收综合机械化率 -> 农机化率. People ask in the short form; reports state the
+figure under the full name, so a question's word that no retrieved paragraph writes, but whose
+characters stand in order, close together, in a name a retrieved paragraph does write, is that
+name. The question is then asked with the full name (shown to the user as the searched question).
+The glossary (rag.question.glossary) keeps the everyday names whose characters are not the full
+name's; this reads the rest from the text itself.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+
+# Characters that end or start no name: particles, question words, verbs of asking.
+_NOT_IN_NAME = set("的了是在有到和与及或吗呢么啊吧哪几多少什怎样为把被从由向对给这那其它该每各共约近")
+_CJK = re.compile(r"[\u4e00-\u9fff]+")
+# A name is written without punctuation; its characters stand at most this far apart.
+_MAX_GAP = 8
+_SPAN_FACTOR = 3  # and the full name is at most this many times the short one's length
+# A count inside a name is no part of it ("全省两百多万高校师生" is no full name of 全省高校师生).
+_NUMERALS = "零〇一二两三四五六七八九十百千万亿"
+
+
+def short_forms(question: str, known: Callable[[str], bool]) -> list[str]:
+    """The question's words that may be short forms, longest first: runs of three to eight
+    characters at its word boundaries (two characters match too much by chance) holding a word
+    the knowledge base never writes (`known`: whether a segmented word is in its index). Words
+    it does write ("全省", "高校师生") make a phrase, whatever stands between them in a text."""
+    import jieba
+
+    found: list[str] = []
+    runs = _CJK.findall(re.sub(r"\d+\s*[年月日号]", " ", question))  # a date names nothing
+    # Split at the characters no name holds first: the segmenter joins "率到" otherwise.
+    pieces = [p for run in runs for p in re.split(f"[{''.join(sorted(_NOT_IN_NAME))}]", run) if p]
+    for run in pieces:
+        cuts = [0]
+        for token in jieba.cut(run):
+            cuts.append(cuts[-1] + len(token))
+        for i, start in enumerate(cuts):
+            for end in cuts[i + 1 :]:
+                word = run[start:end]
+                if 3 <= len(word) <= 8 and not all(known(t.lower()) for t in jieba.cut(word)):
+                    found.append(word)
+    return sorted(dict.fromkeys(found), key=len, reverse=True)
+
+
+def spelled_out(question: str, texts: Iterable[str], known: Callable[[str], bool]) -> str:
+    """`question` with its short names written as the `texts` write them in full ("农机化率" ->
+    "农作物耕种收综合机械化率"); unchanged when none is found."""
+    corpus = [t for t in texts if t]
+    for word in short_forms(question, known) if corpus else []:
+        if any(word in t for t in corpus):
+            continue  # written as asked: no short form
+        full = _full_name(word, corpus)
+        if full:
+            return question.replace(word, full, 1)
+    return question
+
+
+def _full_name(word: str, corpus: list[str]) -> str:
+    """The shortest run of a text that starts with the word's first character, ends with its last
+    and holds the others in order in between (at most _MAX_GAP apart, no punctuation); "" when no
+    text has one, or texts have different ones (then which is meant is not known)."""
+    # Nor is a particle ("代表大会上的报告" is a phrase).
+    stops = "".join(sorted(_NOT_IN_NAME))
+    gap = rf"([^\W\d{_NUMERALS}{stops}A-Za-z_]{{0,{_MAX_GAP}}}?)"
+    pattern = re.compile(gap.join(re.escape(ch) for ch in word))
+    spans: set[str] = set()
+    for text in corpus:
+        for start in (m.start() for m in re.finditer(re.escape(word[0]), text)):
+            m = pattern.match(text, start)
+            if m and len(word) < len(m.group(0)) <= _SPAN_FACTOR * len(word) and _shortened(text, m):
+                spans.add(m.group(0))
+    shortest = min(spans, key=len, default="")
+    # One name, however often written; two different ones leave the short form as it is.
+    return shortest if shortest and all(shortest in s or s in shortest for s in spans) else ""
+
+
+def _shortened(text: str, m: re.Match[str]) -> bool:
+    """The run ends where a word of the text ends ("代表大会上" has no name ending at 大), and
+    some word of it is cut short (农作物 -> 农, 机械化 -> 机化): words left out whole
+    ("换届工作中" for 换届中) make a phrase, not a short form."""
+    import jieba
+
+    bounds, at = {m.start()}, m.start()
+    for token in jieba.cut(text[m.start() : m.end() + 4]):
+        at += len(token)
+        bounds.add(at)
+        if at >= m.end():
+            break
+    if m.end() not in bounds:
+        return False
+    gaps = [(m.start(g), m.end(g)) for g in range(1, (m.lastindex or 0) + 1) if m.end(g) > m.start(g)]
+    return any(start not in bounds or end not in bounds for start, end in gaps)

@@ -1,0 +1,51 @@
+from __future__ import annotations
+
+import jieba
+
+from rag.question.abbreviation import spelled_out
+
+TEXTS = [
+    "主要农作物耕种收综合机械化率提高到68%，规模以上工业增加值增长7%。",
+    "社会消费品零售总额增长5%。全省两百多万高校师生参加创新创业。",
+]
+# The words the knowledge base writes, as its index holds them.
+KNOWN = {w.lower() for t in TEXTS for w in jieba.cut(t)}
+
+
+def spelled(question: str, texts: list[str] = TEXTS) -> str:
+    return spelled_out(question, texts, KNOWN.__contains__)
+
+
+def test_a_short_name_is_spelled_out_as_the_texts_write_it() -> None:
+    assert spelled("农机化率是多少？") == "农作物耕种收综合机械化率是多少？"
+    assert spelled("2025年社零总额增长多少？") == "2025年社会消费品零售总额增长多少？"
+
+
+def test_a_name_written_as_asked_or_found_nowhere_stays() -> None:
+    assert spelled("机械化率是多少？") == "机械化率是多少？"
+    assert spelled("森林覆盖率是多少？") == "森林覆盖率是多少？"
+    assert spelled("农机化率是多少？", []) == "农机化率是多少？"
+
+
+def test_words_the_reports_write_are_a_phrase_not_a_short_form() -> None:
+    # 全省 and 高校师生 are both written: a count between them makes no full name.
+    assert spelled("全省高校师生有多少？") == "全省高校师生有多少？"
+
+
+def test_two_different_full_names_leave_the_short_one_as_it_is() -> None:
+    texts = ["城市公共交通出行率为30%。", "城乡公交通达率为90%。"]
+    assert spelled("城公通率是多少？", texts) == "城公通率是多少？"
+
+
+def test_words_left_out_whole_make_a_phrase_not_a_short_form() -> None:
+    texts = ["三级换届工作中严格把关。"]
+    never_written = lambda _w: False  # noqa: E731 - every word counts as new here
+    assert spelled_out("换届中有什么要求？", texts, never_written) == "换届中有什么要求？"
+    # A particle stands in no name: "……代表大会上的报告" is a phrase.
+    assert spelled_out("十九大报告", ["第十九次全国代表大会上的报告"], never_written) == "十九大报告"
+
+
+def test_the_longest_short_form_keeps_the_questions_first_character() -> None:
+    texts = ["新型基础设施建设投资增长12%。"]
+    known = {w for t in texts for w in jieba.cut(t)}.__contains__
+    assert spelled_out("新基建投资增长多少？", texts, known) == "新型基础设施建设投资增长多少？"
