@@ -30,7 +30,7 @@ from rag.figures.byline import asks_about_delivery, byline_answer
 from rag.figures.compose import compose
 from rag.figures.numbers import asks_for_date, asks_for_number
 from rag.figures.respective import as_item
-from rag.question.asked_type import AskedType, asked_role, asked_type, name_after, person_names
+from rag.question.asked_type import AskedType, asked_role, asked_type, name_after, person_names, place_names
 from rag.question.constraints import Asked
 from rag.question.focus import Focus, TermWeights, question_terms, subject_terms, term_coverage
 from rag.question.resolution import Resolution
@@ -96,6 +96,9 @@ class ExtractiveAnswerer:
         text, citations, lead = ("", [], "") if lacks else self._compose(focus, q_terms, chosen)
         if kind is AskedType.PERSON and not _names_someone(question, role, chosen):
             # "是谁" answered by a sentence naming nobody: the reports do not say.
+            return self._refuse(question, hits, retrieved, confidence)
+        if kind is AskedType.PLACE and not _names_a_place(question, self.subject_terms(focus), chosen):
+            # "在哪个城市举办" answered by a sentence naming no place: the reports do not say.
             return self._refuse(question, hits, retrieved, confidence)
         if wants_figure and not lead:
             # The figure may stand in a sentence ranked lower ("赤字率拟按2.6%安排" below
@@ -172,6 +175,18 @@ def _names_someone(question: str, role: str, chosen: Sequence[Sentence]) -> bool
     ("项目负责人是谁" is not answered by a sentence naming a prize winner)."""
     quoted = [s.paragraph.text[s.span[0] : s.span[1]] for s in chosen]
     return any(_named_in_role(q, person_names(q, question), role) for q in quoted)
+
+
+def _names_a_place(question: str, about: Sequence[str], chosen: Sequence[Sentence]) -> bool:
+    """A quoted clause about what the question names (`about`, its subject words: "……博览会在
+    上海举办") names a place the question does not: one in another clause ("……成功举办，某省
+    试验区启动建设") is another thing's."""
+    asked = {w.lstrip("~") for w in about} or {w for w in words(question) if len(w) > 1}
+    for s in chosen:
+        for clause in re.split(r"[，,；;。！!？?]", s.paragraph.text[s.span[0] : s.span[1]]):
+            if any(w in clause for w in asked) and place_names(clause, question):
+                return True
+    return False
 
 
 def _named_in_role(sentence: str, names: Sequence[str], role: str) -> bool:

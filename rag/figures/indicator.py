@@ -79,7 +79,7 @@ GENERIC = frozenset(
 _NOT_NAME = re.compile(
     r"(?:是多少|是几|为多少|有多少|多少|几|是|为|有|达到|达|了|的$|实际|全年|预期|目标|计划|安排|拟按|拟|要|将|"
     r"(?:增长|增加|减少|下降|降低|提高|提升|上升|上涨|扩大|缩小|压减|降|增|涨)(?:到|至|了)?|超过|突破|约|近|按|控制在|"
-    r"比上年|同比|分别|总共|一共|共)$"
+    r"比上年|同比|分别|总共|一共|共|年均|平均每年|每年平均|累计)$"
 )
 _NAME_RUN = re.compile(r"[\u4e00-\u9fff]+$")
 # Said before an indicator's name without being part of it: when, where, which part.
@@ -181,7 +181,8 @@ def same_indicator(question_name: str, figure_name: str, sentence: str, upto: st
     # The head both name ("失业率"), wherever each name ends ("失业率最后", "失业率稳定在").
     match = SequenceMatcher(None, question_name, figure_name, autojunk=False).find_longest_match()
     if match.size < 2:
-        return True
+        # Rates are named by what they measure, right before 率: "森林覆盖率" is not "城镇化率".
+        return not (question_name.endswith("率") and figure_name.endswith("率"))
     asked = _modifiers(question_name[: match.a])
     given = _modifiers(figure_name[: match.b])
     # Each modifier the question names must stand in the sentence (up to the figure's clause's

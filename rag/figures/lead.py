@@ -10,6 +10,7 @@ rag.figures.indicator.
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from collections.abc import Callable, Sequence
@@ -23,9 +24,11 @@ from rag.figures.indicator import (
     per_unit_of_asked,
     same_indicator,
 )
+from rag.figures.numbers import LIST_JOIN as _LIST_JOIN
 from rag.figures.numbers import NumberMention, asks_for_number, find_numbers, is_figure, question_unit
 from rag.figures.respective import other_item, own_item
 from rag.question.asked_type import AskedType, asked_type
+from rag.question.constraints import PLAN_PERIOD
 from rag.question.glossary import official_names
 
 # "降到了多少" asks where a change ended; "下降了多少" what the change was.
@@ -56,9 +59,10 @@ _OVER_YEARS = re.compile(r"年均|平均每年|每年平均|累计|合计|共计
 _ASKS_OVER_YEARS = re.compile(
     r"年均|平均每年|每年平均|(?:[两二三四五六七八九十几多]|\d{1,2})年来"
     r"|(?:过去|近|这)(?:[两二三四五六七八九十]|\d{1,2})年|这几年"
-    r"|十[一二三四五六七八九]五”?(?:期间|时期|以来)"  # a five-year plan's period
+    rf"|{PLAN_PERIOD.pattern}"  # a five-year plan's period
 )
-_AVERAGE = re.compile(r"年均|平均每年|每年平均|平均")
+_PER_YEAR = re.compile(r"年均|平均每年|每年平均")
+_AVERAGE = re.compile(rf"{_PER_YEAR.pattern}|平均|每年")
 _TOTAL = re.compile(r"累计|合计|共计|总计|一共|总共")
 
 
@@ -81,7 +85,10 @@ def stock_or_flow(question: str, clause: str) -> float:
 
 
 def _total_for_average(question: str, clause: str) -> bool:
-    """A total asked ("近五年累计多少") and a yearly average given ("年均9200人"), or the other way."""
+    """A total asked ("近五年累计多少") and a yearly average given ("年均9200人"), or the other way;
+    a yearly average asked and a figure not stated as an average ("从52%提高到58%": the level)."""
+    if _PER_YEAR.search(question) and not _TOTAL.search(question) and not _AVERAGE.search(clause):
+        return True
     if _TOTAL.search(question) and not _AVERAGE.search(question):
         return bool(_AVERAGE.search(clause))
     if _AVERAGE.search(question) and not _TOTAL.search(question):
@@ -98,7 +105,10 @@ _WANTS_AMOUNT = re.compile(
 # In the text: the words right before a figure tell its role.
 _ENDS_AT = re.compile(r"(?:到|至|为|达|成)$")
 _STARTS_AT = re.compile(r"(?:从|由)[^，。；、到至为]{0,12}$")
-_CHANGES_BY = re.compile(r"(?:增长|增加|减少|下降|降低|提高|提升|上升|扩大|压减|减|增|多|少|高|低)了?$")
+# ("新增30万人" is what a year added, not a change on the year before.)
+_CHANGES_BY = re.compile(
+    r"(?:增长|增加|减少|下降|降低|提高|提升|上升|扩大|压减|减|(?<!新)增|多|少|高|低)了?$"
+)
 # A target figure is marked by the words that mark a target year, or by a target's qualifier.
 _TARGET_WORDS = re.compile(rf"{TARGET_CUES.pattern}|左右|以内|以上|以下")
 # What kind of figure the question wants, by what it asks about: a rate or share is a
@@ -190,6 +200,8 @@ def changed_by(sentence: str, mention: NumberMention) -> bool:
     before = sentence[max(0, mention.lead_start - 14) : mention.lead_start]
     if _CHANGES_BY.search(before) or mention.unit == "个百分点":
         return True
+    if before.endswith("新增") and _SINCE_LAST_YEAR.search(before):
+        return True  # "比上年新增2.1万户": a change after all
     # The later figures of a list share its verb: "分别提高8%和12%", "下降3.1%、2.4%".
     listed = _LISTED_AFTER.search(before)
     return listed is not None and bool(_CHANGES_BY.search(before[: listed.start()]))
@@ -249,9 +261,12 @@ def fits_the_question(question: str, sentence: str, mention: NumberMention, one_
         return False
     # Growth is stated with a word of change before the figure ("增长6.7%", "增长预期目标6.5%");
     # "森林覆盖率达到23.04%" or "总额突破9万亿元" is a level, whatever the phrase before it.
-    if asks_growth(question) and not _GROWTH.search(
-        sentence[clause_start(sentence, mention.start) : mention.start]
-    ):
+    # (A list's verb stands before its first figure: "分别增长7.2%、8.1%".)
+    first = _first_listed(sentence, mention)
+    if asks_growth(question) and not _GROWTH.search(sentence[clause_start(sentence, first) : mention.start]):
+        return False
+    # Nor is the level a change ended at ("补助标准增加到人均280元").
+    if asks_growth(question) and _CHANGED_TO_LEVEL.search(before):
         return False
     phrase = sentence[: mention.lead_start]
     phrase = phrase[max((m.end() for m in _PHRASE_BREAK.finditer(phrase)), default=0) :]
@@ -259,7 +274,7 @@ def fits_the_question(question: str, sentence: str, mention: NumberMention, one_
         return False
     # "粮食产量是多少" is not answered by "新能源汽车产量增长43%".
     asked = indicator_before(_AGAINST_TAIL.sub("", _QUESTION_TAIL.sub("", question)))
-    given = indicator_before(sentence[clause_start(sentence, mention.lead_start) : mention.lead_start])
+    given = indicator_before(sentence[clause_start(sentence, first) : first])
     if not nouns(given) and len(asked) >= 2:
         # A count may name its thing after it: "解决6434万农村人口饮水问题" counts 农村人口.
         after = sentence[mention.end : min(mention.end + 10, _clause_end(sentence, mention.end))]
@@ -275,6 +290,43 @@ def fits_the_question(question: str, sentence: str, mention: NumberMention, one_
     own = max(sentence.rfind(p, 0, mention.start) for p in "。！？!?") + 1
     upto = sentence[own : _clause_end(sentence, mention.end)]
     return any(same_indicator(name, given, sentence, upto) for name in (asked, *official_names(asked)))
+
+
+# Residents as a whole, against the town or the country part (each a series of its own).
+_ALL_RESIDENTS = re.compile(r"全(?:国|省|市|区|县|体)居民")
+_SOME_RESIDENTS = re.compile(r"(?:城镇|城市|农村|乡村)居民")
+
+
+def _part_for_whole(question: str, sentence: str, mention: NumberMention) -> bool:
+    """ "全国居民人均可支配收入" asked, a figure of 城镇居民's given: the communiqué's three series
+    (all residents, urban, rural) are three indicators. `question` as asked, with its place."""
+    if not _ALL_RESIDENTS.search(question):
+        return False
+    first = _first_listed(sentence, mention)
+    return bool(_SOME_RESIDENTS.search(indicator_before(sentence[clause_start(sentence, first) : first])))
+
+
+# The level a change reached, not the change: "补助标准增加到人均280元" ("增速达到6%" is a rate).
+_CHANGED_TO_LEVEL = re.compile(r"(?:增加|增长|提高|提升|上升|扩大)(?:到|至)[^，。；、\d]{0,3}$")
+
+
+@functools.lru_cache(maxsize=1024)
+def _figures_in(sentence: str) -> tuple[NumberMention, ...]:
+    return tuple(find_numbers(sentence))
+
+
+def _first_listed(sentence: str, mention: NumberMention) -> int:
+    """Where the list a figure stands in starts ("分别高4.2和0.7个百分点": at 4.2): the words
+    before it name the indicator of every figure listed."""
+    found = _figures_in(sentence)
+    at = next((i for i, m in enumerate(found) if m.start == mention.start), None)
+    if at is None:
+        return mention.lead_start
+    while at > 0 and _LIST_JOIN.fullmatch(
+        sentence[found[at - 1].lead_start + len(found[at - 1].shown) : found[at].lead_start]
+    ):
+        at -= 1
+    return found[at].lead_start
 
 
 def _indicator_of_clause_before(sentence: str, mention: NumberMention) -> str:
@@ -368,6 +420,21 @@ def _is_share(mention: NumberMention) -> bool:
     return mention.percent or mention.unit in ("个百分点", "成")
 
 
+# A ratio asked by its name ("城乡居民收入比是多少", "性别比为多少"): 比 ends the indicator.
+_ASKS_RATIO = re.compile(r"[\u4e00-\u9fff](?<![占同环])比(?:是|为|有|达到|达)?(?:多少|几)")
+
+
+def asks_ratio(question: str) -> bool:
+    return bool(_ASKS_RATIO.search(question))
+
+
+def _names_ratio(clause: str) -> bool:
+    """A ratio is stated by its name ("收入比缩小到2.3", "之比") or as one ("2.3:1"); "比上年" and
+    "比重" name none."""
+    named = (m.start() for m in re.finditer(r"比(?![重例率])", clause))
+    return any(not _SINCE_LAST_YEAR.match(clause, at) for at in named) or bool(re.search(r"[:：]\d", clause))
+
+
 def wants_percent(question: str) -> bool:
     """A rate, share or 百分之几 is a percentage (or a change of one, in 个百分点)."""
     return bool(_WANTS_PERCENT.search(question))
@@ -375,7 +442,8 @@ def wants_percent(question: str) -> bool:
 
 def is_difference(sentence: str, mention: NumberMention) -> bool:
     """The figure is stated as a difference: "高于全国0.7个百分点", "比去年预算低0.4个百分点"."""
-    return bool(_STATED_AS_DIFFERENCE.search(sentence[max(0, mention.lead_start - 14) : mention.lead_start]))
+    first = _first_listed(sentence, mention)  # "高4.2和0.7个百分点": both are differences
+    return bool(_STATED_AS_DIFFERENCE.search(sentence[max(0, first - 14) : first]))
 
 
 def kind_score(question: str, mention: NumberMention) -> float:
@@ -391,7 +459,7 @@ def kind_score(question: str, mention: NumberMention) -> float:
 
 def _with_direction(question: str, sentence: str, mention: NumberMention) -> str:
     """ "低0.4个百分点" for "高还是低，差多少"."""
-    lead = mention.shown
+    lead = mention.read
     if _ASKS_DIRECTION.search(question):
         m = _DIRECTION.search(sentence[max(0, mention.start - 4) : mention.start])
         if m:
@@ -518,6 +586,16 @@ def _counts_people(want_unit: str, sentence: str, mention: NumberMention) -> boo
     )
 
 
+def _unit_in_name(want_unit: str, sentence: str, mention: NumberMention) -> bool:
+    """A figure written without its unit, which the indicator's name carries instead
+    ("游客人次由5000万增加到8000多万" counts 人次)."""
+    if mention.unit not in ("", "万", "亿", "万亿", "千"):
+        return False
+    # The clause's words up to its first number, less a "from" ("由5000万"): the name.
+    name = re.split(r"\d", sentence[clause_start(sentence, mention.lead_start) : mention.lead_start])[0]
+    return re.sub(r"(?:由|从|自)$", "", name).endswith(_base_unit(want_unit))
+
+
 def _counted_in(question: str, sentence: str, mention: NumberMention) -> str:
     """A bare number followed by the measure word the question asks in ("攻入4球" for "几球")."""
     m = _ASKED_MEASURE.search(question)
@@ -591,9 +669,11 @@ def lead_figure(
             if one_year and over_years and not _year_level(sentence, m):
                 continue  # a five-year change, total or average is no one year's figure
             clause = clause_around(sentence, m.start, m.end)
-            if over_span and not over_years and not _ASKS_OVER_YEARS.search(clause):
+            # A list's words stand before its first figure ("年均分别增长7%、8%").
+            listed = clause_around(sentence, _first_listed(sentence, m), m.end)
+            if over_span and not over_years and not _ASKS_OVER_YEARS.search(listed):
                 continue  # and one year's figure is no total or average over several
-            if _total_for_average(focus_question, clause):
+            if _total_for_average(focus_question, listed):
                 continue
             context = subject_context(sentence, m.start, m.end, focus_question)
             if one_year and over_years and subject(context) < PERIOD_SUBJECT:
@@ -603,16 +683,21 @@ def lead_figure(
                 and not m.unit.endswith(_base_unit(want_unit))
                 and not _counts_people(want_unit, sentence, m)
                 and not _same_measure(want_unit, m.unit)
+                and not _unit_in_name(want_unit, sentence, m)
             ):
                 continue
             if wants_percent(focus_question) and not (m.percent or m.unit in ("个百分点", "成")):
                 continue  # a rate is never answered with a count or an amount
+            if asks_ratio(focus_question) and (changed_by(sentence, m) or not _names_ratio(clause)):
+                continue  # "城乡收入比" is no growth of either income, nor a count
             if wants_amount(focus_question) and _is_share(m):
                 continue  # nor an amount with a rate or a share
             if money and not m.unit.endswith("元"):
                 continue  # "投入了多少资金" is never answered with a count of people
             if _other_measure(question, sentence, m):
                 continue  # "有几层" is not answered by "三条"
+            if _part_for_whole(question, sentence, m):
+                continue
             if other_item(question, sentence, m):
                 continue  # "城乡…分别达4.5万元和2.1万元": the second is the rural figure
             if not any(fits_the_question(q, sentence, m, one_year) for q in _asks(focus_question)):

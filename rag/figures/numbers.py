@@ -97,10 +97,17 @@ class NumberMention:
     lead: str = ""
     chinese: bool = False  # written in Chinese numerals
     lead_start: int = -1  # where `lead` starts in the text (before `start` with "超过", "近"…)
+    # The unit written once after a list of figures ("高4.2和0.7个百分点": 4.2's is 个百分点).
+    listed_unit: str = ""
 
     @property
     def shown(self) -> str:
         return self.lead or self.text
+
+    @property
+    def read(self) -> str:
+        """The figure as a reader should see it on its own, with a unit its list shares."""
+        return self.shown + self.listed_unit
 
 
 def _normal_numeral(raw: str) -> str:
@@ -206,7 +213,29 @@ def find_numbers(text: str) -> list[NumberMention]:
             )
         )
     found.sort(key=lambda f: f.start)
-    return _join_ranges(text, found)
+    return _share_units(text, _join_ranges(text, found))
+
+
+# Figures listed with one unit after the last ("分别高4.2和0.7个百分点", "3、5和8家").
+LIST_JOINERS = r"、|和|与|以及|及"
+LIST_JOIN = re.compile(rf"\s*(?:{LIST_JOINERS})\s*")
+
+
+def _share_units(text: str, found: list[NumberMention]) -> list[NumberMention]:
+    """A bare number listed before a figure with a unit counts in that unit (read from the end
+    of the list back, so every earlier item gets it)."""
+    out = list(found)
+    for i in range(len(out) - 2, -1, -1):
+        a, b = out[i], out[i + 1]
+        unit = b.unit or b.listed_unit
+        if a.unit or a.chinese or not unit or any(mark in a.text + b.text for mark in "万亿千"):
+            continue  # "分别增加5和6万户": 5 is 5万户, a value this does not rescale
+        if not LIST_JOIN.fullmatch(text[a.lead_start + len(a.shown) : b.lead_start]):
+            continue
+        out[i] = NumberMention(
+            a.text, unit, a.start, a.end, a.value, b.percent, a.lead, a.chinese, a.lead_start, unit
+        )
+    return out
 
 
 def _join_ranges(text: str, found: list[NumberMention]) -> list[NumberMention]:

@@ -16,11 +16,11 @@ from __future__ import annotations
 import re
 from difflib import SequenceMatcher
 
-from rag.figures.numbers import NumberMention, find_numbers, is_figure
+from rag.figures.numbers import LIST_JOINERS, NumberMention, find_numbers, is_figure
 
 _RESPECTIVELY = re.compile(r"分别|依次")
 _CLAUSE_BREAK = re.compile(r"[,，;；。!！?？：:]")
-_JOINS = re.compile(r"、|和|与|以及|及")
+_JOINS = re.compile(LIST_JOINERS)
 # Contractions of several items into one word, each item with the words people use for it.
 _CONTRACTIONS: dict[str, tuple[tuple[str, ...], ...]] = {
     "城乡": (("城镇", "城市", "城里"), ("农村", "乡村", "农民", "乡下")),
@@ -49,7 +49,13 @@ def _items(listed: str) -> list[tuple[str, ...]]:
     # What the parts share names the indicator, not the item ("一般公共预算收入、税收收入").
     prefix = len(_common_prefix(parts))
     suffix = len(_common_prefix([p[::-1] for p in parts]))
-    return [(p[prefix : len(p) - suffix] or p,) for p in parts]
+    items = [p[prefix : len(p) - suffix] or p for p in parts]
+    # Or only the last part says it ("小微企业、涉农贷款增速比各项贷款平均增速"): the item is its
+    # first words, about as long as the others.
+    longest = max(len(p) for p in items[:-1])
+    if not suffix and len(items[-1]) > longest + 2:
+        items[-1] = items[-1][: longest + 1]
+    return [(p,) for p in items]
 
 
 def _common_prefix(words: list[str]) -> str:

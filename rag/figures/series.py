@@ -62,7 +62,10 @@ _DIFFERENCE = re.compile(rf"{_HOW_MUCH_CHANGED}|{COMPARED_BY}|变化了?多少|�
 # "…比2030年多招了多少人": a difference to a year, asked with a verb after the comparative.
 _AGAINST_YEAR = re.compile(rf"(?:比|较){_YEAR}\s*年[^，。？?]{{0,8}}?{COMPARED_BY}")
 # Asking about a total or an average over the span: one figure, not a row per year.
-_AGGREGATE = re.compile(r"累计|合计|总共|一共|共计|总计|总和|加起来|年均|平均|累积|这几年共|期间共")
+# (An average per day, month or person is each year's own figure: "平均每天新增多少户".)
+_AGGREGATE = re.compile(
+    r"累计|合计|总共|一共|共计|总计|总和|加起来|年均|平均(?!每?[天日月周人户])|累积|这几年共|期间共"
+)
 # Words that ask for a value per row; needed where the span alone may mean an aggregate.
 _PER_ROW = re.compile(r"分别|各自|各是|各为|依次|每年|逐年|历年|各年|变化|趋势|走势|列表|列出")
 _DROP = re.compile(r"分别|各自|依次|各(?=是|为)|(?<=[年的])都")

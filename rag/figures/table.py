@@ -188,6 +188,9 @@ def difference(a: Cell, b: Cell) -> str:
     if a.unit == "%":
         return f"{approx}{_plain(gap)}个百分点"
     name, size = next(((n, v) for n, v in _MAGNITUDES if n + a.unit in a.text), ("", 1.0))
+    if gap < size:
+        # Less than one of the figures' magnitude: "3000户", not "0.3万户".
+        name, size = next(((n, v) for n, v in _MAGNITUDES if v <= max(gap, 1.0)), ("", 1.0))
     return f"{approx}{_plain(gap / size)}{name}{a.unit}"
 
 

@@ -17,6 +17,7 @@ class AskedType(Enum):
     MONEY = "money"
     DAY = "day"
     PERSON = "person"
+    PLACE = "place"
 
 
 # Money: "多少钱", "花了多少", or a word for funds asked about ("投入了多少资金", "经费是多少").
@@ -37,6 +38,14 @@ _ROLE = (
     r"编剧|导演|主演|教练|队长|创始人|第一书记"
 )
 _PERSON = re.compile(rf"(?P<role>{_ROLE})(?:是谁|是哪位|叫什么名字|的名字|姓名|名叫什么)|谁(?:作|做|主持|讲)")
+# A venue: where an event was held ("在哪个城市举办", "在哪里召开", "开幕式在哪儿举行"). Other
+# "where" questions ("位于什么地方", "是哪里人", "短板在哪里") are answered by descriptions a
+# place-name tagger does not see as places, and are not gated.
+_HELD = r"举办|举行|召开|开幕|闭幕|办"
+_PLACE = re.compile(
+    rf"(?:在哪(?:个城市|座城市|个地方|里|儿|(?![一些年天月个位家项]))|在什么地方)[^，。？?]{{0,4}}?(?:{_HELD})"
+    rf"|(?:{_HELD})[^，。？?]{{0,3}}?(?:在哪里|在哪儿|在哪)"
+)
 # How a day is written: "18日", "3月5日", "十八日", "5号"; "7·21" for a day known by its date.
 _DAY_WRITTEN = re.compile(r"\d{1,2}[日号]|[一二三四五六七八九十]{1,3}日|\d{1,2}·\d{1,2}")
 
@@ -55,6 +64,8 @@ def asked_type(question: str) -> AskedType | None:
         return AskedType.DAY
     if _MONEY.search(question):
         return AskedType.MONEY
+    if _PLACE.search(question):
+        return AskedType.PLACE
     return None
 
 
@@ -76,6 +87,18 @@ def name_after(text: str, at: int) -> str:
     """A name written right after position `at` (a role's end), read by its surname; "" else."""
     m = _AFTER_ROLE.match(text[at:])
     return m.group(1) if m else ""
+
+
+def place_names(text: str, question: str = "") -> list[str]:
+    """Places named in `text` (jieba's ns tag), those the question already says left out."""
+    import jieba.posseg
+
+    found = [
+        str(t.word)
+        for t in jieba.posseg.cut(text)
+        if str(t.flag) == "ns" and len(str(t.word)) >= 2 and str(t.word) not in question
+    ]
+    return list(dict.fromkeys(found))
 
 
 def person_names(text: str, question: str = "") -> list[str]:

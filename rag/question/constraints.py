@@ -237,7 +237,7 @@ def read_question(question: str, known_regions: Iterable[str] = ()) -> Asked:
     # For a figure ("……期间新增就业多少人"); a question about the plan's aims ("十四五时期为何
     # 要……") keeps the name as its topic, which its section's heading carries.
     figure = re.search(r"多少|几", question)
-    period = None if ranged or years or not figure else _PLAN_PERIOD.search(question)
+    period = None if ranged or years or not figure else PLAN_PERIOD.search(question)
     if period:
         # A time, like a year: filtered by, not a word the answer's clause must hold.
         ranged = list(five_year_plan(period.group(0)))
@@ -268,7 +268,9 @@ _RANGE = re.compile(r"((?:19|20)\d{2})\s*年?\s*(?:到|至|－|-|—|~)\s*((?:19
 
 
 # A five-year plan's period named as a time ("“十二五”期间", "十三五时期以来"), not the plan itself.
-_PLAN_PERIOD = re.compile(r"“?十[一二三四五六七八九]五”?(?:期间|时期|以来|这五年|五年)")
+PLAN_PERIOD = re.compile(
+    r"“?十[一二三四五六七八九]五”?(?:规划)?(?:期间|时期|以来|(?:这|那|的|那个|这个)?五年)"
+)
 
 
 def _year_ranges(question: str, years: Sequence[int]) -> list[int]:

@@ -97,6 +97,9 @@ def subject_terms(focus: Focus, weights: TermWeights) -> list[str]:
         and not is_generic(w)
         and not (w.upper() in ACRONYMS and not weights.occurs(w))
     ]
+    # The kind of thing asked for ("哪个城市", "什么部门") is what the answer names, not its subject.
+    kinds = {m.group(1) for m in _ASKED_KIND.finditer(focus.terms)}
+    candidates = [w for w in candidates if w not in kinds]
     known = [w for w in candidates if weights.occurs(w)]
     candidates = [w for w in candidates if w in known or _names_something(w)]
     return [
@@ -107,6 +110,7 @@ def subject_terms(focus: Focus, weights: TermWeights) -> list[str]:
     ]
 
 
+_ASKED_KIND = re.compile(r"(?:哪一?个|哪座|哪家|什么)([\u4e00-\u9fff]{2})")
 # A magnitude and a unit ("万亿元", "亿元", "万人"): how a figure is counted, never what it is about.
 _MAGNITUDE = re.compile(r"[万亿千百]+(?:元|美元|人次|人|斤|吨|公里|亩|户|个|千瓦)?")
 

@@ -46,7 +46,9 @@ EVERYDAY: dict[str, tuple[str, ...]] = {
     "消费品零售": ("社会消费品零售总额",),
     "人均寿命": ("人均预期寿命",),
     "平均寿命": ("人均预期寿命",),
-    "外资": ("实际使用外资",),
+    # Foreign capital actually used is counted as foreign direct investment (商务部 since 2014).
+    "外资": ("实际使用外资", "外商直接投资"),
+    "利用外资": ("使用外资", "外商直接投资"),
     "粮食产量": ("粮食总产量", "粮食总产"),
     # The communiqué's abbreviations, and its two names of one sector.
     "社零": ("社会消费品零售总额",),
@@ -60,7 +62,8 @@ EVERYDAY: dict[str, tuple[str, ...]] = {
     "低保": ("最低生活保障",),
 }
 # An average per day / month / person, in the short form statistics write: the same words, so
-# the question's phrase is replaced, not annotated ("平均每天接待" is "日均接待").
+# the question's phrase is replaced, not annotated ("平均每天接待" is "日均接待"), where the
+# knowledge base writes the short form at all (else its reports write the long one).
 SHORT_FORMS: dict[str, str] = {
     "平均每天": "日均",
     "每天平均": "日均",
@@ -103,8 +106,9 @@ _ACRONYM = re.compile("|".join(re.escape(a) for a in sorted(ACRONYMS, key=len, r
 def expand(text: str, written: Callable[[str], bool] = lambda _a: False) -> str:
     """`text` with the Chinese names after each acronym it uses, for matching only:
     "GDP实际增长多少" -> "GDP（国内生产总值 地区生产总值）实际增长多少". An acronym the knowledge
-    base itself writes (`written`, given the lower-case acronym) stays as it is: there the texts
-    that use it are the ones meant ("美国CPI" is not China's 居民消费价格)."""
+    base itself writes (`written`, given a lower-case index term) stays as it is: there the texts
+    that use it are the ones meant ("美国CPI" is not China's 居民消费价格). A short form
+    (平均每天 -> 日均) replaces the long one where the knowledge base writes it."""
 
     def names(m: re.Match[str]) -> str:
         acronym = next(a for a in ACRONYMS if a.lower() == m.group(0).lower())
@@ -121,7 +125,9 @@ def expand(text: str, written: Callable[[str], bool] = lambda _a: False) -> str:
             return m.group(0)
         return f"{m.group(0)}（{' '.join(found)}）"
 
-    text = _SHORT_FORM.sub(lambda m: SHORT_FORMS[m.group(0)], text)
+    text = _SHORT_FORM.sub(
+        lambda m: SHORT_FORMS[m.group(0)] if written(SHORT_FORMS[m.group(0)]) else m.group(0), text
+    )
     return _EVERYDAY.sub(official, _ACRONYM.sub(names, text))
 
 

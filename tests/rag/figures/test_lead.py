@@ -286,3 +286,26 @@ def test_what_names_a_figure_stands_in_its_own_sentence() -> None:
     (m,) = find_numbers(two)
     assert not fits_the_question("消费对经济增长的贡献率是多少", two, m)  # 消费 is in the sentence before
     assert fits_the_question("服务业对经济增长贡献率是多少", two, m)
+
+
+def test_a_growth_asked_is_a_change_or_a_growth_rate_not_a_level_reached() -> None:
+    assert _lead("人均收入实际增长多少？", "补助标准增加到人均300元，人均收入实际增长6%。") == "6%"
+    assert _lead("地区生产总值增长了多少？", "地区生产总值增速达到6.1%。") == "6.1%"
+
+
+def test_a_yearly_average_is_read_over_the_list_and_never_from_a_level() -> None:
+    sentence = "五年来，一般公共预算收入、税收收入年均分别增长7.2%、8.1%。"
+    assert _lead("过去五年税收收入年均增长多少？", sentence) == "8.1%"
+    assert _lead("过去五年森林覆盖率年均提高多少？", "森林覆盖率从50%提高到55%。") == ""
+
+
+def test_what_a_year_added_over_the_one_before_is_a_change() -> None:
+    sentence = "市场主体达到25万户，比上年新增2.1万户。"
+    assert _lead("市场主体比上年增加了多少户？", sentence) == "2.1万户"
+
+
+def test_a_share_is_no_ratio_and_a_ratio_no_growth() -> None:
+    share = "数字经济核心产业增加值占地区生产总值比重达到10.5%。"
+    assert _lead("数字经济核心产业增加值占比是多少？", share) == "10.5%"
+    assert _lead("城乡居民收入比是多少？", "城乡居民收入分别增长5%、6%。") == ""
+    assert _lead("城乡居民收入比是多少？", "城乡居民收入比缩小到2.3。") == "2.3"

@@ -87,3 +87,16 @@ def test_the_last_interrogative_says_what_is_asked() -> None:
     # "几项" counts the tasks, but the question asks for their name.
     assert not asks_for_number("供给侧结构性改革的几项重点任务合起来简称什么？")
     assert asks_for_number("什么项目投资了多少？")
+
+
+def test_a_unit_written_once_after_a_list_belongs_to_every_figure_in_it() -> None:
+    listed = find_numbers("两类贷款增速分别高3.5和1.2个百分点，新建学校2、3和5所。")
+    assert [(m.text, m.unit, m.read) for m in listed] == [
+        ("3.5", "个百分点", "3.5个百分点"),
+        ("1.2个百分点", "个百分点", "1.2个百分点"),
+        ("2", "所", "2所"),
+        ("3", "所", "3所"),
+        ("5所", "所", "5所"),
+    ]
+    # Figures with units of their own keep them; a date is no list item of a count.
+    assert [m.read for m in find_numbers("增长5.2%和3.1%")] == ["5.2%", "3.1%"]

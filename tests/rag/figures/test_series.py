@@ -238,6 +238,21 @@ def test_two_compared_figures_get_their_difference_computed_and_marked() -> None
     assert verify_table(answer, {1: p30, 2: p31}, ask.question).ok
 
 
+def test_a_daily_average_is_each_years_own_figure_and_its_difference_reads_whole() -> None:
+    ask = read_series("2031年平均每天新增企业比2030年多了多少户？")
+    assert ask is not None and ask.difference and ask.years == (2030, 2031)
+    p30 = _paragraph("2030年报告#3", "平均每天新增企业1.2万户。", ((2030, Aspect.RESULT),))
+    p31 = _paragraph("2031年报告#4", "平均每天新增企业1.5万户。", ((2031, Aspect.RESULT),))
+    rows = [
+        ("2030", _answer("q", "1.2万户", p30, "平均每天新增企业1.2万户")),
+        ("2031", _answer("q", "1.5万户", p31, "平均每天新增企业1.5万户")),
+    ]
+    # Less than one 万: "3000户", not "0.3万户".
+    assert "相差3000户（据两处原文计算）" in tabulate(ask, rows, top_k=5).text
+    # An average over the years themselves is one figure, not a row per year.
+    assert read_series("2026年到2030年年均增长多少？") is None
+
+
 def test_a_difference_stated_alone_leads_after_both_years_figures() -> None:
     from rag.figures.series import with_difference
 

@@ -50,3 +50,28 @@ def test_a_name_right_after_a_role_is_read_by_its_surname() -> None:
     text = "编剧王某鸰还没从剧中抽身。"
     assert name_after(text, 2) == "王某鸰"
     assert name_after("部长会议精神", 2) == ""  # 会 is no surname
+
+
+@pytest.mark.parametrize(
+    ("question", "kind"),
+    [
+        ("运动会是在哪个城市举办的？", AskedType.PLACE),
+        ("年会在哪里召开？", AskedType.PLACE),
+        ("开幕式在哪儿举行？", AskedType.PLACE),
+        ("在哪些地方开展了试点？", None),  # a list of places, not one
+        ("发展的短板在哪里？", None),  # no place: where a problem lies
+        ("资金在哪方面加大投入？", None),
+        ("新厂位于什么地方？", None),  # a description, not only a place name
+        ("他是哪个地方的人？", None),
+        ("研究中心在哪一年成立？", None),  # a year
+    ],
+)
+def test_a_place_asked(question: str, kind: AskedType | None) -> None:
+    assert asked_type(question) is kind
+
+
+def test_place_names_leave_out_those_the_question_says() -> None:
+    from rag.question.asked_type import place_names
+
+    assert place_names("首届茶叶博览会在重庆举办") == ["重庆"]
+    assert place_names("首届茶叶博览会在重庆举办", question="重庆办过什么") == []

@@ -28,6 +28,7 @@ REGIONS = ["全国", "广东省", "綦江区"]
         # A five-year plan's period named as a time: its years.
         ("“十四五”期间城镇新增就业多少人？", (2021, 2022, 2023, 2024, 2025), None, None),
         ("十三五时期粮食产量年均多少？", (2016, 2017, 2018, 2019, 2020), None, None),
+        ("“十三五”那五年一共新建了多少所学校？", (2016, 2017, 2018, 2019, 2020), None, None),
         ("“十四五”规划提出了哪些目标？", (), Aspect.TARGET, Aspect.TARGET),  # the plan, not a time
     ],
 )
