@@ -266,7 +266,7 @@ def fits_the_question(question: str, sentence: str, mention: NumberMention, one_
     if asks_growth(question) and not _GROWTH.search(sentence[clause_start(sentence, first) : mention.start]):
         return False
     # Nor is the level a change ended at ("补助标准增加到人均280元").
-    if asks_growth(question) and _CHANGED_TO_LEVEL.search(before):
+    if asks_growth(question) and _CHANGED_TO_LEVEL.search(sentence[max(0, first - 14) : first]):
         return False
     phrase = sentence[: mention.lead_start]
     phrase = phrase[max((m.end() for m in _PHRASE_BREAK.finditer(phrase)), default=0) :]

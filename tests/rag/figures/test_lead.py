@@ -291,6 +291,16 @@ def test_what_names_a_figure_stands_in_its_own_sentence() -> None:
 def test_a_growth_asked_is_a_change_or_a_growth_rate_not_a_level_reached() -> None:
     assert _lead("人均收入实际增长多少？", "补助标准增加到人均300元，人均收入实际增长6%。") == "6%"
     assert _lead("地区生产总值增长了多少？", "地区生产总值增速达到6.1%。") == "6.1%"
+    # Shares listed after "提高到" are levels too, the later ones as much as the first.
+    shares = "装备制造业、数字产业增加值占规模以上工业比重分别提高到40%、20%，规模以上工业增加值增长5%。"
+    assert _lead("规模以上工业增加值增长了多少？", shares) == "5%"
+    assert (
+        _lead(
+            "规模以上工业增加值增长了多少？",
+            "装备制造业、数字产业增加值占规模以上工业比重分别提高到40%、20%。",
+        )
+        == ""
+    )
 
 
 def test_a_yearly_average_is_read_over_the_list_and_never_from_a_level() -> None:
