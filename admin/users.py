@@ -33,6 +33,7 @@ from sqlalchemy import Column, Connection, MetaData, Table, Text, delete, select
 from sqlalchemy.exc import SQLAlchemyError
 
 from ingest import database
+from ingest.visible import one_line
 
 ADMIN, USER = "admin", "user"
 ROLES = (ADMIN, USER)
@@ -236,7 +237,7 @@ class Users:
         too, against a fixed hash, so timing does not tell which names exist. Users that cannot
         be read (a database that went down) let nobody in, and say why in the log."""
         try:
-            user = self.all().get(name)
+            user = self.all().get(one_line(name))  # as names are stored
         except UsersError as exc:
             log.warning("login refused: %s", exc)
             user = None
@@ -261,7 +262,7 @@ class Users:
     def add(self, name: str, password: str, role: str = USER) -> None:
         if self.env_value:
             raise UsersError(FROM_ENV)
-        name = name.strip()
+        name = one_line(name)  # no direction override or zero-width character in a name
         if not name or ":" in name or "," in name or len(name) > 32:
             raise UsersError("用户名不能为空，最多 32 个字，且不能含“:”或“,”")
         if role not in ROLES:
@@ -292,5 +293,6 @@ def _parse_env(value: str) -> dict[str, User]:
                 "环境变量 KB_USERS 的格式应为 用户名:admin或user:密码哈希"
                 "（用 kb users hash 生成），多个用逗号分隔"
             )
-        users[parts[0]] = User(parts[0], parts[1], parts[2])
+        name = one_line(parts[0])  # as a typed name is looked up
+        users[name] = User(name, parts[1], parts[2])
     return users

@@ -25,6 +25,7 @@ from chat.render import (
     render_sources_panel,
 )
 from chat.table_view import export_files
+from ingest.visible import visible
 from rag.answer_types import Answer
 from rag.evidence.retrieve import EVERYTHING, SearchFilter
 from rag.generation.prompt import Turn
@@ -82,7 +83,7 @@ def respond(
     one a few characters per step (sources and answer None: leave the panel as is). The last
     triple holds the answer with clickable `[n]` links, its sources html and the Answer itself."""
     history = list(history or [])
-    question = (message or "").strip()
+    question = visible(message).strip()  # shown in the bubble as it reads (no direction override)
     if not question:
         gr.Warning(EMPTY_QUESTION, title="提示")
         yield history, None, None

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from ingest.records import DocKind, DocumentMeta
+from ingest.visible import one_line
 
 SIDECAR_SUFFIX = ".meta.json"
 FIELDS = ("title", "year", "body", "region", "kind")
@@ -258,7 +259,7 @@ def derive(file_name: str, title: str | None, head: Sequence[str]) -> DocumentMe
     if kind in (DocKind.GOVERNMENT_WORK_REPORT, DocKind.CONGRESS_REPORT) and not region and national_body:
         found.set("region", NATIONAL, found.origin.get("body", "文件名"))
     found.set("body", found.values.get("region", ""), found.origin.get("region", ""))
-    found.set("title", title or stem, "标题" if title else "文件名")
+    found.set("title", one_line(title or stem), "标题" if title else "文件名")
     return _meta(found.values, found.origin)
 
 
@@ -328,7 +329,7 @@ def _field(key: str, raw: object) -> tuple[object, str]:
             names = "、".join(k.value for k in DocKind)
             return None, f"的值 “{raw}” 不是已知的报告类型（可用：{names}）"
         return kind, ""
-    return raw.strip(), ""
+    return one_line(raw), ""
 
 
 def read_sidecar(report: Path) -> Correction | None:

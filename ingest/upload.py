@@ -18,7 +18,6 @@ import os
 import re
 import shutil
 import time
-import unicodedata
 from pathlib import Path
 
 from ingest.build import IGNORED_NAMES, IngestLocked, IngestReport, ingest_holding_lock, ingest_lock
@@ -27,6 +26,7 @@ from ingest.embed import Embedder
 from ingest.loaders import SUPPORTED_SUFFIXES
 from ingest.metadata import FIELDS, parse_correction, sidecar_path
 from ingest.progress import ProgressFn
+from ingest.visible import visible
 
 MAX_NAME_CHARS = 80
 # An upload waits this long for another ingest (another upload, say) before giving up.
@@ -44,10 +44,10 @@ class UploadError(ValueError):
 def safe_name(name: str) -> str:
     """A file name that stays inside the folder and means the same on every system:
     "../../etc/passwd" -> "passwd", "年度 报告.docx" stays, "..报告.txt" -> "报告.txt"."""
-    name = unicodedata.normalize("NFC", name.replace("\\", "/").split("/")[-1])
-    # Direction marks and zero-width characters would let "\u202egnp.txt" pass for "txt.png".
-    name = "".join(ch for ch in name if unicodedata.category(ch) != "Cf")
-    name = _UNSAFE.sub("_", name).strip().lstrip(".").strip()
+    # Control characters become "_"; direction marks and zero-width characters would let
+    # "\u202egnp.txt" pass for "txt.png".
+    name = visible(_UNSAFE.sub("_", name.replace("\\", "/").split("/")[-1]))
+    name = name.strip().lstrip(".").strip()
     stem, suffix = os.path.splitext(name)
     stem = stem.rstrip(". ")[:MAX_NAME_CHARS] or "未命名报告"
     return stem + suffix.lower()

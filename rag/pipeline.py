@@ -19,6 +19,7 @@ from ingest import store
 from ingest.config import Settings
 from ingest.embed import Embedder, EmbedderError, make_embedder
 from ingest.search_types import IndexBackendError
+from ingest.visible import visible
 from rag.answer_types import Answer, Answerer
 from rag.evidence.ground import ground
 from rag.evidence.retrieve import EVERYTHING, HybridRetriever, RetrievalConfig, SearchFilter, Snapshot
@@ -333,7 +334,7 @@ def _fallback_notice(error: LLMError) -> str:
 
 
 def _checked(question: str, top_k: int) -> str:
-    question = (question or "").strip()
+    question = visible(question).strip()  # a direction override would show it backwards
     if not question:
         raise ValueError("问题不能为空")
     if len(question) > MAX_QUESTION_CHARS:

@@ -49,6 +49,7 @@ from sqlalchemy import (
 from sqlalchemy.exc import SQLAlchemyError
 
 from ingest import database
+from ingest.visible import one_line
 
 if TYPE_CHECKING:
     from ingest.config import Settings
@@ -136,9 +137,7 @@ class SectionStats:
 def check_user(name: str) -> str:
     """The name progress is stored under: width unified, invisible characters (zero-width
     spaces, direction marks) removed, so "张三" typed twice is one user."""
-    name = unicodedata.normalize("NFKC", name or "")
-    name = "".join(ch for ch in name if unicodedata.category(ch) not in ("Cf", "Cc"))
-    name = " ".join(name.split())
+    name = one_line(unicodedata.normalize("NFKC", name or ""))
     if not name:
         raise ProgressError("请先填写姓名，学习进度按姓名保存。")
     if len(name) > MAX_USER_CHARS:

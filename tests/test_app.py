@@ -116,6 +116,14 @@ def test_each_answer_gets_its_own_anchor_ids(kb: KnowledgeBase) -> None:
     assert len(uids) == 2
 
 
+def test_a_question_cannot_show_itself_backwards(kb: KnowledgeBase) -> None:
+    # U+202E would display the rest of the question reversed in the bubble and the sources panel.
+    (hist, section), *_ = reversed(_run(kb, "\u202e2021年全区发展党员多少名？\u202c"))
+    assert hist[0]["content"] == "2021年全区发展党员多少名？"
+    assert "\u202e" not in str(hist) and "\u202e" not in section
+    assert kb.ask("\u202e2021年全区发展党员多少名？").question == "2021年全区发展党员多少名？"
+
+
 def test_respond_keeps_earlier_history_as_given_by_the_chatbot(kb: KnowledgeBase) -> None:
     earlier = [
         {"role": "user", "content": [{"type": "text", "text": "上一个问题"}]},

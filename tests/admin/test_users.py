@@ -62,6 +62,11 @@ def test_users_are_added_checked_changed_and_removed(open_users: Callable[[], Us
         users.add("李四", "short")
     with pytest.raises(UsersError, match="没有用户 李四"):
         users.remove("李四")
+    # A name cannot disguise itself: a direction override or zero-width space is not stored,
+    # and the name logs in as it reads.
+    users.add("王\u202e五\u200b", "wangwu-pass")
+    assert "王五" in users.all() and users.authenticate("王五", "wangwu-pass")
+    users.remove("王五")
     # Another process (a second app, `kb users` on another machine) sees the same users.
     assert list(open_users().all()) == ["管理员"]
 
