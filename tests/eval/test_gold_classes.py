@@ -30,6 +30,8 @@ SETS = {
     # A fourth, also blind, written after the third round's held-aside part had been read.
     "reports-classes4.jsonl": REPORTS,
     "reports-classes4-heldout.jsonl": REPORTS,
+    "reports-classes5.jsonl": REPORTS,
+    "reports-classes5-heldout.jsonl": REPORTS,
     "qijiang-2021-classes.jsonl": ROOT / "kb",
     "qijiang-2021-classes-heldout.jsonl": ROOT / "kb",
 }
