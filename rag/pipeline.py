@@ -316,10 +316,11 @@ _SPELLING_HITS = 10
 def _spelled(retriever: HybridRetriever, question: str, where: SearchFilter, earlier: Asked | None) -> str:
     """The question with its short names written in full, as the paragraphs it retrieves write them."""
     bm25 = retriever.snapshot.bm25
-    if bm25 is None or not short_forms(question, bm25.__contains__):
+    forms = short_forms(question, bm25.__contains__) if bm25 is not None else []
+    if not forms:
         return question  # every word is one the reports write: nothing to look up
     hits = ground(retriever, question, _SPELLING_HITS, where, earlier).hits
-    return spelled_out(question, [h.paragraph.text for h in hits], bm25.__contains__)
+    return spelled_out(question, forms, [h.paragraph.text for h in hits])
 
 
 def _failure_kind(error: LLMError) -> str:

@@ -274,7 +274,7 @@ def fits_the_question(question: str, sentence: str, mention: NumberMention, one_
         return False
     # "粮食产量是多少" is not answered by "新能源汽车产量增长43%".
     asked = indicator_before(_AGAINST_TAIL.sub("", _QUESTION_TAIL.sub("", question)))
-    given = indicator_before(sentence[clause_start(sentence, first) : first])
+    given = _listed_indicator(sentence, mention)
     if not nouns(given) and len(asked) >= 2:
         # A count may name its thing after it: "解决6434万农村人口饮水问题" counts 农村人口.
         after = sentence[mention.end : min(mention.end + 10, _clause_end(sentence, mention.end))]
@@ -298,12 +298,11 @@ _SOME_RESIDENTS = re.compile(r"(?:城镇|城市|农村|乡村)居民")
 
 
 def _part_for_whole(question: str, sentence: str, mention: NumberMention) -> bool:
-    """ "全国居民人均可支配收入" asked, a figure of 城镇居民's given: the communiqué's three series
+    """ "全省居民人均消费支出" asked, a figure of 城镇居民's given: the communiqué's three series
     (all residents, urban, rural) are three indicators. `question` as asked, with its place."""
-    if not _ALL_RESIDENTS.search(question):
-        return False
-    first = _first_listed(sentence, mention)
-    return bool(_SOME_RESIDENTS.search(indicator_before(sentence[clause_start(sentence, first) : first])))
+    return bool(_ALL_RESIDENTS.search(question)) and bool(
+        _SOME_RESIDENTS.search(_listed_indicator(sentence, mention))
+    )
 
 
 # The level a change reached, not the change: "补助标准增加到人均280元" ("增速达到6%" is a rate).
@@ -327,6 +326,12 @@ def _first_listed(sentence: str, mention: NumberMention) -> int:
     ):
         at -= 1
     return found[at].lead_start
+
+
+def _listed_indicator(sentence: str, mention: NumberMention) -> str:
+    """The indicator named before a figure, or before the first figure of its list."""
+    first = _first_listed(sentence, mention)
+    return indicator_before(sentence[clause_start(sentence, first) : first])
 
 
 def _indicator_of_clause_before(sentence: str, mention: NumberMention) -> str:

@@ -50,7 +50,7 @@ def _items(listed: str) -> list[tuple[str, ...]]:
     prefix = len(_common_prefix(parts))
     suffix = len(_common_prefix([p[::-1] for p in parts]))
     items = [p[prefix : len(p) - suffix] or p for p in parts]
-    # Or only the last part says it ("小微企业、涉农贷款增速比各项贷款平均增速"): the item is its
+    # Or only the last part says it ("科技企业、绿色信贷余额比年初增长率"): the item is its
     # first words, about as long as the others.
     longest = max(len(p) for p in items[:-1])
     if not suffix and len(items[-1]) > longest + 2:

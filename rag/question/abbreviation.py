@@ -12,7 +12,7 @@ name's; this reads the rest from the text itself.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 
 # Characters that end or start no name: particles, question words, verbs of asking.
 _NOT_IN_NAME = set("的了是在有到和与及或吗呢么啊吧哪几多少什怎样为把被从由向对给这那其它该每各共约近")
@@ -47,11 +47,12 @@ def short_forms(question: str, known: Callable[[str], bool]) -> list[str]:
     return sorted(dict.fromkeys(found), key=len, reverse=True)
 
 
-def spelled_out(question: str, texts: Iterable[str], known: Callable[[str], bool]) -> str:
-    """`question` with its short names written as the `texts` write them in full ("农机化率" ->
-    "农作物耕种收综合机械化率"); unchanged when none is found."""
+def spelled_out(question: str, forms: Sequence[str], texts: Iterable[str]) -> str:
+    """`question` with the first of its short `forms` (from `short_forms`, longest first) that
+    the `texts` write in full written so ("农机化率" -> "农作物耕种收综合机械化率"); unchanged
+    when none is found."""
     corpus = [t for t in texts if t]
-    for word in short_forms(question, known) if corpus else []:
+    for word in forms if corpus else []:
         if any(word in t for t in corpus):
             continue  # written as asked: no short form
         full = _full_name(word, corpus)

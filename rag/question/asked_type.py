@@ -89,25 +89,22 @@ def name_after(text: str, at: int) -> str:
     return m.group(1) if m else ""
 
 
+def person_names(text: str, question: str = "") -> list[str]:
+    """Names of people in `text` (jieba's nr tags), those the question already says left out."""
+    return _tagged(text, question, ("nr", "nrt", "nrfg"))
+
+
 def place_names(text: str, question: str = "") -> list[str]:
     """Places named in `text` (jieba's ns tag), those the question already says left out."""
+    return _tagged(text, question, ("ns",))
+
+
+def _tagged(text: str, question: str, flags: tuple[str, ...]) -> list[str]:
     import jieba.posseg
 
     found = [
         str(t.word)
         for t in jieba.posseg.cut(text)
-        if str(t.flag) == "ns" and len(str(t.word)) >= 2 and str(t.word) not in question
-    ]
-    return list(dict.fromkeys(found))
-
-
-def person_names(text: str, question: str = "") -> list[str]:
-    """Names of people in `text` (jieba's nr tag), those the question already says left out."""
-    import jieba.posseg
-
-    found = [
-        str(t.word)
-        for t in jieba.posseg.cut(text)
-        if str(t.flag) in ("nr", "nrt", "nrfg") and len(str(t.word)) >= 2 and str(t.word) not in question
+        if str(t.flag) in flags and len(str(t.word)) >= 2 and str(t.word) not in question
     ]
     return list(dict.fromkeys(found))

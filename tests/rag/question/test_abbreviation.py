@@ -1,8 +1,10 @@
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import jieba
 
-from rag.question.abbreviation import spelled_out
+from rag.question.abbreviation import short_forms, spelled_out
 
 TEXTS = [
     "主要农作物耕种收综合机械化率提高到68%，规模以上工业增加值增长7%。",
@@ -12,8 +14,10 @@ TEXTS = [
 KNOWN = {w.lower() for t in TEXTS for w in jieba.cut(t)}
 
 
-def spelled(question: str, texts: list[str] = TEXTS) -> str:
-    return spelled_out(question, texts, KNOWN.__contains__)
+def spelled(
+    question: str, texts: list[str] = TEXTS, known: Callable[[str], bool] = KNOWN.__contains__
+) -> str:
+    return spelled_out(question, short_forms(question, known), texts)
 
 
 def test_a_short_name_is_spelled_out_as_the_texts_write_it() -> None:
@@ -40,12 +44,12 @@ def test_two_different_full_names_leave_the_short_one_as_it_is() -> None:
 def test_words_left_out_whole_make_a_phrase_not_a_short_form() -> None:
     texts = ["三级换届工作中严格把关。"]
     never_written = lambda _w: False  # noqa: E731 - every word counts as new here
-    assert spelled_out("换届中有什么要求？", texts, never_written) == "换届中有什么要求？"
+    assert spelled("换届中有什么要求？", texts, never_written) == "换届中有什么要求？"
     # A particle stands in no name: "……代表大会上的报告" is a phrase.
-    assert spelled_out("十九大报告", ["第十九次全国代表大会上的报告"], never_written) == "十九大报告"
+    assert spelled("十九大报告", ["第十九次全国代表大会上的报告"], never_written) == "十九大报告"
 
 
 def test_the_longest_short_form_keeps_the_questions_first_character() -> None:
     texts = ["新型基础设施建设投资增长12%。"]
     known = {w for t in texts for w in jieba.cut(t)}.__contains__
-    assert spelled_out("新基建投资增长多少？", texts, known) == "新型基础设施建设投资增长多少？"
+    assert spelled("新基建投资增长多少？", texts, known) == "新型基础设施建设投资增长多少？"
