@@ -120,7 +120,9 @@ def answer_lead(
 
         def subject(clause: str) -> float:
             clause = as_item(clause, question)
-            found = set(words(clause) + bigrams(clause))
+            # Read as the question's words are: "平均每天" in a clause is the asked "日均".
+            written = expand(clause, weights.occurs)
+            found = set(words(clause) + bigrams(clause) + words(written) + bigrams(written))
             if rate and _ECONOMY_GROWTH.search(clause):
                 # And the other way round: "经济增长6%" is the growth of 生产总值.
                 found |= set(words(_OUTPUT) + bigrams(_OUTPUT))

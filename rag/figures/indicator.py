@@ -166,9 +166,9 @@ def same_indicator(question_name: str, figure_name: str, sentence: str, upto: st
     # "城乡居民收入分别…" names the town and the country figure each ("城镇居民收入" asked).
     figure_name, sentence = as_item(figure_name, question_name), as_item(sentence, question_name)
     upto = None if upto is None else as_item(upto, question_name)
+    said = sentence if upto is None else upto
     # The question names a part of the whole ("国有企业营收" for "企业营收增长9%": by ownership,
     # level, town and country, size): the same indicator only when the sentence names that part.
-    said = sentence if upto is None else upto
     if any(p in question_name and p not in figure_name and p not in said for p in _PARTS_OF_A_WHOLE):
         return False
     if figure_name in question_name:
@@ -183,11 +183,48 @@ def same_indicator(question_name: str, figure_name: str, sentence: str, upto: st
     if match.size < 2:
         # Rates are named by what they measure, right before 率: "森林覆盖率" is not "城镇化率".
         return not (question_name.endswith("率") and figure_name.endswith("率"))
+    if _two_heads(question_name, figure_name, match.a + match.size, sentence):
+        return False
     asked = _modifiers(question_name[: match.a])
     given = _modifiers(figure_name[: match.b])
     # Each modifier the question names must stand in the sentence (up to the figure's clause's
     # end): "城镇登记失业率" asked is not "城镇调查失业率5.1%", although 城镇 is said.
     return not (given - asked and asked and not all(word in said for word in asked))
+
+
+def _two_heads(question_name: str, figure_name: str, shared_end: int, sentence: str) -> bool:
+    """ "园区新增就业" asked, "新增园区入驻企业12家" given: the names share words (新增, 园区)
+    before the question's head, but the figure's name ends in a noun of its own (企业) and the
+    sentence never says the question's head (就业): they count two things. A head naming a kind
+    of statistic (比重, 强度, 水平) paraphrases another, and is not told apart this way."""
+    head, own = _head(question_name), _head(figure_name, nouns_only=True)
+    if not head or not own or shared_end >= len(question_name) or own in question_name:
+        return False
+    if _STATISTIC.search(head) or _STATISTIC.search(own):
+        return False
+    return not any(head[i : i + 2] in sentence for i in range(len(head) - 1))
+
+
+def _head(name: str, nouns_only: bool = False) -> str:
+    """The word an indicator's name ends with ("就业" of "园区新增就业"), or "" (jieba)."""
+    import jieba.posseg
+
+    tokens = list(jieba.posseg.cut(name))
+    if not tokens:
+        return ""
+    last = tokens[-1]
+    word, flag = str(last.word), str(last.flag)
+    # jieba tags some heads as verbs ("就业"); verbs of change name how, not what. The names of
+    # people and places it finds at the end of such a phrase are cuts of it, no heads.
+    verb = flag.startswith("v") and not nouns_only and not _CHANGE_VERB.fullmatch(word)
+    noun = (flag.startswith("n") and flag not in ("nr", "ns", "nt", "nz")) or verb
+    return word if len(word) > 1 and noun and word not in GENERIC else ""
+
+
+_CHANGE_VERB = re.compile(r"(?:增长|增加|提高|提升|下降|减少|降低|上升|达到|实现|完成|超过|突破|保持|稳定)")
+# Words naming the kind of a statistic, not what it counts.
+# (A count's head, "人数", "户数", is said by the figure's unit: "5000人".)
+_STATISTIC = re.compile(r"比重|比例|占比|强度|水平|规模|总量|总额|数量|数字|增速|增幅|速度|指数|数$")
 
 
 def _modifiers(text: str) -> set[str]:

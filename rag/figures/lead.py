@@ -52,8 +52,10 @@ _STATED_AS_DIFFERENCE = re.compile(
 # A figure stated as the difference to another ("比去年多100万人"); not growth ("比上年增长8%"),
 # nor the base of a comparison ("高于6.5%左右的预期目标").
 _MORE_THAN = re.compile(r"比(?![重例率])[^，。；]{0,10}?(?:多|少|高|低|增加|减少|提高|降低|扩大|缩小)了?$")
-# A figure over several years: an average or a total, not one year's.
-_OVER_YEARS = re.compile(r"年均|平均每年|每年平均|累计|合计|共计|五年来|几年来|多年来")
+# A figure over several years: an average, a total, or a floor held each year ("连续3年超过20万人").
+_OVER_YEARS = re.compile(
+    r"年均|平均每年|每年平均|累计|合计|共计|五年来|几年来|多年来|连续(?:\d{1,2}|[两二三四五六七八九十]+)年"
+)
 # A total or average over several years asked for ("近五年累计", "这几年年均").
 # (累计/共计 alone is a total of anything: "全镇共计多少个村".)
 _ASKS_OVER_YEARS = re.compile(
@@ -64,6 +66,7 @@ _ASKS_OVER_YEARS = re.compile(
 _PER_YEAR = re.compile(r"年均|平均每年|每年平均")
 _AVERAGE = re.compile(rf"{_PER_YEAR.pattern}|平均|每年")
 _TOTAL = re.compile(r"累计|合计|共计|总计|一共|总共")
+_PER_DAY = re.compile(r"[日月周]均|平均每?[天日月周]|每[天日月周]平均")
 
 
 # How many there are by now, against how many were added: "累计12个" against "新认定3个".
@@ -86,9 +89,12 @@ def stock_or_flow(question: str, clause: str) -> float:
 
 def _total_for_average(question: str, clause: str) -> bool:
     """A total asked ("近五年累计多少") and a yearly average given ("年均9200人"), or the other way;
-    a yearly average asked and a figure not stated as an average ("从52%提高到58%": the level)."""
+    a yearly average asked and a figure not stated as an average ("从52%提高到58%": the level);
+    an average per day or month given and none asked."""
     if _PER_YEAR.search(question) and not _TOTAL.search(question) and not _AVERAGE.search(clause):
         return True
+    if _PER_DAY.search(clause) and not _PER_DAY.search(question):
+        return True  # "日均接待3万人次" is no answer to "接待了多少人次"
     if _TOTAL.search(question) and not _AVERAGE.search(question):
         return bool(_AVERAGE.search(clause))
     if _AVERAGE.search(question) and not _TOTAL.search(question):
@@ -429,6 +435,19 @@ def _is_share(mention: NumberMention) -> bool:
 _ASKS_RATIO = re.compile(r"[\u4e00-\u9fff](?<![占同环])比(?:是|为|有|达到|达)?(?:多少|几)")
 
 
+# A share asked ("绿地占建成区面积的比例", "第三产业比重是多少"): a level, never a growth rate.
+_ASKS_SHARE = re.compile(r"占[^，。？?]{1,12}?(?:比例|比重|份额)|占比|比重")
+
+
+# "比重提高了多少": the share's change is asked, not its level.
+_ASKS_CHANGE = re.compile(r"(?:提高|提升|下降|降低|上升|增加|减少|增长|变化|扩大|缩小)了?(?:多少|几)")
+
+
+def _asks_share(question: str) -> bool:
+    changed = asks_growth(question) or _ASKS_CHANGE.search(question)
+    return bool(_ASKS_SHARE.search(question)) and not changed
+
+
 def asks_ratio(question: str) -> bool:
     return bool(_ASKS_RATIO.search(question))
 
@@ -635,6 +654,20 @@ def _other_measure(question: str, sentence: str, mention: NumberMention) -> bool
     return given not in same
 
 
+def _counts_another_thing(question: str, sentence: str, mention: NumberMention) -> bool:
+    """ "12个街道新增…", "选派300名医生下乡": a count in a measure word is a count of the noun
+    after it, not an amount of what the question asks about, unless the question asks for a
+    count or shares a word with what is counted."""
+    if _ASKED_MEASURE.search(question) or _base_unit(mention.unit) not in _COUNTED_IN:
+        return False
+    counted = sentence[mention.end : mention.end + 2]
+    return len(counted) == 2 and all("\u4e00" <= c <= "\u9fff" and c not in question for c in counted)
+
+
+# Measure words a count of things or people is written in ("个街道", "名医生", "家企业").
+_COUNTED_IN = frozenset("个名家所位项")
+
+
 _ASKS_YEARS = re.compile(r"(?:几|多少)个?年|多少年|几年")
 
 
@@ -662,7 +695,7 @@ def lead_figure(
         return ""
     if "第几" in question:
         return _ordinal_lead(question, sentences, coverage)
-    want_unit = question_unit(question)
+    want_unit = question_unit(focus_question)  # as reports write it ("多少个点": 个百分点)
     money = asked_type(focus_question) is AskedType.MONEY
     over_span = not one_year and bool(_ASKS_OVER_YEARS.search(question))
     best, best_score = "", -math.inf
@@ -695,13 +728,15 @@ def lead_figure(
                 continue  # a rate is never answered with a count or an amount
             if asks_ratio(focus_question) and (changed_by(sentence, m) or not _names_ratio(clause)):
                 continue  # "城乡收入比" is no growth of either income, nor a count
+            if _asks_share(focus_question) and changed_by(sentence, m):
+                continue  # "绿地占建成区面积的比例" is not "绿地面积增长8%"
             if wants_amount(focus_question) and _is_share(m):
                 continue  # nor an amount with a rate or a share
             if money and not m.unit.endswith("元"):
                 continue  # "投入了多少资金" is never answered with a count of people
             if _other_measure(question, sentence, m):
                 continue  # "有几层" is not answered by "三条"
-            if _part_for_whole(question, sentence, m):
+            if _part_for_whole(question, sentence, m) or _counts_another_thing(question, sentence, m):
                 continue
             if other_item(question, sentence, m):
                 continue  # "城乡…分别达4.5万元和2.1万元": the second is the rural figure

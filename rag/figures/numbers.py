@@ -301,7 +301,8 @@ def question_unit(question: str) -> str:
     first character of a word ("多少村级后备干部": 村级 is no unit)."""
     import jieba
 
-    m = re.search(rf"(?:多少|几)\s*(?P<unit>{UNITS}|%)", question)
+    # "这几年", "那几年", "近几年来" name a span of years; they ask for nothing.
+    m = re.search(rf"(?:多少|(?<![这那近前去])几(?!年来|年间|年里))\s*(?P<unit>{UNITS}|%)", question)
     if not m:
         return ""
     unit = m.group("unit")

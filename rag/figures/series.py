@@ -52,7 +52,7 @@ _COMPARED_YEAR = re.compile(rf"(?:比|较|相比于?|同|与|和){_YEAR}\s*年(?
 # "提高了多少", "少几": a change asked with its size.
 _HOW_MUCH_CHANGED = r"(?:提高|降低|增加|减少|上升|下降|多|少|高|低|快|慢)了?(?:多少|几)"
 _COMPARE_TAIL = re.compile(
-    r"(?:是)?(?:高还是低|多还是少|快还是慢|大还是小|升还是降|增还是减|哪(?:[个一]年?|年)(?:更)?(?:高|多|大|快|低|少)"
+    r"(?:是)?(?:高还是低|多还是少|快还是慢|大还是小|升还是降|增还是减|哪(?:[个一]年?|年)(?:更)?(?:高|多|大|快|低|少)(?:一点|一些|些)?"
     rf"|{_HOW_MUCH_CHANGED}(?:个百分点)?"
     r"|有(?:什么|何|哪些)变化|(?:是)?怎么变化的?|如何变化|变化了?(?:多少)?|变化情况|走势|趋势)"
     r"(?:呢|吗)?[？?。]?$"
@@ -70,6 +70,8 @@ _AGGREGATE = re.compile(
 _PER_ROW = re.compile(r"分别|各自|各是|各为|依次|每年|逐年|历年|各年|变化|趋势|走势|列表|列出")
 _DROP = re.compile(r"分别|各自|依次|各(?=是|为)|(?<=[年的])都")
 _PLACE_JOIN = re.compile(r"^\s*(?:、|，|,|和|与|及|以及|跟|还有)\s*$")
+# "甲省、乙省两个省…": the count after a list of places belongs to the list, not to a row.
+_PLACE_COUNT = re.compile(r"(?:这|等)?(?:\d{1,2}|[两二三四五六七八九十])个?(?:省份|省|市|区|县|地区|地方|地)")
 
 
 @dataclass(frozen=True)
@@ -203,7 +205,9 @@ def _places_asked(text: str, known_regions: Iterable[str], compare: bool) -> Ser
     names = tuple(dict.fromkeys(text[s:e] for _full, s, e in run))
     if len(names) < 2:
         return None
-    return _ask(text, run[0][1], run[-1][2], places=names, by="region", compare=compare)
+    count = _PLACE_COUNT.match(text, run[-1][2])
+    end = count.end() if count else run[-1][2]
+    return _ask(text, run[0][1], end, places=names, by="region", compare=compare)
 
 
 def _ask(

@@ -35,12 +35,35 @@ class Focus:
     @classmethod
     def of(cls, question: str, asked: Asked | None, resolution: Resolution | None) -> Focus:
         if asked is None or resolution is None:
-            return cls(question, question)
+            return cls(question, as_written(question))
         # A place named without a report of its own is enforced by its mention (see
         # resolve): like an applied constraint, it says nothing more about which figure.
         stripped = resolution.applied | ({"regions"} if resolution.mentions else set())
-        terms = without_constraints(question, asked, stripped)
+        terms = as_written(without_constraints(question, asked, stripped))
         return cls(question, terms, asked, resolution.applied, resolution.mentions, resolution.where)
+
+
+# How questions ask what reports write otherwise; no report writes the question's words, so they
+# only lower the match. "目标定为多少", "指标各定在多少": setting a target asks for it ("是").
+_SET_TO = re.compile(r"(?<=目标|指标|标准)各?(?:设定|确定|定|订|设)(?:为|在|成|了|的)?(?=(?:是)?(?:多少|几))")
+# "平均一天接待", "平均一年": an average per day or year, written "平均每天" / "平均每年" (日均, 年均).
+_PER_ONE = re.compile(r"(?<=平均)一(?=天|日|年|月)|(?<=平均)一个(?=月)")
+# Everyday words for a change and its size: "涨了多少个点" is "提高了多少个百分点", "新开了几家" is
+# "新增了几家" (the verb reports write for what was added in a year).
+_EVERYDAY_CHANGE = (
+    (re.compile(r"(?:上涨|涨)(?=了?(?:多少|几))"), "提高"),
+    (re.compile(r"(?<=[几多少])个点"), "个百分点"),
+    (re.compile(r"新开(?=了?(?:多少|几))"), "新增"),
+)
+
+
+def as_written(text: str) -> str:
+    """The question with its ways of asking put as reports write: "目标定为多少" -> "目标是多少",
+    "平均一天" -> "平均每天", "涨了多少个点" -> "提高了多少个百分点"."""
+    text = _PER_ONE.sub("每", _SET_TO.sub("是", text))
+    for pattern, written in _EVERYDAY_CHANGE:
+        text = pattern.sub(written, text)
+    return text
 
 
 class TermWeights:

@@ -20,6 +20,7 @@ REPORTS = {
         "主要农作物耕种收综合机械化率提高到68%。全年平均每天新增市场主体120户。\n"
         "新增1.2万农村居民落户城镇。城乡居民人均可支配收入分别增长5.5%和6.8%。\n"
         "区第五届文化旅游节成功举办，区融媒体中心投入运行。首届茶叶博览会在重庆举办。\n"
+        "旅游旺季全区日均接待游客3万人次。\n"
         "二、2026年工作安排\n今年全区地区生产总值增长6%左右，力争建成茶旅融合示范带。\n"
     ),
     "2025年綦江区政府工作报告.txt": (
@@ -53,6 +54,11 @@ def test_one_unit_after_a_list_of_differences(kb: KnowledgeBase) -> None:
 def test_a_daily_average_compared_across_years(kb: KnowledgeBase) -> None:
     answer = kb.ask("2025年平均每天新增市场主体比2024年多了多少户？")
     assert answer.text.startswith("从2024年的100户[1]增加到2025年的120户[2]，相差20户（据两处原文计算）。")
+
+
+def test_everyday_words_for_an_average_per_day(kb: KnowledgeBase) -> None:
+    # The index writes 日均 (so "平均每天" is read as it), the answer's sentence 平均每天.
+    assert kb.ask("2025年平均一天新开多少户市场主体？").lead == "120户"
 
 
 def test_a_yearly_average_is_not_answered_by_the_level_reached(kb: KnowledgeBase) -> None:

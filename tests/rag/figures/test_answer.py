@@ -150,3 +150,10 @@ def test_the_day_asked_is_the_one_nearest_the_questions_words() -> None:
     sentence = "2031年01月27日 星期四 本报綦江1月26日电 綦江马拉松将于3月8日在滨河公园开跑"
     assert _nearest(sentence, ["2031年01月27日", "1月26日", "3月8日"], ["马拉松", "开跑"]) == "3月8日"
     assert _nearest(sentence, ["2031年01月27日", "3月8日"], []) == "2031年01月27日"
+
+
+def test_a_span_of_years_in_the_question_asks_no_unit() -> None:
+    # "这几年", "那几年" say when; the unit asked is the one after the asking word.
+    assert question_unit("这几年全市平均每年新增几个百分点？") == "个百分点"
+    assert question_unit("搬迁那几年，财政拿出多少亿元？") == "亿元"
+    assert question_unit("工程建了几年？") == "年"

@@ -319,3 +319,40 @@ def test_a_share_is_no_ratio_and_a_ratio_no_growth() -> None:
     assert _lead("数字经济核心产业增加值占比是多少？", share) == "10.5%"
     assert _lead("城乡居民收入比是多少？", "城乡居民收入分别增长5%、6%。") == ""
     assert _lead("城乡居民收入比是多少？", "城乡居民收入比缩小到2.3。") == "2.3"
+
+
+def test_a_floor_held_for_several_years_is_no_years_own_figure() -> None:
+    sentence = "全市接待游客连续3年超过2000万人次，旅游收入创新高。"
+    given = [(sentence, False, False)]
+    question = "2030年全市接待游客多少人次？"
+    assert lead_figure(question, question, given, _cover(question), lambda _c: 1.0, one_year=True) == ""
+    # Asked for the span itself, the floor answers.
+    assert _lead("全市接待游客连续几年超过2000万人次？", sentence) == "3年"
+
+
+def test_a_count_opening_its_clause_counts_another_thing() -> None:
+    sentence = "12个街道新增口袋公园，市民出行更加便利。"
+    assert _lead("新增口袋公园是多少？", sentence) == ""
+    assert _lead("全市新增就业是多少？", "选派300名医生下乡义诊。") == ""  # counts 医生
+    assert _lead("有几个街道新增绿地？", sentence) == "12个"  # a count asked: it is the answer
+
+
+def test_two_heads_sharing_modifiers_are_two_indicators() -> None:
+    from rag.figures.indicator import same_indicator
+
+    # Both name 新增 and 园区, but one counts jobs and the other firms.
+    assert not same_indicator("园区新增就业", "新增园区入驻企业", "新增园区入驻企业12家")
+    assert same_indicator("园区新增就业", "新增园区就业人数", "新增园区就业人数3000人")
+    # The question's head is said as part of the text's ("总产量" against 粮食产量).
+    assert same_indicator("粮食总产量", "粮食产量", "粮食产量达到80万吨")
+    # Words for a kind of statistic paraphrase each other (比重 / 强度).
+    assert same_indicator("科技投入占财政支出比重", "科技投入强度", "科技投入强度4.2%")
+    # A phrase cut inside a word ends in no head: nothing is told apart by it.
+    assert same_indicator("全区在技能竞赛中拿", "在技能竞赛中荣获", "在技能竞赛中荣获12个奖项")
+
+
+def test_a_share_asked_is_no_growth() -> None:
+    sentence = "全市研发经费投入增长12%，占地区生产总值的比重达到2.6%。"
+    assert _lead("研发经费投入占地区生产总值的比重是多少？", sentence) == "2.6%"
+    growth_only = "全市研发经费投入增长12%，创历史新高。"
+    assert _lead("研发经费占地区生产总值的比例是多少？", growth_only) == ""

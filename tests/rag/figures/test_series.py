@@ -270,3 +270,13 @@ def test_a_difference_stated_alone_leads_after_both_years_figures() -> None:
     first = answer.text.split("\n")[0]
     assert first == "2030年3万人以上[2]，2031年3.5万人以上[3]，多5000人。依据：培训人数目标比去年多5000人[1]"
     assert verify_table(answer, {1: p31b, 2: p30, 3: p31}, ask.question).ok
+
+
+def test_which_year_a_little_more_and_a_count_after_the_places() -> None:
+    pair = read_series("2030年和2031年的公交客运量各是多少？哪一年多一些？")
+    assert pair is not None and pair.compare
+    assert pair.row_question("2031") == "2031年的公交客运量是多少？"
+    places = read_series("甲省、乙省、丙省三个省2030年的粮食播种面积各是多少？", ["甲省", "乙省", "丙省"])
+    assert places is not None and places.places == ("甲省", "乙省", "丙省")
+    # The count belongs to the list: a row is asked about one place.
+    assert places.row_question("乙省") == "乙省2030年的粮食播种面积是多少？"

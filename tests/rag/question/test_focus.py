@@ -1,0 +1,28 @@
+"""How a question's words are put as reports write them before they are matched."""
+
+from __future__ import annotations
+
+import pytest
+
+from rag.question.focus import Focus, as_written
+
+
+@pytest.mark.parametrize(
+    ("question", "written"),
+    [
+        ("2030年的粮食产量目标定的多少？", "2030年的粮食产量目标是多少？"),
+        ("各区的绿化指标各定为多少？", "各区的绿化指标是多少？"),
+        ("平均一天接待多少游客？", "平均每天接待多少游客？"),
+        ("森林覆盖率平均一年涨几个点？", "森林覆盖率平均每年提高几个百分点？"),
+        ("去年新开了多少家门店？", "去年新增了多少家门店？"),
+        # Words that are not a way of asking stay as they are.
+        ("一天之内办结的事项有哪些？", "一天之内办结的事项有哪些？"),
+        ("目标定位是什么？", "目标定位是什么？"),
+    ],
+)
+def test_ways_of_asking_are_put_as_reports_write(question: str, written: str) -> None:
+    assert as_written(question) == written
+
+
+def test_the_focus_matches_with_the_written_words() -> None:
+    assert Focus.of("平均一天新开多少家企业？", None, None).terms == "平均每天新增多少家企业？"
