@@ -21,6 +21,7 @@ from typing import Any
 
 import gradio as gr
 
+from admin.access import Access
 from admin.users import Users
 from admin.web import build_admin_tab
 from chat.render import CHAT_CSS
@@ -102,9 +103,9 @@ def render_status(status: Status, model: str = "") -> str:
     return f"{home}{size} · 索引建立于 {built} · 回答方式：{how}"
 
 
-def _status_text(kb: KnowledgeBase) -> str:
+def _status_text(kb: KnowledgeBase, readable: frozenset[str] | None = None) -> str:
     try:
-        return render_status(kb.status(), kb.chat.name if kb.chat is not None else "")
+        return render_status(kb.status(readable), kb.chat.name if kb.chat is not None else "")
     except Exception:
         log.exception("status failed")
         return "知识库状态暂时无法读取。"
@@ -122,34 +123,45 @@ def build_ui(kb: KnowledgeBase, quiz: Quiz | None = None, users: Users | None = 
             log.error("study mode disabled: %s", exc)
             study_error = str(exc)
     users = users or Users.from_settings(kb.settings.data_dir, database_url=kb.settings.database_url)
+    access = Access(users)
+
+    def readable(request: gr.Request | None) -> frozenset[str] | None:
+        """The reports the request's user may read (admin.access): every answer, listing, example
+        and study question is limited to them. Read per request: a changed group or report
+        correction applies at once."""
+        return access.readable(getattr(request, "username", None), kb.snapshot.metas)
+
     with gr.Blocks(title=TITLE, analytics_enabled=False) as demo:
         with gr.Row():
             gr.Markdown(f"# {TITLE}")
             who = gr.Markdown("", elem_id="kb-user")
             gr.Button("退出登录", link="/logout", size="sm", scale=0, min_width=90, visible=users.enabled)
-        status = gr.Markdown(_status_text(kb))
+        status = gr.Markdown("")  # the user's own view, filled on load
         saved_name = remembered_name(browser_secret(kb.settings.data_dir))
         with gr.Tabs():
             with gr.Tab("问答", id="chat"):
-                build_chat_tab(demo, kb)
+                build_chat_tab(demo, kb, readable)
             with gr.Tab("学习", id="study"):
                 if quiz is not None:
-                    build_study_tab(demo, quiz, saved_name)
+                    build_study_tab(demo, quiz, saved_name, readable)
                 else:
                     gr.Markdown(f"学习功能暂不可用：{study_error}")
             with gr.Tab("管理", id="admin", visible=False) as admin_tab:
-                docs, choices, meta_choices, refreshed = build_admin_tab(kb, users)
+                docs, choices, meta_choices, members, refreshed = build_admin_tab(kb, users)
 
         def on_load(request: gr.Request) -> tuple[Any, ...]:
             name = getattr(request, "username", None)
             admin = users.is_admin(name)
-            shown = refreshed() if admin else (gr.skip(), gr.skip(), gr.skip())
+            shown = refreshed() if admin else (gr.skip(), gr.skip(), gr.skip(), gr.skip())
             greeting = f"当前用户：{html.escape(str(name))}{'（管理员）' if admin else ''}" if name else ""
             return greeting, gr.update(visible=admin), *shown
 
-        demo.load(on_load, None, [who, admin_tab, docs, choices, meta_choices])
+        demo.load(on_load, None, [who, admin_tab, docs, choices, meta_choices, members])
         demo.load(None, None, None, js=JS)
-        demo.load(lambda: _status_text(kb), None, status)
+        def status_text(request: gr.Request) -> str:
+            return _status_text(kb, readable(request))
+
+        demo.load(status_text, None, status)
     return demo
 
 

@@ -7,7 +7,8 @@
     kb serve                   start the web chat
     kb quiz --user 姓名         a round of study questions in the terminal (progress is kept)
     kb quiz --export FILE      write the whole question bank as JSON lines, for review
-    kb users add NAME [--admin] | remove NAME | list | hash     who may log in to the web app
+    kb users add NAME [--admin] [--group G ...] | groups NAME --group G ... | remove NAME | list | hash
+                                                         who may log in, and which groups they are in
     kb eval --qa FILE (--kb-dir DIR | --corpus FILE) --out DIR  answer accuracy (python -m eval)
 
 `--kb-dir`/KB_DIR and `--index-dir`/KB_INDEX_DIR choose the folders; `--answerer` and the
@@ -19,6 +20,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 
 from ingest.config import Settings, add_database_argument, add_llm_arguments, llm_overrides
@@ -47,7 +49,43 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     print(report.summary())
     print()
     print(docs_table([(Path(path).name, meta) for path, meta in report.catalog]))
+    for problem in _reader_problems(settings):
+        print(f"阅读范围有误：{problem}")
     return 1 if report.failed and not (report.added or report.changed or report.unchanged) else 0
+
+
+def readable_for(
+    settings: Settings, user: str | None, metas: Mapping[str, DocumentMeta]
+) -> frozenset[str] | None:
+    """The reports `--user` may read (admin.access); None without `--user`: the command line
+    runs as whoever may read the knowledge-base folder itself, so it sees every report."""
+    if user is None:
+        return None
+    from admin.access import Access
+    from admin.users import Users
+
+    users = Users.from_settings(settings.data_dir, database_url=settings.database_url)
+    if users.enabled and user not in users.all():
+        raise ValueError(f"没有用户 {user}（kb users list 列出全部用户）")
+    return Access(users).readable(user, metas)
+
+
+def _reader_problems(settings: Settings) -> list[str]:
+    """Reports a correction restricts to a group no user is in (closed to all but admins)."""
+    from admin.access import reader_problems
+    from admin.users import Users, UsersError
+    from ingest import store
+
+    live = store.current_version(settings.index_dir)
+    if live is None:
+        return []
+    with store.catalog(live) as con:
+        documents, metas = store.documents(con), store.doc_metas(con)
+    try:
+        known = Users.from_settings(settings.data_dir, database_url=settings.database_url).groups()
+    except UsersError as exc:
+        return [f"无法读取用户（{exc}），限定了阅读范围的报告暂只有管理员能读"]
+    return reader_problems(documents, metas, known)
 
 
 def cmd_docs(args: argparse.Namespace) -> int:
@@ -58,8 +96,11 @@ def cmd_docs(args: argparse.Namespace) -> int:
     ensure_index(settings)
     with store.catalog(store.require_current(settings.index_dir)) as con:
         metas = store.doc_metas(con)
+        readable = readable_for(settings, args.user, metas)
         rows = [
-            (Path(d.path).name, metas.get(d.doc_id) or DocumentMeta(d.title)) for d in store.documents(con)
+            (Path(d.path).name, metas.get(d.doc_id) or DocumentMeta(d.title))
+            for d in store.documents(con)
+            if readable is None or d.doc_id in readable
         ]
     if args.json:
         out = [
@@ -71,6 +112,7 @@ def cmd_docs(args: argparse.Namespace) -> int:
                 "region": m.region,
                 "kind": m.kind.value,
                 "origin": dict(m.origin),
+                "readers": list(m.readers),
             }
             for name, m in rows
         ]
@@ -96,15 +138,17 @@ def cmd_ask(args: argparse.Namespace) -> int:
     settings = _settings(args)
     ensure_index(settings)
     kb = KnowledgeBase(settings)
-    where, unknown = choose_reports(kb.snapshot.metas, args.doc or [], args.year or [])
+    readable = readable_for(settings, args.user, kb.snapshot.metas)
+    where, unknown = choose_reports(kb.snapshot_for(readable).metas, args.doc or [], args.year or [])
     if unknown:
         raise ValueError(f"知识库中没有这些报告或年份：{'、'.join(unknown)}（kb docs 列出全部报告）")
     if where.docs is not None and not where.docs:
         raise ValueError("--doc 与 --year 没有共同的报告")
     if args.json:
-        print(json.dumps(kb.ask(args.question, top_k=args.top_k, where=where).to_json(), ensure_ascii=False))
+        answer = kb.ask(args.question, top_k=args.top_k, where=where, readable=readable)
+        print(json.dumps(answer.to_json(), ensure_ascii=False))
         return 0
-    answer_in_terminal(kb, args.question, args.top_k, (), sys.stdout, where)
+    answer_in_terminal(kb, args.question, args.top_k, (), sys.stdout, where, readable)
     return 0
 
 
@@ -115,7 +159,8 @@ def cmd_chat(args: argparse.Namespace) -> int:
 
     settings = _settings(args)
     ensure_index(settings)
-    converse(KnowledgeBase(settings), args.top_k)
+    kb = KnowledgeBase(settings)
+    converse(kb, args.top_k, readable_for(settings, args.user, kb.snapshot.metas))
     return 0
 
 
@@ -129,6 +174,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_quiz(args: argparse.Namespace) -> int:
+    from admin.users import Users
+    from ingest import store
     from study import terminal
     from study.bank import generate
     from study.progress import ProgressStore
@@ -140,9 +187,14 @@ def cmd_quiz(args: argparse.Namespace) -> int:
     if args.export:  # the bank only: no study records are opened
         print(terminal.export(generate(index.paragraphs.values()), args.export))
         return 0
-    quiz = Quiz(lambda: index, ProgressStore.from_settings(settings))
     if not args.user:
         raise ValueError("请用 --user 指定姓名（学习进度按姓名保存），或用 --export 导出题库")
+    with store.catalog(store.require_current(settings.index_dir)) as con:
+        metas = store.doc_metas(con)
+    # With login configured, the name is a user's: the questions come from the reports it may read.
+    users = Users.from_settings(settings.data_dir, database_url=settings.database_url)
+    readable = readable_for(settings, args.user, metas) if users.enabled else None
+    quiz = Quiz(lambda: index, ProgressStore.from_settings(settings)).restricted(readable)
     if args.progress:
         terminal.print_progress(quiz, args.user, sys.stdout)
         return 0
@@ -161,7 +213,12 @@ def cmd_users(args: argparse.Namespace) -> int:
         if not found:
             print(f"没有配置用户（{users.where}）：网页无需登录，任何人都能使用，网页上不能上传或删除报告。")
         for user in found.values():
-            print(f"{user.name}\t{'管理员' if user.is_admin else '普通用户'}")
+            groups = "、".join(user.groups) or "（无组）"
+            print(f"{user.name}\t{'管理员' if user.is_admin else '普通用户'}\t{groups}")
+        return 0
+    if args.action == "groups":
+        changed = users.set_groups(_required_name(args), args.group or [])
+        print(f"用户 {changed.name} 的组：{'、'.join(changed.groups) or '（无组，只能读公开的报告）'}")
         return 0
     if args.action == "remove":
         users.remove(_required_name(args))
@@ -171,9 +228,10 @@ def cmd_users(args: argparse.Namespace) -> int:
     if args.action == "hash":
         print(hash_password(password))
         return 0
-    users.add(_required_name(args), password, ADMIN if args.admin else USER)
+    users.add(_required_name(args), password, ADMIN if args.admin else USER, args.group or [])
     role = "管理员" if args.admin else "普通用户"
-    print(f"已保存用户 {args.name}（{role}）到{users.where}。重启网页后需要登录。")
+    groups = f"，组：{'、'.join(args.group)}" if args.group else ""
+    print(f"已保存用户 {args.name}（{role}{groups}）到{users.where}。重启网页后需要登录。")
     return 0
 
 
@@ -217,6 +275,7 @@ def build_parser() -> argparse.ArgumentParser:
     p_ask.add_argument("question")
     p_ask.add_argument("--json", action="store_true", help="输出一个 JSON 对象")
     p_ask.add_argument("--top-k", type=int, default=5)
+    p_ask.add_argument("--user", default=None, help="以该用户的身份提问：只用其可读的报告回答")
     p_ask.add_argument(
         "--doc", action="append", metavar="报告", help="只查这份报告（标题、文件名或其一部分；可多次给出）"
     )
@@ -228,10 +287,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     p_docs = sub.add_parser("docs", parents=[common], help="列出已导入的报告及其年份、发布机关、地区、类型")
     p_docs.add_argument("--json", action="store_true", help="输出 JSON")
+    p_docs.add_argument("--user", default=None, help="只列出该用户可读的报告")
     p_docs.set_defaults(func=cmd_docs)
 
     p_chat = sub.add_parser("chat", parents=[common], help="在终端里连续提问（支持追问）")
     p_chat.add_argument("--top-k", type=int, default=5)
+    p_chat.add_argument("--user", default=None, help="以该用户的身份提问：只用其可读的报告回答")
     add_llm_arguments(p_chat)
     p_chat.set_defaults(func=cmd_chat)
 
@@ -251,9 +312,15 @@ def build_parser() -> argparse.ArgumentParser:
     p_quiz.set_defaults(func=cmd_quiz)
 
     p_users = sub.add_parser("users", parents=[common], help="管理网页登录用户（密码只保存哈希）")
-    p_users.add_argument("action", choices=["add", "remove", "list", "hash"])
+    p_users.add_argument("action", choices=["add", "groups", "remove", "list", "hash"])
     p_users.add_argument("name", nargs="?", default=None, help="用户名")
     p_users.add_argument("--admin", action="store_true", help="管理员：可以在网页上传、删除报告")
+    p_users.add_argument(
+        "--group",
+        action="append",
+        metavar="组名",
+        help="所属的组（可重复），如 --group 干部科；可读限该组阅读的报告",
+    )
     p_users.add_argument("--password-stdin", action="store_true", help="从标准输入读一行作为密码（脚本用）")
     p_users.add_argument(
         "--data-dir", type=Path, default=None, help="用户文件所在文件夹（默认 .kb_data/，或 KB_DATA_DIR）"

@@ -1,5 +1,8 @@
 """Who may log in, and who may change the knowledge base.
 
+Users belong to groups (干部科, 部务会): a report restricted to some groups is read by their members
+and the administrators only (admin.access).
+
 Login is optional: with no users configured the app is open to anyone who can reach it (and
 nobody can upload or delete through the web). Users come from the `KB_USERS` variable
 (`name:role:hash,...`, for deployments that configure by environment), else from the
@@ -22,14 +25,14 @@ import json
 import logging
 import os
 import secrets
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Protocol
 
 import anyio
-from sqlalchemy import Column, Connection, MetaData, Table, Text, delete, select
+from sqlalchemy import Column, Connection, MetaData, Table, Text, delete, inspect, select
 from sqlalchemy.exc import SQLAlchemyError
 
 from ingest import database
@@ -58,6 +61,7 @@ class User:
     name: str
     role: str
     password_hash: str
+    groups: tuple[str, ...] = ()  # the groups whose restricted reports the user may read
 
     @property
     def is_admin(self) -> bool:
@@ -114,7 +118,8 @@ class _File:
         try:
             data = json.loads(self.path.read_text(encoding="utf-8"))
             return {
-                name: User(name, entry["role"], entry["password"]) for name, entry in data["users"].items()
+                name: User(name, entry["role"], entry["password"], _stored_groups(entry.get("groups", [])))
+                for name, entry in data["users"].items()
             }
         except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
             raise UsersError(f"{self.where} 无法读取或格式不对（{exc}）") from exc
@@ -133,7 +138,12 @@ class _File:
 
     def _write(self, users: dict[str, User]) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        data = {"users": {u.name: {"role": u.role, "password": u.password_hash} for u in users.values()}}
+        data = {
+            "users": {
+                u.name: {"role": u.role, "password": u.password_hash, "groups": list(u.groups)}
+                for u in users.values()
+            }
+        }
         tmp = self.path.with_name(f".{self.path.name}.tmp-{os.getpid()}")
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "w", encoding="utf-8") as f:
@@ -148,7 +158,15 @@ _TABLE = Table(
     Column("name", Text, primary_key=True),
     Column("role", Text, nullable=False),
     Column("password_hash", Text, nullable=False),
+    Column("member_of", Text, nullable=False, server_default="[]"),  # a JSON list of group names
 )
+
+
+def _add_groups_column(con: Connection) -> None:
+    """A users table created before users had groups gets the column (every user in none)."""
+    found = inspect(con)
+    if found.has_table("users") and "member_of" not in {c["name"] for c in found.get_columns("users")}:
+        con.exec_driver_sql("ALTER TABLE users ADD COLUMN member_of TEXT NOT NULL DEFAULT '[]'")
 
 
 class _Database:
@@ -168,7 +186,7 @@ class _Database:
     def _transaction(self) -> Iterator[Connection]:
         try:
             if not self._ready:
-                database.create_schema(self._engine, _METADATA)
+                database.create_schema(self._engine, _METADATA, prepare=_add_groups_column)
                 self._ready = True
             with database.transaction(self._engine) as con:
                 yield con
@@ -179,11 +197,23 @@ class _Database:
 
     def load(self) -> dict[str, User]:
         with self._transaction() as con:
-            rows = con.execute(select(_TABLE.c.name, _TABLE.c.role, _TABLE.c.password_hash)).all()
-        return {name: User(name, role, password_hash) for name, role, password_hash in rows}
+            rows = con.execute(
+                select(_TABLE.c.name, _TABLE.c.role, _TABLE.c.password_hash, _TABLE.c.member_of)
+            ).all()
+        try:
+            return {
+                name: User(name, role, password_hash, _stored_groups(json.loads(groups)))
+                for name, role, password_hash, groups in rows
+            }
+        except ValueError as exc:
+            raise UsersError(f"{self.where} 中的组格式不对（{exc}）") from exc
 
     def save(self, user: User) -> None:
-        values = {"role": user.role, "password_hash": user.password_hash}
+        values = {
+            "role": user.role,
+            "password_hash": user.password_hash,
+            "member_of": json.dumps(list(user.groups), ensure_ascii=False),
+        }
         with self._transaction() as con:
             con.execute(
                 database.insert(con, _TABLE)
@@ -259,7 +289,11 @@ class Users:
             return False
         return user is not None and user.is_admin
 
-    def add(self, name: str, password: str, role: str = USER) -> None:
+    def groups(self) -> frozenset[str]:
+        """Every group some user belongs to: the names a report's readers may use."""
+        return frozenset(g for user in self.all().values() for g in user.groups)
+
+    def add(self, name: str, password: str, role: str = USER, groups: Sequence[str] = ()) -> None:
         if self.env_value:
             raise UsersError(FROM_ENV)
         name = one_line(name)  # no direction override or zero-width character in a name
@@ -269,14 +303,44 @@ class Users:
             raise UsersError("角色应为 admin 或 user")
         if len(password) < MIN_PASSWORD_CHARS:
             raise UsersError(f"密码至少 {MIN_PASSWORD_CHARS} 位")
+        names = group_names(groups)
         self.all()  # a broken file or database is reported before anything is written
-        self._store.save(User(name, role, hash_password(password)))
+        self._store.save(User(name, role, hash_password(password), names))
+
+    def set_groups(self, name: str, groups: Sequence[str]) -> User:
+        """The user's groups replaced by `groups` (none: the user reads open reports only)."""
+        if self.env_value:
+            raise UsersError(FROM_ENV)
+        names = group_names(groups)
+        user = self.all().get(one_line(name))
+        if user is None:
+            raise UsersError(f"没有用户 {name}")
+        changed = replace(user, groups=names)
+        self._store.save(changed)
+        return changed
 
     def remove(self, name: str) -> None:
         if self.env_value:
             raise UsersError(FROM_ENV)
         if not self._store.delete(name):
             raise UsersError(f"没有用户 {name}")
+
+
+def group_names(groups: Sequence[str]) -> tuple[str, ...]:
+    """Group names as stored: one line each, sorted, no repeats; a bad one is an error naming it."""
+    names = []
+    for raw in groups:
+        name = one_line(str(raw))
+        if not name or len(name) > 32 or any(c in name for c in ":,|"):
+            raise UsersError(f"组名“{name}”不能为空，最多 32 个字，且不能含“:”“,”或“|”")
+        names.append(name)
+    return tuple(sorted(set(names)))
+
+
+def _stored_groups(raw: object) -> tuple[str, ...]:
+    if not isinstance(raw, list) or not all(isinstance(g, str) for g in raw):
+        raise ValueError("groups 应为组名的列表")
+    return group_names(raw)
 
 
 @functools.cache
@@ -288,11 +352,12 @@ def _parse_env(value: str) -> dict[str, User]:
     users = {}
     for item in value.split(","):
         parts = item.strip().split(":")
-        if len(parts) != 3 or parts[1] not in ROLES or not parts[2].startswith("scrypt$"):
+        if len(parts) not in (3, 4) or parts[1] not in ROLES or not parts[2].startswith("scrypt$"):
             raise UsersError(
-                "环境变量 KB_USERS 的格式应为 用户名:admin或user:密码哈希"
-                "（用 kb users hash 生成），多个用逗号分隔"
+                "环境变量 KB_USERS 的格式应为 用户名:admin或user:密码哈希[:组1|组2]"
+                "（哈希用 kb users hash 生成），多个用逗号分隔"
             )
         name = one_line(parts[0])  # as a typed name is looked up
-        users[name] = User(name, parts[1], parts[2])
+        groups = group_names([g for g in parts[3].split("|") if g.strip()]) if len(parts) == 4 else ()
+        users[name] = User(name, parts[1], parts[2], groups)
     return users

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import html
 import logging
+import re
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -23,11 +24,14 @@ from typing import Any, Generic, TypeVar
 import gradio as gr
 from gradio.utils import get_upload_folder
 
-from admin.users import Users
+from admin.access import reader_problems
+from admin.users import Users, UsersError
 from ingest.build import IngestReport
+from ingest.docs_table import readers_shown
 from ingest.loaders import SUPPORTED_SUFFIXES
+from ingest.metadata import EVERYONE
 from ingest.progress import ProgressState
-from ingest.records import DocumentMeta
+from ingest.records import ADMINS_ONLY, DocumentMeta
 from ingest.upload import (
     UploadError,
     current_correction,
@@ -173,7 +177,9 @@ def delete(kb: KnowledgeBase, users: Users, path: str | None, request: gr.Reques
     )
 
 
-def documents_html(kb: KnowledgeBase) -> str:
+def documents_html(kb: KnowledgeBase, known_groups: frozenset[str] = frozenset()) -> str:
+    """The reports with their metadata and readers (administrators read every one), and the
+    reports a mistake in their correction closed to all but administrators."""
     snapshot = kb.snapshot  # one version for both the list and the counts
     docs = snapshot.documents
     if not docs:
@@ -198,12 +204,22 @@ def documents_html(kb: KnowledgeBase) -> str:
             + cell("body", meta.body)
             + cell("region", meta.region)
             + cell("kind", meta.kind.value)
+            + cell("readers", readers_label(meta.readers))
             + f"<td>{counts.get(d.doc_id, 0)}</td><td>{_when(d.ingested_at)}</td></tr>"
         )
     head = "".join(
-        f"<th>{h}</th>" for h in ("标题", "文件", "年份", "发布机关", "地区", "类型", "段落", "导入时间")
+        f"<th>{h}</th>"
+        for h in ("标题", "文件", "年份", "发布机关", "地区", "类型", "阅读范围", "段落", "导入时间")
     )
-    return f'<table class="quiz-stats"><tr>{head}</tr>{"".join(rows)}</table>'
+    problems = reader_problems(docs, snapshot.metas, known_groups)
+    shown = "".join(f'<div class="kb-unverified">{html.escape(p)}</div>' for p in problems)
+    return f'{shown}<table class="quiz-stats"><tr>{head}</tr>{"".join(rows)}</table>'
+
+
+def readers_label(readers: tuple[str, ...]) -> str:
+    """How a report's readers are shown: 所有用户, 仅管理员, or its groups."""
+    shown = readers_shown(readers)
+    return f"{shown}（更正文件有误）" if ADMINS_ONLY in readers else shown
 
 
 META_FIELDS = (
@@ -212,6 +228,7 @@ META_FIELDS = (
     ("body", "发布机关"),
     ("region", "地区"),
     ("kind", "类型"),
+    ("readers", "阅读范围"),
 )
 
 
@@ -222,6 +239,12 @@ def correct(
     admin = require_admin(users, request)
     if not path:
         return refused("请先选择要更正的报告。")
+    unknown = _unknown_groups(users, values.get("readers", ""))
+    if unknown:
+        return refused(
+            f"阅读范围（readers）中的组“{'、'.join(unknown)}”没有任何用户：请先在下方为用户设置所属的组，"
+            "或改正组名。未保存。"
+        )
     try:
         report = save_correction(kb.settings, path, values, kb.embedder)
     except UploadError as exc:
@@ -252,11 +275,56 @@ def correction_form(
         "body": meta.body if meta else "",
         "region": meta.region if meta else "",
         "kind": meta.kind.value if meta else "",
+        "readers": readers_label(meta.readers) if meta else "",
     }
     return [
         gr.update(value=now.get(key, ""), placeholder=f"自动：{shown[key] or '未知'}（留空即自动）")
         for key, _label in META_FIELDS
     ]
+
+
+def _unknown_groups(users: Users, readers: str) -> list[str]:
+    """The groups a readers field names that no user belongs to ("所有人" names none)."""
+    names = [n for n in re.split(r"[、,，;；\s]+", readers or "") if n and n not in EVERYONE]
+    known = users.groups()
+    return [n for n in dict.fromkeys(names) if n not in known]
+
+
+def set_user_groups(users: Users, name: str, groups: str, request: gr.Request | None) -> str:
+    """An administrator sets which groups a user belongs to (none: open reports only)."""
+    admin = require_admin(users, request)
+    if not (name or "").strip():
+        return refused("请先填写用户名。")
+    try:
+        user = users.set_groups(name, [g for g in re.split(r"[、,，;；\s]+", groups or "") if g])
+    except UsersError as exc:
+        return refused(str(exc))
+    log.info("%s set the groups of %s", admin, user.name)
+    shown = "、".join(user.groups) or "无（只能读公开的报告）"
+    return f'<div class="kb-verified">已保存：{html.escape(user.name)} 的组为 {html.escape(shown)}。</div>'
+
+
+def users_html(users: Users) -> str:
+    """Who may log in, their role and groups (never a password hash)."""
+    try:
+        found = users.all()
+    except UsersError as exc:
+        return f'<div class="kb-unverified">{html.escape(str(exc))}</div>'
+    rows = "".join(
+        f"<tr><td>{html.escape(u.name)}</td><td>{'管理员' if u.is_admin else '普通用户'}</td>"
+        f"<td>{html.escape('、'.join(u.groups) or '—')}</td></tr>"
+        for u in found.values()
+    )
+    return f'<table class="quiz-stats"><tr><th>用户</th><th>角色</th><th>组</th></tr>{rows}</table>'
+
+
+def known_groups(users: Users) -> frozenset[str]:
+    """The groups some user belongs to; none when the users cannot be read (then every
+    restricted report is shown as closed, which is what readers then get)."""
+    try:
+        return users.groups()
+    except UsersError:
+        return frozenset()
 
 
 def _when(stamp: float) -> str:
@@ -311,14 +379,28 @@ def build_admin_tab(kb: KnowledgeBase, users: Users) -> tuple[Any, ...]:
         ]
     save = gr.Button("保存更正", variant="primary", elem_id="admin-meta-save")
     saved = gr.HTML("", elem_id="admin-meta-result")
+    gr.Markdown(
+        "### 用户与组\n阅读范围填组名（如 干部科、部务会）的报告，只有这些组的成员和管理员能读到："
+        "问答、出处、示例问题、学习题目和表格都不会出现它的内容。留空或“所有人”即所有用户可读。"
+        "在这里设置用户所属的组（新用户用 `kb users add 用户名 --group 组名` 添加）。"
+    )
+    members = gr.HTML("", elem_id="admin-users")
+    with gr.Row():
+        member = gr.Textbox(label="用户名", elem_id="admin-user-name", scale=1)
+        member_groups = gr.Textbox(
+            label="所属的组（多个用顿号分隔，留空即不属于任何组）", elem_id="admin-user-groups", scale=2
+        )
+        set_groups = gr.Button("保存用户的组", elem_id="admin-user-save", scale=0, min_width=120)
+    groups_saved = gr.HTML("", elem_id="admin-user-result")
 
     def refreshed() -> tuple[Any, ...]:
         """The table and both report lists, as they are now."""
         choices = document_choices(kb)
         return (
-            documents_html(kb),
+            documents_html(kb, known_groups(users)),
             gr.update(choices=choices, value=None),
             gr.update(choices=choices, value=None),
+            users_html(users),
         )
 
     def on_upload(path: str | None, request: gr.Request) -> Iterator[tuple[Any, ...]]:
@@ -326,23 +408,36 @@ def build_admin_tab(kb: KnowledgeBase, users: Users) -> tuple[Any, ...]:
         for shown in upload_steps(kb, users, path, request):
             if is_status(shown):
                 yield shown, gr.skip(), gr.skip(), gr.skip(), gr.skip()
-        yield (shown, None, *refreshed())
+        yield (shown, None, *refreshed()[:3])
 
     def on_delete(path: str | None, confirmed: bool, request: gr.Request) -> tuple[Any, ...]:
         if path and not confirmed:  # "cancel" in the browser's confirmation
             return gr.skip(), gr.skip(), gr.skip(), gr.skip()
-        return (delete(kb, users, path, request), *refreshed())
+        return (delete(kb, users, path, request), *refreshed()[:3])
 
     def on_save(
-        path: str | None, title: str, year: str, body: str, region: str, kind: str, request: gr.Request
+        path: str | None,
+        title: str,
+        year: str,
+        body: str,
+        region: str,
+        kind: str,
+        readers: str,
+        request: gr.Request,
     ) -> tuple[Any, ...]:
-        entered = {"title": title, "year": year, "body": body, "region": region, "kind": kind}
-        return (correct(kb, users, path, entered, request), documents_html(kb))
+        values = (title, year, body, region, kind, readers)
+        entered = dict(zip((key for key, _label in META_FIELDS), values, strict=True))
+        return (correct(kb, users, path, entered, request), documents_html(kb, known_groups(users)))
 
     def on_choose(path: str | None, request: gr.Request) -> list[Any]:
         return correction_form(kb, users, path, request)
 
+    def on_set_groups(name: str, groups: str, request: gr.Request) -> tuple[str, str, str]:
+        done = set_user_groups(users, name, groups, request)
+        return done, users_html(users), documents_html(kb, known_groups(users))
+
     target.change(on_choose, target, fields)
+    set_groups.click(on_set_groups, [member, member_groups], [groups_saved, members, table])
     queue: dict[str, Any] = {"concurrency_id": INGEST_QUEUE, "concurrency_limit": 1}
     save.click(on_save, [target, *fields], [saved, table], **queue)
     # "minimal": the status lines stay readable (no spinner laid over the result box).
@@ -356,4 +451,4 @@ def build_admin_tab(kb: KnowledgeBase, users: Users) -> tuple[Any, ...]:
         js="(p, c) => [p, !!p && confirm('确定删除这份报告吗？删除后可从回收站找回。')]",
         **queue,
     )
-    return table, chosen, target, refreshed
+    return table, chosen, target, members, refreshed

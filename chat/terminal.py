@@ -32,11 +32,14 @@ def answer_in_terminal(
     history: Sequence[Turn],
     out: TextIO,
     where: SearchFilter | None = None,
+    readable: frozenset[str] | None = None,
 ) -> Answer:
-    """Stream the answer (a model's tokens as they come), then its check and its sources."""
+    """Stream the answer (a model's tokens as they come), then its check and its sources;
+    `readable`: the reports the user may read (None: all)."""
     streamed = False
     answer = None
-    for event in kb.ask_stream(question, top_k=top_k, history=history, where=where or EVERYTHING):
+    where = where or EVERYTHING
+    for event in kb.ask_stream(question, top_k=top_k, history=history, where=where, readable=readable):
         if isinstance(event, Searched):
             print(f"（检索问题：{event.question}）", file=out)
         elif isinstance(event, Token):
@@ -82,7 +85,7 @@ def print_answer(answer: Answer, out: TextIO, text_shown: bool) -> None:
             print(f"    {c.text}", file=out)
 
 
-def converse(kb: KnowledgeBase, top_k: int) -> None:
+def converse(kb: KnowledgeBase, top_k: int, readable: frozenset[str] | None = None) -> None:
     """Questions from stdin, one per line; earlier ones are the context of follow-ups."""
     history: list[Turn] = []
     interactive = sys.stdin.isatty()
@@ -101,7 +104,7 @@ def converse(kb: KnowledgeBase, top_k: int) -> None:
         if not interactive:
             print(f"问：{question}")
         try:
-            answer = answer_in_terminal(kb, question, top_k, history, sys.stdout)
+            answer = answer_in_terminal(kb, question, top_k, history, sys.stdout, readable=readable)
         except ValueError as exc:
             print(f"错误：{exc}", file=sys.stderr)
             continue

@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import gradio as gr
@@ -45,6 +45,8 @@ STREAM_DELAY = 0.01  # seconds between steps
 MAX_PAST = 20  # earlier answers whose sources stay in the panel (collapsed)
 
 Message = dict[str, Any]
+# The reports a web request's user may read (admin.access), None for all.
+Readable = Callable[[gr.Request | None], frozenset[str] | None]
 History = list[Message]
 MAX_TURNS = 6  # earlier exchanges kept for rewriting follow-up questions
 
@@ -55,10 +57,16 @@ def _chunk_ends(length: int) -> Iterator[int]:
     yield length
 
 
-def chosen_reports(kb: KnowledgeBase, reports: list[str] | None, years: list[str] | None) -> SearchFilter:
-    """The reports the user restricted the question to in the selector; what matches no loaded
-    report is said and left out. A choice that leaves no report at all is refused."""
-    where, unknown = choose_reports(kb.snapshot.metas, reports or [], years or [])
+def chosen_reports(
+    kb: KnowledgeBase,
+    reports: list[str] | None,
+    years: list[str] | None,
+    readable: frozenset[str] | None = None,
+) -> SearchFilter:
+    """The reports the user restricted the question to in the selector; what matches no report
+    the user may read is said and left out (a report the user may not read is unknown, just
+    like one that does not exist). A choice that leaves no report at all is refused."""
+    where, unknown = choose_reports(kb.snapshot_for(readable).metas, reports or [], years or [])
     if unknown:
         gr.Warning(f"知识库中没有这些报告或年份，已忽略：{'、'.join(esc(u) for u in unknown)}", title="提示")
     if where.docs is not None and not where.docs:
@@ -75,13 +83,15 @@ def respond(
     turns: list[Turn] | None = None,
     delay: float = STREAM_DELAY,
     where: SearchFilter = EVERYTHING,
+    readable: frozenset[str] | None = None,
 ) -> Iterator[tuple[History, str | None, Answer | None]]:
     """Answer `message` as a stream of (chat history, sources html, answer) triples.
 
     `turns` are the conversation's earlier exchanges, for rewriting a follow-up question;
-    `where` the reports the user chose. A generated answer grows token by token; an extractive
-    one a few characters per step (sources and answer None: leave the panel as is). The last
-    triple holds the answer with clickable `[n]` links, its sources html and the Answer itself."""
+    `where` the reports the user chose; `readable` the ones the user may read (None: all). A
+    generated answer grows token by token; an extractive one a few characters per step (sources
+    and answer None: leave the panel as is). The last triple holds the answer with clickable
+    `[n]` links, its sources html and the Answer itself."""
     history = list(history or [])
     question = visible(message).strip()  # shown in the bubble as it reads (no direction override)
     if not question:
@@ -93,7 +103,7 @@ def respond(
     history.append(reply)
     header, streamed, answer = "", "", None
     try:
-        for event in kb.ask_stream(question, history=turns or (), where=where):
+        for event in kb.ask_stream(question, history=turns or (), where=where, readable=readable):
             if isinstance(event, Searched):
                 header = f'<div class="kb-searched">检索问题：{esc(event.question)}</div>'
                 reply["content"] = header
@@ -124,37 +134,41 @@ def respond(
 
 
 class Examples:
-    """The chat's example questions, drawn from the reports loaded, once per index version."""
+    """The chat's example questions, drawn from the reports a reader may read, once per index
+    version and set of readable reports."""
 
     def __init__(self, kb: KnowledgeBase) -> None:
         self._kb = kb
-        self._version = ""
-        self._questions: list[str] = []
+        self._drawn: dict[tuple[str, frozenset[str] | None], list[str]] = {}
 
-    def questions(self) -> list[str]:
-        snapshot = self._kb.snapshot
-        if snapshot.version != self._version:
-            self._questions = example_questions(snapshot.paragraphs.values(), EXAMPLE_COUNT)
-            self._version = snapshot.version
-        return self._questions
+    def questions(self, readable: frozenset[str] | None = None) -> list[str]:
+        snapshot = self._kb.snapshot_for(readable)
+        key = (snapshot.version, readable)
+        if key not in self._drawn:
+            if len(self._drawn) > 64:  # older versions' and readers' draws
+                self._drawn.clear()
+            self._drawn[key] = example_questions(snapshot.paragraphs.values(), EXAMPLE_COUNT)
+        return self._drawn[key]
 
-    def buttons(self) -> list[Any]:
+    def buttons(self, readable: frozenset[str] | None = None) -> list[Any]:
         """Updates for the example buttons: one per question, the rest hidden."""
-        shown = self.questions()
+        shown = self.questions(readable)
         return [
             gr.update(value=shown[i], visible=True) if i < len(shown) else gr.update(visible=False)
             for i in range(EXAMPLE_COUNT)
         ]
 
 
-def selector_updates(kb: KnowledgeBase) -> tuple[Any, Any]:
-    """The report and year selectors' choices, from the reports loaded now."""
-    metas = kb.snapshot.metas
+def selector_updates(kb: KnowledgeBase, readable: frozenset[str] | None = None) -> tuple[Any, Any]:
+    """The report and year selectors' choices, from the reports loaded now that the user may read."""
+    metas = kb.snapshot_for(readable).metas
     return gr.update(choices=report_choices(metas)), gr.update(choices=year_choices(metas))
 
 
-def build_chat_tab(demo: gr.Blocks, kb: KnowledgeBase) -> None:
-    """The tab's components and events; call inside `demo`'s `gr.Tab` context."""
+def build_chat_tab(demo: gr.Blocks, kb: KnowledgeBase, readable: Readable = lambda _r: None) -> None:
+    """The tab's components and events; call inside `demo`'s `gr.Tab` context. `readable` gives
+    the reports a request's user may read (None: all): the page is built with none of them (the
+    selectors and examples are filled on load, for the user), every answer is limited to them."""
     examples = Examples(kb)
     past = gr.State([])
     turns = gr.State([])  # list[Turn]: this session's exchanges, for follow-up questions
@@ -182,13 +196,12 @@ def build_chat_tab(demo: gr.Blocks, kb: KnowledgeBase) -> None:
                     show_label=False, placeholder="输入问题，按回车发送", scale=5, autofocus=True
                 )
                 send = gr.Button("发送", variant="primary", scale=1, min_width=80)
-            metas = kb.snapshot.metas
             # Custom values allowed: chosen_reports checks them itself, and Gradio's own check
             # would echo the list of reports into the log when an API caller sends another.
             with gr.Row():
                 reports = gr.Dropdown(
                     label="只查这些报告（可多选，不选则查全部）",
-                    choices=report_choices(metas),
+                    choices=[],
                     multiselect=True,
                     allow_custom_value=True,
                     scale=3,
@@ -196,7 +209,7 @@ def build_chat_tab(demo: gr.Blocks, kb: KnowledgeBase) -> None:
                 )
                 years = gr.Dropdown(
                     label="报告年份",
-                    choices=year_choices(metas),
+                    choices=[],
                     multiselect=True,
                     allow_custom_value=True,
                     scale=1,
@@ -204,11 +217,7 @@ def build_chat_tab(demo: gr.Blocks, kb: KnowledgeBase) -> None:
                 )
             gr.Markdown("示例问题（来自当前知识库，点击直接提问）：")
             with gr.Row():
-                shown = examples.questions()
-                example_buttons = [
-                    gr.Button(shown[i] if i < len(shown) else "", size="sm", visible=i < len(shown))
-                    for i in range(EXAMPLE_COUNT)
-                ]
+                example_buttons = [gr.Button("", size="sm", visible=False) for _ in range(EXAMPLE_COUNT)]
             clear = gr.Button("清空对话", size="sm", variant="secondary")
         with gr.Column(scale=2):
             gr.Markdown("### 原文出处")
@@ -222,9 +231,11 @@ def build_chat_tab(demo: gr.Blocks, kb: KnowledgeBase) -> None:
         done: list[Turn],
         chosen: list[str] | None,
         chosen_years: list[str] | None,
+        request: gr.Request,
     ) -> Iterator[tuple[Any, ...]]:
-        where = chosen_reports(kb, chosen, chosen_years)
-        for hist, section, answer in respond(kb, message, history, done, where=where):
+        allowed = readable(request)
+        where = chosen_reports(kb, chosen, chosen_years, allowed)
+        for hist, section, answer in respond(kb, message, history, done, where=where, readable=allowed):
             if section is None or answer is None:
                 yield hist, gr.skip(), gr.skip(), "", gr.skip(), gr.skip(), gr.skip()
             else:
@@ -256,6 +267,13 @@ def build_chat_tab(demo: gr.Blocks, kb: KnowledgeBase) -> None:
         None,
         [sources, past, turns, csv_file, xlsx_file],
     )
-    # After an upload or ingest, a reload shows the new reports in the selectors and examples.
-    demo.load(lambda: selector_updates(kb), None, [reports, years])
-    demo.load(examples.buttons, None, example_buttons)
+    # Filled for the user on each load: after an upload or ingest, a reload shows the new reports.
+    # (Gradio hands the request to a parameter annotated gr.Request.)
+    def selectors(request: gr.Request) -> tuple[Any, Any]:
+        return selector_updates(kb, readable(request))
+
+    def example_updates(request: gr.Request) -> list[Any]:
+        return examples.buttons(readable(request))
+
+    demo.load(selectors, None, [reports, years])
+    demo.load(example_updates, None, example_buttons)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Sequence
 
-from ingest.records import DocumentMeta
+from ingest.records import ADMINS_ONLY, DocumentMeta
 
 DOC_COLUMNS = ("文件", "标题", "年份", "发布机关", "地区", "类型", "来源")
 # Where a field's value came from, shortest form, for the table.
@@ -27,7 +27,9 @@ def docs_table(rows: Sequence[tuple[str, DocumentMeta]]) -> str:
     .meta.json correction)."""
     if not rows:
         return "知识库中还没有文档。"
-    lines = [list(DOC_COLUMNS)]
+    # Who may read each report, once any report is restricted (admin.access).
+    restricted = any(meta.readers for _name, meta in rows)
+    lines = [[*DOC_COLUMNS, "阅读范围"] if restricted else list(DOC_COLUMNS)]
     for name, meta in rows:
         origin = dict(meta.origin)
         came = " ".join(f"{label}{_ORIGIN.get(origin.get(key, ''), '-')}" for key, label in _FIELD_LABELS)
@@ -40,9 +42,17 @@ def docs_table(rows: Sequence[tuple[str, DocumentMeta]]) -> str:
                 meta.region or "—",
                 meta.kind.value,
                 came,
+                *([readers_shown(meta.readers)] if restricted else []),
             ]
         )
     return aligned(lines)
+
+
+def readers_shown(readers: Sequence[str]) -> str:
+    """所有用户, 仅管理员 (a correction that could not be read), or the groups."""
+    if not readers:
+        return "所有用户"
+    return "仅管理员" if ADMINS_ONLY in readers else "、".join(readers)
 
 
 _FIELD_LABELS = (("year", "年"), ("body", "机"), ("region", "地"), ("kind", "类"))

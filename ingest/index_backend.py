@@ -159,6 +159,10 @@ def version_vectors(version: Path, settings: Settings | None = None) -> tuple[li
 # --- FAISS and our own BM25 --------------------------------------------------------------------
 
 
+# Document masks kept per index (readers' and chosen reports' sets; a handful in practice).
+_MASKS_KEPT = 64
+
+
 @dataclass(frozen=True)
 class RowMask:
     """A FAISS restriction: which chunk rows (catalog order) a search may return."""
@@ -189,6 +193,7 @@ class FaissChunkIndex:
         self.paragraphs = paragraphs
         self.bm25 = bm25
         self.term_fn = term_fn
+        self._masks: dict[frozenset[str] | None, RowMask] = {}
 
     @classmethod
     def load(
@@ -199,6 +204,9 @@ class FaissChunkIndex:
     def restrict(self, where: SearchFilter) -> RowMask | None:
         if not where.restricts:
             return None
+        if where.paragraphs is None and not where.exclude:
+            # Documents only (a reader's, a user's choice): the same few sets on every question.
+            return self._documents_mask(where.documents)
         return RowMask(
             np.fromiter(
                 (where.allows(self.paragraphs[c.paragraph_id]) for c in self.chunks),
@@ -206,6 +214,20 @@ class FaissChunkIndex:
                 count=len(self.chunks),
             )
         )
+
+    def _documents_mask(self, docs: frozenset[str] | None) -> RowMask:
+        mask = self._masks.get(docs)
+        if mask is None:
+            chosen = docs if docs is not None else frozenset()
+            doc_of = self.paragraphs
+            within = (doc_of[c.paragraph_id].doc_id in chosen for c in self.chunks)
+            rows = np.fromiter(within, dtype=bool, count=len(self.chunks))
+            rows.setflags(write=False)  # shared by every question with this filter
+            mask = RowMask(rows)
+            if len(self._masks) >= _MASKS_KEPT:
+                self._masks.pop(next(iter(self._masks)))
+            self._masks[docs] = mask
+        return mask
 
     def search_keywords(self, text: str, k: int, allowed: Restriction | None) -> Scored:
         if self.bm25 is None:

@@ -15,11 +15,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from ingest.records import DocKind, DocumentMeta
+from ingest.records import ADMINS_ONLY, DocKind, DocumentMeta
 from ingest.visible import one_line
 
 SIDECAR_SUFFIX = ".meta.json"
-FIELDS = ("title", "year", "body", "region", "kind")
+FIELDS = ("title", "year", "body", "region", "kind", "readers")
+# What a correction's readers field may say for "every user".
+EVERYONE = frozenset({"所有人", "全部", "公开", "全体"})
+# A broken correction may have restricted its report: until it is mended, admins only read it.
+_CLOSED = "该报告暂限管理员阅读"
 
 # Provincial-level divisions: full name -> short name (what people write: 广东, 内蒙古).
 PROVINCES = {
@@ -292,13 +296,10 @@ def parse_correction(text: str, name: str) -> Correction:
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
-        return Correction(
-            {}, (f"{name}：不是有效的 JSON（第 {exc.lineno} 行第 {exc.colno} 列：{exc.msg}），未使用",)
-        )
+        where = f"第 {exc.lineno} 行第 {exc.colno} 列：{exc.msg}"
+        return _unused(f"{name}：不是有效的 JSON（{where}）")
     if not isinstance(data, dict):
-        return Correction(
-            {}, (f'{name}：应为一个 JSON 对象，如 {{"year": 2021, "kind": "年度工作总结"}}，未使用',)
-        )
+        return _unused(f'{name}：应为一个 JSON 对象，如 {{"year": 2021, "kind": "年度工作总结"}}')
     values: dict[str, object] = {}
     problems: list[str] = []
     for key, raw in data.items():
@@ -306,14 +307,24 @@ def parse_correction(text: str, name: str) -> Correction:
             problems.append(f"{name}：未知字段 {key}（可用字段：{'、'.join(FIELDS)}），已忽略")
             continue
         value, problem = _field(key, raw)
-        if problem:
+        if problem and key == "readers":
+            problems.append(f"{name}：字段 readers {problem}，{_CLOSED}")
+            values[key] = (ADMINS_ONLY,)
+        elif problem:
             problems.append(f"{name}：字段 {key} {problem}，已改用推断值")
         else:
             values[key] = value
     return Correction(values, tuple(problems))
 
 
+def _unused(problem: str) -> Correction:
+    """A correction that cannot be read: none of its fields is used, and its report is closed."""
+    return Correction({"readers": (ADMINS_ONLY,)}, (f"{problem}，未使用，{_CLOSED}",))
+
+
 def _field(key: str, raw: object) -> tuple[object, str]:
+    if key == "readers":
+        return _readers(raw)
     if key == "year":
         year = raw if isinstance(raw, int) and not isinstance(raw, bool) else None
         if isinstance(raw, str):
@@ -332,6 +343,22 @@ def _field(key: str, raw: object) -> tuple[object, str]:
     return one_line(raw), ""
 
 
+def _readers(raw: object) -> tuple[tuple[str, ...] | None, str]:
+    """A list of group names, or one text of them ("干部科、部务会"); "所有人" or an empty list opens
+    the report to every user. Whether each group exists is checked against the users (admin.access)."""
+    if isinstance(raw, str):
+        raw = [g for g in re.split(r"[、,，;；\s]+", raw) if g]
+    if not isinstance(raw, list) or not all(isinstance(g, str) for g in raw):
+        shown = json.dumps(raw, ensure_ascii=False)
+        return None, f'的值 {shown} 应为组名的列表，如 ["干部科", "部务会"]，或 "所有人"'
+    names = [one_line(g) for g in raw if one_line(g)]
+    if any(n in EVERYONE for n in names):
+        return (), ""
+    if any(len(n) > 32 or any(c in n for c in ":,|") for n in names):
+        return None, "中有不合规的组名（最多 32 个字，不能含“:”“,”或“|”）"
+    return tuple(sorted(set(names))), ""
+
+
 def read_sidecar(report: Path) -> Correction | None:
     """The correction beside `report`, or None when there is none."""
     path = sidecar_path(report)
@@ -340,7 +367,7 @@ def read_sidecar(report: Path) -> Correction | None:
     try:
         text = path.read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as exc:
-        return Correction({}, (f"{path.name}：无法读取（{exc}），未使用",))
+        return _unused(f"{path.name}：无法读取（{exc}）")
     return parse_correction(text, path.name)
 
 

@@ -33,6 +33,11 @@ class DocKind(StrEnum):
     OTHER = "其他"
 
 
+# The readers of a report whose correction is broken: administrators only (no group has this name,
+# since group names cannot hold ":").
+ADMINS_ONLY = ":admins"
+
+
 @dataclass(frozen=True)
 class DocumentMeta:
     """Which report a document is: derived at ingest from its title, file name and first lines,
@@ -45,6 +50,9 @@ class DocumentMeta:
     kind: DocKind = DocKind.OTHER
     # Where each field came from (field -> 文件名 / 标题 / 正文开头 / 更正文件), for `kb docs`.
     origin: tuple[tuple[str, str], ...] = ()
+    # Who may read it: () for every user; else the groups whose members may (admins always may).
+    # ADMINS_ONLY when its correction could not be read: a report is never opened by mistake.
+    readers: tuple[str, ...] = ()
 
     @property
     def label(self) -> str:

@@ -20,7 +20,8 @@ class IndexBackendError(RuntimeError):
 @dataclass(frozen=True)
 class SearchFilter:
     """Which paragraphs a search may return: a user's choice of reports, the documents and time
-    scopes a question is about, or (in the eval) a question's own gold paragraphs left out.
+    scopes a question is about, or (in the eval) a question's own gold paragraphs left out; and
+    always the reports the asking user may read (`readable`, admin.access).
 
     Applied inside each search, before ranking, so a restricted search still returns its best
     `k` allowed paragraphs rather than what survives of a global top-k."""
@@ -28,17 +29,26 @@ class SearchFilter:
     docs: frozenset[str] | None = None  # only paragraphs of these documents (None: any)
     paragraphs: frozenset[str] | None = None  # only these paragraphs (None: any)
     exclude: frozenset[str] = frozenset()  # never these paragraphs
+    # Only these documents, whatever else is chosen: the ones the user may read (None: any). Kept
+    # apart from `docs`, which says the user chose reports (and changes how a question is read).
+    readable: frozenset[str] | None = None
 
     def allows(self, paragraph: Paragraph) -> bool:
         return (
             (self.docs is None or paragraph.doc_id in self.docs)
+            and (self.readable is None or paragraph.doc_id in self.readable)
             and (self.paragraphs is None or paragraph.paragraph_id in self.paragraphs)
             and paragraph.paragraph_id not in self.exclude
         )
 
     @property
+    def documents(self) -> frozenset[str] | None:
+        """The documents both `docs` and `readable` allow (None: any)."""
+        return _both(self.docs, self.readable)
+
+    @property
     def restricts(self) -> bool:
-        return self.docs is not None or self.paragraphs is not None or bool(self.exclude)
+        return self.documents is not None or self.paragraphs is not None or bool(self.exclude)
 
     def narrowed(self, other: SearchFilter) -> SearchFilter:
         """Both filters at once."""
@@ -46,6 +56,7 @@ class SearchFilter:
             docs=_both(self.docs, other.docs),
             paragraphs=_both(self.paragraphs, other.paragraphs),
             exclude=self.exclude | other.exclude,
+            readable=_both(self.readable, other.readable),
         )
 
 

@@ -58,7 +58,7 @@ CREATE TABLE IF NOT EXISTS chunks (
 CREATE INDEX IF NOT EXISTS chunks_doc ON chunks(doc_id);
 CREATE TABLE IF NOT EXISTS doc_meta (
     doc_id TEXT PRIMARY KEY, title TEXT NOT NULL, year INTEGER, body TEXT NOT NULL,
-    region TEXT NOT NULL, kind TEXT NOT NULL, origin TEXT NOT NULL);
+    region TEXT NOT NULL, kind TEXT NOT NULL, origin TEXT NOT NULL, readers TEXT NOT NULL DEFAULT '[]');
 CREATE TABLE IF NOT EXISTS paragraph_scope (
     paragraph_id TEXT PRIMARY KEY, doc_id TEXT NOT NULL, years TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS paragraph_scope_doc ON paragraph_scope(doc_id);
@@ -239,8 +239,14 @@ def delete_document(con: sqlite3.Connection, doc_id: str) -> list[str]:
 # --- document metadata and time scopes ---------------------------------------------------------
 
 
+def _has_readers(con: sqlite3.Connection) -> bool:
+    """Catalogs written before reports had readers lack the column: every report there is open."""
+    return any(row[1] == "readers" for row in con.execute("PRAGMA table_info(doc_meta)"))
+
+
 def doc_metas(con: sqlite3.Connection) -> dict[str, DocumentMeta]:
-    rows = con.execute("SELECT doc_id, title, year, body, region, kind, origin FROM doc_meta").fetchall()
+    readers = "readers" if _has_readers(con) else "'[]'"
+    rows = con.execute(f"SELECT doc_id, title, year, body, region, kind, origin, {readers} FROM doc_meta")
     return {
         r[0]: DocumentMeta(
             title=r[1],
@@ -249,14 +255,18 @@ def doc_metas(con: sqlite3.Connection) -> dict[str, DocumentMeta]:
             region=r[4],
             kind=DocKind(r[5]),
             origin=tuple((k, v) for k, v in json.loads(r[6])),
+            readers=tuple(json.loads(r[7])),
         )
-        for r in rows
+        for r in rows.fetchall()
     }
 
 
 def set_doc_meta(con: sqlite3.Connection, doc_id: str, meta: DocumentMeta) -> None:
+    if not _has_readers(con):  # an older catalog, upgraded on its next ingest
+        con.execute("ALTER TABLE doc_meta ADD COLUMN readers TEXT NOT NULL DEFAULT '[]'")
     con.execute(
-        "INSERT OR REPLACE INTO doc_meta VALUES (?, ?, ?, ?, ?, ?, ?)",
+        "INSERT OR REPLACE INTO doc_meta (doc_id, title, year, body, region, kind, origin, readers)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
         (
             doc_id,
             meta.title,
@@ -265,6 +275,7 @@ def set_doc_meta(con: sqlite3.Connection, doc_id: str, meta: DocumentMeta) -> No
             meta.region,
             meta.kind.value,
             json.dumps([list(o) for o in meta.origin], ensure_ascii=False),
+            json.dumps(list(meta.readers), ensure_ascii=False),
         ),
     )
 

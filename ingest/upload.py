@@ -186,7 +186,12 @@ def current_correction(path: str) -> dict[str, str]:
         data = json.loads(sidecar_path(Path(path)).read_text(encoding="utf-8-sig"))
     except (OSError, ValueError):
         return {}
-    return {k: str(v) for k, v in data.items() if k in FIELDS} if isinstance(data, dict) else {}
+    if not isinstance(data, dict):
+        return {}
+    # A list ("readers": ["干部科", "部务会"]) is shown as one line of names.
+    return {
+        k: "、".join(map(str, v)) if isinstance(v, list) else str(v) for k, v in data.items() if k in FIELDS
+    }
 
 
 def save_correction(

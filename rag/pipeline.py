@@ -14,6 +14,7 @@ import threading
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
+from typing import NamedTuple
 
 from ingest import store
 from ingest.config import Settings
@@ -126,6 +127,9 @@ class KnowledgeBase:
         self._retriever: HybridRetriever | None = None
         self._active: Answerer | None = None
         self._prose: ProseAnswerer | None = None
+        self._weights = TermWeights.uniform()
+        # Per set of readable documents: the retriever and answerers of that reader's view.
+        self._views: dict[frozenset[str], _View] = {}
         self.reload()
 
     def reload(self) -> None:
@@ -151,6 +155,35 @@ class KnowledgeBase:
         prose = ProseAnswerer(weights, snapshot.paragraphs) if self._answerer is None else None
         with self._lock:
             self._retriever, self._active, self._prose = retriever, answerer, prose
+            self._weights, self._views = weights, {}
+
+    def view(self, readable: frozenset[str] | None, wait: bool = False) -> _View:
+        """The knowledge base as a reader who may read only the `readable` documents sees it
+        (None: all of it): its retriever searches only them, its answerers hold only their
+        paragraphs, so nothing else can be quoted, listed or counted."""
+        retriever, answerer = self.current(wait)
+        with self._lock:
+            prose = self._prose if self._retriever is retriever else None
+            if readable is None:
+                return _View(retriever, answerer, prose)
+            found = self._views.get(readable) if self._retriever is retriever else None
+            weights = self._weights
+        if found is not None:
+            return found
+        snapshot = retriever.snapshot.readable_by(readable)
+        own = HybridRetriever(snapshot, self.embedder, self.retrieval)
+        # A test's or an experiment's answerer answers from the hits it is given, as it is.
+        view = _View(
+            own,
+            self._answerer or ExtractiveAnswerer(weights=weights, paragraphs=snapshot.paragraphs),
+            ProseAnswerer(weights, snapshot.paragraphs) if prose is not None else None,
+        )
+        with self._lock:
+            if self._retriever is retriever:
+                if len(self._views) >= _VIEWS_KEPT:
+                    self._views.pop(next(iter(self._views)))
+                self._views[readable] = view
+        return view
 
     def current(self, wait: bool = False) -> tuple[HybridRetriever, Answerer]:
         """The live retriever and answerer, reloaded once when an ingest published a new
@@ -198,8 +231,12 @@ class KnowledgeBase:
     def snapshot(self) -> Snapshot:
         return self.current()[0].snapshot
 
-    def status(self) -> Status:
-        snap = self.snapshot
+    def snapshot_for(self, readable: frozenset[str] | None) -> Snapshot:
+        """The reports, paragraphs and metadata a reader of only `readable` sees (None: all)."""
+        return self.view(readable).retriever.snapshot
+
+    def status(self, readable: frozenset[str] | None = None) -> Status:
+        snap = self.snapshot_for(readable)
         return Status(
             documents=len(snap.documents),
             paragraphs=len(snap.paragraphs),
@@ -216,10 +253,11 @@ class KnowledgeBase:
         top_k: int = DEFAULT_TOP_K,
         history: Sequence[Turn] = (),
         where: SearchFilter = EVERYTHING,
+        readable: frozenset[str] | None = None,
     ) -> Answer:
         """The finished answer (see ask_stream for the steps)."""
         final = None
-        for event in self.ask_stream(question, top_k, history, where):
+        for event in self.ask_stream(question, top_k, history, where, readable):
             if isinstance(event, Final):
                 final = event.answer
         assert final is not None
@@ -231,13 +269,15 @@ class KnowledgeBase:
         top_k: int = DEFAULT_TOP_K,
         history: Sequence[Turn] = (),
         where: SearchFilter = EVERYTHING,
+        readable: frozenset[str] | None = None,
     ) -> Iterator[Event]:
         """Rewrite a follow-up, retrieve, answer: extractively, or by the configured LLM with
         its tokens streamed and its answer verified (the extractive answer is the fallback).
-        `where` restricts the paragraphs searched (reports chosen by the user)."""
+        `where` restricts the paragraphs searched (reports chosen by the user); `readable` is the
+        documents the asking user may read (None: all), enforced in every search."""
         question = _checked(question, top_k)
         started = time.perf_counter()
-        retriever, extractive = self.current()
+        retriever, extractive, prose = self.view(readable)
         rewritten = rewrite(question, history, self.chat)
         earlier = None
         if history and is_followup(question):
@@ -248,8 +288,6 @@ class KnowledgeBase:
         searched = _spelled(retriever, figure_asked(rewritten.question), where, earlier)
         if searched != question:
             yield Searched(searched)
-        with self._lock:
-            prose = self._prose if self._retriever is retriever else None
         if prose is not None and self._asks_for_points(retriever.snapshot, searched):
             # A list of the report's points (rag.prose). When no part of a report names its topic,
             # the figure answerer may still find the sentence (a question worded unlike the
@@ -307,6 +345,18 @@ class KnowledgeBase:
         answer.searched = searched if searched != question else ""
         answer.latency_ms = (time.perf_counter() - started) * 1000
         yield Final(answer)
+
+
+# Reader views kept per index version: one per distinct set of readable reports (groups' sets).
+_VIEWS_KEPT = 32
+
+
+class _View(NamedTuple):
+    """What answers one reader: the retriever and answerers over the reports the reader may read."""
+
+    retriever: HybridRetriever
+    answerer: Answerer
+    prose: ProseAnswerer | None
 
 
 # Paragraphs a short name is looked for in (rag.question.abbreviation).

@@ -24,6 +24,8 @@ from study.progress import ProgressStore, Review, SectionStats, check_user, weak
 from study.questions import Question, digest
 
 ALL = ""
+# Quizzes kept per set of readable reports (one per group combination in practice).
+_READERS_KEPT = 32
 DEFAULT_ROUND = 10
 MAX_ROUND = 50
 
@@ -94,6 +96,22 @@ def in_scope(question: Question, scope: str) -> bool:
     raise ValueError(f"未知的出题范围：{scope!r}")
 
 
+@dataclass(frozen=True)
+class _Readable:
+    """An index version as a reader of only some documents sees it."""
+
+    whole: IndexView
+    docs: frozenset[str]
+
+    @property
+    def version(self) -> str:
+        return self.whole.version
+
+    @property
+    def paragraphs(self) -> Mapping[str, Paragraph]:
+        return {k: p for k, p in self.whole.paragraphs.items() if p.doc_id in self.docs}
+
+
 class Quiz:
     def __init__(self, index: Callable[[], IndexView], store: ProgressStore) -> None:
         self._index = index
@@ -102,6 +120,22 @@ class Quiz:
         self._version = ""
         self._bank: list[Question] = []
         self._by_id: dict[str, Question] = {}
+        self._readers: dict[frozenset[str], Quiz] = {}
+
+    def restricted(self, readable: frozenset[str] | None) -> Quiz:
+        """The quiz of a reader who may read only the `readable` documents (None: all): its
+        questions, their distractors and its scopes come from those reports alone."""
+        if readable is None:
+            return self
+        with self._lock:
+            found = self._readers.get(readable)
+            if found is None:
+                if len(self._readers) >= _READERS_KEPT:
+                    self._readers.pop(next(iter(self._readers)))
+                whole = self._index
+                found = Quiz(lambda: _Readable(whole(), readable), self.store)
+                self._readers[readable] = found
+            return found
 
     def bank(self) -> list[Question]:
         view = self._index()

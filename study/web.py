@@ -11,6 +11,7 @@ import os
 import re
 import secrets
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -186,8 +187,19 @@ def remembered_name(secret: str | None = None) -> gr.BrowserState:
     return gr.BrowserState("", storage_key=USER_KEY, secret=secret)
 
 
-def build_study_tab(demo: gr.Blocks, quiz: Quiz, saved_name: gr.BrowserState) -> None:
-    """The tab's components and events; call inside `demo`'s `gr.Tab` context."""
+def build_study_tab(
+    demo: gr.Blocks,
+    quiz: Quiz,
+    saved_name: gr.BrowserState,
+    readable: Callable[[gr.Request | None], frozenset[str] | None] = lambda _r: None,
+) -> None:
+    """The tab's components and events; call inside `demo`'s `gr.Tab` context. `readable` gives
+    the reports a request's user may read (None: all): questions, their choices and the scopes
+    come from those alone, and the scopes are filled on load, for the user."""
+
+    def for_user(request: gr.Request | None) -> Quiz:
+        return quiz.restricted(readable(request))
+
     gr.Markdown(INTRO)
     state = gr.State(RoundState())
     with gr.Row():
@@ -195,7 +207,7 @@ def build_study_tab(demo: gr.Blocks, quiz: Quiz, saved_name: gr.BrowserState) ->
         scope = gr.Dropdown(  # custom values allowed: checked by the quiz, not echoed by Gradio
             allow_custom_value=True,
             label="出题范围",
-            choices=_scope_choices(quiz),
+            choices=[],
             value=ALL,
             scale=4,
             elem_id="quiz-scope",
@@ -241,25 +253,27 @@ def build_study_tab(demo: gr.Blocks, quiz: Quiz, saved_name: gr.BrowserState) ->
 
     def on_start(user: str, where: str, count: float, request: gr.Request) -> tuple[Any, ...]:
         try:
-            return shown(start_round(quiz, user_name(user, request), where, int(count)))
+            return shown(start_round(for_user(request), user_name(user, request), where, int(count)))
         except Invalid as exc:
             return unchanged(exc)
 
-    def on_submit(current: RoundState, picked: str | None, text: str) -> tuple[Any, ...]:
-        question = quiz.question(current.ids[current.index]) if current.active else None
+    def on_submit(current: RoundState, picked: str | None, text: str, request: gr.Request) -> tuple[Any, ...]:
+        mine = for_user(request)
+        question = mine.question(current.ids[current.index]) if current.active else None
         given = (picked or "") if question is not None and question.type == CHOICE else (text or "")
         try:
-            return shown(submit(quiz, current, given))
+            return shown(submit(mine, current, given))
         except Invalid as exc:
             return unchanged(exc)
 
-    def on_next(current: RoundState) -> tuple[Any, ...]:
-        return shown(next_question(quiz, current))
+    def on_next(current: RoundState, request: gr.Request) -> tuple[Any, ...]:
+        return shown(next_question(for_user(request), current))
+
+    def scopes(request: gr.Request) -> Any:
+        return gr.update(choices=_scope_choices(for_user(request)))
 
     # Reports may have been added or removed since the page loaded: the scopes follow.
-    start.click(on_start, [name, scope, size], outputs).then(
-        lambda: gr.update(choices=_scope_choices(quiz)), None, scope
-    )
+    start.click(on_start, [name, scope, size], outputs).then(scopes, None, scope)
     # "once": a second click while the first is being graded is dropped in the browser too.
     send.click(on_submit, [state, options, typed], outputs, trigger_mode="once")
     typed.submit(on_submit, [state, options, typed], outputs, trigger_mode="once")
@@ -268,7 +282,7 @@ def build_study_tab(demo: gr.Blocks, quiz: Quiz, saved_name: gr.BrowserState) ->
 
     def on_name(typed: str, request: gr.Request) -> str:
         # With login, only one's own progress: the typed name is ignored (see user_name).
-        return show_progress(quiz, user_name(typed, request))
+        return show_progress(for_user(request), user_name(typed, request))
 
     name.blur(on_name, name, progress)
 
@@ -278,7 +292,8 @@ def build_study_tab(demo: gr.Blocks, quiz: Quiz, saved_name: gr.BrowserState) ->
         login = getattr(request, "username", None)
         user = user_name(saved or "", request)
         box = gr.update(value=user, interactive=not login)
-        return box, show_progress(quiz, user), gr.update(choices=_scope_choices(quiz))
+        mine = for_user(request)
+        return box, show_progress(mine, user), gr.update(choices=_scope_choices(mine))
 
     demo.load(on_load, saved_name, [name, progress, scope])
 

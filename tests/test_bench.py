@@ -16,7 +16,7 @@ from benchmarks.runner import InProcess
 from benchmarks.synthesise import perturb_text
 from rag.evidence.retrieve import Snapshot
 from tests.conftest import SAMPLE
-from tests.fakes import HashEmbedder
+from tests.fakes import HashEmbedder, indexed_reports
 
 
 def _write_jsonl(path: Path, rows: Sequence[Mapping[str, object]]) -> Path:
@@ -105,3 +105,18 @@ def test_perturbed_text_keeps_length_and_punctuation() -> None:
     text = "2021年，培训党员干部3000人次。"
     out = perturb_text(text, rng, "甲", digits, rate=1.0)
     assert out == "3132甲，甲甲甲甲甲甲4111甲甲。"
+
+
+def test_the_access_filter_benchmark_asks_each_question_with_and_without(tmp_path: Path) -> None:
+    from benchmarks.access_filter import measure
+
+    reports = {
+        f"{2020 + i}年甲区工作总结.txt": f"{2020 + i}年甲区工作总结\n全年新建党群服务中心{i + 3}个。\n"
+        for i in range(4)
+    }
+    settings = indexed_reports(tmp_path, reports)
+    result = measure(settings.index_dir, ["新建党群服务中心多少个？"] * 3, 0.5, 7, HashEmbedder())
+    assert (result["documents"], result["readable_documents"], result["questions"]) == (4, 2, 3)
+    assert result["readable_paragraphs"] < result["paragraphs"]
+    assert result["p95_ms_with"] > 0 and result["p95_ms_without"] > 0
+    assert result["p95_ratio"] == result["p95_ms_with"] / result["p95_ms_without"]

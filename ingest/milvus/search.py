@@ -70,7 +70,7 @@ class MilvusChunkIndex:
         if not where.restricts:
             return None
         parts = [self.rows.expression]
-        docs = sorted(where.docs) if where.docs is not None else None
+        docs = sorted(where.documents) if where.documents is not None else None
         if docs is not None:
             if not docs:
                 return MilvusFilter("", empty=True)

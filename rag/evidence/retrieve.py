@@ -9,7 +9,7 @@ from __future__ import annotations
 import functools
 import os
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -70,6 +70,9 @@ class Snapshot:
     documents: list[store.DocumentInfo] = field(default_factory=list)
     metas: dict[str, DocumentMeta] = field(default_factory=dict)  # doc id -> which report it is
     home: Home | None = None  # whose knowledge base it is (ingest.home)
+    # A reader's view (readable_by): only these documents' paragraphs, documents and metadata are
+    # here, and every search is limited to them. None: the whole knowledge base.
+    readable: frozenset[str] | None = None
     _of_docs: dict[frozenset[str], frozenset[str]] = field(default_factory=dict, repr=False)
     _outcomes: frozenset[str] | None = field(default=None, repr=False)
 
@@ -91,6 +94,23 @@ class Snapshot:
                 p.paragraph_id for p in self.paragraphs.values() if p.doc_id in docs
             )
         return self._of_docs[docs]
+
+    def readable_by(self, docs: frozenset[str]) -> Snapshot:
+        """The knowledge base as a reader who may read only `docs` sees it: the same index (its
+        searches filtered), without the other documents' paragraphs, listings and metadata."""
+        metas = {k: m for k, m in self.metas.items() if k in docs}
+        # Whose knowledge base it is, from these reports alone (KB_HOME, if set, still names it).
+        setting = self.home.body if self.home is not None and self.home.set_by_user else ""
+        return replace(
+            self,
+            paragraphs={k: p for k, p in self.paragraphs.items() if p.doc_id in docs},
+            documents=[d for d in self.documents if d.doc_id in docs],
+            metas=metas,
+            home=find_home(metas, setting),
+            readable=docs,
+            _of_docs={},
+            _outcomes=None,
+        )
 
     @property
     def regions(self) -> set[str]:
@@ -160,7 +180,10 @@ class HybridRetriever:
         return vector
 
     def allowed_rows(self, where: SearchFilter) -> Restriction | None:
-        """The filter prepared once for both searches; None when it allows everything."""
+        """The filter prepared once for both searches; None when it allows everything. A reader's
+        view adds the documents the reader may read to every filter."""
+        if self.snapshot.readable is not None:
+            where = where.narrowed(SearchFilter(readable=self.snapshot.readable))
         return self.snapshot.index.restrict(where)
 
     def bm25_ranking(
@@ -168,12 +191,18 @@ class HybridRetriever:
     ) -> list[tuple[int, float]]:
         """(chunk row, score) best first; chunks with no matching term, or not `allowed`, are
         left out."""
+        allowed = allowed if allowed is not None else self.allowed_rows(EVERYTHING)
+        if allowed is not None and allowed.empty:
+            return []
         return self._rows(self.snapshot.index.search_keywords(question, k, allowed))
 
     def dense_ranking(
         self, vector: np.ndarray, k: int, allowed: Restriction | None = None
     ) -> list[tuple[int, float]]:
         if not self.snapshot.chunks:
+            return []
+        allowed = allowed if allowed is not None else self.allowed_rows(EVERYTHING)
+        if allowed is not None and allowed.empty:
             return []
         return self._rows(self.snapshot.index.search_dense(vector, k, allowed))
 

@@ -99,7 +99,7 @@ def quotable(where: SearchFilter, resolution: Resolution | None) -> Allows:
     keeps its filter whole: only what is said about it, in so many words."""
     if resolution is not None and resolution.mentions:
         return where.allows
-    return SearchFilter(docs=where.docs, exclude=where.exclude).allows
+    return SearchFilter(docs=where.docs, exclude=where.exclude, readable=where.readable).allows
 
 
 NO_TOPIC = "这个问题没有说明是哪方面的工作。请补充要了解的方面，例如“在××方面有哪些做法？”"

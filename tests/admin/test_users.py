@@ -122,7 +122,7 @@ def test_kb_users_command_with_a_database(
     assert out.startswith("已保存用户 管理员（管理员）到用户数据库 postgresql://kb_test:***@127.0.0.1:")
     monkeypatch.setenv("KB_DATABASE_URL", postgres_url)  # the variable works as the flag does
     assert main(["users", "list", *data]) == 0
-    assert capsys.readouterr().out == "管理员\t管理员\n"
+    assert capsys.readouterr().out == "管理员\t管理员\t（无组）\n"
     assert main(["users", "remove", "管理员", *data]) == 0
     assert main(["users", "list", *data]) == 0
     assert capsys.readouterr().out.startswith(
@@ -184,7 +184,7 @@ def test_kb_users_command(
     assert main(["users", "add", "管理员", "--admin", "--password-stdin", *data]) == 0
     assert "已保存用户 管理员（管理员）" in capsys.readouterr().out
     assert main(["users", "list", *data]) == 0
-    assert capsys.readouterr().out == "管理员\t管理员\n"
+    assert capsys.readouterr().out == "管理员\t管理员\t（无组）\n"
     monkeypatch.setattr("sys.stdin", io.StringIO("short\n"))
     assert main(["users", "add", "张三", "--password-stdin", *data]) == 2
     assert "密码至少 8 位" in capsys.readouterr().err
@@ -212,3 +212,31 @@ def test_an_unknown_name_costs_one_check_like_a_known_one(
     assert len(calls) == 2  # one scrypt each: timing does not tell which names exist
     # Gradio's login route awaits this one; the check runs in a worker thread.
     assert anyio.run(users.authenticate_async, "张三", "reader-password") is True
+
+
+def test_groups_are_kept_in_the_file_and_the_database(open_users: Callable[[], Users]) -> None:
+    users = open_users()
+    users.add("张三", "password-1", groups=["干部科", "部务会", "干部科"])
+    users.add("李四", "password-2")
+    again = open_users()  # as another process reads them
+    assert again.all()["张三"].groups == ("干部科", "部务会")
+    assert again.all()["李四"].groups == ()
+    assert again.groups() == {"干部科", "部务会"}
+    changed = again.set_groups("李四", ["办公室"])
+    assert changed.groups == ("办公室",) and open_users().all()["李四"].groups == ("办公室",)
+    assert open_users().all()["李四"].password_hash == users.all()["李四"].password_hash  # unchanged
+    with pytest.raises(UsersError, match="没有用户 王五"):
+        again.set_groups("王五", ["办公室"])
+
+
+def test_a_users_table_from_before_groups_gains_the_column(postgres_url: str, tmp_path: Path) -> None:
+    with psycopg.connect(postgres_url) as con:
+        con.execute(
+            "CREATE TABLE users (name TEXT PRIMARY KEY, role TEXT NOT NULL, password_hash TEXT NOT NULL)"
+        )
+        con.execute("INSERT INTO users VALUES ('老用户', 'user', %s)", (hash_password("old-password"),))
+    users = Users(tmp_path / "users.json", database_url=postgres_url)
+    assert users.all()["老用户"].groups == ()
+    assert users.authenticate("老用户", "old-password")
+    users.set_groups("老用户", ["干部科"])
+    assert users.all()["老用户"].groups == ("干部科",)

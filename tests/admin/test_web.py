@@ -118,7 +118,7 @@ def test_an_administrator_corrects_a_reports_metadata(kb: KnowledgeBase, users: 
 
     (_, path), *_ = document_choices(kb)
     form = correction_form(kb, users, path, Request("管理员"))  # type: ignore[arg-type]
-    assert [f["value"] for f in form] == ["", "", "", "", ""]  # no correction yet
+    assert [f["value"] for f in form] == ["", "", "", "", "", ""]  # no correction yet
     assert form[1]["placeholder"] == "自动：2021（留空即自动）"
     shown = correct(kb, users, path, {"year": "2022"}, Request("管理员"))  # type: ignore[arg-type]
     assert "已保存更正并重新索引" in shown and "2022" in shown

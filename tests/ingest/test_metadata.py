@@ -10,7 +10,7 @@ import pytest
 from ingest.build import ingest
 from ingest.config import Settings
 from ingest.metadata import corrected, derive, parse_correction, year_of
-from ingest.records import DocKind
+from ingest.records import ADMINS_ONLY, DocKind
 from ingest.store import catalog, current_version, doc_metas
 from tests.conftest import SAMPLE, SAMPLE_DOC_ID
 from tests.fakes import HashEmbedder
@@ -95,26 +95,51 @@ def test_a_correction_sets_valid_fields_and_names_each_bad_one() -> None:
     assert correction.values == {"year": 2020, "kind": DocKind.PLAN}
     assert correction.problems == (
         '报告.docx.meta.json：字段 body 的值 "" 应为非空文字，已改用推断值',
-        "报告.docx.meta.json：未知字段 colour（可用字段：title、year、body、region、kind），已忽略",
+        "报告.docx.meta.json：未知字段 colour（可用字段：title、year、body、region、kind、readers），已忽略",
     )
     meta = corrected(derive(SAMPLE.name, None, []), correction)
     assert (meta.year, meta.kind, meta.body) == (2020, DocKind.PLAN, "綦江区委组织部")
     assert dict(meta.origin)["year"] == "更正文件"
 
 
+CLOSED = {"readers": (ADMINS_ONLY,)}
+
+
 @pytest.mark.parametrize(
-    ("text", "problem"),
+    ("text", "problem", "values"),
     [
-        ("{year: 2021", "报告.docx.meta.json：不是有效的 JSON（第 1 行第 2 列"),
-        ("[2021]", "报告.docx.meta.json：应为一个 JSON 对象"),
-        ('{"year": "明年"}', '报告.docx.meta.json：字段 year 的值 "明年" 不是年份'),
-        ('{"kind": "通报"}', "报告.docx.meta.json：字段 kind 的值 “通报” 不是已知的报告类型"),
+        # A file that cannot be read may have named readers: its report is closed, never opened.
+        ("{year: 2021", "报告.docx.meta.json：不是有效的 JSON（第 1 行第 2 列", CLOSED),
+        ("[2021]", "报告.docx.meta.json：应为一个 JSON 对象", CLOSED),
+        ('{"readers": 5}', "报告.docx.meta.json：字段 readers 的值 5 应为组名的列表", CLOSED),
+        ('{"readers": ["干:部"]}', "报告.docx.meta.json：字段 readers 中有不合规的组名", CLOSED),
+        ('{"year": "明年"}', '报告.docx.meta.json：字段 year 的值 "明年" 不是年份', {}),
+        ('{"kind": "通报"}', "报告.docx.meta.json：字段 kind 的值 “通报” 不是已知的报告类型", {}),
     ],
 )
-def test_malformed_corrections(text: str, problem: str) -> None:
+def test_malformed_corrections(text: str, problem: str, values: dict[str, object]) -> None:
     correction = parse_correction(text, "报告.docx.meta.json")
-    assert correction.values == {}
+    assert correction.values == values
     assert correction.problems[0].startswith(problem)
+    assert correction.problems[0].endswith("该报告暂限管理员阅读") == bool(values)
+
+
+@pytest.mark.parametrize(
+    ("readers", "parsed"),
+    [
+        (["部务会", "干部科", "干部科"], ("干部科", "部务会")),  # sorted, once each
+        ("干部科、部务会", ("干部科", "部务会")),  # one line of names, as the 管理 form sends it
+        ("所有人", ()),
+        ([], ()),
+    ],
+)
+def test_readers_in_a_correction(readers: object, parsed: tuple[str, ...]) -> None:
+    text = json.dumps({"readers": readers}, ensure_ascii=False)
+    correction = parse_correction(text, "报告.docx.meta.json")
+    assert correction.problems == ()
+    meta = corrected(derive(SAMPLE.name, None, []), correction)
+    assert meta.readers == tuple(sorted(parsed))
+    assert dict(meta.origin)["readers"] == "更正文件"
 
 
 def _metas(settings: Settings) -> dict[str, object]:
