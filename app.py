@@ -20,8 +20,11 @@ import time
 from typing import Any
 
 import gradio as gr
+from starlette.middleware import Middleware
 
 from admin.access import Access
+from admin.audit import AuditLog
+from admin.lockout import LOCK_SECONDS, MAX_FAILURES, Lockout, LoginGuard
 from admin.users import Users
 from admin.web import build_admin_tab
 from chat.render import CHAT_CSS
@@ -36,6 +39,10 @@ from study.web import browser_secret, build_study_tab, remembered_name
 log = logging.getLogger(__name__)
 
 TITLE = "组工报告知识库问答"
+LOGIN_MESSAGE = (
+    f"请输入组织部分配的用户名和密码。连续输错 {MAX_FAILURES} 次，该用户名和本机将被锁定 "
+    f"{LOCK_SECONDS // 60} 分钟，如需提前解锁请联系管理员。"
+)
 CONCURRENT_ANSWERS = 8
 
 # Styles of no one tab: the 管理 tab's markup (admin/web.py) and Gradio's toasts.
@@ -111,7 +118,9 @@ def _status_text(kb: KnowledgeBase, readable: frozenset[str] | None = None) -> s
         return "知识库状态暂时无法读取。"
 
 
-def build_ui(kb: KnowledgeBase, quiz: Quiz | None = None, users: Users | None = None) -> gr.Blocks:
+def build_ui(
+    kb: KnowledgeBase, quiz: Quiz | None = None, users: Users | None = None, audit: AuditLog | None = None
+) -> gr.Blocks:
     """The page: a 问答 tab (chat with cited sources), a 学习 tab (quiz from the reports) and,
     for a logged-in administrator, a 管理 tab (upload, delete). Styles and the citation click
     handler load with the page (see JS)."""
@@ -124,6 +133,7 @@ def build_ui(kb: KnowledgeBase, quiz: Quiz | None = None, users: Users | None = 
             study_error = str(exc)
     users = users or Users.from_settings(kb.settings.data_dir, database_url=kb.settings.database_url)
     access = Access(users)
+    audit = audit or AuditLog.from_settings(kb.settings.data_dir, kb.settings.database_url)
 
     def readable(request: gr.Request | None) -> frozenset[str] | None:
         """The reports the request's user may read (admin.access): every answer, listing, example
@@ -140,23 +150,23 @@ def build_ui(kb: KnowledgeBase, quiz: Quiz | None = None, users: Users | None = 
         saved_name = remembered_name(browser_secret(kb.settings.data_dir))
         with gr.Tabs():
             with gr.Tab("问答", id="chat"):
-                build_chat_tab(demo, kb, readable)
+                build_chat_tab(demo, kb, readable, audit)
             with gr.Tab("学习", id="study"):
                 if quiz is not None:
                     build_study_tab(demo, quiz, saved_name, readable)
                 else:
                     gr.Markdown(f"学习功能暂不可用：{study_error}")
             with gr.Tab("管理", id="admin", visible=False) as admin_tab:
-                docs, choices, meta_choices, members, refreshed = build_admin_tab(kb, users)
+                docs, choices, meta_choices, members, events, refreshed = build_admin_tab(kb, users, audit)
 
         def on_load(request: gr.Request) -> tuple[Any, ...]:
             name = getattr(request, "username", None)
             admin = users.is_admin(name)
-            shown = refreshed() if admin else (gr.skip(), gr.skip(), gr.skip(), gr.skip())
+            shown = refreshed() if admin else tuple(gr.skip() for _ in range(5))
             greeting = f"当前用户：{html.escape(str(name))}{'（管理员）' if admin else ''}" if name else ""
             return greeting, gr.update(visible=admin), *shown
 
-        demo.load(on_load, None, [who, admin_tab, docs, choices, meta_choices, members])
+        demo.load(on_load, None, [who, admin_tab, docs, choices, meta_choices, members, events])
         demo.load(None, None, None, js=JS)
         def status_text(request: gr.Request) -> str:
             return _status_text(kb, readable(request))
@@ -178,13 +188,18 @@ def launch(settings: Settings) -> None:
     # calls), so more than Gradio's default single worker may stream answers concurrently. Each
     # event listener has its own workers (its concurrency_id defaults to its function), so an
     # upload running in the 管理 tab (queue "kb-ingest", admin/web.py) takes none of the chat's.
-    build_ui(kb, users=users).queue(default_concurrency_limit=CONCURRENT_ANSWERS).launch(
+    audit = AuditLog.from_settings(settings.data_dir, settings.database_url)
+    # Guessing is slowed and then stopped: failures lock the name and the address (admin.lockout).
+    lockout = Lockout.from_settings(settings.data_dir, settings.database_url)
+    guard = [Middleware(LoginGuard, lockout=lockout, audit=audit)]
+    build_ui(kb, users=users, audit=audit).queue(default_concurrency_limit=CONCURRENT_ANSWERS).launch(
         server_name=settings.host,
         server_port=settings.port,
         footer_links=["api", "gradio", "settings"],
         auth=users.authenticate_async if login else None,
-        auth_message="请输入组织部分配的用户名和密码。" if login else None,
+        auth_message=LOGIN_MESSAGE if login else None,
         max_file_size=f"{settings.max_file_mb}mb",
+        app_kwargs={"middleware": guard} if login else None,
     )
 
 

@@ -9,6 +9,7 @@
     kb quiz --export FILE      write the whole question bank as JSON lines, for review
     kb users add NAME [--admin] [--group G ...] | groups NAME --group G ... | remove NAME | list | hash
                                                          who may log in, and which groups they are in
+    kb users unlock NAME | --address IP                  after too many failed logins
     kb eval --qa FILE (--kb-dir DIR | --corpus FILE) --out DIR  answer accuracy (python -m eval)
 
 `--kb-dir`/KB_DIR and `--index-dir`/KB_INDEX_DIR choose the folders; `--answerer` and the
@@ -204,10 +205,18 @@ def cmd_quiz(args: argparse.Namespace) -> int:
 
 
 def cmd_users(args: argparse.Namespace) -> int:
+    import getpass
+
+    from admin.audit import COMMAND_LINE, AuditLog
     from admin.users import ADMIN, USER, Users, hash_password
 
     settings = _settings(args)
     users = Users.from_settings(settings.data_dir, database_url=settings.database_url)
+    audit = AuditLog.from_settings(settings.data_dir, settings.database_url)
+
+    def record(action: str, obj: str) -> None:
+        audit.record(action, f"{getpass.getuser()}（{COMMAND_LINE}）", COMMAND_LINE, obj)
+
     if args.action == "list":
         found = users.all()
         if not found:
@@ -216,13 +225,26 @@ def cmd_users(args: argparse.Namespace) -> int:
             groups = "、".join(user.groups) or "（无组）"
             print(f"{user.name}\t{'管理员' if user.is_admin else '普通用户'}\t{groups}")
         return 0
+    if args.action == "unlock":
+        from admin.lockout import Lockout
+
+        if not args.name and not args.address:
+            raise ValueError("请给出要解锁的用户名，或用 --address 给出地址，例如：kb users unlock 张三")
+        lockout = Lockout.from_settings(settings.data_dir, settings.database_url)
+        cleared = lockout.unlock(args.name or "", args.address or "")
+        what = "、".join(x for x in (args.name, args.address) if x)
+        print(f"已解锁 {what}。" if cleared else f"{what} 没有登录失败记录，无需解锁。")
+        record("unlock", what)
+        return 0
     if args.action == "groups":
         changed = users.set_groups(_required_name(args), args.group or [])
         print(f"用户 {changed.name} 的组：{'、'.join(changed.groups) or '（无组，只能读公开的报告）'}")
+        record("user_groups", f"{changed.name}：{'、'.join(changed.groups) or '无'}")
         return 0
     if args.action == "remove":
         users.remove(_required_name(args))
         print(f"已删除用户 {args.name}。")
+        record("user_remove", str(args.name))
         return 0
     password = _password(args)
     if args.action == "hash":
@@ -232,6 +254,7 @@ def cmd_users(args: argparse.Namespace) -> int:
     role = "管理员" if args.admin else "普通用户"
     groups = f"，组：{'、'.join(args.group)}" if args.group else ""
     print(f"已保存用户 {args.name}（{role}{groups}）到{users.where}。重启网页后需要登录。")
+    record("user_add", f"{args.name}（{role}{groups}）")
     return 0
 
 
@@ -312,7 +335,7 @@ def build_parser() -> argparse.ArgumentParser:
     p_quiz.set_defaults(func=cmd_quiz)
 
     p_users = sub.add_parser("users", parents=[common], help="管理网页登录用户（密码只保存哈希）")
-    p_users.add_argument("action", choices=["add", "groups", "remove", "list", "hash"])
+    p_users.add_argument("action", choices=["add", "groups", "remove", "list", "hash", "unlock"])
     p_users.add_argument("name", nargs="?", default=None, help="用户名")
     p_users.add_argument("--admin", action="store_true", help="管理员：可以在网页上传、删除报告")
     p_users.add_argument(
@@ -321,6 +344,7 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="组名",
         help="所属的组（可重复），如 --group 干部科；可读限该组阅读的报告",
     )
+    p_users.add_argument("--address", default=None, help="unlock：要解锁的客户端地址（IP）")
     p_users.add_argument("--password-stdin", action="store_true", help="从标准输入读一行作为密码（脚本用）")
     p_users.add_argument(
         "--data-dir", type=Path, default=None, help="用户文件所在文件夹（默认 .kb_data/，或 KB_DATA_DIR）"

@@ -15,6 +15,7 @@ from __future__ import annotations
 import html
 import logging
 import re
+import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -25,6 +26,7 @@ import gradio as gr
 from gradio.utils import get_upload_folder
 
 from admin.access import reader_problems
+from admin.audit import ACTIONS, AuditError, AuditLog, address_of, as_csv
 from admin.users import Users, UsersError
 from ingest.build import IngestReport
 from ingest.docs_table import readers_shown
@@ -114,6 +116,7 @@ def upload_steps(
     request: gr.Request | None,
     uploads: Path | None = None,
     every: float = STATUS_EVERY,
+    audit: AuditLog | None = None,
 ) -> Iterator[str]:
     """Store and index a file the browser uploaded, saying how far it is every `every` seconds
     ("正在导入《…》：向量化 120/200 段，约剩 35 秒"), then the result. `uploads` is where Gradio
@@ -136,6 +139,8 @@ def upload_steps(
         target, report = store_upload(kb.settings, source, source.name, kb.embedder, progress)
         # An audit line: who added which file. Never the file's text (see docs/security.md, "Logs").
         log.info("%s uploaded %s (%d paragraphs in the index)", admin, target.name, report.paragraphs)
+        if audit is not None:
+            audit.record("upload", admin, address_of(request), target.name)
         kb.current(wait=True)  # load the new version now, not on the next question
         return target, report
 
@@ -155,13 +160,24 @@ def upload_steps(
 
 
 def upload(
-    kb: KnowledgeBase, users: Users, file: str | None, request: gr.Request | None, uploads: Path | None = None
+    kb: KnowledgeBase,
+    users: Users,
+    file: str | None,
+    request: gr.Request | None,
+    uploads: Path | None = None,
+    audit: AuditLog | None = None,
 ) -> str:
     """`upload_steps` to its end: the result alone."""
-    return list(upload_steps(kb, users, file, request, uploads))[-1]
+    return list(upload_steps(kb, users, file, request, uploads, audit=audit))[-1]
 
 
-def delete(kb: KnowledgeBase, users: Users, path: str | None, request: gr.Request | None) -> str:
+def delete(
+    kb: KnowledgeBase,
+    users: Users,
+    path: str | None,
+    request: gr.Request | None,
+    audit: AuditLog | None = None,
+) -> str:
     admin = require_admin(users, request)
     if not path:
         return refused("请先选择要删除的报告。")
@@ -170,6 +186,8 @@ def delete(kb: KnowledgeBase, users: Users, path: str | None, request: gr.Reques
     except UploadError as exc:
         return refused(str(exc))
     log.info("%s deleted %s", admin, Path(path).name)
+    if audit is not None:
+        audit.record("delete", admin, address_of(request), Path(path).name)
     kb.current(wait=True)
     return (
         f'<div class="kb-verified">已删除：{html.escape(Path(path).name)}（文件已移到回收站 '
@@ -233,7 +251,12 @@ META_FIELDS = (
 
 
 def correct(
-    kb: KnowledgeBase, users: Users, path: str | None, values: dict[str, str], request: gr.Request | None
+    kb: KnowledgeBase,
+    users: Users,
+    path: str | None,
+    values: dict[str, str],
+    request: gr.Request | None,
+    audit: AuditLog | None = None,
 ) -> str:
     """Save an administrator's correction of a report's metadata and re-index."""
     admin = require_admin(users, request)
@@ -250,6 +273,10 @@ def correct(
     except UploadError as exc:
         return refused(str(exc))
     log.info("%s corrected the metadata of %s", admin, Path(path).name)
+    if audit is not None:
+        entered = "，".join(f"{k}={v.strip()}" for k, v in values.items() if v and v.strip())
+        what = f"{Path(path).name}：{entered or '全部按自动识别'}"
+        audit.record("correct", admin, address_of(request), what)
     kb.current(wait=True)
     meta = dict(report.catalog).get(str(Path(path)))
     shown = f"：{html.escape(meta.label)}，{meta.year or '年份未知'}，{meta.kind.value}" if meta else ""
@@ -290,7 +317,9 @@ def _unknown_groups(users: Users, readers: str) -> list[str]:
     return [n for n in dict.fromkeys(names) if n not in known]
 
 
-def set_user_groups(users: Users, name: str, groups: str, request: gr.Request | None) -> str:
+def set_user_groups(
+    users: Users, name: str, groups: str, request: gr.Request | None, audit: AuditLog | None = None
+) -> str:
     """An administrator sets which groups a user belongs to (none: open reports only)."""
     admin = require_admin(users, request)
     if not (name or "").strip():
@@ -300,6 +329,9 @@ def set_user_groups(users: Users, name: str, groups: str, request: gr.Request | 
     except UsersError as exc:
         return refused(str(exc))
     log.info("%s set the groups of %s", admin, user.name)
+    if audit is not None:
+        groups_now = "、".join(user.groups) or "无"
+        audit.record("user_groups", admin, address_of(request), f"{user.name}：{groups_now}")
     shown = "、".join(user.groups) or "无（只能读公开的报告）"
     return f'<div class="kb-verified">已保存：{html.escape(user.name)} 的组为 {html.escape(shown)}。</div>'
 
@@ -316,6 +348,33 @@ def users_html(users: Users) -> str:
         for u in found.values()
     )
     return f'<table class="quiz-stats"><tr><th>用户</th><th>角色</th><th>组</th></tr>{rows}</table>'
+
+
+def audit_html(audit: AuditLog, user: str = "", action: str = "") -> str:
+    """The newest events (of a user, of an action), as a table."""
+    try:
+        events = audit.events(user.strip(), action or "")
+    except AuditError as exc:
+        return f'<div class="kb-unverified">{html.escape(str(exc))}</div>'
+    if not events:
+        return '<div class="src-empty">没有符合条件的操作记录。</div>'
+    rows = "".join(
+        f"<tr><td>{html.escape(e.when)}</td><td>{html.escape(e.user or '—')}</td>"
+        f"<td>{html.escape(e.address or '—')}</td><td>{html.escape(ACTIONS.get(e.action, e.action))}</td>"
+        f"<td>{html.escape(e.object)}</td></tr>"
+        for e in events
+    )
+    head = "".join(f"<th>{h}</th>" for h in ("时间", "用户", "地址", "操作", "对象"))
+    return f'<table class="quiz-stats"><tr>{head}</tr>{rows}</table>'
+
+
+def audit_csv(audit: AuditLog, user: str = "", action: str = "") -> str:
+    """The same events (up to all of them) as a CSV file to download; its path."""
+    events = audit.events(user.strip(), action or "", limit=1_000_000)
+    folder = Path(tempfile.mkdtemp(prefix="kb-audit-"))
+    path = folder / f"操作记录-{time.strftime('%Y%m%d-%H%M%S')}.csv"
+    path.write_text(as_csv(events), encoding="utf-8")
+    return str(path)
 
 
 def known_groups(users: Users) -> frozenset[str]:
@@ -340,8 +399,9 @@ def document_choices(kb: KnowledgeBase) -> list[tuple[str, str]]:
     ]
 
 
-def build_admin_tab(kb: KnowledgeBase, users: Users) -> tuple[Any, ...]:
-    """The tab's contents; returns the components the page refreshes on load."""
+def build_admin_tab(kb: KnowledgeBase, users: Users, audit: AuditLog | None = None) -> tuple[Any, ...]:
+    """The tab's contents; returns the components the page refreshes on load. `audit`: where
+    the administrators' actions are recorded, and read back in the tab's 操作记录."""
     kinds = "、".join(sorted(SUPPORTED_SUFFIXES))
     gr.Markdown(
         "上传报告后自动导入（显示进度和预计剩余时间，其间问答照常），完成后问答和学习立即可用。"
@@ -392,6 +452,23 @@ def build_admin_tab(kb: KnowledgeBase, users: Users) -> tuple[Any, ...]:
         )
         set_groups = gr.Button("保存用户的组", elem_id="admin-user-save", scale=0, min_width=120)
     groups_saved = gr.HTML("", elem_id="admin-user-result")
+    gr.Markdown(
+        "### 操作记录\n登录（成功、失败、锁定）、上传、删除、更正报告信息、设置用户的组、解锁"
+        + ("，以及提问（已按 KB_AUDIT_QUESTIONS 开启）" if audit is not None and audit.questions else "")
+        + "。按用户或操作筛选，可导出 CSV。"
+    )
+    with gr.Row():
+        who = gr.Textbox(label="用户（留空即全部）", elem_id="admin-audit-user", scale=2)
+        action = gr.Dropdown(
+            label="操作",
+            choices=[("全部", ""), *((label, key) for key, label in ACTIONS.items())],
+            value="",
+            elem_id="admin-audit-action",
+            scale=2,
+        )
+        look = gr.Button("查询", elem_id="admin-audit-show", scale=0, min_width=80)
+        export = gr.DownloadButton("导出 CSV", elem_id="admin-audit-csv", scale=0, min_width=100)
+    events = gr.HTML("", elem_id="admin-audit")
 
     def refreshed() -> tuple[Any, ...]:
         """The table and both report lists, as they are now."""
@@ -401,11 +478,12 @@ def build_admin_tab(kb: KnowledgeBase, users: Users) -> tuple[Any, ...]:
             gr.update(choices=choices, value=None),
             gr.update(choices=choices, value=None),
             users_html(users),
+            audit_html(audit) if audit is not None else "",
         )
 
     def on_upload(path: str | None, request: gr.Request) -> Iterator[tuple[Any, ...]]:
         shown = ""
-        for shown in upload_steps(kb, users, path, request):
+        for shown in upload_steps(kb, users, path, request, audit=audit):
             if is_status(shown):
                 yield shown, gr.skip(), gr.skip(), gr.skip(), gr.skip()
         yield (shown, None, *refreshed()[:3])
@@ -413,7 +491,7 @@ def build_admin_tab(kb: KnowledgeBase, users: Users) -> tuple[Any, ...]:
     def on_delete(path: str | None, confirmed: bool, request: gr.Request) -> tuple[Any, ...]:
         if path and not confirmed:  # "cancel" in the browser's confirmation
             return gr.skip(), gr.skip(), gr.skip(), gr.skip()
-        return (delete(kb, users, path, request), *refreshed()[:3])
+        return (delete(kb, users, path, request, audit), *refreshed()[:3])
 
     def on_save(
         path: str | None,
@@ -427,14 +505,25 @@ def build_admin_tab(kb: KnowledgeBase, users: Users) -> tuple[Any, ...]:
     ) -> tuple[Any, ...]:
         values = (title, year, body, region, kind, readers)
         entered = dict(zip((key for key, _label in META_FIELDS), values, strict=True))
-        return (correct(kb, users, path, entered, request), documents_html(kb, known_groups(users)))
+        return (correct(kb, users, path, entered, request, audit), documents_html(kb, known_groups(users)))
 
     def on_choose(path: str | None, request: gr.Request) -> list[Any]:
         return correction_form(kb, users, path, request)
 
     def on_set_groups(name: str, groups: str, request: gr.Request) -> tuple[str, str, str]:
-        done = set_user_groups(users, name, groups, request)
+        done = set_user_groups(users, name, groups, request, audit)
         return done, users_html(users), documents_html(kb, known_groups(users))
+
+    def on_audit(user: str, chosen: str | None, request: gr.Request) -> str:
+        require_admin(users, request)
+        return audit_html(audit, user, chosen or "") if audit is not None else ""
+
+    def on_export(user: str, chosen: str | None, request: gr.Request) -> Any:
+        require_admin(users, request)
+        return audit_csv(audit, user, chosen or "") if audit is not None else None
+
+    look.click(on_audit, [who, action], events)
+    export.click(on_export, [who, action], export)
 
     target.change(on_choose, target, fields)
     set_groups.click(on_set_groups, [member, member_groups], [groups_saved, members, table])
@@ -451,4 +540,4 @@ def build_admin_tab(kb: KnowledgeBase, users: Users) -> tuple[Any, ...]:
         js="(p, c) => [p, !!p && confirm('确定删除这份报告吗？删除后可从回收站找回。')]",
         **queue,
     )
-    return table, chosen, target, members, refreshed
+    return table, chosen, target, members, events, refreshed

@@ -15,6 +15,7 @@ from typing import Any
 
 import gradio as gr
 
+from admin.audit import AuditLog, address_of
 from chat.render import (
     SOURCES_PLACEHOLDER,
     Past,
@@ -165,10 +166,13 @@ def selector_updates(kb: KnowledgeBase, readable: frozenset[str] | None = None) 
     return gr.update(choices=report_choices(metas)), gr.update(choices=year_choices(metas))
 
 
-def build_chat_tab(demo: gr.Blocks, kb: KnowledgeBase, readable: Readable = lambda _r: None) -> None:
+def build_chat_tab(
+    demo: gr.Blocks, kb: KnowledgeBase, readable: Readable = lambda _r: None, audit: AuditLog | None = None
+) -> None:
     """The tab's components and events; call inside `demo`'s `gr.Tab` context. `readable` gives
     the reports a request's user may read (None: all): the page is built with none of them (the
-    selectors and examples are filled on load, for the user), every answer is limited to them."""
+    selectors and examples are filled on load, for the user), every answer is limited to them.
+    With `audit` set to log questions (KB_AUDIT_QUESTIONS=1), each question asked is recorded."""
     examples = Examples(kb)
     past = gr.State([])
     turns = gr.State([])  # list[Turn]: this session's exchanges, for follow-up questions
@@ -235,6 +239,9 @@ def build_chat_tab(demo: gr.Blocks, kb: KnowledgeBase, readable: Readable = lamb
     ) -> Iterator[tuple[Any, ...]]:
         allowed = readable(request)
         where = chosen_reports(kb, chosen, chosen_years, allowed)
+        if audit is not None and audit.questions and visible(message).strip():
+            user = str(getattr(request, "username", None) or "")
+            audit.record("question", user, address_of(request), visible(message).strip())
         for hist, section, answer in respond(kb, message, history, done, where=where, readable=allowed):
             if section is None or answer is None:
                 yield hist, gr.skip(), gr.skip(), "", gr.skip(), gr.skip(), gr.skip()

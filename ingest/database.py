@@ -28,7 +28,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, MetaData, Table, create_engine, event, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import URL, make_url
-from sqlalchemy.exc import ArgumentError
+from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 from sqlalchemy.pool import NullPool
 
 SCHEMES = ("postgresql", "postgresql+psycopg")
@@ -177,3 +177,25 @@ def _password(url: str) -> str:
         return make_url(url).password or ""
     except (ArgumentError, ValueError):
         return ""
+
+
+class Tables:
+    """Tables of `metadata` in a database, created on first use (once per process), each
+    transaction's database error raised as `error` naming `where` (the file or the masked URL)."""
+
+    def __init__(
+        self, engine: Engine, metadata: MetaData, where: str, error: type[Exception], url: str = ""
+    ) -> None:
+        self.engine, self.metadata, self.where, self.error, self.url = engine, metadata, where, error, url
+        self._ready = False
+
+    @contextmanager
+    def transaction(self, write: bool = True) -> Iterator[Connection]:
+        try:
+            if not self._ready:
+                create_schema(self.engine, self.metadata)
+                self._ready = True
+            with transaction(self.engine, write=write) as con:
+                yield con
+        except SQLAlchemyError as exc:
+            raise self.error(f"{self.where} 无法读写（{reason(exc, self.url)}）") from exc

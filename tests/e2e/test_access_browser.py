@@ -8,6 +8,7 @@ import http.cookiejar
 import json
 import re
 import shutil
+import time
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -144,3 +145,54 @@ def test_the_endpoints_called_directly(restricted_app: Server) -> None:
     with pytest.raises(urllib.error.HTTPError) as denied:
         anonymous.open(f"{restricted_app.url}/gradio_api/call/chat", data=b'{"data": []}', timeout=30)
     assert denied.value.code == 401
+
+
+def _login_status(server: Server, name: str, password: str) -> tuple[int, str]:
+    form = urllib.parse.urlencode({"username": name, "password": password}).encode()
+    try:
+        with urllib.request.urlopen(f"{server.url}/login", data=form, timeout=60) as reply:
+            return reply.status, reply.read().decode("utf-8")
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.read().decode("utf-8")
+
+
+def test_twenty_wrong_passwords_lock_the_name_and_the_address(
+    restricted_app: Server, browser: Any, monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest
+) -> None:
+    replies = [_login_status(restricted_app, OUTSIDER, "wrong-password") for _ in range(20)]
+    assert {status for status, _body in replies} == {400}
+    assert "锁定" not in replies[4][1] and "锁定" in json.loads(replies[5][1])["detail"]
+    # Locked: the right password fails too, for this name from anywhere and any name from here.
+    status, body = _login_status(restricted_app, OUTSIDER, OUTSIDER_PASSWORD)
+    assert status == 400 and "请 15 分钟后再试" in json.loads(body)["detail"]
+    assert _login_status(restricted_app, MEMBER, MEMBER_PASSWORD)[0] == 400
+    # The page says what happens, the same for every name (it tells nothing of which exist).
+    page = browser.new_context(locale="zh-CN").new_page()
+    try:
+        page.goto(restricted_app.url, wait_until="domcontentloaded")
+        page.get_by_text("连续输错 5 次，该用户名和本机将被锁定 15 分钟").wait_for()
+        page.locator("input").first.fill(OUTSIDER)
+        page.locator("input[type=password]").fill(OUTSIDER_PASSWORD)
+        page.get_by_role("button", name="登录").click()
+        page.get_by_text("凭据不正确").wait_for()
+    finally:
+        screenshot_if_failed(request, page, "-locked")
+        page.context.close()
+    monkeypatch.setenv("KB_DATA_DIR", str(restricted_app.log.parent / "data"))
+    from cli import main
+
+    assert main(["users", "unlock", OUTSIDER, "--address", "127.0.0.1"]) == 0
+    assert _login_status(restricted_app, OUTSIDER, OUTSIDER_PASSWORD)[0] == 200
+    # The audit trail holds it all: the failures, the refusals while locked, the unlock, the login.
+    from admin.audit import AuditLog
+
+    audit = AuditLog(restricted_app.log.parent / "data" / "audit.jsonl")
+    deadline = time.monotonic() + 10  # recorded once the response has gone out
+    while audit.events(user=OUTSIDER, limit=1)[0].action != "login" and time.monotonic() < deadline:
+        time.sleep(0.1)
+    trail = audit.events(user=OUTSIDER)
+    actions = [e.action for e in reversed(trail)]
+    assert actions[-1] == "login" and actions.count("login_failed") >= 5
+    assert actions.count("login_locked") >= 16 and {e.address for e in trail} == {"127.0.0.1"}
+    unlocked = audit.events(action="unlock")
+    assert unlocked and unlocked[0].object == f"{OUTSIDER}、127.0.0.1"
