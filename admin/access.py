@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from admin.users import Users, UsersError
-from ingest.metadata import SIDECAR_SUFFIX
+from ingest.metadata import FOLDER_SIDECAR, FROM_FOLDER, SIDECAR_SUFFIX
 from ingest.records import ADMINS_ONLY, DocumentMeta
 from ingest.store import DocumentInfo
 
@@ -65,7 +65,9 @@ def reader_problems(
         readers = meta.readers if meta is not None else ()
         unknown = [g for g in readers if g != ADMINS_ONLY and g not in known_groups]
         if unknown:
-            sidecar = Path(doc.path).name + SIDECAR_SUFFIX
+            folder = meta is not None and dict(meta.origin).get("readers") == FROM_FOLDER
+            path = Path(doc.path)
+            sidecar = f"{path.parent.name}/{FOLDER_SIDECAR}" if folder else path.name + SIDECAR_SUFFIX
             problems.append(
                 f"{sidecar}：字段 readers 中的组“{'、'.join(unknown)}”没有任何用户，"
                 "该报告暂限管理员阅读（用 kb users groups 用户名 --group 组名 加入成员，或改正组名）"

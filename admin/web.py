@@ -31,7 +31,7 @@ from admin.users import Users, UsersError
 from ingest.build import IngestReport
 from ingest.docs_table import readers_shown
 from ingest.loaders import SUPPORTED_SUFFIXES
-from ingest.metadata import EVERYONE
+from ingest.metadata import EVERYONE, FROM_FOLDER
 from ingest.progress import ProgressState
 from ingest.records import ADMINS_ONLY, DocumentMeta
 from ingest.upload import (
@@ -208,7 +208,7 @@ def documents_html(kb: KnowledgeBase, known_groups: frozenset[str] = frozenset()
     rows = []
     for d in docs:
         meta = snapshot.metas.get(d.doc_id) or DocumentMeta(d.title)
-        corrected = {k for k, where in meta.origin if where == "更正文件"}
+        corrected = {k for k, where in meta.origin if where in ("更正文件", FROM_FOLDER)}
 
         def cell(key: str, value: str, corrected: set[str] = corrected) -> str:
             mark = ' class="meta-corrected" title="已按更正文件修改"' if key in corrected else ""

@@ -19,6 +19,8 @@ from ingest.records import ADMINS_ONLY, DocKind, DocumentMeta
 from ingest.visible import one_line
 
 SIDECAR_SUFFIX = ".meta.json"
+# A folder's correction: a file of this name inside it, naming the readers of every report there.
+FOLDER_SIDECAR = ".meta.json"
 FIELDS = ("title", "year", "body", "region", "kind", "readers")
 # What a correction's readers field may say for "every user".
 EVERYONE = frozenset({"所有人", "全部", "公开", "全体"})
@@ -371,9 +373,34 @@ def read_sidecar(report: Path) -> Correction | None:
     return parse_correction(text, path.name)
 
 
-def corrected(meta: DocumentMeta, correction: Correction | None) -> DocumentMeta:
-    """`meta` with the sidecar's valid fields in place of the derived ones."""
+def read_folder_correction(folder: Path) -> Correction | None:
+    """The readers a folder's own correction (`<folder>/.meta.json`) gives every report in it,
+    or None without one. It may say only `readers`; a file that cannot be read closes the folder's
+    reports to all but administrators, as a report's own broken correction does."""
+    path = folder / FOLDER_SIDECAR
+    if not path.is_file():
+        return None
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        return _unused(f"{folder.name}/{FOLDER_SIDECAR}：无法读取（{exc}）")
+    found = parse_correction(text, f"{folder.name}/{FOLDER_SIDECAR}")
+    others = sorted(k for k in found.values if k != "readers")
+    if not others:
+        return found
+    problem = f"{folder.name}/{FOLDER_SIDECAR}：文件夹的更正文件只能写 readers（{'、'.join(others)} 已忽略）"
+    kept = {k: v for k, v in found.values.items() if k == "readers"}
+    return Correction(kept, (*found.problems, problem))
+
+
+# Where a field came from when a folder's correction set it (admin.access names the file).
+FROM_FOLDER = "文件夹更正文件"
+
+
+def corrected(meta: DocumentMeta, correction: Correction | None, source: str = "更正文件") -> DocumentMeta:
+    """`meta` with the sidecar's valid fields in place of the derived ones; `source` says which
+    correction set them (the report's own, or its folder's: FROM_FOLDER)."""
     if correction is None or not correction.values:
         return meta
-    origin = dict(meta.origin) | {key: "更正文件" for key in correction.values}
+    origin = dict(meta.origin) | {key: source for key in correction.values}
     return replace(meta, **correction.values, origin=tuple(sorted(origin.items())))  # type: ignore[arg-type]

@@ -8,7 +8,16 @@ from pathlib import Path
 
 from ingest import store
 from ingest.build.report import IngestReport
-from ingest.metadata import SIDECAR_SUFFIX, corrected, derive, read_sidecar
+from ingest.metadata import (
+    FOLDER_SIDECAR,
+    FROM_FOLDER,
+    SIDECAR_SUFFIX,
+    Correction,
+    corrected,
+    derive,
+    read_folder_correction,
+    read_sidecar,
+)
 from ingest.scope import paragraph_scopes
 
 # Bumped when ingest.scope reads paragraphs differently: every document's scopes are recomputed
@@ -27,11 +36,18 @@ def refresh_metadata(work: Path, report: IngestReport, touched: set[str]) -> boo
     with store.catalog(work) as con:
         old = store.doc_metas(con)
         rescope_all = store.get_meta(con).get("scope") != SCOPE_VERSION
+        folders: dict[Path, Correction | None] = {}
         for doc in store.documents(con):
             head = store.document_paragraphs(con, doc.doc_id, HEAD_PARAGRAPHS)
             lines = [line for p in head for line in (*p.heading_path, p.text)]
             stem = Path(doc.path).stem
             meta = derive(Path(doc.path).name, doc.title if doc.title != stem else None, lines)
+            folder = Path(doc.path).parent
+            if folder not in folders:  # read once per folder, its problems said once
+                found = folders[folder] = read_folder_correction(folder)
+                report.meta_problems.extend(found.problems if found is not None else ())
+            # A folder's readers apply to each report in it; a report's own correction wins.
+            meta = corrected(meta, folders[folder], FROM_FOLDER)
             correction = read_sidecar(Path(doc.path))
             if correction is not None:
                 report.meta_problems.extend(correction.problems)
@@ -58,5 +74,5 @@ def _orphan_corrections(report: IngestReport, indexed: set[str]) -> list[str]:
         f"{sidecar.name}：没有名为 {sidecar.name.removesuffix(SIDECAR_SUFFIX)} 的已导入报告，未使用"
         for folder in sorted(folders)
         for sidecar in sorted(folder.glob(f"*{SIDECAR_SUFFIX}"))
-        if sidecar.name.removesuffix(SIDECAR_SUFFIX) not in indexed
+        if sidecar.name != FOLDER_SIDECAR and sidecar.name.removesuffix(SIDECAR_SUFFIX) not in indexed
     ]

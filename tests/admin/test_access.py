@@ -283,3 +283,77 @@ def test_whose_knowledge_base_it_is_comes_from_readable_reports(tmp_path: Path) 
     assert kb.status().home == "甲区"
     outsider = Access(_users(tmp_path / "data")).readable(OUTSIDER, kb.snapshot.metas)
     assert kb.status(outsider).home == ""
+
+
+def test_a_model_is_never_shown_what_the_reader_may_not_read(setup: Any) -> None:
+    """With a chat model configured, its prompts (the rewrite of a follow-up, the answer) hold
+    only the reader's reports: a real HTTP server records every request it gets."""
+    from rag.generation.llm import OpenAIChat
+    from rag.generation.prompt import Turn
+    from tests.llm_server import FakeLLMServer, Reply
+
+    settings, _kb, _access = setup
+    with FakeLLMServer(lambda _body: Reply("据原文，全年培训干部1200人次。[1]")) as server:
+        kb = KnowledgeBase(settings, HashEmbedder(), chat=OpenAIChat(server.base_url, "fake", timeout=5))
+        outsider, member = _readable(setup, OUTSIDER), _readable(setup, MEMBER)
+        earlier = [Turn("2030年培训干部多少人次？", "1200人次。")]
+        for question in QUESTIONS[:3]:
+            kb.ask(question, readable=outsider)
+            kb.ask("那考察干部呢？", history=earlier, readable=outsider)
+        sent = json.dumps(server.requests, ensure_ascii=False)
+        assert server.requests and _leaks(sent, " ".join(QUESTIONS[:3])) == []
+        kb.ask("考察干部多少人？", readable=member)
+        assert "86人" in json.dumps(server.requests, ensure_ascii=False)  # a member's prompt holds it
+
+
+def test_the_readers_groups_from_a_users_database(setup: Any, postgres_url: str, tmp_path: Path) -> None:
+    _settings, kb, _access = setup
+    users = Users(tmp_path / "unused.json", database_url=postgres_url)
+    users.add(MEMBER, "member-password", groups=["干部科"])
+    users.add(OUTSIDER, "outsider-password", groups=["办公室"])
+    access = Access(users)
+    outsider = access.readable(OUTSIDER, kb.snapshot.metas)
+    assert outsider == {OPEN.removesuffix(".txt")}
+    refused = kb.ask("考察干部多少人？", readable=outsider).to_json()
+    assert _leaks(json.dumps(refused, ensure_ascii=False)) == []
+    assert kb.ask("考察干部多少人？", readable=access.readable(MEMBER, kb.snapshot.metas)).lead == "86人"
+
+
+def test_a_restricted_folder(tmp_path: Path) -> None:
+    """`<folder>/.meta.json` with readers restricts every report in the folder; a report's own
+    correction wins; a folder file that cannot be read closes its reports; an unknown group in
+    it is named with the folder's file."""
+    reports = {
+        "2030年甲区组织工作总结.txt": REPORTS[OPEN],
+        "干部材料/2030年甲区干部考察材料.txt": REPORTS[CLOSED],
+        "干部材料/2030年甲区干部培训通报.txt": "2030年甲区干部培训通报\n全年举办干部培训班12期。\n",
+    }
+    (tmp_path / "kb" / "干部材料").mkdir(parents=True)
+    for name, text in reports.items():
+        (tmp_path / "kb" / name).write_text(text, encoding="utf-8")
+    folder_file = tmp_path / "kb" / "干部材料" / ".meta.json"
+    folder_file.write_text('{"readers": ["干部科"], "year": 2031}', encoding="utf-8")
+    own = tmp_path / "kb" / "干部材料" / "2030年甲区干部培训通报.txt.meta.json"
+    own.write_text('{"readers": "所有人"}', encoding="utf-8")
+    settings = Settings(kb_dir=tmp_path / "kb", index_dir=tmp_path / "index", data_dir=tmp_path / "data")
+    report = ingest(settings, embedder=HashEmbedder(), progress=False)
+    assert report.meta_problems == ["干部材料/.meta.json：文件夹的更正文件只能写 readers（year 已忽略）"]
+    kb = KnowledgeBase(settings, HashEmbedder())
+    readers = {d: m.readers for d, m in kb.snapshot.metas.items()}
+    assert readers == {
+        "2030年甲区组织工作总结": (),
+        "干部材料/2030年甲区干部考察材料": ("干部科",),
+        "干部材料/2030年甲区干部培训通报": (),  # its own correction opens it
+    }
+    users = _users(tmp_path / "data")
+    outsider = Access(users).readable(OUTSIDER, kb.snapshot.metas)
+    assert outsider == {"2030年甲区组织工作总结", "干部材料/2030年甲区干部培训通报"}
+    snapshot = kb.snapshot
+    assert reader_problems(snapshot.documents, snapshot.metas, frozenset()) == [
+        "干部材料/.meta.json：字段 readers 中的组“干部科”没有任何用户，该报告暂限管理员阅读"
+        "（用 kb users groups 用户名 --group 组名 加入成员，或改正组名）"
+    ]
+    folder_file.write_text("{readers: 干部科", encoding="utf-8")  # broken: closed, never opened
+    ingest(settings, embedder=HashEmbedder(), progress=False)
+    kb = KnowledgeBase(settings, HashEmbedder())
+    assert kb.snapshot.metas["干部材料/2030年甲区干部考察材料"].readers == (ADMINS_ONLY,)
