@@ -45,10 +45,17 @@ class BM25Index:
     Immutable once built (its cache of recent terms is thread-safe); shared by threads."""
 
     def __init__(
-        self, n_rows: int, docs: Sequence[tuple[np.ndarray, Postings]], vocabulary: Vocabulary
+        self,
+        n_rows: int,
+        docs: Sequence[tuple[np.ndarray, Postings]],
+        vocabulary: Vocabulary,
+        n_docs: int | None = None,
     ) -> None:
-        """`docs`: each document's chunk rows (in stored order) and postings."""
-        self.n_docs = n_rows
+        """`docs`: each document's chunk rows (in stored order) and postings; `n_rows`: all the
+        catalog's chunks; `n_docs`: the chunks of `docs` (fewer, in a reader's view, whose
+        statistics are those of the documents it may read alone)."""
+        self.n_rows = n_rows
+        self.n_docs = n_rows if n_docs is None else n_docs
         self._vocabulary = vocabulary
         lengths = np.zeros(n_rows, dtype=np.int64)
         for rows, postings in docs:
@@ -71,7 +78,7 @@ class BM25Index:
         self._chunks = np.concatenate([p.chunks for _r, p in docs])
         self._tf = np.concatenate([p.counts for _r, p in docs])
         # As bm25s computes it: length over average length in float64.
-        average = float(lengths.sum()) / n_rows
+        average = float(lengths.sum()) / max(1, self.n_docs)
         self._norm = K1 * ((1 - B) + B * lengths.astype(np.float64) / average)
         # Recent terms' columns (a question's terms are asked for by retrieval, the answerer's
         # weights and the refusal features); cleared when full. Races between threads only
@@ -152,7 +159,7 @@ class BM25Index:
         """Every chunk's score for the query `tokens`, float32; tokens the index lacks add
         nothing. A repeated token counts again and tokens are added one after the other, as in
         bm25s's `get_scores`: the same scores."""
-        scores = np.zeros(self.n_docs, dtype=np.float32)
+        scores = np.zeros(self.n_rows, dtype=np.float32)
         columns = self._columns(tokens)
         for token in tokens:
             column = columns[token]
@@ -171,20 +178,28 @@ class BM25Index:
         return cls(counts.chunks, [(np.arange(counts.chunks), Postings.of(counts, ids))], vocabulary)
 
 
-def load(con: sqlite3.Connection, term_fn: TermFn | None = None) -> BM25Index | None:
+def load(
+    con: sqlite3.Connection, term_fn: TermFn | None = None, only: frozenset[str] | None = None
+) -> BM25Index | None:
     """The index of the catalog's chunks (None when it has none). Documents without stored
     counts, as in an index written before counts were kept (it had a bm25s folder), are counted
-    here from their text, in memory only; the next ingest stores their counts."""
+    here from their text, in memory only; the next ingest stores their counts. With `only`,
+    the statistics are those of these documents alone (a reader's view); rows keep their
+    numbers among all the catalog's chunks."""
     by_doc: dict[str, list[int]] = {}
     for row, (doc_id,) in enumerate(con.execute("SELECT doc_id FROM chunks ORDER BY rowid")):
         by_doc.setdefault(doc_id, []).append(row)
     if not by_doc:
         return None
-    rows = {doc_id: np.asarray(r, dtype=np.int64) for doc_id, r in by_doc.items()}
+    n_rows = sum(len(r) for r in by_doc.values())
+    kept = {d: r for d, r in by_doc.items() if only is None or d in only}
+    rows = {doc_id: np.asarray(r, dtype=np.int64) for doc_id, r in kept.items()}
     vocabulary = Vocabulary.read(con)
     docs: list[tuple[np.ndarray, Postings]] = []
     stored = con.execute("SELECT doc_id, entries, lengths, terms, starts, chunks, counts FROM bm25_docs")
     for doc_id, entries, *blobs in stored:
+        if doc_id not in rows:
+            continue  # another reader's document
         postings = Postings.from_blobs(entries, *blobs)
         if doc_id in rows and len(rows[doc_id]) == len(postings.lengths):  # else counted below
             docs.append((rows.pop(doc_id), postings))
@@ -192,4 +207,6 @@ def load(con: sqlite3.Connection, term_fn: TermFn | None = None) -> BM25Index | 
         counts = count_terms(document_texts(con, doc_id), term_fn)
         ids = np.fromiter((vocabulary.add(w) for w in counts.terms), dtype=np.int64, count=len(counts.terms))
         docs.append((doc_rows, Postings.of(counts, ids)))
-    return BM25Index(sum(len(r) for r, _p in docs), docs, vocabulary)
+    if not docs:
+        return None
+    return BM25Index(n_rows, docs, vocabulary, sum(len(r) for r, _p in docs))

@@ -58,6 +58,11 @@ class ChunkIndex(Protocol):
         """The stored vectors of these chunks (one round trip, for chunks no search ranked)."""
         ...
 
+    def with_keywords(self, bm25: BM25Index | None) -> ChunkIndex:
+        """The same index, its keyword search scored with `bm25` (a reader's own statistics)
+        where the keyword search is ours; as it is where the backend scores keywords itself."""
+        ...
+
 
 class IndexWriter(Protocol):
     """The changes one ingest makes, inside its new version folder, before it is published.
@@ -250,6 +255,9 @@ class FaissChunkIndex:
             return store.search_vectors(self.vectors, vector, k, ids)
         result = self.vectors.query(VectorStoreQuery(query_embedding=vector.tolist(), similarity_top_k=k))
         return [(i, float(s)) for i, s in zip(result.ids or [], result.similarities or [], strict=True)]
+
+    def with_keywords(self, bm25: BM25Index | None) -> FaissChunkIndex:
+        return FaissChunkIndex(self.vectors, self.chunks, self.paragraphs, bm25, self.term_fn)
 
     def stored_vectors(self, chunk_ids: Sequence[str]) -> dict[str, np.ndarray]:
         found = {c: store.stored_vector(self.vectors, c) for c in chunk_ids}

@@ -127,7 +127,6 @@ class KnowledgeBase:
         self._retriever: HybridRetriever | None = None
         self._active: Answerer | None = None
         self._prose: ProseAnswerer | None = None
-        self._weights = TermWeights.uniform()
         # Per set of readable documents: the retriever and answerers of that reader's view.
         self._views: dict[frozenset[str], _View] = {}
         self.reload()
@@ -155,7 +154,7 @@ class KnowledgeBase:
         prose = ProseAnswerer(weights, snapshot.paragraphs) if self._answerer is None else None
         with self._lock:
             self._retriever, self._active, self._prose = retriever, answerer, prose
-            self._weights, self._views = weights, {}
+            self._views = {}
 
     def view(self, readable: frozenset[str] | None, wait: bool = False) -> _View:
         """The knowledge base as a reader who may read only the `readable` documents sees it
@@ -167,11 +166,11 @@ class KnowledgeBase:
             if readable is None:
                 return _View(retriever, answerer, prose)
             found = self._views.get(readable) if self._retriever is retriever else None
-            weights = self._weights
         if found is not None:
             return found
         snapshot = retriever.snapshot.readable_by(readable)
         own = HybridRetriever(snapshot, self.embedder, self.retrieval)
+        weights = idf_weights(snapshot)  # the reader's reports' own term statistics
         # A test's or an experiment's answerer answers from the hits it is given, as it is.
         view = _View(
             own,

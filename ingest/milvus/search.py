@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 
 from ingest import store
+from ingest.bm25 import BM25Index
 from ingest.config import Settings
 from ingest.milvus.collection import INSERT_BATCH, collection_problem, keyword_text
 from ingest.milvus.connection import Address, Milvus
@@ -131,6 +132,10 @@ class MilvusChunkIndex:
             if len(found) >= k or len(hits) < limit or limit >= MAX_FETCH:
                 return found[:k]
             limit = min(MAX_FETCH, limit * 4)
+
+    def with_keywords(self, bm25: BM25Index | None) -> MilvusChunkIndex:
+        """Milvus scores keywords with its own BM25 over the whole collection: as it is."""
+        return self
 
     def stored_vectors(self, chunk_ids: Sequence[str]) -> dict[str, np.ndarray]:
         """By primary key ("<generation>:<chunk id>", the generation its document has in this

@@ -73,6 +73,7 @@ class Snapshot:
     # A reader's view (readable_by): only these documents' paragraphs, documents and metadata are
     # here, and every search is limited to them. None: the whole knowledge base.
     readable: frozenset[str] | None = None
+    path: Path | None = None  # the version folder (its catalog: a reader's own keyword statistics)
     _of_docs: dict[frozenset[str], frozenset[str]] = field(default_factory=dict, repr=False)
     _outcomes: frozenset[str] | None = field(default=None, repr=False)
 
@@ -99,6 +100,11 @@ class Snapshot:
         """The knowledge base as a reader who may read only `docs` sees it: the same index (its
         searches filtered), without the other documents' paragraphs, listings and metadata."""
         metas = {k: m for k, m in self.metas.items() if k in docs}
+        # Keyword statistics (idf, vocabulary) of these reports alone: the others shape nothing.
+        bm25 = self.bm25
+        if self.path is not None:
+            with store.catalog(self.path) as con:
+                bm25 = keyword.load(con, only=docs)
         # Whose knowledge base it is, from these reports alone (KB_HOME, if set, still names it).
         setting = self.home.body if self.home is not None and self.home.set_by_user else ""
         return replace(
@@ -107,6 +113,8 @@ class Snapshot:
             documents=[d for d in self.documents if d.doc_id in docs],
             metas=metas,
             home=find_home(metas, setting),
+            bm25=bm25,
+            index=self.index.with_keywords(bm25),
             readable=docs,
             _of_docs={},
             _outcomes=None,
@@ -144,6 +152,7 @@ class Snapshot:
             documents=documents,
             metas=metas,
             home=find_home(metas, settings.home if settings is not None else os.environ.get("KB_HOME", "")),
+            path=version,
         )
 
 

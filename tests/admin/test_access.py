@@ -357,3 +357,21 @@ def test_a_restricted_folder(tmp_path: Path) -> None:
     ingest(settings, embedder=HashEmbedder(), progress=False)
     kb = KnowledgeBase(settings, HashEmbedder())
     assert kb.snapshot.metas["干部材料/2030年甲区干部考察材料"].readers == (ADMINS_ONLY,)
+
+
+def test_keyword_statistics_are_the_readers_own(setup: Any) -> None:
+    """A reader's view weighs words by the reports it may read alone: a word only the closed
+    report uses is unknown there, and a shared word's weight is computed without it."""
+    from rag.pipeline import idf_weights
+
+    settings, kb, _access = setup
+    whole, outsider = kb.snapshot, kb.snapshot_for(_readable(setup, OUTSIDER))
+    assert whole.bm25 is not None and outsider.bm25 is not None
+    assert "鹿鸣" in whole.bm25 and "鹿鸣" not in outsider.bm25
+    assert outsider.bm25.n_docs < whole.bm25.n_docs  # its chunks alone count for idf
+    assert idf_weights(outsider).of("干部") != idf_weights(whole).of("干部")
+    member = kb.snapshot_for(_readable(setup, MEMBER))
+    assert member.bm25 is not None and member.bm25.n_docs == whole.bm25.n_docs
+    if settings.store == "faiss":  # our BM25 scores the keyword search (Milvus scores its own)
+        hits = kb.view(_readable(setup, OUTSIDER)).retriever.bm25_ranking("鹿鸣计划", 10)
+        assert hits == []
