@@ -58,9 +58,9 @@ class ChunkIndex(Protocol):
         """The stored vectors of these chunks (one round trip, for chunks no search ranked)."""
         ...
 
-    def with_keywords(self, bm25: BM25Index | None) -> ChunkIndex:
-        """The same index, its keyword search scored with `bm25` (a reader's own statistics)
-        where the keyword search is ours; as it is where the backend scores keywords itself."""
+    def with_keywords(self, bm25: BM25Index | None, chunks: Sequence[Chunk]) -> ChunkIndex:
+        """The same index, its keyword search scored by our BM25 with `bm25` (a reader's own
+        statistics; `chunks` in catalog order, the rows `bm25` numbers)."""
         ...
 
 
@@ -256,7 +256,7 @@ class FaissChunkIndex:
         result = self.vectors.query(VectorStoreQuery(query_embedding=vector.tolist(), similarity_top_k=k))
         return [(i, float(s)) for i, s in zip(result.ids or [], result.similarities or [], strict=True)]
 
-    def with_keywords(self, bm25: BM25Index | None) -> FaissChunkIndex:
+    def with_keywords(self, bm25: BM25Index | None, chunks: Sequence[Chunk] = ()) -> FaissChunkIndex:
         return FaissChunkIndex(self.vectors, self.chunks, self.paragraphs, bm25, self.term_fn)
 
     def stored_vectors(self, chunk_ids: Sequence[str]) -> dict[str, np.ndarray]:
@@ -301,3 +301,42 @@ class FaissWriter:
 
     def published(self, replaced: Path | None) -> list[str]:
         return []  # the version folders hold everything; the ingest removes the stale ones
+
+
+@dataclass(frozen=True)
+class PairedRestriction:
+    """A backend's own restriction for its dense search, and a row mask for our keyword search."""
+
+    inner: Restriction | None
+    rows: RowMask
+
+    @property
+    def empty(self) -> bool:
+        return self.rows.empty
+
+
+class OwnKeywords:
+    """A backend that scores keywords itself (Milvus) as a reader sees it: its dense search and
+    filters as they are, its keyword search by our BM25 over the reader's reports alone (the
+    backend's BM25 counts every report of the collection)."""
+
+    def __init__(self, inner: ChunkIndex, keywords: FaissChunkIndex) -> None:
+        self.inner, self.keywords = inner, keywords
+
+    def restrict(self, where: SearchFilter) -> Restriction | None:
+        rows = self.keywords.restrict(where)
+        return None if rows is None else PairedRestriction(self.inner.restrict(where), rows)
+
+    def search_dense(self, vector: np.ndarray, k: int, allowed: Restriction | None) -> Scored:
+        inner = allowed.inner if isinstance(allowed, PairedRestriction) else allowed
+        return self.inner.search_dense(vector, k, inner)
+
+    def search_keywords(self, text: str, k: int, allowed: Restriction | None) -> Scored:
+        rows = allowed.rows if isinstance(allowed, PairedRestriction) else allowed
+        return self.keywords.search_keywords(text, k, rows)
+
+    def stored_vectors(self, chunk_ids: Sequence[str]) -> dict[str, np.ndarray]:
+        return self.inner.stored_vectors(chunk_ids)
+
+    def with_keywords(self, bm25: BM25Index | None, chunks: Sequence[Chunk]) -> OwnKeywords:
+        return OwnKeywords(self.inner, self.keywords.with_keywords(bm25))

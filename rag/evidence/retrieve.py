@@ -114,7 +114,7 @@ class Snapshot:
             metas=metas,
             home=find_home(metas, setting),
             bm25=bm25,
-            index=self.index.with_keywords(bm25),
+            index=self.index.with_keywords(bm25, self.chunks),
             readable=docs,
             _of_docs={},
             _outcomes=None,
