@@ -171,6 +171,9 @@ class LoginGuard:
     async def __call__(
         self, scope: dict[str, Any], receive: Callable[..., Any], send: Callable[..., Any]
     ) -> None:
+        if scope["type"] == "http" and scope["method"] == "GET" and scope["path"] == "/":
+            await self.app(scope, receive, _with_script(send))
+            return
         if scope["type"] != "http" or scope["method"] != "POST" or scope["path"].rstrip("/") != "/login":
             await self.app(scope, receive, send)
             return
@@ -197,23 +200,24 @@ class LoginGuard:
             await _reply(send, 400, {"detail": detail})
             await anyio.to_thread.run_sync(self._record, "login_locked", name, address)
             return
-        status: list[int] = []
-
         async def watched(message: dict[str, Any]) -> None:
+            # The outcome is counted before the reply leaves: the next try already sees it.
             if message["type"] == "http.response.start":
-                status.append(int(message["status"]))
+                await self._outcome(int(message["status"]), name, address)
             await send(message)
 
         await self.app(scope, replay, watched)
-        code = status[0] if status else 0
+
+    async def _outcome(self, code: int, name: str, address: str) -> None:
         outcome = {200: self.lockout.succeeded, 400: self.lockout.failed}.get(code)
-        if outcome is not None:
-            try:
-                await anyio.to_thread.run_sync(outcome, name, address)
-            except LockoutError as exc:
-                log.warning("login outcome not recorded: %s", exc)
-            action = "login" if code == 200 else "login_failed"
-            await anyio.to_thread.run_sync(self._record, action, name, address)
+        if outcome is None:
+            return
+        try:
+            await anyio.to_thread.run_sync(outcome, name, address)
+        except LockoutError as exc:
+            log.warning("login outcome not recorded: %s", exc)
+        action = "login" if code == 200 else "login_failed"
+        await anyio.to_thread.run_sync(self._record, action, name, address)
 
     def _record(self, action: str, name: str, address: str) -> None:
         if self.audit is not None:
@@ -225,3 +229,59 @@ async def _reply(send: Callable[..., Any], status: int, content: dict[str, str])
     headers = [(b"content-type", b"application/json; charset=utf-8"), (b"content-length", b"%d" % len(body))]
     await send({"type": "http.response.start", "status": status, "headers": headers})
     await send({"type": "http.response.body", "body": body})
+
+
+# Gradio's login page says 凭据不正确 for any refused login and shows no reason: on the page, this
+# script shows the lock's own message (from the refusal's JSON) in its place.
+_LOCK_SCRIPT = rb"""<script>(() => {
+  const original = window.fetch;
+  let locked = "";
+  window.fetch = async (...args) => {
+    const reply = await original(...args);
+    try {
+      const url = String((args[0] && args[0].url) || args[0]);
+      if (/\/login\/?$/.test(url) && reply.status === 400) {
+        const body = await reply.clone().json();
+        locked = typeof body.detail === "string" && body.detail.includes("\u9501\u5b9a") ? body.detail : "";
+      }
+    } catch (e) { locked = ""; }
+    return reply;
+  };
+  new MutationObserver(() => {
+    if (!locked) return;
+    document.querySelectorAll("p, div, span").forEach((el) => {
+      const wrong = "\u51ed\u636e\u4e0d\u6b63\u786e";  // what the page says
+      if (!el.children.length && el.textContent.trim() === wrong) el.textContent = locked;
+    });
+  }).observe(document.documentElement, { childList: true, subtree: true });
+})();</script>"""
+
+
+def _with_script(send: Callable[..., Any]) -> Callable[..., Any]:
+    """`send` for the page's HTML, with _LOCK_SCRIPT added before its </body>."""
+    start: dict[str, Any] = {}
+    body = b""
+
+    async def sending(message: dict[str, Any]) -> None:
+        nonlocal body
+        if message["type"] == "http.response.start":
+            headers = dict(message.get("headers", []))
+            if not headers.get(b"content-type", b"").startswith(b"text/html"):
+                start["passthrough"] = True
+                await send(message)
+                return
+            start.update(message)
+            return
+        if start.get("passthrough"):
+            await send(message)
+            return
+        body += message.get("body", b"")
+        if message.get("more_body"):
+            return
+        if b"</body>" in body:
+            body = body.replace(b"</body>", _LOCK_SCRIPT + b"</body>", 1)
+        kept = [(k, v) for k, v in start.get("headers", []) if k != b"content-length"]
+        await send({**start, "headers": [*kept, (b"content-length", b"%d" % len(body))]})
+        await send({"type": "http.response.body", "body": body})
+
+    return sending
