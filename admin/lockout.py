@@ -235,7 +235,14 @@ async def _reply(send: Callable[..., Any], status: int, content: dict[str, str])
 # script shows the lock's own message (from the refusal's JSON) in its place.
 _LOCK_SCRIPT = rb"""<script>(() => {
   const original = window.fetch;
+  const wrong = "\u51ed\u636e\u4e0d\u6b63\u786e";  // what the page says for any refusal
   let locked = "";
+  const show = () => document.querySelectorAll("p, div, span").forEach((el) => {
+    if (el.children.length || (el.textContent.trim() !== wrong && !el.dataset.kbLock)) return;
+    const want = locked || wrong;
+    if (el.textContent !== want) el.textContent = want;  // else no change, and no new mutation
+    if (locked) el.dataset.kbLock = "1"; else delete el.dataset.kbLock;
+  });
   window.fetch = async (...args) => {
     const reply = await original(...args);
     try {
@@ -243,17 +250,12 @@ _LOCK_SCRIPT = rb"""<script>(() => {
       if (/\/login\/?$/.test(url) && reply.status === 400) {
         const body = await reply.clone().json();
         locked = typeof body.detail === "string" && body.detail.includes("\u9501\u5b9a") ? body.detail : "";
+        setTimeout(show, 0);  // the message may be on the page already, from an earlier try
       }
     } catch (e) { locked = ""; }
     return reply;
   };
-  new MutationObserver(() => {
-    if (!locked) return;
-    document.querySelectorAll("p, div, span").forEach((el) => {
-      const wrong = "\u51ed\u636e\u4e0d\u6b63\u786e";  // what the page says
-      if (!el.children.length && el.textContent.trim() === wrong) el.textContent = locked;
-    });
-  }).observe(document.documentElement, { childList: true, subtree: true });
+  new MutationObserver(show).observe(document.documentElement, { childList: true, subtree: true });
 })();</script>"""
 
 

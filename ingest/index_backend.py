@@ -58,11 +58,6 @@ class ChunkIndex(Protocol):
         """The stored vectors of these chunks (one round trip, for chunks no search ranked)."""
         ...
 
-    def with_keywords(self, bm25: BM25Index | None, chunks: Sequence[Chunk]) -> ChunkIndex:
-        """The same index, its keyword search scored by our BM25 with `bm25` (a reader's own
-        statistics; `chunks` in catalog order, the rows `bm25` numbers)."""
-        ...
-
 
 class IndexWriter(Protocol):
     """The changes one ingest makes, inside its new version folder, before it is published.
@@ -256,7 +251,8 @@ class FaissChunkIndex:
         result = self.vectors.query(VectorStoreQuery(query_embedding=vector.tolist(), similarity_top_k=k))
         return [(i, float(s)) for i, s in zip(result.ids or [], result.similarities or [], strict=True)]
 
-    def with_keywords(self, bm25: BM25Index | None, chunks: Sequence[Chunk] = ()) -> FaissChunkIndex:
+    def with_keywords(self, bm25: BM25Index | None) -> FaissChunkIndex:
+        """The same index, its keyword search scored with `bm25` (a reader's own statistics)."""
         return FaissChunkIndex(self.vectors, self.chunks, self.paragraphs, bm25, self.term_fn)
 
     def stored_vectors(self, chunk_ids: Sequence[str]) -> dict[str, np.ndarray]:
@@ -338,5 +334,16 @@ class OwnKeywords:
     def stored_vectors(self, chunk_ids: Sequence[str]) -> dict[str, np.ndarray]:
         return self.inner.stored_vectors(chunk_ids)
 
-    def with_keywords(self, bm25: BM25Index | None, chunks: Sequence[Chunk]) -> OwnKeywords:
-        return OwnKeywords(self.inner, self.keywords.with_keywords(bm25))
+
+
+def with_keywords(
+    index: ChunkIndex, bm25: BM25Index | None, chunks: Sequence[Chunk], paragraphs: dict[str, Paragraph]
+) -> ChunkIndex:
+    """`index` as a reader sees it: its keyword search scored by our BM25 with `bm25` (the
+    reader's own statistics; `chunks` in catalog order, the rows `bm25` numbers). FAISS's
+    keyword search is ours already; Milvus's BM25 counts every report, so ours takes over."""
+    if isinstance(index, FaissChunkIndex):
+        return index.with_keywords(bm25)
+    if isinstance(index, OwnKeywords):
+        index = index.inner
+    return OwnKeywords(index, FaissChunkIndex(None, list(chunks), paragraphs, bm25))

@@ -7,21 +7,17 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
 from ingest import store
-from ingest.bm25 import BM25Index
 from ingest.config import Settings
 from ingest.milvus.collection import INSERT_BATCH, collection_problem, keyword_text
 from ingest.milvus.connection import Address, Milvus
 from ingest.milvus.rows import VersionRows, list_literal, row_id
-from ingest.records import Chunk, Paragraph
+from ingest.records import Paragraph
 from ingest.search_types import IndexBackendError, Restriction, Scored, SearchFilter
-
-if TYPE_CHECKING:
-    from ingest.index_backend import ChunkIndex
 
 # A filter lists at most this many paragraph ids (allowed ones, or the other ones in the allowed
 # documents when fewer); a larger restriction over-fetches and filters the results here instead.
@@ -135,13 +131,6 @@ class MilvusChunkIndex:
             if len(found) >= k or len(hits) < limit or limit >= MAX_FETCH:
                 return found[:k]
             limit = min(MAX_FETCH, limit * 4)
-
-    def with_keywords(self, bm25: BM25Index | None, chunks: Sequence[Chunk]) -> ChunkIndex:
-        """Milvus's BM25 counts every report of the collection: a reader's keyword search is
-        ours, over the reader's reports' statistics (dense search and filters stay Milvus's)."""
-        from ingest.index_backend import FaissChunkIndex, OwnKeywords  # it opens this backend
-
-        return OwnKeywords(self, FaissChunkIndex(None, list(chunks), self._paragraphs, bm25))
 
     def stored_vectors(self, chunk_ids: Sequence[str]) -> dict[str, np.ndarray]:
         """By primary key ("<generation>:<chunk id>", the generation its document has in this

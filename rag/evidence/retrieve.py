@@ -19,7 +19,7 @@ from ingest import bm25 as keyword
 from ingest import store
 from ingest.embed import Embedder, make_embedder
 from ingest.home import Home, find_home
-from ingest.index_backend import ChunkIndex, open_index
+from ingest.index_backend import ChunkIndex, open_index, with_keywords
 from ingest.records import Aspect, Chunk, DocumentMeta, Kind, Paragraph
 from ingest.search_types import EVERYTHING, Restriction, SearchFilter
 
@@ -114,7 +114,7 @@ class Snapshot:
             metas=metas,
             home=find_home(metas, setting),
             bm25=bm25,
-            index=self.index.with_keywords(bm25, self.chunks),
+            index=with_keywords(self.index, bm25, self.chunks, self.paragraphs),
             readable=docs,
             _of_docs={},
             _outcomes=None,

@@ -175,6 +175,11 @@ def test_twenty_wrong_passwords_lock_the_name_and_the_address(
         page.locator("input[type=password]").fill(OUTSIDER_PASSWORD)
         page.get_by_role("button", name="登录").click()
         page.get_by_text("登录失败次数过多，该用户名或本机已被暂时锁定").wait_for()  # not only 凭据不正确
+        page.locator("input").first.fill(MEMBER)  # again, with the message already on the page
+        page.locator("input[type=password]").fill(MEMBER_PASSWORD)
+        page.get_by_role("button", name="登录").click()
+        page.wait_for_timeout(1000)
+        assert "暂时锁定" in page.content() and "凭据不正确" not in page.inner_text("body")
     finally:
         screenshot_if_failed(request, page, "-locked")
         page.context.close()
