@@ -66,7 +66,8 @@ def readable_for(
     from admin.users import Users
 
     users = Users.from_settings(settings.data_dir, database_url=settings.database_url)
-    if users.enabled and user not in users.all():
+    found = users.all()
+    if found and user not in found:
         raise ValueError(f"没有用户 {user}（kb users list 列出全部用户）")
     return Access(users).readable(user, metas)
 
@@ -175,7 +176,6 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_quiz(args: argparse.Namespace) -> int:
-    from admin.users import Users
     from ingest import store
     from study import terminal
     from study.bank import generate
@@ -193,8 +193,7 @@ def cmd_quiz(args: argparse.Namespace) -> int:
     with store.catalog(store.require_current(settings.index_dir)) as con:
         metas = store.doc_metas(con)
     # With login configured, the name is a user's: the questions come from the reports it may read.
-    users = Users.from_settings(settings.data_dir, database_url=settings.database_url)
-    readable = readable_for(settings, args.user, metas) if users.enabled else None
+    readable = readable_for(settings, args.user, metas)
     quiz = Quiz(lambda: index, ProgressStore.from_settings(settings)).restricted(readable)
     if args.progress:
         terminal.print_progress(quiz, args.user, sys.stdout)

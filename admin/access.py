@@ -51,7 +51,8 @@ def readable_docs(
     """The documents `reader` may read; None when that is every one (no filter needed)."""
     if reader is None or reader.is_admin or not any(m.readers for m in metas.values()):
         return None
-    return frozenset(doc for doc, meta in metas.items() if may_read(reader, meta, known_groups))
+    readable = frozenset(doc for doc, meta in metas.items() if may_read(reader, meta, known_groups))
+    return None if len(readable) == len(metas) else readable  # every one: no view to build
 
 
 def reader_problems(

@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 import anyio
-from sqlalchemy import Column, Float, Integer, MetaData, Table, Text, delete, select
+from sqlalchemy import Column, ColumnElement, Float, Integer, MetaData, Table, Text, delete, select
 from starlette.requests import Request
 
 from admin.audit import AuditLog
@@ -91,10 +91,7 @@ class Lockout:
         now = self.clock()
         with self._tables.transaction() as con:
             rows = con.execute(
-                select(_FAILURES.c.locked_until).where(
-                    ((_FAILURES.c.kind == NAME) & (_FAILURES.c.key == _name(name)))
-                    | ((_FAILURES.c.kind == ADDRESS) & (_FAILURES.c.key == address))
-                )
+                select(_FAILURES.c.locked_until).where(_rows_of(name, address))
             ).all()
         return max([until - now for (until,) in rows] + [0.0])
 
@@ -122,28 +119,16 @@ class Lockout:
                     log.warning("login locked for %s %s after %d failures", kind, key, failures)
 
     def succeeded(self, name: str, address: str) -> None:
-        with self._tables.transaction() as con:
-            con.execute(
-                delete(_FAILURES).where(
-                    ((_FAILURES.c.kind == NAME) & (_FAILURES.c.key == _name(name)))
-                    | ((_FAILURES.c.kind == ADDRESS) & (_FAILURES.c.key == address))
-                )
-            )
+        """A login went through: the name's and the address's failures are forgotten."""
+        self.unlock(name, address)
 
     def unlock(self, name: str = "", address: str = "") -> int:
         """Forget the name's and the address's failures and locks; how many were there."""
         if not name and not address:
             raise ValueError("请给出要解锁的用户名或地址")
         with self._tables.transaction() as con:
-            done = con.execute(
-                delete(_FAILURES)
-                .where(
-                    ((_FAILURES.c.kind == NAME) & (_FAILURES.c.key == _name(name)))
-                    | ((_FAILURES.c.kind == ADDRESS) & (_FAILURES.c.key == address))
-                )
-                .returning(_FAILURES.c.key)
-            ).all()
-        return len(done)
+            done = con.execute(delete(_FAILURES).where(_rows_of(name, address)).returning(_FAILURES.c.key))
+            return len(done.all())
 
     def locks(self) -> list[Lock]:
         """The names and addresses locked now."""
@@ -155,6 +140,13 @@ class Lockout:
                 )
             ).all()
         return [Lock(kind, key, until) for kind, key, until in rows]
+
+
+def _rows_of(name: str, address: str) -> ColumnElement[bool]:
+    """The rows of the name and of the address."""
+    return ((_FAILURES.c.kind == NAME) & (_FAILURES.c.key == _name(name))) | (
+        (_FAILURES.c.kind == ADDRESS) & (_FAILURES.c.key == address)
+    )
 
 
 def _name(name: str) -> str:

@@ -36,6 +36,7 @@ from sqlalchemy import Column, Connection, MetaData, Table, Text, delete, inspec
 from sqlalchemy.exc import SQLAlchemyError
 
 from ingest import database
+from ingest.metadata import valid_group
 from ingest.visible import one_line
 
 ADMIN, USER = "admin", "user"
@@ -331,7 +332,7 @@ def group_names(groups: Sequence[str]) -> tuple[str, ...]:
     names = []
     for raw in groups:
         name = one_line(str(raw))
-        if not name or len(name) > 32 or any(c in name for c in ":,|"):
+        if not valid_group(name):
             raise UsersError(f"组名“{name}”不能为空，最多 32 个字，且不能含“:”“,”或“|”")
         names.append(name)
     return tuple(sorted(set(names)))

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import html
 import logging
-import re
 import tempfile
 import threading
 import time
@@ -31,7 +30,7 @@ from admin.users import Users, UsersError
 from ingest.build import IngestReport
 from ingest.docs_table import readers_shown
 from ingest.loaders import SUPPORTED_SUFFIXES
-from ingest.metadata import EVERYONE, FROM_FOLDER
+from ingest.metadata import EVERYONE, FROM_FOLDER, names_in
 from ingest.progress import ProgressState
 from ingest.records import ADMINS_ONLY, DocumentMeta
 from ingest.upload import (
@@ -312,7 +311,7 @@ def correction_form(
 
 def _unknown_groups(users: Users, readers: str) -> list[str]:
     """The groups a readers field names that no user belongs to ("所有人" names none)."""
-    names = [n for n in re.split(r"[、,，;；\s]+", readers or "") if n and n not in EVERYONE]
+    names = [n for n in names_in(readers) if n not in EVERYONE]
     known = users.groups()
     return [n for n in dict.fromkeys(names) if n not in known]
 
@@ -325,7 +324,7 @@ def set_user_groups(
     if not (name or "").strip():
         return refused("请先填写用户名。")
     try:
-        user = users.set_groups(name, [g for g in re.split(r"[、,，;；\s]+", groups or "") if g])
+        user = users.set_groups(name, names_in(groups))
     except UsersError as exc:
         return refused(str(exc))
     log.info("%s set the groups of %s", admin, user.name)
@@ -470,28 +469,30 @@ def build_admin_tab(kb: KnowledgeBase, users: Users, audit: AuditLog | None = No
         export = gr.DownloadButton("导出 CSV", elem_id="admin-audit-csv", scale=0, min_width=100)
     events = gr.HTML("", elem_id="admin-audit")
 
-    def refreshed() -> tuple[Any, ...]:
+    def documents_refreshed() -> tuple[Any, ...]:
         """The table and both report lists, as they are now."""
         choices = document_choices(kb)
         return (
             documents_html(kb, known_groups(users)),
             gr.update(choices=choices, value=None),
             gr.update(choices=choices, value=None),
-            users_html(users),
-            audit_html(audit) if audit is not None else "",
         )
+
+    def refreshed() -> tuple[Any, ...]:
+        """All the tab shows on load: the reports, the users and the newest events."""
+        return (*documents_refreshed(), users_html(users), audit_html(audit) if audit is not None else "")
 
     def on_upload(path: str | None, request: gr.Request) -> Iterator[tuple[Any, ...]]:
         shown = ""
         for shown in upload_steps(kb, users, path, request, audit=audit):
             if is_status(shown):
                 yield shown, gr.skip(), gr.skip(), gr.skip(), gr.skip()
-        yield (shown, None, *refreshed()[:3])
+        yield (shown, None, *documents_refreshed())
 
     def on_delete(path: str | None, confirmed: bool, request: gr.Request) -> tuple[Any, ...]:
         if path and not confirmed:  # "cancel" in the browser's confirmation
             return gr.skip(), gr.skip(), gr.skip(), gr.skip()
-        return (delete(kb, users, path, request, audit), *refreshed()[:3])
+        return (delete(kb, users, path, request, audit), *documents_refreshed())
 
     def on_save(
         path: str | None,

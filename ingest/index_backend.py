@@ -193,7 +193,7 @@ class FaissChunkIndex:
         self.paragraphs = paragraphs
         self.bm25 = bm25
         self.term_fn = term_fn
-        self._masks: dict[frozenset[str] | None, RowMask] = {}
+        self._masks: dict[frozenset[str], RowMask] = {}
 
     @classmethod
     def load(
@@ -204,9 +204,10 @@ class FaissChunkIndex:
     def restrict(self, where: SearchFilter) -> RowMask | None:
         if not where.restricts:
             return None
-        if where.paragraphs is None and not where.exclude:
+        docs = where.documents
+        if docs is not None and where.paragraphs is None and not where.exclude:
             # Documents only (a reader's, a user's choice): the same few sets on every question.
-            return self._documents_mask(where.documents)
+            return self._documents_mask(docs)
         return RowMask(
             np.fromiter(
                 (where.allows(self.paragraphs[c.paragraph_id]) for c in self.chunks),
@@ -215,10 +216,10 @@ class FaissChunkIndex:
             )
         )
 
-    def _documents_mask(self, docs: frozenset[str] | None) -> RowMask:
+    def _documents_mask(self, docs: frozenset[str]) -> RowMask:
         mask = self._masks.get(docs)
         if mask is None:
-            chosen = docs if docs is not None else frozenset()
+            chosen = docs
             doc_of = self.paragraphs
             within = (doc_of[c.paragraph_id].doc_id in chosen for c in self.chunks)
             rows = np.fromiter(within, dtype=bool, count=len(self.chunks))

@@ -345,18 +345,29 @@ def _field(key: str, raw: object) -> tuple[object, str]:
     return one_line(raw), ""
 
 
+def valid_group(name: str) -> bool:
+    """A group name users and corrections share: 1-32 characters, none of ":", "," or "|"
+    (the separators of KB_USERS)."""
+    return 0 < len(name) <= 32 and not any(c in name for c in ":,|")
+
+
+def names_in(text: str) -> list[str]:
+    """The names in one line of them: "干部科、部务会", "干部科, 部务会", "干部科 部务会"."""
+    return [n for n in re.split(r"[、,，;；\s]+", text or "") if n]
+
+
 def _readers(raw: object) -> tuple[tuple[str, ...] | None, str]:
     """A list of group names, or one text of them ("干部科、部务会"); "所有人" or an empty list opens
     the report to every user. Whether each group exists is checked against the users (admin.access)."""
     if isinstance(raw, str):
-        raw = [g for g in re.split(r"[、,，;；\s]+", raw) if g]
+        raw = names_in(raw)
     if not isinstance(raw, list) or not all(isinstance(g, str) for g in raw):
         shown = json.dumps(raw, ensure_ascii=False)
         return None, f'的值 {shown} 应为组名的列表，如 ["干部科", "部务会"]，或 "所有人"'
     names = [one_line(g) for g in raw if one_line(g)]
     if any(n in EVERYONE for n in names):
         return (), ""
-    if any(len(n) > 32 or any(c in n for c in ":,|") for n in names):
+    if not all(valid_group(n) for n in names):
         return None, "中有不合规的组名（最多 32 个字，不能含“:”“,”或“|”）"
     return tuple(sorted(set(names))), ""
 
@@ -364,27 +375,28 @@ def _readers(raw: object) -> tuple[tuple[str, ...] | None, str]:
 def read_sidecar(report: Path) -> Correction | None:
     """The correction beside `report`, or None when there is none."""
     path = sidecar_path(report)
+    return _read_correction(path, path.name)
+
+
+def _read_correction(path: Path, name: str) -> Correction | None:
+    """The correction file `path` (named `name` in problems), None when there is none; one that
+    cannot be read is used for nothing and closes its reports."""
     if not path.is_file():
         return None
     try:
         text = path.read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as exc:
-        return _unused(f"{path.name}：无法读取（{exc}）")
-    return parse_correction(text, path.name)
+        return _unused(f"{name}：无法读取（{exc}）")
+    return parse_correction(text, name)
 
 
 def read_folder_correction(folder: Path) -> Correction | None:
     """The readers a folder's own correction (`<folder>/.meta.json`) gives every report in it,
     or None without one. It may say only `readers`; a file that cannot be read closes the folder's
     reports to all but administrators, as a report's own broken correction does."""
-    path = folder / FOLDER_SIDECAR
-    if not path.is_file():
+    found = _read_correction(folder / FOLDER_SIDECAR, f"{folder.name}/{FOLDER_SIDECAR}")
+    if found is None:
         return None
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as exc:
-        return _unused(f"{folder.name}/{FOLDER_SIDECAR}：无法读取（{exc}）")
-    found = parse_correction(text, f"{folder.name}/{FOLDER_SIDECAR}")
     others = sorted(k for k in found.values if k != "readers")
     if not others:
         return found

@@ -431,7 +431,7 @@ def _is_share(mention: NumberMention) -> bool:
     return mention.percent or mention.unit in ("个百分点", "成")
 
 
-# A ratio asked by its name ("城乡居民收入比是多少", "性别比为多少"): 比 ends the indicator.
+# A ratio asked by its name ("产销比是多少", "出生人口性别比为多少"): 比 ends the indicator.
 _ASKS_RATIO = re.compile(r"[\u4e00-\u9fff](?<![占同环])比(?:是|为|有|达到|达)?(?:多少|几)")
 
 

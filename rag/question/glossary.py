@@ -30,9 +30,12 @@ ACRONYMS: dict[str, tuple[str, ...]] = {
 # acronym, the everyday word stays beside the names even where reports write it too ("经济规模"
 # is also said of a city): the official name is what a report states its own figure under.
 _OUTPUT = ("国内生产总值", "地区生产总值")
-_DISPOSABLE = ("居民人均可支配收入",)
-# The communiqué's name for rural income, and its name before 2014.
-_RURAL = ("农村居民人均可支配收入", "农村居民人均纯收入")
+# The statistical bulletin's income indicator, of all residents or of one group; rural income
+# was named 人均纯收入 before 2014.
+_INCOME = "人均可支配收入"
+_DISPOSABLE = (f"居民{_INCOME}",)
+_URBAN = (f"城镇居民{_INCOME}",)
+_RURAL = (f"农村居民{_INCOME}", "农村居民人均纯收入")
 EVERYDAY: dict[str, tuple[str, ...]] = {
     "经济总量": _OUTPUT,
     "经济规模": _OUTPUT,
@@ -80,11 +83,11 @@ _GROUPS: dict[str, tuple[str, ...]] = {
     "老百姓": _DISPOSABLE,
     "百姓": _DISPOSABLE,
     "群众": _DISPOSABLE,
-    "城里人": ("城镇居民人均可支配收入",),
-    "城市居民": ("城镇居民人均可支配收入",),
-    "城市人": ("城镇居民人均可支配收入",),
-    "市民": ("城镇居民人均可支配收入",),
-    "城镇居民": ("城镇居民人均可支配收入",),
+    "城里人": _URBAN,
+    "城市居民": _URBAN,
+    "城市人": _URBAN,
+    "市民": _URBAN,
+    "城镇居民": _URBAN,
     "农村人": _RURAL,
     "农村居民": _RURAL,
     "农民": _RURAL,
