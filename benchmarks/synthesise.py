@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from benchmarks.measure import disk_mb
-from ingest import store
+from ingest import bm25_postings, store
 from ingest.bm25_counts import count_terms
 from ingest.chunk import chunk_paragraph
 from ingest.embed import Embedder
@@ -209,6 +209,7 @@ def synthesise_index(
         copies = number + 1
     if pending_ids:
         store.add_vectors(vectors, pending_ids, np.vstack(pending))
+    bm25_postings.sync(con)  # as an ingest does at its end
     # Same embedder and chunk size as the source, so the real embedder embeds the questions.
     store.set_meta(con, {**source.meta, "built_at": str(time.time()), "synthetic": f"{copies} copies"})
     con.commit()

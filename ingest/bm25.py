@@ -16,30 +16,113 @@ steps (method "lucene": idf = ln(1 + (N − df + 0.5) / (df + 0.5)), tf-part = t
 term; an empty chunk counts as one empty term), so they equal the scores of the bm25s index this
 replaces (tests/ingest/test_bm25.py builds both and compares).
 
-Loading reads the postings as they are stored: a term's postings are found in each document with
-one vectorised binary search over all documents (document number and term id in one int64 key),
-so nothing is re-sorted or transposed when an index opens.
+A published version keeps every term's postings on disk (`ingest.bm25_postings`): `StoredBM25`
+reads a question's terms' lists from the catalog when asked and holds only per-chunk lengths, so
+an app's memory does not grow with the postings. A catalog written before those were kept loads
+into `BM25Index`, in memory: each document's postings as stored, a term found in each document by
+one vectorised binary search over all documents (document number and term id in one int64 key);
+the next ingest writes its postings.
 """
 
 from __future__ import annotations
 
 import math
 import sqlite3
+import threading
 from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Protocol
 
 import numpy as np
 
+from ingest import bm25_postings
 from ingest.bm25_counts import Postings, TermFn, Vocabulary, count_terms, count_tokens, document_texts
 
 K1 = 1.5
 B = 0.75
-_CACHED_TERMS = 2048  # terms whose columns an index keeps (those of the last questions)
+
+_CACHED_ENTRIES = 4_000_000  # entries of recent terms' columns an index keeps (~50 MB)
 
 Column = tuple[np.ndarray, np.ndarray]  # a term's chunk rows and its score in each
 _UNKNOWN = object()  # not in the cache (None there means: in no chunk)
 
 
-class BM25Index:
+class KeywordIndex(Protocol):
+    """BM25 over one version's chunks, rows in `store.load_chunks` order."""
+
+    n_rows: int  # every chunk of the catalog
+    n_docs: int  # the chunks whose statistics count (a reader's view: its reports' alone)
+
+    def __contains__(self, term: object) -> bool: ...
+
+    def doc_freq(self, term: str) -> int: ...
+
+    def get_scores(self, tokens: Sequence[str]) -> np.ndarray: ...
+
+
+class _ColumnScores:
+    """BM25 scores term by term from each term's column (its chunk rows and its score in
+    each): what both indexes share. Recent terms' columns are kept (a question's terms are
+    asked for by retrieval, the answerer's weights and the refusal features), up to
+    `_CACHED_ENTRIES` entries, then dropped together. Races between threads only ever compute
+    a column twice."""
+
+    n_rows: int
+    n_docs: int
+
+    def __init__(self) -> None:
+        self._cache: dict[str, Column | None] = {}
+        self._cached = 0
+
+    def _find(self, words: list[str]) -> dict[str, Column | None]:
+        raise NotImplementedError
+
+    def _columns(self, words: Iterable[str]) -> dict[str, Column | None]:
+        """Each word's column (None: in no chunk); uncached words are looked up together."""
+        columns: dict[str, Column | None] = {}
+        missing: list[str] = []
+        for word in dict.fromkeys(words):
+            column = self._cache.get(word, _UNKNOWN)
+            if column is _UNKNOWN:
+                missing.append(word)
+            else:
+                columns[word] = column  # type: ignore[assignment]
+        if missing:
+            found = self._find(missing)
+            size = sum(len(c[0]) for c in found.values() if c is not None)
+            if self._cached + size > _CACHED_ENTRIES:
+                self._cache, self._cached = {}, 0
+            self._cache.update(found)
+            self._cached += size
+            columns.update(found)
+        return columns
+
+    def _column(self, term: str) -> Column | None:
+        column = self._cache.get(term, _UNKNOWN)  # the answerer asks for a question's terms often
+        return self._columns([term])[term] if column is _UNKNOWN else column  # type: ignore[return-value]
+
+    def __contains__(self, term: object) -> bool:
+        return isinstance(term, str) and self._column(term) is not None
+
+    def doc_freq(self, term: str) -> int:
+        """How many chunks hold `term` (0 when none does)."""
+        column = self._column(term)
+        return 0 if column is None else len(column[0])
+
+    def get_scores(self, tokens: Sequence[str]) -> np.ndarray:
+        """Every chunk's score for the query `tokens`, float32; tokens the index lacks add
+        nothing. A repeated token counts again and tokens are added one after the other, as in
+        bm25s's `get_scores`: the same scores."""
+        scores = np.zeros(self.n_rows, dtype=np.float32)
+        columns = self._columns(tokens)
+        for token in tokens:
+            column = columns[token]
+            if column is not None:
+                scores[column[0]] += column[1]  # a term's rows are distinct: each added once
+        return scores
+
+
+class BM25Index(_ColumnScores):
     """BM25 scores of all chunks of one index version, rows in `store.load_chunks` order.
 
     Immutable once built (its cache of recent terms is thread-safe); shared by threads."""
@@ -80,29 +163,7 @@ class BM25Index:
         # As bm25s computes it: length over average length in float64.
         average = float(lengths.sum()) / max(1, self.n_docs)
         self._norm = K1 * ((1 - B) + B * lengths.astype(np.float64) / average)
-        # Recent terms' columns (a question's terms are asked for by retrieval, the answerer's
-        # weights and the refusal features); cleared when full. Races between threads only
-        # ever compute a column twice.
-        self._cache: dict[str, Column | None] = {}
-
-    def _columns(self, words: Iterable[str]) -> dict[str, Column | None]:
-        """Each word's column: the rows of the chunks holding it and its score in each (None:
-        in none). Uncached words are looked up together, in one pass over the postings."""
-        columns: dict[str, Column | None] = {}
-        missing: list[str] = []
-        for word in dict.fromkeys(words):
-            column = self._cache.get(word, _UNKNOWN)
-            if column is _UNKNOWN:
-                missing.append(word)
-            else:
-                columns[word] = column  # type: ignore[assignment]
-        if missing:
-            found = self._find(missing)
-            if len(self._cache) + len(found) > _CACHED_TERMS:
-                self._cache.clear()
-            self._cache.update(found)
-            columns.update(found)
-        return columns
+        super().__init__()
 
     def _find(self, words: list[str]) -> dict[str, Column | None]:
         found: dict[str, Column | None] = dict.fromkeys(words)
@@ -143,30 +204,6 @@ class BM25Index:
                 found[word] = (rows[end - size : end], values[end - size : end])
         return found
 
-    def _column(self, term: str) -> Column | None:
-        column = self._cache.get(term, _UNKNOWN)  # the answerer asks for a question's terms often
-        return self._columns([term])[term] if column is _UNKNOWN else column  # type: ignore[return-value]
-
-    def __contains__(self, term: object) -> bool:
-        return isinstance(term, str) and self._column(term) is not None
-
-    def doc_freq(self, term: str) -> int:
-        """How many chunks hold `term` (0 when none does)."""
-        column = self._column(term)
-        return 0 if column is None else len(column[0])
-
-    def get_scores(self, tokens: Sequence[str]) -> np.ndarray:
-        """Every chunk's score for the query `tokens`, float32; tokens the index lacks add
-        nothing. A repeated token counts again and tokens are added one after the other, as in
-        bm25s's `get_scores`: the same scores."""
-        scores = np.zeros(self.n_rows, dtype=np.float32)
-        columns = self._columns(tokens)
-        for token in tokens:
-            column = columns[token]
-            if column is not None:
-                scores[column[0]] += column[1]  # a term's rows are distinct: each added once
-        return scores
-
     @classmethod
     def from_token_lists(cls, token_lists: Sequence[Sequence[str]]) -> BM25Index | None:
         """An index over term lists held in memory (row i: token_lists[i]); None when empty."""
@@ -178,14 +215,95 @@ class BM25Index:
         return cls(counts.chunks, [(np.arange(counts.chunks), Postings.of(counts, ids))], vocabulary)
 
 
+class StoredBM25(_ColumnScores):
+    """BM25 scores from the postings on disk (`ingest.bm25_postings`): a term's list is read
+    from the catalog when a question asks for it (the lists of the last questions are kept, up
+    to `_CACHED_ENTRIES` entries). In memory: each chunk's length and row number, ~24 bytes
+    per chunk. Scores equal `BM25Index`'s over the same counts (the same steps, in the same
+    order). Thread-safe: one read-only connection per thread."""
+
+    def __init__(
+        self, path: Path, docs: Sequence[bm25_postings.IndexedDocument], only: frozenset[str] | None
+    ):
+        self._path = path
+        rowids = np.concatenate([d.rowids for d in docs]).astype(np.int64)
+        lengths = np.concatenate([d.lengths for d in docs]).astype(np.int64)
+        kept = np.concatenate([np.full(len(d.rowids), only is None or d.doc_id in only) for d in docs])
+        order = np.argsort(rowids)  # rows are numbered in rowid order, as the chunks are loaded
+        self.n_rows = len(rowids)
+        self._row_of = np.full(int(rowids.max()) + 1, -1, dtype=np.int32)
+        self._row_of[rowids[order]] = np.arange(self.n_rows, dtype=np.int32)
+        lengths, kept = lengths[order], kept[order]
+        self._kept = None if only is None else kept
+        self.n_docs = int(kept.sum())
+        lengths[~kept] = 0
+        average = float(lengths.sum()) / max(1, self.n_docs)
+        self._norm = K1 * ((1 - B) + B * lengths.astype(np.float64) / average)
+        super().__init__()
+        self._local = threading.local()
+
+    def _con(self) -> sqlite3.Connection:
+        con: sqlite3.Connection | None = getattr(self._local, "con", None)
+        if con is None:
+            con = self._local.con = sqlite3.connect(f"file:{self._path}?mode=ro", uri=True)
+        return con
+
+    def _find(self, words: list[str]) -> dict[str, Column | None]:
+        found: dict[str, Column | None] = dict.fromkeys(words)
+        con = self._con()
+        ids: dict[str, int] = {}
+        for start in range(0, len(words), 500):
+            part = words[start : start + 500]
+            marks = ",".join("?" * len(part))
+            ids.update(con.execute(f"SELECT term, term_id FROM bm25_terms WHERE term IN ({marks})", part))
+        for word in words:
+            if word not in ids:
+                continue
+            stored = bm25_postings.read(con, ids[word])
+            rows = self._row_of[stored.rowids]
+            tf = stored.counts
+            if self._kept is not None:
+                keep = self._kept[rows]
+                rows, tf = rows[keep], tf[keep]
+            if not len(rows):
+                continue
+            # As BM25Index computes it: idf by `math.log` in float64, kept as float32; the tf
+            # part in float64; the product cast to float32.
+            idf = np.float32(math.log(1 + (self.n_docs - len(rows) + 0.5) / (len(rows) + 0.5)))
+            tf32 = tf.astype(np.float32)
+            found[word] = (
+                rows.astype(np.int64),
+                (idf * (tf32 / (self._norm[rows] + tf32))).astype(np.float32),
+            )
+        return found
+
+
+def _database_path(con: sqlite3.Connection) -> Path:
+    return Path(next(row[2] for row in con.execute("PRAGMA database_list") if row[1] == "main"))
+
+
 def load(
     con: sqlite3.Connection, term_fn: TermFn | None = None, only: frozenset[str] | None = None
+) -> KeywordIndex | None:
+    """The index of the catalog's chunks (None when it has none): read from its postings on disk
+    when every chunk is in them, else built in memory. Documents without stored counts, as in an
+    index written before counts were kept (it had a bm25s folder), are counted here from their
+    text, in memory only; the next ingest stores their counts and postings. With `only`, the
+    statistics are those of these documents alone (a reader's view); rows keep their numbers
+    among all the catalog's chunks."""
+    stored = bm25_postings.stored_documents(con)
+    if stored is not None:
+        held = [d for d in stored if only is None or d.doc_id in only]
+        if not any(len(d.rowids) for d in held):
+            return None
+        return StoredBM25(_database_path(con), stored, only)
+    return load_in_memory(con, term_fn, only)
+
+
+def load_in_memory(
+    con: sqlite3.Connection, term_fn: TermFn | None = None, only: frozenset[str] | None = None
 ) -> BM25Index | None:
-    """The index of the catalog's chunks (None when it has none). Documents without stored
-    counts, as in an index written before counts were kept (it had a bm25s folder), are counted
-    here from their text, in memory only; the next ingest stores their counts. With `only`,
-    the statistics are those of these documents alone (a reader's view); rows keep their
-    numbers among all the catalog's chunks."""
+    """`load` with every posting read into memory (catalogs written before postings were kept)."""
     by_doc: dict[str, list[int]] = {}
     for row, (doc_id,) in enumerate(con.execute("SELECT doc_id FROM chunks ORDER BY rowid")):
         by_doc.setdefault(doc_id, []).append(row)

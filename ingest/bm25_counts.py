@@ -105,8 +105,8 @@ class Postings:
             counts.lengths.astype(_INT),
             term_ids.astype(_INT),
             starts.astype(_INT),
-            chunk[order].astype(_narrowest(counts.chunks - 1)),
-            counts.counts[order].astype(_narrowest(int(counts.counts.max(initial=0)))),
+            chunk[order].astype(narrowest(counts.chunks - 1)),
+            counts.counts[order].astype(narrowest(int(counts.counts.max(initial=0)))),
         )
 
     @property
@@ -125,7 +125,7 @@ class Postings:
         return cls(lengths, term_ids, starts, chunks, counts)
 
 
-def _narrowest(largest: int) -> np.dtype:
+def narrowest(largest: int) -> np.dtype:
     """The smallest unsigned type holding 0..largest (chunk numbers and counts: mostly small)."""
     for dtype in (np.dtype("<u1"), np.dtype("<u2")):
         if largest <= np.iinfo(dtype).max:

@@ -31,7 +31,7 @@ from ingest.search_types import Restriction, Scored, SearchFilter
 from ingest.terms import terms
 
 if TYPE_CHECKING:
-    from ingest.bm25 import BM25Index
+    from ingest.bm25 import KeywordIndex
     from ingest.config import Settings
 
 FAISS = "faiss"
@@ -115,7 +115,7 @@ def open_index(
     meta: dict[str, str],
     chunks: list[Chunk],
     paragraphs: dict[str, Paragraph],
-    bm25: BM25Index | None,
+    bm25: KeywordIndex | None,
     settings: Settings | None = None,
 ) -> ChunkIndex:
     """The searches of a version, by the backend its meta names (a FAISS version needs no
@@ -184,7 +184,7 @@ class FaissChunkIndex:
         vectors: Any,
         chunks: list[Chunk],
         paragraphs: dict[str, Paragraph],
-        bm25: BM25Index | None,
+        bm25: KeywordIndex | None,
         term_fn: Callable[[str], list[str]] = terms,
     ) -> None:
         """`term_fn` must be the function `bm25` was built with."""
@@ -197,7 +197,7 @@ class FaissChunkIndex:
 
     @classmethod
     def load(
-        cls, version: Path, chunks: list[Chunk], paragraphs: dict[str, Paragraph], bm25: BM25Index | None
+        cls, version: Path, chunks: list[Chunk], paragraphs: dict[str, Paragraph], bm25: KeywordIndex | None
     ) -> FaissChunkIndex:
         return cls(store.load_vector_store(version), chunks, paragraphs, bm25)
 
@@ -252,7 +252,7 @@ class FaissChunkIndex:
         result = self.vectors.query(VectorStoreQuery(query_embedding=vector.tolist(), similarity_top_k=k))
         return [(i, float(s)) for i, s in zip(result.ids or [], result.similarities or [], strict=True)]
 
-    def with_keywords(self, bm25: BM25Index | None) -> FaissChunkIndex:
+    def with_keywords(self, bm25: KeywordIndex | None) -> FaissChunkIndex:
         """The same index, its keyword search scored with `bm25` (a reader's own statistics)."""
         return FaissChunkIndex(self.vectors, self.chunks, self.paragraphs, bm25, self.term_fn)
 
@@ -338,7 +338,7 @@ class OwnKeywords:
 
 
 def with_keywords(
-    index: ChunkIndex, bm25: BM25Index | None, chunks: Sequence[Chunk], paragraphs: dict[str, Paragraph]
+    index: ChunkIndex, bm25: KeywordIndex | None, chunks: Sequence[Chunk], paragraphs: dict[str, Paragraph]
 ) -> ChunkIndex:
     """`index` as a reader sees it: its keyword search scored by our BM25 with `bm25` (the
     reader's own statistics; `chunks` in catalog order, the rows `bm25` numbers). FAISS's

@@ -4,8 +4,9 @@ Layout of the index folder:
 
     CURRENT            name of the live version folder (replaced atomically)
     v-<time>-<n>/      one complete version:
-        catalog.sqlite   documents, paragraphs, chunks, meta, and each document's BM25 term
-                         counts (`ingest.bm25_counts`: the bm25_* tables)
+        catalog.sqlite   documents, paragraphs, chunks, meta, each document's BM25 term
+                         counts (`ingest.bm25_counts`) and every term's postings
+                         (`ingest.bm25_postings`): the bm25_* tables
         vectors/         llama-index FaissMapVectorStore (IndexIDMap2 over inner product)
     ingest.lock        held while an ingest runs
     vector-cache.sqlite  vectors by (embedder, text hash), shared by all versions (vector_cache.py)
@@ -33,7 +34,7 @@ from typing import Any
 
 import numpy as np
 
-from ingest import bm25_counts
+from ingest import bm25_counts, bm25_postings
 from ingest.records import Aspect, Chunk, DocKind, DocumentMeta, DocumentRecord, Kind, Paragraph, TimeScope
 
 CURRENT = "CURRENT"
@@ -159,7 +160,7 @@ def add_vectors(store: Any, chunk_ids: Sequence[str], vectors: np.ndarray) -> No
 
 def connect(version_dir: Path) -> sqlite3.Connection:
     con = sqlite3.connect(version_dir / CATALOG)
-    con.executescript(_SCHEMA + bm25_counts.SCHEMA)
+    con.executescript(_SCHEMA + bm25_counts.SCHEMA + bm25_postings.SCHEMA)
     return con
 
 
@@ -232,6 +233,7 @@ def delete_document(con: sqlite3.Connection, doc_id: str) -> list[str]:
     con.execute("DELETE FROM documents WHERE doc_id = ?", (doc_id,))
     con.execute("DELETE FROM doc_meta WHERE doc_id = ?", (doc_id,))
     con.execute("DELETE FROM paragraph_scope WHERE doc_id = ?", (doc_id,))
+    bm25_postings.remove(con, doc_id)  # before its counts go: they say which terms it had
     bm25_counts.delete_counts(con, doc_id)
     return chunk_ids
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ingest import index_backend, store
+from ingest import bm25_postings, index_backend, store
 from ingest.bm25_counts import count_missing, count_terms
 from ingest.build.discover import in_scope
 from ingest.build.embedding import embed_in_batches
@@ -63,10 +63,13 @@ def apply_changes(
         store.insert_document(con, record, chunks, count_terms([c.embed_text for c in chunks]))
     # Documents of an index written before term counts were kept are counted once, here.
     report.recounted = len(count_missing(con))
+    # Every counted document's postings by term; a catalog written before they were kept gets
+    # all of them here, once (nothing is embedded or counted again).
+    upgraded = bm25_postings.sync(con) > len(new_docs)
     con.commit()
     con.close()
     index_meta = writer.finish()
-    return bool(new_docs or removed or report.recounted), index_meta
+    return bool(new_docs or removed or report.recounted or upgraded), index_meta
 
 
 def _add_vectors(

@@ -66,7 +66,7 @@ class Snapshot:
     chunk_row: dict[str, int]
     index: ChunkIndex  # the dense and keyword searches (FAISS + our BM25, or Milvus)
     # The catalog's term counts: the answerer's idf and the glossary read them whatever searches.
-    bm25: keyword.BM25Index | None  # None when the index has no chunks
+    bm25: keyword.KeywordIndex | None  # None when the index has no chunks
     documents: list[store.DocumentInfo] = field(default_factory=list)
     metas: dict[str, DocumentMeta] = field(default_factory=dict)  # doc id -> which report it is
     home: Home | None = None  # whose knowledge base it is (ingest.home)

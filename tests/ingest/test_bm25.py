@@ -11,7 +11,7 @@ import bm25s
 import numpy as np
 import pytest
 
-from ingest import bm25, bm25_counts, store
+from ingest import bm25, bm25_counts, bm25_postings, store
 from ingest.build import ingest
 from ingest.config import Settings
 from ingest.index_backend import RowMask
@@ -78,7 +78,7 @@ def test_scores_equal_those_of_bm25s() -> None:
 
 def test_scores_of_a_catalog_equal_bm25s_over_its_chunks(tmp_path: Path) -> None:
     con = sqlite3.connect(tmp_path / "catalog.sqlite")
-    con.executescript(bm25_counts.SCHEMA)
+    con.executescript(bm25_counts.SCHEMA + bm25_postings.SCHEMA)
     con.execute("CREATE TABLE chunks (chunk_id TEXT PRIMARY KEY, doc_id TEXT, embed_text TEXT)")
     texts = {"甲": ["预算 资金 资金", "绩效评价"], "乙": ["", "项目 项目 预算"], "丙": ["人才引进"]}
     for doc_id, chunk_texts in texts.items():
@@ -87,7 +87,15 @@ def test_scores_of_a_catalog_equal_bm25s_over_its_chunks(tmp_path: Path) -> None
             [(f"{doc_id}#{i}", doc_id, t) for i, t in enumerate(chunk_texts)],
         )
         bm25_counts.store_counts(con, doc_id, bm25_counts.count_terms(chunk_texts))
-    _assert_same_as_bm25s(bm25.load(con), [terms(t) for ts in texts.values() for t in ts])
+    token_lists = [terms(t) for ts in texts.values() for t in ts]
+    # Before the postings by term are written the index is built in memory; after, read from them.
+    assert isinstance(bm25.load(con), bm25.BM25Index)
+    _assert_same_as_bm25s(bm25.load(con), token_lists)
+    assert bm25_postings.sync(con) == 3
+    con.commit()
+    stored = bm25.load(con)
+    assert isinstance(stored, bm25.StoredBM25)
+    _assert_same_as_bm25s(stored, token_lists)
 
 
 def test_terms_whose_hashes_collide_are_told_apart(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -191,7 +199,7 @@ def test_an_empty_knowledge_base_has_no_keyword_index(tmp_path: Path) -> None:
 def _make_old_layout(version: Path) -> None:
     """The version as an ingest before term counts were kept left it: no counts, a bm25s index."""
     with store.catalog(version) as con:
-        for table in ("bm25_docs", "bm25_terms", "bm25_term_parts"):
+        for table in ("bm25_docs", "bm25_terms", "bm25_term_parts", "bm25_postings", "bm25_indexed"):
             con.execute(f"DELETE FROM {table}")
         chunks = store.load_chunks(con)
     _bm25s([terms(c.embed_text) for c in chunks]).save(str(version / store.LEGACY_BM25_DIR))
@@ -234,3 +242,86 @@ def test_a_document_whose_counts_do_not_match_its_chunks_is_counted_again(kb_set
         doc_id = snapshot.documents[0].doc_id
         bm25_counts.store_counts(con, doc_id, bm25_counts.count_terms(["只有一个片段"]))
     _assert_same_as_bm25s(Snapshot.load(kb_settings.index_dir).bm25, _all_token_lists(snapshot))
+
+
+def _same_scores(
+    a: bm25.KeywordIndex | None, b: bm25.KeywordIndex | None, queries: Sequence[Sequence[str]]
+) -> None:
+    assert a is not None and b is not None
+    assert (a.n_rows, a.n_docs) == (b.n_rows, b.n_docs)
+    for query in queries:
+        np.testing.assert_array_equal(a.get_scores(query), b.get_scores(query))
+        assert [a.doc_freq(t) for t in query] == [b.doc_freq(t) for t in query]
+
+
+def test_a_published_version_reads_postings_from_disk_with_the_same_scores(kb_settings: Settings) -> None:
+    (kb_settings.kb_dir / "2022年总结.md").write_text(
+        "# 2022年总结\n\n## 人才工作\n\n引进高层次人才120名。\n\n新建人才驿站3个。\n", encoding="utf-8"
+    )
+    ingest(kb_settings, embedder=HashEmbedder(), progress=False)
+    snapshot = Snapshot.load(kb_settings.index_dir)
+    assert isinstance(snapshot.bm25, bm25.StoredBM25)
+    token_lists = _all_token_lists(snapshot)
+    queries = [*(t for t in token_lists if t), ["人才", "驿站", "不存在的词"]]
+    with store.catalog(store.require_current(kb_settings.index_dir)) as con:
+        _same_scores(snapshot.bm25, bm25.load_in_memory(con), queries)
+        # A reader of one report: its statistics alone, rows numbered among all chunks.
+        only = frozenset({next(d.doc_id for d in snapshot.documents if d.title == "2022年总结")})
+        view = bm25.load(con, only=only)
+        assert isinstance(view, bm25.StoredBM25) and view.n_docs == 2 and view.n_rows == len(token_lists)
+        _same_scores(view, bm25.load_in_memory(con, only=only), queries)
+        assert bm25.load(con, only=frozenset({"没有这个报告"})) is None
+
+
+def test_postings_stay_right_through_many_small_ingests(
+    kb_settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every ingest appends a block per term; crowded terms are merged into blocks of BLOCK
+    entries; a removed report's rows leave every block."""
+    monkeypatch.setattr(bm25_postings, "BLOCK", 4)
+    monkeypatch.setattr(bm25_postings, "_MERGE_AT", 2)
+    embedder = HashEmbedder()
+    ingest(kb_settings, embedder=embedder, progress=False)
+    for n in range(5):
+        (kb_settings.kb_dir / f"{2022 + n}年总结.md").write_text(
+            f"# {2022 + n}年总结\n\n## 人才工作\n\n新建人才驿站{n + 1}个，引进人才{n}名。\n", encoding="utf-8"
+        )
+        ingest(kb_settings, embedder=embedder, progress=False)
+    (kb_settings.kb_dir / "2023年总结.md").unlink()
+    ingest(kb_settings, embedder=embedder, progress=False)
+    snapshot = Snapshot.load(kb_settings.index_dir)
+    assert isinstance(snapshot.bm25, bm25.StoredBM25) and snapshot.bm25.doc_freq("驿站") == 4
+    _assert_same_as_bm25s(snapshot.bm25, _all_token_lists(snapshot))
+    with store.catalog(store.require_current(kb_settings.index_dir)) as con:
+        term = con.execute("SELECT term_id FROM bm25_terms WHERE term = '驿站'").fetchone()[0]
+        blocks = con.execute(
+            "SELECT entries, rows FROM bm25_postings WHERE term_id = ? ORDER BY first_row", (term,)
+        ).fetchall()
+        assert sum(e for e, _r in blocks) == 4 and all(e <= 4 for e, _r in blocks)
+        held = {r for _e, rows in blocks for r in np.frombuffer(rows, dtype="<i4").tolist()}
+        live = {r for (r,) in con.execute("SELECT rowid FROM chunks WHERE text LIKE '%驿站%'")}
+        assert held == live
+
+
+def test_a_catalog_without_postings_loads_in_memory_and_the_next_ingest_writes_them(
+    kb_settings: Settings,
+) -> None:
+    embedder = HashEmbedder()
+    ingest(kb_settings, embedder=embedder, progress=False)
+    question = "整顿软弱涣散村党组织"
+    expected = HybridRetriever(Snapshot.load(kb_settings.index_dir), embedder).bm25_ranking(question, 10)
+    old = store.require_current(kb_settings.index_dir)
+    with store.catalog(old) as con:  # as an ingest before postings were kept left it
+        con.execute("DROP TABLE bm25_postings")
+        con.execute("DROP TABLE bm25_indexed")
+    snapshot = Snapshot.load(kb_settings.index_dir)
+    assert isinstance(snapshot.bm25, bm25.BM25Index)
+    assert HybridRetriever(snapshot, embedder).bm25_ranking(question, 10) == expected
+    calls = embedder.calls
+    report = ingest(kb_settings, embedder=embedder, progress=False)
+    assert embedder.calls == calls and report.embedded == 0 and not report.rebuilt
+    assert report.version != old.name  # a new version, with the postings
+    upgraded = Snapshot.load(kb_settings.index_dir)
+    assert isinstance(upgraded.bm25, bm25.StoredBM25)
+    assert HybridRetriever(upgraded, embedder).bm25_ranking(question, 10) == expected
+    assert ingest(kb_settings, embedder=embedder, progress=False).version == report.version
