@@ -19,10 +19,10 @@ from ingest import bm25_postings, store
 from ingest.bm25_counts import count_terms
 from ingest.chunk import chunk_paragraph
 from ingest.embed import Embedder
+from ingest.index_backend import FaissWriter
 from ingest.records import Chunk, DocumentRecord, Paragraph
 from rag.evidence.retrieve import Snapshot
 
-VECTOR_BATCH = 8192  # vectors handed to FAISS at once while synthesising (bounds memory)
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 
 
@@ -184,9 +184,8 @@ def synthesise_index(
     work = store.new_version_dir(target_index)
     store.copy_version(None, work)
     con = store.connect(work)
-    vectors = store.new_vector_store(int(source.meta["dim"]))
-    pending_ids: list[str] = []
-    pending: list[np.ndarray] = []
+    dim = int(source.meta["dim"])
+    writer = FaissWriter(work, lambda: dim)
     cosines: list[float] = []
     variant: Variant | None = None  # None for copy 0, the source as it is
     copies = 0
@@ -201,20 +200,14 @@ def synthesise_index(
         counts = count_terms([c.embed_text for c in copied.chunks])
         bm25_seconds += time.perf_counter() - counting
         store.insert_document(con, copied.record, copied.chunks, counts)
-        pending_ids += [c.chunk_id for c in copied.chunks]
-        pending.append(copied.vectors)
-        if len(pending_ids) >= VECTOR_BATCH:
-            store.add_vectors(vectors, pending_ids, np.vstack(pending))
-            pending_ids, pending = [], []
+        writer.add(copied.record.doc_id, copied.chunks, copied.vectors)
         copies = number + 1
-    if pending_ids:
-        store.add_vectors(vectors, pending_ids, np.vstack(pending))
     bm25_postings.sync(con)  # as an ingest does at its end
     # Same embedder and chunk size as the source, so the real embedder embeds the questions.
     store.set_meta(con, {**source.meta, "built_at": str(time.time()), "synthetic": f"{copies} copies"})
     con.commit()
     con.close()
-    store.save_vector_store(vectors, work)
+    writer.finish()  # the vectors under the chunks' rowids, as an ingest writes them
     with store.catalog(work) as con:
         sizes = con.execute("SELECT (SELECT COUNT(*) FROM paragraphs), (SELECT COUNT(*) FROM chunks)")
         n_paragraphs, n_chunks = sizes.fetchone()

@@ -13,6 +13,7 @@ from ingest import store
 from ingest.config import Settings
 from ingest.embed import Embedder
 from ingest.terms import terms
+from ingest.vectors import new_index
 
 
 def warm_up(embedder: Embedder) -> None:
@@ -22,7 +23,7 @@ def warm_up(embedder: Embedder) -> None:
     embedder.embed_passages(["预热"])
     embedder.embed_query("预热")
     terms("预热")
-    store.new_vector_store(embedder.dim)
+    new_index(embedder.dim)
 
 
 # --- phase 1: our ingest -----------------------------------------------------------------

@@ -6,8 +6,9 @@ by a `SearchFilter` inside the search. Everything else — paragraphs, metadata,
 BM25 term counts the answerer's idf and the glossary read — stays in the version's SQLite
 catalog (`ingest.store`), published atomically by the CURRENT pointer whichever backend is used.
 
-- `faiss` (default): llama-index's FAISS store in the version folder and our own BM25 over the
-  catalog's term counts (`ingest.bm25`). A version folder is complete in itself.
+- `faiss` (default): a FAISS index in the version folder (`ingest.vectors`, searched through
+  llama-index's FaissVectorStore) and our own BM25 over the catalog's postings (`ingest.bm25`).
+  A version folder is complete in itself.
 - `milvus` (`ingest.milvus`): a Milvus collection holding dense vectors and a jieba BM25
   full-text field, Milvus Lite in a file or a server by URI. The version's catalog says which
   rows of the collection it sees.
@@ -21,11 +22,12 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 
 from ingest import store
+from ingest import vectors as dense
 from ingest.records import Chunk, Paragraph
 from ingest.search_types import Restriction, Scored, SearchFilter
 from ingest.terms import terms
@@ -146,14 +148,19 @@ def version_vectors(version: Path, settings: Settings | None = None) -> tuple[li
     a new vector cache."""
     with store.catalog(version) as con:
         meta = store.get_meta(con)
-        rows = con.execute("SELECT chunk_id, embed_text FROM chunks").fetchall()
-        paragraphs = store.load_paragraphs(con) if meta.get("store", FAISS) == MILVUS else {}
-    if meta.get("store", FAISS) == FAISS and not (version / store.VECTORS).exists():
-        return None
+        if meta.get("store", FAISS) == FAISS:
+            if not dense.exists(version):
+                return None
+            rows = con.execute("SELECT rowid, embed_text FROM chunks").fetchall()
+            found = dense.open_vectors(version, con).get([rowid for rowid, _t in rows])
+            texts = [text for rowid, text in rows if rowid in found]
+            return (texts, np.vstack([found[r] for r, _t in rows if r in found])) if texts else None
+        chunk_rows = con.execute("SELECT chunk_id, embed_text FROM chunks").fetchall()
+        paragraphs = store.load_paragraphs(con)
     index = open_index(version, meta, [], paragraphs, None, settings)
-    found = index.stored_vectors([chunk_id for chunk_id, _text in rows])
-    texts = [text for chunk_id, text in rows if chunk_id in found]
-    return (texts, np.vstack([found[c] for c, _t in rows if c in found])) if texts else None
+    stored = index.stored_vectors([chunk_id for chunk_id, _text in chunk_rows])
+    texts = [text for chunk_id, text in chunk_rows if chunk_id in stored]
+    return (texts, np.vstack([stored[c] for c, _t in chunk_rows if c in stored])) if texts else None
 
 
 # --- FAISS and our own BM25 --------------------------------------------------------------------
@@ -175,31 +182,39 @@ class RowMask:
 
 
 class FaissChunkIndex:
-    """Dense search in llama-index's FaissMapVectorStore (exact inner product), keyword search by
-    our BM25 over the catalog's term counts. Filters are a boolean mask over chunk rows: a FAISS
-    id selector for the dense search, zeroed scores for BM25."""
+    """Dense search in FAISS (`ingest.vectors`: ids are chunk rowids), keyword search by our BM25
+    over the catalog's postings. Filters are a boolean mask over chunk rows (catalog order): the
+    allowed rowids for the dense search, zeroed scores for BM25."""
 
     def __init__(
         self,
-        vectors: Any,
+        vectors: dense.Vectors | None,
         chunks: list[Chunk],
         paragraphs: dict[str, Paragraph],
         bm25: KeywordIndex | None,
         term_fn: Callable[[str], list[str]] = terms,
+        rowids: np.ndarray | None = None,
     ) -> None:
-        """`term_fn` must be the function `bm25` was built with."""
+        """`term_fn` must be the function `bm25` was built with; `rowids`: each chunk row's rowid
+        in the catalog (ascending), needed by the dense search."""
         self.vectors = vectors
         self.chunks = chunks
         self.paragraphs = paragraphs
         self.bm25 = bm25
         self.term_fn = term_fn
+        self.rowids = np.zeros(0, dtype=np.int64) if rowids is None else rowids
+        self._row_of: dict[str, int] | None = None  # chunk id -> row, made when first needed
         self._masks: dict[frozenset[str], RowMask] = {}
 
     @classmethod
     def load(
         cls, version: Path, chunks: list[Chunk], paragraphs: dict[str, Paragraph], bm25: KeywordIndex | None
     ) -> FaissChunkIndex:
-        return cls(store.load_vector_store(version), chunks, paragraphs, bm25)
+        with store.catalog(version) as con:
+            vectors = dense.open_vectors(version, con) if dense.exists(version) else None
+            found = con.execute("SELECT rowid FROM chunks ORDER BY rowid")
+            rowids = np.fromiter((r for (r,) in found), np.int64)
+        return cls(vectors, chunks, paragraphs, bm25, rowids=rowids)
 
     def restrict(self, where: SearchFilter) -> RowMask | None:
         if not where.restricts:
@@ -242,23 +257,24 @@ class FaissChunkIndex:
         return [(self.chunks[int(i)].chunk_id, float(scores[i])) for i in top if scores[i] > 0]
 
     def search_dense(self, vector: np.ndarray, k: int, allowed: Restriction | None) -> Scored:
-        from llama_index.core.vector_stores.types import VectorStoreQuery
-
-        if not self.chunks:
+        if not self.chunks or self.vectors is None:
             return []
-        if allowed is not None:
-            ids = [c.chunk_id for c, ok in zip(self.chunks, _mask(allowed), strict=True) if ok]
-            return store.search_vectors(self.vectors, vector, k, ids)
-        result = self.vectors.query(VectorStoreQuery(query_embedding=vector.tolist(), similarity_top_k=k))
-        return [(i, float(s)) for i, s in zip(result.ids or [], result.similarities or [], strict=True)]
+        found = self.vectors.search(vector, k, None if allowed is None else self.rowids[_mask(allowed)])
+        at = np.searchsorted(self.rowids, [rowid for rowid, _s in found])
+        return [(self.chunks[int(i)].chunk_id, score) for i, (_r, score) in zip(at, found, strict=True)]
 
     def with_keywords(self, bm25: KeywordIndex | None) -> FaissChunkIndex:
         """The same index, its keyword search scored with `bm25` (a reader's own statistics)."""
-        return FaissChunkIndex(self.vectors, self.chunks, self.paragraphs, bm25, self.term_fn)
+        return FaissChunkIndex(self.vectors, self.chunks, self.paragraphs, bm25, self.term_fn, self.rowids)
 
     def stored_vectors(self, chunk_ids: Sequence[str]) -> dict[str, np.ndarray]:
-        found = {c: store.stored_vector(self.vectors, c) for c in chunk_ids}
-        return {c: v for c, v in found.items() if v is not None}
+        if self.vectors is None:
+            return {}
+        if self._row_of is None:
+            self._row_of = {c.chunk_id: i for i, c in enumerate(self.chunks)}
+        rows = {c: int(self.rowids[self._row_of[c]]) for c in chunk_ids if c in self._row_of}
+        found = self.vectors.get(list(rows.values()))
+        return {c: found[r] for c, r in rows.items() if r in found}
 
 
 def _mask(allowed: Restriction) -> np.ndarray:
@@ -268,32 +284,31 @@ def _mask(allowed: Restriction) -> np.ndarray:
 
 
 class FaissWriter:
-    """Changes the copy of the live FAISS store in the new version folder: deletions first, then
-    every added chunk in one FAISS call (our store allocates ids past the largest in use, which
-    costs a pass over the id map per call)."""
+    """Changes the copy of the live vectors in the new version folder once the catalog holds the
+    ingest's changes: rows of chunks no longer in it leave the index, the added chunks join it
+    under their rowids (`ingest.vectors.update`)."""
 
     def __init__(self, work: Path, dim: Callable[[], int]) -> None:
         self._work = work
         self._dim = dim
-        self._stale: list[str] = []
-        self._ids: list[str] = []
-        self._rows: list[np.ndarray] = []
+        self._changed = False
+        self._added: dict[str, np.ndarray] = {}
 
     def remove(self, doc_id: str, chunk_ids: Sequence[str]) -> None:
-        self._stale.extend(chunk_ids)
+        self._changed = True
 
     def add(self, doc_id: str, chunks: Sequence[Chunk], vectors: np.ndarray) -> None:
-        self._ids.extend(c.chunk_id for c in chunks)
-        self._rows.append(np.asarray(vectors, dtype=np.float32))
+        rows = np.asarray(vectors, dtype=np.float32)
+        self._added.update(zip((c.chunk_id for c in chunks), rows, strict=True))
 
     def finish(self) -> dict[str, str]:
-        exists = (self._work / store.VECTORS).exists()
-        vectors = store.load_vector_store(self._work) if exists else store.new_vector_store(self._dim())
-        if self._stale and exists:
-            vectors.delete_nodes(self._stale)  # before adding: a changed document's ids come back
-        if self._ids:
-            store.add_vectors(vectors, self._ids, np.vstack(self._rows))
-        store.save_vector_store(vectors, self._work)
+        current = (self._work / dense.VECTORS / dense.INDEX_FILE).exists()
+        if current and not (self._changed or self._added):
+            return {}  # nothing to change (an older layout is rewritten even so)
+        with store.catalog(self._work) as con:
+            dim = self._dim() if not dense.exists(self._work) else 0
+            vectors = dense.update(self._work, con, dim, self._added)
+        dense.save(vectors, self._work)
         return {}
 
     def published(self, replaced: Path | None) -> list[str]:
@@ -334,7 +349,6 @@ class OwnKeywords:
 
     def stored_vectors(self, chunk_ids: Sequence[str]) -> dict[str, np.ndarray]:
         return self.inner.stored_vectors(chunk_ids)
-
 
 
 def with_keywords(

@@ -7,7 +7,7 @@ Layout of the index folder:
         catalog.sqlite   documents, paragraphs, chunks, meta, each document's BM25 term
                          counts (`ingest.bm25_counts`) and every term's postings
                          (`ingest.bm25_postings`): the bm25_* tables
-        vectors/         llama-index FaissMapVectorStore (IndexIDMap2 over inner product)
+        vectors/         the FAISS index (ids: chunk rowids) and the vectors by row (`ingest.vectors`)
     ingest.lock        held while an ingest runs
     vector-cache.sqlite  vectors by (embedder, text hash), shared by all versions (vector_cache.py)
 
@@ -32,14 +32,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 from ingest import bm25_counts, bm25_postings
 from ingest.records import Aspect, Chunk, DocKind, DocumentMeta, DocumentRecord, Kind, Paragraph, TimeScope
 
 CURRENT = "CURRENT"
 CATALOG = "catalog.sqlite"
-VECTORS = "vectors"
 LEGACY_BM25_DIR = "bm25"  # the bm25s index of versions written before term counts were kept
 SCHEMA_VERSION = "1"
 
@@ -78,81 +75,6 @@ class DocumentInfo:
     content_hash: str
     format: str
     ingested_at: float
-
-
-def _vector_store_class() -> Any:
-    """llama-index's FaissMapVectorStore, with one fix.
-
-    Its `add` uses `ntotal` as the next FAISS id; after a deletion `ntotal` shrinks and the
-    new id collides with a live one, silently overwriting the mapping. We allocate ids past
-    the largest one in use instead, and add a whole batch in one FAISS call."""
-    from llama_index.vector_stores.faiss import FaissMapVectorStore
-
-    class SafeFaissMapVectorStore(FaissMapVectorStore):  # type: ignore[misc]
-        def add(self, nodes: Sequence[Any], **add_kwargs: Any) -> list[str]:
-            if not nodes:
-                return []
-            start = max(self._faiss_id_to_node_id_map, default=-1) + 1
-            ids = np.arange(start, start + len(nodes), dtype=np.int64)
-            matrix = np.asarray([n.get_embedding() for n in nodes], dtype=np.float32)
-            self._faiss_index.add_with_ids(matrix, ids)
-            for faiss_id, node in zip(ids.tolist(), nodes, strict=True):
-                self._node_id_to_faiss_id_map[node.id_] = faiss_id
-                self._faiss_id_to_node_id_map[faiss_id] = node.id_
-            return [n.id_ for n in nodes]
-
-    return SafeFaissMapVectorStore
-
-
-def new_vector_store(dim: int) -> Any:
-    import faiss
-
-    return _vector_store_class()(faiss_index=faiss.IndexIDMap2(faiss.IndexFlatIP(dim)))
-
-
-def load_vector_store(version_dir: Path) -> Any:
-    return _vector_store_class().from_persist_dir(str(version_dir / VECTORS))
-
-
-def save_vector_store(store: Any, version_dir: Path) -> None:
-    path = version_dir / VECTORS / "default__vector_store.json"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    store.persist(persist_path=str(path))
-
-
-def stored_vector(store: Any, chunk_id: str) -> np.ndarray | None:
-    """The vector stored for a chunk (FaissMapVectorStore keeps the id map privately)."""
-    faiss_id = store._node_id_to_faiss_id_map.get(chunk_id)
-    return None if faiss_id is None else store._faiss_index.reconstruct(int(faiss_id))
-
-
-def search_vectors(store: Any, vector: np.ndarray, k: int, allowed: Sequence[str]) -> list[tuple[str, float]]:
-    """The `k` stored chunks nearest `vector` among `allowed` chunk ids, best first.
-
-    FAISS restricts the search itself (an id selector), so a filter never leaves fewer than
-    `k` results where `k` allowed chunks exist, as filtering a global top-k afterwards would."""
-    import faiss
-
-    id_of = store._node_id_to_faiss_id_map
-    ids = np.asarray([id_of[c] for c in allowed if c in id_of], dtype=np.int64)
-    if not len(ids):
-        return []
-    params = faiss.SearchParameters(sel=faiss.IDSelectorBatch(ids))  # type: ignore[call-arg]
-    query = np.asarray(vector, dtype=np.float32).reshape(1, -1)
-    scores, found = store._faiss_index.search(query, min(k, len(ids)), params=params)
-    node_of = store._faiss_id_to_node_id_map
-    return [
-        (node_of[int(i)], float(s)) for i, s in zip(found[0], scores[0], strict=True) if int(i) in node_of
-    ]
-
-
-def add_vectors(store: Any, chunk_ids: Sequence[str], vectors: np.ndarray) -> None:
-    from llama_index.core.schema import TextNode
-
-    nodes = [
-        TextNode(id_=cid, text="", embedding=v.tolist()) for cid, v in zip(chunk_ids, vectors, strict=True)
-    ]
-    store.add(nodes)
 
 
 # --- catalog -----------------------------------------------------------------------------

@@ -67,7 +67,7 @@ def test_bench_synthesises_large_indexes_and_measures_latency(tmp_path: Path) ->
     assert (large["paragraphs"], large["chunks"], large["copies"]) == (200, 200, 10)
     assert 0.8 < large["mean_cosine_to_source"] < 1.0
     snap = Snapshot.load(work / "index-large")
-    assert len(snap.paragraphs) == 200 and snap.index.vectors._faiss_index.ntotal == 200
+    assert len(snap.paragraphs) == 200 and snap.index.vectors.count == 200
     assert snap.meta["embedder"] == "fake-hash"
     # The gold passage p24 made it into the 20 sampled passages; copies keep length, change text.
     original, copy = snap.paragraphs["p24"], snap.paragraphs["p24~3"]

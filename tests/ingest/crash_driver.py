@@ -22,7 +22,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from ingest import build, store
+from ingest import build, store, vectors
 from ingest.build import apply
 from ingest.config import Settings
 from tests.fakes import HashEmbedder
@@ -88,7 +88,7 @@ def main(argv: list[str]) -> None:
     store.copy_version = _copy_version  # type: ignore[assignment]
     store.os.replace = replace  # type: ignore[assignment]
     apply.embed_in_batches = _before("embed", apply.embed_in_batches)  # type: ignore[assignment]
-    store.save_vector_store = _before("save_vectors", store.save_vector_store)  # type: ignore[assignment]
+    vectors.save = _before("save_vectors", vectors.save)  # type: ignore[assignment]
     apply.count_terms = _before("bm25", apply.count_terms)  # type: ignore[assignment]
     store.publish = _before("publish", store.publish)  # type: ignore[assignment]
     store.remove_stale_versions = _before("published", store.remove_stale_versions)  # type: ignore[assignment]

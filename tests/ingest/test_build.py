@@ -7,6 +7,7 @@ import shutil
 from dataclasses import replace
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from ingest import store
@@ -28,7 +29,7 @@ def test_first_ingest_indexes_the_sample_report(kb_settings: Settings) -> None:
     assert len(report.added) == 1 and report.embedded == 37 and not report.failed
     snap = _snapshot(kb_settings)
     assert snap.paragraphs[f"{SAMPLE_DOC_ID}#9"].heading_path == ("请阅 綦江组工“答卷”", "政治建设卷")
-    assert snap.index.vectors._faiss_index.ntotal == 37
+    assert snap.index.vectors.count == 37
     assert snap.meta["embedder"] == "fake-hash"
     assert "索引完成：1 个文档，37 个段落" in report.summary()
 
@@ -61,19 +62,20 @@ def test_added_changed_and_removed_files(kb_settings: Settings) -> None:
     assert [Path(p).name for p in report.changed] == ["2022年总结.md"] and report.embedded == 2
     snap = _snapshot(kb_settings)
     assert snap.paragraphs["2022年总结#1"].text == "引进高层次人才150名。"
-    assert snap.index.vectors._faiss_index.ntotal == 39
+    assert snap.index.vectors.count == 39
 
     other.unlink()
     report = ingest(kb_settings, embedder=embedder, progress=False)
     assert [Path(p).name for p in report.removed] == ["2022年总结.md"]
     snap = _snapshot(kb_settings)
     assert "2022年总结#1" not in snap.paragraphs
-    assert snap.index.vectors._faiss_index.ntotal == 37
+    assert snap.index.vectors.count == 37
     assert len(snap.chunks) == 37
 
 
-def test_vector_ids_stay_unique_after_deletes(kb_settings: Settings) -> None:
-    """llama-index's FaissMapVectorStore reuses ids after a delete; ours must not."""
+def test_vector_ids_are_the_chunks_rowids_after_deletes(kb_settings: Settings) -> None:
+    """A changed report's chunks take the rowids its old chunks had (SQLite gives the largest
+    rowid + 1): the index holds each live rowid once, with the new text's vector."""
     embedder = HashEmbedder()
     ingest(kb_settings, embedder=embedder, progress=False)
     extra = kb_settings.kb_dir / "a.txt"
@@ -81,9 +83,18 @@ def test_vector_ids_stay_unique_after_deletes(kb_settings: Settings) -> None:
         extra.write_text(text, encoding="utf-8")
         ingest(kb_settings, embedder=embedder, progress=False)
     snap = _snapshot(kb_settings)
-    id_map = snap.index.vectors._node_id_to_faiss_id_map
-    assert len(set(id_map.values())) == len(id_map) == 38
-    assert snap.index.vectors._faiss_index.ntotal == 38
+    vectors = snap.index.vectors
+    assert vectors is not None and vectors.count == 38
+    with store.catalog(store.require_current(kb_settings.index_dir)) as con:
+        rows = con.execute("SELECT rowid, embed_text FROM chunks ORDER BY rowid").fetchall()
+    assert sorted(vectors.ids().tolist()) == [r for r, _t in rows]
+    stored = vectors.get([r for r, _t in rows])
+    expected = embedder.embed_passages([t for _r, t in rows])
+    np.testing.assert_allclose(np.vstack([stored[r] for r, _t in rows]), expected, atol=1e-6)
+    # The latest text is found by its own vector.
+    latest = next(c for c in snap.chunks if "第三版" in c.text)
+    found = snap.index.search_dense(embedder.embed_passages([latest.embed_text])[0], 1, None)
+    assert found[0][0] == latest.chunk_id
 
 
 def test_duplicate_file_is_reported_and_indexed_once(kb_settings: Settings) -> None:

@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from ingest import store
+from ingest import store, vectors
 from ingest.build import ingest
 from ingest.config import Settings
 from ingest.index_backend import FaissChunkIndex
@@ -33,7 +33,7 @@ def test_the_sample_report_in_milvus_ranks_as_faiss_does(milvus_settings: Settin
     assert snap.meta["store"] == "milvus" and snap.meta["milvus_collection"].startswith("kb_")
     assert (milvus_settings.index_dir / connection.LITE_FILE).is_dir()  # Milvus Lite's folder
     assert len(stored_rows(milvus_settings)) == 37
-    assert not (store.require_current(milvus_settings.index_dir) / store.VECTORS).exists()
+    assert not vectors.exists(store.require_current(milvus_settings.index_dir))
 
     faiss_settings = replace(milvus_settings, index_dir=tmp_path / "faiss-index", store="faiss")
     ingest(faiss_settings, embedder=embedder, progress=False)
