@@ -74,7 +74,7 @@ def with_terms(retriever: HybridRetriever, term_fn: Callable[[str], list[str]]) 
     if not isinstance(snap.index, FaissChunkIndex):
         raise ValueError("--bm25-terms 只适用于 FAISS 索引（KB_STORE=faiss）")
     bm25 = BM25Index.from_token_lists([term_fn(c.embed_text) for c in snap.chunks])
-    index = FaissChunkIndex(snap.index.vectors, snap.chunks, snap.paragraphs, bm25, term_fn)
+    index = FaissChunkIndex(snap.index.vectors, snap.chunks, bm25, term_fn)
     return HybridRetriever(replace(snap, bm25=bm25, index=index), retriever.embedder, retriever.config)
 
 

@@ -28,14 +28,13 @@ from __future__ import annotations
 
 import math
 import sqlite3
-import threading
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Protocol
 
 import numpy as np
 
-from ingest import bm25_postings
+from ingest import bm25_postings, store
 from ingest.bm25_counts import Postings, TermFn, Vocabulary, count_terms, count_tokens, document_texts
 
 K1 = 1.5
@@ -225,7 +224,6 @@ class StoredBM25(_ColumnScores):
     def __init__(
         self, path: Path, docs: Sequence[bm25_postings.IndexedDocument], only: frozenset[str] | None
     ):
-        self._path = path
         rowids = np.concatenate([d.rowids for d in docs]).astype(np.int64)
         lengths = np.concatenate([d.lengths for d in docs]).astype(np.int64)
         kept = np.concatenate([np.full(len(d.rowids), only is None or d.doc_id in only) for d in docs])
@@ -240,17 +238,11 @@ class StoredBM25(_ColumnScores):
         average = float(lengths.sum()) / max(1, self.n_docs)
         self._norm = K1 * ((1 - B) + B * lengths.astype(np.float64) / average)
         super().__init__()
-        self._local = threading.local()
-
-    def _con(self) -> sqlite3.Connection:
-        con: sqlite3.Connection | None = getattr(self._local, "con", None)
-        if con is None:
-            con = self._local.con = sqlite3.connect(f"file:{self._path}?mode=ro", uri=True)
-        return con
+        self._catalog = store.CatalogReader(path)
 
     def _find(self, words: list[str]) -> dict[str, Column | None]:
         found: dict[str, Column | None] = dict.fromkeys(words)
-        con = self._con()
+        con = self._catalog.get()
         ids: dict[str, int] = {}
         for start in range(0, len(words), 500):
             part = words[start : start + 500]

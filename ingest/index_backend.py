@@ -28,6 +28,7 @@ import numpy as np
 
 from ingest import store
 from ingest import vectors as dense
+from ingest.chunk_table import ChunkTable
 from ingest.records import Chunk, Paragraph
 from ingest.search_types import Restriction, Scored, SearchFilter
 from ingest.terms import terms
@@ -115,7 +116,7 @@ def rebuild_reason(old_meta: dict[str, str], settings: Settings) -> str:
 def open_index(
     version: Path,
     meta: dict[str, str],
-    chunks: list[Chunk],
+    chunks: ChunkTable,
     paragraphs: dict[str, Paragraph],
     bm25: KeywordIndex | None,
     settings: Settings | None = None,
@@ -127,7 +128,7 @@ def open_index(
         from ingest.milvus.search import MilvusChunkIndex
 
         return MilvusChunkIndex.open(version, meta, paragraphs, settings or Settings.from_env())
-    return FaissChunkIndex.load(version, chunks, paragraphs, bm25)
+    return FaissChunkIndex.load(version, chunks, bm25)
 
 
 def open_writer(
@@ -157,7 +158,7 @@ def version_vectors(version: Path, settings: Settings | None = None) -> tuple[li
             return (texts, np.vstack([found[r] for r, _t in rows if r in found])) if texts else None
         chunk_rows = con.execute("SELECT chunk_id, embed_text FROM chunks").fetchall()
         paragraphs = store.load_paragraphs(con)
-    index = open_index(version, meta, [], paragraphs, None, settings)
+    index = open_index(version, meta, ChunkTable.empty(), paragraphs, None, settings)
     stored = index.stored_vectors([chunk_id for chunk_id, _text in chunk_rows])
     texts = [text for chunk_id, text in chunk_rows if chunk_id in stored]
     return (texts, np.vstack([stored[c] for c, _t in chunk_rows if c in stored])) if texts else None
@@ -189,32 +190,22 @@ class FaissChunkIndex:
     def __init__(
         self,
         vectors: dense.Vectors | None,
-        chunks: list[Chunk],
-        paragraphs: dict[str, Paragraph],
+        chunks: ChunkTable,
         bm25: KeywordIndex | None,
         term_fn: Callable[[str], list[str]] = terms,
-        rowids: np.ndarray | None = None,
     ) -> None:
-        """`term_fn` must be the function `bm25` was built with; `rowids`: each chunk row's rowid
-        in the catalog (ascending), needed by the dense search."""
+        """`term_fn` must be the function `bm25` was built with."""
         self.vectors = vectors
         self.chunks = chunks
-        self.paragraphs = paragraphs
         self.bm25 = bm25
         self.term_fn = term_fn
-        self.rowids = np.zeros(0, dtype=np.int64) if rowids is None else rowids
-        self._row_of: dict[str, int] | None = None  # chunk id -> row, made when first needed
         self._masks: dict[frozenset[str], RowMask] = {}
 
     @classmethod
-    def load(
-        cls, version: Path, chunks: list[Chunk], paragraphs: dict[str, Paragraph], bm25: KeywordIndex | None
-    ) -> FaissChunkIndex:
+    def load(cls, version: Path, chunks: ChunkTable, bm25: KeywordIndex | None) -> FaissChunkIndex:
         with store.catalog(version) as con:
             vectors = dense.open_vectors(version, con) if dense.exists(version) else None
-            found = con.execute("SELECT rowid FROM chunks ORDER BY rowid")
-            rowids = np.fromiter((r for (r,) in found), np.int64)
-        return cls(vectors, chunks, paragraphs, bm25, rowids=rowids)
+        return cls(vectors, chunks, bm25)
 
     def restrict(self, where: SearchFilter) -> RowMask | None:
         if not where.restricts:
@@ -223,21 +214,12 @@ class FaissChunkIndex:
         if docs is not None and where.paragraphs is None and not where.exclude:
             # Documents only (a reader's, a user's choice): the same few sets on every question.
             return self._documents_mask(docs)
-        return RowMask(
-            np.fromiter(
-                (where.allows(self.paragraphs[c.paragraph_id]) for c in self.chunks),
-                dtype=bool,
-                count=len(self.chunks),
-            )
-        )
+        return RowMask(self.chunks.mask(where))
 
     def _documents_mask(self, docs: frozenset[str]) -> RowMask:
         mask = self._masks.get(docs)
         if mask is None:
-            chosen = docs
-            doc_of = self.paragraphs
-            within = (doc_of[c.paragraph_id].doc_id in chosen for c in self.chunks)
-            rows = np.fromiter(within, dtype=bool, count=len(self.chunks))
+            rows = self.chunks.documents_mask(docs)
             rows.setflags(write=False)  # shared by every question with this filter
             mask = RowMask(rows)
             if len(self._masks) >= _MASKS_KEPT:
@@ -254,25 +236,24 @@ class FaissChunkIndex:
         k = min(k, len(scores))
         top = np.argpartition(-scores, k - 1)[:k]
         top = top[np.argsort(-scores[top], kind="stable")]
-        return [(self.chunks[int(i)].chunk_id, float(scores[i])) for i in top if scores[i] > 0]
+        return [(self.chunks.chunk_id(int(i)), float(scores[i])) for i in top if scores[i] > 0]
 
     def search_dense(self, vector: np.ndarray, k: int, allowed: Restriction | None) -> Scored:
         if not self.chunks or self.vectors is None:
             return []
-        found = self.vectors.search(vector, k, None if allowed is None else self.rowids[_mask(allowed)])
-        at = np.searchsorted(self.rowids, [rowid for rowid, _s in found])
-        return [(self.chunks[int(i)].chunk_id, score) for i, (_r, score) in zip(at, found, strict=True)]
+        rowids = self.chunks.rowids
+        found = self.vectors.search(vector, k, None if allowed is None else rowids[_mask(allowed)])
+        at = np.searchsorted(rowids, [rowid for rowid, _s in found])
+        return [(self.chunks.chunk_id(int(i)), score) for i, (_r, score) in zip(at, found, strict=True)]
 
     def with_keywords(self, bm25: KeywordIndex | None) -> FaissChunkIndex:
         """The same index, its keyword search scored with `bm25` (a reader's own statistics)."""
-        return FaissChunkIndex(self.vectors, self.chunks, self.paragraphs, bm25, self.term_fn, self.rowids)
+        return FaissChunkIndex(self.vectors, self.chunks, bm25, self.term_fn)
 
     def stored_vectors(self, chunk_ids: Sequence[str]) -> dict[str, np.ndarray]:
         if self.vectors is None:
             return {}
-        if self._row_of is None:
-            self._row_of = {c.chunk_id: i for i, c in enumerate(self.chunks)}
-        rows = {c: int(self.rowids[self._row_of[c]]) for c in chunk_ids if c in self._row_of}
+        rows = {c: int(self.chunks.rowids[r]) for c, r in self.chunks.rows_of(chunk_ids).items()}
         found = self.vectors.get(list(rows.values()))
         return {c: found[r] for c, r in rows.items() if r in found}
 
@@ -351,9 +332,7 @@ class OwnKeywords:
         return self.inner.stored_vectors(chunk_ids)
 
 
-def with_keywords(
-    index: ChunkIndex, bm25: KeywordIndex | None, chunks: Sequence[Chunk], paragraphs: dict[str, Paragraph]
-) -> ChunkIndex:
+def with_keywords(index: ChunkIndex, bm25: KeywordIndex | None, chunks: ChunkTable) -> ChunkIndex:
     """`index` as a reader sees it: its keyword search scored by our BM25 with `bm25` (the
     reader's own statistics; `chunks` in catalog order, the rows `bm25` numbers). FAISS's
     keyword search is ours already; Milvus's BM25 counts every report, so ours takes over."""
@@ -361,4 +340,4 @@ def with_keywords(
         return index.with_keywords(bm25)
     if isinstance(index, OwnKeywords):
         index = index.inner
-    return OwnKeywords(index, FaissChunkIndex(None, list(chunks), paragraphs, bm25))
+    return OwnKeywords(index, FaissChunkIndex(None, chunks, bm25))

@@ -25,6 +25,7 @@ import json
 import os
 import shutil
 import sqlite3
+import threading
 import time
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -261,6 +262,21 @@ def load_chunks(con: sqlite3.Connection) -> list[Chunk]:
         "SELECT chunk_id, paragraph_id, text, embed_text, kind FROM chunks ORDER BY rowid"
     ).fetchall()
     return [Chunk(r[0], r[1], r[2], r[3], Kind(r[4])) for r in rows]
+
+
+class CatalogReader:
+    """Read-only connections to a version's catalog, one per thread (a published version never
+    changes, so every thread may read it at once)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._local = threading.local()
+
+    def get(self) -> sqlite3.Connection:
+        con: sqlite3.Connection | None = getattr(self._local, "con", None)
+        if con is None:
+            con = self._local.con = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True)
+        return con
 
 
 # --- versions ----------------------------------------------------------------------------

@@ -17,10 +17,11 @@ import numpy as np
 
 from ingest import bm25 as keyword
 from ingest import store
+from ingest.chunk_table import ChunkTable
 from ingest.embed import Embedder, make_embedder
 from ingest.home import Home, find_home
 from ingest.index_backend import ChunkIndex, open_index, with_keywords
-from ingest.records import Aspect, Chunk, DocumentMeta, Kind, Paragraph
+from ingest.records import Aspect, Chunk, DocumentMeta, Paragraph
 from ingest.search_types import EVERYTHING, Restriction, SearchFilter
 
 if TYPE_CHECKING:
@@ -62,8 +63,7 @@ class Snapshot:
     version: str
     meta: dict[str, str]
     paragraphs: dict[str, Paragraph]
-    chunks: list[Chunk]
-    chunk_row: dict[str, int]
+    chunks: ChunkTable  # per chunk row: its paragraph and kind (texts read when asked for)
     index: ChunkIndex  # the dense and keyword searches (FAISS + our BM25, or Milvus)
     # The catalog's term counts: the answerer's idf and the glossary read them whatever searches.
     bm25: keyword.KeywordIndex | None  # None when the index has no chunks
@@ -114,7 +114,7 @@ class Snapshot:
             metas=metas,
             home=find_home(metas, setting),
             bm25=bm25,
-            index=with_keywords(self.index, bm25, self.chunks, self.paragraphs),
+            index=with_keywords(self.index, bm25, self.chunks),
             readable=docs,
             _of_docs={},
             _outcomes=None,
@@ -137,7 +137,7 @@ class Snapshot:
         with store.catalog(version) as con:
             meta = store.get_meta(con)
             paragraphs = store.load_paragraphs(con)
-            chunks = store.load_chunks(con)
+            chunks = ChunkTable.read(con, version / store.CATALOG, paragraphs)
             documents = store.documents(con)
             metas = store.doc_metas(con)
             keywords = keyword.load(con)
@@ -146,7 +146,6 @@ class Snapshot:
             meta=meta,
             paragraphs=paragraphs,
             chunks=chunks,
-            chunk_row={c.chunk_id: i for i, c in enumerate(chunks)},
             index=open_index(version, meta, chunks, paragraphs, keywords, settings),
             bm25=keywords,
             documents=documents,
@@ -216,7 +215,7 @@ class HybridRetriever:
         return self._rows(self.snapshot.index.search_dense(vector, k, allowed))
 
     def _rows(self, found: Sequence[tuple[str, float]]) -> list[tuple[int, float]]:
-        rows = self.snapshot.chunk_row
+        rows = self.snapshot.chunks.rows_of([cid for cid, _score in found])
         return [(rows[cid], score) for cid, score in found if cid in rows]
 
     def retrieve(self, question: str, top_k: int = 5, where: SearchFilter = EVERYTHING) -> list[Hit]:
@@ -233,20 +232,24 @@ class HybridRetriever:
         bm25_pos = {row: (r, s) for r, (row, s) in enumerate(bm25, start=1)}
         dense_pos = {row: (r, s) for r, (row, s) in enumerate(dense, start=1)}
 
+        table = self.snapshot.chunks
         best: dict[str, tuple[float, int]] = {}  # paragraph -> (score, its best chunk's row)
         for row, score in fused.items():
-            chunk = self.snapshot.chunks[row]
-            if chunk.kind is not Kind.BODY:
+            if table.minor[row]:
                 score *= cfg.minor_kind_penalty
-            current = best.get(chunk.paragraph_id)
+            paragraph_id = table.paragraph_id(row)
+            current = best.get(paragraph_id)
             if current is None or current[0] < score:
-                best[chunk.paragraph_id] = (score, row)
+                best[paragraph_id] = (score, row)
+        ranked = sorted(best.items(), key=lambda item: (-item[1][0], item[0]))[:top_k]
+        chunks = table.chunks([int(table.rowids[row]) for _p, (_s, row) in ranked])
         # Cosines for chunks dense search did not rank: their stored vectors, in one look-up.
-        unranked = [self.snapshot.chunks[row].chunk_id for _s, row in best.values() if row not in dense_pos]
+        unranked = [
+            c.chunk_id for c, (_p, (_s, row)) in zip(chunks, ranked, strict=True) if row not in dense_pos
+        ]
         stored = self.snapshot.index.stored_vectors(unranked) if unranked else {}
         hits = []
-        for paragraph_id, (score, row) in best.items():
-            chunk = self.snapshot.chunks[row]
+        for chunk, (paragraph_id, (score, row)) in zip(chunks, ranked, strict=True):
             b = bm25_pos.get(row)
             d = dense_pos.get(row)
             cosine = d[1] if d else _cosine(stored.get(chunk.chunk_id), vector)
@@ -262,8 +265,7 @@ class HybridRetriever:
                     dense_background=background,
                 )
             )
-        hits.sort(key=lambda h: (-h.score, h.paragraph.paragraph_id))
-        return hits[:top_k]
+        return hits
 
 
 def _cosine(stored: np.ndarray | None, vector: np.ndarray) -> float:
