@@ -201,9 +201,7 @@ def documents_html(kb: KnowledgeBase, known_groups: frozenset[str] = frozenset()
     docs = snapshot.documents
     if not docs:
         return '<div class="src-empty">知识库中还没有报告。</div>'
-    counts: dict[str, int] = {}
-    for p in snapshot.paragraphs.values():
-        counts[p.doc_id] = counts.get(p.doc_id, 0) + 1
+    counts = snapshot.paragraphs.counts()
     rows = []
     for d in docs:
         meta = snapshot.metas.get(d.doc_id) or DocumentMeta(d.title)

@@ -6,12 +6,13 @@ chunk's texts are read from the catalog when a `Chunk` is asked for (a hit's, a 
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import numpy as np
 
-from ingest.records import Chunk, Kind, Paragraph
+from ingest.paragraph_store import ParagraphStore
+from ingest.records import Chunk, Kind
 from ingest.search_types import SearchFilter
 from ingest.store import CatalogReader
 
@@ -43,13 +44,10 @@ class ChunkTable:
         self._doc_index = {d: i for i, d in enumerate(self._doc_ids)}
 
     @classmethod
-    def read(cls, con: sqlite3.Connection, path: Path, paragraphs: Mapping[str, Paragraph]) -> ChunkTable:
+    def read(cls, con: sqlite3.Connection, path: Path, paragraphs: ParagraphStore) -> ChunkTable:
         """The catalog's chunks; `paragraphs`: its paragraphs (their ids and documents)."""
-        paragraph_ids = list(paragraphs)
+        paragraph_ids, doc_of, doc_ids = paragraphs.layout()
         at = {pid: i for i, pid in enumerate(paragraph_ids)}
-        doc_ids = sorted({p.doc_id for p in paragraphs.values()})
-        doc_at = {d: i for i, d in enumerate(doc_ids)}
-        doc_of = np.fromiter((doc_at[p.doc_id] for p in paragraphs.values()), np.int32, len(paragraph_ids))
         rows = con.execute("SELECT rowid, chunk_id, paragraph_id, kind FROM chunks ORDER BY rowid").fetchall()
         return cls(
             CatalogReader(path),

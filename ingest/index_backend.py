@@ -19,7 +19,7 @@ configured.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
@@ -117,7 +117,7 @@ def open_index(
     version: Path,
     meta: dict[str, str],
     chunks: ChunkTable,
-    paragraphs: dict[str, Paragraph],
+    paragraphs: Mapping[str, Paragraph],
     bm25: KeywordIndex | None,
     settings: Settings | None = None,
 ) -> ChunkIndex:

@@ -7,9 +7,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Protocol
 
-from ingest.records import Paragraph
-
 Scored = list[tuple[str, float]]  # (chunk id, the search's own score), best first
+
+
+class Placed(Protocol):
+    """Where a paragraph is: all a filter looks at (a `Paragraph`, or its id and document alone)."""
+
+    @property
+    def paragraph_id(self) -> str: ...
+
+    @property
+    def doc_id(self) -> str: ...
 
 
 class IndexBackendError(RuntimeError):
@@ -33,7 +41,7 @@ class SearchFilter:
     # apart from `docs`, which says the user chose reports (and changes how a question is read).
     readable: frozenset[str] | None = None
 
-    def allows(self, paragraph: Paragraph) -> bool:
+    def allows(self, paragraph: Placed) -> bool:
         return (
             (self.docs is None or paragraph.doc_id in self.docs)
             and (self.readable is None or paragraph.doc_id in self.readable)

@@ -221,10 +221,10 @@ def document_paragraphs(con: sqlite3.Connection, doc_id: str, limit: int | None 
         "WHERE p.doc_id = ? ORDER BY p.number" + (f" LIMIT {int(limit)}" if limit else ""),
         (doc_id,),
     ).fetchall()
-    return [_paragraph(r) for r in rows]
+    return [paragraph_of(r) for r in rows]
 
 
-def _paragraph(
+def paragraph_of(
     r: Sequence[Any], meta: DocumentMeta | None = None, scope: TimeScope | None = None
 ) -> Paragraph:
     return Paragraph(
@@ -253,7 +253,7 @@ def load_paragraphs(con: sqlite3.Connection) -> dict[str, Paragraph]:
         "p.span_start, p.span_end FROM paragraphs p JOIN documents d USING (doc_id) "
         "ORDER BY d.path, p.number"
     ).fetchall()
-    return {r[0]: _paragraph(r, metas.get(r[1]), scopes.get(r[0])) for r in rows}
+    return {r[0]: paragraph_of(r, metas.get(r[1]), scopes.get(r[0])) for r in rows}
 
 
 def load_chunks(con: sqlite3.Connection) -> list[Chunk]:

@@ -4,7 +4,7 @@ keyword top-k, restricted to the version's rows and a `SearchFilter` inside the 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -16,6 +16,7 @@ from ingest.config import Settings
 from ingest.milvus.collection import INSERT_BATCH, collection_problem, keyword_text
 from ingest.milvus.connection import Address, Milvus
 from ingest.milvus.rows import VersionRows, list_literal, row_id
+from ingest.paragraph_store import scoped
 from ingest.records import Paragraph
 from ingest.search_types import IndexBackendError, Restriction, Scored, SearchFilter
 
@@ -40,17 +41,17 @@ class MilvusFilter:
 class MilvusChunkIndex:
     """The searches of one version over its rows of the collection."""
 
-    def __init__(self, milvus: Milvus, rows: VersionRows, paragraphs: dict[str, Paragraph]) -> None:
+    def __init__(self, milvus: Milvus, rows: VersionRows, paragraphs: Mapping[str, Paragraph]) -> None:
         self.milvus = milvus
         self.rows = rows
         self._paragraphs = paragraphs
         self._by_doc: dict[str, list[str]] = {}
-        for pid, p in paragraphs.items():
-            self._by_doc.setdefault(p.doc_id, []).append(pid)
+        for p in scoped(paragraphs):  # ids and documents only: no paragraph is read
+            self._by_doc.setdefault(p.doc_id, []).append(p.paragraph_id)
 
     @classmethod
     def open(
-        cls, version: Path, meta: dict[str, str], paragraphs: dict[str, Paragraph], settings: Settings
+        cls, version: Path, meta: dict[str, str], paragraphs: Mapping[str, Paragraph], settings: Settings
     ) -> MilvusChunkIndex:
         with store.catalog(version) as con:
             rows = VersionRows.read(con, meta)

@@ -21,6 +21,7 @@ from ingest.chunk_table import ChunkTable
 from ingest.embed import Embedder, make_embedder
 from ingest.home import Home, find_home
 from ingest.index_backend import ChunkIndex, open_index, with_keywords
+from ingest.paragraph_store import ParagraphStore
 from ingest.records import Aspect, Chunk, DocumentMeta, Paragraph
 from ingest.search_types import EVERYTHING, Restriction, SearchFilter
 
@@ -62,7 +63,7 @@ class Snapshot:
 
     version: str
     meta: dict[str, str]
-    paragraphs: dict[str, Paragraph]
+    paragraphs: ParagraphStore  # read from the catalog when asked for
     chunks: ChunkTable  # per chunk row: its paragraph and kind (texts read when asked for)
     index: ChunkIndex  # the dense and keyword searches (FAISS + our BM25, or Milvus)
     # The catalog's term counts: the answerer's idf and the glossary read them whatever searches.
@@ -83,7 +84,7 @@ class Snapshot:
         if self._outcomes is None:
             self._outcomes = frozenset(
                 p.paragraph_id
-                for p in self.paragraphs.values()
+                for p in self.paragraphs.scoped()
                 if any(a is Aspect.RESULT for _y, a in p.scope.years)
             )
         return self._outcomes
@@ -91,9 +92,7 @@ class Snapshot:
     def paragraphs_of(self, docs: frozenset[str]) -> frozenset[str]:
         """The ids of these documents' paragraphs (kept: a home's reports are asked for often)."""
         if docs not in self._of_docs:
-            self._of_docs[docs] = frozenset(
-                p.paragraph_id for p in self.paragraphs.values() if p.doc_id in docs
-            )
+            self._of_docs[docs] = self.paragraphs.ids_of(docs)
         return self._of_docs[docs]
 
     def readable_by(self, docs: frozenset[str]) -> Snapshot:
@@ -109,7 +108,7 @@ class Snapshot:
         setting = self.home.body if self.home is not None and self.home.set_by_user else ""
         return replace(
             self,
-            paragraphs={k: p for k, p in self.paragraphs.items() if p.doc_id in docs},
+            paragraphs=self.paragraphs.only(docs),
             documents=[d for d in self.documents if d.doc_id in docs],
             metas=metas,
             home=find_home(metas, setting),
@@ -136,10 +135,10 @@ class Snapshot:
         """One version folder, live or not (tests check that a replaced version stays whole)."""
         with store.catalog(version) as con:
             meta = store.get_meta(con)
-            paragraphs = store.load_paragraphs(con)
+            metas = store.doc_metas(con)
+            paragraphs = ParagraphStore.read(con, version / store.CATALOG, metas)
             chunks = ChunkTable.read(con, version / store.CATALOG, paragraphs)
             documents = store.documents(con)
-            metas = store.doc_metas(con)
             keywords = keyword.load(con)
         return cls(
             version=version.name,
@@ -248,6 +247,7 @@ class HybridRetriever:
             c.chunk_id for c, (_p, (_s, row)) in zip(chunks, ranked, strict=True) if row not in dense_pos
         ]
         stored = self.snapshot.index.stored_vectors(unranked) if unranked else {}
+        paragraphs = self.snapshot.paragraphs.many(p for p, _best in ranked)
         hits = []
         for chunk, (paragraph_id, (score, row)) in zip(chunks, ranked, strict=True):
             b = bm25_pos.get(row)
@@ -255,7 +255,7 @@ class HybridRetriever:
             cosine = d[1] if d else _cosine(stored.get(chunk.chunk_id), vector)
             hits.append(
                 Hit(
-                    paragraph=self.snapshot.paragraphs[paragraph_id],
+                    paragraph=paragraphs[paragraph_id],
                     score=score,
                     chunk=chunk,
                     bm25_rank=b[0] if b else None,

@@ -13,6 +13,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 
+from ingest import paragraph_store
 from ingest.records import Paragraph
 from ingest.terms import words
 from rag.answer_types import Answer, Citation, refusal
@@ -49,7 +50,7 @@ class ExtractiveAnswerer:
         paragraphs: Mapping[str, Paragraph] | None = None,
     ) -> None:
         self.paragraphs = paragraphs or {}
-        self._documents = len({p.doc_id for p in self.paragraphs.values()})
+        self._docs = paragraph_store.documents(self.paragraphs)
         self.max_excerpt_chars = max_excerpt_chars
         self.weights = weights or TermWeights.uniform()
         self.refusal = refusal or RefusalModel()
@@ -120,9 +121,7 @@ class ExtractiveAnswerer:
         only one, in a knowledge base of one."""
         docs = resolution.where.docs if resolution is not None else None
         if docs is None:
-            docs = (
-                frozenset(p.doc_id for p in self.paragraphs.values()) if self._documents == 1 else frozenset()
-            )
+            docs = self._docs if len(self._docs) == 1 else frozenset()
         return sorted(docs)
 
     def _excerpt(self, question: str, q_terms: Sequence[str], best: Sentence) -> Sentence:
@@ -134,7 +133,7 @@ class ExtractiveAnswerer:
     def _compose(
         self, focus: Focus, q_terms: Sequence[str], chosen: list[Sentence]
     ) -> tuple[str, list[Citation], str]:
-        return compose(focus, q_terms, chosen, self.weights, self._documents)
+        return compose(focus, q_terms, chosen, self.weights, len(self._docs))
 
     def evidence(
         self, question: str, hits: Sequence[Hit], focus: Focus | None = None

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 
+from ingest.paragraph_store import of_document
 from ingest.records import Kind, Paragraph
 from rag.answer_types import Answer, citation_for
 from rag.figures.numbers import find_dates
@@ -54,16 +55,10 @@ def byline_answer(
     report has no byline saying it."""
     if len(docs) != 1:
         return None
-    front = sorted(
-        (p for p in paragraphs.values() if p.doc_id == docs[0] and not p.heading_path),
-        key=lambda p: p.number,
-    )[:_FRONT]
+    ordered = of_document(paragraphs, docs[0])
+    front = [p for p in ordered if not p.heading_path][:_FRONT]
     if kind is AskedType.PERSON and role in _AUTHOR_ROLES:
-        bylines = sorted(
-            (p for p in paragraphs.values() if p.doc_id == docs[0] and p.kind is Kind.BYLINE),
-            key=lambda p: p.number,
-        )
-        found = _author(bylines)
+        found = _author([p for p in ordered if p.kind is Kind.BYLINE])
     elif kind is AskedType.PERSON:
         found = _speaker(front)
     else:

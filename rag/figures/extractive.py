@@ -236,7 +236,7 @@ def covered_by_region(snapshot: Snapshot, asked: Asked, where: SearchFilter) -> 
     else:
         aspects = {Aspect.TARGET, Aspect.RESULT}
     grouped: dict[str, list[tuple[int | None, TimeScope]]] = {}
-    for p in snapshot.paragraphs.values():
+    for p in snapshot.paragraphs.scoped():
         meta = snapshot.metas.get(p.doc_id)
         if meta is not None and resolution.where.allows(p):
             grouped.setdefault(meta.region, []).append((meta.year, p.scope))

@@ -6,7 +6,7 @@ Too few points left, and the extractive answer is what the user gets."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import replace
 
 from ingest.records import Paragraph
@@ -26,7 +26,7 @@ SUPPORT = 0.6
 MIN_POINTS = 2
 
 
-def evidence_paragraphs(extractive: Answer, paragraphs: dict[str, Paragraph]) -> Numbered:
+def evidence_paragraphs(extractive: Answer, paragraphs: Mapping[str, Paragraph]) -> Numbered:
     """The extractive answer's paragraphs, numbered as its citations: the model sees what the
     points were drawn from, so its [n] and the extract's [n] are the same paragraph."""
     return [(c.n, paragraphs[c.paragraph_id]) for c in extractive.citations if c.paragraph_id in paragraphs]
@@ -58,7 +58,7 @@ def check_point(point: str, sources: dict[int, Paragraph], question: str) -> tup
 
 
 def stream_points(
-    model: ChatModel, question: str, extractive: Answer, paragraphs: dict[str, Paragraph]
+    model: ChatModel, question: str, extractive: Answer, paragraphs: Mapping[str, Paragraph]
 ) -> Iterator[str | Answer]:
     """The model's text as it writes it, then the checked Answer. Raises LLMError."""
     numbered = evidence_paragraphs(extractive, paragraphs)

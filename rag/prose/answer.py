@@ -50,10 +50,11 @@ class ProseAnswerer:
 
     @property
     def outlines(self) -> Outlines:
-        """Built on the first prose question of this index version (one thread builds it)."""
+        """Made on the first prose question of this index version; a report's outline is built
+        when a question first needs it."""
         with self._lock:
             if self._outlines is None:
-                self._outlines = Outlines(self.paragraphs.values())
+                self._outlines = Outlines(self.paragraphs)
             return self._outlines
 
     def answer(

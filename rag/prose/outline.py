@@ -9,9 +9,12 @@ them (`Outlines`)."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator, Sequence
+import threading
+from collections import OrderedDict
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 
+from ingest.paragraph_store import of_document
 from ingest.records import Kind, Paragraph
 
 # Enumerators a paragraph may open with, by style: a lead's group ends at the next lead of the
@@ -32,6 +35,7 @@ _SENTENCE = re.compile(r"[^。！？；!?;]*[。！？；!?;]+[”’」』）)]
 _ADDRESS = re.compile(r"^(?:各位代表|同志们|各位委员|各位同志)[！!，,：:]")
 LEAD_MAX = 60  # a lead sentence is a title, not a paragraph of prose
 TOPIC_MAX = 30  # a topic sentence heads its paragraph in a few words
+_DOCS_KEPT = 64  # reports whose outlines a version keeps built
 _TITLE_END = "。！？；!?;：:，, "
 
 
@@ -137,28 +141,75 @@ def _heading(headings: dict[tuple[str, ...], Node], path: tuple[str, ...]) -> No
 
 
 class Outlines:
-    """The outline of every document of a snapshot, and each paragraph's place in it. Built
-    once per index version, on the first prose question (a few milliseconds per report)."""
+    """The outline of each document, and each paragraph's place in it. Over a version's
+    paragraphs (a Mapping, read from the catalog), a document's outline is built the first time
+    a question needs it (a few milliseconds per report) and the last `_DOCS_KEPT` are kept; over
+    paragraphs given as a list, every document's at once."""
 
-    def __init__(self, paragraphs: Iterable[Paragraph]) -> None:
-        by_doc: dict[str, list[Paragraph]] = {}
-        for p in paragraphs:
-            by_doc.setdefault(p.doc_id, []).append(p)
-        self.roots: dict[str, Node] = {}
+    def __init__(self, paragraphs: Iterable[Paragraph] | Mapping[str, Paragraph]) -> None:
+        self._source: Mapping[str, Paragraph] | None = None
+        if isinstance(paragraphs, Mapping):
+            self._source = paragraphs
+        self._roots: OrderedDict[str, Node] = OrderedDict()
         self._nodes: dict[str, Node] = {}
-        for doc_id, paras in by_doc.items():
-            paras.sort(key=lambda p: p.number)
-            first = paras[0]
-            root = build(paras, first.meta.title if first.meta else first.doc_title)
-            self.roots[doc_id] = root
-            self._index(root)
+        self._lock = threading.RLock()
+        self.roots = _Roots(self)
+        if not isinstance(paragraphs, Mapping):
+            by_doc: dict[str, list[Paragraph]] = {}
+            for p in paragraphs:
+                by_doc.setdefault(p.doc_id, []).append(p)
+            for doc_id, paras in by_doc.items():
+                self._add(doc_id, sorted(paras, key=lambda p: p.number))
 
-    def _index(self, node: Node) -> None:
+    def _add(self, doc_id: str, paras: list[Paragraph]) -> Node:
+        first = paras[0]
+        root = build(paras, first.meta.title if first.meta else first.doc_title)
+        self._roots[doc_id] = root
+        self._index(root, self._nodes)
+        if self._source is not None and len(self._roots) > _DOCS_KEPT:
+            _old, dropped = self._roots.popitem(last=False)
+            gone: dict[str, Node] = {}
+            self._index(dropped, gone)
+            for paragraph_id in gone:
+                self._nodes.pop(paragraph_id, None)
+        return root
+
+    def _index(self, node: Node, into: dict[str, Node]) -> None:
         if node.paragraph is not None:
-            self._nodes[node.paragraph.paragraph_id] = node
+            into[node.paragraph.paragraph_id] = node
         for child in node.children:
-            self._index(child)
+            self._index(child, into)
+
+    def root(self, doc_id: str) -> Node:
+        """A document's outline (KeyError: no such document)."""
+        with self._lock:
+            root = self._roots.get(doc_id)
+            if root is not None:
+                self._roots.move_to_end(doc_id)
+                return root
+            paras = of_document(self._source, doc_id) if self._source is not None else []
+            if not paras:
+                raise KeyError(doc_id)
+            return self._add(doc_id, paras)
 
     def node(self, paragraph_id: str) -> Node | None:
         """The part a paragraph is (a lead or a paragraph), None for a caption or byline."""
-        return self._nodes.get(paragraph_id)
+        with self._lock:
+            found = self._nodes.get(paragraph_id)
+            if found is not None or self._source is None:
+                return found
+            paragraph = self._source.get(paragraph_id)
+            if paragraph is None or paragraph.doc_id in self._roots:
+                return None
+            self.root(paragraph.doc_id)
+            return self._nodes.get(paragraph_id)
+
+
+class _Roots:
+    """`Outlines.roots[doc_id]`: a document's outline, built when first asked for."""
+
+    def __init__(self, outlines: Outlines) -> None:
+        self._outlines = outlines
+
+    def __getitem__(self, doc_id: str) -> Node:
+        return self._outlines.root(doc_id)

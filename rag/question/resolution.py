@@ -9,6 +9,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from ingest.metadata import NATIONAL, short_region
+from ingest.paragraph_store import Scoped, mentioning, scoped
 from ingest.records import Aspect, DocKind, DocumentMeta, Paragraph
 from rag.evidence.retrieve import SearchFilter
 from rag.question.constraints import Asked, ReportRef, congress_alias
@@ -80,9 +81,7 @@ def resolve(
     if docs != set(metas):
         where = where.narrowed(SearchFilter(docs=frozenset(docs)))
     if mentions:
-        about = frozenset(
-            p.paragraph_id for p in paragraphs.values() if p.doc_id in docs and mentions[0] in p.text
-        )
+        about = mentioning(paragraphs, frozenset(docs), mentions[0])
         if not about:
             return Resolution(where, f"{where_said}没有{asked.regions[0]}的报告。", tuple(mentions))
         where = where.narrowed(SearchFilter(paragraphs=about))
@@ -136,7 +135,7 @@ def _by_years(
     whole: set[str] = set()  # reviews the whole span asked ("十二五期间": 2011–2015)
     seen: Counter[Aspect] = Counter()
     span = len(asked.years) >= 3  # "2031年到2035年…": a range, which a multi-year review may answer
-    for p in paragraphs.values():
+    for p in scoped(paragraphs):  # ids, documents and scopes: no paragraph's text is read
         if p.doc_id not in docs or not where.allows(p):
             continue
         if span and all(Aspect.PERIOD in p.scope.aspects_of(y) for y in asked.years):
@@ -166,7 +165,7 @@ def _by_years(
     return frozenset(allowed), None, ""
 
 
-def _period_ends(paragraph: Paragraph, year: int) -> bool:
+def _period_ends(paragraph: Scoped, year: int) -> bool:
     """The paragraph reviews several years, the last of them `year` (过去五年, up to last year)."""
     period = [y for y, a in paragraph.scope.years if a is Aspect.PERIOD]
     return len(period) > 1 and max(period) == year

@@ -1,0 +1,283 @@
+"""A published version's paragraphs, read from its catalog when asked for.
+
+An app process holds, per paragraph, its id, its document and its time scope (scopes are
+shared: most paragraphs of a report speak about the same year or two), about 100 bytes, and
+reads a paragraph's text, headings and place from the catalog when a hit, a citation or an
+outline needs it (the last few thousand are kept). What the question path asks of every
+paragraph — which speak about a year, as a result or a target — it answers from what is held
+(`scoped`); what it asks of a report's paragraphs is one query (`of_document`).
+
+`ParagraphStore` is a read-only `Mapping[str, Paragraph]`, so code written for a dict of
+paragraphs works on it; the module functions below take either.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+from collections import OrderedDict
+from collections.abc import ItemsView, Iterable, Iterator, Mapping, Sequence, ValuesView
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ingest import store
+from ingest.records import Aspect, DocumentMeta, Paragraph, TimeScope
+from ingest.store import CatalogReader
+
+_KEPT = 8192  # paragraphs kept once read (a question reads a few dozen)
+_SELECT = (
+    "SELECT p.paragraph_id, p.doc_id, d.title, p.number, p.text, p.heading_path, p.kind, "
+    "p.span_start, p.span_end, s.years FROM paragraphs p JOIN documents d USING (doc_id) "
+    "LEFT JOIN paragraph_scope s ON s.paragraph_id = p.paragraph_id"
+)
+_ORDER = " ORDER BY d.path, p.number"
+_BATCH = 500
+
+
+@dataclass(frozen=True)
+class Scoped:
+    """What the question path asks of every paragraph: its id, document and time scope."""
+
+    paragraph_id: str
+    doc_id: str
+    scope: TimeScope
+
+
+class _Scopes:
+    """TimeScope objects by their stored JSON, one object per distinct scope."""
+
+    def __init__(self) -> None:
+        self._by_text: dict[str | None, TimeScope] = {None: TimeScope()}
+
+    def get(self, text: str | None) -> TimeScope:
+        scope = self._by_text.get(text)
+        if scope is None:
+            years = tuple((int(y), Aspect(a)) for y, a in json.loads(text or "[]"))
+            scope = self._by_text[text] = TimeScope(years)
+        return scope
+
+
+class ParagraphStore(Mapping[str, Paragraph]):
+    """The paragraphs of one version (of some documents only, in a reader's view), in catalog
+    order (document path, then number). Thread-safe."""
+
+    def __init__(
+        self,
+        catalog: CatalogReader,
+        ids: Sequence[str],
+        doc: np.ndarray,
+        doc_ids: Sequence[str],
+        scopes: Sequence[TimeScope],
+        metas: Mapping[str, DocumentMeta],
+        only: frozenset[str] | None = None,
+    ) -> None:
+        self._catalog = catalog
+        self._ids = ids
+        self._doc = doc  # per paragraph: index into doc_ids
+        self._doc_ids = list(doc_ids)
+        self._scope = scopes
+        self._metas = metas
+        self._only = only
+        self._scopes = _Scopes()
+        self._kept: OrderedDict[str, Paragraph] = OrderedDict()
+        self._lock = threading.Lock()
+        if only is None:
+            self._within = np.ones(len(ids), dtype=bool)
+        else:
+            chosen = [i for i, d in enumerate(self._doc_ids) if d in only]
+            self._within = np.isin(doc, np.asarray(chosen, dtype=np.int32))
+        self._count = int(self._within.sum())
+
+    @classmethod
+    def read(cls, con: sqlite3.Connection, path: Path, metas: Mapping[str, DocumentMeta]) -> ParagraphStore:
+        """The catalog's paragraphs (`path`: its file, read again per thread)."""
+        rows = con.execute(
+            "SELECT p.paragraph_id, p.doc_id FROM paragraphs p JOIN documents d USING (doc_id)" + _ORDER
+        ).fetchall()
+        doc_ids = sorted({doc_id for _pid, doc_id in rows})
+        doc_at = {d: i for i, d in enumerate(doc_ids)}
+        scopes = _Scopes()
+        stored = dict(con.execute("SELECT paragraph_id, years FROM paragraph_scope"))
+        return cls(
+            CatalogReader(path),
+            [pid for pid, _doc in rows],
+            np.fromiter((doc_at[d] for _p, d in rows), np.int32, len(rows)),
+            doc_ids,
+            [scopes.get(stored.get(pid)) for pid, _doc in rows],
+            metas,
+        )
+
+    def only(self, docs: frozenset[str]) -> ParagraphStore:
+        """The same paragraphs as a reader of `docs` sees them: the others are not here."""
+        within = docs if self._only is None else docs & self._only
+        return ParagraphStore(
+            self._catalog, self._ids, self._doc, self._doc_ids, self._scope, self._metas, within
+        )
+
+    # --- the Mapping ---------------------------------------------------------------------------
+
+    def __len__(self) -> int:
+        return self._count
+
+    def __iter__(self) -> Iterator[str]:
+        if self._only is None:
+            return iter(self._ids)
+        return (pid for pid, ok in zip(self._ids, self._within, strict=True) if ok)
+
+    def __getitem__(self, paragraph_id: str) -> Paragraph:
+        found = self.many([paragraph_id])
+        if paragraph_id not in found:
+            raise KeyError(paragraph_id)
+        return found[paragraph_id]
+
+    def __contains__(self, paragraph_id: object) -> bool:
+        return isinstance(paragraph_id, str) and bool(self.many([paragraph_id]))
+
+    def values(self) -> ValuesView[Paragraph]:
+        return _Values(self)
+
+    def items(self) -> ItemsView[str, Paragraph]:
+        return _Items(self)
+
+    def many(self, paragraph_ids: Iterable[str]) -> dict[str, Paragraph]:
+        """These paragraphs (ids not here left out), read together."""
+        wanted = list(dict.fromkeys(paragraph_ids))
+        found: dict[str, Paragraph] = {}
+        with self._lock:
+            for pid in wanted:
+                kept = self._kept.get(pid)
+                if kept is not None:
+                    self._kept.move_to_end(pid)
+                    found[pid] = kept
+        missing = [pid for pid in wanted if pid not in found]
+        for start in range(0, len(missing), _BATCH):
+            part = missing[start : start + _BATCH]
+            marks = ",".join("?" * len(part))
+            rows = self._catalog.get().execute(f"{_SELECT} WHERE p.paragraph_id IN ({marks})", part)
+            read = {p.paragraph_id: p for p in map(self._paragraph, rows) if self._allowed(p.doc_id)}
+            found.update(read)
+            with self._lock:
+                self._kept.update(read)
+                while len(self._kept) > _KEPT:
+                    self._kept.popitem(last=False)
+        return found
+
+    def _allowed(self, doc_id: str) -> bool:
+        return self._only is None or doc_id in self._only
+
+    def _paragraph(self, r: Sequence[Any]) -> Paragraph:
+        """A row of _SELECT (the catalog's columns, then the scope's JSON)."""
+        return store.paragraph_of(r, self._metas.get(r[1]), self._scopes.get(r[9]))
+
+    def stream(self) -> Iterator[Paragraph]:
+        """Every paragraph here, read in catalog order as it goes (one query, its own connection)."""
+        con = sqlite3.connect(f"file:{self._catalog.path}?mode=ro", uri=True)
+        try:
+            for row in con.execute(_SELECT + _ORDER):
+                if self._allowed(row[1]):
+                    yield self._paragraph(row)
+        finally:
+            con.close()
+
+    # --- what the question path asks of all paragraphs ----------------------------------------
+
+    def scoped(self) -> Iterator[Scoped]:
+        """Every paragraph's id, document and time scope, from memory, in catalog order."""
+        doc_ids = self._doc_ids
+        for i in np.flatnonzero(self._within).tolist():
+            yield Scoped(self._ids[i], doc_ids[self._doc[i]], self._scope[i])
+
+    def layout(self) -> tuple[Sequence[str], np.ndarray, list[str]]:
+        """Every paragraph id of the version (a reader's view too) in catalog order, each one's
+        document (an index into the third), and the documents."""
+        return self._ids, self._doc, self._doc_ids
+
+    def counts(self) -> dict[str, int]:
+        """Paragraphs per document."""
+        per_doc = np.bincount(self._doc[self._within], minlength=len(self._doc_ids))
+        return {d: int(n) for d, n in zip(self._doc_ids, per_doc.tolist(), strict=True) if n}
+
+    def document_ids(self) -> frozenset[str]:
+        """The documents of the paragraphs here."""
+        return frozenset(d for d in self._doc_ids if self._allowed(d))
+
+    def ids_of(self, docs: frozenset[str]) -> frozenset[str]:
+        chosen = [i for i, d in enumerate(self._doc_ids) if d in docs]
+        rows = np.flatnonzero(self._within & np.isin(self._doc, np.asarray(chosen, dtype=np.int32)))
+        return frozenset(self._ids[i] for i in rows.tolist())
+
+    def of_document(self, doc_id: str, limit: int | None = None) -> list[Paragraph]:
+        """One document's paragraphs in order (its first `limit`), in one query."""
+        if not self._allowed(doc_id):
+            return []
+        sql = f"{_SELECT} WHERE p.doc_id = ? ORDER BY p.number" + (f" LIMIT {int(limit)}" if limit else "")
+        return [self._paragraph(r) for r in self._catalog.get().execute(sql, (doc_id,))]
+
+    def mentioning(self, docs: frozenset[str], words: str) -> frozenset[str]:
+        """The ids of these documents' paragraphs whose text holds `words`."""
+        chosen = sorted(d for d in docs if self._allowed(d))
+        if not chosen:
+            return frozenset()
+        marks = ",".join("?" * len(chosen))
+        rows = self._catalog.get().execute(
+            f"SELECT paragraph_id FROM paragraphs WHERE doc_id IN ({marks}) AND instr(text, ?) > 0",
+            [*chosen, words],
+        )
+        return frozenset(r[0] for r in rows)
+
+
+class _Values(ValuesView[Paragraph]):
+    """A store's values, streamed in one query instead of one read per paragraph."""
+
+    _mapping: ParagraphStore
+
+    def __iter__(self) -> Iterator[Paragraph]:
+        return self._mapping.stream()
+
+
+class _Items(ItemsView[str, Paragraph]):
+    _mapping: ParagraphStore
+
+    def __iter__(self) -> Iterator[tuple[str, Paragraph]]:
+        return ((p.paragraph_id, p) for p in self._mapping.stream())
+
+
+# --- the same questions of a plain dict of paragraphs (tests, a passage corpus in memory) -----
+
+
+def scoped(paragraphs: Mapping[str, Paragraph]) -> Iterator[Scoped]:
+    if isinstance(paragraphs, ParagraphStore):
+        return paragraphs.scoped()
+    return (Scoped(p.paragraph_id, p.doc_id, p.scope) for p in paragraphs.values())
+
+
+def ids_of(paragraphs: Mapping[str, Paragraph], docs: frozenset[str]) -> frozenset[str]:
+    if isinstance(paragraphs, ParagraphStore):
+        return paragraphs.ids_of(docs)
+    return frozenset(p.paragraph_id for p in paragraphs.values() if p.doc_id in docs)
+
+
+def of_document(
+    paragraphs: Mapping[str, Paragraph], doc_id: str, limit: int | None = None
+) -> list[Paragraph]:
+    if isinstance(paragraphs, ParagraphStore):
+        return paragraphs.of_document(doc_id, limit)
+    found = sorted((p for p in paragraphs.values() if p.doc_id == doc_id), key=lambda p: p.number)
+    return found[:limit] if limit else found
+
+
+def mentioning(paragraphs: Mapping[str, Paragraph], docs: frozenset[str], words: str) -> frozenset[str]:
+    if isinstance(paragraphs, ParagraphStore):
+        return paragraphs.mentioning(docs, words)
+    return frozenset(p.paragraph_id for p in paragraphs.values() if p.doc_id in docs and words in p.text)
+
+
+def documents(paragraphs: Mapping[str, Paragraph]) -> frozenset[str]:
+    """The documents the paragraphs belong to."""
+    if isinstance(paragraphs, ParagraphStore):
+        return paragraphs.document_ids()
+    return frozenset(p.doc_id for p in paragraphs.values())

@@ -1,0 +1,99 @@
+"""A version's paragraphs read on demand (`ingest.paragraph_store`): the same paragraphs, in the
+same order, with the same metadata and scopes as the whole catalog read into a dict."""
+
+from __future__ import annotations
+
+import pytest
+
+from ingest import paragraph_store, store
+from ingest.build import ingest
+from ingest.config import Settings
+from ingest.paragraph_store import ParagraphStore
+from ingest.records import Paragraph
+from rag.evidence.retrieve import Snapshot
+from rag.prose.outline import Node, Outlines
+from tests.fakes import HashEmbedder
+
+
+@pytest.fixture
+def loaded(kb_settings: Settings) -> tuple[ParagraphStore, dict[str, Paragraph]]:
+    (kb_settings.kb_dir / "2022年总结.md").write_text(
+        "# 2022年总结\n\n## 人才工作\n\n2022年引进高层次人才120名。\n\n新建人才驿站3个。\n", encoding="utf-8"
+    )
+    ingest(kb_settings, embedder=HashEmbedder(), progress=False)
+    snapshot = Snapshot.load(kb_settings.index_dir)
+    assert snapshot.path is not None
+    with store.catalog(snapshot.path) as con:
+        whole = store.load_paragraphs(con)
+    return snapshot.paragraphs, whole
+
+
+def test_the_store_holds_the_catalogs_paragraphs(loaded: tuple[ParagraphStore, dict[str, Paragraph]]) -> None:
+    paragraphs, whole = loaded
+    assert list(paragraphs) == list(whole) and len(paragraphs) == len(whole) == 39
+    assert list(paragraphs.values()) == list(whole.values())  # metadata and time scopes included
+    assert dict(paragraphs.items()) == whole
+    assert all(paragraphs[pid] == p for pid, p in whole.items())
+    assert any(p.scope.years for p in whole.values()) and any(p.meta for p in whole.values())
+    assert "没有#1" not in paragraphs and paragraphs.get("没有#1") is None
+    with pytest.raises(KeyError):
+        paragraphs["没有#1"]
+    some = list(whole)[::7]
+    assert paragraphs.many([*some, "没有#1"]) == {pid: whole[pid] for pid in some}
+    expected = [(p.paragraph_id, p.doc_id, p.scope) for p in whole.values()]
+    assert [(s.paragraph_id, s.doc_id, s.scope) for s in paragraphs.scoped()] == expected
+
+
+def test_a_readers_view_holds_only_their_reports(loaded: tuple[ParagraphStore, dict[str, Paragraph]]) -> None:
+    paragraphs, whole = loaded
+    new = frozenset({"2022年总结"})
+    view = paragraphs.only(new)
+    assert list(view) == ["2022年总结#1", "2022年总结#2"] and len(view) == 2
+    assert list(view.values()) == [whole["2022年总结#1"], whole["2022年总结#2"]]
+    sample = next(pid for pid in whole if not pid.startswith("2022"))
+    assert sample in paragraphs and sample not in view and view.get(sample) is None
+    assert [s.paragraph_id for s in view.scoped()] == list(view)
+    assert view.counts() == {"2022年总结": 2} and view.document_ids() == new
+    assert (
+        view.of_document(whole[sample].doc_id) == [] and view.mentioning(frozenset({sample}), "的") == set()
+    )
+    assert view.only(frozenset({whole[sample].doc_id})).counts() == {}
+
+
+def test_questions_of_all_paragraphs_agree_with_a_dict(
+    loaded: tuple[ParagraphStore, dict[str, Paragraph]],
+) -> None:
+    paragraphs, whole = loaded
+    docs = frozenset(p.doc_id for p in whole.values())
+    sample = next(d for d in docs if d != "2022年总结")
+    for source in (paragraphs, whole):
+        assert paragraph_store.documents(source) == docs
+        assert paragraph_store.ids_of(source, frozenset({"2022年总结"})) == {"2022年总结#1", "2022年总结#2"}
+        ordered = paragraph_store.of_document(source, sample)
+        assert [p.number for p in ordered] == list(range(1, 38)) and ordered[0] == whole[f"{sample}#1"]
+        assert paragraph_store.of_document(source, sample, limit=3) == ordered[:3]
+        found = paragraph_store.mentioning(source, docs, "驿站")
+        assert found == {"2022年总结#2"}
+    assert paragraphs.counts() == {sample: 37, "2022年总结": 2}
+
+
+def _shape(node: Node) -> tuple[object, ...]:
+    pid = node.paragraph.paragraph_id if node.paragraph is not None else None
+    return (node.kind, node.title, pid, node.span, node.enum, tuple(_shape(c) for c in node.children))
+
+
+def test_outlines_built_when_asked_equal_those_built_at_once(
+    loaded: tuple[ParagraphStore, dict[str, Paragraph]],
+) -> None:
+    paragraphs, whole = loaded
+    eager = Outlines(list(whole.values()))
+    lazy = Outlines(paragraphs)
+    for pid in whole:
+        a, b = eager.node(pid), lazy.node(pid)
+        assert (a is None) == (b is None)
+        if a is not None and b is not None:
+            assert _shape(a) == _shape(b)
+    for doc in {p.doc_id for p in whole.values()}:
+        assert _shape(eager.roots[doc]) == _shape(lazy.roots[doc])
+    with pytest.raises(KeyError):
+        lazy.roots["没有这个报告"]
