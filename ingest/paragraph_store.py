@@ -17,7 +17,7 @@ import json
 import sqlite3
 import threading
 from collections import OrderedDict
-from collections.abc import ItemsView, Iterable, Iterator, Mapping, Sequence, ValuesView
+from collections.abc import Callable, ItemsView, Iterable, Iterator, Mapping, Sequence, ValuesView
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -26,6 +26,7 @@ import numpy as np
 
 from ingest import store
 from ingest.records import Aspect, DocumentMeta, Paragraph, TimeScope
+from ingest.search_types import SearchFilter
 from ingest.store import CatalogReader
 
 _KEPT = 8192  # paragraphs kept once read (a question reads a few dozen)
@@ -45,6 +46,58 @@ class Scoped:
     paragraph_id: str
     doc_id: str
     scope: TimeScope
+
+
+@dataclass(frozen=True)
+class ScopeTable:
+    """Every paragraph's document and time scope as arrays, for questions asked of all of them
+    at once: `scope[i]` indexes `scopes`, the distinct scopes (a few hundred per thousand
+    paragraphs), so a test of a scope runs once per distinct scope, not per paragraph."""
+
+    ids: Sequence[str]
+    doc: np.ndarray  # per paragraph: index into doc_ids
+    doc_ids: Sequence[str]
+    scope: np.ndarray  # per paragraph: index into scopes
+    scopes: Sequence[TimeScope]
+    within: np.ndarray  # per paragraph: here (a reader's view leaves others out)
+
+    def per_scope(self, test: Callable[[TimeScope], bool]) -> np.ndarray:
+        """Per paragraph: `test` of its scope."""
+        return np.fromiter((test(s) for s in self.scopes), bool, len(self.scopes))[self.scope]
+
+    def in_documents(self, docs: Iterable[str]) -> np.ndarray:
+        wanted = set(docs)
+        chosen = [i for i, d in enumerate(self.doc_ids) if d in wanted]
+        return self.within & np.isin(self.doc, np.asarray(chosen, dtype=np.int32))
+
+    def allowed(self, where: SearchFilter) -> np.ndarray:
+        """Per paragraph: here and allowed by `where`."""
+        rows = self.within.copy()
+        if where.documents is not None:
+            rows &= self.in_documents(where.documents)
+        if where.paragraphs is not None or where.exclude:
+            named, exclude = where.paragraphs, where.exclude
+            listed = ((named is None or pid in named) and pid not in exclude for pid in self.ids)
+            rows &= np.fromiter(listed, bool, len(self.ids))
+        return rows
+
+    def ids_where(self, rows: np.ndarray) -> frozenset[str]:
+        return frozenset(self.ids[i] for i in np.flatnonzero(rows).tolist())
+
+
+def _table_of(ids: Sequence[str], doc_of: Sequence[str], scopes_of: Sequence[TimeScope]) -> ScopeTable:
+    doc_ids = sorted(set(doc_of))
+    doc_at = {d: i for i, d in enumerate(doc_ids)}
+    distinct: dict[TimeScope, int] = {}
+    scope = np.fromiter((distinct.setdefault(s, len(distinct)) for s in scopes_of), np.int32, len(ids))
+    return ScopeTable(
+        ids,
+        np.fromiter((doc_at[d] for d in doc_of), np.int32, len(ids)),
+        doc_ids,
+        scope,
+        list(distinct),
+        np.ones(len(ids), dtype=bool),
+    )
 
 
 class _Scopes:
@@ -71,6 +124,7 @@ class ParagraphStore(Mapping[str, Paragraph]):
         ids: Sequence[str],
         doc: np.ndarray,
         doc_ids: Sequence[str],
+        scope: np.ndarray,
         scopes: Sequence[TimeScope],
         metas: Mapping[str, DocumentMeta],
         only: frozenset[str] | None = None,
@@ -79,7 +133,8 @@ class ParagraphStore(Mapping[str, Paragraph]):
         self._ids = ids
         self._doc = doc  # per paragraph: index into doc_ids
         self._doc_ids = list(doc_ids)
-        self._scope = scopes
+        self._scope = scope  # per paragraph: index into _scope_list
+        self._scope_list = scopes
         self._metas = metas
         self._only = only
         self._scopes = _Scopes()
@@ -100,14 +155,19 @@ class ParagraphStore(Mapping[str, Paragraph]):
         ).fetchall()
         doc_ids = sorted({doc_id for _pid, doc_id in rows})
         doc_at = {d: i for i, d in enumerate(doc_ids)}
-        scopes = _Scopes()
         stored = dict(con.execute("SELECT paragraph_id, years FROM paragraph_scope"))
+        texts: dict[str | None, int] = {}  # each distinct stored scope once
+        scope = np.fromiter(
+            (texts.setdefault(stored.get(pid), len(texts)) for pid, _doc in rows), np.int32, len(rows)
+        )
+        scopes = _Scopes()
         return cls(
             CatalogReader(path),
             [pid for pid, _doc in rows],
             np.fromiter((doc_at[d] for _p, d in rows), np.int32, len(rows)),
             doc_ids,
-            [scopes.get(stored.get(pid)) for pid, _doc in rows],
+            scope,
+            [scopes.get(text) for text in texts],
             metas,
         )
 
@@ -115,7 +175,14 @@ class ParagraphStore(Mapping[str, Paragraph]):
         """The same paragraphs as a reader of `docs` sees them: the others are not here."""
         within = docs if self._only is None else docs & self._only
         return ParagraphStore(
-            self._catalog, self._ids, self._doc, self._doc_ids, self._scope, self._metas, within
+            self._catalog,
+            self._ids,
+            self._doc,
+            self._doc_ids,
+            self._scope,
+            self._scope_list,
+            self._metas,
+            within,
         )
 
     # --- the Mapping ---------------------------------------------------------------------------
@@ -189,7 +256,10 @@ class ParagraphStore(Mapping[str, Paragraph]):
         """Every paragraph's id, document and time scope, from memory, in catalog order."""
         doc_ids = self._doc_ids
         for i in np.flatnonzero(self._within).tolist():
-            yield Scoped(self._ids[i], doc_ids[self._doc[i]], self._scope[i])
+            yield Scoped(self._ids[i], doc_ids[self._doc[i]], self._scope_list[self._scope[i]])
+
+    def table(self) -> ScopeTable:
+        return ScopeTable(self._ids, self._doc, self._doc_ids, self._scope, self._scope_list, self._within)
 
     def layout(self) -> tuple[Sequence[str], np.ndarray, list[str]]:
         """Every paragraph id of the version (a reader's view too) in catalog order, each one's
@@ -247,6 +317,13 @@ class _Items(ItemsView[str, Paragraph]):
 
 
 # --- the same questions of a plain dict of paragraphs (tests, a passage corpus in memory) -----
+
+
+def scope_table(paragraphs: Mapping[str, Paragraph]) -> ScopeTable:
+    if isinstance(paragraphs, ParagraphStore):
+        return paragraphs.table()
+    held = list(paragraphs.values())
+    return _table_of([p.paragraph_id for p in held], [p.doc_id for p in held], [p.scope for p in held])
 
 
 def scoped(paragraphs: Mapping[str, Paragraph]) -> Iterator[Scoped]:

@@ -82,11 +82,9 @@ class Snapshot:
         """The ids of paragraphs stating what happened in a year (a review's; not a plan's, nor a
         whole period's)."""
         if self._outcomes is None:
-            self._outcomes = frozenset(
-                p.paragraph_id
-                for p in self.paragraphs.scoped()
-                if any(a is Aspect.RESULT for _y, a in p.scope.years)
-            )
+            table = self.paragraphs.table()
+            stated = table.per_scope(lambda s: any(a is Aspect.RESULT for _y, a in s.years))
+            self._outcomes = table.ids_where(table.within & stated)
         return self._outcomes
 
     def paragraphs_of(self, docs: frozenset[str]) -> frozenset[str]:

@@ -10,6 +10,8 @@ import re
 from collections import Counter
 from dataclasses import replace
 
+import numpy as np
+
 from ingest.metadata import NATIONAL
 from ingest.records import Aspect, Paragraph, TimeScope
 from ingest.scope import sentence_scope
@@ -236,10 +238,14 @@ def covered_by_region(snapshot: Snapshot, asked: Asked, where: SearchFilter) -> 
     else:
         aspects = {Aspect.TARGET, Aspect.RESULT}
     grouped: dict[str, list[tuple[int | None, TimeScope]]] = {}
-    for p in snapshot.paragraphs.scoped():
-        meta = snapshot.metas.get(p.doc_id)
-        if meta is not None and resolution.where.allows(p):
-            grouped.setdefault(meta.region, []).append((meta.year, p.scope))
+    table = snapshot.paragraphs.table()
+    rows = table.allowed(resolution.where)
+    # Each (report, scope) pair once: the years covered are a union over them.
+    pairs = np.unique(table.doc[rows].astype(np.int64) * len(table.scopes) + table.scope[rows])
+    for doc, scope in zip(*np.divmod(pairs, max(1, len(table.scopes))), strict=True):
+        meta = snapshot.metas.get(table.doc_ids[int(doc)])
+        if meta is not None:
+            grouped.setdefault(meta.region, []).append((meta.year, table.scopes[int(scope)]))
     found = {region: covered_years(pairs, aspects) for region, pairs in grouped.items()}
     return {region: years for region, years in found.items() if years}
 

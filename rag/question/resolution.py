@@ -8,9 +8,11 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+import numpy as np
+
 from ingest.metadata import NATIONAL, short_region
-from ingest.paragraph_store import Scoped, mentioning, scoped
-from ingest.records import Aspect, DocKind, DocumentMeta, Paragraph
+from ingest.paragraph_store import mentioning, scope_table
+from ingest.records import Aspect, DocKind, DocumentMeta, Paragraph, TimeScope
 from rag.evidence.retrieve import SearchFilter
 from rag.question.constraints import Asked, ReportRef, congress_alias
 
@@ -129,45 +131,56 @@ def _by_years(
     dated = {d for d in docs if metas[d].year is not None}
     if not dated:
         return None, None, ""
-    allowed: set[str] = set()
-    results: set[str] = set()
-    own_year: set[str] = set()  # set in the report of the very year asked
-    whole: set[str] = set()  # reviews the whole span asked ("十二五期间": 2011–2015)
-    seen: Counter[Aspect] = Counter()
+    # Asked of every paragraph at once: per distinct time scope, then spread to the paragraphs.
+    table = scope_table(paragraphs)
+    rows = table.in_documents(docs) & table.allowed(where)
+    none = np.zeros(len(rows), dtype=bool)
+    allowed, results, own_year = none.copy(), none.copy(), none.copy()  # own_year: that year's report
     span = len(asked.years) >= 3  # "2031年到2035年…": a range, which a multi-year review may answer
-    for p in scoped(paragraphs):  # ids, documents and scopes: no paragraph's text is read
-        if p.doc_id not in docs or not where.allows(p):
-            continue
-        if span and all(Aspect.PERIOD in p.scope.aspects_of(y) for y in asked.years):
-            whole.add(p.paragraph_id)
-        for year in asked.years:
-            aspects = p.scope.aspects_of(year)
-            seen.update(aspects)
-            if _fits(aspects, asked.aspect, span, ends=len(asked.years) == 1 and _period_ends(p, year)):
-                allowed.add(p.paragraph_id)
-            if aspects & {Aspect.RESULT, Aspect.MENTION}:
-                results.add(p.paragraph_id)  # not a plan's, not a five-year aggregate
-            if Aspect.TARGET in aspects and metas[p.doc_id].year == year:
-                own_year.add(p.paragraph_id)
-    if not allowed:
+    # whole: reviews the whole span asked ("十二五期间": 2011–2015)
+    whole = rows & table.per_scope(lambda s: all(Aspect.PERIOD in s.aspects_of(y) for y in asked.years))
+    if not span:
+        whole = none
+    report_year = np.asarray([metas[d].year if d in metas else None for d in table.doc_ids], dtype=object)
+    seen: Counter[Aspect] = Counter()
+    single = len(asked.years) == 1
+    for year in asked.years:
+
+        def fits(scope: TimeScope, year: int = year) -> bool:
+            ends = single and _period_ends(scope, year)
+            return _fits(scope.aspects_of(year), asked.aspect, span, ends=ends)
+
+        def holds(*wanted: Aspect, year: int = year) -> np.ndarray:
+            return rows & table.per_scope(lambda s: bool(s.aspects_of(year) & set(wanted)))
+
+        allowed |= rows & table.per_scope(fits)
+        results |= holds(Aspect.RESULT, Aspect.MENTION)  # not a plan's, not a five-year aggregate
+        own_year |= holds(Aspect.TARGET) & (report_year == year)[table.doc]
+        for aspect in Aspect:
+            seen[aspect] += int(holds(aspect).sum())
+    allowed_ids, results_ids, own_ids = (table.ids_where(r) for r in (allowed, results, own_year))
+    whole_ids = table.ids_where(whole)
+    if not allowed_ids:
         return None, None, _no_report_for(asked, [metas[d] for d in dated], seen)
-    if whole and whole != allowed and asked.aspect is not Aspect.TARGET:
+    if whole_ids and whole_ids != allowed_ids and asked.aspect is not Aspect.TARGET:
         # A span's totals and averages are stated where the span is reviewed as one.
-        return frozenset(allowed), frozenset(whole), ""
+        return allowed_ids, whole_ids, ""
     # Nothing says target or result: what happened is looked for first, the plan only after.
-    prefer = asked.aspect is None and asked.leaning is Aspect.RESULT and results and results != allowed
+    prefer = (
+        asked.aspect is None and asked.leaning is Aspect.RESULT and results_ids and results_ids != allowed_ids
+    )
     if prefer:
-        return frozenset(allowed), frozenset(results), ""
+        return allowed_ids, results_ids, ""
     # A year's target is set in that year's report; a plan of several years ("十三五") or a
     # later report's mention of it is looked at only when that report has none.
-    if asked.leaning is Aspect.TARGET and len(asked.years) == 1 and own_year and own_year != allowed:
-        return frozenset(allowed), frozenset(own_year), ""
-    return frozenset(allowed), None, ""
+    if asked.leaning is Aspect.TARGET and len(asked.years) == 1 and own_ids and own_ids != allowed_ids:
+        return allowed_ids, own_ids, ""
+    return allowed_ids, None, ""
 
 
-def _period_ends(paragraph: Scoped, year: int) -> bool:
+def _period_ends(scope: TimeScope, year: int) -> bool:
     """The paragraph reviews several years, the last of them `year` (过去五年, up to last year)."""
-    period = [y for y, a in paragraph.scope.years if a is Aspect.PERIOD]
+    period = [y for y, a in scope.years if a is Aspect.PERIOD]
     return len(period) > 1 and max(period) == year
 
 

@@ -10,8 +10,10 @@ from ingest.build import ingest
 from ingest.config import Settings
 from ingest.paragraph_store import ParagraphStore
 from ingest.records import Paragraph
-from rag.evidence.retrieve import Snapshot
+from rag.evidence.retrieve import SearchFilter, Snapshot
 from rag.prose.outline import Node, Outlines
+from rag.question.constraints import read_question
+from rag.question.resolution import resolve
 from tests.fakes import HashEmbedder
 
 
@@ -97,3 +99,36 @@ def test_outlines_built_when_asked_equal_those_built_at_once(
         assert _shape(eager.roots[doc]) == _shape(lazy.roots[doc])
     with pytest.raises(KeyError):
         lazy.roots["没有这个报告"]
+
+
+QUESTIONS = [
+    "2021年培训党员干部多少人次？",
+    "2022年引进高层次人才多少名？",
+    "2020年发展党员多少名？",
+    "2021年和2022年人才工作各有哪些举措？",
+    "綦江区2021年建成规范村多少个？",
+    "重庆市2021年有多少个人才驿站？",
+    "2019年到2022年新建人才驿站多少个？",
+]
+
+
+def test_questions_resolve_alike_over_the_store_and_a_dict(
+    kb_settings: Settings, loaded: tuple[ParagraphStore, dict[str, Paragraph]]
+) -> None:
+    paragraphs, whole = loaded
+    metas = Snapshot.load(kb_settings.index_dir).metas
+    regions = {m.region for m in metas.values()}
+    filters = [
+        SearchFilter(),
+        SearchFilter(exclude=frozenset(list(whole)[:20])),
+        SearchFilter(docs=frozenset({"2022年总结"})),
+        SearchFilter(readable=frozenset({"2022年总结"})),
+    ]
+    resolved = 0
+    for question in QUESTIONS:
+        asked = read_question(question, regions)
+        for where in filters:
+            expected = resolve(asked, metas, whole, where)
+            assert resolve(asked, metas, paragraphs, where) == expected
+            resolved += expected.where.paragraphs is not None
+    assert resolved  # some questions were narrowed to the paragraphs about their years
