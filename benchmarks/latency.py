@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -14,6 +14,21 @@ from eval.metrics import percentile
 from ingest import store
 from ingest.config import Settings
 from ingest.embed import Embedder
+
+if TYPE_CHECKING:
+    from rag.pipeline import KnowledgeBase
+
+
+def time_questions(kb: KnowledgeBase, questions: Sequence[str]) -> tuple[list[float], int]:
+    """Each question once through `kb.ask`: its latency in ms, and how many were answered."""
+    latencies: list[float] = []
+    answered = 0
+    for question in questions:
+        started = time.perf_counter()
+        answer = kb.ask(question)
+        latencies.append((time.perf_counter() - started) * 1000)
+        answered += not answer.refused
+    return latencies, answered
 
 
 def phase_latency(embedder: Embedder, index_dir: Path, questions: Sequence[str]) -> dict[str, Any]:
@@ -28,13 +43,7 @@ def phase_latency(embedder: Embedder, index_dir: Path, questions: Sequence[str])
     kb = KnowledgeBase(settings, embedder=embedder)
     open_seconds = time.perf_counter() - started
     kb.ask(questions[0])
-    latencies: list[float] = []
-    answered = 0
-    for question in questions:
-        started = time.perf_counter()
-        answer = kb.ask(question)
-        latencies.append((time.perf_counter() - started) * 1000)
-        answered += not answer.refused
+    latencies, answered = time_questions(kb, questions)
     status = kb.status()
     return {
         "paragraphs": status.paragraphs,
