@@ -11,6 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ingest import store
 from ingest.paragraph_store import ParagraphStore
 from ingest.records import Chunk, Kind
 from ingest.search_types import SearchFilter
@@ -100,7 +101,7 @@ class ChunkTable:
         """Every chunk with its texts, in row order (read as it goes)."""
         if self._catalog is None:
             raise LookupError("chunk texts are not available in this table")
-        con = sqlite3.connect(f"file:{self._catalog.path}?mode=ro", uri=True)
+        con = store.read_only(self._catalog.path)
         try:
             for r in con.execute(f"SELECT {_COLUMNS} FROM chunks ORDER BY rowid"):
                 yield Chunk(r[0], r[1], r[2], r[3], Kind(r[4]))

@@ -242,7 +242,7 @@ class ParagraphStore(Mapping[str, Paragraph]):
 
     def stream(self) -> Iterator[Paragraph]:
         """Every paragraph here, read in catalog order as it goes (one query, its own connection)."""
-        con = sqlite3.connect(f"file:{self._catalog.path}?mode=ro", uri=True)
+        con = store.read_only(self._catalog.path)
         try:
             for row in con.execute(_SELECT + _ORDER):
                 if self._allowed(row[1]):

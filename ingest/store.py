@@ -27,6 +27,7 @@ import shutil
 import sqlite3
 import threading
 import time
+import urllib.parse
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -264,6 +265,11 @@ def load_chunks(con: sqlite3.Connection) -> list[Chunk]:
     return [Chunk(r[0], r[1], r[2], r[3], Kind(r[4])) for r in rows]
 
 
+def read_only(path: Path) -> sqlite3.Connection:
+    """A connection that can only read (a published version is never written again)."""
+    return sqlite3.connect(f"file:{urllib.parse.quote(str(path))}?mode=ro", uri=True)
+
+
 class CatalogReader:
     """Read-only connections to a version's catalog, one per thread (a published version never
     changes, so every thread may read it at once)."""
@@ -275,7 +281,7 @@ class CatalogReader:
     def get(self) -> sqlite3.Connection:
         con: sqlite3.Connection | None = getattr(self._local, "con", None)
         if con is None:
-            con = self._local.con = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True)
+            con = self._local.con = read_only(self.path)
         return con
 
 

@@ -3,6 +3,8 @@ same order, with the same metadata and scopes as the whole catalog read into a d
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from ingest import paragraph_store, store
@@ -14,6 +16,7 @@ from rag.evidence.retrieve import SearchFilter, Snapshot
 from rag.prose.outline import Node, Outlines
 from rag.question.constraints import read_question
 from rag.question.resolution import resolve
+from tests.conftest import sample_kb
 from tests.fakes import HashEmbedder
 
 
@@ -132,3 +135,14 @@ def test_questions_resolve_alike_over_the_store_and_a_dict(
             assert resolve(asked, metas, paragraphs, where) == expected
             resolved += expected.where.paragraphs is not None
     assert resolved  # some questions were narrowed to the paragraphs about their years
+
+
+def test_an_index_under_a_folder_whose_name_has_uri_characters_opens(tmp_path: Path) -> None:
+    odd = tmp_path / "报告 #1?版"
+    odd.mkdir()
+    settings = Settings(kb_dir=sample_kb(odd), index_dir=odd / "index", data_dir=odd / "data")
+    ingest(settings, embedder=HashEmbedder(), progress=False)
+    snapshot = Snapshot.load(settings.index_dir)
+    first = next(iter(snapshot.paragraphs))
+    assert snapshot.paragraphs[first].number == 1 and snapshot.chunks[0].paragraph_id == first
+    assert snapshot.bm25 is not None and snapshot.bm25.doc_freq("组织") > 0
