@@ -48,6 +48,32 @@ class Scoped:
     scope: TimeScope
 
 
+class ParagraphIds(frozenset[str]):
+    """Paragraph ids that also carry their rows in the version's paragraph order (a mask over
+    `layout`, the store's id list), so that a filter of a hundred thousand paragraphs becomes a
+    mask over chunks without looking each id up again. Equal to the plain frozenset of its ids;
+    set operations on it give plain frozensets."""
+
+    rows: np.ndarray
+    layout: Sequence[str]
+
+    def __new__(cls, rows: np.ndarray, layout: Sequence[str]) -> ParagraphIds:
+        found = super().__new__(cls, (layout[i] for i in np.flatnonzero(rows).tolist()))
+        found.rows = rows
+        found.layout = layout
+        return found
+
+    def __reduce__(self) -> tuple[type, tuple[list[str]]]:
+        return frozenset, (list(self),)  # a copy or a pickle is the plain set of ids
+
+
+def rows_of(ids: frozenset[str] | None, layout: Sequence[str]) -> np.ndarray | None:
+    """The mask over `layout` that `ids` carries, when it carries one for that layout."""
+    if isinstance(ids, ParagraphIds) and ids.layout is layout:
+        return ids.rows
+    return None
+
+
 @dataclass(frozen=True)
 class ScopeTable:
     """Every paragraph's document and time scope as arrays, for questions asked of all of them
@@ -75,14 +101,22 @@ class ScopeTable:
         rows = self.within.copy()
         if where.documents is not None:
             rows &= self.in_documents(where.documents)
-        if where.paragraphs is not None or where.exclude:
-            named, exclude = where.paragraphs, where.exclude
-            listed = ((named is None or pid in named) and pid not in exclude for pid in self.ids)
-            rows &= np.fromiter(listed, bool, len(self.ids))
-        return rows
+        return rows & listed(where, self.ids)
 
-    def ids_where(self, rows: np.ndarray) -> frozenset[str]:
-        return frozenset(self.ids[i] for i in np.flatnonzero(rows).tolist())
+    def ids_where(self, rows: np.ndarray) -> ParagraphIds:
+        return ParagraphIds(rows, self.ids)
+
+
+def listed(where: SearchFilter, layout: Sequence[str]) -> np.ndarray:
+    """Per paragraph of `layout`: allowed by `where`'s paragraph ids and exclusions."""
+    named, exclude = where.paragraphs, where.exclude
+    rows = rows_of(named, layout)
+    if rows is None and named is None and not exclude:
+        return np.ones(len(layout), dtype=bool)
+    if rows is not None and not exclude:
+        return rows
+    check = ((named is None or pid in named) and pid not in exclude for pid in layout)
+    return np.fromiter(check, bool, len(layout))
 
 
 def _table_of(ids: Sequence[str], doc_of: Sequence[str], scopes_of: Sequence[TimeScope]) -> ScopeTable:
@@ -276,9 +310,8 @@ class ParagraphStore(Mapping[str, Paragraph]):
         return frozenset(d for d in self._doc_ids if self._allowed(d))
 
     def ids_of(self, docs: frozenset[str]) -> frozenset[str]:
-        chosen = [i for i, d in enumerate(self._doc_ids) if d in docs]
-        rows = np.flatnonzero(self._within & np.isin(self._doc, np.asarray(chosen, dtype=np.int32)))
-        return frozenset(self._ids[i] for i in rows.tolist())
+        table = self.table()
+        return table.ids_where(table.in_documents(docs))
 
     def of_document(self, doc_id: str, limit: int | None = None) -> list[Paragraph]:
         """One document's paragraphs in order (its first `limit`), in one query."""

@@ -3,6 +3,7 @@ same order, with the same metadata and scopes as the whole catalog read into a d
 
 from __future__ import annotations
 
+import copy
 from pathlib import Path
 
 import pytest
@@ -10,7 +11,7 @@ import pytest
 from ingest import paragraph_store, store
 from ingest.build import ingest
 from ingest.config import Settings
-from ingest.paragraph_store import ParagraphStore
+from ingest.paragraph_store import ParagraphIds, ParagraphStore, rows_of
 from ingest.records import Paragraph
 from rag.evidence.retrieve import SearchFilter, Snapshot
 from rag.prose.outline import Node, Outlines
@@ -146,3 +147,19 @@ def test_an_index_under_a_folder_whose_name_has_uri_characters_opens(tmp_path: P
     first = next(iter(snapshot.paragraphs))
     assert snapshot.paragraphs[first].number == 1 and snapshot.chunks[0].paragraph_id == first
     assert snapshot.bm25 is not None and snapshot.bm25.doc_freq("组织") > 0
+
+
+def test_paragraph_sets_from_the_store_carry_their_rows(
+    loaded: tuple[ParagraphStore, dict[str, Paragraph]],
+) -> None:
+    paragraphs, whole = loaded
+    table = paragraphs.table()
+    ids = paragraphs.ids_of(frozenset({"2022年总结"}))
+    assert isinstance(ids, ParagraphIds) and ids == {"2022年总结#1", "2022年总结#2"}
+    assert rows_of(ids, table.ids) is not None and rows_of(ids, list(table.ids)) is None
+    assert type(ids & {"2022年总结#1"}) is frozenset  # set operations give plain sets
+    assert copy.deepcopy(ids) == ids and type(copy.deepcopy(ids)) is frozenset
+    # A filter with such a set, or with the same ids as a plain set: the same rows.
+    for where in (SearchFilter(paragraphs=ids), SearchFilter(paragraphs=frozenset(ids))):
+        assert table.allowed(where).tolist() == [pid in ids for pid in whole]
+        assert table.allowed(SearchFilter(paragraphs=ids, exclude=frozenset({"2022年总结#2"}))).sum() == 1
