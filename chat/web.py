@@ -26,6 +26,8 @@ from chat.render import (
     render_sources_panel,
 )
 from chat.table_view import export_files
+from ingest.paragraph_store import ParagraphStore
+from ingest.records import Paragraph
 from ingest.visible import visible
 from rag.answer_types import Answer
 from rag.evidence.retrieve import EVERYTHING, SearchFilter
@@ -33,6 +35,7 @@ from rag.generation.prompt import Turn
 from rag.pipeline import Final, KnowledgeBase, Searched, Token
 from rag.question.report_choice import choose_reports, report_choices, year_choices
 from study.bank import example_questions
+from study.questions import digest
 
 log = logging.getLogger(__name__)
 
@@ -40,6 +43,7 @@ HINT = (
     "回答只来自知识库中的报告原文，并注明出处；点击回答中的 [1]、[2] 等角标，可在右侧查看并高亮对应原文段落。"
 )
 EXAMPLE_COUNT = 4  # example questions, drawn from the reports loaded (study.bank.example_questions)
+EXAMPLE_REPORTS = 12  # reports the examples are drawn from (all of them in a smaller knowledge base)
 EMPTY_QUESTION = "请先输入一个问题，或点击下方的示例问题。"
 STREAM_CHUNKS = 40  # an answer streams in about this many steps
 STREAM_DELAY = 0.01  # seconds between steps
@@ -148,7 +152,7 @@ class Examples:
         if key not in self._drawn:
             if len(self._drawn) > 64:  # older versions' and readers' draws
                 self._drawn.clear()
-            self._drawn[key] = example_questions(snapshot.paragraphs.values(), EXAMPLE_COUNT)
+            self._drawn[key] = example_questions(_sample(snapshot.paragraphs), EXAMPLE_COUNT)
         return self._drawn[key]
 
     def buttons(self, readable: frozenset[str] | None = None) -> list[Any]:
@@ -284,3 +288,15 @@ def build_chat_tab(
 
     demo.load(selectors, None, [reports, years])
     demo.load(example_updates, None, example_buttons)
+
+
+def _sample(paragraphs: ParagraphStore) -> Iterator[Paragraph]:
+    """The paragraphs of up to EXAMPLE_REPORTS reports, in catalog order: a fixed draw spread
+    over the whole knowledge base (the same reports every time), read report by report, so a
+    knowledge base of thousands of reports is not read whole to offer four questions."""
+    docs = paragraphs.documents_in_order()
+    if len(docs) > EXAMPLE_REPORTS:
+        drawn = set(sorted(docs, key=digest)[:EXAMPLE_REPORTS])
+        docs = [d for d in docs if d in drawn]
+    for doc_id in docs:
+        yield from paragraphs.of_document(doc_id)

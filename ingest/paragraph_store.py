@@ -300,6 +300,12 @@ class ParagraphStore(Mapping[str, Paragraph]):
         document (an index into the third), and the documents."""
         return self._ids, self._doc, self._doc_ids
 
+    def documents_in_order(self) -> list[str]:
+        """The documents here, in catalog order (by path)."""
+        _docs, first = np.unique(self._doc[self._within], return_index=True)
+        order = self._doc[self._within][np.sort(first)]
+        return [self._doc_ids[i] for i in order.tolist()]
+
     def counts(self) -> dict[str, int]:
         """Paragraphs per document."""
         per_doc = np.bincount(self._doc[self._within], minlength=len(self._doc_ids))

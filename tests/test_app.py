@@ -18,12 +18,12 @@ import pytest
 
 import app
 from chat.render import SOURCES_PLACEHOLDER, render_answer_html, render_sources_html, render_sources_panel
-from chat.web import EXAMPLE_COUNT, Examples, chosen_reports, respond
+from chat.web import EXAMPLE_COUNT, EXAMPLE_REPORTS, Examples, _sample, chosen_reports, respond
 from ingest.build import ingest
 from ingest.config import PROJECT_ROOT, Settings
 from rag.answer_types import Answer, Citation
 from rag.evidence.refusal import RefusalModel
-from rag.evidence.retrieve import EVERYTHING, SearchFilter
+from rag.evidence.retrieve import EVERYTHING, SearchFilter, Snapshot
 from rag.figures.answer import ExtractiveAnswerer
 from rag.pipeline import KnowledgeBase, Status, idf_weights
 from tests.conftest import SAMPLE_DOC_ID
@@ -420,3 +420,21 @@ def test_a_point_whose_clause_overlaps_an_earlier_one_links_to_its_card() -> Non
     assert 'href="#cite-u3-1"' in out
     sources = render_sources_html(answer, uid="u3")
     assert sources.count("<mark ") == 1
+
+
+def test_examples_are_drawn_from_a_dozen_reports_of_a_large_knowledge_base(kb_settings: Settings) -> None:
+    ingest(kb_settings, embedder=HashEmbedder(), progress=False)
+    small = Snapshot.load(kb_settings.index_dir).paragraphs
+    assert list(_sample(small)) == list(small.values())  # every report of a small one, in order
+    for n in range(EXAMPLE_REPORTS + 3):
+        (kb_settings.kb_dir / f"{2000 + n}年总结.md").write_text(
+            f"# {2000 + n}年总结\n\n## 人才工作\n\n{2000 + n}年引进人才{n + 5}名。\n", encoding="utf-8"
+        )
+    ingest(kb_settings, embedder=HashEmbedder(), progress=False)
+    large = Snapshot.load(kb_settings.index_dir).paragraphs
+    drawn = list(_sample(large))
+    docs = list(dict.fromkeys(p.doc_id for p in drawn))
+    assert len(docs) == EXAMPLE_REPORTS
+    assert docs == [d for d in large.documents_in_order() if d in docs]  # in catalog order
+    assert drawn == [p for p in large.values() if p.doc_id in docs]
+    assert list(_sample(large)) == drawn  # the same draw every time
