@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Protocol
 
 from ingest import store
+from ingest.paragraph_store import ParagraphStore
 from ingest.records import Paragraph
 from study.bank import generate
 from study.grade import Grade, grade
@@ -109,7 +110,10 @@ class _Readable:
 
     @property
     def paragraphs(self) -> Mapping[str, Paragraph]:
-        return {k: p for k, p in self.whole.paragraphs.items() if p.doc_id in self.docs}
+        whole = self.whole.paragraphs
+        if isinstance(whole, ParagraphStore):
+            return whole.only(self.docs)  # the same store, limited: nothing copied
+        return {k: p for k, p in whole.items() if p.doc_id in self.docs}
 
 
 class Quiz:
