@@ -166,6 +166,10 @@ def measure(source: Path, paragraphs: int, work: Path, questions: Sequence[str])
     }
 
 
+def _mb(value: float | None) -> str:
+    return "not recorded" if value is None else f"{value:,.0f} MB"
+
+
 def render(results: Sequence[dict[str, Any]], loads: tuple[float, float]) -> str:
     lines = [
         "| paragraphs (chunks) | build | open | RSS: model + libraries / opened / after questions"
@@ -177,7 +181,8 @@ def render(results: Sequence[dict[str, Any]], loads: tuple[float, float]) -> str
         after = a["after"]
         lines.append(
             f"| {r['paragraphs']:,} ({a['chunks']:,})"
-            f" | {b['build_seconds']:.0f} s, peak {b['peak_rss_mb']:,.0f} MB, {r['index_mb']:,.0f} MB on disk"
+            f" | {b['build_seconds']:.0f} s, peak {_mb(b.get('peak_rss_mb'))}"
+            f", {r['index_mb']:,.0f} MB on disk"
             f" | {a['open_seconds']:.1f} s"
             f" | {a['before']['rss_mb']:,.0f} / {a['opened']['rss_mb']:,.0f} / {after['rss_mb']:,.0f} MB"
             f" ({after['rss_anon_mb']:,.0f} + {after['rss_file_mb']:,.0f})"
