@@ -18,6 +18,7 @@ import sqlite3
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, ItemsView, Iterable, Iterator, Mapping, Sequence, ValuesView
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -36,6 +37,10 @@ _SELECT = (
     "LEFT JOIN paragraph_scope s ON s.paragraph_id = p.paragraph_id"
 )
 _ORDER = " ORDER BY d.path, p.number"
+_BY_DOCUMENT = (
+    "SELECT p.paragraph_id, s.years FROM paragraphs p "
+    "LEFT JOIN paragraph_scope s ON s.paragraph_id = p.paragraph_id WHERE p.doc_id = ? ORDER BY p.number"
+)
 _BATCH = 500
 
 
@@ -62,6 +67,13 @@ class ParagraphIds(frozenset[str]):
         found.rows = rows
         found.layout = layout
         return found
+
+    def __and__(self, other: AbstractSet[object]) -> frozenset[str]:
+        """Both sets; with masks over the same layout, a set with a mask again (a year's
+        paragraphs within a report's, as filters narrow)."""
+        if isinstance(other, ParagraphIds) and other.layout is self.layout:
+            return ParagraphIds(self.rows & other.rows, self.layout)
+        return frozenset(self) & other  # type: ignore[operator]
 
     def __reduce__(self) -> tuple[type, tuple[list[str]]]:
         return frozenset, (list(self),)  # a copy or a pickle is the plain set of ids
@@ -183,24 +195,30 @@ class ParagraphStore(Mapping[str, Paragraph]):
 
     @classmethod
     def read(cls, con: sqlite3.Connection, path: Path, metas: Mapping[str, DocumentMeta]) -> ParagraphStore:
-        """The catalog's paragraphs (`path`: its file, read again per thread)."""
-        rows = con.execute(
-            "SELECT p.paragraph_id, p.doc_id FROM paragraphs p JOIN documents d USING (doc_id)" + _ORDER
-        ).fetchall()
-        doc_ids = sorted({doc_id for _pid, doc_id in rows})
-        doc_at = {d: i for i, d in enumerate(doc_ids)}
-        stored = dict(con.execute("SELECT paragraph_id, years FROM paragraph_scope"))
+        """The catalog's paragraphs (`path`: its file, read again per thread): report by report
+        in path order, each in number order (the catalog's index on both)."""
+        ids: list[str] = []
+        scope: list[int] = []
+        per_doc: list[tuple[str, int]] = []
         texts: dict[str | None, int] = {}  # each distinct stored scope once
-        scope = np.fromiter(
-            (texts.setdefault(stored.get(pid), len(texts)) for pid, _doc in rows), np.int32, len(rows)
+        for (doc_id,) in con.execute("SELECT doc_id FROM documents ORDER BY path").fetchall():
+            rows = con.execute(_BY_DOCUMENT, (doc_id,)).fetchall()
+            if rows:
+                per_doc.append((doc_id, len(rows)))
+                ids.extend(r[0] for r in rows)
+                scope.extend(texts.setdefault(r[1], len(texts)) for r in rows)
+        doc_ids = sorted(d for d, _n in per_doc)
+        doc_at = {d: i for i, d in enumerate(doc_ids)}
+        doc = np.repeat(
+            np.asarray([doc_at[d] for d, _n in per_doc], dtype=np.int32), [n for _d, n in per_doc]
         )
         scopes = _Scopes()
         return cls(
             CatalogReader(path),
-            [pid for pid, _doc in rows],
-            np.fromiter((doc_at[d] for _p, d in rows), np.int32, len(rows)),
+            ids,
+            doc.astype(np.int32),
             doc_ids,
-            scope,
+            np.asarray(scope, dtype=np.int32),
             [scopes.get(text) for text in texts],
             metas,
         )

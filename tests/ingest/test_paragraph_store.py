@@ -6,10 +6,12 @@ from __future__ import annotations
 import copy
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from ingest import paragraph_store, store
 from ingest.build import ingest
+from ingest.chunk_table import ChunkTable
 from ingest.config import Settings
 from ingest.paragraph_store import ParagraphIds, ParagraphStore, rows_of
 from ingest.records import Paragraph
@@ -157,9 +159,21 @@ def test_paragraph_sets_from_the_store_carry_their_rows(
     ids = paragraphs.ids_of(frozenset({"2022年总结"}))
     assert isinstance(ids, ParagraphIds) and ids == {"2022年总结#1", "2022年总结#2"}
     assert rows_of(ids, table.ids) is not None and rows_of(ids, list(table.ids)) is None
-    assert type(ids & {"2022年总结#1"}) is frozenset  # set operations give plain sets
+    assert type(ids & {"2022年总结#1"}) is frozenset  # with a plain set: a plain set
+    one = table.ids_where(table.in_documents({"2022年总结"}) & (np.arange(len(table.ids)) % 2 == 1))
+    both = ids & one  # two sets with masks: a set with a mask, as filters narrow
+    assert isinstance(both, ParagraphIds) and both == frozenset(ids) & frozenset(one) and len(both) == 1
     assert copy.deepcopy(ids) == ids and type(copy.deepcopy(ids)) is frozenset
     # A filter with such a set, or with the same ids as a plain set: the same rows.
+    snapshot_chunks = loaded_chunks(paragraphs)
     for where in (SearchFilter(paragraphs=ids), SearchFilter(paragraphs=frozenset(ids))):
         assert table.allowed(where).tolist() == [pid in ids for pid in whole]
+        expected = [snapshot_chunks.paragraph_id(i) in ids for i in range(len(snapshot_chunks))]
+        assert snapshot_chunks.mask(where).tolist() == expected
         assert table.allowed(SearchFilter(paragraphs=ids, exclude=frozenset({"2022年总结#2"}))).sum() == 1
+
+
+def loaded_chunks(paragraphs: ParagraphStore) -> ChunkTable:
+    """The chunk table of the version `paragraphs` come from (same layout)."""
+    with store.catalog(paragraphs._catalog.path.parent) as con:
+        return ChunkTable.read(con, paragraphs._catalog.path, paragraphs)
