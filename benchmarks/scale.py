@@ -153,7 +153,7 @@ def measure(source: Path, paragraphs: int, work: Path, questions: Sequence[str])
             phase_add,
             index_dir=index_dir,
             report=report,
-            name=f"新增{n}{report.suffix}",
+            name=f"新增{time.strftime('%Y%m%d%H%M%S')}-{n}.txt",  # new on every run
             embedder_name=embedder_name,
         )
         for n in (1, 2)
