@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 
 from ingest import store
-from ingest.paragraph_store import ParagraphStore, listed
+from ingest.paragraph_store import ParagraphStore, listed, of_documents
 from ingest.records import Chunk, Kind
 from ingest.search_types import SearchFilter
 from ingest.store import CatalogReader
@@ -46,7 +46,6 @@ class ChunkTable:
         self._paragraph_ids = paragraph_ids
         self.doc = doc_of_paragraph[paragraph] if len(paragraph) else np.zeros(0, dtype=np.int32)
         self._doc_ids = list(doc_ids)
-        self._doc_index = {d: i for i, d in enumerate(self._doc_ids)}
 
     @classmethod
     def read(cls, con: sqlite3.Connection, path: Path, paragraphs: ParagraphStore) -> ChunkTable:
@@ -132,8 +131,7 @@ class ChunkTable:
 
     def documents_mask(self, docs: frozenset[str]) -> np.ndarray:
         """Per row: whether its document is one of `docs`."""
-        chosen = [self._doc_index[d] for d in docs if d in self._doc_index]
-        return np.isin(self.doc, np.asarray(chosen, dtype=np.int32))
+        return of_documents(self.doc, self._doc_ids, docs)
 
     def mask(self, where: SearchFilter) -> np.ndarray:
         """Per row: whether `where` allows its paragraph."""

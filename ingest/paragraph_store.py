@@ -104,9 +104,7 @@ class ScopeTable:
         return np.fromiter((test(s) for s in self.scopes), bool, len(self.scopes))[self.scope]
 
     def in_documents(self, docs: Iterable[str]) -> np.ndarray:
-        wanted = set(docs)
-        chosen = [i for i, d in enumerate(self.doc_ids) if d in wanted]
-        return self.within & np.isin(self.doc, np.asarray(chosen, dtype=np.int32))
+        return self.within & of_documents(self.doc, self.doc_ids, docs)
 
     def allowed(self, where: SearchFilter) -> np.ndarray:
         """Per paragraph: here and allowed by `where`."""
@@ -117,6 +115,13 @@ class ScopeTable:
 
     def ids_where(self, rows: np.ndarray) -> ParagraphIds:
         return ParagraphIds(rows, self.ids)
+
+
+def of_documents(doc: np.ndarray, doc_ids: Sequence[str], docs: Iterable[str]) -> np.ndarray:
+    """Per entry of `doc` (indexes into `doc_ids`): whether its document is one of `docs`."""
+    wanted = set(docs)
+    chosen = [i for i, d in enumerate(doc_ids) if d in wanted]
+    return np.isin(doc, np.asarray(chosen, dtype=np.int32))
 
 
 def listed(where: SearchFilter, layout: Sequence[str]) -> np.ndarray:

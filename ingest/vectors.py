@@ -246,14 +246,16 @@ def update(
     live = dict(con.execute("SELECT chunk_id, rowid FROM chunks"))
     added = added or {}
     new_rows = np.asarray([live[c] for c in added], dtype=np.int64)
-    keep = set(live.values()) - set(new_rows.tolist())
+    # Rows whose vector stays: chunks in the catalog, less those the added chunks now have.
+    keep = np.setdiff1d(np.fromiter(live.values(), np.int64, len(live)), new_rows)
     held = vectors.ids()
-    stale = held[~np.isin(held, np.fromiter(keep, dtype=np.int64, count=len(keep)))]
+    held_kept = np.isin(held, keep)
+    stale = held[~held_kept]
     if len(stale):
         vectors.index.remove_ids(np.sort(stale))
     rows = RowFile(folder / ROWS_FILE, vectors.index.d)
     if isinstance(vectors.rows, MemoryRows) and len(held):  # an older layout: write its rows out
-        kept = np.sort(held[np.isin(held, np.fromiter(keep, dtype=np.int64, count=len(keep)))])
+        kept = np.sort(held[held_kept])
         rows.write(kept, vectors.rows.read(kept))
     vectors = Vectors(vectors.index, rows)
     if added:
