@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from benchmarks.measure import disk_mb
-from ingest import bm25_postings, store
+from ingest import bm25_postings, mentions, store
 from ingest.bm25_counts import count_terms
 from ingest.chunk import chunk_paragraph
 from ingest.embed import Embedder
@@ -203,6 +203,7 @@ def synthesise_index(
         writer.add(copied.record.doc_id, copied.chunks, copied.vectors)
         copies = number + 1
     bm25_postings.sync(con)  # as an ingest does at its end
+    mentions.sync(con)
     # Same embedder and chunk size as the source, so the real embedder embeds the questions.
     store.set_meta(con, {**source.meta, "built_at": str(time.time()), "synthetic": f"{copies} copies"})
     con.commit()

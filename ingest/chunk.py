@@ -16,6 +16,14 @@ DEFAULT_MAX_CHARS = 300
 _SENTENCE = re.compile(r"[^。！？；!?;…\n]*(?:[。！？；!?;…]+[”’\"」』）)]*|\n|$)")
 
 
+_ENDS = re.compile(r"[。！？；!?;…]+[”’\"」』）)]*$")
+
+
+def ends_sentence(text: str) -> bool:
+    """Whether a chunk ends where a sentence does (else it was cut inside an over-long one)."""
+    return bool(_ENDS.search(text))
+
+
 def split_sentences(text: str) -> list[str]:
     """Sentences with their punctuation; ASCII and full-width punctuation both end a sentence."""
     return [s for s in (m.group(0).strip() for m in _SENTENCE.finditer(text)) if s]

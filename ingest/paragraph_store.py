@@ -25,7 +25,7 @@ from typing import Any
 
 import numpy as np
 
-from ingest import store
+from ingest import mentions, store
 from ingest.records import Aspect, DocumentMeta, Paragraph, TimeScope
 from ingest.search_types import SearchFilter
 from ingest.store import CatalogReader
@@ -354,10 +354,19 @@ class ParagraphStore(Mapping[str, Paragraph]):
         chosen = sorted(d for d in docs if self._allowed(d))
         if not chosen:
             return frozenset()
+        con = self._catalog.get()
         marks = ",".join("?" * len(chosen))
-        rows = self._catalog.get().execute(
-            f"SELECT paragraph_id FROM paragraphs WHERE doc_id IN ({marks}) AND instr(text, ?) > 0",
-            [*chosen, words],
+        narrowed = mentions.candidates(con, chosen, words)
+        if narrowed is None:  # every paragraph of these documents is read
+            rows = con.execute(
+                f"SELECT paragraph_id FROM paragraphs WHERE doc_id IN ({marks}) AND instr(text, ?) > 0",
+                [*chosen, words],
+            )
+            return frozenset(r[0] for r in rows)
+        rows = con.execute(
+            "SELECT paragraph_id FROM paragraphs WHERE paragraph_id IN (SELECT value FROM json_each(?))"
+            f" AND doc_id IN ({marks}) AND instr(text, ?) > 0",
+            [json.dumps(narrowed, ensure_ascii=False), *chosen, words],
         )
         return frozenset(r[0] for r in rows)
 

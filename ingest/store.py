@@ -34,7 +34,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ingest import bm25_counts, bm25_postings
+from ingest import bm25_counts, bm25_postings, mentions
 from ingest.records import Aspect, Chunk, DocKind, DocumentMeta, DocumentRecord, Kind, Paragraph, TimeScope
 
 CURRENT = "CURRENT"
@@ -84,7 +84,7 @@ class DocumentInfo:
 
 def connect(version_dir: Path) -> sqlite3.Connection:
     con = sqlite3.connect(version_dir / CATALOG)
-    con.executescript(_SCHEMA + bm25_counts.SCHEMA + bm25_postings.SCHEMA)
+    con.executescript(_SCHEMA + bm25_counts.SCHEMA + bm25_postings.SCHEMA + mentions.SCHEMA)
     return con
 
 
@@ -159,6 +159,7 @@ def delete_document(con: sqlite3.Connection, doc_id: str) -> list[str]:
     con.execute("DELETE FROM paragraph_scope WHERE doc_id = ?", (doc_id,))
     bm25_postings.remove(con, doc_id)  # before its counts go: they say which terms it had
     bm25_counts.delete_counts(con, doc_id)
+    mentions.remove(con, doc_id)
     return chunk_ids
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ingest import bm25_postings, index_backend, store
+from ingest import bm25_postings, index_backend, mentions, store
 from ingest.bm25_counts import count_missing, count_terms
 from ingest.build.discover import in_scope
 from ingest.build.embedding import embed_in_batches
@@ -66,6 +66,7 @@ def apply_changes(
     # Every counted document's postings by term; a catalog written before they were kept gets
     # all of them here, once (nothing is embedded or counted again).
     upgraded = bm25_postings.sync(con) > len(new_docs)
+    upgraded |= mentions.sync(con) > len(new_docs)  # the same for chunk seams
     con.commit()
     con.close()
     index_meta = writer.finish()
