@@ -77,8 +77,9 @@ def _reader_problems(settings: Settings) -> list[str]:
     from admin.access import reader_problems
     from admin.users import Users, UsersError
     from ingest import store
+    from ingest.build import publication
 
-    live = store.current_version(settings.index_dir)
+    live = publication.of(settings).current()
     if live is None:
         return []
     with store.catalog(live) as con:

@@ -5,10 +5,8 @@ from __future__ import annotations
 
 import sys
 import time
-from pathlib import Path
 
-from ingest import store
-from ingest.build import IngestLocked, ingest
+from ingest.build import IngestLocked, ingest, publication
 from ingest.config import Settings
 from ingest.store import IndexMissing
 
@@ -18,7 +16,12 @@ def ensure_index(settings: Settings, refresh: bool = False) -> None:
 
     With `refresh` (the web app's start), bring it up to date with the knowledge-base folder:
     reports added or changed since the last start are indexed; unchanged ones cost nothing."""
-    missing = store.current_version(settings.index_dir) is None
+    missing = publication.of(settings).name() is None
+    if publication.shared(settings):
+        # Versions come from the ingest machine through PostgreSQL; this one only reads them.
+        if missing:
+            _wait_for_index(settings)
+        return
     if not (missing or refresh):
         return
     if missing:
@@ -31,7 +34,7 @@ def ensure_index(settings: Settings, refresh: bool = False) -> None:
         if not missing:
             print("另一个进程正在导入报告，先使用现有索引，导入完成后自动更新。", file=sys.stderr)
             return
-        _wait_for_index(settings.index_dir)
+        _wait_for_index(settings)
         return
     if missing or report.added or report.changed or report.removed or report.failed or report.duplicates:
         print(report.summary(), file=sys.stderr)
@@ -40,11 +43,11 @@ def ensure_index(settings: Settings, refresh: bool = False) -> None:
 INDEX_WAIT_SECONDS = 3600  # a first index of years of reports takes a while on 2 cores
 
 
-def _wait_for_index(index_dir: Path, timeout: float = INDEX_WAIT_SECONDS, poll: float = 1.0) -> None:
+def _wait_for_index(settings: Settings, timeout: float = INDEX_WAIT_SECONDS, poll: float = 1.0) -> None:
     """Until the process holding the ingest lock publishes the first version of the index."""
     print("另一个进程正在建立索引，等待其完成……", file=sys.stderr)
     deadline = time.monotonic() + timeout
-    while store.current_version(index_dir) is None:
+    while publication.of(settings).name() is None:
         if time.monotonic() > deadline:
-            raise IndexMissing(f"等待索引 {index_dir} 建立超时（{timeout:.0f} 秒），请检查导入进程")
+            raise IndexMissing(f"等待索引 {settings.index_dir} 建立超时（{timeout:.0f} 秒），请检查导入进程")
         time.sleep(poll)

@@ -20,7 +20,7 @@ import shutil
 import time
 from pathlib import Path
 
-from ingest.build import IGNORED_NAMES, IngestLocked, IngestReport, ingest_holding_lock, ingest_lock
+from ingest.build import IGNORED_NAMES, IngestLocked, IngestReport, ingest_holding_lock, publication
 from ingest.config import Settings
 from ingest.embed import Embedder
 from ingest.loaders import SUPPORTED_SUFFIXES
@@ -101,12 +101,21 @@ def store_upload(
         raise UploadError(
             f"文件过大：{original_name}（{size / 2**20:.1f} MB，上限 {settings.max_file_mb} MB）"
         )
+    _refuse_if_shared(settings)
     settings.kb_dir.mkdir(parents=True, exist_ok=True)
     try:
-        with ingest_lock(settings.index_dir, wait=LOCK_WAIT_SECONDS):
+        with publication.of(settings).lock(wait=LOCK_WAIT_SECONDS):
             return _place_and_index(settings, source, name, embedder, on_progress)
     except IngestLocked as exc:
         raise UploadError("另一个导入任务正在进行，请稍后再上传。") from exc
+
+
+def _refuse_if_shared(settings: Settings) -> None:
+    if publication.shared(settings):
+        raise UploadError(
+            "本系统的报告由导入服务器统一管理（索引发布在 KB_DATABASE_URL 的数据库中）："
+            "请在导入服务器的知识库文件夹中增删或更正报告，再运行 kb ingest。"
+        )
 
 
 def _place_and_index(
@@ -155,6 +164,7 @@ def _problem(report: IngestReport, target: Path) -> str:
 def delete_report(settings: Settings, path: str, embedder: Embedder) -> IngestReport:
     """Move an indexed report out of the knowledge-base folder (into the trash) and drop it;
     if the index cannot be updated, the file goes back where it was."""
+    _refuse_if_shared(settings)
     file = Path(path)
     kb = settings.kb_dir.resolve()
     if file.is_symlink() or not file.resolve().is_relative_to(kb) or not file.is_file():
@@ -164,7 +174,7 @@ def delete_report(settings: Settings, path: str, embedder: Embedder) -> IngestRe
     kept = trash / f"{time.strftime('%Y%m%d-%H%M%S')}-{time.time_ns() % 10**9:09d}-{file.name}"
     sidecar, kept_sidecar = sidecar_path(file), sidecar_path(kept)
     try:
-        with ingest_lock(settings.index_dir, wait=LOCK_WAIT_SECONDS):
+        with publication.of(settings).lock(wait=LOCK_WAIT_SECONDS):
             shutil.move(str(file), kept)
             if sidecar.is_file():  # its correction goes with it (and comes back with it)
                 shutil.move(str(sidecar), kept_sidecar)
@@ -200,6 +210,7 @@ def save_correction(
     """Write a report's metadata correction (`<file>.meta.json`; a blank field means "as derived",
     all blank removes the file) and bring the index up to date. A value that would not be
     accepted is refused naming the field, and nothing is written."""
+    _refuse_if_shared(settings)
     file = Path(path)
     if (
         file.is_symlink()
@@ -216,7 +227,7 @@ def save_correction(
     wanted = {k: getattr(check.values[k], "value", check.values[k]) for k in FIELDS if k in check.values}
     before = sidecar.read_bytes() if sidecar.is_file() else None
     try:
-        with ingest_lock(settings.index_dir, wait=LOCK_WAIT_SECONDS):
+        with publication.of(settings).lock(wait=LOCK_WAIT_SECONDS):
             _write_sidecar(sidecar, wanted)
             try:
                 return ingest_holding_lock(settings, [settings.kb_dir], embedder, batch_seconds=BATCH_SECONDS)

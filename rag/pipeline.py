@@ -16,7 +16,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 from typing import NamedTuple
 
-from ingest import store
+from ingest.build import publication
 from ingest.config import Settings
 from ingest.embed import Embedder, EmbedderError, make_embedder
 from ingest.search_types import IndexBackendError
@@ -117,6 +117,7 @@ class KnowledgeBase:
         chat: ChatModel | None = None,
     ) -> None:
         self.settings = settings
+        self._published = publication.of(settings)
         # The chat model (if any) is configured before the embedder loads: a bad setting fails fast.
         self.chat = chat if chat is not None else make_chat_model(settings)
         self.embedder = embedder or make_embedder(settings.embedder)
@@ -192,8 +193,13 @@ class KnowledgeBase:
         with self._lock:
             retriever, answerer = self._retriever, self._active
         assert retriever is not None and answerer is not None
-        live = store.current_version(self.settings.index_dir)
-        if live is None or live.name == retriever.snapshot.version:
+        try:
+            live = self._published.name()
+        except publication.PublicationError as exc:
+            # The database is unreachable for now: answer from the loaded version meanwhile.
+            log.warning("cannot read the published version: %s", exc)
+            return retriever, answerer
+        if live is None or live == retriever.snapshot.version:
             return retriever, answerer
         if not self._reload_lock.acquire(blocking=wait):
             return retriever, answerer
@@ -201,7 +207,7 @@ class KnowledgeBase:
             with self._lock:
                 retriever, answerer = self._retriever, self._active
             assert retriever is not None and answerer is not None
-            if retriever.snapshot.version != live.name:
+            if retriever.snapshot.version != live:
                 try:
                     self.reload()
                 except (OSError, ValueError):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -251,7 +252,7 @@ def test_a_second_process_starting_while_another_indexes_serves_what_is_publishe
     assert "另一个进程正在导入报告，先使用现有索引" in capsys.readouterr().err
     # No index published yet: wait for it, and say so when it never comes.
     with pytest.raises(IndexMissing, match=r"等待索引 .* 建立超时"):
-        _wait_for_index(tmp_path, timeout=0.2, poll=0.05)
+        _wait_for_index(replace(real_settings, index_dir=tmp_path), timeout=0.2, poll=0.05)
 
 
 def test_ask_prints_a_prose_answer_as_its_list_and_json_adds_the_points(

@@ -12,7 +12,8 @@ One step per module, in the order an ingest runs them: `run` (entry points: lock
 vector cache), `discover` (which files), `version` (the next version: built, stamped,
 published), `plan` (what changed), `read` (load, segment, chunk), `apply` (write the changes,
 embedding with `embedding`), `refresh_meta` (metadata and time scopes); `lock`, `report` and
-`pace` are what they share. This package re-exports what callers use.
+`pace` are what they share; `publication` is where the published version is kept (a folder, or
+PostgreSQL), read by the app too. This package re-exports what callers use.
 """
 
 from __future__ import annotations

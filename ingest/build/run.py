@@ -8,9 +8,8 @@ from collections.abc import Sequence
 from contextlib import nullcontext
 from pathlib import Path
 
-from ingest import store
+from ingest.build import publication
 from ingest.build.discover import discover
-from ingest.build.lock import ingest_lock
 from ingest.build.pace import Pace
 from ingest.build.report import IngestReport
 from ingest.build.version import build_next_version
@@ -31,7 +30,7 @@ def ingest(
     goes to `on_progress`, else (with `progress`) to the terminal."""
     embedder = embedder or make_embedder(settings.embedder)
     shown = TerminalProgress() if progress and on_progress is None else nullcontext(on_progress)
-    with ingest_lock(settings.index_dir), shown as report_progress:
+    with publication.of(settings).lock(), shown as report_progress:
         return ingest_holding_lock(settings, paths, embedder, on_progress=report_progress)
 
 
@@ -42,8 +41,9 @@ def ingest_holding_lock(
     on_progress: ProgressFn | None = None,
     batch_seconds: float | None = None,
 ) -> IngestReport:
-    """`ingest` for a caller that already holds `ingest_lock` (an upload places its file and
-    indexes it under one lock, so no other ingest can see the file half-way)."""
+    """`ingest` for a caller that already holds the ingest lock (`publication.of(settings).lock`:
+    an upload places its file and indexes it under one lock, so no other ingest can see the file
+    half-way)."""
     started = time.perf_counter()
     roots = [Path(p) for p in paths] if paths else [settings.kb_dir]
     report = _ingest_locked(settings, roots, embedder, Pace(on_progress, batch_seconds))
@@ -55,7 +55,9 @@ def _ingest_locked(settings: Settings, roots: Sequence[Path], embedder: Embedder
     report = IngestReport()
     files, skipped = discover(roots, settings.kb_dir)
     report.failed.extend(skipped)
-    live = store.current_version(settings.index_dir)
+    published = publication.of(settings)
+    published.fetch_kept()  # what apps may still read, for the clean-up after publishing
+    live = published.current()
     # Opened only if something is to be embedded; a new cache starts from the live vectors.
     cache = VectorCache(settings.index_dir, embedder, seed=live, settings=settings)
     try:

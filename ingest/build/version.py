@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from ingest import index_backend, store
+from ingest.build import publication
 from ingest.build.apply import apply_changes
 from ingest.build.discover import discover
 from ingest.build.pace import Pace
@@ -73,7 +74,7 @@ def build_next_version(
         # A version from before term counts were kept carried a bm25s index; it is stale now.
         shutil.rmtree(work / store.LEGACY_BM25_DIR, ignore_errors=True)
         pace(PUBLISHING)
-        store.publish(settings.index_dir, work)
+        publication.of(settings).publish(work)
     except BaseException:
         shutil.rmtree(work, ignore_errors=True)
         raise
@@ -114,7 +115,7 @@ def _stamp(
 
 
 def _all_indexed_roots(settings: Settings) -> list[Path]:
-    live = store.current_version(settings.index_dir)
+    live = publication.of(settings).current()
     if live is None:
         return []
     with store.catalog(live) as con:

@@ -17,6 +17,7 @@ import numpy as np
 
 from ingest import bm25 as keyword
 from ingest import store
+from ingest.build import publication
 from ingest.chunk_table import ChunkTable
 from ingest.embed import Embedder, make_embedder
 from ingest.home import Home, find_home
@@ -124,9 +125,13 @@ class Snapshot:
 
     @classmethod
     def load(cls, index_dir: Path, settings: Settings | None = None) -> Snapshot:
-        """The version the index folder's CURRENT names (`settings`: how to reach a Milvus
-        collection; the environment's when not given)."""
-        return cls.load_version(store.require_current(index_dir), settings)
+        """The published version (`settings`: how to reach a Milvus collection and where the
+        published version is kept; the environment's when not given; its index folder is
+        `index_dir`)."""
+        if settings is None:
+            return cls.load_version(store.require_current(index_dir))
+        settings = replace(settings, index_dir=index_dir)
+        return cls.load_version(publication.require_current(settings), settings)
 
     @classmethod
     def load_version(cls, version: Path, settings: Settings | None = None) -> Snapshot:

@@ -9,7 +9,10 @@ and written to the catalog), save_vectors (FAISS files about to be written), pub
 version complete, CURRENT not switched), switching (CURRENT.tmp written, not yet renamed over
 CURRENT), published (switched; old versions not yet removed). With STORE "milvus" (Milvus Lite
 in the index folder) also: milvus_insert (one document's rows inserted, the next ones not), milvus_clean
-(switched; Milvus's old rows not yet deleted). Prints "DONE" when the ingest finished.
+(switched; Milvus's old rows not yet deleted). With KB_DATABASE_URL in the environment (and STORE
+"milvus", KB_MILVUS_URI naming a server), the version is published in PostgreSQL: publish is then
+the upload about to start and uploading its transaction open with the first file sent. Prints
+"DONE" when the ingest finished.
 """
 
 from __future__ import annotations
@@ -23,7 +26,8 @@ from pathlib import Path
 from typing import Any
 
 from ingest import build, store, vectors
-from ingest.build import apply
+from ingest.build import apply, publication
+from ingest.build.publication import PostgresPublication
 from ingest.config import Settings
 from tests.fakes import HashEmbedder
 
@@ -73,6 +77,15 @@ def _copy_version(source: Path | None, target: Path) -> None:
     shutil.copytree(source, target, copy_function=copy)
 
 
+def _then(name: str, fn: Callable[..., Any]) -> Callable[..., Any]:
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        result = fn(*args, **kwargs)
+        reached(name)
+        return result
+
+    return wrapper
+
+
 def main(argv: list[str]) -> None:
     global STAGE
     kb_dir, index_dir = Path(argv[0]), Path(argv[1])
@@ -91,6 +104,8 @@ def main(argv: list[str]) -> None:
     vectors.save = _before("save_vectors", vectors.save)  # type: ignore[assignment]
     apply.count_terms = _before("bm25", apply.count_terms)  # type: ignore[assignment]
     store.publish = _before("publish", store.publish)  # type: ignore[assignment]
+    PostgresPublication.publish = _before("publish", PostgresPublication.publish)  # type: ignore[method-assign]
+    publication._upload = _then("uploading", publication._upload)  # type: ignore[assignment]
     store.remove_stale_versions = _before("published", store.remove_stale_versions)  # type: ignore[assignment]
     if backend == "milvus":
         from ingest.milvus.writer import MilvusWriter
@@ -98,7 +113,14 @@ def main(argv: list[str]) -> None:
         MilvusWriter.add = _after_first("milvus_insert", MilvusWriter.add)  # type: ignore[method-assign]
         MilvusWriter.published = _before("milvus_clean", MilvusWriter.published)  # type: ignore[method-assign]
     print("STARTED", flush=True)
-    settings = Settings(kb_dir=kb_dir, index_dir=index_dir, data_dir=index_dir.parent / "data", store=backend)
+    settings = Settings(
+        kb_dir=kb_dir,
+        index_dir=index_dir,
+        data_dir=index_dir.parent / "data",
+        store=backend,
+        milvus_uri=os.environ.get("KB_MILVUS_URI", ""),
+        database_url=os.environ.get("KB_DATABASE_URL", ""),
+    )
     build.ingest(settings, embedder=HashEmbedder(), progress=False)
     print("DONE", flush=True)
 

@@ -1,0 +1,289 @@
+"""App machines that share no disk: the vectors in a Milvus server (Milvus Lite's gRPC server, in
+a process of its own), the versions and the published pointer in PostgreSQL, and every process
+with an index folder of its own. Two app processes see what a third publishes, on their next
+question; a SIGKILL at any stage of an ingest leaves the previous version answering."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import pytest
+from pymilvus import MilvusClient
+
+from ingest import store
+from ingest.build import ingest, publication
+from ingest.build.publication import PostgresPublication
+from ingest.config import PROJECT_ROOT, Settings
+from rag.evidence.retrieve import Snapshot
+from rag.pipeline import KnowledgeBase
+from tests.conftest import sample_kb
+from tests.fakes import HashEmbedder
+from tests.ingest.milvus.helpers import EXTRA
+from tests.ingest.test_crash import NEW_REPORT, QUESTION, _wait_for
+from tests.postgres import free_port
+
+ADDED = "新报告"
+ADDED_PARAGRAPHS = len(NEW_REPORT.splitlines())
+
+
+@pytest.fixture(scope="module")
+def milvus_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """Milvus Lite served over gRPC on a free port: several processes reach it at once."""
+    port = free_port()
+    data = tmp_path_factory.mktemp("milvus-server")
+    where = ["--data-dir", str(data), "--host", "127.0.0.1", "--port", str(port)]
+    server = subprocess.Popen(
+        [sys.executable, "-m", "milvus_lite", "server", *where],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    uri = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            MilvusClient(uri=uri, timeout=2).list_collections()
+            break
+        except Exception:
+            if server.poll() is not None or time.monotonic() > deadline:
+                server.kill()
+                pytest.fail(f"the Milvus Lite server did not start on {uri}")
+            time.sleep(0.3)
+    yield uri
+    server.terminate()
+    server.wait(timeout=30)
+
+
+def _machine(root: Path, name: str, milvus: str, database: str) -> Settings:
+    """One machine's settings: its own folders, the shared servers."""
+    home = root / name
+    home.mkdir()
+    return Settings(
+        kb_dir=sample_kb(home),
+        index_dir=home / "index",
+        data_dir=home / "data",
+        store="milvus",
+        milvus_uri=milvus,
+        database_url=database,
+    )
+
+
+@pytest.fixture
+def machines(tmp_path: Path, milvus_server: str, postgres_url: str) -> dict[str, Settings]:
+    names = ("ingest", "app1", "app2")
+    return {name: _machine(tmp_path, name, milvus_server, postgres_url) for name in names}
+
+
+def _environment(settings: Settings) -> dict[str, str]:
+    return {
+        **os.environ,
+        "KB_DIR": str(settings.kb_dir),
+        "KB_INDEX_DIR": str(settings.index_dir),
+        "KB_DATA_DIR": str(settings.data_dir),
+        "KB_STORE": "milvus",
+        "KB_MILVUS_URI": settings.milvus_uri,
+        "KB_DATABASE_URL": settings.database_url,
+    }
+
+
+def _ingest_process(settings: Settings, stage: str = "") -> subprocess.Popen[str]:
+    where = [str(settings.kb_dir), str(settings.index_dir)]
+    return subprocess.Popen(
+        [sys.executable, "-m", "tests.ingest.crash_driver", *where, stage, "milvus"],
+        cwd=PROJECT_ROOT,
+        env=_environment(settings),
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+
+
+def _run_ingest(settings: Settings) -> None:
+    proc = _ingest_process(settings)
+    _wait_for(proc, "DONE")
+    assert proc.wait(timeout=60) == 0
+
+
+class App:
+    """An app process (tests/ingest/app_driver.py) on its own index folder."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "tests.ingest.app_driver"],
+            cwd=PROJECT_ROOT,
+            env=_environment(settings),
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        _wait_for(self.proc, "READY")
+
+    def ask(self, question: str) -> dict[str, Any]:
+        assert self.proc.stdin is not None and self.proc.stdout is not None
+        self.proc.stdin.write(question + "\n")
+        self.proc.stdin.flush()
+        return dict(json.loads(self.proc.stdout.readline()))
+
+    def close(self) -> None:
+        if self.proc.stdin is not None:
+            self.proc.stdin.close()
+        self.proc.wait(timeout=30)
+
+
+def _published(settings: Settings) -> str | None:
+    return publication.of(settings).name()
+
+
+def test_two_apps_without_a_shared_folder_see_what_a_third_process_publishes(
+    machines: dict[str, Settings],
+) -> None:
+    ingesting = machines["ingest"]
+    _run_ingest(ingesting)
+    first = _published(ingesting)
+    assert first is not None and first.startswith("v-")
+    apps = [App(machines["app1"]), App(machines["app2"])]
+    try:
+        for app in apps:
+            assert app.ask(QUESTION) == {"version": first, "answer": "40822人次", "added": 0}
+        (ingesting.kb_dir / f"{ADDED}.txt").write_text(NEW_REPORT, encoding="utf-8")
+        _run_ingest(ingesting)
+        second = _published(ingesting)
+        assert second not in (None, first)
+        for app in apps:  # no restart: the next question is answered from the new version
+            assert app.ask(QUESTION) == {"version": second, "answer": "40822人次", "added": ADDED_PARAGRAPHS}
+    finally:
+        for app in apps:
+            app.close()
+    # Each machine holds its own copy; nothing was read from another machine's folder.
+    for name in ("app1", "app2"):
+        index = machines[name].index_dir
+        assert (index / str(second) / store.CATALOG).exists() and not (index / store.CURRENT).exists()
+
+
+def test_an_ingest_on_a_new_machine_starts_from_what_is_published(machines: dict[str, Settings]) -> None:
+    """The second ingest runs where no version was ever built: it downloads the published one
+    (and the one before it, which apps may still be reading) and adds to it."""
+    _run_ingest(machines["ingest"])
+    other = machines["app1"]  # as an ingest machine now: the sample report and the new one
+    (other.kb_dir / f"{ADDED}.txt").write_text(NEW_REPORT, encoding="utf-8")
+    report = ingest(other, embedder=HashEmbedder(), progress=False)
+    assert report.added == [str(other.kb_dir / f"{ADDED}.txt")] and report.embedded == ADDED_PARAGRAPHS
+    snapshot = Snapshot.load(machines["app2"].index_dir, machines["app2"])
+    assert sum(p.startswith(f"{ADDED}#") for p in snapshot.paragraphs) == ADDED_PARAGRAPHS
+
+
+def _answer(settings: Settings) -> tuple[str, int]:
+    """An app started now on this machine: its answer, and how much of the new report it has."""
+    kb = KnowledgeBase(settings, embedder=HashEmbedder())
+    answer = kb.ask(QUESTION)
+    return answer.text.split("。")[0], sum(p.startswith(f"{ADDED}#") for p in kb.snapshot.paragraphs)
+
+
+STAGES = ["copying", "embed", "bm25", "milvus_insert", "publish", "uploading", "published", "milvus_clean"]
+
+
+@pytest.mark.parametrize("stage", STAGES)
+def test_sigkill_at_each_stage_leaves_the_previous_version_answering(
+    machines: dict[str, Settings], stage: str
+) -> None:
+    ingesting, app = machines["ingest"], machines["app1"]
+    ingest(ingesting, embedder=HashEmbedder(), progress=False)
+    before = _published(ingesting)
+    assert _answer(app) == ("40822人次", 0)
+    # Two new reports: Milvus rows are inserted report by report (one stage is between them).
+    added = [ingesting.kb_dir / f"{ADDED}.txt", ingesting.kb_dir / EXTRA]
+    added[0].write_text(NEW_REPORT, encoding="utf-8")
+    added[1].write_text("# 2022年总结\n\n## 人才工作\n\n引进高层次人才120名。\n", encoding="utf-8")
+    proc = _ingest_process(ingesting, stage)
+    try:
+        _wait_for(proc, f"STAGE {stage}")
+    finally:
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+    assert proc.returncode == -signal.SIGKILL
+    switched = stage in ("published", "milvus_clean")
+    assert (_published(ingesting) != before) == switched
+    # Another machine answers from the published version, whole: the new report all or nothing.
+    assert _answer(app) == ("40822人次", ADDED_PARAGRAPHS if switched else 0)
+    # The advisory lock died with the killed process's connection: the next ingest completes.
+    report = ingest(ingesting, embedder=HashEmbedder(), progress=False)
+    assert sorted(report.added) == ([] if switched else sorted(str(p) for p in added))
+    assert _answer(app) == ("40822人次", ADDED_PARAGRAPHS)
+    assert _stored_versions(ingesting) <= 2  # the killed upload left nothing behind
+
+
+def _stored_versions(settings: Settings) -> int:
+    import psycopg
+
+    with psycopg.connect(settings.database_url) as con:
+        row = con.execute("SELECT COUNT(*) FROM kb_index_versions").fetchone()
+    assert row is not None
+    return int(row[0])
+
+
+def test_versions_round_trip_through_postgres_in_parts(
+    tmp_path: Path, postgres_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(publication, "PART_BYTES", 1000)  # several parts per file
+    writer = PostgresPublication(tmp_path / "writer", postgres_url)
+    reader = PostgresPublication(tmp_path / "reader", postgres_url)
+    assert reader.name() is None and reader.current() is None
+    names = []
+    for n in range(4):
+        version = store.new_version_dir(writer.index_dir)
+        version.mkdir()
+        with sqlite3.connect(version / store.CATALOG) as con:
+            con.execute("CREATE TABLE t (x TEXT)")
+            con.executemany("INSERT INTO t VALUES (?)", [(f"第{n}版第{i}行",) for i in range(300)])
+        (version / "sub").mkdir()
+        (version / "sub" / "empty.bin").write_bytes(b"")
+        writer.publish(version)
+        names.append(version.name)
+        local = reader.current()
+        assert local is not None and local.name == version.name and local.parent == reader.index_dir
+        for path in (store.CATALOG, "sub/empty.bin"):
+            assert (local / path).read_bytes() == (version / path).read_bytes()
+    assert reader.published() == (names[-1], names[-2])
+    assert _stored_versions(replace(Settings(), database_url=postgres_url)) == 2  # published and previous
+    assert sorted(p.name for p in reader.index_dir.glob("v-*")) == names[-publication.KEPT_LOCALLY :]
+
+
+def test_an_app_machine_neither_ingests_at_start_nor_takes_uploads(machines: dict[str, Settings]) -> None:
+    from ingest.startup import ensure_index
+    from ingest.upload import UploadError, delete_report, store_upload
+
+    ingesting, app = machines["ingest"], machines["app1"]
+    _run_ingest(ingesting)
+    published = _published(ingesting)
+    (app.kb_dir / f"{ADDED}.txt").write_text(NEW_REPORT, encoding="utf-8")  # only on this machine
+    ensure_index(app, refresh=True)  # what `kb serve` does at start
+    assert _published(app) == published
+    assert _answer(app) == ("40822人次", 0)
+    with pytest.raises(UploadError, match="报告由导入服务器统一管理"):
+        store_upload(app, app.kb_dir / f"{ADDED}.txt", f"{ADDED}.txt", HashEmbedder())
+    with pytest.raises(UploadError, match="报告由导入服务器统一管理"):
+        delete_report(app, str(next(app.kb_dir.glob("*.txt"))), HashEmbedder())
+    assert _published(app) == published
+
+
+def test_an_unreachable_database_leaves_the_loaded_version_answering(
+    machines: dict[str, Settings], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ingesting, app = machines["ingest"], machines["app1"]
+    _run_ingest(ingesting)
+    kb = KnowledgeBase(app, embedder=HashEmbedder())
+    loaded = kb.snapshot.version
+
+    def down() -> str | None:
+        raise publication.PublicationError("数据库连接中断")
+
+    monkeypatch.setattr(kb._published, "name", down)
+    assert kb.ask(QUESTION).text.split("。")[0] == "40822人次" and kb.snapshot.version == loaded
