@@ -10,7 +10,9 @@ Two kinds, chosen by the settings (`of`):
   killed ingest leaves the previous version published. Each app process asks PostgreSQL which
   version is published (one indexed read per question) and, when it is new, downloads it into
   its own KB_INDEX_DIR, a local cache no other machine shares: app machines need no shared disk.
-  Ingests on different machines take turns through an advisory lock.
+  Files travel as content-addressed blocks (`ingest.build.blocks`): a version that adds one
+  report to a large catalog sends, and each app fetches, the blocks that changed, not the
+  catalog. Ingests on different machines take turns through an advisory lock.
 
 The catalog is read locally because the question path reads it constantly (postings, paragraph
 text, scopes) and SQLite on a local disk answers those reads in microseconds; PostgreSQL holds
@@ -31,12 +33,9 @@ from typing import Protocol
 from sqlalchemy import (
     BigInteger,
     Column,
-    Connection,
     Engine,
     Float,
     Integer,
-    LargeBinary,
-    MetaData,
     Table,
     Text,
     delete,
@@ -46,10 +45,10 @@ from sqlalchemy import (
 from sqlalchemy.exc import SQLAlchemyError
 
 from ingest import database, store
+from ingest.build import blocks
 from ingest.build.lock import IngestLocked, ingest_lock
 from ingest.config import Settings
 
-PART_BYTES = 8 << 20  # a version's file is stored in parts of this size (bytea rows stay small)
 # Any fixed 64-bit number: the advisory lock one ingest at a time holds, whichever machine it is on.
 _INGEST_LOCK = 0x6B62696E67
 _FETCHING = ".fetching-"  # a version being downloaded; renamed to its name when complete
@@ -119,26 +118,17 @@ class FolderPublication:
         return ingest_lock(self.index_dir, wait)
 
 
-_metadata = MetaData()
 _versions = Table(
     "kb_index_versions",
-    _metadata,
+    blocks.metadata,
     Column("name", Text, primary_key=True),
     Column("files", Integer, nullable=False),
     Column("bytes", BigInteger, nullable=False),
     Column("created_at", Float, nullable=False),
 )
-_files = Table(
-    "kb_index_files",
-    _metadata,
-    Column("version", Text, primary_key=True),
-    Column("path", Text, primary_key=True),
-    Column("part", Integer, primary_key=True),
-    Column("data", LargeBinary, nullable=False),
-)
 _published = Table(
     "kb_index_published",
-    _metadata,
+    blocks.metadata,
     Column("slot", Integer, primary_key=True),  # always 1: one published version per database
     Column("name", Text, nullable=False),
     Column("previous", Text, nullable=False),  # kept too: apps may still be loading it
@@ -150,7 +140,11 @@ class PostgresPublication:
     def __init__(self, index_dir: Path, url: str) -> None:
         self.index_dir = index_dir
         self.url = url
-        self._tables = database.Tables(_engine(url), _metadata, database.mask_url(url), PublicationError, url)
+        self.sent = 0  # bytes the last publish sent (blocks the database lacked)
+        self.fetched = 0  # bytes the last download fetched (blocks no local version held)
+        self._tables = database.Tables(
+            _engine(url), blocks.metadata, database.mask_url(url), PublicationError, url
+        )
 
     # --- reading ---------------------------------------------------------------------------
 
@@ -196,53 +190,41 @@ class PostgresPublication:
         return folder
 
     def _download(self, name: str, target: Path) -> None:
+        """The version's files, with the blocks earlier local versions hold taken from them."""
         target.mkdir(parents=True)
+        local = blocks.local_blocks(self.index_dir)
         with self._tables.transaction(write=False) as con:
             if con.execute(select(_versions.c.name).where(_versions.c.name == name)).first() is None:
                 raise PublicationError(f"{database.mask_url(self.url)} 中没有索引版本 {name}")
-            rows = con.execution_options(stream_results=True, max_row_buffer=4).execute(
-                select(_files.c.path, _files.c.data)
-                .where(_files.c.version == name)
-                .order_by(_files.c.path, _files.c.part)
-            )
-            with ExitStack() as files:
-                open_path, fh = "", None
-                for path, data in rows:
-                    if path != open_path:
-                        files.close()  # the previous file is complete
-                        local = target / path
-                        local.parent.mkdir(parents=True, exist_ok=True)
-                        fh, open_path = files.enter_context(open(local, "wb")), path
-                    assert fh is not None
-                    fh.write(data)
+            manifest = blocks.listed(con, name)
+            try:
+                self.fetched = blocks.download(con, manifest, target, local)
+            except blocks.MissingBlock as exc:  # deleted meanwhile: a newer version is published
+                raise PublicationError(f"索引版本 {name} 已不完整（{exc}），将使用最新版本") from exc
+        blocks.save_manifest(target.with_name(name), manifest)
 
     # --- writing ---------------------------------------------------------------------------
 
     def publish(self, version: Path) -> None:
-        files = sorted(p for p in version.rglob("*") if p.is_file())
-        size = sum(p.stat().st_size for p in files)
+        size = sum(p.stat().st_size for p in version.rglob("*") if p.is_file())
         with self._tables.transaction(write=True) as con:
             before = con.execute(select(_published.c.name).with_for_update()).scalar()
-            con.execute(
-                _versions.insert().values(
-                    name=version.name, files=len(files), bytes=size, created_at=time.time()
-                )
-            )
-            for path in files:
-                _upload(con, version.name, path.relative_to(version).as_posix(), path)
+            manifest, self.sent = blocks.upload(con, version.name, version)
+            row = {"name": version.name, "files": len(manifest), "bytes": size, "created_at": time.time()}
+            con.execute(_versions.insert().values(**row))
             values = {"name": version.name, "previous": before or "", "published_at": time.time()}
             upsert = database.insert(con, _published).values(slot=1, **values)
             con.execute(upsert.on_conflict_do_update(index_elements=["slot"], set_=values))
+        blocks.save_manifest(version, manifest)
         self._forget(keep={version.name, before or ""})
 
     def _forget(self, keep: set[str]) -> None:
-        """Delete the versions no app needs any more (best effort: the next publish retries)."""
+        """Delete the versions no app needs any more, and their blocks no kept version lists
+        (best effort: the next publish retries)."""
         try:
             with self._tables.transaction(write=True) as con:
-                gone = [n for (n,) in con.execute(select(_versions.c.name)) if n not in keep]
-                if gone:
-                    con.execute(delete(_files).where(_files.c.version.in_(gone)))
-                    con.execute(delete(_versions).where(_versions.c.name.in_(gone)))
+                con.execute(delete(_versions).where(_versions.c.name.not_in(keep)))
+                blocks.forget(con, keep)
         except PublicationError:
             pass
 
@@ -271,24 +253,12 @@ class PostgresPublication:
         return PublicationError(f"{database.mask_url(self.url)} 无法读写（{database.reason(exc, self.url)}）")
 
 
-def _upload(con: Connection, version: str, relative: str, path: Path) -> None:
-    with open(path, "rb") as fh:
-        part = 0
-        while True:
-            data = fh.read(PART_BYTES)
-            if not data and part:
-                break
-            con.execute(_files.insert().values(version=version, path=relative, part=part, data=data))
-            part += 1
-            if len(data) < PART_BYTES:
-                break
-
-
 def _prune_local(index_dir: Path, keep: str) -> None:
     """Keep the newest few version folders of this machine (names sort by time), and `keep`."""
     versions = sorted((p for p in index_dir.glob("v-*") if p.is_dir()), key=lambda p: p.name)
     for folder in versions[:-KEPT_LOCALLY]:
         if folder.name != keep:
+            blocks.manifest_path(folder).unlink(missing_ok=True)
             shutil.rmtree(folder, ignore_errors=True)
 
 

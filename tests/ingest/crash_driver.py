@@ -11,7 +11,7 @@ CURRENT), published (switched; old versions not yet removed). With STORE "milvus
 in the index folder) also: milvus_insert (one document's rows inserted, the next ones not), milvus_clean
 (switched; Milvus's old rows not yet deleted). With KB_DATABASE_URL in the environment (and STORE
 "milvus", KB_MILVUS_URI naming a server), the version is published in PostgreSQL: publish is then
-the upload about to start and uploading its transaction open with the first file sent. Prints
+the upload about to start and uploading its transaction open with the first blocks sent. Prints
 "DONE" when the ingest finished.
 """
 
@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from ingest import build, store, vectors
-from ingest.build import apply, publication
+from ingest.build import apply, blocks
 from ingest.build.publication import PostgresPublication
 from ingest.config import Settings
 from tests.fakes import HashEmbedder
@@ -105,7 +105,7 @@ def main(argv: list[str]) -> None:
     apply.count_terms = _before("bm25", apply.count_terms)  # type: ignore[assignment]
     store.publish = _before("publish", store.publish)  # type: ignore[assignment]
     PostgresPublication.publish = _before("publish", PostgresPublication.publish)  # type: ignore[method-assign]
-    publication._upload = _then("uploading", publication._upload)  # type: ignore[assignment]
+    blocks._send = _then("uploading", blocks._send)  # type: ignore[assignment]
     store.remove_stale_versions = _before("published", store.remove_stale_versions)  # type: ignore[assignment]
     if backend == "milvus":
         from ingest.milvus.writer import MilvusWriter

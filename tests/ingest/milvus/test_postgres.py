@@ -21,7 +21,7 @@ import pytest
 from pymilvus import MilvusClient
 
 from ingest import store
-from ingest.build import ingest, publication
+from ingest.build import blocks, ingest, publication
 from ingest.build.publication import PostgresPublication
 from ingest.config import PROJECT_ROOT, Settings
 from rag.evidence.retrieve import Snapshot
@@ -229,31 +229,46 @@ def _stored_versions(settings: Settings) -> int:
     return int(row[0])
 
 
-def test_versions_round_trip_through_postgres_in_parts(
+def test_versions_travel_as_blocks_and_only_changed_blocks_move(
     tmp_path: Path, postgres_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(publication, "PART_BYTES", 1000)  # several parts per file
+    monkeypatch.setattr(blocks, "BLOCK_BYTES", 4096)  # an SQLite page per block: many blocks
     writer = PostgresPublication(tmp_path / "writer", postgres_url)
     reader = PostgresPublication(tmp_path / "reader", postgres_url)
     assert reader.name() is None and reader.current() is None
-    names = []
+    names: list[str] = []
+    previous: Path | None = None
     for n in range(4):
         version = store.new_version_dir(writer.index_dir)
-        version.mkdir()
+        store.copy_version(previous, version)  # as an ingest does: a copy changed in place
         with sqlite3.connect(version / store.CATALOG) as con:
-            con.execute("CREATE TABLE t (x TEXT)")
-            con.executemany("INSERT INTO t VALUES (?)", [(f"第{n}版第{i}行",) for i in range(300)])
-        (version / "sub").mkdir()
+            con.execute("CREATE TABLE IF NOT EXISTS t (x TEXT)")
+            added = 2000 if n == 0 else 100  # a first report, then small additions
+            con.executemany("INSERT INTO t VALUES (?)", [(f"第{n}版第{i}行" * 20,) for i in range(added)])
+        (version / "sub").mkdir(exist_ok=True)
         (version / "sub" / "empty.bin").write_bytes(b"")
         writer.publish(version)
         names.append(version.name)
+        size = (version / store.CATALOG).stat().st_size
         local = reader.current()
         assert local is not None and local.name == version.name and local.parent == reader.index_dir
         for path in (store.CATALOG, "sub/empty.bin"):
             assert (local / path).read_bytes() == (version / path).read_bytes()
+        if previous is not None:  # the pages the new rows took moved, not the whole file
+            assert 0 < writer.sent < size / 4 and 0 < reader.fetched < size / 4
+        else:
+            assert writer.sent == reader.fetched == size
+        previous = version
     assert reader.published() == (names[-1], names[-2])
     assert _stored_versions(replace(Settings(), database_url=postgres_url)) == 2  # published and previous
-    assert sorted(p.name for p in reader.index_dir.glob("v-*")) == names[-publication.KEPT_LOCALLY :]
+    kept = sorted(p.name for p in reader.index_dir.glob("v-*") if p.is_dir())
+    assert kept == names[-publication.KEPT_LOCALLY :]
+    # The blocks of forgotten versions went; those of the two kept ones stayed.
+    fresh = PostgresPublication(tmp_path / "third", postgres_url)
+    local = fresh.current()
+    assert previous is not None and local is not None
+    assert (local / store.CATALOG).read_bytes() == (previous / store.CATALOG).read_bytes()
+    assert fresh.fetched == (previous / store.CATALOG).stat().st_size
 
 
 def test_an_app_machine_neither_ingests_at_start_nor_takes_uploads(machines: dict[str, Settings]) -> None:
