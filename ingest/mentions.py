@@ -1,17 +1,21 @@
 """Which paragraphs' text holds a phrase, without reading every paragraph: the keyword index's
 character bigrams narrow the search to the chunks that hold all of the phrase's bigrams, and
-only those paragraphs' text is checked.
+only those chunks' text is checked (by rowid, in the chunks table).
 
-That is exact for a phrase of two or more CJK characters. A chunk holds its paragraph's
-sentences whole, so a phrase within a paragraph is within one of its chunks and every one of its
-bigrams is in that chunk's postings. The one exception is a sentence longer than a chunk, cut
-hard inside (`ingest.chunk`): a phrase may straddle the cut. The paragraphs with such a cut are
-kept per document (`chunk_seams`) and always checked. A phrase of another kind, or a catalog
-without seams or postings (written before they were kept; the next ingest adds them, reading
-only chunk text), is found by reading every paragraph of the documents asked about.
+That is exact for a phrase of two or more CJK characters. A paragraph of up to a chunk's length
+is one chunk with the same text. A longer one is packed into chunks of whole sentences, so a
+phrase within it is within one sentence and so within one chunk, and a phrase within a chunk's
+text is within one of its sentences (the phrase holds no sentence end), so within the
+paragraph. Two exceptions are recorded per document at ingest (`chunk_seams`) and checked
+against their paragraph's own text, which is held in memory (`Seams`, well under 1% of
+paragraphs): a sentence longer than a chunk, cut hard inside (a phrase may straddle the cut),
+and a paragraph with a line break (the sentences on both sides are joined without it). A
+phrase of another kind, or a catalog without seams (written before they were kept; the next
+ingest adds them, reading only chunk text), is found by reading every paragraph of the
+documents asked about.
 
-    chunk_seams(doc_id, paragraph_ids)   JSON list of the document's paragraphs whose chunks are
-                                         cut inside a sentence (usually empty)
+    chunk_seams(doc_id, paragraph_ids)   JSON list of those paragraphs of the document (most
+                                         often empty)
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Sequence
+from dataclasses import dataclass
 from itertools import pairwise
 
 import numpy as np
@@ -30,7 +35,7 @@ from ingest.terms import bigrams, normalize
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS chunk_seams (doc_id TEXT PRIMARY KEY, paragraph_ids TEXT NOT NULL);
 """
-_BATCH = 500
+_ROWS_AT_ONCE = 100_000  # chunk rowids per query (a JSON list of ~1 MB)
 
 
 def seams(chunks: Sequence[tuple[str, str]]) -> list[str]:
@@ -53,8 +58,11 @@ def sync(con: sqlite3.Connection) -> int:
     ]
     for doc_id in pending:
         rows = con.execute("SELECT paragraph_id, text FROM chunks WHERE doc_id = ? ORDER BY rowid", (doc_id,))
-        cut = json.dumps(seams(rows.fetchall()), ensure_ascii=False)
-        con.execute("INSERT INTO chunk_seams VALUES (?, ?)", (doc_id, cut))
+        broken = con.execute(
+            "SELECT paragraph_id FROM paragraphs WHERE doc_id = ? AND instr(text, char(10)) > 0", (doc_id,)
+        )
+        cut = list(dict.fromkeys(seams(rows.fetchall()) + [r[0] for r in broken]))
+        con.execute("INSERT INTO chunk_seams VALUES (?, ?)", (doc_id, json.dumps(cut, ensure_ascii=False)))
     return len(pending)
 
 
@@ -62,25 +70,49 @@ def remove(con: sqlite3.Connection, doc_id: str) -> None:
     con.execute("DELETE FROM chunk_seams WHERE doc_id = ?", (doc_id,))
 
 
-def candidates(con: sqlite3.Connection, docs: Sequence[str], phrase: str) -> list[str] | None:
-    """Paragraph ids that may hold `phrase` (a superset of those of `docs` that do; others may
-    be among them), or None when the index cannot narrow it down and every paragraph must be
-    read."""
+@dataclass(frozen=True)
+class Seams:
+    """The recorded paragraphs' ids, documents and text, read once per version."""
+
+    paragraphs: list[tuple[str, str, str]]
+
+    @classmethod
+    def load(cls, con: sqlite3.Connection) -> Seams | None:
+        """None when some document has no seams recorded (written before they were kept)."""
+        if not con.execute("SELECT 1 FROM sqlite_master WHERE name = 'chunk_seams'").fetchone():
+            return None
+        unrecorded = con.execute(
+            "SELECT 1 FROM documents d LEFT JOIN chunk_seams s USING (doc_id) WHERE s.doc_id IS NULL LIMIT 1"
+        ).fetchone()
+        if unrecorded:
+            return None
+        listed = con.execute("SELECT paragraph_ids FROM chunk_seams WHERE paragraph_ids != '[]'")
+        ids = [pid for (found,) in listed for pid in json.loads(found)]
+        rows = con.execute(
+            "SELECT paragraph_id, doc_id, text FROM paragraphs"
+            " WHERE paragraph_id IN (SELECT value FROM json_each(?))",
+            (json.dumps(ids, ensure_ascii=False),),
+        )
+        return cls(rows.fetchall())
+
+
+def find(con: sqlite3.Connection, seams: Seams, phrase: str) -> list[tuple[str, str]] | None:
+    """(paragraph id, document id) of every paragraph whose text holds `phrase`, or None when
+    the index cannot narrow the search (every paragraph must then be read)."""
     grams = list(dict.fromkeys(bigrams(phrase)))
     if normalize(phrase) != phrase or len(grams) != len(phrase) - 1 or not grams:
         return None  # not a single run of CJK characters (bigrams would not cover all of it)
-    # Seams are recorded in the same ingest step that stores the documents' postings
-    # (`ingest.build.apply`), so a document with seams has postings too.
-    cut = _seams(con, docs)
-    if cut is None:
-        return None
     rows = _rows_holding(con, grams)
-    found: list[str] = []
-    for start in range(0, len(rows), 50_000):
-        part = json.dumps(rows[start : start + 50_000].tolist())
-        query = "SELECT DISTINCT paragraph_id FROM chunks WHERE rowid IN (SELECT value FROM json_each(?))"
-        found += [r[0] for r in con.execute(query, (part,))]
-    return list(dict.fromkeys(found + cut))
+    query = (
+        "SELECT DISTINCT paragraph_id, doc_id FROM chunks"
+        " WHERE rowid IN (SELECT value FROM json_each(?)) AND instr(text, ?) > 0"
+    )
+    found: dict[tuple[str, str], None] = {}
+    for start in range(0, len(rows), _ROWS_AT_ONCE):
+        part = json.dumps(rows[start : start + _ROWS_AT_ONCE].tolist())
+        found.update(dict.fromkeys(con.execute(query, (part, phrase))))
+    found.update(dict.fromkeys((pid, doc) for pid, doc, text in seams.paragraphs if phrase in text))
+    return list(found)
 
 
 def _rows_holding(con: sqlite3.Connection, grams: list[str]) -> np.ndarray:
@@ -95,19 +127,3 @@ def _rows_holding(con: sqlite3.Connection, grams: list[str]) -> np.ndarray:
     for other in columns[1:]:
         rows = np.intersect1d(rows, other, assume_unique=True)
     return rows.astype(np.int64)
-
-
-def _seams(con: sqlite3.Connection, docs: Sequence[str]) -> list[str] | None:
-    """The cut paragraphs of `docs`, or None when some document has no seams recorded."""
-    if not con.execute("SELECT 1 FROM sqlite_master WHERE name = 'chunk_seams'").fetchone():
-        return None
-    cut: list[str] = []
-    seen = 0
-    for start in range(0, len(docs), _BATCH):
-        part = list(docs[start : start + _BATCH])
-        marks = ",".join("?" * len(part))
-        query = f"SELECT paragraph_ids FROM chunk_seams WHERE doc_id IN ({marks})"
-        for (listed,) in con.execute(query, part):
-            cut += json.loads(listed)
-            seen += 1
-    return cut if seen == len(docs) else None

@@ -44,6 +44,15 @@ _BY_DOCUMENT = (
 _BATCH = 500
 
 
+class _SeamHolder:
+    """A version's `mentions.Seams`, read when a mention is first looked for."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.read = False
+        self.seams: mentions.Seams | None = None
+
+
 @dataclass(frozen=True)
 class Scoped:
     """What the question path asks of every paragraph: its id, document and time scope."""
@@ -124,6 +133,56 @@ def of_documents(doc: np.ndarray, doc_ids: Sequence[str], docs: Iterable[str]) -
     return np.isin(doc, np.asarray(chosen, dtype=np.int32))
 
 
+class IdLayout(Sequence[str]):
+    """A version's paragraph ids in order, and the rows of a few of them found without walking
+    all: each id's hash, sorted (16 bytes per paragraph). A filter naming a few hundred
+    paragraphs becomes a mask in microseconds rather than a pass over a million ids."""
+
+    # Python's own string hash: stable within the process, which is all this index needs.
+    key: Callable[[str], int] = staticmethod(hash)
+
+    def __init__(self, ids: list[str]) -> None:
+        self._ids = ids
+        hashes = np.fromiter(map(self.key, ids), np.int64, len(ids))
+        self._order = np.argsort(hashes, kind="stable")
+        self._sorted = hashes[self._order]
+        # Whether every id has a hash of its own (all but certain): a key then matches one row.
+        self._unique = not bool(np.any(self._sorted[1:] == self._sorted[:-1]))
+
+    def __len__(self) -> int:
+        return len(self._ids)
+
+    def __getitem__(self, index: Any) -> Any:
+        return self._ids[index]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._ids)
+
+    def mask(self, ids: Iterable[str]) -> np.ndarray:
+        """Per row: whether its id is one of `ids`."""
+        wanted = list(ids)
+        out = np.zeros(len(self._ids), dtype=bool)
+        if not wanted or not len(self._sorted):
+            return out
+        keys = np.fromiter(map(self.key, wanted), np.int64, len(wanted))
+        starts = np.searchsorted(self._sorted, keys, side="left")
+        if self._unique:
+            at = np.minimum(starts, len(self._sorted) - 1)
+            hit = self._sorted[at] == keys
+            rows = self._order[at[hit]].tolist()
+            named = [pid for pid, h in zip(wanted, hit.tolist(), strict=True) if h]
+            same = [self._ids[row] == pid for row, pid in zip(rows, named, strict=True)]
+            out[np.asarray(rows, dtype=np.int64)[np.asarray(same, dtype=bool)]] = True
+            return out
+        for pid, key, at in zip(wanted, keys.tolist(), starts.tolist(), strict=True):
+            while at < len(self._sorted) and self._sorted[at] == key:  # equal hashes: compare ids
+                row = int(self._order[at])
+                if self._ids[row] == pid:
+                    out[row] = True
+                at += 1
+        return out
+
+
 def listed(where: SearchFilter, layout: Sequence[str]) -> np.ndarray:
     """Per paragraph of `layout`: allowed by `where`'s paragraph ids and exclusions."""
     named, exclude = where.paragraphs, where.exclude
@@ -132,6 +191,10 @@ def listed(where: SearchFilter, layout: Sequence[str]) -> np.ndarray:
         return np.ones(len(layout), dtype=bool)
     if rows is not None and not exclude:
         return rows
+    if isinstance(layout, IdLayout):
+        if rows is None:
+            rows = layout.mask(named) if named is not None else np.ones(len(layout), dtype=bool)
+        return rows & ~layout.mask(exclude) if exclude else rows
     check = ((named is None or pid in named) and pid not in exclude for pid in layout)
     return np.fromiter(check, bool, len(layout))
 
@@ -179,6 +242,7 @@ class ParagraphStore(Mapping[str, Paragraph]):
         scopes: Sequence[TimeScope],
         metas: Mapping[str, DocumentMeta],
         only: frozenset[str] | None = None,
+        seams: _SeamHolder | None = None,
     ) -> None:
         self._catalog = catalog
         self._ids = ids
@@ -191,6 +255,7 @@ class ParagraphStore(Mapping[str, Paragraph]):
         self._scopes = _Scopes()
         self._kept: OrderedDict[str, Paragraph] = OrderedDict()
         self._lock = threading.Lock()
+        self._seam_holder = seams or _SeamHolder()
         if only is None:
             self._within = np.ones(len(ids), dtype=bool)
         else:
@@ -220,7 +285,7 @@ class ParagraphStore(Mapping[str, Paragraph]):
         scopes = _Scopes()
         return cls(
             CatalogReader(path),
-            ids,
+            IdLayout(ids),
             doc.astype(np.int32),
             doc_ids,
             np.asarray(scope, dtype=np.int32),
@@ -240,6 +305,7 @@ class ParagraphStore(Mapping[str, Paragraph]):
             self._scope_list,
             self._metas,
             within,
+            self._seam_holder,
         )
 
     # --- the Mapping ---------------------------------------------------------------------------
@@ -349,26 +415,30 @@ class ParagraphStore(Mapping[str, Paragraph]):
         sql = f"{_SELECT} WHERE p.doc_id = ? ORDER BY p.number" + (f" LIMIT {int(limit)}" if limit else "")
         return [self._paragraph(r) for r in self._catalog.get().execute(sql, (doc_id,))]
 
+    def _seams(self, con: sqlite3.Connection) -> mentions.Seams | None:
+        """The paragraphs a mention is checked in by their own text, read on first use (once for
+        the version: readers' views share them)."""
+        held = self._seam_holder
+        with held.lock:
+            if not held.read:
+                held.seams, held.read = mentions.Seams.load(con), True
+            return held.seams
+
     def mentioning(self, docs: frozenset[str], words: str) -> frozenset[str]:
         """The ids of these documents' paragraphs whose text holds `words`."""
-        chosen = sorted(d for d in docs if self._allowed(d))
+        chosen = frozenset(d for d in docs if self._allowed(d))
         if not chosen:
             return frozenset()
         con = self._catalog.get()
-        marks = ",".join("?" * len(chosen))
-        narrowed = mentions.candidates(con, chosen, words)
-        if narrowed is None:  # every paragraph of these documents is read
-            rows = con.execute(
-                f"SELECT paragraph_id FROM paragraphs WHERE doc_id IN ({marks}) AND instr(text, ?) > 0",
-                [*chosen, words],
-            )
-            return frozenset(r[0] for r in rows)
-        rows = con.execute(
-            "SELECT paragraph_id FROM paragraphs WHERE paragraph_id IN (SELECT value FROM json_each(?))"
-            f" AND doc_id IN ({marks}) AND instr(text, ?) > 0",
-            [json.dumps(narrowed, ensure_ascii=False), *chosen, words],
-        )
-        return frozenset(r[0] for r in rows)
+        seams = self._seams(con)
+        found = mentions.find(con, seams, words) if seams is not None else None
+        if found is None:  # every paragraph of these documents is read
+            ordered = sorted(chosen)
+            marks = ",".join("?" * len(ordered))
+            query = f"SELECT paragraph_id, doc_id FROM paragraphs WHERE doc_id IN ({marks})"
+            query += " AND instr(text, ?) > 0"
+            found = con.execute(query, [*ordered, words]).fetchall()
+        return frozenset(pid for pid, doc in found if doc in chosen)
 
 
 class _Values(ValuesView[Paragraph]):

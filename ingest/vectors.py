@@ -148,14 +148,14 @@ class Vectors:
             result = self.store.query(VectorStoreQuery(query_embedding=query[0].tolist(), similarity_top_k=k))
             ids, similarities = result.ids or [], result.similarities or []
             return [(int(i), float(s)) for i, s in zip(ids, similarities, strict=True)]
-        params = faiss.SearchParameters(sel=faiss.IDSelectorBatch(allowed))  # type: ignore[call-arg]
+        params = faiss.SearchParameters(sel=_selector(allowed))  # type: ignore[call-arg]
         scores, found = self.index.search(query, min(k, len(allowed)), params=params)
         return [(int(i), float(s)) for i, s in zip(found[0], scores[0], strict=True) if i >= 0]
 
     def _ivf(self, query: np.ndarray, k: int, allowed: np.ndarray | None) -> Found:
         import faiss
 
-        selector = None if allowed is None else faiss.IDSelectorBatch(allowed)
+        selector = None if allowed is None else _selector(allowed)
         params = faiss.SearchParametersIVF(sel=selector, nprobe=NPROBE)  # type: ignore[call-arg]
         _scores, found = self.index.search(query, k * REFINE, params=params)
         candidates = np.unique(found[0][found[0] >= 0])
@@ -179,6 +179,17 @@ class Vectors:
             ]
             return np.concatenate(parts).astype(np.int64) if parts else np.zeros(0, dtype=np.int64)
         return faiss.vector_to_array(index.id_map).astype(np.int64)
+
+
+def _selector(allowed: np.ndarray) -> Any:
+    """The allowed rowids (ascending) as a bitmap: built in a millisecond for a million rows,
+    where faiss's IDSelectorBatch hashes each id (tens of ms for a few hundred thousand)."""
+    import faiss
+
+    bits = np.zeros(int(allowed[-1]) + 1, dtype=bool)
+    bits[allowed] = True
+    # faiss's Python wrapper takes the byte array alone (its length and pointer in C++).
+    return faiss.IDSelectorBitmap(np.packbits(bits, bitorder="little"))  # type: ignore[call-arg, arg-type]
 
 
 def _best(rowids: np.ndarray, scores: np.ndarray, k: int) -> Found:

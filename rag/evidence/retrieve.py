@@ -182,10 +182,10 @@ class HybridRetriever:
         # One question is often searched more than once (a prose question, then its sentence;
         # a year's own report, then all): its vector is computed once. Per retriever, so per
         # index version and embedder; read-only, so no caller can change a cached vector.
-        self._query_vector = functools.lru_cache(maxsize=256)(self._embed_query)
+        self.query_vector = functools.lru_cache(maxsize=256)(self._embed_query)
 
     def _embed_query(self, question: str) -> np.ndarray:
-        vector = self._query_vector(question)
+        vector = self.embedder.embed_query(question)
         vector.setflags(write=False)
         return vector
 
@@ -227,7 +227,7 @@ class HybridRetriever:
         if allowed is not None and allowed.empty:
             return []
         bm25 = self.bm25_ranking(question, cfg.candidates, allowed)
-        vector = self.embedder.embed_query(question)
+        vector = self.query_vector(question)
         dense = self.dense_ranking(vector, cfg.candidates, allowed)
         fused = fuse_rankings([(cfg.bm25_weight, bm25), (cfg.dense_weight, dense)], cfg.rrf_k)
         background = float(np.mean([sim for _row, sim in dense])) if dense else 0.0

@@ -54,10 +54,11 @@ def test_found_through_the_index_as_by_reading_every_paragraph(built: Settings) 
     with sqlite3.connect(snapshot.path / store.CATALOG) as con:
         cut = con.execute("SELECT paragraph_ids FROM chunk_seams WHERE doc_id = '2022年总结'").fetchone()
         assert cut == ('["2022年总结#2"]',)
-        narrowed = mentions.candidates(con, sorted(docs), "驿站")
-        assert narrowed is not None and "2022年总结#2" in narrowed
-        assert len(narrowed) < len(paragraphs) // 4  # the point: most paragraphs are not read
-        assert mentions.candidates(con, sorted(docs), "2022年") is None  # not all CJK: read them all
+        seams = mentions.Seams.load(con)
+        assert seams is not None and [p for p, _d, _t in seams.paragraphs] == ["2022年总结#2"]
+        found = mentions.find(con, seams, "驿站")
+        assert found is not None and ("2022年总结#2", "2022年总结") in found
+        assert mentions.find(con, seams, "2022年") is None  # not all CJK: read them all
     assert paragraphs.mentioning(docs, "驿站") == {"2022年总结#1", "2022年总结#2", "2022年总结#3"}
     assert paragraphs.mentioning(docs, "驿站乙") == {"2022年总结#2"}  # across the cut
     one = frozenset({next(d for d in docs if d != "2022年总结")})
@@ -75,7 +76,7 @@ def test_a_catalog_without_seams_reads_every_paragraph_until_the_next_ingest(bui
     assert isinstance(paragraphs, ParagraphStore)
     docs = paragraphs.document_ids()
     with sqlite3.connect(version / store.CATALOG) as con:
-        assert mentions.candidates(con, sorted(docs), "驿站") is None
+        assert mentions.Seams.load(con) is None
     assert paragraphs.mentioning(docs, "驿站") == {"2022年总结#1", "2022年总结#2", "2022年总结#3"}
 
     report = ingest(built, embedder=HashEmbedder(), progress=False)  # nothing changed but the seams
@@ -83,7 +84,7 @@ def test_a_catalog_without_seams_reads_every_paragraph_until_the_next_ingest(bui
     upgraded = store.require_current(built.index_dir)
     assert upgraded != version
     with sqlite3.connect(upgraded / store.CATALOG) as con:
-        assert mentions.candidates(con, sorted(docs), "驿站") is not None
+        assert mentions.Seams.load(con) is not None
 
 
 def test_removing_a_report_removes_its_seams(built: Settings) -> None:
@@ -92,3 +93,15 @@ def test_removing_a_report_removes_its_seams(built: Settings) -> None:
     with store.catalog(store.require_current(built.index_dir)) as con:
         held = {r[0] for r in con.execute("SELECT doc_id FROM chunk_seams")}
         assert held == {d.doc_id for d in store.documents(con)} and "2022年总结" not in held
+
+
+def test_a_paragraph_with_a_line_break_is_checked_by_its_own_text(built: Settings) -> None:
+    """Sentences on both sides of a line break are joined in a chunk without it: a phrase made
+    across the break is in the chunk's text but not the paragraph's."""
+    with store.catalog(store.require_current(built.index_dir)) as con:
+        con.execute("DELETE FROM chunk_seams")
+        broken = "UPDATE paragraphs SET text = '北' || char(10) || '京' WHERE paragraph_id = '2022年总结#1'"
+        con.execute(broken)
+        assert mentions.sync(con) == len(store.documents(con))
+        listed = con.execute("SELECT paragraph_ids FROM chunk_seams WHERE doc_id = '2022年总结'").fetchone()
+        assert listed == ('["2022年总结#2", "2022年总结#1"]',)

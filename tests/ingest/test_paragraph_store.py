@@ -177,3 +177,28 @@ def loaded_chunks(paragraphs: ParagraphStore) -> ChunkTable:
     """The chunk table of the version `paragraphs` come from (same layout)."""
     with store.catalog(paragraphs._catalog.path.parent) as con:
         return ChunkTable.read(con, paragraphs._catalog.path, paragraphs)
+
+
+class _Colliding(paragraph_store.IdLayout):
+    key = staticmethod(len)  # ids of one length share a hash: every match is checked by id
+
+
+@pytest.mark.parametrize("layout_type", [paragraph_store.IdLayout, _Colliding])
+def test_a_filter_naming_paragraphs_gives_the_rows_a_pass_over_every_id_gives(
+    loaded: tuple[ParagraphStore, dict[str, Paragraph]], layout_type: type[paragraph_store.IdLayout]
+) -> None:
+    _paragraphs, whole = loaded
+    ids = list(whole)
+    layout = layout_type(ids)
+    named = frozenset([*ids[::5], "没有#1"])
+    for where in (
+        SearchFilter(paragraphs=named),
+        SearchFilter(paragraphs=named, exclude=frozenset(ids[::10])),
+        SearchFilter(exclude=frozenset([*ids[:3], "没有#2"])),
+        SearchFilter(paragraphs=frozenset()),
+    ):
+        named_in = where.paragraphs
+        expected = [(named_in is None or p in named_in) and p not in where.exclude for p in ids]
+        assert paragraph_store.listed(where, layout).tolist() == expected
+        assert paragraph_store.listed(where, ids).tolist() == expected  # a plain list: the pass itself
+    assert layout.mask(ids).all() and list(layout) == ids and layout[3] == ids[3]
