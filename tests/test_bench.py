@@ -8,12 +8,14 @@ from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from benchmarks.bench import run_benchmark
 from benchmarks.config import BenchConfig
 from benchmarks.report import render_markdown, write_results
 from benchmarks.runner import InProcess
 from benchmarks.synthesise import perturb_text
+from ingest.config import Settings
 from rag.evidence.retrieve import Snapshot
 from tests.conftest import SAMPLE
 from tests.fakes import HashEmbedder, indexed_reports
@@ -120,3 +122,20 @@ def test_the_access_filter_benchmark_asks_each_question_with_and_without(tmp_pat
     assert result["readable_paragraphs"] < result["paragraphs"]
     assert result["p95_ms_with"] > 0 and result["p95_ms_without"] > 0
     assert result["p95_ratio"] == result["p95_ms_with"] / result["p95_ms_without"]
+
+
+def test_the_publication_benchmark_moves_less_for_a_version_adding_one_report(
+    kb_settings: Settings, postgres_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from benchmarks.publication import measure
+    from ingest.build import blocks, ingest
+
+    monkeypatch.setattr(blocks, "BLOCK_BYTES", 4096)  # the sample's catalog is smaller than a block
+
+    ingest(kb_settings, embedder=HashEmbedder(), progress=False)
+    (kb_settings.kb_dir / "新报告.txt").write_text("全区新建党群服务中心3个。\n", encoding="utf-8")
+    ingest(kb_settings, embedder=HashEmbedder(), progress=False)
+    first, second = measure(kb_settings.index_dir, postgres_url)
+    # The first version: every distinct block (equal blocks within the file travel once).
+    assert 0.8 * first["catalog_mb"] < first["sent_mb"] == first["fetched_mb"] <= first["catalog_mb"]
+    assert 0 < second["sent_mb"] == second["fetched_mb"] < 0.5 * second["catalog_mb"]

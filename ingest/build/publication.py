@@ -55,6 +55,10 @@ _FETCHING = ".fetching-"  # a version being downloaded; renamed to its name when
 KEPT_LOCALLY = 3  # version folders an app machine keeps (the newest by name)
 
 
+_opened: dict[tuple[Path, str], PostgresPublication] = {}
+_opened_lock = threading.Lock()
+
+
 class PublicationError(RuntimeError):
     """PostgreSQL could not be read or written; the message names it (password masked)."""
 
@@ -79,7 +83,12 @@ class Publication(Protocol):
 
 def of(settings: Settings) -> Publication:
     if settings.store == "milvus" and settings.database_url:
-        return PostgresPublication(settings.index_dir, settings.database_url)
+        key = (settings.index_dir, settings.database_url)
+        with _opened_lock:  # one per folder and database: its tables are checked once
+            found = _opened.get(key)
+            if found is None:
+                found = _opened[key] = PostgresPublication(settings.index_dir, settings.database_url)
+        return found
     return FolderPublication(settings.index_dir)
 
 
