@@ -7,6 +7,7 @@ through this one function."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import cast
 
 from rag.evidence.retrieve import Hit, HybridRetriever, SearchFilter, Snapshot
 from rag.question.constraints import Asked, read_question, without_constraints
@@ -33,7 +34,27 @@ def constrain(
     asked = read_question(part, snapshot.regions)
     if earlier is not None:
         asked = asked.inherit(earlier)
-    return asked, resolve(asked, snapshot.metas, snapshot.paragraphs, where)
+    return asked, _resolved(snapshot, asked, where)
+
+
+_RESOLVED_KEPT = 4  # a question's repeats come within one answer; each may hold big id sets
+
+
+def _resolved(snapshot: Snapshot, asked: Asked, where: SearchFilter) -> Resolution:
+    """`resolve`, kept for the last few questions of this version: a pure function of the
+    question, the filter and the version's reports."""
+    key = (asked, where)
+    with snapshot.resolved_lock:
+        found = snapshot.resolved.get(key)
+        if found is not None:
+            snapshot.resolved.move_to_end(key)
+            return cast(Resolution, found)
+    resolution = resolve(asked, snapshot.metas, snapshot.paragraphs, where)
+    with snapshot.resolved_lock:
+        snapshot.resolved[key] = resolution
+        while len(snapshot.resolved) > _RESOLVED_KEPT:
+            snapshot.resolved.popitem(last=False)
+    return resolution
 
 
 def ground(

@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import functools
 import os
-from collections.abc import Sequence
+import threading
+from collections import OrderedDict
+from collections.abc import Hashable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -78,6 +80,11 @@ class Snapshot:
     path: Path | None = None  # the version folder (its catalog: a reader's own keyword statistics)
     _of_docs: dict[frozenset[str], frozenset[str]] = field(default_factory=dict, repr=False)
     _outcomes: frozenset[str] | None = field(default=None, repr=False)
+    # The last few questions' resolutions (rag.evidence.ground): one answer resolves the same
+    # question under the same filter several times (about half of all resolutions). Not init
+    # fields, so a reader's view (`readable_by`, via `replace`) starts with its own.
+    resolved: OrderedDict[Hashable, Any] = field(default_factory=OrderedDict, repr=False, init=False)
+    resolved_lock: threading.Lock = field(default_factory=threading.Lock, repr=False, init=False)
 
     def outcomes(self) -> frozenset[str]:
         """The ids of paragraphs stating what happened in a year (a review's; not a plan's, nor a

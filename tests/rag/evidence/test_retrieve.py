@@ -3,6 +3,8 @@ sample report."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from ingest.build import ingest
@@ -108,3 +110,31 @@ def test_a_sentence_transformers_model_from_a_local_folder(tmp_path, kb_settings
     report = ingest(kb_settings, embedder=embedder, progress=False)
     assert report.chunks == 37
     assert Snapshot.load(kb_settings.index_dir).meta["embedder"] == str(get_model_path())
+
+
+def test_a_question_is_resolved_once_per_answer_and_never_for_another_reader(
+    fake_retriever: HybridRetriever, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from rag.evidence import ground
+    from rag.evidence.retrieve import EVERYTHING
+
+    calls: list[object] = []
+    real = ground.resolve
+
+    def counted(*args: Any) -> Any:
+        calls.append(args[0])
+        return real(*args)
+
+    monkeypatch.setattr(ground, "resolve", counted)
+    snapshot = fake_retriever.snapshot
+    first = ground.constrain(snapshot, "2021年培训了多少人次?", EVERYTHING)
+    again = ground.constrain(snapshot, "2021年培训了多少人次?", EVERYTHING)
+    assert again[1] is first[1] and len(calls) == 1  # the same question and filter: kept
+    # Resolution depends on the constraints read, not the wording: the same year, the same one.
+    assert ground.constrain(snapshot, "2021年建成规范村多少个?", EVERYTHING)[1] is first[1]
+    ground.constrain(snapshot, "2020年建成规范村多少个?", EVERYTHING)
+    assert len(calls) == 2
+    reader = snapshot.readable_by(frozenset())  # a reader of no report: its own resolutions
+    assert not reader.resolved and reader.resolved is not snapshot.resolved
+    kept = ground.constrain(reader, "2021年培训了多少人次?", EVERYTHING)
+    assert len(calls) == 3 and kept[1] != first[1]
