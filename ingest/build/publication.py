@@ -44,8 +44,9 @@ from sqlalchemy import (
 )
 from sqlalchemy.exc import SQLAlchemyError
 
+# The module, not the package: `from ingest.build import …` here would make the package import itself.
+import ingest.build.blocks as blocks
 from ingest import database, store
-from ingest.build import blocks
 from ingest.build.lock import IngestLocked, ingest_lock
 from ingest.config import Settings
 

@@ -8,7 +8,8 @@ from collections.abc import Sequence
 from contextlib import nullcontext
 from pathlib import Path
 
-from ingest.build import publication
+# The module, not the package: `from ingest.build import …` here would make the package import itself.
+import ingest.build.publication as publication
 from ingest.build.discover import discover
 from ingest.build.pace import Pace
 from ingest.build.report import IngestReport

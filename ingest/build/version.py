@@ -9,8 +9,9 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
+# The module, not the package: `from ingest.build import …` here would make the package import itself.
+import ingest.build.publication as publication
 from ingest import index_backend, store
-from ingest.build import publication
 from ingest.build.apply import apply_changes
 from ingest.build.discover import discover
 from ingest.build.pace import Pace
