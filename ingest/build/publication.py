@@ -208,6 +208,8 @@ class PostgresPublication:
                 raise PublicationError(f"{database.mask_url(self.url)} 中没有索引版本 {name}")
             manifest = blocks.listed(con, name)
             try:
+                if store.CATALOG not in manifest:  # forgotten since the check above
+                    raise blocks.MissingBlock(f"{name} lists no {store.CATALOG}")
                 self.fetched = blocks.download(con, manifest, target, local)
             except blocks.MissingBlock as exc:  # deleted meanwhile: a newer version is published
                 raise PublicationError(f"索引版本 {name} 已不完整（{exc}），将使用最新版本") from exc
