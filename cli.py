@@ -94,10 +94,11 @@ def _reader_problems(settings: Settings) -> list[str]:
 def cmd_docs(args: argparse.Namespace) -> int:
     """The indexed documents and their metadata (`kb docs`), from the live index."""
     from ingest import store
+    from ingest.build import publication
 
     settings = _settings(args)
     ensure_index(settings)
-    with store.catalog(store.require_current(settings.index_dir)) as con:
+    with store.catalog(publication.require_current(settings)) as con:
         metas = store.doc_metas(con)
         readable = readable_for(settings, args.user, metas)
         rows = [
@@ -178,6 +179,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 def cmd_quiz(args: argparse.Namespace) -> int:
     from ingest import store
+    from ingest.build import publication
     from study import terminal
     from study.bank import generate
     from study.progress import ProgressStore
@@ -185,13 +187,13 @@ def cmd_quiz(args: argparse.Namespace) -> int:
 
     settings = _settings(args)
     ensure_index(settings)
-    index = CatalogView.load(settings.index_dir)  # once: the quiz asks for it at every step
+    index = CatalogView.load(publication.require_current(settings))  # once: asked at every step
     if args.export:  # the bank only: no study records are opened
         print(terminal.export(generate(index.paragraphs.values()), args.export))
         return 0
     if not args.user:
         raise ValueError("请用 --user 指定姓名（学习进度按姓名保存），或用 --export 导出题库")
-    with store.catalog(store.require_current(settings.index_dir)) as con:
+    with store.catalog(publication.require_current(settings)) as con:
         metas = store.doc_metas(con)
     # With login configured, the name is a user's: the questions come from the reports it may read.
     readable = readable_for(settings, args.user, metas)

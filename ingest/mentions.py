@@ -111,8 +111,11 @@ def find(con: sqlite3.Connection, seams: Seams, phrase: str) -> list[tuple[str, 
     for start in range(0, len(rows), _ROWS_AT_ONCE):
         part = json.dumps(rows[start : start + _ROWS_AT_ONCE].tolist())
         found.update(dict.fromkeys(con.execute(query, (part, phrase))))
-    found.update(dict.fromkeys((pid, doc) for pid, doc, text in seams.paragraphs if phrase in text))
-    return list(found)
+    # A recorded paragraph is decided by its own text alone: its chunks may join what a line
+    # break separates ("北京\n上海" is chunked as "北京上海").
+    own = {pid for pid, _doc, _text in seams.paragraphs}
+    kept = [key for key in found if key[0] not in own]
+    return kept + [(pid, doc) for pid, doc, text in seams.paragraphs if phrase in text]
 
 
 def _rows_holding(con: sqlite3.Connection, grams: list[str]) -> np.ndarray:

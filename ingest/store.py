@@ -338,6 +338,11 @@ def _fsync(path: Path) -> None:
         os.fsync(fh.fileno())
 
 
+def fsync_dir(path: Path) -> None:
+    """Flush a folder's entries (a rename into it) to disk."""
+    _fsync_dir(path)
+
+
 def _fsync_dir(path: Path) -> None:
     fd = os.open(path, os.O_RDONLY)
     try:

@@ -40,6 +40,7 @@ from rag.question.guess import figure_asked
 from rag.question.kind import prose_kind
 
 log = logging.getLogger(__name__)
+PUBLISHED_RETRY_SECONDS = 30.0  # after PostgreSQL could not say which version is published
 
 DEFAULT_TOP_K = 5
 # A list question no part of a report names is answered by one sentence only on clear evidence:
@@ -118,6 +119,7 @@ class KnowledgeBase:
     ) -> None:
         self.settings = settings
         self._published = publication.of(settings)
+        self._published_retry_at = 0.0  # monotonic time before which the pointer is not read
         # The chat model (if any) is configured before the embedder loads: a bad setting fails fast.
         self.chat = chat if chat is not None else make_chat_model(settings)
         self.embedder = embedder or make_embedder(settings.embedder)
@@ -193,11 +195,15 @@ class KnowledgeBase:
         with self._lock:
             retriever, answerer = self._retriever, self._active
         assert retriever is not None and answerer is not None
+        if time.monotonic() < self._published_retry_at:
+            return retriever, answerer
         try:
             live = self._published.name()
         except publication.PublicationError as exc:
-            # The database is unreachable for now: answer from the loaded version meanwhile.
+            # The database is unreachable for now: answer from the loaded version meanwhile, and
+            # ask again later rather than wait for its connect timeout at every question.
             log.warning("cannot read the published version: %s", exc)
+            self._published_retry_at = time.monotonic() + PUBLISHED_RETRY_SECONDS
             return retriever, answerer
         if live is None or live == retriever.snapshot.version:
             return retriever, answerer
@@ -210,8 +216,10 @@ class KnowledgeBase:
             if retriever.snapshot.version != live:
                 try:
                     self.reload()
-                except (OSError, ValueError):
-                    # The version was replaced again while loading: keep serving the loaded one.
+                except (OSError, ValueError, publication.PublicationError) as exc:
+                    # Replaced again while loading, or not downloadable now: keep serving the
+                    # loaded one (the next question tries the newest again).
+                    log.warning("cannot load version %s: %s", live, exc)
                     return retriever, answerer
             with self._lock:
                 assert self._retriever is not None and self._active is not None

@@ -50,8 +50,8 @@ class CatalogView:
     paragraphs: Mapping[str, Paragraph]
 
     @classmethod
-    def load(cls, index_dir: Path) -> CatalogView:
-        version = store.require_current(index_dir)
+    def load(cls, version: Path) -> CatalogView:
+        """The version folder's paragraphs (`ingest.build.publication` says which is published)."""
         with store.catalog(version) as con:
             return cls(version.name, store.load_paragraphs(con))
 

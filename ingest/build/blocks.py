@@ -19,6 +19,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -134,6 +135,8 @@ def download(con: Connection, manifest: Manifest, target: Path, local: dict[byte
                     got.update(remote)
                     for digest in wanted:
                         fh.write(got[digest])
+                fh.flush()
+                os.fsync(fh.fileno())  # on disk before the folder is renamed into place
             if out.stat().st_size != entry.size:
                 raise MissingBlock(f"{entry.path}: {out.stat().st_size} bytes written, {entry.size} listed")
     finally:
@@ -203,9 +206,10 @@ def manifest_path(folder: Path) -> Path:
 
 def save_manifest(folder: Path, manifest: Manifest) -> None:
     data = {e.path: {"size": e.size, "digests": [d.hex() for d in e.digests]} for e in manifest.values()}
-    tmp = manifest_path(folder).with_suffix(".tmp")
+    final = manifest_path(folder)
+    tmp = final.with_name(f"{final.name}.{os.getpid()}-{threading.get_ident()}.tmp")
     tmp.write_text(json.dumps(data), encoding="utf-8")
-    os.replace(tmp, manifest_path(folder))
+    os.replace(tmp, final)
 
 
 def local_blocks(index_dir: Path) -> dict[bytes, tuple[Path, int]]:

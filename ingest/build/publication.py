@@ -26,7 +26,7 @@ import shutil
 import threading
 import time
 from collections.abc import Iterator
-from contextlib import AbstractContextManager, ExitStack, contextmanager, suppress
+from contextlib import AbstractContextManager, ExitStack, contextmanager
 from pathlib import Path
 from typing import Protocol
 
@@ -191,6 +191,7 @@ class PostgresPublication:
         try:
             self._download(name, partial)
             os.replace(partial, folder)  # another process may have finished first: same bytes
+            store.fsync_dir(self.index_dir)
         except OSError:
             if not (folder / store.CATALOG).exists():
                 raise
@@ -228,13 +229,19 @@ class PostgresPublication:
             upsert = database.insert(con, _published).values(slot=1, **values)
             con.execute(upsert.on_conflict_do_update(index_elements=["slot"], set_=values))
         blocks.save_manifest(version, manifest)
-        self._forget(keep={version.name, before or ""})
+        self._forget()
 
-    def _forget(self, keep: set[str]) -> None:
-        """Delete the versions no app needs any more, and their blocks no kept version lists
-        (best effort: the next publish retries)."""
+    def _forget(self) -> None:
+        """Delete the versions no app needs any more (all but the published one and the one
+        before it, as the pointer says now), and the blocks no kept version lists. The pointer's
+        row is locked first, as a publish locks it before checking which blocks are stored, so
+        the two never interleave. Best effort: the next publish retries."""
         try:
             with self._tables.transaction(write=True) as con:
+                row = con.execute(select(_published.c.name, _published.c.previous).with_for_update()).first()
+                if row is None:
+                    return
+                keep = {row[0], row[1]}
                 con.execute(delete(_versions).where(_versions.c.name.not_in(keep)))
                 blocks.forget(con, keep)
         except PublicationError:
@@ -256,10 +263,15 @@ class PostgresPublication:
                 con.commit()
             except SQLAlchemyError as exc:
                 raise self._error(exc) from exc
-            yield
-            with suppress(SQLAlchemyError):  # else released when the connection closes
-                con.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": _INGEST_LOCK})
-                con.commit()
+            try:
+                yield
+            finally:
+                # A session lock outlives a failed ingest when the connection returns to the pool.
+                try:
+                    con.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": _INGEST_LOCK})
+                    con.commit()
+                except SQLAlchemyError:
+                    con.invalidate()  # closed, not pooled: the server releases the lock
 
     def _error(self, exc: SQLAlchemyError) -> PublicationError:
         return PublicationError(f"{database.mask_url(self.url)} 无法读写（{database.reason(exc, self.url)}）")

@@ -3,6 +3,7 @@ the same paragraphs as reading every one, including a phrase cut in two by a chu
 
 from __future__ import annotations
 
+import json
 import sqlite3
 
 import pytest
@@ -105,3 +106,19 @@ def test_a_paragraph_with_a_line_break_is_checked_by_its_own_text(built: Setting
         assert mentions.sync(con) == len(store.documents(con))
         listed = con.execute("SELECT paragraph_ids FROM chunk_seams WHERE doc_id = '2022年总结'").fetchone()
         assert listed == ('["2022年总结#2", "2022年总结#1"]',)
+
+
+def test_a_phrase_joined_across_a_line_break_in_a_chunk_is_not_a_mention(kb_settings: Settings) -> None:
+    """Passages keep their line breaks; a long one is chunked by sentences without them, so its
+    chunk holds "北京上海" while the passage does not."""
+    text = "甲甲北京\n上海乙乙。" + "丙" * 295 + "。"
+    (kb_settings.kb_dir / "passages.jsonl").write_text(
+        json.dumps({"id": "p1", "title": "资料", "text": text}, ensure_ascii=False) + "\n", encoding="utf-8"
+    )
+    ingest(kb_settings, embedder=HashEmbedder(), progress=False)
+    paragraphs = Snapshot.load(kb_settings.index_dir).paragraphs
+    assert isinstance(paragraphs, ParagraphStore)
+    docs = paragraphs.document_ids()
+    held = next(pid for pid in paragraphs if paragraphs[pid].text == text)
+    assert paragraphs.mentioning(docs, "京上") == set()
+    assert paragraphs.mentioning(docs, "北京") == {held} and paragraphs.mentioning(docs, "丙丙") == {held}

@@ -302,3 +302,36 @@ def test_an_unreachable_database_leaves_the_loaded_version_answering(
 
     monkeypatch.setattr(kb._published, "name", down)
     assert kb.ask(QUESTION).text.split("。")[0] == "40822人次" and kb.snapshot.version == loaded
+    # Asked again only after a pause, not at every question (each would wait for the timeout).
+    asked: list[int] = []
+    monkeypatch.setattr(kb._published, "name", lambda: asked.append(1) or loaded)
+    kb.ask(QUESTION)
+    assert asked == []
+
+
+def test_a_failed_ingest_releases_the_lock_at_once(tmp_path: Path, postgres_url: str) -> None:
+    """In a long-lived process (the app, an eval) a failure inside the lock must not leave the
+    session lock held on a pooled connection."""
+    first = PostgresPublication(tmp_path / "one", postgres_url)
+    with pytest.raises(KeyError), first.lock():
+        raise KeyError("读取失败")
+    with PostgresPublication(tmp_path / "two", postgres_url).lock():  # another machine's ingest
+        pass
+
+
+def test_a_version_that_cannot_be_downloaded_leaves_the_loaded_one_answering(
+    machines: dict[str, Settings], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ingesting, app = machines["ingest"], machines["app1"]
+    _run_ingest(ingesting)
+    kb = KnowledgeBase(app, embedder=HashEmbedder())
+    loaded = kb.snapshot.version
+    published = publication.of(app)
+    assert published is kb._published
+
+    def broken() -> Path | None:
+        raise publication.PublicationError("索引版本已不完整")
+
+    monkeypatch.setattr(published, "name", lambda: "v-newer")
+    monkeypatch.setattr(published, "current", broken)
+    assert kb.ask(QUESTION).text.split("。")[0] == "40822人次" and kb.snapshot.version == loaded
