@@ -289,12 +289,17 @@ def test_an_app_machine_neither_ingests_at_start_nor_takes_uploads(machines: dic
     assert _published(app) == published
 
 
+@pytest.fixture
+def app_kb(machines: dict[str, Settings]) -> KnowledgeBase:
+    """An app on its own machine, after the ingest machine published one version."""
+    _run_ingest(machines["ingest"])
+    return KnowledgeBase(machines["app1"], embedder=HashEmbedder())
+
+
 def test_an_unreachable_database_leaves_the_loaded_version_answering(
-    machines: dict[str, Settings], monkeypatch: pytest.MonkeyPatch
+    app_kb: KnowledgeBase, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    ingesting, app = machines["ingest"], machines["app1"]
-    _run_ingest(ingesting)
-    kb = KnowledgeBase(app, embedder=HashEmbedder())
+    kb = app_kb
     loaded = kb.snapshot.version
 
     def down() -> str | None:
@@ -320,13 +325,11 @@ def test_a_failed_ingest_releases_the_lock_at_once(tmp_path: Path, postgres_url:
 
 
 def test_a_version_that_cannot_be_downloaded_leaves_the_loaded_one_answering(
-    machines: dict[str, Settings], monkeypatch: pytest.MonkeyPatch
+    app_kb: KnowledgeBase, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    ingesting, app = machines["ingest"], machines["app1"]
-    _run_ingest(ingesting)
-    kb = KnowledgeBase(app, embedder=HashEmbedder())
+    kb = app_kb
     loaded = kb.snapshot.version
-    published = publication.of(app)
+    published = publication.of(kb.settings)
     assert published is kb._published
 
     def broken() -> Path | None:
