@@ -198,4 +198,8 @@ class Tables:
             with transaction(self.engine, write=write) as con:
                 yield con
         except SQLAlchemyError as exc:
-            raise self.error(f"{self.where} 无法读写（{reason(exc, self.url)}）") from exc
+            raise self.failure(exc) from exc
+
+    def failure(self, exc: SQLAlchemyError) -> Exception:
+        """The error to raise for a database error met on these tables."""
+        return self.error(f"{self.where} 无法读写（{reason(exc, self.url)}）")

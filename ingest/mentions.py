@@ -50,12 +50,7 @@ def seams(chunks: Sequence[tuple[str, str]]) -> list[str]:
 
 def sync(con: sqlite3.Connection) -> int:
     """Record the seams of every document that has none recorded; returns how many documents."""
-    pending = [
-        r[0]
-        for r in con.execute(
-            "SELECT d.doc_id FROM documents d LEFT JOIN chunk_seams s USING (doc_id) WHERE s.doc_id IS NULL"
-        )
-    ]
+    pending = _unrecorded(con)
     for doc_id in pending:
         rows = con.execute("SELECT paragraph_id, text FROM chunks WHERE doc_id = ? ORDER BY rowid", (doc_id,))
         broken = con.execute(
@@ -64,6 +59,12 @@ def sync(con: sqlite3.Connection) -> int:
         cut = list(dict.fromkeys(seams(rows.fetchall()) + [r[0] for r in broken]))
         con.execute("INSERT INTO chunk_seams VALUES (?, ?)", (doc_id, json.dumps(cut, ensure_ascii=False)))
     return len(pending)
+
+
+def _unrecorded(con: sqlite3.Connection, limit: int = -1) -> list[str]:
+    """Documents with no seams recorded (the first `limit` of them; -1: all)."""
+    query = "SELECT d.doc_id FROM documents d LEFT JOIN chunk_seams s USING (doc_id) WHERE s.doc_id IS NULL"
+    return [r[0] for r in con.execute(query + " LIMIT ?", (limit,))]
 
 
 def remove(con: sqlite3.Connection, doc_id: str) -> None:
@@ -81,10 +82,7 @@ class Seams:
         """None when some document has no seams recorded (written before they were kept)."""
         if not con.execute("SELECT 1 FROM sqlite_master WHERE name = 'chunk_seams'").fetchone():
             return None
-        unrecorded = con.execute(
-            "SELECT 1 FROM documents d LEFT JOIN chunk_seams s USING (doc_id) WHERE s.doc_id IS NULL LIMIT 1"
-        ).fetchone()
-        if unrecorded:
+        if _unrecorded(con, limit=1):
             return None
         listed = con.execute("SELECT paragraph_ids FROM chunk_seams WHERE paragraph_ids != '[]'")
         ids = [pid for (found,) in listed for pid in json.loads(found)]

@@ -13,6 +13,7 @@ paragraphs works on it; the module functions below take either.
 
 from __future__ import annotations
 
+import functools
 import json
 import sqlite3
 import threading
@@ -143,11 +144,16 @@ class IdLayout(Sequence[str]):
 
     def __init__(self, ids: list[str]) -> None:
         self._ids = ids
-        hashes = np.fromiter(map(self.key, ids), np.int64, len(ids))
-        self._order = np.argsort(hashes, kind="stable")
-        self._sorted = hashes[self._order]
-        # Whether every id has a hash of its own (all but certain): a key then matches one row.
-        self._unique = not bool(np.any(self._sorted[1:] == self._sorted[:-1]))
+
+    @functools.cached_property
+    def _index(self) -> tuple[np.ndarray, np.ndarray, bool]:
+        """Row order by hash, the hashes in that order, and whether every id has a hash of its
+        own (all but certain: a key then matches one row). Built when a filter first needs it,
+        not while the version opens."""
+        hashes = np.fromiter(map(self.key, self._ids), np.int64, len(self._ids))
+        order = np.argsort(hashes, kind="stable")
+        ordered = hashes[order]
+        return order, ordered, not bool(np.any(ordered[1:] == ordered[:-1]))
 
     def __len__(self) -> int:
         return len(self._ids)
@@ -162,21 +168,22 @@ class IdLayout(Sequence[str]):
         """Per row: whether its id is one of `ids`."""
         wanted = list(ids)
         out = np.zeros(len(self._ids), dtype=bool)
-        if not wanted or not len(self._sorted):
+        if not wanted or not self._ids:
             return out
+        order, ordered, unique = self._index
         keys = np.fromiter(map(self.key, wanted), np.int64, len(wanted))
-        starts = np.searchsorted(self._sorted, keys, side="left")
-        if self._unique:
-            at = np.minimum(starts, len(self._sorted) - 1)
-            hit = self._sorted[at] == keys
-            rows = self._order[at[hit]].tolist()
+        starts = np.searchsorted(ordered, keys, side="left")
+        if unique:
+            at = np.minimum(starts, len(ordered) - 1)
+            hit = ordered[at] == keys
+            rows = order[at[hit]].tolist()
             named = [pid for pid, h in zip(wanted, hit.tolist(), strict=True) if h]
             same = [self._ids[row] == pid for row, pid in zip(rows, named, strict=True)]
             out[np.asarray(rows, dtype=np.int64)[np.asarray(same, dtype=bool)]] = True
             return out
         for pid, key, at in zip(wanted, keys.tolist(), starts.tolist(), strict=True):
-            while at < len(self._sorted) and self._sorted[at] == key:  # equal hashes: compare ids
-                row = int(self._order[at])
+            while at < len(ordered) and ordered[at] == key:  # equal hashes: compare ids
+                row = int(order[at])
                 if self._ids[row] == pid:
                     out[row] = True
                 at += 1

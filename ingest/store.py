@@ -324,13 +324,13 @@ def publish(index_dir: Path, version_dir: Path) -> None:
         if path.is_file():
             _fsync(path)
         elif path.is_dir():
-            _fsync_dir(path)  # the entries of vectors/ and bm25/ too, not only their files
-    _fsync_dir(version_dir)
+            fsync_dir(path)  # the entries of vectors/ and bm25/ too, not only their files
+    fsync_dir(version_dir)
     tmp = index_dir / f"{CURRENT}.tmp"
     tmp.write_text(version_dir.name, encoding="utf-8")
     _fsync(tmp)
     os.replace(tmp, index_dir / CURRENT)
-    _fsync_dir(index_dir)
+    fsync_dir(index_dir)
 
 
 def _fsync(path: Path) -> None:
@@ -340,10 +340,6 @@ def _fsync(path: Path) -> None:
 
 def fsync_dir(path: Path) -> None:
     """Flush a folder's entries (a rename into it) to disk."""
-    _fsync_dir(path)
-
-
-def _fsync_dir(path: Path) -> None:
     fd = os.open(path, os.O_RDONLY)
     try:
         os.fsync(fd)

@@ -109,12 +109,14 @@ def _send(con: Connection, batch: dict[bytes, bytes]) -> int:
     return sum(len(m["data"]) for m in missing)
 
 
+def _split(digests: bytes) -> list[bytes]:
+    """A file row's digests, stored joined, one by one."""
+    return [bytes(digests[i : i + DIGEST]) for i in range(0, len(digests), DIGEST)]
+
+
 def listed(con: Connection, version: str) -> Manifest:
     rows = con.execute(select(files.c.path, files.c.size, files.c.digests).where(files.c.version == version))
-    return {
-        path: FileBlocks(path, size, [bytes(d[i : i + DIGEST]) for i in range(0, len(d), DIGEST)])
-        for path, size, d in rows
-    }
+    return {path: FileBlocks(path, size, _split(d)) for path, size, d in rows}
 
 
 def download(con: Connection, manifest: Manifest, target: Path, local: dict[bytes, tuple[Path, int]]) -> int:
@@ -129,8 +131,9 @@ def download(con: Connection, manifest: Manifest, target: Path, local: dict[byte
             with open(out, "wb") as fh:
                 for start in range(0, len(entry.digests), _AT_ONCE):
                     wanted = entry.digests[start : start + _AT_ONCE]
-                    got = {d: data for d in dict.fromkeys(wanted) if (data := copies.read(d))}
-                    remote = _fetch(con, [d for d in dict.fromkeys(wanted) if d not in got])
+                    distinct = list(dict.fromkeys(wanted))
+                    got = {d: data for d in distinct if (data := copies.read(d))}
+                    remote = _fetch(con, [d for d in distinct if d not in got])
                     fetched += sum(len(v) for v in remote.values())
                     got.update(remote)
                     for digest in wanted:
@@ -190,7 +193,7 @@ def forget(con: Connection, keep: set[str]) -> None:
     con.execute(delete(files).where(files.c.version.not_in(keep)))
     kept: set[bytes] = set()
     for (d,) in con.execute(select(files.c.digests)):
-        kept.update(bytes(d[i : i + DIGEST]) for i in range(0, len(d), DIGEST))
+        kept.update(_split(d))
     held = [bytes(d) for d in con.execute(select(blocks.c.digest)).scalars()]
     gone = [d for d in held if d not in kept]
     for start in range(0, len(gone), 1000):

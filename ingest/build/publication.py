@@ -262,7 +262,7 @@ class PostgresPublication:
                     time.sleep(0.2)
                 con.commit()
             except SQLAlchemyError as exc:
-                raise self._error(exc) from exc
+                raise self._tables.failure(exc) from exc
             try:
                 yield
             finally:
@@ -272,9 +272,6 @@ class PostgresPublication:
                     con.commit()
                 except SQLAlchemyError:
                     con.invalidate()  # closed, not pooled: the server releases the lock
-
-    def _error(self, exc: SQLAlchemyError) -> PublicationError:
-        return PublicationError(f"{database.mask_url(self.url)} 无法读写（{database.reason(exc, self.url)}）")
 
 
 def _prune_local(index_dir: Path, keep: str) -> None:
