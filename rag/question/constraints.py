@@ -28,6 +28,8 @@ _TARGET_STRONG = re.compile(r"目标|预期(?=增长|增速|达到|为|是|要|�
 _TARGET_WEAK = re.compile(r"要求|要|将|打算|部署|提出|任务")
 _RESULT_STRONG = re.compile(r"实际|完成|实现了|全年|年末|年底")
 _NATIONAL_WORDS = re.compile(r"全国|我国")
+# The country itself named as a place: its figures are the national reports' (全国).
+_COUNTRY = frozenset(["中国", "中华人民共和国"])
 # What a report is called in a question: "党代会报告", "2023年政府工作报告", "2022年报告".
 _REPORT_WORD = re.compile(r"报告|答卷|工作总结|总结|讲话|公报|工作要点|工作计划")
 _ASKING = re.compile(r"谁|哪|什么|几|何")
@@ -164,7 +166,7 @@ def find_places(question: str, known: Iterable[str] = ()) -> list[tuple[str, int
             )
         ):
             # "成都2024年…", "深圳的…": a city named without its level, as the question's subject.
-            found.append((word, start, pos))
+            found.append((NATIONAL if word in _COUNTRY else word, start, pos))
     for m in _NATIONAL_WORDS.finditer(question):
         if not any(s <= m.start() < e for _f, s, e in found):
             found.append((NATIONAL, m.start(), m.end()))
