@@ -56,7 +56,7 @@ class ChunkTable:
         at = {pid: i for i, pid in enumerate(paragraph_ids)}
         rows = con.execute(_READ, (Kind.BODY.value,)).fetchall()
         count = len(rows)
-        return cls(
+        table = cls(
             CatalogReader(path),
             np.fromiter((r[0] for r in rows), np.int64, count),
             np.fromiter((at[r[1]] for r in rows), np.int32, count),
@@ -66,6 +66,8 @@ class ChunkTable:
             doc_of,
             doc_ids,
         )
+        paragraphs.bind_chunks(table.rowids, table._paragraph)  # mentions found as rows
+        return table
 
     @classmethod
     def empty(cls) -> ChunkTable:

@@ -93,27 +93,27 @@ class Seams:
         )
         return cls(rows.fetchall())
 
+    def holding(self, phrase: str) -> list[str]:
+        """The ids of the recorded paragraphs whose own text holds `phrase`: their chunks may
+        join what a line break separates ("北京\n上海" is chunked as "北京上海")."""
+        return [pid for pid, _doc, text in self.paragraphs if phrase in text]
 
-def find(con: sqlite3.Connection, seams: Seams, phrase: str) -> list[tuple[str, str]] | None:
-    """(paragraph id, document id) of every paragraph whose text holds `phrase`, or None when
-    the index cannot narrow the search (every paragraph must then be read)."""
+
+def find(con: sqlite3.Connection, phrase: str) -> np.ndarray | None:
+    """The rowids of the chunks whose text holds `phrase`, ascending, or None when the index
+    cannot narrow the search (every paragraph must then be read). A paragraph of `Seams` is
+    decided by its own text (`Seams.holding`), whatever its chunks say."""
     grams = list(dict.fromkeys(bigrams(phrase)))
     if normalize(phrase) != phrase or len(grams) != len(phrase) - 1 or not grams:
         return None  # not a single run of CJK characters (bigrams would not cover all of it)
     rows = _rows_holding(con, grams)
-    query = (
-        "SELECT DISTINCT paragraph_id, doc_id FROM chunks"
-        " WHERE rowid IN (SELECT value FROM json_each(?)) AND instr(text, ?) > 0"
-    )
-    found: dict[tuple[str, str], None] = {}
+    query = "SELECT rowid FROM chunks WHERE rowid IN (SELECT value FROM json_each(?)) AND instr(text, ?) > 0"
+    found = [np.zeros(0, dtype=np.int64)]
     for start in range(0, len(rows), _ROWS_AT_ONCE):
         part = json.dumps(rows[start : start + _ROWS_AT_ONCE].tolist())
-        found.update(dict.fromkeys(con.execute(query, (part, phrase))))
-    # A recorded paragraph is decided by its own text alone: its chunks may join what a line
-    # break separates ("北京\n上海" is chunked as "北京上海").
-    own = {pid for pid, _doc, _text in seams.paragraphs}
-    kept = [key for key in found if key[0] not in own]
-    return kept + [(pid, doc) for pid, doc, text in seams.paragraphs if phrase in text]
+        held = con.execute(query, (part, phrase)).fetchall()
+        found.append(np.fromiter((r[0] for r in held), np.int64, len(held)))
+    return np.sort(np.concatenate(found))
 
 
 def _rows_holding(con: sqlite3.Connection, grams: list[str]) -> np.ndarray:

@@ -9,6 +9,7 @@ the derived values stand. Pure functions, except `read_sidecar`.
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from collections.abc import Sequence
@@ -147,6 +148,7 @@ def _dated_year(lines: Sequence[str]) -> int | None:
     return None
 
 
+@functools.lru_cache(maxsize=4096)  # asked per report per question; the places are few
 def short_region(region: str) -> str:
     """ "广东省" -> "广东", "綦江区" -> "綦江", "全国" stays."""
     if region in PROVINCES:

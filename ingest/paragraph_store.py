@@ -43,15 +43,24 @@ _BY_DOCUMENT = (
     "LEFT JOIN paragraph_scope s ON s.paragraph_id = p.paragraph_id WHERE p.doc_id = ? ORDER BY p.number"
 )
 _BATCH = 500
+_PLACES_KEPT = 32  # places whose mentions are kept (a million paragraphs: 125 KB each)
 
 
-class _SeamHolder:
-    """A version's `mentions.Seams`, read when a mention is first looked for."""
+class _Shared:
+    """What every view of a version's paragraphs learns once and shares: its `mentions.Seams`
+    (read when a mention is first looked for, with their paragraphs' rows) and which paragraph
+    row each chunk belongs to (told by ingest.chunk_table, which reads the chunks)."""
 
     def __init__(self) -> None:
         self.lock = threading.Lock()
         self.read = False
         self.seams: mentions.Seams | None = None
+        self.seam_rows = np.zeros(0, dtype=bool)
+        self.chunk_rowids: np.ndarray | None = None  # ascending
+        self.chunk_paragraph: np.ndarray | None = None  # per chunk: its paragraph's row
+        # The last places looked for (packed rows): users of a knowledge base ask about the
+        # same few places, and one answer looks a place up several times.
+        self.mentioned: OrderedDict[str, np.ndarray] = OrderedDict()
 
 
 @dataclass(frozen=True)
@@ -63,33 +72,75 @@ class Scoped:
     scope: TimeScope
 
 
-class ParagraphIds(frozenset[str]):
-    """Paragraph ids that also carry their rows in the version's paragraph order (a mask over
-    `layout`, the store's id list), so that a filter of a hundred thousand paragraphs becomes a
-    mask over chunks without looking each id up again. Equal to the plain frozenset of its ids;
-    set operations on it give plain frozensets."""
+class ParagraphIds(AbstractSet[str]):
+    """Paragraph ids held as rows in the version's paragraph order (a mask over `layout`, the
+    store's id list), so that a filter of a hundred thousand paragraphs becomes a mask over
+    chunks without naming each id: the ids themselves are made only when the set is walked,
+    hashed or compared with a plain set. Equal to the plain frozenset of its ids (and hashed
+    like it); `&` with a mask over the same layout gives a mask again, other set operations
+    give plain frozensets."""
 
-    rows: np.ndarray
-    layout: Sequence[str]
+    __slots__ = ("_count", "_ids", "layout", "rows")
 
-    def __new__(cls, rows: np.ndarray, layout: Sequence[str]) -> ParagraphIds:
-        found = super().__new__(cls, (layout[i] for i in np.flatnonzero(rows).tolist()))
-        found.rows = rows
-        found.layout = layout
-        return found
+    def __init__(self, rows: np.ndarray, layout: Sequence[str]) -> None:
+        self.rows = rows
+        self.layout = layout
+        self._count: int | None = None
+        self._ids: frozenset[str] | None = None
 
-    def __and__(self, other: AbstractSet[object]) -> frozenset[str]:
-        """Both sets; with masks over the same layout, a set with a mask again (a year's
-        paragraphs within a report's, as filters narrow)."""
+    @classmethod
+    def _from_iterable(cls, it: Iterable[str]) -> frozenset[str]:  # type: ignore[override]
+        return frozenset(it)  # what the Set mixins build: a plain set
+
+    def _plain(self) -> frozenset[str]:
+        if self._ids is None:
+            self._ids = frozenset(self)
+        return self._ids
+
+    def __len__(self) -> int:
+        if self._count is None:
+            self._count = int(np.count_nonzero(self.rows))
+        return self._count
+
+    def __iter__(self) -> Iterator[str]:
+        layout = self.layout
+        return (layout[i] for i in np.flatnonzero(self.rows).tolist())
+
+    def __contains__(self, paragraph_id: object) -> bool:
+        if not isinstance(paragraph_id, str):
+            return False
+        if isinstance(self.layout, IdLayout):
+            row = self.layout.row(paragraph_id)
+            return row is not None and bool(self.rows[row])
+        return paragraph_id in self._plain()
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, ParagraphIds) and other.layout is self.layout:
+            return bool(np.array_equal(self.rows, other.rows))
+        if isinstance(other, AbstractSet):
+            return len(self) == len(other) and self._plain() == other
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(self._plain())
+
+    def __and__(self, other: AbstractSet[object]) -> AbstractSet[str]:  # type: ignore[override]
+        """Both sets; with masks over the same layout, a mask again (a year's paragraphs within
+        a report's, as filters narrow)."""
         if isinstance(other, ParagraphIds) and other.layout is self.layout:
             return ParagraphIds(self.rows & other.rows, self.layout)
-        return frozenset(self) & other  # type: ignore[operator]
+        return frozenset(pid for pid in self if pid in other)
+
+    __rand__ = __and__  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"ParagraphIds({len(self)} of {len(self.rows)})"
 
     def __reduce__(self) -> tuple[type, tuple[list[str]]]:
         return frozenset, (list(self),)  # a copy or a pickle is the plain set of ids
 
 
-def rows_of(ids: frozenset[str] | None, layout: Sequence[str]) -> np.ndarray | None:
+def rows_of(ids: AbstractSet[str] | None, layout: Sequence[str]) -> np.ndarray | None:
     """The mask over `layout` that `ids` carries, when it carries one for that layout."""
     if isinstance(ids, ParagraphIds) and ids.layout is layout:
         return ids.rows
@@ -111,7 +162,15 @@ class ScopeTable:
 
     def per_scope(self, test: Callable[[TimeScope], bool]) -> np.ndarray:
         """Per paragraph: `test` of its scope."""
-        return np.fromiter((test(s) for s in self.scopes), bool, len(self.scopes))[self.scope]
+        return self.of_scopes(test)[self.scope]
+
+    def of_scopes(self, test: Callable[[TimeScope], bool]) -> np.ndarray:
+        """Per distinct scope: `test` of it (index with `scope` for paragraphs)."""
+        return np.fromiter((test(s) for s in self.scopes), bool, len(self.scopes))
+
+    def counts(self, rows: np.ndarray) -> np.ndarray:
+        """Per distinct scope: how many of the paragraphs `rows` marks have it."""
+        return np.bincount(self.scope[rows], minlength=len(self.scopes))
 
     def in_documents(self, docs: Iterable[str]) -> np.ndarray:
         return self.within & of_documents(self.doc, self.doc_ids, docs)
@@ -129,9 +188,8 @@ class ScopeTable:
 
 def of_documents(doc: np.ndarray, doc_ids: Sequence[str], docs: Iterable[str]) -> np.ndarray:
     """Per entry of `doc` (indexes into `doc_ids`): whether its document is one of `docs`."""
-    wanted = set(docs)
-    chosen = [i for i, d in enumerate(doc_ids) if d in wanted]
-    return np.isin(doc, np.asarray(chosen, dtype=np.int32))
+    wanted = docs if isinstance(docs, AbstractSet) else set(docs)
+    return np.fromiter((d in wanted for d in doc_ids), bool, len(doc_ids))[doc]
 
 
 class IdLayout(Sequence[str]):
@@ -163,6 +221,20 @@ class IdLayout(Sequence[str]):
 
     def __iter__(self) -> Iterator[str]:
         return iter(self._ids)
+
+    def row(self, paragraph_id: str) -> int | None:
+        """The row of one id, or None when it is not here."""
+        if not self._ids:
+            return None
+        order, ordered, _unique = self._index
+        key = self.key(paragraph_id)
+        at = int(np.searchsorted(ordered, key, side="left"))
+        while at < len(ordered) and ordered[at] == key:  # equal hashes: compare ids
+            row = int(order[at])
+            if self._ids[row] == paragraph_id:
+                return row
+            at += 1
+        return None
 
     def mask(self, ids: Iterable[str]) -> np.ndarray:
         """Per row: whether its id is one of `ids`."""
@@ -249,7 +321,7 @@ class ParagraphStore(Mapping[str, Paragraph]):
         scopes: Sequence[TimeScope],
         metas: Mapping[str, DocumentMeta],
         only: frozenset[str] | None = None,
-        seams: _SeamHolder | None = None,
+        shared: _Shared | None = None,
     ) -> None:
         self._catalog = catalog
         self._ids = ids
@@ -262,7 +334,7 @@ class ParagraphStore(Mapping[str, Paragraph]):
         self._scopes = _Scopes()
         self._kept: OrderedDict[str, Paragraph] = OrderedDict()
         self._lock = threading.Lock()
-        self._seam_holder = seams or _SeamHolder()
+        self._shared = shared or _Shared()
         if only is None:
             self._within = np.ones(len(ids), dtype=bool)
         else:
@@ -312,7 +384,7 @@ class ParagraphStore(Mapping[str, Paragraph]):
             self._scope_list,
             self._metas,
             within,
-            self._seam_holder,
+            self._shared,
         )
 
     # --- the Mapping ---------------------------------------------------------------------------
@@ -411,7 +483,7 @@ class ParagraphStore(Mapping[str, Paragraph]):
         """The documents of the paragraphs here."""
         return frozenset(d for d in self._doc_ids if self._allowed(d))
 
-    def ids_of(self, docs: frozenset[str]) -> frozenset[str]:
+    def ids_of(self, docs: frozenset[str]) -> AbstractSet[str]:
         table = self.table()
         return table.ids_where(table.in_documents(docs))
 
@@ -422,30 +494,70 @@ class ParagraphStore(Mapping[str, Paragraph]):
         sql = f"{_SELECT} WHERE p.doc_id = ? ORDER BY p.number" + (f" LIMIT {int(limit)}" if limit else "")
         return [self._paragraph(r) for r in self._catalog.get().execute(sql, (doc_id,))]
 
+    def bind_chunks(self, rowids: np.ndarray, paragraph: np.ndarray) -> None:
+        """The version's chunks: their rowids (ascending) and each one's paragraph row, so that
+        the chunks holding a phrase become paragraph rows without naming an id."""
+        self._shared.chunk_rowids, self._shared.chunk_paragraph = rowids, paragraph
+
+    def _mask(self, ids: Iterable[str]) -> np.ndarray:
+        """Per paragraph row: whether its id is one of `ids`."""
+        if isinstance(self._ids, IdLayout):
+            return self._ids.mask(ids)
+        wanted = set(ids)
+        return np.fromiter((pid in wanted for pid in self._ids), bool, len(self._ids))
+
     def _seams(self, con: sqlite3.Connection) -> mentions.Seams | None:
         """The paragraphs a mention is checked in by their own text, read on first use (once for
         the version: readers' views share them)."""
-        held = self._seam_holder
+        held = self._shared
         with held.lock:
             if not held.read:
-                held.seams, held.read = mentions.Seams.load(con), True
+                held.seams = mentions.Seams.load(con)
+                if held.seams is not None:
+                    held.seam_rows = self._mask(pid for pid, _doc, _text in held.seams.paragraphs)
+                held.read = True
             return held.seams
 
-    def mentioning(self, docs: frozenset[str], words: str) -> frozenset[str]:
-        """The ids of these documents' paragraphs whose text holds `words`."""
+    def mentioning(self, docs: frozenset[str], words: str) -> AbstractSet[str]:
+        """The ids of these documents' paragraphs whose text holds `words` (as rows)."""
         chosen = frozenset(d for d in docs if self._allowed(d))
         if not chosen:
             return frozenset()
         con = self._catalog.get()
-        seams = self._seams(con)
-        found = mentions.find(con, seams, words) if seams is not None else None
-        if found is None:  # every paragraph of these documents is read
+        rows = self._mentioned(con, words)
+        if rows is None:  # every paragraph of these documents is read
             ordered = sorted(chosen)
             marks = ",".join("?" * len(ordered))
-            query = f"SELECT paragraph_id, doc_id FROM paragraphs WHERE doc_id IN ({marks})"
-            query += " AND instr(text, ?) > 0"
-            found = con.execute(query, [*ordered, words]).fetchall()
-        return frozenset(pid for pid, doc in found if doc in chosen)
+            query = f"SELECT paragraph_id FROM paragraphs WHERE doc_id IN ({marks}) AND instr(text, ?) > 0"
+            rows = self._mask(r[0] for r in con.execute(query, [*ordered, words]))
+        return ParagraphIds(rows & of_documents(self._doc, self._doc_ids, chosen), self._ids)
+
+    def _mentioned(self, con: sqlite3.Connection, words: str) -> np.ndarray | None:
+        """Per paragraph row: whether its text holds `words`, found through the keyword index
+        (ingest.mentions); None when that cannot be (an older catalog, a phrase not all CJK)."""
+        held = self._shared
+        with held.lock:
+            packed = held.mentioned.get(words)
+            if packed is not None:
+                held.mentioned.move_to_end(words)
+                return np.unpackbits(packed, count=len(self._ids)).astype(bool)
+        seams = self._seams(con)
+        if seams is None or held.chunk_rowids is None or held.chunk_paragraph is None:
+            return None
+        found = mentions.find(con, words)
+        if found is None:
+            return None
+        at = np.minimum(np.searchsorted(held.chunk_rowids, found), max(len(held.chunk_rowids) - 1, 0))
+        known = held.chunk_rowids[at] == found if len(held.chunk_rowids) else np.zeros(0, dtype=bool)
+        rows = np.zeros(len(self._ids), dtype=bool)
+        rows[held.chunk_paragraph[at[known]]] = True
+        rows[held.seam_rows] = False  # decided by their own text
+        rows[self._mask(seams.holding(words))] = True
+        with held.lock:
+            held.mentioned[words] = np.packbits(rows)
+            while len(held.mentioned) > _PLACES_KEPT:
+                held.mentioned.popitem(last=False)
+        return rows
 
 
 class _Values(ValuesView[Paragraph]):
@@ -480,7 +592,7 @@ def scoped(paragraphs: Mapping[str, Paragraph]) -> Iterator[Scoped]:
     return (Scoped(p.paragraph_id, p.doc_id, p.scope) for p in paragraphs.values())
 
 
-def ids_of(paragraphs: Mapping[str, Paragraph], docs: frozenset[str]) -> frozenset[str]:
+def ids_of(paragraphs: Mapping[str, Paragraph], docs: frozenset[str]) -> AbstractSet[str]:
     if isinstance(paragraphs, ParagraphStore):
         return paragraphs.ids_of(docs)
     return frozenset(p.paragraph_id for p in paragraphs.values() if p.doc_id in docs)
@@ -495,7 +607,7 @@ def of_document(
     return found[:limit] if limit else found
 
 
-def mentioning(paragraphs: Mapping[str, Paragraph], docs: frozenset[str], words: str) -> frozenset[str]:
+def mentioning(paragraphs: Mapping[str, Paragraph], docs: frozenset[str], words: str) -> AbstractSet[str]:
     if isinstance(paragraphs, ParagraphStore):
         return paragraphs.mentioning(docs, words)
     return frozenset(p.paragraph_id for p in paragraphs.values() if p.doc_id in docs and words in p.text)

@@ -4,6 +4,7 @@ of its own below both backends, so that neither imports the other."""
 
 from __future__ import annotations
 
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -35,7 +36,9 @@ class SearchFilter:
     `k` allowed paragraphs rather than what survives of a global top-k."""
 
     docs: frozenset[str] | None = None  # only paragraphs of these documents (None: any)
-    paragraphs: frozenset[str] | None = None  # only these paragraphs (None: any)
+    # Only these paragraphs (None: any); often a mask over the version's paragraphs
+    # (ingest.paragraph_store.ParagraphIds), so a big set costs no ids.
+    paragraphs: AbstractSet[str] | None = None
     exclude: frozenset[str] = frozenset()  # never these paragraphs
     # Only these documents, whatever else is chosen: the ones the user may read (None: any). Kept
     # apart from `docs`, which says the user chose reports (and changes how a question is read).
@@ -62,13 +65,19 @@ class SearchFilter:
         """Both filters at once."""
         return SearchFilter(
             docs=_both(self.docs, other.docs),
-            paragraphs=_both(self.paragraphs, other.paragraphs),
+            paragraphs=_both_sets(self.paragraphs, other.paragraphs),
             exclude=self.exclude | other.exclude,
             readable=_both(self.readable, other.readable),
         )
 
 
 def _both(a: frozenset[str] | None, b: frozenset[str] | None) -> frozenset[str] | None:
+    if a is None:
+        return b
+    return a if b is None else a & b
+
+
+def _both_sets(a: AbstractSet[str] | None, b: AbstractSet[str] | None) -> AbstractSet[str] | None:
     if a is None:
         return b
     return a if b is None else a & b

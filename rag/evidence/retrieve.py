@@ -11,6 +11,7 @@ import os
 import threading
 from collections import OrderedDict
 from collections.abc import Hashable, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -78,15 +79,15 @@ class Snapshot:
     # here, and every search is limited to them. None: the whole knowledge base.
     readable: frozenset[str] | None = None
     path: Path | None = None  # the version folder (its catalog: a reader's own keyword statistics)
-    _of_docs: dict[frozenset[str], frozenset[str]] = field(default_factory=dict, repr=False)
-    _outcomes: frozenset[str] | None = field(default=None, repr=False)
+    _of_docs: dict[frozenset[str], AbstractSet[str]] = field(default_factory=dict, repr=False)
+    _outcomes: AbstractSet[str] | None = field(default=None, repr=False)
     # The last few questions' resolutions (rag.evidence.ground): one answer resolves the same
     # question under the same filter several times (about half of all resolutions). Not init
     # fields, so a reader's view (`readable_by`, via `replace`) starts with its own.
     resolved: OrderedDict[Hashable, Any] = field(default_factory=OrderedDict, repr=False, init=False)
     resolved_lock: threading.Lock = field(default_factory=threading.Lock, repr=False, init=False)
 
-    def outcomes(self) -> frozenset[str]:
+    def outcomes(self) -> AbstractSet[str]:
         """The ids of paragraphs stating what happened in a year (a review's; not a plan's, nor a
         whole period's)."""
         if self._outcomes is None:
@@ -95,7 +96,7 @@ class Snapshot:
             self._outcomes = table.ids_where(table.within & stated)
         return self._outcomes
 
-    def paragraphs_of(self, docs: frozenset[str]) -> frozenset[str]:
+    def paragraphs_of(self, docs: frozenset[str]) -> AbstractSet[str]:
         """The ids of these documents' paragraphs (kept: a home's reports are asked for often)."""
         if docs not in self._of_docs:
             self._of_docs[docs] = self.paragraphs.ids_of(docs)
@@ -125,10 +126,11 @@ class Snapshot:
             _outcomes=None,
         )
 
-    @property
-    def regions(self) -> set[str]:
-        """The places the loaded reports are about (全国, 广东省, 綦江区, …)."""
-        return {m.region for m in self.metas.values() if m.region}
+    @functools.cached_property
+    def regions(self) -> frozenset[str]:
+        """The places the loaded reports are about (全国, 广东省, 綦江区, …); asked for several
+        times per question, so read once per version (a reader's view reads its own)."""
+        return frozenset(m.region for m in self.metas.values() if m.region)
 
     @classmethod
     def load(cls, index_dir: Path, settings: Settings | None = None) -> Snapshot:
@@ -190,6 +192,8 @@ class HybridRetriever:
         # a year's own report, then all): its vector is computed once. Per retriever, so per
         # index version and embedder; read-only, so no caller can change a cached vector.
         self.query_vector = functools.lru_cache(maxsize=256)(self._embed_query)
+        self._ranked: OrderedDict[str, _Ranking] = OrderedDict()
+        self._ranked_lock = threading.Lock()
 
     def _embed_query(self, question: str) -> np.ndarray:
         vector = self.embedder.embed_query(question)
@@ -229,40 +233,25 @@ class HybridRetriever:
 
     def retrieve(self, question: str, top_k: int = 5, where: SearchFilter = EVERYTHING) -> list[Hit]:
         """The best paragraphs for the question among those `where` allows, best first."""
-        cfg = self.config
-        allowed = self.allowed_rows(where)
-        if allowed is not None and allowed.empty:
+        ranking = self._ranking(question, where)
+        if ranking is None:
             return []
-        bm25 = self.bm25_ranking(question, cfg.candidates, allowed)
-        vector = self.query_vector(question)
-        dense = self.dense_ranking(vector, cfg.candidates, allowed)
-        fused = fuse_rankings([(cfg.bm25_weight, bm25), (cfg.dense_weight, dense)], cfg.rrf_k)
-        background = float(np.mean([sim for _row, sim in dense])) if dense else 0.0
-        bm25_pos = {row: (r, s) for r, (row, s) in enumerate(bm25, start=1)}
-        dense_pos = {row: (r, s) for r, (row, s) in enumerate(dense, start=1)}
-
+        ranked = ranking.ranked[:top_k]
         table = self.snapshot.chunks
-        best: dict[str, tuple[float, int]] = {}  # paragraph -> (score, its best chunk's row)
-        for row, score in fused.items():
-            if table.minor[row]:
-                score *= cfg.minor_kind_penalty
-            paragraph_id = table.paragraph_id(row)
-            current = best.get(paragraph_id)
-            if current is None or current[0] < score:
-                best[paragraph_id] = (score, row)
-        ranked = sorted(best.items(), key=lambda item: (-item[1][0], item[0]))[:top_k]
         chunks = table.chunks([int(table.rowids[row]) for _p, (_s, row) in ranked])
         # Cosines for chunks dense search did not rank: their stored vectors, in one look-up.
         unranked = [
-            c.chunk_id for c, (_p, (_s, row)) in zip(chunks, ranked, strict=True) if row not in dense_pos
+            c.chunk_id
+            for c, (_p, (_s, row)) in zip(chunks, ranked, strict=True)
+            if row not in ranking.dense_pos
         ]
         stored = self.snapshot.index.stored_vectors(unranked) if unranked else {}
         paragraphs = self.snapshot.paragraphs.many(p for p, _best in ranked)
         hits = []
         for chunk, (paragraph_id, (score, row)) in zip(chunks, ranked, strict=True):
-            b = bm25_pos.get(row)
-            d = dense_pos.get(row)
-            cosine = d[1] if d else _cosine(stored.get(chunk.chunk_id), vector)
+            b = ranking.bm25_pos.get(row)
+            d = ranking.dense_pos.get(row)
+            cosine = d[1] if d else _cosine(stored.get(chunk.chunk_id), ranking.vector)
             hits.append(
                 Hit(
                     paragraph=paragraphs[paragraph_id],
@@ -272,10 +261,73 @@ class HybridRetriever:
                     dense_rank=d[0] if d else None,
                     dense_similarity=cosine,
                     bm25_score=b[1] if b else 0.0,
-                    dense_background=background,
+                    dense_background=ranking.background,
                 )
             )
         return hits
+
+    def _ranking(self, question: str, where: SearchFilter) -> _Ranking | None:
+        """Every candidate paragraph ranked (None: the filter allows nothing), kept for the last
+        few questions: one answer searches the same text under the same filter again for more
+        or fewer paragraphs (a short name looked up, then the question answered)."""
+        with self._ranked_lock:
+            kept = self._ranked.get(question)
+            if kept is not None and kept.config == self.config and kept.where == where:
+                self._ranked.move_to_end(question)
+                return kept
+        ranking = self._rank(question, where)
+        if ranking is not None:
+            with self._ranked_lock:
+                self._ranked[question] = ranking
+                while len(self._ranked) > _RANKINGS_KEPT:
+                    self._ranked.popitem(last=False)
+        return ranking
+
+    def _rank(self, question: str, where: SearchFilter) -> _Ranking | None:
+        cfg = self.config
+        allowed = self.allowed_rows(where)
+        if allowed is not None and allowed.empty:
+            return None
+        bm25 = self.bm25_ranking(question, cfg.candidates, allowed)
+        vector = self.query_vector(question)
+        dense = self.dense_ranking(vector, cfg.candidates, allowed)
+        fused = fuse_rankings([(cfg.bm25_weight, bm25), (cfg.dense_weight, dense)], cfg.rrf_k)
+        table = self.snapshot.chunks
+        best: dict[str, tuple[float, int]] = {}  # paragraph -> (score, its best chunk's row)
+        for row, score in fused.items():
+            if table.minor[row]:
+                score *= cfg.minor_kind_penalty
+            paragraph_id = table.paragraph_id(row)
+            current = best.get(paragraph_id)
+            if current is None or current[0] < score:
+                best[paragraph_id] = (score, row)
+        return _Ranking(
+            where=where,
+            config=cfg,
+            vector=vector,
+            ranked=sorted(best.items(), key=lambda item: (-item[1][0], item[0])),
+            bm25_pos={row: (r, s) for r, (row, s) in enumerate(bm25, start=1)},
+            dense_pos={row: (r, s) for r, (row, s) in enumerate(dense, start=1)},
+            background=float(np.mean([sim for _row, sim in dense])) if dense else 0.0,
+        )
+
+
+# Questions whose candidate rankings a retriever keeps (`HybridRetriever._ranking`).
+_RANKINGS_KEPT = 16
+
+
+@dataclass(frozen=True)
+class _Ranking:
+    """One search's candidates: each paragraph's fused score and best chunk row, best first,
+    and where each chunk stood in the keyword and dense rankings."""
+
+    where: SearchFilter
+    config: RetrievalConfig
+    vector: np.ndarray
+    ranked: list[tuple[str, tuple[float, int]]]
+    bm25_pos: dict[int, tuple[int, float]]  # chunk row -> (rank, score)
+    dense_pos: dict[int, tuple[int, float]]  # chunk row -> (rank, cosine)
+    background: float  # the dense ranking's mean cosine (0.0 when it is empty)
 
 
 def _cosine(stored: np.ndarray | None, vector: np.ndarray) -> float:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Mapping, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 
 import numpy as np
@@ -31,9 +32,14 @@ class Resolution:
 
 
 def _matches_region(meta: DocumentMeta, region: str) -> bool:
+    return _same_place(meta.region, region)
+
+
+def _same_place(place: str, region: str) -> bool:
+    """Whether a report's place (`place`, "" when unknown) is the `region` asked about."""
     if region == NATIONAL:
-        return meta.region == NATIONAL
-    return bool(meta.region) and (meta.region == region or short_region(meta.region) == short_region(region))
+        return place == NATIONAL
+    return bool(place) and (place == region or short_region(place) == short_region(region))
 
 
 def _matches_report(meta: DocumentMeta, doc_id: str, ref: ReportRef) -> bool:
@@ -73,7 +79,9 @@ def resolve(
         applied.add("report")
     mentions: list[str] = []
     for region in asked.regions[:1] if regional else ():
-        own = {d for d in docs if _matches_region(metas[d], region)}
+        # Decided once per distinct place (a province holds thousands of reports, of few places).
+        places = {p for p in {m.region for m in metas.values()} if _same_place(p, region)}
+        own = {d for d in docs if metas[d].region in places}
         if own:
             docs = own
             applied.add("regions")
@@ -124,57 +132,58 @@ def _by_years(
     metas: Mapping[str, DocumentMeta],
     paragraphs: Mapping[str, Paragraph],
     where: SearchFilter,
-) -> tuple[frozenset[str] | None, frozenset[str] | None, str]:
+) -> tuple[AbstractSet[str] | None, AbstractSet[str] | None, str]:
     """Paragraphs that speak about an asked year (as asked: result or target), those among them
     to try first, or why no report covers the year. Among dated reports, an undated document
     speaks about the years it names."""
-    dated = {d for d in docs if metas[d].year is not None}
-    if not dated:
+    if not any(metas[d].year is not None for d in docs):
         return None, None, ""
-    # Asked of every paragraph at once: per distinct time scope, then spread to the paragraphs.
+    # Asked of every paragraph at once: per distinct time scope (a million paragraphs share a
+    # few hundred), then spread to the paragraphs only for what the decision below needs.
     table = scope_table(paragraphs)
     rows = table.in_documents(docs) & table.allowed(where)
-    none = np.zeros(len(rows), dtype=bool)
-    allowed, results, own_year = none.copy(), none.copy(), none.copy()  # own_year: that year's report
     span = len(asked.years) >= 3  # "2031年到2035年…": a range, which a multi-year review may answer
-    # whole: reviews the whole span asked ("十二五期间": 2011–2015)
-    whole = rows & table.per_scope(lambda s: all(Aspect.PERIOD in s.aspects_of(y) for y in asked.years))
-    if not span:
-        whole = none
-    report_year = np.asarray([metas[d].year if d in metas else None for d in table.doc_ids], dtype=object)
-    seen: Counter[Aspect] = Counter()
     single = len(asked.years) == 1
+    allowed_s = np.zeros(len(table.scopes), dtype=bool)
+    results_s = allowed_s.copy()  # a year's result or mention: not a plan's, not a five-year aggregate
+    held: list[tuple[int, dict[Aspect, np.ndarray]]] = []  # per year: per aspect, which scopes hold it
     for year in asked.years:
 
         def fits(scope: TimeScope, year: int = year) -> bool:
             ends = single and _period_ends(scope, year)
             return _fits(scope.aspects_of(year), asked.aspect, span, ends=ends)
 
-        def holds(*wanted: Aspect, year: int = year) -> np.ndarray:
-            return rows & table.per_scope(lambda s: bool(s.aspects_of(year) & set(wanted)))
-
-        allowed |= rows & table.per_scope(fits)
-        results |= holds(Aspect.RESULT, Aspect.MENTION)  # not a plan's, not a five-year aggregate
-        own_year |= holds(Aspect.TARGET) & (report_year == year)[table.doc]
-        for aspect in Aspect:
-            seen[aspect] += int(holds(aspect).sum())
-    allowed_ids, results_ids, own_ids = (table.ids_where(r) for r in (allowed, results, own_year))
-    whole_ids = table.ids_where(whole)
+        said = [s.aspects_of(year) for s in table.scopes]
+        holds = {a: np.fromiter((a in x for x in said), bool, len(said)) for a in Aspect}
+        allowed_s |= table.of_scopes(fits)
+        results_s |= holds[Aspect.RESULT] | holds[Aspect.MENTION]
+        held.append((year, holds))
+    allowed_ids = table.ids_where(rows & allowed_s[table.scope])
     if not allowed_ids:
+        here = table.counts(rows)  # per scope: how many of these paragraphs have it
+        seen = Counter({a: sum(int(here[h[a]].sum()) for _y, h in held) for a in Aspect})
+        dated = {d for d in docs if metas[d].year is not None}
         return None, None, _no_report_for(asked, [metas[d] for d in dated], seen)
-    if whole_ids and whole_ids != allowed_ids and asked.aspect is not Aspect.TARGET:
-        # A span's totals and averages are stated where the span is reviewed as one.
-        return allowed_ids, whole_ids, ""
+    if span and asked.aspect is not Aspect.TARGET:
+        # whole: reviews the whole span asked ("十二五期间": 2011–2015)
+        whole_s = table.of_scopes(lambda s: all(Aspect.PERIOD in s.aspects_of(y) for y in asked.years))
+        whole_ids = table.ids_where(rows & whole_s[table.scope])
+        if whole_ids and whole_ids != allowed_ids:
+            # A span's totals and averages are stated where the span is reviewed as one.
+            return allowed_ids, whole_ids, ""
     # Nothing says target or result: what happened is looked for first, the plan only after.
-    prefer = (
-        asked.aspect is None and asked.leaning is Aspect.RESULT and results_ids and results_ids != allowed_ids
-    )
-    if prefer:
-        return allowed_ids, results_ids, ""
+    if asked.aspect is None and asked.leaning is Aspect.RESULT:
+        results_ids = table.ids_where(rows & results_s[table.scope])
+        if results_ids and results_ids != allowed_ids:
+            return allowed_ids, results_ids, ""
     # A year's target is set in that year's report; a plan of several years ("十三五") or a
     # later report's mention of it is looked at only when that report has none.
-    if asked.leaning is Aspect.TARGET and len(asked.years) == 1 and own_ids and own_ids != allowed_ids:
-        return allowed_ids, own_ids, ""
+    if asked.leaning is Aspect.TARGET and single:
+        ((year, holds),) = held
+        of_year = np.fromiter((metas[d].year == year if d in metas else False for d in table.doc_ids), bool)
+        own_ids = table.ids_where(rows & holds[Aspect.TARGET][table.scope] & of_year[table.doc])
+        if own_ids and own_ids != allowed_ids:
+            return allowed_ids, own_ids, ""
     return allowed_ids, None, ""
 
 

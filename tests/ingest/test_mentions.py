@@ -11,7 +11,7 @@ import pytest
 from ingest import mentions, store
 from ingest.build import ingest
 from ingest.config import Settings
-from ingest.paragraph_store import ParagraphStore
+from ingest.paragraph_store import ParagraphIds, ParagraphStore
 from rag.evidence.retrieve import Snapshot
 from tests.fakes import HashEmbedder
 
@@ -57,15 +57,41 @@ def test_found_through_the_index_as_by_reading_every_paragraph(built: Settings) 
         assert cut == ('["2022年总结#2"]',)
         seams = mentions.Seams.load(con)
         assert seams is not None and [p for p, _d, _t in seams.paragraphs] == ["2022年总结#2"]
-        found = mentions.find(con, seams, "驿站")
-        assert found is not None and ("2022年总结#2", "2022年总结") in found
-        assert mentions.find(con, seams, "2022年") is None  # not all CJK: read them all
+        found = mentions.find(con, "驿站")
+        assert found is not None and found.tolist() == sorted(found.tolist())
+        marks = ",".join(map(str, found.tolist()))
+        held = {r[0] for r in con.execute(f"SELECT paragraph_id FROM chunks WHERE rowid IN ({marks})")}
+        # The cut falls between 驿 and 站: neither chunk of #2 holds the phrase, its own text does.
+        assert held == {"2022年总结#1", "2022年总结#3"} and seams.holding("驿站") == ["2022年总结#2"]
+        assert mentions.find(con, "2022年") is None  # not all CJK: read them all
     assert paragraphs.mentioning(docs, "驿站") == {"2022年总结#1", "2022年总结#2", "2022年总结#3"}
     assert paragraphs.mentioning(docs, "驿站乙") == {"2022年总结#2"}  # across the cut
     one = frozenset({next(d for d in docs if d != "2022年总结")})
     for phrase in _phrases(paragraphs):
         assert paragraphs.mentioning(docs, phrase) == _scan(paragraphs, docs, phrase), phrase
         assert paragraphs.mentioning(one, phrase) == _scan(paragraphs, one, phrase), phrase
+
+
+def test_mentions_are_rows_of_the_version_and_a_store_without_chunks_reads_every_paragraph(
+    built: Settings,
+) -> None:
+    snapshot = Snapshot.load(built.index_dir)
+    paragraphs = snapshot.paragraphs
+    assert isinstance(paragraphs, ParagraphStore) and snapshot.path is not None
+    docs = paragraphs.document_ids()
+    found = paragraphs.mentioning(docs, "驿站")
+    # Rows over the version's paragraphs: a filter of them becomes a chunk mask without ids.
+    assert isinstance(found, ParagraphIds) and found.layout is paragraphs.table().ids and len(found) == 3
+    with store.catalog(snapshot.path) as con:
+        bare = ParagraphStore.read(con, snapshot.path / store.CATALOG, snapshot.metas)  # no chunks read
+    for phrase in ("驿站", "驿站乙", "北京", "人才"):
+        assert (
+            bare.mentioning(docs, phrase)
+            == paragraphs.mentioning(docs, phrase)
+            == _scan(paragraphs, docs, phrase)
+        )
+    view = paragraphs.only(frozenset({"2022年总结"}))  # a reader's view: the same chunks, its own documents
+    assert view.mentioning(docs, "人才") == _scan(paragraphs, frozenset({"2022年总结"}), "人才")
 
 
 def test_a_catalog_without_seams_reads_every_paragraph_until_the_next_ingest(built: Settings) -> None:

@@ -202,3 +202,32 @@ def test_a_filter_naming_paragraphs_gives_the_rows_a_pass_over_every_id_gives(
         assert paragraph_store.listed(where, layout).tolist() == expected
         assert paragraph_store.listed(where, ids).tolist() == expected  # a plain list: the pass itself
     assert layout.mask(ids).all() and list(layout) == ids and layout[3] == ids[3]
+    assert [layout.row(pid) for pid in ids[:4]] == [0, 1, 2, 3] and layout.row("没有#1") is None
+
+
+@pytest.mark.parametrize("layout_type", [paragraph_store.IdLayout, _Colliding, list])
+def test_a_set_of_rows_behaves_as_the_plain_set_of_its_ids(
+    loaded: tuple[ParagraphStore, dict[str, Paragraph]], layout_type: type
+) -> None:
+    """Its ids are made only when needed, yet membership, size, equality, hashing and set
+    operations are those of the frozenset of its ids."""
+    _paragraphs, whole = loaded
+    ids = list(whole)
+    layout = layout_type(ids)
+    rows = np.arange(len(ids)) % 3 == 0
+    held = ParagraphIds(rows, layout)
+    plain = frozenset(ids[::3])
+    assert len(held) == len(plain) and set(held) == plain and list(held) == ids[::3]
+    assert all(pid in held for pid in plain) and ids[1] not in held and "没有#1" not in held and 3 not in held
+    assert held == plain and plain == held and hash(held) == hash(plain) and {held: 1}[plain] == 1
+    assert held != frozenset(ids[::2]) and held == ParagraphIds(rows.copy(), layout)
+    assert held != ParagraphIds(~rows, layout) and not ParagraphIds(np.zeros(len(ids), dtype=bool), layout)
+    other = frozenset(ids[:7])
+    for result, expected in (
+        (held & other, plain & other),
+        (other & held, other & plain),
+        (held | other, plain | other),
+        (held - other, plain - other),
+    ):
+        assert type(result) is frozenset and result == expected
+    assert held <= frozenset(ids) and held.isdisjoint(frozenset(ids[1::3]))

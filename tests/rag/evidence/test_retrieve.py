@@ -138,3 +138,35 @@ def test_a_question_is_resolved_once_per_answer_and_never_for_another_reader(
     assert not reader.resolved and reader.resolved is not snapshot.resolved
     kept = ground.constrain(reader, "2021年培训了多少人次?", EVERYTHING)
     assert len(calls) == 3 and kept[1] != first[1]
+
+
+def test_a_search_repeated_under_the_same_filter_is_ranked_once(
+    fake_retriever: HybridRetriever, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A short name is looked up in the top 10, then the question answered from the top 5: the
+    second search takes the first one's ranking, and gives what a fresh search gives."""
+    from rag.evidence.retrieve import SearchFilter
+
+    searched: list[str] = []
+    real = fake_retriever.bm25_ranking
+
+    def counted(question: str, k: int, allowed: Any = None) -> Any:
+        searched.append(question)
+        return real(question, k, allowed)
+
+    monkeypatch.setattr(fake_retriever, "bm25_ranking", counted)
+    question = "2021年培训了多少人次党员干部?"
+    ten = fake_retriever.retrieve(question, top_k=10)
+    five = fake_retriever.retrieve(question, top_k=5)
+    assert len(searched) == 1 and [h.paragraph.paragraph_id for h in five] == [
+        h.paragraph.paragraph_id for h in ten[:5]
+    ]
+    fresh = HybridRetriever(fake_retriever.snapshot, fake_retriever.embedder).retrieve(question, top_k=5)
+    assert [
+        (h.paragraph.paragraph_id, h.score, h.bm25_rank, h.dense_rank, h.dense_similarity) for h in five
+    ] == [(h.paragraph.paragraph_id, h.score, h.bm25_rank, h.dense_rank, h.dense_similarity) for h in fresh]
+    # Another filter (a report's own paragraphs, the gold left out in the eval): searched again.
+    assert pid(9) in {h.paragraph.paragraph_id for h in five}
+    other = SearchFilter(exclude=frozenset({pid(9)}))
+    assert pid(9) not in {h.paragraph.paragraph_id for h in fake_retriever.retrieve(question, 5, other)}
+    assert len(searched) == 2

@@ -67,7 +67,11 @@ def test_places_by_full_or_short_name_and_the_subject_before_a_comparison() -> N
 def test_the_country_named_as_the_subject_is_the_whole_country() -> None:
     """The national reports are the country's: "中国…" asks for their figure, not for what
     other reports say about a place called 中国."""
-    for question in ("中国2030年的碳排放目标是什么？", "请问中国2020年粮食产量？", "中华人民共和国的人口有多少？"):
+    for question in (
+        "中国2030年的碳排放目标是什么？",
+        "请问中国2020年粮食产量？",
+        "中华人民共和国的人口有多少？",
+    ):
         assert read_question(question, REGIONS).regions == ("全国",), question
     # Inside a name the country is no place asked about.
     assert read_question("中国特色社会主义有哪些特点？", REGIONS).regions == ()
