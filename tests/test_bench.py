@@ -139,3 +139,22 @@ def test_the_publication_benchmark_moves_less_for_a_version_adding_one_report(
     # The first version: every distinct block (equal blocks within the file travel once).
     assert 0.8 * first["catalog_mb"] < first["sent_mb"] == first["fetched_mb"] <= first["catalog_mb"]
     assert 0 < second["sent_mb"] == second["fetched_mb"] < 0.5 * second["catalog_mb"]
+
+
+def test_the_milvus_benchmark_copies_text_reports_each_one_unique_until_the_size(
+    kb_settings: Settings, tmp_path: Path
+) -> None:
+    """Its knowledge base is real files the product ingests: copies of the source's text
+    reports, each with a line added so that none is a duplicate, until the paragraphs asked."""
+    from benchmarks.scale_milvus import copies
+    from ingest.build import ingest
+
+    ingest(kb_settings, embedder=HashEmbedder(), progress=False)
+    held = len(Snapshot.load(kb_settings.index_dir).paragraphs)
+    folder = tmp_path / "copies"
+    files = copies(kb_settings.index_dir, folder, 2 * held + 5)
+    written = sorted(folder.iterdir())
+    assert files == 3 == len(written)  # two copies hold 2 * (held + 1): a third is needed
+    texts = [p.read_text(encoding="utf-8") for p in written]
+    assert len(set(texts)) == 3 and all(t.startswith(SAMPLE.read_text(encoding="utf-8")) for t in texts)
+    assert {p.name for p in written} == {f"{SAMPLE.stem}（副本{n}）.txt" for n in range(3)}
