@@ -231,8 +231,12 @@ class FaissChunkIndex:
         if self.bm25 is None:
             return []
         scores = self.bm25.get_scores(self.term_fn(text))  # unknown terms add nothing
-        top = best_rows(scores, None if allowed is None else _mask(allowed), k)
-        return [(self.chunks.chunk_id(int(i)), float(scores[i])) for i in top]
+        if allowed is not None:
+            scores = np.where(_mask(allowed), scores, 0.0)
+        k = min(k, len(scores))
+        top = np.argpartition(-scores, k - 1)[:k]
+        top = top[np.argsort(-scores[top], kind="stable")]
+        return [(self.chunks.chunk_id(int(i)), float(scores[i])) for i in top if scores[i] > 0]
 
     def search_dense(self, vector: np.ndarray, k: int, allowed: Restriction | None) -> Scored:
         if not self.chunks or self.vectors is None:
@@ -252,38 +256,6 @@ class FaissChunkIndex:
         rows = {c: int(self.chunks.rowids[r]) for c, r in self.chunks.rows_of(chunk_ids).items()}
         found = self.vectors.get(list(rows.values()))
         return {c: found[r] for c, r in rows.items() if r in found}
-
-
-def best_rows(scores: np.ndarray, allowed: np.ndarray | None, k: int) -> np.ndarray:
-    """The rows of the `k` highest positive scores among those `allowed`, best first. Only the
-    rows a search scored are ranked (a few thousand of a million chunks, most often). Equal
-    scores at the cut or within the top are ordered as a partition of every row orders them
-    (`_partitioned`), so that rankings do not depend on how many rows were scored."""
-    scored = scores > 0
-    if allowed is not None:
-        scored &= allowed
-    rows = np.flatnonzero(scored)
-    if k <= 0 or not len(rows):
-        return rows[:0]
-    if len(rows) > k:
-        held = scores[rows]
-        kth = np.partition(held, len(held) - k)[len(held) - k]  # the k-th highest score
-        rows = rows[held >= kth]
-    order = np.lexsort((rows, -scores[rows]))
-    ranked = rows[order]
-    values = scores[ranked[: k + 1]]
-    if len(values) > 1 and bool(np.any(values[1:] == values[:-1])):
-        return _partitioned(np.where(scored, scores, 0.0), k)
-    return ranked[:k]
-
-
-def _partitioned(scores: np.ndarray, k: int) -> np.ndarray:
-    """The positive rows among the `k` highest, by a partition of every row (the order bm25s
-    and the eval's recorded rankings have for equal scores)."""
-    k = min(k, len(scores))
-    top = np.argpartition(-scores, k - 1)[:k]
-    top = top[np.argsort(-scores[top], kind="stable")]
-    return top[scores[top] > 0]
 
 
 def _mask(allowed: Restriction) -> np.ndarray:

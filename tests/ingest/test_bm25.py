@@ -325,25 +325,3 @@ def test_a_catalog_without_postings_loads_in_memory_and_the_next_ingest_writes_t
     assert isinstance(upgraded.bm25, bm25.StoredBM25)
     assert HybridRetriever(upgraded, embedder).bm25_ranking(question, 10) == expected
     assert ingest(kb_settings, embedder=embedder, progress=False).version == report.version
-
-
-def test_the_best_rows_of_a_search_are_those_a_partition_of_every_row_gives() -> None:
-    """Only the scored rows are ranked, with the same result as partitioning every row: equal
-    scores (at the cut or within the top) are left to that partition's order."""
-    from ingest.index_backend import _partitioned, best_rows
-
-    distinct = np.asarray([0.5, 2.0, 0.0, 1.0, 2.5, 1.5, 0.0, 3.0], dtype=np.float32)
-    assert best_rows(distinct, None, 3).tolist() == [7, 4, 1]
-    assert best_rows(distinct, None, 50).tolist() == [7, 4, 1, 5, 3, 0]
-    allowed = np.asarray([True, False, True, True, False, True, True, True])
-    assert best_rows(distinct, allowed, 2).tolist() == [7, 5]
-    assert best_rows(distinct, None, 0).tolist() == [] and best_rows(distinct, ~(distinct > 0), 3).tolist() == []
-    rng = np.random.default_rng(7)
-    for _ in range(200):  # many equal scores, as copies of a report give
-        scores = rng.integers(0, 6, size=300).astype(np.float32) / 2
-        mask = rng.random(300) < 0.7
-        for k in (1, 5, 50, 400):
-            expected = _partitioned(np.where(mask, scores, 0.0), k)
-            assert best_rows(scores, mask, k).tolist() == expected.tolist()
-        unique = rng.permutation(300).astype(np.float32) * (rng.random(300) < 0.5)
-        assert best_rows(unique, None, 20).tolist() == _partitioned(unique, 20).tolist()
