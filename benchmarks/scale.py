@@ -210,10 +210,15 @@ def main(argv: list[str] | None = None) -> int:
     start_load = os.getloadavg()[0]
     results = [measure(args.source, n, args.work, questions) for n in sizes]
     loads = (start_load, os.getloadavg()[0])
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps({"results": results, "load": loads}, ensure_ascii=False, indent=1))
-    sys.stdout.write(render(results, loads) + "\n")
+    report(args.out, {"results": results, "load": loads}, render(results, loads))
     return 0
+
+
+def report(out: Path, figures: dict[str, Any], table: str) -> None:
+    """The figures as JSON in `out`, the table on standard output."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(figures, ensure_ascii=False, indent=1))
+    sys.stdout.write(table + "\n")
 
 
 if __name__ == "__main__":

@@ -26,16 +26,14 @@ index is built again when its database is new).
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import shutil
-import sys
 import time
 from pathlib import Path
 from typing import Any
 
 from benchmarks.measure import peak_rss_mb
-from benchmarks.scale import dev_questions, isolated, phase_app
+from benchmarks.scale import dev_questions, isolated, phase_app, report
 from ingest import store
 from ingest.config import Settings
 from ingest.vector_cache import CACHE_FILE
@@ -174,9 +172,7 @@ def main(argv: list[str] | None = None) -> int:
         args.database_url,
     )
     loads = (start_load, os.getloadavg()[0])
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps({"result": result, "load": loads}, ensure_ascii=False, indent=1))
-    sys.stdout.write(render(result, loads) + "\n")
+    report(args.out, {"result": result, "load": loads}, render(result, loads))
     return 0
 
 
