@@ -307,8 +307,11 @@ def require_current(index_dir: Path) -> Path:
 def new_version_dir(index_dir: Path) -> Path:
     """A fresh, never reused folder name: a running app tells versions apart by name."""
     index_dir.mkdir(parents=True, exist_ok=True)
-    stamp = time.strftime("%Y%m%dT%H%M%S")
-    return index_dir / f"v-{stamp}-{time.time_ns() % 1_000_000_000:09d}-{os.getpid()}"
+    # One reading of the clock for both parts: names sort in the order versions were made (an
+    # app keeps the newest by name), also across a second's boundary.
+    now = time.time_ns()
+    stamp = time.strftime("%Y%m%dT%H%M%S", time.localtime(now // 1_000_000_000))
+    return index_dir / f"v-{stamp}-{now % 1_000_000_000:09d}-{os.getpid()}"
 
 
 def copy_version(source: Path | None, target: Path) -> None:

@@ -244,3 +244,19 @@ def test_a_symlinked_report_keeps_its_own_name_and_goes_when_the_link_goes(tmp_p
     report = ingest(settings, embedder=HashEmbedder(), progress=False)
     assert [Path(p).name for p in report.removed] == ["2021年报.txt"]
     assert _snapshot(settings).paragraphs == {}
+
+
+def test_version_names_sort_in_the_order_they_were_made_across_a_seconds_boundary(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An app keeps the newest versions by name: a name made just after a second turns must
+    sort after one made just before it (the second and its nanoseconds read at one instant)."""
+    import time
+
+    second = 1_800_000_000 * 1_000_000_000
+    made = []
+    for now in (second - 1, second + 21_861, second + 963_831_005):
+        monkeypatch.setattr(time, "time_ns", lambda now=now: now)
+        made.append(store.new_version_dir(tmp_path).name)
+    assert sorted(made) == made
+    assert made[1].split("-")[2] == "000021861" and made[0].split("-")[2] == "999999999"
