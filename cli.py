@@ -187,13 +187,14 @@ def cmd_quiz(args: argparse.Namespace) -> int:
 
     settings = _settings(args)
     ensure_index(settings)
-    index = CatalogView.load(publication.require_current(settings))  # once: asked at every step
+    version = publication.require_current(settings)  # one version for the bank and the reports
+    index = CatalogView.load(version)  # once: asked at every step
     if args.export:  # the bank only: no study records are opened
         print(terminal.export(generate(index.paragraphs.values()), args.export))
         return 0
     if not args.user:
         raise ValueError("请用 --user 指定姓名（学习进度按姓名保存），或用 --export 导出题库")
-    with store.catalog(publication.require_current(settings)) as con:
+    with store.catalog(version) as con:
         metas = store.doc_metas(con)
     # With login configured, the name is a user's: the questions come from the reports it may read.
     readable = readable_for(settings, args.user, metas)

@@ -32,7 +32,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from benchmarks.measure import peak_rss_mb
+from benchmarks.measure import disk_mb, peak_rss_mb
 from benchmarks.scale import dev_questions, isolated, phase_app, report
 from ingest import store
 from ingest.config import Settings
@@ -92,11 +92,7 @@ def phase_first_open(index_dir: Path, embedder_name: str) -> dict[str, Any]:
     started = time.perf_counter()
     kb = KnowledgeBase(Settings.from_env(index_dir=index_dir, embedder=embedder_name), embedder=embedder)
     seconds = time.perf_counter() - started
-    return {"seconds": seconds, "version": kb.snapshot.version, "local_mb": _folder_mb(index_dir)}
-
-
-def _folder_mb(folder: Path) -> float:
-    return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file()) / 2**20
+    return {"seconds": seconds, "version": kb.snapshot.version, "local_mb": disk_mb(index_dir)}
 
 
 def measure(

@@ -27,6 +27,7 @@ from typing import Any
 import numpy as np
 
 from ingest import mentions, store
+from ingest.recent import Recent
 from ingest.records import Aspect, DocumentMeta, Paragraph, TimeScope
 from ingest.search_types import SearchFilter
 from ingest.store import CatalogReader
@@ -60,7 +61,7 @@ class _Shared:
         self.chunk_paragraph: np.ndarray | None = None  # per chunk: its paragraph's row
         # The last places looked for (packed rows): users of a knowledge base ask about the
         # same few places, and one answer looks a place up several times.
-        self.mentioned: OrderedDict[str, np.ndarray] = OrderedDict()
+        self.mentioned: Recent[str, np.ndarray] = Recent(_PLACES_KEPT)
 
 
 @dataclass(frozen=True)
@@ -268,14 +269,18 @@ def listed(where: SearchFilter, layout: Sequence[str]) -> np.ndarray:
     rows = rows_of(named, layout)
     if rows is None and named is None and not exclude:
         return np.ones(len(layout), dtype=bool)
-    if rows is not None and not exclude:
-        return rows
+    if rows is None:
+        rows = mask_of(named, layout) if named is not None else np.ones(len(layout), dtype=bool)
+    return rows & ~mask_of(exclude, layout) if exclude else rows
+
+
+def mask_of(ids: Iterable[str], layout: Sequence[str]) -> np.ndarray:
+    """Per entry of `layout`: whether it is one of `ids` (through the hash index of an
+    `IdLayout`, else one pass)."""
     if isinstance(layout, IdLayout):
-        if rows is None:
-            rows = layout.mask(named) if named is not None else np.ones(len(layout), dtype=bool)
-        return rows & ~layout.mask(exclude) if exclude else rows
-    check = ((named is None or pid in named) and pid not in exclude for pid in layout)
-    return np.fromiter(check, bool, len(layout))
+        return layout.mask(ids)
+    wanted = ids if isinstance(ids, AbstractSet) else set(ids)
+    return np.fromiter((pid in wanted for pid in layout), bool, len(layout))
 
 
 def _table_of(ids: Sequence[str], doc_of: Sequence[str], scopes_of: Sequence[TimeScope]) -> ScopeTable:
@@ -499,13 +504,6 @@ class ParagraphStore(Mapping[str, Paragraph]):
         the chunks holding a phrase become paragraph rows without naming an id."""
         self._shared.chunk_rowids, self._shared.chunk_paragraph = rowids, paragraph
 
-    def _mask(self, ids: Iterable[str]) -> np.ndarray:
-        """Per paragraph row: whether its id is one of `ids`."""
-        if isinstance(self._ids, IdLayout):
-            return self._ids.mask(ids)
-        wanted = set(ids)
-        return np.fromiter((pid in wanted for pid in self._ids), bool, len(self._ids))
-
     def _seams(self, con: sqlite3.Connection) -> mentions.Seams | None:
         """The paragraphs a mention is checked in by their own text, read on first use (once for
         the version: readers' views share them)."""
@@ -514,7 +512,7 @@ class ParagraphStore(Mapping[str, Paragraph]):
             if not held.read:
                 held.seams = mentions.Seams.load(con)
                 if held.seams is not None:
-                    held.seam_rows = self._mask(pid for pid, _doc, _text in held.seams.paragraphs)
+                    held.seam_rows = mask_of((pid for pid, _d, _t in held.seams.paragraphs), self._ids)
                 held.read = True
             return held.seams
 
@@ -529,18 +527,16 @@ class ParagraphStore(Mapping[str, Paragraph]):
             ordered = sorted(chosen)
             marks = ",".join("?" * len(ordered))
             query = f"SELECT paragraph_id FROM paragraphs WHERE doc_id IN ({marks}) AND instr(text, ?) > 0"
-            rows = self._mask(r[0] for r in con.execute(query, [*ordered, words]))
+            rows = mask_of((r[0] for r in con.execute(query, [*ordered, words])), self._ids)
         return ParagraphIds(rows & of_documents(self._doc, self._doc_ids, chosen), self._ids)
 
     def _mentioned(self, con: sqlite3.Connection, words: str) -> np.ndarray | None:
         """Per paragraph row: whether its text holds `words`, found through the keyword index
         (ingest.mentions); None when that cannot be (an older catalog, a phrase not all CJK)."""
         held = self._shared
-        with held.lock:
-            packed = held.mentioned.get(words)
-            if packed is not None:
-                held.mentioned.move_to_end(words)
-                return np.unpackbits(packed, count=len(self._ids)).astype(bool)
+        packed = held.mentioned.get(words)
+        if packed is not None:
+            return np.unpackbits(packed, count=len(self._ids)).astype(bool)
         seams = self._seams(con)
         if seams is None or held.chunk_rowids is None or held.chunk_paragraph is None:
             return None
@@ -552,11 +548,8 @@ class ParagraphStore(Mapping[str, Paragraph]):
         rows = np.zeros(len(self._ids), dtype=bool)
         rows[held.chunk_paragraph[at[known]]] = True
         rows[held.seam_rows] = False  # decided by their own text
-        rows[self._mask(seams.holding(words))] = True
-        with held.lock:
-            held.mentioned[words] = np.packbits(rows)
-            while len(held.mentioned) > _PLACES_KEPT:
-                held.mentioned.popitem(last=False)
+        rows[mask_of(seams.holding(words), self._ids)] = True
+        held.mentioned.put(words, np.packbits(rows))
         return rows
 
 

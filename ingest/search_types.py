@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Protocol, TypeVar, cast
 
 Scored = list[tuple[str, float]]  # (chunk id, the search's own score), best first
 
@@ -65,22 +65,21 @@ class SearchFilter:
         """Both filters at once."""
         return SearchFilter(
             docs=_both(self.docs, other.docs),
-            paragraphs=_both_sets(self.paragraphs, other.paragraphs),
+            paragraphs=_both(self.paragraphs, other.paragraphs),
             exclude=self.exclude | other.exclude,
             readable=_both(self.readable, other.readable),
         )
 
 
-def _both(a: frozenset[str] | None, b: frozenset[str] | None) -> frozenset[str] | None:
-    if a is None:
-        return b
-    return a if b is None else a & b
+_S = TypeVar("_S", bound=AbstractSet[str])
 
 
-def _both_sets(a: AbstractSet[str] | None, b: AbstractSet[str] | None) -> AbstractSet[str] | None:
+def _both(a: _S | None, b: _S | None) -> _S | None:
+    """Both restrictions (None: none); a frozenset with a frozenset gives a frozenset, a set of
+    rows with one over the same rows a set of rows (ingest.paragraph_store.ParagraphIds)."""
     if a is None:
         return b
-    return a if b is None else a & b
+    return a if b is None else cast(_S, a & b)
 
 
 EVERYTHING = SearchFilter()

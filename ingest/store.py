@@ -321,14 +321,19 @@ def copy_version(source: Path | None, target: Path) -> None:
         shutil.copytree(source, target)
 
 
-def publish(index_dir: Path, version_dir: Path) -> None:
-    """Point CURRENT at a finished version atomically (everything flushed to disk first)."""
+def flush_version(version_dir: Path) -> None:
+    """Every file of a version folder, and every folder's entries, on disk."""
     for path in sorted(version_dir.rglob("*")):
         if path.is_file():
             _fsync(path)
         elif path.is_dir():
             fsync_dir(path)  # the entries of vectors/ and bm25/ too, not only their files
     fsync_dir(version_dir)
+
+
+def publish(index_dir: Path, version_dir: Path) -> None:
+    """Point CURRENT at a finished version atomically (everything flushed to disk first)."""
+    flush_version(version_dir)
     tmp = index_dir / f"{CURRENT}.tmp"
     tmp.write_text(version_dir.name, encoding="utf-8")
     _fsync(tmp)

@@ -138,8 +138,6 @@ def download(con: Connection, manifest: Manifest, target: Path, local: dict[byte
                     got.update(remote)
                     for digest in wanted:
                         fh.write(got[digest])
-                fh.flush()
-                os.fsync(fh.fileno())  # on disk before the folder is renamed into place
             if out.stat().st_size != entry.size:
                 raise MissingBlock(f"{entry.path}: {out.stat().st_size} bytes written, {entry.size} listed")
     finally:

@@ -190,6 +190,7 @@ class PostgresPublication:
         shutil.rmtree(partial, ignore_errors=True)
         try:
             self._download(name, partial)
+            store.flush_version(partial)  # on disk, files and entries, before it is renamed in
             os.replace(partial, folder)  # another process may have finished first: same bytes
             store.fsync_dir(self.index_dir)
         except OSError:

@@ -37,24 +37,15 @@ def constrain(
     return asked, _resolved(snapshot, asked, where)
 
 
-_RESOLVED_KEPT = 4  # a question's repeats come within one answer; each may hold big id sets
-
-
 def _resolved(snapshot: Snapshot, asked: Asked, where: SearchFilter) -> Resolution:
     """`resolve`, kept for the last few questions of this version: a pure function of the
     question, the filter and the version's reports."""
     key = (asked, where)
-    with snapshot.resolved_lock:
-        found = snapshot.resolved.get(key)
-        if found is not None:
-            snapshot.resolved.move_to_end(key)
-            return cast(Resolution, found)
-    resolution = resolve(asked, snapshot.metas, snapshot.paragraphs, where)
-    with snapshot.resolved_lock:
-        snapshot.resolved[key] = resolution
-        while len(snapshot.resolved) > _RESOLVED_KEPT:
-            snapshot.resolved.popitem(last=False)
-    return resolution
+    found = snapshot.resolved.get(key)
+    if found is None:
+        found = resolve(asked, snapshot.metas, snapshot.paragraphs, where)
+        snapshot.resolved.put(key, found)
+    return cast(Resolution, found)
 
 
 def ground(

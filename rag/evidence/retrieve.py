@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import functools
 import os
-import threading
-from collections import OrderedDict
 from collections.abc import Hashable, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field, replace
@@ -26,6 +24,7 @@ from ingest.embed import Embedder, make_embedder
 from ingest.home import Home, find_home
 from ingest.index_backend import ChunkIndex, open_index, with_keywords
 from ingest.paragraph_store import ParagraphStore
+from ingest.recent import Recent
 from ingest.records import Aspect, Chunk, DocumentMeta, Paragraph
 from ingest.search_types import EVERYTHING, Restriction, SearchFilter
 
@@ -84,8 +83,8 @@ class Snapshot:
     # The last few questions' resolutions (rag.evidence.ground): one answer resolves the same
     # question under the same filter several times (about half of all resolutions). Not init
     # fields, so a reader's view (`readable_by`, via `replace`) starts with its own.
-    resolved: OrderedDict[Hashable, Any] = field(default_factory=OrderedDict, repr=False, init=False)
-    resolved_lock: threading.Lock = field(default_factory=threading.Lock, repr=False, init=False)
+    # Kept 4: a question's repeats come within one answer, and each may hold big id sets.
+    resolved: Recent[Hashable, Any] = field(default_factory=lambda: Recent(4), repr=False, init=False)
 
     def outcomes(self) -> AbstractSet[str]:
         """The ids of paragraphs stating what happened in a year (a review's; not a plan's, nor a
@@ -192,8 +191,7 @@ class HybridRetriever:
         # a year's own report, then all): its vector is computed once. Per retriever, so per
         # index version and embedder; read-only, so no caller can change a cached vector.
         self.query_vector = functools.lru_cache(maxsize=256)(self._embed_query)
-        self._ranked: OrderedDict[str, _Ranking] = OrderedDict()
-        self._ranked_lock = threading.Lock()
+        self._ranked: Recent[str, _Ranking] = Recent(_RANKINGS_KEPT)
 
     def _embed_query(self, question: str) -> np.ndarray:
         vector = self.embedder.embed_query(question)
@@ -270,17 +268,12 @@ class HybridRetriever:
         """Every candidate paragraph ranked (None: the filter allows nothing), kept for the last
         few questions: one answer searches the same text under the same filter again for more
         or fewer paragraphs (a short name looked up, then the question answered)."""
-        with self._ranked_lock:
-            kept = self._ranked.get(question)
-            if kept is not None and kept.config == self.config and kept.where == where:
-                self._ranked.move_to_end(question)
-                return kept
+        kept = self._ranked.get(question)
+        if kept is not None and kept.where == where:
+            return kept
         ranking = self._rank(question, where)
         if ranking is not None:
-            with self._ranked_lock:
-                self._ranked[question] = ranking
-                while len(self._ranked) > _RANKINGS_KEPT:
-                    self._ranked.popitem(last=False)
+            self._ranked.put(question, ranking)
         return ranking
 
     def _rank(self, question: str, where: SearchFilter) -> _Ranking | None:
@@ -303,7 +296,6 @@ class HybridRetriever:
                 best[paragraph_id] = (score, row)
         return _Ranking(
             where=where,
-            config=cfg,
             vector=vector,
             ranked=sorted(best.items(), key=lambda item: (-item[1][0], item[0])),
             bm25_pos={row: (r, s) for r, (row, s) in enumerate(bm25, start=1)},
@@ -322,7 +314,6 @@ class _Ranking:
     and where each chunk stood in the keyword and dense rankings."""
 
     where: SearchFilter
-    config: RetrievalConfig
     vector: np.ndarray
     ranked: list[tuple[str, tuple[float, int]]]
     bm25_pos: dict[int, tuple[int, float]]  # chunk row -> (rank, score)

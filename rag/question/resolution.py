@@ -31,10 +31,6 @@ class Resolution:
     preferred: SearchFilter | None = None
 
 
-def _matches_region(meta: DocumentMeta, region: str) -> bool:
-    return _same_place(meta.region, region)
-
-
 def _same_place(place: str, region: str) -> bool:
     """Whether a report's place (`place`, "" when unknown) is the `region` asked about."""
     if region == NATIONAL:
@@ -47,7 +43,7 @@ def _matches_report(meta: DocumentMeta, doc_id: str, ref: ReportRef) -> bool:
         return False
     if ref.kind is not None and meta.kind is not ref.kind:
         return False
-    if ref.region and not _matches_region(meta, ref.region):
+    if ref.region and not _same_place(meta.region, ref.region):
         return False
     names = f"{meta.title} {doc_id} {congress_alias(meta.title)} {meta.body}"
     return not ref.words or ref.words in names
