@@ -32,8 +32,18 @@ SETS = {
     "reports-classes4-heldout.jsonl": REPORTS,
     "reports-classes5.jsonl": REPORTS,
     "reports-classes5-heldout.jsonl": REPORTS,
+    # A sixth and a seventh, by separate passes that read neither the code, the docs nor any
+    # earlier set; each scored before anything of it was read.
+    "reports-classes6.jsonl": REPORTS,
+    "reports-classes6-heldout.jsonl": REPORTS,
+    "reports-classes7.jsonl": REPORTS,
+    "reports-classes7-heldout.jsonl": REPORTS,
     "qijiang-2021-classes.jsonl": ROOT / "kb",
     "qijiang-2021-classes-heldout.jsonl": ROOT / "kb",
+    "qijiang-2021-classes2.jsonl": ROOT / "kb",
+    "qijiang-2021-classes2-heldout.jsonl": ROOT / "kb",
+    "qijiang-2021-classes3.jsonl": ROOT / "kb",
+    "qijiang-2021-classes3-heldout.jsonl": ROOT / "kb",
 }
 KINDS = {"comparison", "end-of-term", "home-body", "indicator-name", "answer-type", "table-row"}
 
