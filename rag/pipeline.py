@@ -31,13 +31,14 @@ from rag.generation.llm import ChatModel, LLMError, make_chat_model
 from rag.generation.points import stream_points
 from rag.generation.prompt import Turn
 from rag.prose.answer import ProseAnswerer, answer_around, answer_prose
-from rag.question.abbreviation import short_forms, spelled_out
+from rag.question.abbreviation import short_form_written, short_forms, spelled_out
 from rag.question.constraints import Asked, read_question
 from rag.question.decompose import asks_each
 from rag.question.focus import TermWeights
 from rag.question.followup import is_followup, rewrite
 from rag.question.guess import figure_asked
 from rag.question.kind import prose_kind
+from rag.question.spoken_time import full_years, term_as_written
 
 log = logging.getLogger(__name__)
 PUBLISHED_RETRY_SECONDS = 30.0  # after PostgreSQL could not say which version is published
@@ -298,7 +299,10 @@ class KnowledgeBase:
             earlier = read_question(history[-1].question, retriever.snapshot.regions)
         # A figure the user guesses ("有三千多人吗") is checked, not searched for; a short name
         # ("规上") is asked as the reports write it.
-        searched = _spelled(retriever, figure_asked(rewritten.question), where, earlier)
+        # "14年" is 2014 where the reports are about 2014; "上一届政府五年里" is "过去五年".
+        years = (m.year for m in retriever.snapshot.metas.values() if m.year is not None)
+        plain = term_as_written(full_years(figure_asked(rewritten.question), years))
+        searched = _spelled(retriever, plain, where, earlier)
         if searched != question:
             yield Searched(searched)
         if prose is not None and self._asks_for_points(retriever.snapshot, searched):
@@ -380,10 +384,12 @@ def _spelled(retriever: HybridRetriever, question: str, where: SearchFilter, ear
     """The question with its short names written in full, as the paragraphs it retrieves write them."""
     bm25 = retriever.snapshot.bm25
     forms = short_forms(question, bm25.__contains__) if bm25 is not None else []
+    # The same search the answer starts with (the retriever keeps its ranking).
+    texts = [h.paragraph.text for h in ground(retriever, question, _SPELLING_HITS, where, earlier).hits]
     if not forms:
-        return question  # every word is one the reports write: nothing to look up
-    hits = ground(retriever, question, _SPELLING_HITS, where, earlier).hits
-    return spelled_out(question, forms, [h.paragraph.text for h in hits])
+        # Every word is one the reports write; they may still write the name only short.
+        return short_form_written(question, texts)
+    return spelled_out(question, forms, texts)
 
 
 def _failure_kind(error: LLMError) -> str:

@@ -96,3 +96,69 @@ def _shortened(text: str, m: re.Match[str]) -> bool:
         return False
     gaps = [(m.start(g), m.end(g)) for g in range(1, (m.lastindex or 0) + 1) if m.end(g) > m.start(g)]
     return any(start not in bounds or end not in bounds for start, end in gaps)
+
+
+# A short form keeps one character of each word, mostly the first: 营业税改征增值税 -> 营改增,
+# 棚户区改造 -> 棚改. Two words at least, at most four (longer names are shortened by picking).
+_SHORT_WORDS = (2, 4)
+_MIN_FULL = 5
+
+
+def short_form_written(question: str, texts: Iterable[str]) -> str:
+    """The other way round: the question writes a name in full that the `texts` write only
+    short ("全面推开营业税改征增值税试点" asked, "全面推开营改增试点" written). The short form is
+    taken as the first characters of consecutive words of the question, found in a text as whole
+    words of it (so "成就人民" holds no "就人"); the question is returned with the short form
+    after the full name ("营业税改征增值税（营改增）"), or unchanged when no text writes one."""
+    import jieba
+
+    corpus = [t for t in texts if t]
+    if not corpus:
+        return question
+    for full, short in _candidates(question):
+        if f"{full}（{short}）" in question or any(full in t for t in corpus):
+            continue  # the texts write the name as asked
+        if any(_as_words(t, short, jieba.lcut) for t in corpus):
+            return question.replace(full, f"{full}（{short}）", 1)
+    return question
+
+
+def _candidates(question: str) -> list[tuple[str, str]]:
+    """(full name, short form) for each run of consecutive words of two characters or more,
+    longest first, that can be a name: it starts with a noun (营业税…, 棚户区…; not "上年下降"),
+    and is long enough to be shortened (a four-character phrase, "校长名字", is a word pair, and
+    its initials, 校名, another word). A short form of one character per word is no word when
+    words are one character each."""
+    import jieba.posseg
+
+    out: list[tuple[str, str]] = []
+    runs = _CJK.findall(re.sub(r"\d+\s*[年月日号]", " ", question))
+    for run in runs:
+        pieces = [p for p in re.split(f"[{''.join(sorted(_NOT_IN_NAME))}]", run) if p]
+        for piece in pieces:
+            tagged = [(str(t.word), str(t.flag)) for t in jieba.posseg.cut(piece)]
+            lo, hi = _SHORT_WORDS
+            for n in range(hi, lo - 1, -1):
+                for i in range(len(tagged) - n + 1):
+                    group = [w for w, _f in tagged[i : i + n]]
+                    full = "".join(group)
+                    noun = tagged[i][1].startswith("n") and tagged[i][1] not in ("nr", "ns")
+                    if noun and len(full) >= _MIN_FULL and all(len(w) >= 2 for w in group):
+                        out.append((full, "".join(w[0] for w in group)))
+    return out
+
+
+def _as_words(text: str, short: str, cut: Callable[[str], list[str]]) -> bool:
+    """`short` stands in `text` starting and ending where the text's words do."""
+    at = text.find(short)
+    while at >= 0:
+        window_start = max(0, at - 6)
+        bounds, pos = set(), window_start
+        for token in cut(text[window_start : at + len(short) + 6]):
+            bounds.add(pos)
+            pos += len(token)
+            bounds.add(pos)
+        if at in bounds and at + len(short) in bounds:
+            return True
+        at = text.find(short, at + 1)
+    return False

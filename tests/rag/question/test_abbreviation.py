@@ -53,3 +53,32 @@ def test_the_longest_short_form_keeps_the_questions_first_character() -> None:
     texts = ["新型基础设施建设投资增长12%。"]
     known = {w for t in texts for w in jieba.cut(t)}.__contains__
     assert spelled("新基建投资增长多少？", texts, known) == "新型基础设施建设投资增长多少？"
+
+
+def test_a_name_asked_in_full_that_the_texts_write_only_short() -> None:
+    from rag.question.abbreviation import short_form_written
+
+    texts = [
+        "全面推开营改增试点，全年降低企业税负5700多亿元。",
+        "启动新的三年棚改攻坚计划，今年开工580万套。",
+    ]
+    asked = "全面推开营业税改征增值税试点，企业少交了多少税？"
+    assert short_form_written(asked, texts) == "全面推开营业税改征增值税（营改增）试点，企业少交了多少税？"
+    assert short_form_written("棚户区改造任务是多少套？", texts) == "棚户区改造（棚改）任务是多少套？"
+    # Once is enough, and a name the texts write in full is asked as it is.
+    once = short_form_written("棚户区改造任务是多少套？", texts)
+    assert short_form_written(once, texts) == once
+    assert (
+        short_form_written("棚户区改造任务是多少套？", [*texts, "棚户区改造600万套。"])
+        == "棚户区改造任务是多少套？"
+    )
+
+
+def test_first_characters_across_the_texts_words_are_no_short_form() -> None:
+    from rag.question.abbreviation import short_form_written
+
+    # 城镇|新增 -> "城新", which here stands across two words of the text, not as one.
+    assert short_form_written("城镇新增就业多少人？", ["古城新貌"]) == "城镇新增就业多少人？"
+    # No name: a time and a verb ("上年下降" -> 上下), a pair of words ("校长名字" -> 校名).
+    assert short_form_written("比上年下降了多少？", ["上下联动"]) == "比上年下降了多少？"
+    assert short_form_written("校长名字是什么？", ["校名由来"]) == "校长名字是什么？"

@@ -1,0 +1,50 @@
+"""Times said as people say them, read as reports write them: a year written with two digits
+("14年和15年城镇新增就业") as the full year, a government's term ("上一届政府五年里") as the five
+years a closing work report reviews ("过去五年").
+
+People write a year short in speech and chat; reports write it in full. "14年" is also a
+duration ("用了14年", "近14年来"), so a two-digit year is read as a year only when the words
+around it do not make it one, and only when the knowledge base holds reports about that year
+(or the years next to it, which a report reviews or plans): "10年" over reports of 2014–2019 is
+ten years.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+# Words a duration follows ("近10年", "用了12年") or that follow one ("15年来", "20年间").
+_BEFORE_DURATION = re.compile(
+    r"(?:近|过去|这|那|前|后|连续|第|满|用|了|历时|经过|每|约|达|多|共|整整|长达|超过|不到|将近|头|"
+    r"最近|未来|今后|再|又|已|几)$"
+)
+_AFTER_DURATION = re.compile(
+    r"^(?:来|间|内|以来|以上|以内|以后|左右|多|前|后|半|时间|之久|里|中|期间|的时间|之内|之后)"
+)
+_SHORT_YEAR = re.compile(r"(?<![\d.])[’'‘]?(\d{2})年")
+
+
+def full_years(question: str, years: Iterable[int]) -> str:
+    """`question` with each two-digit year written in full ("14年" -> "2014年") when it is
+    one of `years` (the reports' years) or next to one."""
+    known = {y for year in years for y in (year - 1, year, year + 1)}
+
+    def full(m: re.Match[str]) -> str:
+        year = 2000 + int(m.group(1))
+        before, after = question[: m.start()], question[m.end() :]
+        if year not in known or _BEFORE_DURATION.search(before) or _AFTER_DURATION.match(after):
+            return m.group(0)
+        return f"{year}年"
+
+    return _SHORT_YEAR.sub(full, question)
+
+
+# A government's term asked by the government ("上一届政府五年里", "本届政府任期内"): reports
+# review it as "过去五年" (a work report closing the term) or "五年来".
+_TERM = re.compile(r"(?:上一?届|本届)政府(?:任期)?的?(?:这|那)?(?:五年)?(?:里|中|间|内|期间|来)?")
+
+
+def term_as_written(question: str) -> str:
+    """ "上一届政府五年里…" -> "过去五年…"."""
+    return _TERM.sub("过去五年", question)
