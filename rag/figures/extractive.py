@@ -31,10 +31,13 @@ from rag.figures.series import (
     verify_table,
     with_difference,
 )
+from rag.figures.table import Table, computed_difference
 from rag.generation.verify import verify
+from rag.question.abbreviation import short_form_written
 from rag.question.constraints import Asked, read_question
 from rag.question.decompose import split_question
 from rag.question.resolution import resolve
+from rag.records import REFUSAL_TEXT
 
 
 def answer_extractively(
@@ -67,6 +70,10 @@ def answer_extractively(
     return answer
 
 
+# Paragraphs a name written only short is looked for in (rag.question.abbreviation).
+SHORT_FORM_HITS = 10
+
+
 def answer_part(
     retriever: HybridRetriever,
     answerer: Answerer,
@@ -81,6 +88,12 @@ def answer_part(
     place or report is answered from the home body's reports first, and other bodies' figures
     for the same year are named in one line (rag.figures.others)."""
     grounded = ground(retriever, part, max(top_k, 5), where, earlier)
+    # A row of a table is its own search: the year's report may write the name only short.
+    # (A wider look than the answer's own: the retriever keeps the ranking, so it costs little.)
+    wider = ground(retriever, part, max(top_k, SHORT_FORM_HITS), where, earlier).hits
+    spelled = short_form_written(part, [h.paragraph.text for h in wider])
+    if spelled != part:
+        part, grounded = spelled, ground(retriever, spelled, max(top_k, 5), where, earlier)
     snapshot = retriever.snapshot
     # Figures only: a sentence looked for to answer a list question (rag.prose's fallback) is
     # judged against the whole knowledge base, whose other paragraphs its confidence is fitted on.
@@ -199,15 +212,32 @@ def answer_table(
         direct = answer_part(retriever, answerer, series.question, top_k, where, earlier)
         if not direct.refused and direct.lead:
             answer = with_difference(direct, answer)
-        elif answer.table is None or len(answer.table.filled) < 2:
-            # Neither stated nor computable: the difference asked is not in the reports.
+        elif answer.table is None or not _computable(answer.table, series.question):
+            # Neither stated nor computable: the difference asked is not in the reports (nor is
+            # it between a plan's figure and an outcome, or figures of two units).
             none = refusal(series.question, [])
             if direct.refused:
                 none = replace(direct, question=series.question)  # its reason and 可能相关
+            if answer.table is not None and answer.table.mixed and none.text.startswith(REFUSAL_TEXT):
+                # Say why: one year's figure is a plan's, the other's an outcome.
+                said = "、".join(f"{r.key}的是{r.aspect}数" for r in answer.table.filled)
+                reason = f"知识库中找到的数字{said}，两者不能直接相减，报告也没有给出差值。"
+                none = replace(none, text=reason + none.text[len(REFUSAL_TEXT) :])
             none.verification = verify("", {}, question=series.question, by_citation=True)
             return none
     answer.verification = verify_table(answer, sources(retriever, answer), series.question)
     return answer
+
+
+_ASKS_PLAN = re.compile(r"目标|预期|计划|任务|力争")
+
+
+def _computable(table: Table, question: str) -> bool:
+    """Two figures of one unit, both plans or both outcomes, unless the question itself sets a
+    plan against an outcome ("今年的目标比去年实际多多少": the rows then say which is which)."""
+    if len(table.filled) != 2 or (table.mixed and not _ASKS_PLAN.search(question)):
+        return False
+    return table.mixed or bool(computed_difference(table.filled))
 
 
 def asks_for_table(snapshot: Snapshot, question: str) -> bool:

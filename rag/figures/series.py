@@ -48,12 +48,13 @@ _EVERY_YEAR = re.compile(
     r"历年(?:来)?|每一?年(?!新增|增加|减少|增长|投入|安排|下降|提高|约|平均)|逐年|各年(?:度)?"
 )
 # A comparison with another year: "…比2011年高还是低", "…较2011年多了多少".
-_COMPARED_YEAR = re.compile(rf"(?:比|较|相比于?|同|与|和){_YEAR}\s*年(?:的)?")
+_COMPARED_YEAR = re.compile(rf"(?:比|较|相比于?|同|与|和|跟){_YEAR}\s*年(?:的)?")
 # "提高了多少", "少几": a change asked with its size.
-_HOW_MUCH_CHANGED = r"(?:提高|降低|增加|减少|上升|下降|多|少|高|低|快|慢)了?(?:多少|几)"
+# (差 asks the size of a gap, in either direction; a measure word may follow: "差了多少人".)
+_HOW_MUCH_CHANGED = r"(?:提高|降低|增加|减少|上升|下降|多|少|高|低|快|慢|相?差)了?(?:多少|几)"
 _COMPARE_TAIL = re.compile(
     r"(?:是)?(?:高还是低|多还是少|快还是慢|大还是小|升还是降|增还是减|哪(?:[个一]年?|年)(?:更)?(?:高|多|大|快|低|少)(?:一点|一些|些)?"
-    rf"|{_HOW_MUCH_CHANGED}(?:个百分点)?"
+    rf"|{_HOW_MUCH_CHANGED}(?P<unit>个百分点|人次|[个名人户项元套家所次吨])?"
     r"|有(?:什么|何|哪些)变化|(?:是)?怎么变化的?|如何变化|变化了?(?:多少)?|变化情况|走势|趋势)"
     r"(?:呢|吗)?[？?。]?$"
 )
@@ -184,7 +185,7 @@ def _compared_years(text: str) -> SeriesAsk | None:
     without = text[: base.start()] + text[closing.end() if closing else base.end() :]
     tail = _COMPARE_TAIL.search(without)
     if tail is not None:
-        without = without[: tail.start()]
+        without = without[: tail.start()] + _asked_in(tail)
     asks_difference = bool(_DIFFERENCE.search(text[base.end() :]))
     ask = _ask(without, own.start(), own.end(), years=years, compare=True, difference=asks_difference)
     return replace(ask, question=text)
@@ -236,10 +237,17 @@ def _template(text: str, start: int, end: int) -> str:
     tail = _COMPARE_TAIL.search(body + "？")
     if tail is not None:
         # "…各是多少？哪年多": the comparison is the table's summary, not a row's question.
-        body = body[: tail.start()].rstrip("？?，,。 ")
+        body = body[: tail.start()].rstrip("？?，,。 ") + _asked_in(tail)
     if not re.search(r"多少|几", body):  # "…的财政赤字率": ask for the figure
         body = body.rstrip("的") + ("多少" if body.endswith("是") else "是多少")
     return body + "？"
+
+
+def _asked_in(tail: re.Match[str]) -> str:
+    """The unit a comparison asks its difference in ("多了多少户") is what each row counts:
+    "是多少户"; "" when it names none (or is a percentage point, which rows do not count in)."""
+    unit = tail.group("unit") or ""
+    return f"是多少{unit}" if unit and unit != "个百分点" else ""
 
 
 def covered_years(paragraphs: Iterable[tuple[int | None, TimeScope]], aspects: set[Aspect]) -> list[int]:
@@ -384,12 +392,19 @@ def _with_levels(direct: Answer, rows: Sequence[Row]) -> str:
     citation: "2030年3万人以上[2]，2031年3.5万人以上[3]，多5000人。依据：…"."""
     filled = [r for r in rows if r.cell is not None and r.citation]
     lead = direct.lead
-    if len(filled) != 2 or not lead or len(find_numbers(lead)) != 1 or not direct.text.startswith(lead):
+    if len(filled) != 2 or not lead or not direct.text.startswith(lead):
         return direct.text
     quote = direct.text[len(lead) :]
+    levels = "，".join(f"{r.key}{r.shown}[{r.citation}]" for r in filled)
+    level, comma, change = lead.partition("，")
+    if len(find_numbers(lead)) == 2 and comma and any(r.cell and r.cell.text == level for r in filled):
+        # "2.38万亿元，比去年增加2000亿元": one year's level and the stated change. Both levels
+        # lead (the later one again with its citation), then the change as the report says it.
+        return f"{levels}，{change}{quote}"
+    if len(find_numbers(lead)) != 1:
+        return direct.text
     at = quote.find(lead)
     said = _SAID_CHANGE.search(quote[max(0, at - 4) : at]) if at >= 0 else None
-    levels = "，".join(f"{r.key}{r.shown}[{r.citation}]" for r in filled)
     return f"{levels}，{said.group(0) if said else '相差'}{lead}{quote}"
 
 

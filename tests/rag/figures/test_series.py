@@ -280,3 +280,31 @@ def test_which_year_a_little_more_and_a_count_after_the_places() -> None:
     assert places is not None and places.places == ("甲省", "乙省", "丙省")
     # The count belongs to the list: a row is asked about one place.
     assert places.row_question("乙省") == "乙省2030年的粮食播种面积是多少？"
+
+
+def test_a_gap_asked_with_its_measure_word_and_a_year_compared_with_gen() -> None:
+    pair = read_series("2030年和2031年的公交客运量，哪一年更多？差了多少人次？")
+    assert pair is not None and pair.compare and pair.years == (2030, 2031)
+    # The unit of the difference is what each row counts.
+    per_day = read_series("2031年平均每天新登记的企业比2030年多了多少户？")
+    assert per_day is not None and per_day.row_question("2030") == "2030年平均每天新登记的企业是多少户？"
+    colloquial = read_series("2031年的专项资金跟2030年相比多了多少？")
+    assert colloquial is not None and colloquial.difference and colloquial.years == (2030, 2031)
+
+
+def test_a_stated_change_beside_one_level_leads_after_both_levels() -> None:
+    from rag.figures.series import with_difference
+
+    ask = read_series("2031年的专项资金比2030年多安排了多少？两年各是多少？")
+    assert ask is not None and ask.difference
+    p30 = _paragraph("2030年报告#3", "安排专项资金4500亿元。", ((2030, Aspect.TARGET),))
+    p31 = _paragraph("2031年报告#4", "安排专项资金4700亿元，比去年增加200亿元。", ((2031, Aspect.TARGET),))
+    rows = [
+        ("2030", _answer("q", "4500亿元", p30, "安排专项资金4500亿元")),
+        ("2031", _answer("q", "4700亿元", p31, "安排专项资金4700亿元，比去年增加200亿元")),
+    ]
+    direct = _answer("q", "4700亿元，比去年增加200亿元", p31, "安排专项资金4700亿元，比去年增加200亿元")
+    answer = with_difference(direct, tabulate(ask, rows, top_k=5))
+    first = answer.text.split("\n")[0]
+    assert first.startswith("2030年4500亿元[2]，2031年4700亿元[1]，比去年增加200亿元。依据：")
+    assert verify_table(answer, {1: p31, 2: p30}, ask.question).ok
