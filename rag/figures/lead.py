@@ -15,6 +15,7 @@ import math
 import re
 from collections.abc import Callable, Sequence
 
+from ingest.metadata import PROVINCES
 from ingest.records import Aspect
 from ingest.scope import RESULT_CUES, TARGET_CUES
 from rag.figures.indicator import (
@@ -27,7 +28,7 @@ from rag.figures.indicator import (
 from rag.figures.numbers import LIST_JOIN as _LIST_JOIN
 from rag.figures.numbers import NumberMention, asks_for_number, find_numbers, is_figure, question_unit
 from rag.figures.respective import other_item, own_item
-from rag.question.asked_type import AskedType, asked_type
+from rag.question.asked_type import AskedType, asked_type, place_names
 from rag.question.constraints import PLAN_PERIOD
 from rag.question.glossary import official_names
 
@@ -119,7 +120,9 @@ _CHANGES_BY = re.compile(
 _TARGET_WORDS = re.compile(rf"{TARGET_CUES.pattern}|左右|以内|以上|以下")
 # What kind of figure the question wants, by what it asks about: a rate or share is a
 # percentage (or a change in 个百分点); money is counted in 元.
-_WANTS_PERCENT = re.compile(r"率|比重|比例|占比|增速|增幅|涨幅|百分之几|百分比")
+# (An intensity, 研发投入强度 or 能耗强度, is a ratio to output: reports state it, or its change,
+# in per cent.)
+_WANTS_PERCENT = re.compile(r"率|比重|比例|占比|强度|增速|增幅|涨幅|百分之几|百分比")
 _WANTS_MONEY = re.compile(r"多少钱|资金|金额|经费|投资|收入|支出|赤字(?!率)")
 # "高还是低，差多少": the direction belongs in the lead ("低0.4个百分点").
 _ASKS_DIRECTION = re.compile(
@@ -296,6 +299,20 @@ def fits_the_question(question: str, sentence: str, mention: NumberMention, one_
     own = max(sentence.rfind(p, 0, mention.start) for p in "。！？!?") + 1
     upto = sentence[own : _clause_end(sentence, mention.end)]
     return any(same_indicator(name, given, sentence, upto) for name in (asked, *official_names(asked)))
+
+
+_PROVINCE_NAMES = frozenset(PROVINCES) | frozenset(PROVINCES.values())
+# A place named with its rank ("綦江区", "沛县"); a bare 州 ends city names too (杭州, 广州).
+_RANKED_PLACE = re.compile(r"(?:自治州|自治县|市|区|县|盟|旗)$")
+
+
+def _another_places(question: str, before: str) -> bool:
+    """A question about a place ("湖北…经济总量"; `question` as asked, with its place), a figure
+    whose own clause names other places before it ("襄阳、宜昌经济总量突破6000亿元"): those
+    places' figure, not the one asked. Only a place asked as a body whose reports these are (a
+    province, or a place named with its rank: 市, 区, 县): "杭州亚运会" names an event."""
+    asked = [p for p in place_names(question) if p in _PROVINCE_NAMES or _RANKED_PLACE.search(p)]
+    return bool(asked) and bool(place_names(before, question)) and not any(p in before for p in asked)
 
 
 # Residents as a whole, against the town or the country part (each a series of its own).
@@ -737,6 +754,9 @@ def lead_figure(
             if _other_measure(question, sentence, m):
                 continue  # "有几层" is not answered by "三条"
             if _part_for_whole(question, sentence, m) or _counts_another_thing(question, sentence, m):
+                continue
+            own_clause = sentence[clause_start(sentence, _first_listed(sentence, m)) : m.start]
+            if _another_places(question, own_clause):
                 continue
             if other_item(question, sentence, m):
                 continue  # "城乡…分别达4.5万元和2.1万元": the second is the rural figure

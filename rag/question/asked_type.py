@@ -37,7 +37,13 @@ _ROLE = (
     r"记者|作者|编辑|设计师|工程师|专家|教授|代表|委员|主持人|报告人|讲话人|发言人|带头人|"
     r"编剧|导演|主演|教练|队长|创始人|第一书记"
 )
-_PERSON = re.compile(rf"(?P<role>{_ROLE})(?:是谁|是哪位|叫什么名字|的名字|姓名|名叫什么)|谁(?:作|做|主持|讲)")
+# Any other person is asked by a noun of agent: Chinese forms them with a suffix (运动员, 获奖者,
+# 教师; not 家 or 手, which also end 国家 and 对手, a team as often). Several are asked with
+# "都有谁 / 有哪些人". A role of the list above is read first ("文字记者": 记者).
+_AGENT = r"(?:(?![的之])[\u4e00-\u9fff]){1,2}(?:员|者|师)"
+_WHO = r"是谁|是哪位|叫什么名字|的名字|姓名|名叫什么|都有谁|有谁|有哪些人|是哪些人|都是谁"
+_PERSON = re.compile(rf"(?P<role>{_ROLE})(?:{_WHO})|谁(?:作|做|主持|讲)")
+_AGENT_PERSON = re.compile(rf"(?P<role>{_AGENT})(?:{_WHO})")
 # A venue: where an event was held ("在哪个城市举办", "在哪里召开", "开幕式在哪儿举行"). Other
 # "where" questions ("位于什么地方", "是哪里人", "短板在哪里") are answered by descriptions a
 # place-name tagger does not see as places, and are not gated.
@@ -52,13 +58,13 @@ _DAY_WRITTEN = re.compile(r"\d{1,2}[日号]|[一二三四五六七八九十]{1,3
 
 def asked_role(question: str) -> str:
     """The office or role a question asks a person by ("总工程师是谁" -> "工程师"); "" else."""
-    m = _PERSON.search(question)
+    m = _PERSON.search(question) or _AGENT_PERSON.search(question)
     return (m.group("role") or "") if m else ""
 
 
 def asked_type(question: str) -> AskedType | None:
     """The asked type, when the question asks for one of those a wrong type cannot answer."""
-    if _PERSON.search(question):
+    if _PERSON.search(question) or _AGENT_PERSON.search(question):
         return AskedType.PERSON
     if _DAY.search(question):
         return AskedType.DAY

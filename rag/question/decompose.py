@@ -17,6 +17,9 @@ _QUESTION_WORDS = frozenset({"多少", "几", "哪些", "哪个", "什么", "谁
 # Words that a conjunction joins inside a fixed name or phrase, not two questions
 # ("中国共产党与人民", "党员和群众" in a report's wording are asked about together).
 _JOINED_WHOLE = re.compile(r"分别|各是|各有|各为|各自")
+# Items that are the terms of one relation, said later in the same clause: "研发经费支出与国内
+# 生产总值之比" is one figure, a ratio; "城镇和农村之间的差距", "A和B相比" one comparison.
+_RELATION = re.compile(r"^[^，,。？?；;]*?(?:之比|之间|之差|之和|比值|差距|相比|的关系)")
 
 
 def asks_each(question: str) -> bool:
@@ -56,6 +59,8 @@ def split_question(question: str) -> list[str]:
     if len(items) > _MAX_PARTS or not all(_is_word(t) for t in items):
         return [question]
     prefix, suffix = tokens[: first - 1], tokens[after:]
+    if _RELATION.match("".join(suffix)):
+        return [question]
     parts = [_JOINED_WHOLE.sub("", "".join([*prefix, item, *suffix])) for item in items]
     return list(dict.fromkeys(parts)) if len(set(parts)) > 1 else [question]
 

@@ -124,7 +124,7 @@ def subject_terms(focus: Focus, weights: TermWeights) -> list[str]:
     kinds = {m.group(1) for m in _ASKED_KIND.finditer(focus.terms)}
     candidates = [w for w in candidates if w not in kinds]
     known = [w for w in candidates if weights.occurs(w)]
-    candidates = [w for w in candidates if w in known or _names_something(w)]
+    candidates = [w for w in candidates if w in known or (_names_something(w) and not _located(w, weights))]
     return [
         w
         for w in candidates
@@ -149,6 +149,17 @@ def _names_something(word: str) -> bool:
 
     tokens = jieba.posseg.lcut(word)
     return bool(tokens) and not all(str(t.flag).startswith(_NAMES_NOTHING) for t in tokens)
+
+
+# Localisers: "村里", "区内", "镇上" say where, in the words of the noun before them.
+_LOCALISER = re.compile(r"^([\u4e00-\u9fff]{1,3})(?:里|内|上|中|外)$")
+
+
+def _located(word: str, weights: TermWeights) -> bool:
+    """A place said with a localiser ("村里") whose noun the reports write (村): the noun is
+    what it names, so the phrase is no subject of its own that no report names."""
+    m = _LOCALISER.match(word)
+    return m is not None and weights.occurs(m.group(1))
 
 
 def is_generic(term: str) -> bool:

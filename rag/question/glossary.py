@@ -53,6 +53,8 @@ EVERYDAY: dict[str, tuple[str, ...]] = {
     "外资": ("实际使用外资", "外商直接投资"),
     "利用外资": ("使用外资", "外商直接投资"),
     "粮食产量": ("粮食总产量", "粮食总产"),
+    # Research spending is asked as 投入 and stated as 经费支出 (the communiqué's R&D indicator).
+    "研发投入": ("研发经费支出", "研究与试验发展经费支出", "研发经费投入"),
     # The communiqué's abbreviations, and its two names of one sector.
     "社零": ("社会消费品零售总额",),
     "固投": ("固定资产投资",),

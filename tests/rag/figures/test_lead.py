@@ -356,3 +356,18 @@ def test_a_share_asked_is_no_growth() -> None:
     assert _lead("研发经费投入占地区生产总值的比重是多少？", sentence) == "2.6%"
     growth_only = "全市研发经费投入增长12%，创历史新高。"
     assert _lead("研发经费占地区生产总值的比例是多少？", growth_only) == ""
+
+
+def test_a_figure_of_other_places_named_in_its_clause_is_not_the_asked_places() -> None:
+    sentence = "地区生产总值增长5.8%，总量达到60013亿元；襄阳、宜昌两市经济总量突破6000亿元。"
+    assert _lead("湖北2024年经济总量有多大？", sentence) == "60013亿元"
+    # A place inside an event's name is no body asked about.
+    event = "目前亚洲45个国家和地区奥委会已全部报名参加杭州亚运会。"
+    assert _lead("有多少个国家参加了杭州亚运会？", event) == "45个"
+    # Asked without a place, a city's figure is not ruled out this way.
+    assert _lead("经济总量突破了多少？", "襄阳经济总量突破6000亿元。") == "突破6000亿元"
+
+
+def test_an_intensity_is_a_percentage() -> None:
+    sentence = "全省研发经费支出约5100亿元、研发投入强度3.6%左右。"
+    assert _lead("研发投入强度是多少？", sentence) == "3.6%左右"

@@ -75,3 +75,16 @@ def test_place_names_leave_out_those_the_question_says() -> None:
 
     assert place_names("首届茶叶博览会在重庆举办") == ["重庆"]
     assert place_names("首届茶叶博览会在重庆举办", question="重庆办过什么") == []
+
+
+def test_a_person_asked_by_a_noun_of_agent_and_several_by_dou_you_shui() -> None:
+    assert asked_type("获得一等奖的运动员都有谁？") is AskedType.PERSON
+    assert asked_role("获得一等奖的运动员都有谁？") == "运动员"
+    # A role of the list is read before a noun of agent that ends in it; 对手 may be a team.
+    assert asked_role("这篇报道的文字记者是谁？") == "记者"
+    assert asked_type("同组对手有谁？") is None
+    # The role is looked for beside a name in the quoted sentence: a part of the noun will do.
+    assert asked_role("表彰的优秀教师有哪些人？") in "优秀教师"
+    assert asked_role("获奖者是谁？") == "获奖者"
+    # 家 ends 国家 too: not a person asked.
+    assert asked_type("这个国家是谁？") is None

@@ -22,6 +22,10 @@ from rag.question.decompose import split_question
         ("派了几支驻村工作队和多少名第一书记?", ["派了几支驻村工作队", "多少名第一书记?"]),
         ("2021年培训了多少人次党员干部?", ["2021年培训了多少人次党员干部?"]),
         ("如何强化政治引领?", ["如何强化政治引领?"]),
+        # The terms of one relation: a ratio, a gap, a comparison, are one figure.
+        ("研发投入与国内生产总值之比是多少？", ["研发投入与国内生产总值之比是多少？"]),
+        ("城镇和农村居民收入之比是多少", ["城镇和农村居民收入之比是多少"]),
+        ("城镇与农村之间的差距有多大", ["城镇与农村之间的差距有多大"]),
     ],
 )
 def test_split_question(question: str, parts: list[str]) -> None:

@@ -26,3 +26,14 @@ def test_ways_of_asking_are_put_as_reports_write(question: str, written: str) ->
 
 def test_the_focus_matches_with_the_written_words() -> None:
     assert Focus.of("平均一天新开多少家企业？", None, None).terms == "平均每天新增多少家企业？"
+
+
+def test_a_place_said_with_a_localiser_is_its_noun() -> None:
+    from rag.question.focus import TermWeights, subject_terms
+
+    known = {"村", "报到", "干部"}
+    weights = TermWeights(lambda t: 5.0 if t in known else 0.0, known.__contains__)
+    # "村里" is written nowhere, but 村 is: the question is not about a thing no report names.
+    assert "村里" not in subject_terms(Focus.of("干部哪天到村里报到？", None, None), weights)
+    # A place no report writes whose noun none writes either stays a subject.
+    assert "海外" in subject_terms(Focus.of("海外有多少项目？", None, None), weights)
