@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from ingest.metadata import NATIONAL
 from ingest.records import Aspect
 from ingest.scope import sentence_scope
 from ingest.terms import bigrams, words
@@ -135,7 +136,10 @@ def answer_lead(
         lean = focus.asked.leaning
         sentences = [(s.text, _sets_targets(focus, s), _reviews_years(focus, s)) for s in chosen]
         one_year = len(focus.asked.years) == 1
-        return lead_figure(question, focus.terms, sentences, coverage, subject, lean, one_year)
+        # Places whose own reports answer (the filter chose them): a province's report names
+        # its cities' figures too. A place without reports is only mentioned ("北京冬奥会").
+        places = tuple(r for r in focus.asked.regions if r != NATIONAL) if "regions" in focus.applied else ()
+        return lead_figure(question, focus.terms, sentences, coverage, subject, lean, one_year, places)
     return ""
 
 

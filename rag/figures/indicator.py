@@ -113,7 +113,23 @@ def denominator_itself(question: str, phrase: str) -> bool:
         names = {acronym, *ACRONYMS[acronym]}
     else:
         names = {max((w for w in nouns(after) if after.startswith(w)), key=len, default="")} - {""}
+        names = names or {_up_to_first_noun(after)} - {""}
     return any(name in phrase for name in names)
+
+
+def _up_to_first_noun(text: str) -> str:
+    """The words of `text` up to its first noun: "国内生产总值能耗…" -> "国内生产总值" (jieba tags
+    国内 as a place word, 生产总值 as the noun)."""
+    import jieba.posseg
+
+    out = ""
+    for token in jieba.posseg.cut(text):
+        out += str(token.word)
+        if str(token.flag).startswith("n"):
+            return out if len(out) > 1 else ""
+        if not str(token.flag).startswith(("s", "a", "b", "f")):
+            return ""
+    return ""
 
 
 # The breakdowns statistics publish an indicator by: ownership, level of government, town and

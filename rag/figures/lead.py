@@ -15,7 +15,7 @@ import math
 import re
 from collections.abc import Callable, Sequence
 
-from ingest.metadata import PROVINCES
+from ingest.metadata import short_region
 from ingest.records import Aspect
 from ingest.scope import RESULT_CUES, TARGET_CUES
 from rag.figures.indicator import (
@@ -301,18 +301,15 @@ def fits_the_question(question: str, sentence: str, mention: NumberMention, one_
     return any(same_indicator(name, given, sentence, upto) for name in (asked, *official_names(asked)))
 
 
-_PROVINCE_NAMES = frozenset(PROVINCES) | frozenset(PROVINCES.values())
-# A place named with its rank ("綦江区", "沛县"); a bare 州 ends city names too (杭州, 广州).
-_RANKED_PLACE = re.compile(r"(?:自治州|自治县|市|区|县|盟|旗)$")
-
-
-def _another_places(question: str, before: str) -> bool:
-    """A question about a place ("湖北…经济总量"; `question` as asked, with its place), a figure
-    whose own clause names other places before it ("襄阳、宜昌经济总量突破6000亿元"): those
-    places' figure, not the one asked. Only a place asked as a body whose reports these are (a
-    province, or a place named with its rank: 市, 区, 县): "杭州亚运会" names an event."""
-    asked = [p for p in place_names(question) if p in _PROVINCE_NAMES or _RANKED_PLACE.search(p)]
-    return bool(asked) and bool(place_names(before, question)) and not any(p in before for p in asked)
+def _another_places(places: Sequence[str], before: str, question: str) -> bool:
+    """A question about a place ("湖北…经济总量": `places`, as the question's constraints read
+    them), a figure whose own clause names other places before it ("襄阳、宜昌经济总量突破6000
+    亿元"): those places' figure, not the one asked. A place inside an event's name ("北京冬奥会")
+    is no place asked."""
+    if not places:
+        return False
+    names = {n for p in places for n in (p, short_region(p))}
+    return bool(place_names(before, question)) and not any(n in before for n in names)
 
 
 # Residents as a whole, against the town or the country part (each a series of its own).
@@ -701,13 +698,14 @@ def lead_figure(
     subject: Coverage,
     lean: Aspect | None = None,
     one_year: bool = False,
+    places: Sequence[str] = (),
 ) -> str:
     """The figure that answers a "多少/几" question, from the chosen sentences (each with
     whether it sets out targets, and whether it reviews several years), as a reader should see
     it (qualifier, whole unit, range);
     "" when no figure is about the question's subject. `coverage` scores a clause by the
     question's words, `subject` by its subject words only; `focus_question` is the question
-    without the constraints the filters already enforce."""
+    without the constraints the filters already enforce; `places` the places it asks about."""
     if not asks_for_number(question):
         return ""
     if "第几" in question:
@@ -756,7 +754,7 @@ def lead_figure(
             if _part_for_whole(question, sentence, m) or _counts_another_thing(question, sentence, m):
                 continue
             own_clause = sentence[clause_start(sentence, _first_listed(sentence, m)) : m.start]
-            if _another_places(question, own_clause):
+            if _another_places(places, own_clause, question):
                 continue
             if other_item(question, sentence, m):
                 continue  # "城乡…分别达4.5万元和2.1万元": the second is the rural figure
