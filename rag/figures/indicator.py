@@ -197,8 +197,11 @@ def same_indicator(question_name: str, figure_name: str, sentence: str, upto: st
     # The head both name ("失业率"), wherever each name ends ("失业率最后", "失业率稳定在").
     match = SequenceMatcher(None, question_name, figure_name, autojunk=False).find_longest_match()
     if match.size < 2:
-        # Rates are named by what they measure, right before 率: "森林覆盖率" is not "城镇化率".
-        return not (question_name.endswith("率") and figure_name.endswith("率"))
+        # Rates are named by what they measure, right before 率: "森林覆盖率" is not "城镇化率";
+        # so are intensities, a measure per unit of output: "研发投入强度" is not "单位国内生产总值
+        # 能耗" (nor "能耗强度").
+        rates = question_name.endswith("率") and figure_name.endswith("率")
+        return not (rates or (question_name.endswith("强度") and _INTENSITY.search(figure_name)))
     if _two_heads(question_name, figure_name, match.a + match.size, sentence):
         return False
     asked = _modifiers(question_name[: match.a])
@@ -206,6 +209,9 @@ def same_indicator(question_name: str, figure_name: str, sentence: str, upto: st
     # Each modifier the question names must stand in the sentence (up to the figure's clause's
     # end): "城镇登记失业率" asked is not "城镇调查失业率5.1%", although 城镇 is said.
     return not (given - asked and asked and not all(word in said for word in asked))
+
+
+_INTENSITY = re.compile(r"强度$|^单位|之比$")
 
 
 def _two_heads(question_name: str, figure_name: str, shared_end: int, sentence: str) -> bool:

@@ -381,3 +381,9 @@ def test_a_figure_of_other_places_named_in_its_clause_is_not_the_asked_places() 
 def test_an_intensity_is_a_percentage() -> None:
     sentence = "全省研发经费支出约5100亿元、研发投入强度3.6%左右。"
     assert _lead("研发投入强度是多少？", sentence) == "3.6%左右"
+
+
+def test_intensities_are_named_by_what_they_measure() -> None:
+    energy = "单位国内生产总值能耗下降5.6%。"
+    assert _lead("研发经费投入强度是多少？", energy) == ""
+    assert _lead("研发经费投入强度是多少？", "研发经费投入强度2.1%。") == "2.1%"
