@@ -183,9 +183,8 @@ def _compared_years(text: str) -> SeriesAsk | None:
     # "和2011年(预算)相比": the words closing the comparison go with the base year.
     closing = _CLOSES_COMPARISON.match(text, base.end())
     without = text[: base.start()] + text[closing.end() if closing else base.end() :]
-    tail = _COMPARE_TAIL.search(without)
-    if tail is not None:
-        without = without[: tail.start()] + _asked_in(tail)
+    without, unit = _without_comparison(without)
+    without += unit
     asks_difference = bool(_DIFFERENCE.search(text[base.end() :]))
     ask = _ask(without, own.start(), own.end(), years=years, compare=True, difference=asks_difference)
     return replace(ask, question=text)
@@ -234,13 +233,22 @@ def _template(text: str, start: int, end: int) -> str:
     ("分别", "怎么变化") replaced by a plain "是多少" where no other question word remains."""
     before, after = _DROP.sub("", text[:start]), _DROP.sub("", text[end:])
     body = _EVERY_YEAR.sub("", f"{before}{{}}{after}").rstrip("？?。 ")
-    tail = _COMPARE_TAIL.search(body + "？")
-    if tail is not None:
-        # "…各是多少？哪年多": the comparison is the table's summary, not a row's question.
-        body = body[: tail.start()].rstrip("？?，,。 ") + _asked_in(tail)
+    # "…各是多少？哪年多": the comparison is the table's summary, not a row's question.
+    body, unit = _without_comparison(body + "？")
+    body = body.rstrip("？?，,。 ") + unit
     if not re.search(r"多少|几", body):  # "…的财政赤字率": ask for the figure
         body = body.rstrip("的") + ("多少" if body.endswith("是") else "是多少")
     return body + "？"
+
+
+def _without_comparison(text: str) -> tuple[str, str]:
+    """`text` without the comparisons that end it ("…，哪一年更多？差了多少人？": both), and what
+    each row is asked in ("是多少人"; "" when the comparison names no unit)."""
+    unit = ""
+    while (tail := _COMPARE_TAIL.search(text)) is not None and tail.start() > 0:
+        unit = unit or _asked_in(tail)
+        text = text[: tail.start()].rstrip("？?，,。 ")
+    return text, unit
 
 
 def _asked_in(tail: re.Match[str]) -> str:

@@ -285,6 +285,8 @@ def test_which_year_a_little_more_and_a_count_after_the_places() -> None:
 def test_a_gap_asked_with_its_measure_word_and_a_year_compared_with_gen() -> None:
     pair = read_series("2030年和2031年的公交客运量，哪一年更多？差了多少人次？")
     assert pair is not None and pair.compare and pair.years == (2030, 2031)
+    # Both comparisons that end it are the table's summary; a row asks its figure in the unit.
+    assert pair.row_question("2030") == "2030年的公交客运量是多少人次？"
     # The unit of the difference is what each row counts.
     per_day = read_series("2031年平均每天新登记的企业比2030年多了多少户？")
     assert per_day is not None and per_day.row_question("2030") == "2030年平均每天新登记的企业是多少户？"
