@@ -299,9 +299,8 @@ class KnowledgeBase:
             earlier = read_question(history[-1].question, retriever.snapshot.regions)
         # A figure the user guesses ("有三千多人吗") is checked, not searched for; a short name
         # ("规上") is asked as the reports write it.
-        # "14年" is 2014 where the reports are about 2014; "上一届政府五年里" is "过去五年".
-        years = (m.year for m in retriever.snapshot.metas.values() if m.year is not None)
-        plain = term_as_written(full_years(figure_asked(rewritten.question), years))
+        # "31年" is 2031 where the reports are about 2031; "上届政府任期内" is "过去五年".
+        plain = term_as_written(full_years(figure_asked(rewritten.question), retriever.snapshot.years))
         searched = _spelled(retriever, plain, where, earlier)
         if searched != question:
             yield Searched(searched)

@@ -126,6 +126,11 @@ class Snapshot:
         )
 
     @functools.cached_property
+    def years(self) -> frozenset[int]:
+        """The years the loaded reports are dated (read once per version, like `regions`)."""
+        return frozenset(m.year for m in self.metas.values() if m.year is not None)
+
+    @functools.cached_property
     def regions(self) -> frozenset[str]:
         """The places the loaded reports are about (全国, 广东省, 綦江区, …); asked for several
         times per question, so read once per version (a reader's view reads its own)."""
