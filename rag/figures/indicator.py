@@ -118,8 +118,8 @@ def denominator_itself(question: str, phrase: str) -> bool:
 
 
 def _up_to_first_noun(text: str) -> str:
-    """The words of `text` up to its first noun: "国内生产总值能耗…" -> "国内生产总值" (jieba tags
-    国内 as a place word, 生产总值 as the noun)."""
+    """The words of `text` up to its first noun: "国内生产总值用水量…" -> "国内生产总值" (jieba
+    tags 国内 as a place word, 生产总值 as the noun)."""
     import jieba.posseg
 
     out = ""
@@ -198,8 +198,8 @@ def same_indicator(question_name: str, figure_name: str, sentence: str, upto: st
     match = SequenceMatcher(None, question_name, figure_name, autojunk=False).find_longest_match()
     if match.size < 2:
         # Rates are named by what they measure, right before 率: "森林覆盖率" is not "城镇化率";
-        # so are intensities, a measure per unit of output: "研发投入强度" is not "单位国内生产总值
-        # 能耗" (nor "能耗强度").
+        # so are intensities, a measure per unit of output: "科技投入强度" is not "单位产值能耗"
+        # (nor "能耗强度").
         rates = question_name.endswith("率") and figure_name.endswith("率")
         return not (rates or (question_name.endswith("强度") and _INTENSITY.search(figure_name)))
     if _two_heads(question_name, figure_name, match.a + match.size, sentence):

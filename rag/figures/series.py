@@ -242,8 +242,8 @@ def _template(text: str, start: int, end: int) -> str:
 
 
 def _without_comparison(text: str) -> tuple[str, str]:
-    """`text` without the comparisons that end it ("…，哪一年更多？差了多少人？": both), and what
-    each row is asked in ("是多少人"; "" when the comparison names no unit)."""
+    """`text` without the comparisons that end it ("…，哪年多？相差多少吨？": both), and what each
+    row is asked in ("是多少吨"; "" when the comparison names no unit)."""
     unit = ""
     while (tail := _COMPARE_TAIL.search(text)) is not None and tail.start() > 0:
         unit = unit or _asked_in(tail)

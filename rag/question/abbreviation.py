@@ -98,7 +98,7 @@ def _shortened(text: str, m: re.Match[str]) -> bool:
     return any(start not in bounds or end not in bounds for start, end in gaps)
 
 
-# A short form keeps one character of each word, mostly the first: 营业税改征增值税 -> 营改增,
+# A short form keeps one character of each word, mostly the first: 高新技术企业 -> 高企,
 # 棚户区改造 -> 棚改. Two words at least, at most four (longer names are shortened by picking).
 _SHORT_WORDS = (2, 4)
 _MIN_FULL = 5
@@ -106,10 +106,10 @@ _MIN_FULL = 5
 
 def short_form_written(question: str, texts: Iterable[str]) -> str:
     """The other way round: the question writes a name in full that the `texts` write only
-    short ("全面推开营业税改征增值税试点" asked, "全面推开营改增试点" written). The short form is
-    taken as the first characters of consecutive words of the question, found in a text as whole
-    words of it (so "成就人民" holds no "就人"); the question is returned with the short form
-    after the full name ("营业税改征增值税（营改增）"), or unchanged when no text writes one."""
+    short ("高新技术企业" asked, "新认定高企120家" written). The short form is taken as the first
+    characters of consecutive words of the question, found in a text as whole words of it (so
+    "成就人民" holds no "就人"); the question is returned with the short form after the full name
+    ("高新技术企业（高企）"), or unchanged when no text writes one."""
     import jieba
 
     corpus = [t for t in texts if t]

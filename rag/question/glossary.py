@@ -63,10 +63,9 @@ EVERYDAY: dict[str, tuple[str, ...]] = {
     # Both are written in reports ("规上工业增加值"): each is read as the other too.
     "规上": ("规模以上",),
     "规模以上": ("规上",),
-    # Energy used per unit of output is its intensity: the communiqué's 单位国内生产总值能耗 is
-    # written 能耗强度 / 能源消耗强度 too.
-    "单位国内生产总值能耗": ("能耗强度", "能源消耗强度"),
-    "单位GDP能耗": ("能耗强度", "能源消耗强度"),
+    # Energy used per unit of output (单位国内/地区生产总值能耗, the communiqué's name) is its
+    # intensity, written 能耗强度 / 能源消耗强度 too.
+    "生产总值能耗": ("能耗强度", "能源消耗强度"),
     "最低生活保障": ("低保",),
     "低保": ("最低生活保障",),
 }

@@ -1,5 +1,5 @@
 """Times said as people say them, read as reports write them: a year written with two digits
-("14年和15年城镇新增就业") as the full year, a government's term ("上一届政府五年里") as the five
+("31年和32年的粮食产量") as the full year, a government's term ("上届政府任期内") as the five
 years a closing work report reviews ("过去五年").
 
 People write a year short in speech and chat; reports write it in full. "14年" is also a
@@ -40,11 +40,11 @@ def full_years(question: str, years: Iterable[int]) -> str:
     return _SHORT_YEAR.sub(full, question)
 
 
-# A government's term asked by the government ("上一届政府五年里", "本届政府任期内"): reports
+# A government's term asked by the government ("上届政府这五年间", "本届政府任期内"): reports
 # review it as "过去五年" (a work report closing the term) or "五年来".
 _TERM = re.compile(r"(?:上一?届|本届)政府(?:任期)?的?(?:这|那)?(?:五年)?(?:里|中|间|内|期间|来)?")
 
 
 def term_as_written(question: str) -> str:
-    """ "上一届政府五年里…" -> "过去五年…"."""
+    """ "上届政府任期内…" -> "过去五年…"."""
     return _TERM.sub("过去五年", question)

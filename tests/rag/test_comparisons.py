@@ -10,12 +10,12 @@ from tests.fakes import HashEmbedder, indexed_reports
 
 REPORTS = {
     "2030年綦江区政府工作报告.txt": (
-        "2030年綦江区政府工作报告\n一、2029年工作回顾\n过去一年，全区城镇新增就业3.2万人。\n"
-        "二、2030年工作安排\n今年全区棚户区改造开工1200套。\n"
+        "2030年綦江区政府工作报告\n一、2029年工作回顾\n过去一年，全区新增市场主体3200户。\n"
+        "二、2030年工作安排\n今年全区旧房改造开工1200套。\n"
     ),
     "2031年綦江区政府工作报告.txt": (
-        "2031年綦江区政府工作报告\n一、2030年工作回顾\n过去一年，全区城镇新增就业3.5万人，棚户区改造开工1500套。\n"
-        "二、2031年工作安排\n今年全区城镇新增就业3.6万人以上。\n"
+        "2031年綦江区政府工作报告\n一、2030年工作回顾\n过去一年，全区新增市场主体3500户，旧房改造开工1500套。\n"
+        "二、2031年工作安排\n今年全区新增市场主体3600户以上。\n"
     ),
 }
 
@@ -25,17 +25,17 @@ def kb(tmp_path_factory: pytest.TempPathFactory) -> KnowledgeBase:
     return KnowledgeBase(indexed_reports(tmp_path_factory.mktemp("comparisons"), REPORTS), HashEmbedder())
 
 
-def test_two_years_said_short_and_a_gap_asked_in_people(kb: KnowledgeBase) -> None:
-    answer = kb.ask("29年和30年城镇新增就业哪一年多？差了多少人？")
-    assert answer.searched == "2029年和2030年城镇新增就业哪一年多？差了多少人？"
+def test_two_years_said_short_and_a_gap_asked_in_its_unit(kb: KnowledgeBase) -> None:
+    answer = kb.ask("29年和30年新增市场主体哪年多？相差多少户？")
+    assert answer.searched == "2029年和2030年新增市场主体哪年多？相差多少户？"
     first = answer.text.split("\n")[0]
-    assert first.startswith("从2029年的3.2万人[1]增加到2030年的3.5万人[2]，相差3000人（据两处原文计算）")
+    assert first.startswith("从2029年的3200户[1]增加到2030年的3500户[2]，相差300户（据两处原文计算）")
 
 
 def test_a_plan_against_an_outcome_is_no_difference(kb: KnowledgeBase) -> None:
-    # 2031's employment figure is a plan, 2030's an outcome: asked as two outcomes, there is no
-    # difference to give, and the answer says why.
-    answer = kb.ask("2031年城镇新增就业跟2030年相比多了多少人？")
+    # 2031's figure is a plan, 2030's an outcome: asked as two outcomes, there is no difference
+    # to give, and the answer says why.
+    answer = kb.ask("2031年新增市场主体跟2030年相比多了多少户？")
     assert answer.refused
     assert answer.text.startswith("知识库中找到的数字2030年的是实际数、2031年的是目标数，两者不能直接相减")
 
@@ -45,13 +45,13 @@ def test_a_plan_set_against_an_outcome_by_the_question_itself_is_not_refused() -
     from rag.figures.table import Row, Table, read_cell
 
     rows = (
-        Row("2030年", 2030, read_cell("3.5万人"), 1, aspect="实际"),
-        Row("2031年", 2031, read_cell("3.6万人以上"), 2, aspect="目标"),
+        Row("2030年", 2030, read_cell("3500户"), 1, aspect="实际"),
+        Row("2031年", 2031, read_cell("3600户以上"), 2, aspect="目标"),
     )
-    table = Table("城镇新增就业", rows, "year")
-    assert not _computable(table, "2031年城镇新增就业比2030年多了多少人？")
-    assert _computable(table, "2031年城镇新增就业目标比2030年实际多了多少人？")
+    table = Table("新增市场主体", rows, "year")
+    assert not _computable(table, "2031年新增市场主体比2030年多了多少户？")
+    assert _computable(table, "2031年新增市场主体目标比2030年实际多了多少户？")
     same = Table(
-        "城镇新增就业", (rows[0], Row("2031年", 2031, read_cell("3.8万人"), 2, aspect="实际")), "year"
+        "新增市场主体", (rows[0], Row("2031年", 2031, read_cell("3800户"), 2, aspect="实际")), "year"
     )
-    assert _computable(same, "2031年城镇新增就业比2030年多了多少人？")
+    assert _computable(same, "2031年新增市场主体比2030年多了多少户？")

@@ -139,10 +139,10 @@ def test_a_per_unit_question_is_not_answered_by_its_denominator() -> None:
     assert _lead("单位GDP能耗下降目标是多少？", targets) == ""
     assert _lead("单位国内生产总值能耗下降多少？", "单位国内生产总值能耗下降3.4%以上。") == "3.4%以上"
     # Written out, the denominator starts with a word jieba tags as a place (国内): still it.
-    output = "国内生产总值达到56.9万亿元，比上年增长7.7%。"
-    assert _lead("单位国内生产总值能耗实际下降了多少？", output) == ""
-    # The intensity is the same indicator under its other name.
-    assert _lead("单位国内生产总值能耗下降了多少？", "能源消耗强度下降3.7%。") == "3.7%"
+    output = "国内生产总值达到90万亿元。"
+    assert _lead("单位国内生产总值用水量是多少？", output) == ""
+    # Energy per unit of output is the same indicator under its other name, an intensity.
+    assert _lead("单位地区生产总值能耗降了多少？", "能源消耗强度下降3.2%。") == "3.2%"
 
 
 COMPARISONS = [
@@ -369,21 +369,19 @@ def test_a_share_asked_is_no_growth() -> None:
 
 
 def test_a_figure_of_other_places_named_in_its_clause_is_not_the_asked_places() -> None:
-    sentence = "地区生产总值增长5.8%，总量达到60013亿元；襄阳、宜昌两市经济总量突破6000亿元。"
-    assert _lead("湖北2024年经济总量有多大？", sentence, places=("湖北省",)) == "60013亿元"
-    # A place inside an event's name is no place asked about (the question's constraints read none).
-    event = "目前亚洲45个国家和地区奥委会已全部报名参加北京冬奥会。"
-    assert _lead("有多少个国家参加了北京冬奥会？", event) == "45个"
-    # Asked without a place, a city's figure is not ruled out this way.
-    assert _lead("经济总量突破了多少？", "襄阳经济总量突破6000亿元。") == "突破6000亿元"
+    sentence = "全省生产总值增长5.1%，总量达到3.6万亿元；赣州、九江两市生产总值突破5000亿元。"
+    assert _lead("江西省2030年生产总值是多少？", sentence, places=("江西省",)) == "3.6万亿元"
+    # Asked about no place whose reports answer (a place only mentioned, or none), a city's
+    # figure is not ruled out this way.
+    assert _lead("生产总值突破了多少？", "赣州生产总值突破5000亿元。") == "突破5000亿元"
 
 
 def test_an_intensity_is_a_percentage() -> None:
-    sentence = "全省研发经费支出约5100亿元、研发投入强度3.6%左右。"
-    assert _lead("研发投入强度是多少？", sentence) == "3.6%左右"
+    sentence = "全市科技经费支出约80亿元、科技投入强度2.9%。"
+    assert _lead("科技投入强度是多少？", sentence) == "2.9%"
 
 
 def test_intensities_are_named_by_what_they_measure() -> None:
-    energy = "单位国内生产总值能耗下降5.6%。"
-    assert _lead("研发经费投入强度是多少？", energy) == ""
-    assert _lead("研发经费投入强度是多少？", "研发经费投入强度2.1%。") == "2.1%"
+    energy = "单位产值能耗下降4.2%。"
+    assert _lead("科技经费投入强度为多少？", energy) == ""
+    assert _lead("科技经费投入强度为多少？", "科技经费投入强度2.1%。") == "2.1%"

@@ -283,13 +283,13 @@ def test_which_year_a_little_more_and_a_count_after_the_places() -> None:
 
 
 def test_a_gap_asked_with_its_measure_word_and_a_year_compared_with_gen() -> None:
-    pair = read_series("2030年和2031年的公交客运量，哪一年更多？差了多少人次？")
+    pair = read_series("2030年和2031年的粮食产量，哪年多？相差多少吨？")
     assert pair is not None and pair.compare and pair.years == (2030, 2031)
     # Both comparisons that end it are the table's summary; a row asks its figure in the unit.
-    assert pair.row_question("2030") == "2030年的公交客运量是多少人次？"
+    assert pair.row_question("2030") == "2030年的粮食产量是多少吨？"
     # The unit of the difference is what each row counts.
-    per_day = read_series("2031年平均每天新登记的企业比2030年多了多少户？")
-    assert per_day is not None and per_day.row_question("2030") == "2030年平均每天新登记的企业是多少户？"
+    per_day = read_series("2031年平均每天新办的商户比2030年多了多少户？")
+    assert per_day is not None and per_day.row_question("2030") == "2030年平均每天新办的商户是多少户？"
     colloquial = read_series("2031年的专项资金跟2030年相比多了多少？")
     assert colloquial is not None and colloquial.difference and colloquial.years == (2030, 2031)
 
@@ -297,7 +297,7 @@ def test_a_gap_asked_with_its_measure_word_and_a_year_compared_with_gen() -> Non
 def test_a_stated_change_beside_one_level_leads_after_both_levels() -> None:
     from rag.figures.series import with_difference
 
-    ask = read_series("2031年的专项资金比2030年多安排了多少？两年各是多少？")
+    ask = read_series("2031年的专项资金比2030年多拨了多少？两年分别是多少？")
     assert ask is not None and ask.difference
     p30 = _paragraph("2030年报告#3", "安排专项资金4500亿元。", ((2030, Aspect.TARGET),))
     p31 = _paragraph("2031年报告#4", "安排专项资金4700亿元，比去年增加200亿元。", ((2031, Aspect.TARGET),))

@@ -78,11 +78,11 @@ def test_place_names_leave_out_those_the_question_says() -> None:
 
 
 def test_a_person_asked_by_a_noun_of_agent_and_several_by_dou_you_shui() -> None:
-    assert asked_type("获得一等奖的运动员都有谁？") is AskedType.PERSON
-    assert asked_role("获得一等奖的运动员都有谁？") == "运动员"
+    assert asked_type("受到表彰的志愿者都有谁？") is AskedType.PERSON
+    assert asked_role("受到表彰的护林员都有谁？") == "护林员"
     # A role of the list is read before a noun of agent that ends in it; 对手 may be a team.
-    assert asked_role("这篇报道的文字记者是谁？") == "记者"
-    assert asked_type("同组对手有谁？") is None
+    assert asked_role("这组照片的摄影记者是谁？") == "记者"
+    assert asked_type("决赛的对手有谁？") is None
     # The role is looked for beside a name in the quoted sentence: a part of the noun will do.
     assert asked_role("表彰的优秀教师有哪些人？") in "优秀教师"
     assert asked_role("获奖者是谁？") == "获奖者"

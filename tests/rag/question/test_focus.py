@@ -31,9 +31,9 @@ def test_the_focus_matches_with_the_written_words() -> None:
 def test_a_place_said_with_a_localiser_is_its_noun() -> None:
     from rag.question.focus import TermWeights, subject_terms
 
-    known = {"村", "报到", "干部"}
+    known = {"村", "进驻", "工作队"}
     weights = TermWeights(lambda t: 5.0 if t in known else 0.0, known.__contains__)
     # "村里" is written nowhere, but 村 is: the question is not about a thing no report names.
-    assert "村里" not in subject_terms(Focus.of("干部哪天到村里报到？", None, None), weights)
+    assert "村里" not in subject_terms(Focus.of("工作队何时进驻村里？", None, None), weights)
     # A place no report writes whose noun none writes either stays a subject.
     assert "海外" in subject_terms(Focus.of("海外有多少项目？", None, None), weights)
