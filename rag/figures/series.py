@@ -51,9 +51,10 @@ _EVERY_YEAR = re.compile(
 _COMPARED_YEAR = re.compile(rf"(?:比|较|相比于?|同|与|和|跟){_YEAR}\s*年(?:的)?")
 # "提高了多少", "少几": a change asked with its size.
 # (差 asks the size of a gap, in either direction; a measure word may follow: "差了多少人".)
-_HOW_MUCH_CHANGED = r"(?:提高|降低|增加|减少|上升|下降|多|少|高|低|快|慢|相?差)了?(?:多少|几)"
+_HOW_MUCH_CHANGED = r"(?:提高|降低|增加|减少|上升|下降|多出?|少|高出?|低|快|慢|相?差)了?(?:多少|几)"
 _COMPARE_TAIL = re.compile(
-    r"(?:是)?(?:高还是低|多还是少|快还是慢|大还是小|升还是降|增还是减|哪(?:[个一]年?|年)(?:更)?(?:高|多|大|快|低|少)(?:一点|一些|些)?"
+    r"(?:是)?(?:(?:高|多|快|大|升|增|上升|增加|提高|扩大)了?还是(?:低|少|慢|小|降|减|下降|减少|降低|缩小)了?"
+    r"|哪(?:[个一]年?|年)(?:[\u4e00-\u9fff]得)?(?:更)?(?:高|多|大|快|低|少)(?:一点|一些|些)?"
     rf"|{_HOW_MUCH_CHANGED}(?P<unit>个百分点|人次|[个名人户项元套家所次吨])?"
     r"|有(?:什么|何|哪些)变化|(?:是)?怎么变化的?|如何变化|变化了?(?:多少)?|变化情况|走势|趋势)"
     r"(?:呢|吗)?[？?。]?$"
@@ -123,7 +124,7 @@ class SeriesAsk:
 
 def read_series(question: str, known_regions: Iterable[str] = ()) -> SeriesAsk | None:
     """The question as a table of rows, or None when it asks for one figure."""
-    text = question.strip()
+    text = _rows_asked_last(_after_preamble(question.strip()))
     if _AGGREGATE.search(text):
         return None
     compare = _COMPARE_TAIL.search(text)
@@ -134,6 +135,32 @@ def read_series(question: str, known_regions: Iterable[str] = ()) -> SeriesAsk |
     if found is not None:
         return found
     return _places_asked(text, known_regions, bool(compare))
+
+
+# A last clause asking only for each row's figure ("…是多了还是少了？这两年各自是多少？"): it adds
+# no indicator to a comparison before it.
+_ROWS_CLAUSE = re.compile(
+    r"[，,？?]\s*(?:这|那)?(?:两|二|三|四|五|几)?(?:个)?(?:年|年份|省份?|地方)?(?:的(?:数字|数据|数))?"
+    r"(?:分别|各自|各)(?:是|为)?(?:多少|几)[？?。]?$"
+)
+
+
+def _after_preamble(text: str) -> str:
+    """ "给领导准备发言稿，想核对一下：2031年和2032年…" -> "2031年和2032年…": words before a colon
+    that name no year say why the user asks; a row's question is what follows."""
+    head, colon, tail = max(text.rpartition("："), text.rpartition(":"), key=lambda p: len(p[0]))
+    if not colon or not tail.strip() or years_in(head) or not years_in(tail):
+        return text
+    return tail.strip()
+
+
+def _rows_asked_last(text: str) -> str:
+    """ "…是多了还是少了？这两年各自是多少？" -> "…是多了还是少了？": a comparison's table gives
+    each row's figure anyway."""
+    m = _ROWS_CLAUSE.search(text)
+    if m is None or not _COMPARE_TAIL.search(text[: m.start() + 1]):
+        return text
+    return text[: m.start() + 1]
 
 
 def _years_asked(text: str, compare: bool) -> SeriesAsk | None:
@@ -167,7 +194,8 @@ def _years_asked(text: str, compare: bool) -> SeriesAsk | None:
     return None
 
 
-_CLOSES_COMPARISON = re.compile(r"[^，。？?、]{0,6}?(?:相比|相较|比较)[，,]?")
+# "和2011年(预算)相比", "跟上年比是…": the words that close a comparison after its base year.
+_CLOSES_COMPARISON = re.compile(r"[^，。？?、]{0,6}?(?:相比|相较|比较|比(?=是|起来|[，,？?]))(?:起来)?[，,]?")
 
 
 def _compared_years(text: str) -> SeriesAsk | None:
@@ -231,11 +259,11 @@ def _ask(
 def _template(text: str, start: int, end: int) -> str:
     """The question with the span of rows replaced by a slot, the words asking for every row
     ("分别", "怎么变化") replaced by a plain "是多少" where no other question word remains."""
-    before, after = _DROP.sub("", text[:start]), _DROP.sub("", text[end:])
-    body = _EVERY_YEAR.sub("", f"{before}{{}}{after}").rstrip("？?。 ")
-    # "…各是多少？哪年多": the comparison is the table's summary, not a row's question.
-    body, unit = _without_comparison(body + "？")
-    body = body.rstrip("？?，,。 ") + unit
+    # "…各是多少？哪年多": the comparison is the table's summary, not a row's question. (Read
+    # before 分别 is dropped: "分别新增了多少" is each row's own change.)
+    raw, unit = _without_comparison(f"{text[:start]}{{}}{text[end:]}".rstrip("？?。 ") + "？")
+    before, after = (_DROP.sub("", part) for part in raw.split("{}", 1))
+    body = _EVERY_YEAR.sub("", f"{before}{{}}{after}").rstrip("？?，,。 ") + unit
     if not re.search(r"多少|几", body):  # "…的财政赤字率": ask for the figure
         body = body.rstrip("的") + ("多少" if body.endswith("是") else "是多少")
     return body + "？"
@@ -246,9 +274,14 @@ def _without_comparison(text: str) -> tuple[str, str]:
     row is asked in ("是多少吨"; "" when the comparison names no unit)."""
     unit = ""
     while (tail := _COMPARE_TAIL.search(text)) is not None and tail.start() > 0:
+        if _ASKED_PER_ROW.search(text, 0, tail.start()):
+            break  # "…分别新增了多少": each row's own figure is a change, asked of every row
         unit = unit or _asked_in(tail)
         text = text[: tail.start()].rstrip("？?，,。 ")
     return text, unit
+
+
+_ASKED_PER_ROW = re.compile(r"(?:分别|各自|各|每年|逐年)$")
 
 
 def _asked_in(tail: re.Match[str]) -> str:
@@ -326,6 +359,7 @@ def tabulate(
                 citations.append(replace(cited, n=number_of[ident]))
             row = replace(row, citation=number_of[ident])
         built.append(row)
+    built = _in_shared_unit(built)
     table = Table(_indicator(ask), tuple(built), ask.by)
     if not table.mixed:  # a plan's figure against an outcome is no change to report
         summary = summarize(built, ask.by)
@@ -340,9 +374,33 @@ def tabulate(
     lines = [_summary_line(table)] if table.summary else []
     lines += [_row_line(r, table.mixed) for r in built]
     confidence = min(a.confidence for _k, a in rows if not a.refused)
+    if ask.compare and not ask.difference and len(built) == 2 and len(table.filled) == 1:
+        # Two things compared and one has no figure: which is larger is not in the reports. The
+        # figure found is still shown (cited), below the reason. (A difference asked may still
+        # be stated by a report: rag.figures.extractive tries that first.)
+        missing = next(r for r in built if r.cell is None)
+        text = "\n".join([f"无法比较：{missing.missing}。", *lines])
+        refused = Answer(ask.question, text, True, citations, retrieved, confidence=confidence, table=table)
+        return replace(refused, conclusive=True)
     return Answer(
         ask.question, "\n".join(lines), False, citations, retrieved, confidence=confidence, table=table
     )
+
+
+def _in_shared_unit(rows: list[Row]) -> list[Row]:
+    """Rows of one indicator where one report writes the unit and another leaves it to the
+    indicator's name ("低收入人口减少9万" beside "减少12万人"): the bare figure is read in the
+    unit the others share, so the rows can be compared. Two different units stay apart."""
+    units = {r.cell.unit for r in rows if r.cell is not None}
+    if len(units) != 2 or "" not in units:
+        return rows
+    (unit,) = units - {""}
+    if unit == "%":
+        return rows  # a bare number beside percentages is a count, not a share
+    return [
+        replace(r, cell=replace(r.cell, unit=unit)) if r.cell is not None and not r.cell.unit else r
+        for r in rows
+    ]
 
 
 _ASPECT_WORD = {Aspect.TARGET: "目标", Aspect.RESULT: "实际"}

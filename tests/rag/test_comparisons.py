@@ -40,6 +40,21 @@ def test_a_plan_against_an_outcome_is_no_difference(kb: KnowledgeBase) -> None:
     assert answer.text.startswith("知识库中找到的数字2030年的是实际数、2031年的是目标数，两者不能直接相减")
 
 
+def test_a_direction_asked_then_both_years_figures(kb: KnowledgeBase) -> None:
+    answer = kb.ask("30年新增市场主体跟29年比是多了还是少了？这两年各自是多少？")
+    assert answer.table is not None and not answer.refused
+    assert answer.text.split("\n")[0].startswith("从2029年的3200户[1]增加到2030年的3500户[2]")
+
+
+def test_a_comparison_one_year_of_which_has_no_figure_is_refused(kb: KnowledgeBase) -> None:
+    # 旧房改造: 2030's outcome is in the 2031 report; 2029's is in none.
+    answer = kb.ask("2029年和2030年旧房改造开工哪年多？")
+    assert answer.refused
+    lines = answer.text.split("\n")
+    assert lines[0].startswith("无法比较：知识库中没有找到2029年的")
+    assert "2030年：1500套（据《2031年綦江区政府工作报告》）[1]" in lines
+
+
 def test_a_plan_set_against_an_outcome_by_the_question_itself_is_not_refused() -> None:
     from rag.figures.extractive import _computable
     from rag.figures.table import Row, Table, read_cell

@@ -310,3 +310,60 @@ def test_a_stated_change_beside_one_level_leads_after_both_levels() -> None:
     first = answer.text.split("\n")[0]
     assert first.startswith("2030年4500亿元[2]，2031年4700亿元[1]，比去年增加200亿元。依据：")
     assert verify_table(answer, {1: p31, 2: p30}, ask.question).ok
+
+
+def test_a_direction_asked_with_le_and_a_rows_clause_after_it() -> None:
+    # "…是多了还是少了？这两年各自是多少？": the last clause only asks each row's figure.
+    ask = read_series("2032年的公交客运量跟2031年比是多了还是少了？这两年各自是多少？")
+    assert ask is not None and ask.compare and ask.years == (2031, 2032)
+    assert ask.row_question("2031") == "2031年的公交客运量是多少？"
+    rate = read_series("空气优良天数比例2032年比2031年是高了还是低了？")
+    assert rate is not None and rate.compare and rate.row_question("2032") == "空气优良天数比例2032年是多少？"
+
+
+def test_each_rows_own_change_is_not_read_as_the_comparison() -> None:
+    # "分别新增了多少" asks every row's increase; "哪一年增得更多，高出多少" compares them.
+    ask = read_series("2031年和2032年全区绿地面积分别新增了多少？哪一年增得更多，高出多少？")
+    assert ask is not None and ask.compare and ask.years == (2031, 2032)
+    assert ask.row_question("2031") == "2031年全区绿地面积新增了多少？"
+
+
+def test_words_before_a_colon_that_name_no_year_are_the_users_reason() -> None:
+    ask = read_series("给领导准备发言稿，想核对一下：2031年和2032年的公交客运量各是多少？")
+    assert ask is not None and ask.years == (2031, 2032)
+    assert ask.row_question("2032") == "2032年的公交客运量是多少？"
+
+
+def test_one_side_of_a_comparison_missing_is_a_refusal_that_shows_the_other() -> None:
+    ask = read_series("2030年和2031年的公交客运量哪年多？")
+    assert ask is not None and ask.compare
+    p31 = _paragraph("2032年报告#3", "公交客运量1.2亿人次。", ((2031, Aspect.RESULT),))
+    missing = Answer("q", "知识库中没有找到能回答这个问题的内容。", True)
+    rows = [("2030", missing), ("2031", _answer("q", "1.2亿人次", p31, "公交客运量1.2亿人次"))]
+    answer = tabulate(ask, rows, top_k=5)
+    assert answer.refused and answer.conclusive
+    lines = answer.text.split("\n")
+    assert lines[0] == "无法比较：知识库中没有找到2030年的这一数字。"
+    assert lines[2] == "2031年：1.2亿人次（据《2032年报告》）[1]"
+    # Three rows with one missing are still a table: the others can be compared.
+    p30 = _paragraph("2031年报告#3", "公交客运量1.1亿人次。", ((2030, Aspect.RESULT),))
+    three = [("2029", missing), ("2030", _answer("q", "1.1亿人次", p30, "公交客运量1.1亿人次")), rows[1]]
+    assert not tabulate(read_series("2029年、2030年和2031年的公交客运量哪年多？") or ask, three, 5).refused
+
+
+def test_a_figure_written_without_the_unit_its_rows_share_is_compared_in_it() -> None:
+    ask = read_series("2031年和2032年全区低收入人口分别减少了多少？哪年多？")
+    assert ask is not None
+    p31 = _paragraph("2032年报告#3", "低收入人口减少12万人。", ((2031, Aspect.RESULT),))
+    p32 = _paragraph("2033年报告#3", "低收入人口减少9万。", ((2032, Aspect.RESULT),))
+    rows = [
+        ("2031", _answer("q", "12万人", p31, "低收入人口减少12万人")),
+        ("2032", _answer("q", "9万", p32, "低收入人口减少9万")),
+    ]
+    answer = tabulate(ask, rows, top_k=5)
+    first = answer.text.split("\n")[0]
+    assert first == "从2031年的12万人[1]减少到2032年的9万[2]，相差3万人（据两处原文计算）。"
+    # A bare number beside percentages is no percentage.
+    p33 = _paragraph("2033年报告#4", "低收入人口占比3%。", ((2032, Aspect.RESULT),))
+    mixed = [rows[0], ("2032", _answer("q", "3%", p33, "低收入人口占比3%"))]
+    assert "相差" not in tabulate(ask, [rows[1], mixed[1]], top_k=5).text
