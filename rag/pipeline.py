@@ -385,10 +385,10 @@ def _spelled(retriever: HybridRetriever, question: str, where: SearchFilter, ear
     forms = short_forms(question, bm25.__contains__) if bm25 is not None else []
     # The same search the answer starts with (the retriever keeps its ranking).
     texts = [h.paragraph.text for h in ground(retriever, question, _SPELLING_HITS, where, earlier).hits]
-    if not forms:
-        # Every word is one the reports write; they may still write the name only short.
-        return short_form_written(question, texts)
-    return spelled_out(question, forms, texts)
+    spelled = spelled_out(question, forms, texts) if forms else question
+    # The reports may still write a name only short, or only in full ("城铁" asked, "城际铁路"
+    # written), whatever other word of the question they never write ("咱们").
+    return short_form_written(question, texts) if spelled == question else spelled
 
 
 def _failure_kind(error: LLMError) -> str:

@@ -120,7 +120,48 @@ def short_form_written(question: str, texts: Iterable[str]) -> str:
             continue  # the texts write the name as asked
         if any(_as_words(t, short, jieba.lcut) for t in corpus):
             return question.replace(full, f"{full}（{short}）", 1)
+    return initials_written(question, corpus)
+
+
+def initials_written(question: str, texts: Sequence[str]) -> str:
+    """A two- or three-character noun of the question that the `texts` never write, but whose
+    characters begin consecutive words of one name they do write ("城铁" asked, "城际铁路运营里程"
+    written): the question with that name instead, as spelled_out does. Words the reports write
+    elsewhere too are caught here, where the short-form search above sees only unknown words.
+    Two names (or none) leave the question as it is."""
+    import jieba.posseg
+
+    for token in jieba.posseg.cut(question):
+        word, flag = str(token.word), str(token.flag)
+        if not 2 <= len(word) <= 3 or not _CJK.fullmatch(word) or not flag.startswith(("n", "j")):
+            continue
+        if flag in ("nr", "ns", "nt") or f"{word}（" in question or any(word in t for t in texts):
+            continue
+        names = {name for t in texts if word[0] in t for name in _names_by_initials(t, word)}
+        if len(names) == 1:
+            return question.replace(word, names.pop(), 1)
     return question
+
+
+def _names_by_initials(text: str, initials: str) -> set[str]:
+    """Runs of consecutive words of `text`, two characters or more each and ending in a noun,
+    whose first characters are `initials` ("城际/铁路" for 城铁; jieba may keep such a name whole)."""
+    import jieba.posseg
+
+    tagged = []
+    for t in jieba.posseg.cut(text):
+        word, flag = str(t.word), str(t.flag)
+        # A four-character word is mostly two words of two ("城际铁路": 城际 + 铁路).
+        tagged += [(word[:2], flag), (word[2:], flag)] if len(word) == 4 else [(word, flag)]
+    n = len(initials)
+    found = set()
+    for i in range(len(tagged) - n + 1):
+        group = tagged[i : i + n]
+        if "".join(w[0] for w, _f in group) != initials or any(len(w) < 2 for w, _f in group):
+            continue
+        if group[-1][1].startswith("n"):
+            found.add("".join(w for w, _f in group))
+    return found
 
 
 def _candidates(question: str) -> list[tuple[str, str]]:

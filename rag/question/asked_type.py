@@ -42,14 +42,16 @@ _ROLE = (
 # "都有谁 / 有哪些人". A role of the list above is read first ("文字记者": 记者).
 _AGENT = r"(?:(?![的之])[\u4e00-\u9fff]){1,2}(?:员|者|师)"
 _WHO = r"是谁|是哪位|叫什么名字|的名字|姓名|名叫什么|都有谁|有谁|有哪些人|是哪些人|都是谁"
-_PERSON = re.compile(rf"(?P<role>{_ROLE})(?:{_WHO})|谁(?:作|做|主持|讲)")
+# "哪位编辑审定的": 哪位 before a role (or before nothing: "是哪位主讲的") asks for a person too.
+_PERSON = re.compile(rf"(?P<role>{_ROLE})(?:{_WHO})|哪一?位(?P<which>{_ROLE})?|谁(?:作|做|主持|讲)")
 _AGENT_PERSON = re.compile(rf"(?P<role>{_AGENT})(?:{_WHO})")
 # A venue: where an event was held ("在哪个城市举办", "在哪里召开", "开幕式在哪儿举行"). Other
 # "where" questions ("位于什么地方", "是哪里人", "短板在哪里") are answered by descriptions a
 # place-name tagger does not see as places, and are not gated.
 _HELD = r"举办|举行|召开|开幕|闭幕|办"
 _PLACE = re.compile(
-    rf"(?:在哪(?:个城市|座城市|个地方|里|儿|(?![一些年天月个位家项]))|在什么地方)[^，。？?]{{0,4}}?(?:{_HELD})"
+    rf"(?:在哪(?:[个座]?(?:城市|省份?|市|县|国家|地方)|里|儿|(?![一些年天月个位家项]))|在什么地方)"
+    rf"[^，。？?]{{0,4}}?(?:{_HELD})"
     rf"|(?:{_HELD})[^，。？?]{{0,3}}?(?:在哪里|在哪儿|在哪)"
 )
 # How a day is written: "18日", "3月5日", "十八日", "5号"; "7·21" for a day known by its date.
@@ -58,7 +60,10 @@ _DAY_WRITTEN = re.compile(r"\d{1,2}[日号]|[一二三四五六七八九十]{1,3
 
 def asked_role(question: str) -> str:
     """The office or role a question asks a person by ("总工程师是谁" -> "工程师"); "" else."""
-    m = _PERSON.search(question) or _AGENT_PERSON.search(question)
+    m = _PERSON.search(question)
+    if m:
+        return m.group("role") or m.group("which") or ""
+    m = _AGENT_PERSON.search(question)
     return (m.group("role") or "") if m else ""
 
 

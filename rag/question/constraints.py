@@ -179,14 +179,14 @@ def find_report(question: str, known: Iterable[str] = ()) -> ReportRef | None:
         start = m.start()
         while start > 0 and not _REF_STOP.match(question[start - 1]) and m.start() - start < 14:
             start -= 1
-        text = question[start : m.end()].removeprefix("党的")
+        text = _after_verb(question[start : m.end()], m.group(0), known).removeprefix("党的")
         name = _DETERMINER.sub("", text[: -len(m.group(0))])
         if _ASKING.search(name):
             continue  # "谁的报告", "哪份报告": the report is what is asked
         years = years_in(text)
         kind = next((k for pattern, k in _KIND_WORDS if pattern.search(text)), None)
         places = find_places(name, known)
-        if not (years or places or _CONGRESS.search(name) or _NAMED_KIND.search(name)):
+        if not _names_a_report(name, known):
             # "报告说……", "这份报告提出……", "请总结……": the report at hand, or a verb, not a name.
             continue
         words = name
@@ -203,6 +203,31 @@ def find_report(question: str, known: Iterable[str] = ()) -> ReportRef | None:
             words=words,
         )
     return None
+
+
+def _after_verb(text: str, kind_word: str, known: Iterable[str]) -> str:
+    """A report's name from the last verb or preposition before it on, when what follows still
+    names a report ("想查查政府工作报告": 政府工作报告; "请对照2031年报告": 2031年报告; not
+    "某区组工答卷", where jieba reads 组工 as a verb). A title with 关于 keeps its verbs."""
+    import jieba.posseg
+
+    if "关于" in text:
+        return text
+    at, cuts = 0, []
+    for token in jieba.posseg.cut(text):
+        at += len(token.word)
+        if str(token.flag) in ("v", "p") and at < len(text):
+            cuts.append(at)
+    for cut in reversed(cuts):
+        name = _DETERMINER.sub("", text[cut : len(text) - len(kind_word)].removeprefix("党的"))
+        if _names_a_report(name, known):
+            return text[cut:]
+    return text
+
+
+def _names_a_report(name: str, known: Iterable[str]) -> bool:
+    named = _CONGRESS.search(name) or _NAMED_KIND.search(name)
+    return bool(years_in(name) or find_places(name, known) or named)
 
 
 def _aspects(question: str) -> tuple[Aspect | None, Aspect | None]:

@@ -1,5 +1,5 @@
 """Times said as people say them, read as reports write them: a year written with two digits
-("31年和32年的粮食产量") as the full year, a government's term ("上届政府任期内") as the five
+("31年和32年的粮食产量", "三一年") as the full year, a government's term ("上届政府任期内") as the five
 years a closing work report reviews ("过去五年").
 
 People write a year short in speech and chat; reports write it in full. "14年" is also a
@@ -22,7 +22,17 @@ _BEFORE_DURATION = re.compile(
 _AFTER_DURATION = re.compile(
     r"^(?:来|间|内|以来|以上|以内|以后|左右|多|前|后|半|时间|之久|里|中|期间|的时间|之内|之后)"
 )
-_SHORT_YEAR = re.compile(r"(?<![\d.])[’'‘]?(\d{2})年")
+_SHORT_YEAR = re.compile(r"(?<![\d.〇零一二三四五六七八九十])[’'‘]?(\d{2}|[〇零一二三四五六七八九]{2})年")
+_CHINESE_DIGITS = {c: str(i) for i, c in enumerate("零一二三四五六七八九")} | {"〇": "0"}
+# Two numerals that count loosely ("三五年", "两三年", "七八年": a few years) are no year.
+_ROUGH_COUNTS = {"三五", "一二", "二三", "三四", "四五", "五六", "六七", "七八", "八九"}
+
+
+def _two_digits(said: str) -> int | None:
+    """ "17" or "一七" -> 17; None for a loose count ("三四")."""
+    if said in _ROUGH_COUNTS:
+        return None
+    return int("".join(_CHINESE_DIGITS.get(c, c) for c in said))
 
 
 def full_years(question: str, years: Iterable[int]) -> str:
@@ -31,7 +41,10 @@ def full_years(question: str, years: Iterable[int]) -> str:
     known = {y for year in years for y in (year - 1, year, year + 1)}
 
     def full(m: re.Match[str]) -> str:
-        year = 2000 + int(m.group(1))
+        digits = _two_digits(m.group(1))
+        if digits is None:
+            return m.group(0)
+        year = 2000 + digits
         before, after = question[: m.start()], question[m.end() :]
         if year not in known or _BEFORE_DURATION.search(before) or _AFTER_DURATION.match(after):
             return m.group(0)

@@ -77,3 +77,13 @@ def test_first_characters_across_the_texts_words_are_no_short_form() -> None:
     # No name: a time and a verb ("去年下降" -> 去下), a pair of words ("站长姓名" -> 站姓).
     assert short_form_written("比去年下降几个点？", ["去下"]) == "比去年下降几个点？"
     assert short_form_written("站长姓名是什么？", ["站姓"]) == "站长姓名是什么？"
+
+
+def test_a_short_word_the_texts_write_only_as_the_names_words_it_begins() -> None:
+    from rag.question.abbreviation import initials_written
+
+    texts = ["城际铁路运营里程达到860公里。", "新建农村公路3000公里。"]
+    assert initials_written("城铁运营里程多少？", texts) == "城际铁路运营里程多少？"
+    # Written as asked somewhere, or no name begun by its characters: unchanged.
+    assert initials_written("城铁运营里程多少？", [*texts, "城铁开通3条。"]) == "城铁运营里程多少？"
+    assert initials_written("地铁运营里程多少？", texts) == "地铁运营里程多少？"

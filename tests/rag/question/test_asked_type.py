@@ -88,3 +88,16 @@ def test_a_person_asked_by_a_noun_of_agent_and_several_by_dou_you_shui() -> None
     assert asked_role("获奖者是谁？") == "获奖者"
     # 家 ends 国家 too: not a person asked.
     assert asked_type("这个国家是谁？") is None
+
+
+def test_which_one_asks_for_a_person_with_or_without_a_role() -> None:
+    assert asked_type("这期简报是哪位编辑审定的？") is AskedType.PERSON
+    assert asked_role("这期简报是哪位编辑审定的？") == "编辑"
+    assert asked_type("讲座是哪一位主讲的？") is AskedType.PERSON
+    assert asked_role("讲座是哪一位主讲的？") == ""
+
+
+def test_a_venue_asked_by_its_kind_of_place() -> None:
+    assert asked_type("博览会放在哪个市举行？") is AskedType.PLACE
+    assert asked_type("论坛在哪座城市举行？") is AskedType.PLACE
+    assert asked_type("他在哪个县工作？") is None  # not an event held

@@ -193,3 +193,15 @@ def test_a_plans_period_is_a_time_only_when_a_figure_is_asked() -> None:
     assert read_question("“十四五”期间城镇新增就业多少人？").years == (2021, 2022, 2023, 2024, 2025)
     # Asked about the plan's aims, the name is the topic (its section's heading carries it).
     assert read_question("“十四五”时期为什么要推进结构性改革？").years == ()
+
+
+def test_a_report_named_after_a_verb() -> None:
+    from rag.question.constraints import find_report
+
+    cited = find_report("帮我查查政府工作报告，2031年新增就业多少？")
+    assert cited is not None and cited.text == "政府工作报告" and cited.words == ""
+    checked = find_report("请对照2031年政府工作报告说明")
+    assert checked is not None and checked.year == 2031 and checked.text == "2031年政府工作报告"
+    # A verb inside the name (jieba reads 组工 as one) keeps the whole name.
+    own = find_report("这份某区组工答卷的报道", ["某区"])
+    assert own is not None and own.text == "这份某区组工答卷"

@@ -45,3 +45,12 @@ def test_a_governments_term_is_the_five_years_its_closing_report_reviews() -> No
     assert term_as_written("上届政府这五年间财政收入一共增加了多少？") == "过去五年财政收入一共增加了多少？"
     assert term_as_written("本届政府任期内累计减税多少？") == "过去五年累计减税多少？"
     assert term_as_written("市政府今年的目标") == "市政府今年的目标"
+
+
+def test_a_year_said_with_two_chinese_numerals() -> None:
+    assert full_years("三一年粮食产量多少？", YEARS) == "2031年粮食产量多少？"
+    assert full_years("三〇年和三二年", YEARS) == "2030年和2032年"
+    # Two numerals in a row also count loosely ("三四年": three or four years), or a duration.
+    assert full_years("过了三四年", YEARS) == "过了三四年"
+    assert full_years("用了三三年", YEARS) == "用了三三年"
+    assert full_years("十三年来", YEARS) == "十三年来"
