@@ -75,11 +75,12 @@ GENERIC = frozenset(
 )
 
 
-# The words around an indicator that are not its name: how it is asked for, how it changed.
+# The words around an indicator that are not its name: how it is asked for, how it changed,
+# how the figure is counted ("补助标准定为人均480元": the name is 补助标准).
 _NOT_NAME = re.compile(
     r"(?:是多少|是几|为多少|有多少|多少|几|是|为|有|达到|达|了|的$|实际|全年|预期|目标|计划|安排|拟按|拟|要|将|"
-    r"(?:增长|增加|减少|下降|降低|提高|提升|上升|上涨|扩大|缩小|压减|降|增|涨)(?:到|至|了)?|超过|突破|约|近|按|控制在|"
-    r"比上年|同比|分别|总共|一共|共|年均|平均每年|每年平均|累计)$"
+    r"(?:增长|增加|减少|下降|降低|提高|提升|上升|上涨|扩大|缩小|压减|降|增|涨)(?:到|至|了)?|超过|突破|约|接近|将近|近|按|控制在|"
+    r"比上年|同比|分别|总共|一共|共|年均|平均每年|每年平均|累计|人均|户均)$"
 )
 _NAME_RUN = re.compile(r"[\u4e00-\u9fff]+$")
 # Said before an indicator's name without being part of it: when, where, which part.
@@ -187,6 +188,10 @@ def same_indicator(question_name: str, figure_name: str, sentence: str, upto: st
     # level, town and country, size): the same indicator only when the sentence names that part.
     if any(p in question_name and p not in figure_name and p not in said for p in _PARTS_OF_A_WHOLE):
         return False
+    if _SHARE.search(question_name) and figure_name.endswith("率") and "占" not in figure_name:
+        # A share of a whole ("高新技术产业占产值的比重") is not a rate of something else that
+        # names the same part ("高新技术产业对增长的贡献率").
+        return False
     if figure_name in question_name:
         return True
     if question_name in figure_name:
@@ -204,14 +209,30 @@ def same_indicator(question_name: str, figure_name: str, sentence: str, upto: st
         return not (rates or (question_name.endswith("强度") and _INTENSITY.search(figure_name)))
     if _two_heads(question_name, figure_name, match.a + match.size, sentence):
         return False
-    asked = _modifiers(question_name[: match.a])
-    given = _modifiers(figure_name[: match.b])
+    # A match starting inside a noun ("城际铁路运营里程" / "城际公路运营里程": 路运营里程) leaves
+    # that noun (城际铁路, 城际公路) among each side's own modifiers.
+    asked = _modifiers(question_name[: _word_end(question_name, match.a)])
+    given = _modifiers(figure_name[: _word_end(figure_name, match.b)])
     # Each modifier the question names must stand in the sentence (up to the figure's clause's
     # end): "城镇登记失业率" asked is not "城镇调查失业率5.1%", although 城镇 is said.
     return not (given - asked and asked and not all(word in said for word in asked))
 
 
+def _word_end(name: str, at: int) -> int:
+    """`at`, or the end of the noun of `name` that `at` falls inside (jieba): a verb cut there
+    ("利用" / "使用" sharing 用) is a synonym as often as not, and is left to the words' test."""
+    import jieba.posseg
+
+    end = 0
+    for token in jieba.posseg.cut(name):
+        start, end = end, end + len(str(token.word))
+        if start < at < end:
+            return end if str(token.flag).startswith("n") else at
+    return at
+
+
 _INTENSITY = re.compile(r"强度$|^单位|之比$")
+_SHARE = re.compile(r"(?:比重|占比|比例)$")
 
 
 def _two_heads(question_name: str, figure_name: str, shared_end: int, sentence: str) -> bool:

@@ -274,8 +274,13 @@ def fits_the_question(question: str, sentence: str, mention: NumberMention, one_
     first = _first_listed(sentence, mention)
     if asks_growth(question) and not _GROWTH.search(sentence[clause_start(sentence, first) : mention.start]):
         return False
-    # Nor is the level a change ended at ("补助标准增加到人均280元").
-    if asks_growth(question) and _CHANGED_TO_LEVEL.search(sentence[max(0, first - 14) : first]):
+    # Nor is the level a change ended at ("补助标准增加到人均280元"); nor an amount added
+    # ("新建多少公里"), unless what changed is itself a flow ("新增就业从…增加到1350万").
+    ended_at = _CHANGED_TO_LEVEL.search(sentence[max(0, first - 14) : first])
+    if ended_at and asks_growth(question):
+        return False
+    named = sentence[clause_start(sentence, first) : first]
+    if ended_at and _FLOW.search(question) and not _FLOW.search(named):
         return False
     phrase = sentence[: mention.lead_start]
     phrase = phrase[max((m.end() for m in _PHRASE_BREAK.finditer(phrase)), default=0) :]
@@ -587,7 +592,8 @@ def paired_lead(sentence: str, mention: NumberMention) -> str:
 # "第几届" asks for an ordinal: "第11届".
 _ORDINAL = re.compile(r"第(?:\d+|[零〇一二两三四五六七八九十百千]+)[\u4e00-\u9fff]")
 # The measure word a question counts in, known unit or not ("攻入了几球": 球).
-_ASKED_MEASURE = re.compile(r"(?:多少|几)(?P<u>[\u4e00-\u9fff])")
+# "几个人" asks in 人, as "几人" does: the 个 before it is only the general classifier.
+_ASKED_MEASURE = re.compile(r"(?:多少|几)(?:个(?=人))?(?P<u>[\u4e00-\u9fff])")
 
 
 def _ordinal_lead(question: str, sentences: Sequence[tuple[str, bool, bool]], coverage: Coverage) -> str:

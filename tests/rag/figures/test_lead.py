@@ -385,3 +385,39 @@ def test_intensities_are_named_by_what_they_measure() -> None:
     energy = "单位产值能耗下降4.2%。"
     assert _lead("科技经费投入强度为多少？", energy) == ""
     assert _lead("科技经费投入强度为多少？", "科技经费投入强度2.1%。") == "2.1%"
+
+
+def test_a_share_is_no_rate_that_names_the_same_part() -> None:
+    contribution = "高新技术产业对经济增长贡献率接近58%，消费持续恢复。"
+    assert _lead("高新技术产业增加值占生产总值的比重是多少？", contribution) == ""
+    share = "高新技术产业增加值占生产总值比重达到14.2%。"
+    assert _lead("高新技术产业增加值占生产总值的比重是多少？", share) == "14.2%"
+
+
+def test_a_name_sharing_the_end_of_a_word_is_another_indicator() -> None:
+    # "城际铁路运营里程" and "城际公路运营里程" share "路运营里程", not their thing.
+    roads = "城际公路运营里程达到3200公里。"
+    assert _lead("城际铁路运营里程有多少公里？", roads) == ""
+    assert _lead("城际铁路运营里程有多少公里？", "城际铁路运营里程达到860公里。") == "860公里"
+    # Verbs sharing a character are synonyms as often as not: left to the words' test.
+    assert _lead("实际利用境外资金多少？", "实际使用境外资金120亿元。") == "120亿元"
+
+
+def test_a_per_person_amount_is_named_by_what_it_counts() -> None:
+    # "提高到人均480元": the name is 补助标准, not 人均…
+    subsidy = "城乡居民医保财政补助标准提高到人均480元。"
+    assert _lead("城乡居民人均存款是多少元？", subsidy) == ""
+    assert _lead("医保财政补助标准提高到多少？", subsidy) == "480元"
+
+
+def test_a_level_reached_is_no_amount_added() -> None:
+    span = "城际铁路运营里程从900公里增加到1500公里。"
+    assert _lead("新增城际铁路运营里程多少公里？", span) == ""
+    assert _lead("城际铁路运营里程达到多少公里？", span) == "1500公里"
+    # A flow that changed: its level is the flow asked for.
+    flows = "新增就业从12万人增加到13万人。"
+    assert _lead("新增就业多少人？", flows) == "13万人"
+
+
+def test_how_many_people_counted_with_the_classifier() -> None:
+    assert _lead("这批派出了几个人？", "这批派出12名技术骨干。") == "12名"
