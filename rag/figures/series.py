@@ -37,9 +37,10 @@ MAX_ROWS = 30
 _CN_COUNT = {"两": 2, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9, "十": 10}
 _YEAR = r"((?:19|20)\d{2})"
 _RANGE = re.compile(rf"(?:从|自)?{_YEAR}\s*年?\s*(?:到|至|－|-|—|–|~|～)\s*{_YEAR}\s*年(?:间|期间)?")
-# "2010年和2012年", "2009、2010、2011三年" (the last year carries 年, or a count of years follows).
+# "2010年和2012年", "2009、2010、2011三年", "2010、2011这两年" (the last year carries 年, or a
+# count of years follows).
 _YEAR_LIST = re.compile(
-    rf"{_YEAR}\s*年?(?:\s*(?:、|，|,|和|与|及|以及|跟|还有)\s*{_YEAR}\s*年?)+(?:[两二三四五六七八九十]个?年|这几年)?"
+    rf"{_YEAR}\s*年?(?:\s*(?:、|，|,|和|与|及|以及|跟|还有)\s*{_YEAR}\s*年?)+(?:这?[两二三四五六七八九十]个?年|这几年)?"
 )
 _SINCE = re.compile(rf"(?:从|自)?{_YEAR}\s*年(?:以来|来|至今|到现在|到今天|开始)")
 _RECENT = re.compile(r"(?:近|最近|过去|前)(\d{1,2}|[两二三四五六七八九十])(?:个)?年(?:来|间|里)?")
@@ -51,11 +52,17 @@ _EVERY_YEAR = re.compile(
 _COMPARED_YEAR = re.compile(rf"(?:比|较|相比于?|同|与|和|跟){_YEAR}\s*年(?:的)?")
 # "提高了多少", "少几": a change asked with its size.
 # (差 asks the size of a gap, in either direction; a measure word may follow: "差了多少人".)
-_HOW_MUCH_CHANGED = r"(?:提高|降低|增加|减少|上升|下降|多出?|少|高出?|低|快|慢|相?差)了?(?:多少|几)"
+# ("多减了多少", "多造了多少": a verb may follow the comparative.)
+_HOW_MUCH_CHANGED = (
+    r"(?:提高|降低|增加|减少|上升|下降|回落|扩大|缩小|[多少](?:出|[\u4e00-\u9fff](?=了))?"
+    r"|高出?|低|快|慢|相?差)了?(?:多少|几)"
+)
+# Which is larger, by how much, how it changed; "后一年比前一年……", "……，增速回落了多少" included.
 _COMPARE_TAIL = re.compile(
-    r"(?:是)?(?:(?:高|多|快|大|升|增|上升|增加|提高|扩大)了?还是(?:低|少|慢|小|降|减|下降|减少|降低|缩小)了?"
+    r"(?:[前后]一?年比[前后]一?年)?(?:(?<=[，,？?])(?:增速|增幅|涨幅|降幅))?(?:是)?"
+    r"(?:(?:高|多|快|大|升|增|上升|增加|提高|扩大)了?还是(?:低|少|慢|小|降|减|下降|减少|降低|缩小)了?"
     r"|哪(?:[个一]年?|年)(?:[\u4e00-\u9fff]得)?(?:更)?(?:高|多|大|快|低|少)(?:一点|一些|些)?"
-    rf"|{_HOW_MUCH_CHANGED}(?P<unit>个百分点|人次|[个名人户项元套家所次吨])?"
+    rf"|{_HOW_MUCH_CHANGED}(?P<unit>个百分点|人次|公里|公顷|平方米|[个名人户项元套家所次吨亩斤辆台座条件场])?"
     r"|有(?:什么|何|哪些)变化|(?:是)?怎么变化的?|如何变化|变化了?(?:多少)?|变化情况|走势|趋势)"
     r"(?:呢|吗)?[？?。]?$"
 )
@@ -70,7 +77,7 @@ _AGGREGATE = re.compile(
 )
 # Words that ask for a value per row; needed where the span alone may mean an aggregate.
 _PER_ROW = re.compile(r"分别|各自|各是|各为|依次|每年|逐年|历年|各年|变化|趋势|走势|列表|列出")
-_DROP = re.compile(r"分别|各自|依次|各(?=是|为)|(?<=[年的])都")
+_DROP = re.compile(r"分别|各自|依次|各(?=是|为|[\u4e00-\u9fff]{1,2}了?(?:多少|几))|(?<=[年的])都")
 _PLACE_JOIN = re.compile(r"^\s*(?:、|，|,|和|与|及|以及|跟|还有)\s*$")
 # "甲省、乙省两个省…": the count after a list of places belongs to the list, not to a row.
 _PLACE_COUNT = re.compile(r"(?:这|等)?(?:\d{1,2}|[两二三四五六七八九十])个?(?:省份|省|市|区|县|地区|地方|地)")
@@ -141,7 +148,7 @@ def read_series(question: str, known_regions: Iterable[str] = ()) -> SeriesAsk |
 # no indicator to a comparison before it.
 _ROWS_CLAUSE = re.compile(
     r"[，,？?]\s*(?:这|那)?(?:两|二|三|四|五|几)?(?:个)?(?:年|年份|省份?|地方)?(?:的(?:数字|数据|数))?"
-    r"(?:分别|各自|各)(?:是|为)?(?:多少|几)[？?。]?$"
+    r"(?:分别|各自|各)(?:是|为)?(?:多少|几)(?=[，,？?。]|$)"
 )
 
 
@@ -158,9 +165,10 @@ def _rows_asked_last(text: str) -> str:
     """ "…是多了还是少了？这两年各自是多少？" -> "…是多了还是少了？": a comparison's table gives
     each row's figure anyway."""
     m = _ROWS_CLAUSE.search(text)
-    if m is None or not _COMPARE_TAIL.search(text[: m.start() + 1]):
+    rest = text[: m.start() + 1] + text[m.end() + 1 :] if m else text
+    if m is None or not _COMPARE_TAIL.search(rest.rstrip("？?。") + "？"):
         return text
-    return text[: m.start() + 1]
+    return rest
 
 
 def _years_asked(text: str, compare: bool) -> SeriesAsk | None:
@@ -172,8 +180,11 @@ def _years_asked(text: str, compare: bool) -> SeriesAsk | None:
     m = _YEAR_LIST.search(text)
     if m and m.group(0).endswith("年"):
         years = tuple(dict.fromkeys(int(y) for y in re.findall(_YEAR, m.group(0))))
+        # "2031年跟2032年比，…": the word closing the comparison goes with the years.
+        closing = _LIST_COMPARED.match(text, m.end()) if compare else None
+        end = closing.end() if closing else m.end()
         if len(years) >= 2:
-            return _ask(text, m.start(), m.end(), years=tuple(sorted(years)), compare=compare)
+            return _ask(text, m.start(), end, years=tuple(sorted(years)), compare=compare)
     if compare or _AGAINST_YEAR.search(text):
         ask = _compared_years(text)
         if ask is not None:
@@ -194,6 +205,7 @@ def _years_asked(text: str, compare: bool) -> SeriesAsk | None:
     return None
 
 
+_LIST_COMPARED = re.compile(r"\s*(?:相比|相较|比较|比)(?:起来)?[，,]?")
 # "和2011年(预算)相比", "跟上年比是…": the words that close a comparison after its base year.
 _CLOSES_COMPARISON = re.compile(r"[^，。？?、]{0,6}?(?:相比|相较|比较|比(?=是|起来|[，,？?]))(?:起来)?[，,]?")
 
@@ -263,7 +275,9 @@ def _template(text: str, start: int, end: int) -> str:
     # before 分别 is dropped: "分别新增了多少" is each row's own change.)
     raw, unit = _without_comparison(f"{text[:start]}{{}}{text[end:]}".rstrip("？?。 ") + "？")
     before, after = (_DROP.sub("", part) for part in raw.split("{}", 1))
-    body = _EVERY_YEAR.sub("", f"{before}{{}}{after}").rstrip("？?，,。 ") + unit
+    body = _EVERY_YEAR.sub("", f"{before}{{}}{after}").rstrip("？?，,。 ")
+    if unit:  # "…是多少" asked in the comparison's unit: "…是多少亩"
+        body = re.sub(r"(?:是|有|为)?多少$", "", body) + unit
     if not re.search(r"多少|几", body):  # "…的财政赤字率": ask for the figure
         body = body.rstrip("的") + ("多少" if body.endswith("是") else "是多少")
     return body + "？"

@@ -367,3 +367,21 @@ def test_a_figure_written_without_the_unit_its_rows_share_is_compared_in_it() ->
     p33 = _paragraph("2033年报告#4", "低收入人口占比3%。", ((2032, Aspect.RESULT),))
     mixed = [rows[0], ("2032", _answer("q", "3%", p33, "低收入人口占比3%"))]
     assert "相差" not in tabulate(ask, [rows[1], mixed[1]], top_k=5).text
+
+
+def test_years_listed_then_counted_and_a_comparison_closed_after_them() -> None:
+    pair = read_series("2031、2032这两年造林面积分别是多少？后一年比前一年多造了多少亩？")
+    assert pair is not None and pair.compare and pair.years == (2031, 2032)
+    assert pair.row_question("2031") == "2031年造林面积是多少亩？"
+    three = read_series("2030、2031、2032这三年，快递业务量各是多少？")
+    assert three is not None and three.years == (2030, 2031, 2032)
+    # "2031年跟2032年比，…": 比 closes the comparison with the years; a rows-only clause in the
+    # middle ("这两年各自是多少") adds nothing.
+    gen = read_series("2031年跟2032年比，全区造林面积哪年多一些？这两年各自是多少，相差多少亩？")
+    assert gen is not None and gen.compare and gen.row_question("2032") == "2032年全区造林面积是多少亩？"
+
+
+def test_each_rows_change_with_ge_and_a_fall_in_points_compared() -> None:
+    ask = read_series("2031年和2032年全区快递业务量各增长了多少？增速回落了多少个百分点？")
+    assert ask is not None and ask.compare
+    assert ask.row_question("2031") == "2031年全区快递业务量增长了多少？"
