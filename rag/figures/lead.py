@@ -38,7 +38,6 @@ _ASKS_END = re.compile(
 )
 # ("增"/"减" alone are left out: "新增多少" asks a count.)
 _CHANGE_VERB = r"增长|增加|减少|下降|降低|提高|提升|上升|上涨|扩大|缩小|压减|上调|下调|回落|降|升|涨"
-_ASKS_CHANGE = re.compile(rf"(?:{_CHANGE_VERB}|多|少|高|低|快|慢)了?出?(?:多少|几)|差多少|相差")
 # "比全国高多少", "比上年增加了多少", "差多少": a difference between two figures, which only a
 # figure stated as one answers ("高于全国0.7个百分点", "比去年增加2700亿元").
 # After a comparison a verb may follow the comparative: "比去年多招了多少".
@@ -248,6 +247,23 @@ def _starts_a_change(sentence: str, mention: NumberMention) -> bool:
     return bool(_STARTS_AT.search(before)) and bool(re.match(r"[^，。；、]{0,8}?(?:到|至)", after))
 
 
+_COUNTED_NOUN = re.compile(r"[\u4e00-\u9fff]{2}")
+
+
+def _counts_what_is_not_asked(question: str, sentence: str, mention: NumberMention) -> bool:
+    """ "城镇新增就业多少人" is not answered by "推动1.5万名教师城乡交流": the figure counts the
+    noun after its measure word (教师), which the question does not name, and its clause names
+    nothing of the indicator asked."""
+    if _base_unit(mention.unit) not in _COUNTED_IN:
+        return False
+    counted = _COUNTED_NOUN.match(sentence, mention.end)
+    if counted is None or counted.group(0) in question:
+        return False
+    asked = nouns(indicator_before(_AGAINST_TAIL.sub("", _QUESTION_TAIL.sub("", question))))
+    clause = clause_around(sentence, mention.start, mention.end)
+    return bool(asked) and not any(word in clause for word in asked)
+
+
 def fits_the_question(question: str, sentence: str, mention: NumberMention, one_year: bool = False) -> bool:
     """What no score makes up for: a level is no difference ("比全国高多少"; but "比上年提高了
     多少" is the year's change), a change is no level ("降到了多少" answered "减少1386万"), and,
@@ -258,6 +274,8 @@ def fits_the_question(question: str, sentence: str, mention: NumberMention, one_
         return False  # where a change started is never the answer on its own (paired_lead adds it)
     since_last_year = bool(_SINCE_LAST_YEAR.search(question)) and changed_by(sentence, mention)
     if _ASKS_DIFFERENCE.search(question) and not is_difference(sentence, mention) and not since_last_year:
+        return False
+    if _counts_what_is_not_asked(question, sentence, mention):
         return False
     before = sentence[max(0, mention.lead_start - 14) : mention.lead_start]
     # The other way round: "比去年多100万人" does not say how many there are.
@@ -439,6 +457,15 @@ _GROWTH = re.compile(r"增|涨|提高|提升|上升|下降|降低|减少|减|回
 def asks_change(question: str) -> bool:
     """ "下降了多少", "比全市高多少", "比去年多招了多少": a change, not a level."""
     return bool(_ASKS_CHANGE.search(question) or _ASKS_DIFFERENCE.search(question))
+
+
+def _asks_points(question: str) -> bool:
+    """A change of a rate is asked ("提高了几个百分点", "比上年高多少", "回落了多少")."""
+    changed = asks_change(question) or asks_growth(question) or bool(_CHANGED_BY_HOW_MUCH.search(question))
+    return changed or question_unit(question) == "个百分点"
+
+
+_CHANGED_BY_HOW_MUCH = re.compile(rf"(?:{_CHANGE_VERB})了?(?:多少|几)")
 
 
 def asks_growth(question: str) -> bool:
@@ -747,6 +774,8 @@ def lead_figure(
                 continue
             if wants_percent(focus_question) and not (m.percent or m.unit in ("个百分点", "成")):
                 continue  # a rate is never answered with a count or an amount
+            if m.unit == "个百分点" and wants_percent(focus_question) and not _asks_points(focus_question):
+                continue  # nor its level with a change ("上升3个百分点，达到51%": 51%)
             if asks_ratio(focus_question) and (changed_by(sentence, m) or not _names_ratio(clause)):
                 continue  # "城乡收入比" is no growth of either income, nor a count
             if _asks_share(focus_question) and changed_by(sentence, m):

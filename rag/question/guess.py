@@ -17,6 +17,7 @@ _ASKED_AFTER = re.compile(
     r"(?:以上|以下|左右|多)?(?P<noun>[\u4e00-\u9fff]{0,6}?)了?(?:吗|么|吧|没有|没|呢)[？?]?"
     r"|(?:以上|以下|左右|多)?了?[？?]"
 )
+_STATED_THEN_ASKED = re.compile(r"(?:以上|以下|左右|多)?(?P<noun>[\u4e00-\u9fff]{0,6}?)[，,]")
 # Words before the figure that make a yes-or-no question of it without 吗.
 _ASKED_BEFORE = re.compile(r"(?:是不是|是否|有没有|能不能|会不会)(?:有|是|超过|达到|突破|接近|不到)?了?$")
 _PLAIN_ASK = re.compile(
@@ -39,6 +40,10 @@ def _guess(question: str) -> tuple[NumberMention, re.Match[str]] | None:
         after = _ASKED_AFTER.match(question, m.end)
         if after and (after.group("noun") is not None or _ASKED_BEFORE.search(question[:start])):
             return m, after
+        # Or said as a fact, then asked exactly: "……有三千多人，具体是多少？"
+        stated = _STATED_THEN_ASKED.match(question, m.end)
+        if stated and _PLAIN_ASK.match(question[stated.end() :]):
+            return m, stated
     return None
 
 

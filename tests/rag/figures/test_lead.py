@@ -421,3 +421,15 @@ def test_a_level_reached_is_no_amount_added() -> None:
 
 def test_how_many_people_counted_with_the_classifier() -> None:
     assert _lead("这批派出了几个人？", "这批派出12名技术骨干。") == "12名"
+
+
+def test_a_rates_level_is_no_change_in_points() -> None:
+    sentence = "全区森林覆盖率上升2个百分点，达到56%。"
+    assert _lead("全区森林覆盖率是多少？", sentence) == "56%"
+    assert _lead("全区森林覆盖率上升了几个百分点？", sentence) == "2个百分点"
+
+
+def test_a_count_of_a_noun_the_question_does_not_name_is_another_thing() -> None:
+    teachers = "推动1.2万名教师城乡交流，新增学位9万个。"
+    assert _lead("城镇新增就业多少人？", teachers) == ""
+    assert _lead("城乡交流的教师有多少人？", teachers) == "1.2万名"

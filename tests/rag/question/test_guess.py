@@ -35,3 +35,9 @@ def test_a_guessed_figure_becomes_the_figure_asked(question: str, asked: str) ->
 )
 def test_questions_without_a_guessed_figure_stay(question: str) -> None:
     assert figure_asked(question) == question
+
+
+def test_a_figure_said_as_a_fact_then_asked_exactly() -> None:
+    assert figure_asked("2031年新增城镇就业有三千多人，具体是多少？") == "2031年新增城镇就业有多少人？"
+    # A comma after a figure followed by another question is no guess.
+    assert figure_asked("全区有3000多人，占比多少？") == "全区有3000多人，占比多少？"
