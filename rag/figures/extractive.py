@@ -108,6 +108,14 @@ def answer_part(
         return answer_part(retriever, answerer, part, top_k, only, earlier, home_first=False)
 
     at_home = within(home.docs)
+    asked_years = grounded.asked.years
+    if at_home.refused and asked_years and not others.covers(snapshot, home.docs, asked_years):
+        # The question names no body: it asks the home body's figure, for a year none of the
+        # home's reports is about. Other bodies' figures are named, not given as the answer.
+        found = [
+            (region, within(docs)) for region, docs in others.other_regions(snapshot, at_home, grounded.asked)
+        ]
+        return others.home_lacks_year(part, home, asked_years, found, at_home)
     answer = at_home if not at_home.refused else _answer_grounded(retriever, answerer, part, top_k, grounded)
     if answer.refused or not answer.lead:
         return answer

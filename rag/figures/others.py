@@ -51,6 +51,25 @@ def other_regions(snapshot: Snapshot, answer: Answer, asked: Asked) -> list[tupl
     return [(r, frozenset(d)) for r, d in sorted(grouped.items(), key=lambda kv: (kv[0] != NATIONAL, kv[0]))]
 
 
+def covers(snapshot: Snapshot, docs: frozenset[str], years: Sequence[int]) -> bool:
+    """Some of `docs` is about an asked year: a report of that year (its plan) or of the year
+    after (its review)."""
+    wanted = {y + d for y in years for d in (0, 1)}
+    return any(snapshot.metas[d].year in wanted for d in docs if d in snapshot.metas)
+
+
+def home_lacks_year(
+    question: str, home: Home, years: Sequence[int], others: Sequence[tuple[str, Answer]], at_home: Answer
+) -> Answer:
+    """The refusal for a question about the home body's figure in a year none of its reports
+    covers, with the figures other bodies' reports give for that year in one line, cited."""
+    said = "、".join(f"{y}年" for y in years)
+    reason = f"知识库中没有{home.body}关于{said}的报告，找不到{home.region}的这一数字。"
+    empty = Answer(question, reason, True, retrieved=at_home.retrieved, conclusive=True, lead="-")
+    listed = with_others(empty, others)
+    return replace(listed, lead="")
+
+
 def with_others(answer: Answer, others: Sequence[tuple[str, Answer]]) -> Answer:
     """`answer` with one more line naming each other body's figure, cited, numbered after the
     answer's own citations (a paragraph already cited keeps its number)."""

@@ -64,3 +64,24 @@ def test_kb_home_turns_it_round_and_a_named_place_gets_only_its_own(settings: Se
     assert named.text.startswith("2500亿元。") and "另据" not in named.text
     unmatched = _kb(settings, home="某县委组织部")
     assert unmatched.status().home_unmatched == "某县委组织部"
+
+
+def test_a_year_none_of_the_homes_reports_covers_is_refused_with_the_others_named(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    reports = {
+        **{k: v for k, v in REPORTS.items() if "綦江区" in k},
+        "2033年重庆市政府工作报告.txt": (
+            "2033年重庆市政府工作报告\n一、2032年工作回顾\n过去一年，全市一般公共预算收入2700亿元。\n"
+        ),
+    }
+    kb = KnowledgeBase(indexed_reports(tmp_path_factory.mktemp("home-year"), reports), HashEmbedder())
+    answer = kb.ask("2032年一般公共预算收入是多少？")
+    # No body named: the home's (綦江区) figure is asked, and no report of the home is about 2032.
+    assert answer.refused and not answer.lead
+    first, others = answer.text.split("\n")[:2]
+    assert first == "知识库中没有綦江区人民政府关于2032年的报告，找不到綦江区的这一数字。"
+    assert others == "另据其他报告：重庆市 2700亿元[1]。"
+    assert answer.citations[0].doc_id == "2033年重庆市政府工作报告"
+    # A year the home's reports cover is answered from them, as before.
+    assert kb.ask("2030年一般公共预算收入是多少？").text.startswith("42亿元。")
