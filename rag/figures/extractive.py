@@ -110,11 +110,15 @@ def answer_part(
     at_home = within(home.docs)
     asked_years = grounded.asked.years
     if at_home.refused and asked_years and not others.covers(snapshot, home.docs, asked_years):
-        # The question names no body: it asks the home body's figure, for a year none of the
-        # home's reports is about. Other bodies' figures are named, not given as the answer.
+        # The question names no body, and none of the home's reports is about the year asked.
+        # One other body stating the figure is the one the question is about (a thing only its
+        # report names); several are each their own: named, none given as the answer.
         found = [
             (region, within(docs)) for region, docs in others.other_regions(snapshot, at_home, grounded.asked)
         ]
+        stated = [answer for _region, answer in found if not answer.refused and answer.lead]
+        if len(stated) == 1:
+            return stated[0]
         return others.home_lacks_year(part, home, asked_years, found, at_home)
     answer = at_home if not at_home.refused else _answer_grounded(retriever, answerer, part, top_k, grounded)
     if answer.refused or not answer.lead:

@@ -162,8 +162,8 @@ _SUBSET_OF_AREAS = re.compile(r"[\u4e00-\u9fff]{2,}(?:地区|老区|县)$")
 def indicator_before(text: str) -> str:
     """The name of what a figure measures, from the words right before it: "新能源汽车产量增长43%"
     -> "新能源汽车产量" (the verbs and qualifiers before the figure stripped)."""
-    # "PPI（工业生产者出厂价格）降了": a name glossed in brackets is named by the gloss.
-    text = re.sub(r"[（(]([^（）()]*)[）)]", r"\1", text)
+    # "PPI（工业生产者出厂价格）降了": an acronym glossed in brackets is named by the gloss.
+    text = re.sub(r"[A-Za-z][A-Za-z0-9.&]*\s*[（(]([\u4e00-\u9fff]+)[）)]", r"\1", text)
     m = _NAME_RUN.search(text)
     name = _NOT_NAME_BEFORE.sub("", m.group(0) if m else "")
     while True:

@@ -72,16 +72,23 @@ def test_a_year_none_of_the_homes_reports_covers_is_refused_with_the_others_name
     reports = {
         **{k: v for k, v in REPORTS.items() if "綦江区" in k},
         "2033年重庆市政府工作报告.txt": (
-            "2033年重庆市政府工作报告\n一、2032年工作回顾\n过去一年，全市一般公共预算收入2700亿元。\n"
+            "2033年重庆市政府工作报告\n一、2032年工作回顾\n过去一年，全市一般公共预算收入2700亿元，"
+            "江北机场货邮吞吐量达到45万吨。\n"
+        ),
+        "2033年四川省政府工作报告.txt": (
+            "2033年四川省政府工作报告\n一、2032年工作回顾\n过去一年，全省一般公共预算收入5900亿元。\n"
         ),
     }
     kb = KnowledgeBase(indexed_reports(tmp_path_factory.mktemp("home-year"), reports), HashEmbedder())
     answer = kb.ask("2032年一般公共预算收入是多少？")
-    # No body named: the home's (綦江区) figure is asked, and no report of the home is about 2032.
+    # No body named: the home's (綦江区) figure is asked, and no report of the home is about
+    # 2032. Two other bodies state one each: both are named, neither is the answer.
     assert answer.refused and not answer.lead
     first, others = answer.text.split("\n")[:2]
     assert first == "知识库中没有綦江区人民政府关于2032年的报告，找不到綦江区的这一数字。"
-    assert others == "另据其他报告：重庆市 2700亿元[1]。"
-    assert answer.citations[0].doc_id == "2033年重庆市政府工作报告"
+    assert others == "另据其他报告：四川省 5900亿元[1]；重庆市 2700亿元[2]。"
+    # A thing only one body's report names is that body's: answered, saying whose.
+    airport = kb.ask("2032年江北机场货邮吞吐量是多少？")
+    assert airport.text.startswith("45万吨。依据：据《2033年重庆市政府工作报告》（回顾2032年）：")
     # A year the home's reports cover is answered from them, as before.
     assert kb.ask("2030年一般公共预算收入是多少？").text.startswith("42亿元。")

@@ -433,3 +433,11 @@ def test_a_count_of_a_noun_the_question_does_not_name_is_another_thing() -> None
     teachers = "推动1.2万名教师城乡交流，新增学位9万个。"
     assert _lead("城镇新增就业多少人？", teachers) == ""
     assert _lead("城乡交流的教师有多少人？", teachers) == "1.2万名"
+
+
+def test_only_an_acronym_glossed_in_brackets_is_named_by_the_gloss() -> None:
+    from rag.figures.indicator import indicator_before
+
+    assert indicator_before("PPI（工业生产者出厂价格）降了") == "工业生产者出厂价格"
+    # Brackets in a sentence's own words keep their place: the name is what follows them.
+    assert indicator_before("共4位终身成就奖（即最高奖）得主中就有") == "得主中就"
