@@ -251,17 +251,16 @@ _COUNTED_NOUN = re.compile(r"[\u4e00-\u9fff]{2}")
 
 
 def _counts_what_is_not_asked(question: str, sentence: str, mention: NumberMention) -> bool:
-    """ "城镇新增就业多少人" is not answered by "推动1.5万名教师城乡交流": the figure counts the
-    noun after its measure word (教师), which the question does not name, and its clause names
-    nothing of the indicator asked."""
+    """ "城镇新增就业多少人" is not answered by "推动1.2万名教师城乡交流": the figure counts the
+    noun after its measure word (教师), which the question does not name, in a sentence that
+    names no noun of the question at all."""
     if _base_unit(mention.unit) not in _COUNTED_IN:
         return False
     counted = _COUNTED_NOUN.match(sentence, mention.end)
     if counted is None or counted.group(0) in question:
         return False
-    asked = nouns(indicator_before(_AGAINST_TAIL.sub("", _QUESTION_TAIL.sub("", question))))
-    clause = clause_around(sentence, mention.start, mention.end)
-    return bool(asked) and not any(word in clause for word in asked)
+    asked = nouns(question)
+    return bool(asked) and not any(word in sentence for word in asked)
 
 
 def fits_the_question(question: str, sentence: str, mention: NumberMention, one_year: bool = False) -> bool:

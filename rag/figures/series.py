@@ -77,7 +77,7 @@ _AGGREGATE = re.compile(
 )
 # Words that ask for a value per row; needed where the span alone may mean an aggregate.
 _PER_ROW = re.compile(r"分别|各自|各是|各为|依次|每年|逐年|历年|各年|变化|趋势|走势|列表|列出")
-_DROP = re.compile(r"分别|各自|依次|各(?=是|为|[\u4e00-\u9fff]{1,2}了?(?:多少|几))|(?<=[年的])都")
+_DROP = re.compile(r"分别|各自|依次|各(?=是|为)|(?<=[年的])都")
 _PLACE_JOIN = re.compile(r"^\s*(?:、|，|,|和|与|及|以及|跟|还有)\s*$")
 # "甲省、乙省两个省…": the count after a list of places belongs to the list, not to a row.
 _PLACE_COUNT = re.compile(r"(?:这|等)?(?:\d{1,2}|[两二三四五六七八九十])个?(?:省份|省|市|区|县|地区|地方|地)")

@@ -384,4 +384,4 @@ def test_years_listed_then_counted_and_a_comparison_closed_after_them() -> None:
 def test_each_rows_change_with_ge_and_a_fall_in_points_compared() -> None:
     ask = read_series("2031年和2032年全区快递业务量各增长了多少？增速回落了多少个百分点？")
     assert ask is not None and ask.compare
-    assert ask.row_question("2031") == "2031年全区快递业务量增长了多少？"
+    assert ask.row_question("2031") == "2031年全区快递业务量各增长了多少？"
