@@ -109,8 +109,10 @@ def answer_part(
 
     at_home = within(home.docs)
     asked_years = grounded.asked.years
-    if at_home.refused and asked_years and not others.covers(snapshot, home.docs, asked_years):
-        # The question names no body, and none of the home's reports is about the year asked.
+    uncovered = asked_years and not others.covers(snapshot, home.docs, asked_years)
+    if at_home.refused and uncovered and others.covers(snapshot, frozenset(snapshot.metas), asked_years):
+        # The question names no body, and none of the home's reports is about the year asked
+        # (no report at all is: the usual refusal says so, listing the reports there are).
         # One other body stating the figure is the one the question is about (a thing only its
         # report names); several are each their own: named, none given as the answer.
         found = [

@@ -92,3 +92,8 @@ def test_a_year_none_of_the_homes_reports_covers_is_refused_with_the_others_name
     assert airport.text.startswith("45万吨。依据：据《2033年重庆市政府工作报告》（回顾2032年）：")
     # A year the home's reports cover is answered from them, as before.
     assert kb.ask("2030年一般公共预算收入是多少？").text.startswith("42亿元。")
+
+
+def test_a_year_no_report_covers_keeps_the_usual_refusal(settings: Settings) -> None:
+    answer = _kb(settings).ask("2020年一般公共预算收入是多少？")
+    assert answer.refused and answer.text.startswith("知识库中没有2020年的")
