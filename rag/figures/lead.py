@@ -247,22 +247,6 @@ def _starts_a_change(sentence: str, mention: NumberMention) -> bool:
     return bool(_STARTS_AT.search(before)) and bool(re.match(r"[^，。；、]{0,8}?(?:到|至)", after))
 
 
-_COUNTED_NOUN = re.compile(r"[\u4e00-\u9fff]{2}")
-
-
-def _counts_what_is_not_asked(question: str, sentence: str, mention: NumberMention) -> bool:
-    """ "城镇新增就业多少人" is not answered by "推动1.2万名教师城乡交流": the figure counts the
-    noun after its measure word (教师), which the question does not name, in a sentence that
-    names no noun of the question at all."""
-    if _base_unit(mention.unit) not in _COUNTED_IN:
-        return False
-    counted = _COUNTED_NOUN.match(sentence, mention.end)
-    if counted is None or counted.group(0) in question:
-        return False
-    asked = nouns(question)
-    return bool(asked) and not any(word in sentence for word in asked)
-
-
 def fits_the_question(question: str, sentence: str, mention: NumberMention, one_year: bool = False) -> bool:
     """What no score makes up for: a level is no difference ("比全国高多少"; but "比上年提高了
     多少" is the year's change), a change is no level ("降到了多少" answered "减少1386万"), and,
@@ -704,10 +688,29 @@ def _counts_another_thing(question: str, sentence: str, mention: NumberMention) 
     """ "12个街道新增…", "选派300名医生下乡": a count in a measure word is a count of the noun
     after it, not an amount of what the question asks about, unless the question asks for a
     count or shares a word with what is counted."""
-    if _ASKED_MEASURE.search(question) or _base_unit(mention.unit) not in _COUNTED_IN:
+    if _ASKED_MEASURE.search(question):
+        return False  # a count asked may still be another thing's: _counts_what_is_not_asked
+    counted = _counted_noun(sentence, mention)
+    return bool(counted) and all(c not in question for c in counted)
+
+
+def _counts_what_is_not_asked(question: str, sentence: str, mention: NumberMention) -> bool:
+    """Even a count asked ("城镇新增就业多少人") is not answered by "推动1.2万名教师城乡交流": the
+    figure counts the noun after its measure word (教师), which the question does not name, in a
+    sentence that names no noun of the question at all."""
+    counted = _counted_noun(sentence, mention)
+    if not counted or counted in question:
         return False
+    asked = nouns(question)
+    return bool(asked) and not any(word in sentence for word in asked)
+
+
+def _counted_noun(sentence: str, mention: NumberMention) -> str:
+    """The two characters after a count in a measure word ("300名医生": 医生), or ""."""
+    if _base_unit(mention.unit) not in _COUNTED_IN:
+        return ""
     counted = sentence[mention.end : mention.end + 2]
-    return len(counted) == 2 and all("\u4e00" <= c <= "\u9fff" and c not in question for c in counted)
+    return counted if len(counted) == 2 and all("\u4e00" <= c <= "\u9fff" for c in counted) else ""
 
 
 # Measure words a count of things or people is written in ("个街道", "名医生", "家企业").

@@ -296,10 +296,6 @@ def find_dates(text: str) -> list[str]:
     return [m.group(0) for m in _DATE.finditer(text)]
 
 
-# Measure words that can follow the general classifier 个 in a question ("几个人").
-_COUNTED_AFTER_GE = frozenset("人")
-
-
 def question_unit(question: str) -> str:
     """The unit a question names right after 多少/几 ("多少人次" -> "人次"), if any; not the
     first character of a word ("多少村级后备干部": 村级 is no unit)."""
@@ -310,9 +306,8 @@ def question_unit(question: str) -> str:
     if not m:
         return ""
     unit = m.group("unit")
-    after = question[m.end("unit") : m.end("unit") + 1]
-    if unit == "个" and after and after in _COUNTED_AFTER_GE:
-        return after  # "几个人" counts people, as "几人" does: 个 is only the classifier
+    if unit == "个" and question.startswith("人", m.end("unit")):
+        return "人"  # "几个人" counts people, as "几人" does: 个 is only the classifier
     if unit in _CLASSIFIERS:
         return unit  # a pure measure word ("多少个村社区": 个)
     word = next(iter(jieba.cut(question[m.start("unit") :])), "")

@@ -43,7 +43,7 @@ def other_regions(snapshot: Snapshot, answer: Answer, asked: Asked) -> list[tupl
         else ""
     )
     own_region = snapshot.metas[own].region if own in snapshot.metas else ""
-    years = {y + d for y in asked.years for d in (0, 1)}
+    years = _reports_about(asked.years)
     grouped: dict[str, set[str]] = {}
     for doc, meta in snapshot.metas.items():
         if meta.region and meta.region != own_region and meta.year in years:
@@ -54,8 +54,14 @@ def other_regions(snapshot: Snapshot, answer: Answer, asked: Asked) -> list[tupl
 def covers(snapshot: Snapshot, docs: frozenset[str], years: Sequence[int]) -> bool:
     """Some of `docs` is about an asked year: a report of that year (its plan) or of the year
     after (its review)."""
-    wanted = {y + d for y in years for d in (0, 1)}
+    wanted = _reports_about(years)
     return any(snapshot.metas[d].year in wanted for d in docs if d in snapshot.metas)
+
+
+def _reports_about(years: Sequence[int]) -> set[int]:
+    """The report years that speak about `years`: each year's own (its plan) and the next (its
+    review)."""
+    return {y + d for y in years for d in (0, 1)}
 
 
 def home_lacks_year(
@@ -65,9 +71,8 @@ def home_lacks_year(
     covers, with the figures other bodies' reports give for that year in one line, cited."""
     said = "、".join(f"{y}年" for y in years)
     reason = f"知识库中没有{home.body}关于{said}的报告，找不到{home.region}的这一数字。"
-    empty = Answer(question, reason, True, retrieved=at_home.retrieved, conclusive=True, lead="-")
-    listed = with_others(empty, others)
-    return replace(listed, lead="")
+    refused = Answer(question, reason, True, retrieved=at_home.retrieved, conclusive=True)
+    return with_others(refused, others)
 
 
 def with_others(answer: Answer, others: Sequence[tuple[str, Answer]]) -> Answer:

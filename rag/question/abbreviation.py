@@ -153,15 +153,11 @@ def _names_by_initials(text: str, initials: str) -> set[str]:
         word, flag = str(t.word), str(t.flag)
         # A four-character word is mostly two words of two ("城际铁路": 城际 + 铁路).
         tagged += [(word[:2], flag), (word[2:], flag)] if len(word) == 4 else [(word, flag)]
-    n = len(initials)
-    found = set()
-    for i in range(len(tagged) - n + 1):
-        group = tagged[i : i + n]
-        if "".join(w[0] for w, _f in group) != initials or any(len(w) < 2 for w, _f in group):
-            continue
-        if group[-1][1].startswith("n"):
-            found.add("".join(w for w, _f in group))
-    return found
+    return {
+        "".join(w for w, _f in group)
+        for group in _runs(tagged, len(initials))
+        if "".join(w[0] for w, _f in group) == initials and group[-1][1].startswith("n")
+    }
 
 
 def _candidates(question: str) -> list[tuple[str, str]]:
@@ -180,13 +176,19 @@ def _candidates(question: str) -> list[tuple[str, str]]:
             tagged = [(str(t.word), str(t.flag)) for t in jieba.posseg.cut(piece)]
             lo, hi = _SHORT_WORDS
             for n in range(hi, lo - 1, -1):
-                for i in range(len(tagged) - n + 1):
-                    group = [w for w, _f in tagged[i : i + n]]
-                    full = "".join(group)
-                    noun = tagged[i][1].startswith("n") and tagged[i][1] not in ("nr", "ns")
-                    if noun and len(full) >= _MIN_FULL and all(len(w) >= 2 for w in group):
-                        out.append((full, "".join(w[0] for w in group)))
+                for group in _runs(tagged, n):
+                    full = "".join(w for w, _f in group)
+                    noun = group[0][1].startswith("n") and group[0][1] not in ("nr", "ns")
+                    if noun and len(full) >= _MIN_FULL:
+                        out.append((full, "".join(w[0] for w, _f in group)))
     return out
+
+
+def _runs(tagged: Sequence[tuple[str, str]], n: int) -> list[Sequence[tuple[str, str]]]:
+    """Runs of `n` consecutive (word, flag) pairs, each word two characters or more: where a
+    name and its short form (one character per word) are looked for."""
+    runs = (tagged[i : i + n] for i in range(len(tagged) - n + 1))
+    return [group for group in runs if all(len(w) >= 2 for w, _f in group)]
 
 
 def _as_words(text: str, short: str, cut: Callable[[str], list[str]]) -> bool:
