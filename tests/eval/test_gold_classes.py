@@ -44,6 +44,9 @@ SETS = {
     # A ninth, the same way, with the most asked indicators kept to one question per class.
     "reports-classes9.jsonl": REPORTS,
     "reports-classes9-heldout.jsonl": REPORTS,
+    # A tenth, the same way, written when the ninth's dev part was first read.
+    "reports-classes10.jsonl": REPORTS,
+    "reports-classes10-heldout.jsonl": REPORTS,
     "qijiang-2021-classes.jsonl": ROOT / "kb",
     "qijiang-2021-classes-heldout.jsonl": ROOT / "kb",
     "qijiang-2021-classes2.jsonl": ROOT / "kb",
@@ -54,6 +57,8 @@ SETS = {
     "qijiang-2021-classes4-heldout.jsonl": ROOT / "kb",
     "qijiang-2021-classes5.jsonl": ROOT / "kb",
     "qijiang-2021-classes5-heldout.jsonl": ROOT / "kb",
+    "qijiang-2021-classes6.jsonl": ROOT / "kb",
+    "qijiang-2021-classes6-heldout.jsonl": ROOT / "kb",
 }
 KINDS = {"comparison", "end-of-term", "home-body", "indicator-name", "answer-type", "table-row"}
 
