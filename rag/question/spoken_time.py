@@ -22,6 +22,9 @@ _BEFORE_DURATION = re.compile(
 _AFTER_DURATION = re.compile(
     r"^(?:来|间|内|以来|以上|以内|以后|左右|多|前|后|半|时间|之久|里|中|期间|的时间|之内|之后)"
 )
+_AGAINST_A_YEAR = re.compile(
+    r"(?:\d{2}|\d{4}|[〇零一二三四五六七八九]{2})年(?:的)?[\u4e00-\u9fff]{0,6}?(?:比|较|和|与|跟|同)$"
+)
 _SHORT_YEAR = re.compile(r"(?<![\d.〇零一二三四五六七八九十])[’'‘]?(\d{2}|[〇零一二三四五六七八九]{2})年")
 _CHINESE_DIGITS = {c: str(i) for i, c in enumerate("零一二三四五六七八九")} | {"〇": "0"}
 # Two numerals that count loosely ("三五年", "两三年", "七八年": a few years) are no year.
@@ -46,11 +49,32 @@ def full_years(question: str, years: Iterable[int]) -> str:
             return m.group(0)
         year = 2000 + digits
         before, after = question[: m.start()], question[m.end() :]
-        if year not in known or _BEFORE_DURATION.search(before) or _AFTER_DURATION.match(after):
+        if year not in known or _BEFORE_DURATION.search(before):
+            return m.group(0)
+        # "2031年比30年多建了多少": a year compared with a year, whatever follows it.
+        if _AFTER_DURATION.match(after) and not _AGAINST_A_YEAR.search(before):
             return m.group(0)
         return f"{year}年"
 
-    return _SHORT_YEAR.sub(full, question)
+    question = _SHORT_YEAR.sub(full, question)
+    return _RANGE_START.sub(lambda m: _range_start(m, known), question)
+
+
+# The first year of a range said once with 年 at its end ("16到19年", "一三至一七年"), once the
+# last is written in full: the first is a year of the same century, before the last.
+_RANGE_START = re.compile(
+    r"(?<![\d.〇零一二三四五六七八九十])(\d{2}|[〇零一二三四五六七八九]{2})(?=(?:到|至|-|—|~|～)(20\d{2})年)"
+)
+
+
+def _range_start(m: re.Match[str], known: set[int]) -> str:
+    digits = _two_digits(m.group(1))
+    if digits is None:
+        return m.group(0)
+    year = 2000 + digits
+    if year not in known or year >= int(m.group(2)):
+        return m.group(0)
+    return str(year)
 
 
 # A government's term asked by the government ("上届政府这五年间", "本届政府任期内"): reports

@@ -54,3 +54,17 @@ def test_a_year_said_with_two_chinese_numerals() -> None:
     assert full_years("过了三四年", YEARS) == "过了三四年"
     assert full_years("用了三三年", YEARS) == "用了三三年"
     assert full_years("十三年来", YEARS) == "十三年来"
+
+
+def test_the_first_year_of_a_range_said_once_with_nian() -> None:
+    assert full_years("31到34年每年的粮食产量各是多少？", YEARS) == "2031到2034年每年的粮食产量各是多少？"
+    assert full_years("三一至三三年", YEARS) == "2031至2033年"
+    # A range's first year must come before its last, and be one the reports cover.
+    assert full_years("35到33年", YEARS) == "35到2033年"
+    assert full_years("10到33年", YEARS) == "10到2033年"
+
+
+def test_a_year_compared_with_a_year_whatever_follows_it() -> None:
+    assert full_years("32年比31年多建了多少？", YEARS) == "2032年比2031年多建了多少？"
+    # Without a year before it, "31年多" is more than 31 years.
+    assert full_years("用了31年多", YEARS) == "用了31年多"
