@@ -54,7 +54,7 @@ _COMPARED_YEAR = re.compile(rf"(?:比|较|相比于?|同|与|和|跟){_YEAR}\s*�
 # (差 asks the size of a gap, in either direction; a measure word may follow: "差了多少人".)
 # ("多减了多少", "多造了多少": a verb may follow the comparative.)
 _HOW_MUCH_CHANGED = (
-    r"(?:提高|降低|增加|减少|上升|下降|回落|扩大|缩小|[多少](?:出|[\u4e00-\u9fff](?=了))?"
+    r"(?:提高|降低|增加|减少|上升|下降|回落|扩大|缩小|[多少](?:出|[\u4e00-\u9fff]{1,2}?(?=了))?"
     r"|高出?|低|快|慢|相?差)了?(?:多少|几)"
 )
 # Which is larger, by how much, how it changed; "后一年比前一年……", "……，增速回落了多少" included.
@@ -148,7 +148,7 @@ def read_series(question: str, known_regions: Iterable[str] = ()) -> SeriesAsk |
 # no indicator to a comparison before it.
 _ROWS_CLAUSE = re.compile(
     r"[，,？?]\s*(?:这|那)?(?:两|二|三|四|五|几)?(?:个)?(?:年|年份|省份?|地方)?(?:的(?:数字|数据|数))?"
-    r"(?:分别|各自|各)(?:是|为)?(?:多少|几)(?=[，,？?。]|$)"
+    r"(?:分别|各自|各)(?:是|为|有)?(?:多少|几)(?:万|亿)*(?:[\u4e00-\u9fff]{1,3})?(?=[，,？?。]|$)"
 )
 
 
@@ -185,6 +185,9 @@ def _years_asked(text: str, compare: bool) -> SeriesAsk | None:
         end = closing.end() if closing else m.end()
         if len(years) >= 2:
             return _ask(text, m.start(), end, years=tuple(sorted(years)), compare=compare)
+    ask = _year_per_clause(text, compare)
+    if ask is not None:
+        return ask
     if compare or _AGAINST_YEAR.search(text):
         ask = _compared_years(text)
         if ask is not None:
@@ -203,6 +206,39 @@ def _years_asked(text: str, compare: bool) -> SeriesAsk | None:
     if m and not re.search(_YEAR + r"\s*年", text):
         return _ask(text, m.start(), m.end(), every=True)
     return None
+
+
+def _year_per_clause(text: str, compare: bool) -> SeriesAsk | None:
+    """ "低保标准，2031年提高了多少，2032年又提高了多少？" -> rows 2031 and 2032: one question
+    asked again of another year, clause after clause (又, 呢 aside)."""
+    clauses = [(m.start(), m.end()) for m in re.finditer(r"[^，,；;？?]+", text)]
+    run: list[tuple[int, int, int]] = []  # (year, start, end) of consecutive year clauses
+    for start, end in clauses:
+        clause = text[start:end]
+        found = re.findall(_YEAR + r"\s*年", clause)
+        again = bool(run) and re.fullmatch(r"\s*(?:那)?" + _YEAR + r"\s*年(?:的)?呢\s*", clause)
+        if len(found) == 1 and (asks_for_number(clause) or again):
+            run.append((int(found[0]), start, end))
+        elif len(run) >= 2:
+            break
+        else:
+            run = []
+    if len(run) < 2 or len({year for year, _, _ in run}) < len(run):
+        return None
+    asked = {_AGAIN.sub("", re.sub(_YEAR + r"\s*年", "", text[start:end])) for _, start, end in run}
+    if len(asked - {""}) != 1:
+        return None
+    _, start, end = run[0]
+    own = re.search(_YEAR + r"\s*年", text[start:end])
+    assert own is not None
+    # Each row is asked what the first year's clause asks (a change, "提高了多少", stays one).
+    template = f"{text[: start + own.start()]}{{}}{text[start + own.end() : end]}？"
+    years = tuple(sorted(year for year, _, _ in run))
+    return SeriesAsk(text, template, "year", years, compare=compare)
+
+
+# Said when a question is asked again of the next row ("2032年又提高了多少", "2032年呢").
+_AGAIN = re.compile(r"^\s*(?:的|又|也|则|那)|又|呢$")
 
 
 _LIST_COMPARED = re.compile(r"\s*(?:相比|相较|比较|比)(?:起来)?[，,]?")

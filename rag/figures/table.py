@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -174,7 +175,14 @@ def computed_difference(rows: tuple[Row, ...] | list[Row]) -> str:
     assert a is not None and b is not None
     if a.unit != b.unit or a.is_range or b.is_range or a.mid == b.mid:
         return ""
+    if _approximate(a) != _approximate(b):
+        return ""  # "1300多亿" against "1363亿": anything from 0 to 63亿, no difference to state
     return f"，相差{difference(a, b)}{COMPUTED}"
+
+
+def _approximate(cell: Cell) -> bool:
+    """Written as about so much ("约", "左右"), or at least so much ("1300多亿", "超过1亿")."""
+    return bool(cell.qualifier) or bool(re.search(r"\d\s*(?:多|余)", cell.text))
 
 
 _MAGNITUDES = (("万亿", 1e12), ("亿", 1e8), ("万", 1e4))
@@ -184,7 +192,7 @@ def difference(a: Cell, b: Cell) -> str:
     """|b − a| in the cells' own terms: 个百分点 between percentages, else the unit with the
     magnitude the first figure is written in ("4576亿元", "4776亿元" -> "200亿元")."""
     gap = abs(b.mid - a.mid)
-    approx = "约" if any(c.qualifier for c in (a, b)) else ""
+    approx = "约" if any(_approximate(c) for c in (a, b)) else ""
     if a.unit == "%":
         return f"{approx}{_plain(gap)}个百分点"
     name, size = next(((n, v) for n, v in _MAGNITUDES if n + a.unit in a.text), ("", 1.0))

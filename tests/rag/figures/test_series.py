@@ -385,3 +385,30 @@ def test_each_rows_change_with_ge_and_a_fall_in_points_compared() -> None:
     ask = read_series("2031年和2032年全区快递业务量各增长了多少？增速回落了多少个百分点？")
     assert ask is not None and ask.compare
     assert ask.row_question("2031") == "2031年全区快递业务量各增长了多少？"
+
+
+def test_one_question_asked_again_of_the_next_year_clause_by_clause() -> None:
+    ask = read_series("低保标准，2031年提高了多少，2032年又提高了多少？前一年比后一年高几个百分点？")
+    assert ask is not None and ask.years == (2031, 2032) and ask.compare
+    assert ask.template == "低保标准，{}提高了多少？"
+    again = read_series("2031年保障房开工多少套，2032年呢？")
+    assert again is not None and again.years == (2031, 2032) and again.template == "{}保障房开工多少套？"
+    # Two questions about two things are no table.
+    assert read_series("2031年粮食产量多少，2032年物价涨了多少？") is None
+
+
+def test_each_rows_figure_asked_in_a_unit_after_a_comparison() -> None:
+    ask = read_series("2032年专项资金跟2031年比是多了还是少了？两年各多少亿元？")
+    assert ask is not None and ask.years == (2031, 2032) and ask.compare
+
+
+def test_no_difference_from_a_figure_stated_only_as_at_least() -> None:
+    from rag.figures.table import computed_difference
+
+    def row(year: int, lead: str) -> Row:
+        return Row(f"{year}年", year, read_cell(lead))
+
+    assert computed_difference([row(2031, "1300多亿元"), row(2032, "1363亿元")]) == ""
+    both = computed_difference([row(2031, "1300多亿元"), row(2032, "1400多亿元")])
+    assert both.startswith("，相差约100亿元")
+    assert computed_difference([row(2031, "1300亿元"), row(2032, "1363亿元")]).startswith("，相差63亿元")
