@@ -107,7 +107,20 @@ EVERYDAY.update(
         for per in ("", "人均")
     }
 )
-_EVERYDAY = re.compile("|".join(sorted(EVERYDAY, key=len, reverse=True)))
+# A group's income asked with words between ("城里人平均一年到手的收入"): the same indicator.
+_GROUP_INCOME = re.compile(
+    "(?P<group>" + "|".join(sorted(_GROUPS, key=len, reverse=True)) + r")[\u4e00-\u9fff]{0,8}?收入"
+)
+_EVERYDAY = re.compile("|".join([*sorted(EVERYDAY, key=len, reverse=True), _GROUP_INCOME.pattern]))
+
+
+def _everyday_names(said: str) -> tuple[str, ...]:
+    if said in EVERYDAY:
+        return EVERYDAY[said]
+    group = _GROUP_INCOME.fullmatch(said)
+    return _GROUPS[group.group("group")] if group else ()
+
+
 _ACRONYM = re.compile("|".join(re.escape(a) for a in sorted(ACRONYMS, key=len, reverse=True)), re.IGNORECASE)
 
 
@@ -128,7 +141,7 @@ def expand(text: str, written: Callable[[str], bool] = lambda _a: False) -> str:
         return f"{m.group(0)}（{' '.join(found)}）"
 
     def official(m: re.Match[str]) -> str:
-        found = EVERYDAY[m.group(0)]
+        found = _everyday_names(m.group(0))
         if any(n in text for n in found):
             return m.group(0)
         return f"{m.group(0)}（{' '.join(found)}）"
@@ -142,5 +155,5 @@ def expand(text: str, written: Callable[[str], bool] = lambda _a: False) -> str:
 def official_names(text: str) -> tuple[str, ...]:
     """The official names of the acronyms and everyday indicator words in `text`."""
     found = [ACRONYMS[a] for a in ACRONYMS if a.lower() in text.lower()]
-    found += [EVERYDAY[m.group(0)] for m in _EVERYDAY.finditer(text)]
+    found += [_everyday_names(m.group(0)) for m in _EVERYDAY.finditer(text)]
     return tuple(dict.fromkeys(n for names in found for n in names))

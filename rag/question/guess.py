@@ -17,7 +17,10 @@ _ASKED_AFTER = re.compile(
     r"(?:以上|以下|左右|多)?(?P<noun>[\u4e00-\u9fff]{0,6}?)了?(?:吗|么|吧|没有|没|呢)[？?]?"
     r"|(?:以上|以下|左右|多)?了?[？?]"
 )
-_STATED_THEN_ASKED = re.compile(r"(?:以上|以下|左右|多)?(?P<noun>[\u4e00-\u9fff]{0,6}?)[，,]")
+# ("有近三千名村干部进了新班子，准确的数字是多少": what they did stays in the question.)
+_STATED_THEN_ASKED = re.compile(
+    r"(?:以上|以下|左右|多)?(?P<noun>[\u4e00-\u9fff]{0,6}?)(?P<then>[\u4e00-\u9fff“”\"]{0,12}?)[，,]"
+)
 # Words before the figure that make a yes-or-no question of it without 吗.
 _ASKED_BEFORE = re.compile(r"(?:是不是|是否|有没有|能不能|会不会)(?:有|是|超过|达到|突破|接近|不到)?了?$")
 _PLAIN_ASK = re.compile(
@@ -59,6 +62,7 @@ def figure_asked(question: str) -> str:
     if not before.endswith(("有", "是", "为", "了")):
         before += "是"
     measure = ("" if m.percent else _MAGNITUDE.sub("", m.unit)) + (after.group("noun") or "")
+    measure += after.groupdict().get("then") or ""
     rest = [
         r for r in re.split(r"(?<=[？?])", question[after.end() :]) if r.strip() and not _PLAIN_ASK.match(r)
     ]

@@ -45,3 +45,9 @@ def test_the_communiques_abbreviations_and_sector_names() -> None:
     assert expand("规模以上工业增加值") == "规模以上（规上）工业增加值"
     assert official_names("农民人均收入多少") == ("农村居民人均可支配收入", "农村居民人均纯收入")
     assert expand("最低生活保障标准提高多少") == "最低生活保障（低保）标准提高多少"
+
+
+def test_a_groups_income_asked_with_words_between() -> None:
+    assert official_names("城里人平均一年到手的收入") == ("城镇居民人均可支配收入",)
+    assert official_names("农村人一年的收入") == ("农村居民人均可支配收入", "农村居民人均纯收入")
+    assert official_names("城里人的住房") == ()

@@ -27,7 +27,6 @@ def test_a_guessed_figure_becomes_the_figure_asked(question: str, asked: str) ->
     "question",
     [
         "2025年城镇新增就业多少人？",  # no guess
-        "2030年解决了三千多万农村人口的饮水安全，确切说是多少？",  # said, not asked with 吗
         "2026年的目标是6.5%到7%吗？",  # a range is no single figure to ask for
         "有三个方面吗？分别是什么？",  # a count of points, not a figure
         "2025年是“十四五”的最后一年吗？",  # a year
@@ -41,3 +40,10 @@ def test_a_figure_said_as_a_fact_then_asked_exactly() -> None:
     assert figure_asked("2031年新增城镇就业有三千多人，具体是多少？") == "2031年新增城镇就业有多少人？"
     # A comma after a figure followed by another question is no guess.
     assert figure_asked("全区有3000多人，占比多少？") == "全区有3000多人，占比多少？"
+
+
+def test_what_the_guessed_count_did_stays_in_the_question() -> None:
+    asked = figure_asked("换届以后，有将近两千名村干部进了新班子，准确的数字是多少？")
+    assert asked == "换届以后，有多少名村干部进了新班子？"
+    asked = figure_asked("2030年解决了三千多万农村人口的饮水安全，确切说是多少？")
+    assert asked == "2030年解决了多少农村人口的饮水安全？"
