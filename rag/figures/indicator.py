@@ -195,7 +195,11 @@ def same_indicator(question_name: str, figure_name: str, sentence: str, upto: st
         # names the same part ("高新技术产业对增长的贡献率").
         return False
     if figure_name in question_name:
-        return True
+        # "城际铁路营业里程" asked, "铁路营业里程达到3万公里，其中城际铁路…": the whole, when the
+        # sentence names the asked part later, with a figure of its own.
+        parts = _modifiers(question_name.replace(figure_name, "", 1))
+        later = sentence[sentence.find(said) + len(said) :] if upto is not None and said in sentence else ""
+        return not any(word not in said and word in later for word in parts)
     if question_name in figure_name:
         # The indicator over a group of areas is another one: "山区县城镇新增就业"
         # is not "城镇新增就业" (statistics name such a subset by its kind of area).
@@ -208,7 +212,9 @@ def same_indicator(question_name: str, figure_name: str, sentence: str, upto: st
         # so are intensities, a measure per unit of output: "科技投入强度" is not "单位产值能耗"
         # (nor "能耗强度").
         rates = question_name.endswith("率") and figure_name.endswith("率")
-        return not (rates or (question_name.endswith("强度") and _INTENSITY.search(figure_name)))
+        if rates or (question_name.endswith("强度") and _INTENSITY.search(figure_name)):
+            return False
+        return not _names_another_thing(question_name, figure_name, re.split(r"[，,；;：:]", said)[-1])
     if _two_heads(question_name, figure_name, match.a + match.size, sentence):
         return False
     # A match starting inside a noun ("城际铁路运营里程" / "城际公路运营里程": 路运营里程) leaves
@@ -218,6 +224,48 @@ def same_indicator(question_name: str, figure_name: str, sentence: str, upto: st
     # Each modifier the question names must stand in the sentence (up to the figure's clause's
     # end): "城镇登记失业率" asked is not "城镇调查失业率5.1%", although 城镇 is said.
     return not (given - asked and asked and not all(word in said for word in asked))
+
+
+def _names_another_thing(question_name: str, figure_name: str, clause: str) -> bool:
+    """Names sharing no word: "农村公路29万公里" is not "高速铁路运营里程", when the figure's own
+    clause names a thing (a noun) and none of the question's nouns, not even by the characters
+    of a short form ("外资" in "外商直接投资")."""
+    own, asked = _thing_named(figure_name), {w for w in nouns(question_name) if not _MEASURE_NAME.search(w)}
+    if not own or not asked or _MEASURE_NAME.search(figure_name):
+        # A measure ("货邮吞吐量") may be another name of the one asked ("货运量"); a question
+        # naming only a measure ("比重") names nothing to tell things apart by.
+        return False
+    runs = re.findall(r"[\u4e00-\u9fff]+", clause)
+    return not any(word in clause or any(_in_order(word, run) for run in runs) for word in asked)
+
+
+def _thing_named(name: str) -> str:
+    """The noun a name ends with when it names a thing ("农村公路": 公路), not a place or a
+    person ("高于全市"), nor a verb or a word of how ("经济增长目标设定"); else ""."""
+    import jieba.posseg
+
+    tokens = list(jieba.posseg.cut(name))
+    if not tokens:
+        return ""
+    word, flag = str(tokens[-1].word), str(tokens[-1].flag)
+    thing = (
+        len(word) > 1
+        and flag.startswith("n")
+        and flag not in ("ns", "nr", "nt", "nrt")
+        and not re.fullmatch(r"[全本我各][国省市区县镇乡村]", word)
+        and word not in GENERIC
+    )
+    return word if thing else ""
+
+
+def _in_order(word: str, run: str) -> bool:
+    """Every character of `word` in `run`, in order (the initials of a name written in full)."""
+    at = 0
+    for char in word:
+        at = run.find(char, at) + 1
+        if not at:
+            return False
+    return True
 
 
 def _word_end(name: str, at: int) -> int:
@@ -270,6 +318,8 @@ _CHANGE_VERB = re.compile(r"(?:增长|增加|提高|提升|下降|减少|降低|
 # Words naming the kind of a statistic, not what it counts.
 # (A count's head, "人数", "户数", is said by the figure's unit: "5000人".)
 _STATISTIC = re.compile(r"比重|比例|占比|强度|水平|规模|总量|总额|数量|数字|增速|增幅|速度|指数|数$")
+# Names of a measure, not of a thing: a quantity, an amount, a count, a rate.
+_MEASURE_NAME = re.compile(rf"(?:{_STATISTIC.pattern}|量|额|率|值|收入|支出|标准|价格|面积)$")
 
 
 def _modifiers(text: str) -> set[str]:

@@ -66,6 +66,7 @@ _ASKS_OVER_YEARS = re.compile(
 _PER_YEAR = re.compile(r"年均|平均每年|每年平均")
 _AVERAGE = re.compile(rf"{_PER_YEAR.pattern}|平均|每年")
 _TOTAL = re.compile(r"累计|合计|共计|总计|一共|总共")
+_PER_HEAD = re.compile(r"人均|户均")
 _PER_DAY = re.compile(r"[日月周]均|平均每?[天日月周]|每[天日月周]平均")
 
 
@@ -87,12 +88,61 @@ def stock_or_flow(question: str, clause: str) -> float:
     return 0.3 * flow - 0.3 * stock
 
 
+# A question asking what is held at a time ("年底有多少", "运营里程有多少", "保有量"): the
+# length in service or the stock at the year's end, never what the year added.
+_ASKS_HELD = re.compile(r"年底|年末|保有|(?:运营|营业|通车|总)里程|现有|目前有|现在有|截至")
+
+
+def _added_for_held(question: str, sentence: str, mention: NumberMention) -> bool:
+    """ "高速铁路运营里程有多少公里" is not answered by "新建高速铁路投产里程超过1900公里": the
+    figure's clause states what was added (新建, 新增), the question what is held."""
+    if not _ASKS_HELD.search(question) or _FLOW.search(question):
+        return False
+    # A verb of adding governs the items listed after it ("新建改建高速公路6700多公里、农村公路…").
+    first = _first_listed(sentence, mention)
+    named = sentence[max(sentence.rfind(c, 0, first) for c in "，,；;：:。") + 1 : first]
+    return bool(_FLOW.search(named)) and not _STOCK.search(named)
+
+
+# What a count asked counts, named after it ("轮训了多少人次的干部？", "有几个行政村？").
+_COUNTED_AFTER_ASK = re.compile(
+    r"(?:多少|几)(?:万|亿)?(?:人次|名|个|位|家|所|项|人|户)的?(?P<noun>[\u4e00-\u9fff]{2,4})[？?。]?$"
+)
+
+
+def _counted_elsewhere(question: str, sentence: str, mention: NumberMention) -> bool:
+    """ "培训党员干部4万人次，带动培训党员群众50余万人次": the count of 干部 asked is the figure
+    whose clause names them, not one whose clause does not, when the sentence tells them apart."""
+    asked = _COUNTED_AFTER_ASK.search(question)
+    if asked is None:
+        return False
+    noun = asked.group("noun")
+    if _counted_in_own_clause(noun, sentence, mention):
+        return False
+    # Another figure in the same unit whose clause names them: that one counts them. (Named
+    # only with a rate, "新登记企业增长24.5%，平均每天新增1.5万户", the noun is the subject
+    # the next clause goes on with.)
+    unit = _base_unit(mention.unit)
+    return any(
+        other.start != mention.start
+        and _base_unit(other.unit) == unit
+        and _counted_in_own_clause(noun, sentence, other)
+        for other in _figures_in(sentence)
+    )
+
+
+def _counted_in_own_clause(noun: str, sentence: str, mention: NumberMention) -> bool:
+    first = _first_listed(sentence, mention)
+    return noun in sentence[clause_start(sentence, first) : _clause_end(sentence, mention.end)]
+
+
 def _total_for_average(question: str, clause: str) -> bool:
     """A total asked ("近五年累计多少") and a yearly average given ("年均9200人"), or the other way;
     a yearly average asked and a figure not stated as an average ("从52%提高到58%": the level);
     an average per day or month given and none asked."""
+    # ("城里人平均每年收入多少": a figure per head, "人均可支配收入4.5万元", is an average too.)
     if _PER_YEAR.search(question) and not _TOTAL.search(question) and not _AVERAGE.search(clause):
-        return True
+        return not _PER_HEAD.search(clause)
     if _PER_DAY.search(clause) and not _PER_DAY.search(question):
         return True  # "日均接待3万人次" is no answer to "接待了多少人次"
     if _TOTAL.search(question) and not _AVERAGE.search(question):
@@ -143,7 +193,10 @@ Coverage = Callable[[str], float]
 
 # A question's own ending: its question word and what follows ("是多少？"), and what the figure
 # is compared with ("比2013年增加了"): the indicator is named before that.
-_QUESTION_TAIL = re.compile(r"(?:是多少|有多少|为多少|多少|是几|几)[^，。]*$|[?？。！!\s]+$")
+# ("涨了百分之十几来着": a guess at the figure asks for it as 几 does.)
+_QUESTION_TAIL = re.compile(
+    r"(?:百分之)?[一二三四五六七八九十两]*(?:是多少|有多少|为多少|多少|是几|几)[^，。]*$|[?？。！!\s]+$"
+)
 _AGAINST_TAIL = re.compile(r"(?:比(?![重例率较])|较|跟|同)[^，。？?]*$")
 
 
@@ -260,6 +313,10 @@ def fits_the_question(question: str, sentence: str, mention: NumberMention, one_
         return False
     if _counts_what_is_not_asked(question, sentence, mention):
         return False
+    if _added_for_held(question, sentence, mention):
+        return False
+    if _counted_elsewhere(question, sentence, mention):
+        return False
     before = sentence[max(0, mention.lead_start - 14) : mention.lead_start]
     # The other way round: "比去年多100万人" does not say how many there are.
     if _MORE_THAN.search(before) and not (_ASKS_DIFFERENCE.search(question) or asks_growth(question)):
@@ -289,6 +346,9 @@ def fits_the_question(question: str, sentence: str, mention: NumberMention, one_
         return False
     # "粮食产量是多少" is not answered by "新能源汽车产量增长43%".
     asked = indicator_before(_AGAINST_TAIL.sub("", _QUESTION_TAIL.sub("", question)))
+    counted_after = _COUNTED_AFTER_ASK.search(question)
+    if counted_after and _counted_in_own_clause(counted_after.group("noun"), sentence, mention):
+        return True  # "轮训了多少人次的干部": a count whose clause names 干部 counts them
     given = _listed_indicator(sentence, mention)
     if not nouns(given) and len(asked) >= 2:
         # A count may name its thing after it: "解决6434万农村人口饮水问题" counts 农村人口.
@@ -340,24 +400,37 @@ def _figures_in(sentence: str) -> tuple[NumberMention, ...]:
     return tuple(find_numbers(sentence))
 
 
-def _first_listed(sentence: str, mention: NumberMention) -> int:
+def _first_listed(sentence: str, mention: NumberMention, through_changes: bool = False) -> int:
     """Where the list a figure stands in starts ("分别高4.2和0.7个百分点": at 4.2): the words
-    before it name the indicator of every figure listed."""
+    before it name the indicator of every figure listed. `through_changes`: or the change it
+    ends ("由420元提高到450元": at 420元)."""
     found = _figures_in(sentence)
     at = next((i for i, m in enumerate(found) if m.start == mention.start), None)
     if at is None:
         return mention.lead_start
-    while at > 0 and _LIST_JOIN.fullmatch(
-        sentence[found[at - 1].lead_start + len(found[at - 1].shown) : found[at].lead_start]
-    ):
+    while at > 0:
+        between = sentence[found[at - 1].lead_start + len(found[at - 1].shown) : found[at].lead_start]
+        changed = through_changes and _ends_change_from(sentence, found[at - 1], between)
+        if not (_LIST_JOIN.fullmatch(between) or changed):
+            break
         at -= 1
     return found[at].lead_start
 
 
+def _ends_change_from(sentence: str, start: NumberMention, between: str) -> bool:
+    """ "补助由每人420元提高到450元": 450元 ends the change 420元 starts; both are named before 由."""
+    before = sentence[max(0, start.lead_start - 14) : start.lead_start]
+    return bool(_STARTS_AT.search(before)) and bool(_TO_LEVEL.fullmatch(between))
+
+
+_TO_LEVEL = re.compile(r"[^，。；、从由]{0,8}?(?:到|至)")
+
+
 def _listed_indicator(sentence: str, mention: NumberMention) -> str:
-    """The indicator named before a figure, or before the first figure of its list."""
-    first = _first_listed(sentence, mention)
-    return indicator_before(sentence[clause_start(sentence, first) : first])
+    """The indicator named before a figure, or before the first figure of its list (or of the
+    change it ends: the name stands before 由/从)."""
+    first = _first_listed(sentence, mention, through_changes=True)
+    return indicator_before(_STARTS_AT.sub("", sentence[clause_start(sentence, first) : first]))
 
 
 def _indicator_of_clause_before(sentence: str, mention: NumberMention) -> str:
@@ -554,9 +627,14 @@ _LAST_YEAR = re.compile(r"去年|上年|刚刚过去")
 
 def _year_level(sentence: str, mention: NumberMention) -> bool:
     before = sentence[max(0, mention.lead_start - 6) : mention.lead_start]
-    return bool(_ENDS_AT.search(before)) or bool(
-        _LAST_YEAR.search(clause_around(sentence, mention.start, mention.end))
-    )
+    if _ENDS_AT.search(before) or _LAST_YEAR.search(clause_around(sentence, mention.start, mention.end)):
+        return True
+    # "营业里程达到12.1万公里，其中高速铁路超过1.9万公里": a part of a level reached is one too.
+    start = clause_start(sentence, mention.lead_start)
+    if not start or not sentence.startswith("其中", start):
+        return False
+    prior = sentence[clause_start(sentence, start - 1) : start - 1]
+    return any(_ENDS_AT.search(prior[max(0, m.lead_start - 6) : m.lead_start]) for m in find_numbers(prior))
 
 
 # "与/和/同" also join two things ("城镇和农村高校有多少"): after them, only a comparative itself.
@@ -699,10 +777,46 @@ def _counts_what_is_not_asked(question: str, sentence: str, mention: NumberMenti
     figure counts the noun after its measure word (教师), which the question does not name, in a
     sentence that names no noun of the question at all."""
     counted = _counted_noun(sentence, mention)
-    if not counted or counted in question:
-        return False
     asked = nouns(question)
-    return bool(asked) and not any(word in sentence for word in asked)
+    if counted and counted not in question:
+        return bool(asked) and not any(word in sentence for word in asked)
+    if counted or nouns(_listed_indicator(sentence, mention)):
+        return False
+    # A figure named by a verb alone ("今年扩招100万人") counts what its sentence is about: not
+    # the question's, when the sentence names the question's nouns only as another kind's
+    # ("高中毕业生" for "高校毕业生").
+    said = [word for word in asked if word in sentence]
+    return bool(said) and all(_another_kind(question, sentence, word) for word in said)
+
+
+def _another_kind(question: str, sentence: str, word: str) -> bool:
+    """`word` has its own modifier in the question ("高校毕业生") and a different one wherever
+    the sentence says it ("应届高中毕业生"), and the sentence never says the question's."""
+    modifier = _modifier_before(question, word)
+    if not modifier or modifier in sentence:
+        return False
+    return all(_modifier_before(sentence, word, at) for at in _occurrences(sentence, word))
+
+
+def _occurrences(text: str, word: str) -> list[int]:
+    return [m.start() for m in re.finditer(re.escape(word), text)]
+
+
+def _modifier_before(text: str, word: str, at: int | None = None) -> str:
+    """The word right before `word` (its first occurrence, or the one at `at`) when it is a noun
+    or an attribute (jieba: 高校, 高中, 城镇), or ""."""
+    import jieba.posseg
+
+    at = text.find(word) if at is None else at
+    if at <= 0:
+        return ""
+    end, last = 0, None
+    for token in jieba.posseg.cut(text[:at]):
+        end += len(str(token.word))
+        last = token
+    if last is None or len(str(last.word)) < 2 or end != at:
+        return ""
+    return str(last.word) if str(last.flag).startswith(("n", "s", "b")) else ""
 
 
 def _counted_noun(sentence: str, mention: NumberMention) -> str:
@@ -768,7 +882,7 @@ def lead_figure(
                 continue  # a review lists many levels reached: the figure's own clause names it
             if (
                 want_unit
-                and not m.unit.endswith(_base_unit(want_unit))
+                and not m.unit.split("/")[0].endswith(_base_unit(want_unit))  # 微克 of 微克/立方米
                 and not _counts_people(want_unit, sentence, m)
                 and not _same_measure(want_unit, m.unit)
                 and not _unit_in_name(want_unit, sentence, m)

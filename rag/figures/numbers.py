@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 # Measure words and units, longest first within a family so the regex takes the whole unit.
 UNITS = (
-    "万人次|人次|万人|万元|亿元|千元|元/人|微克/立方米|立方米|平方公里|平方米|公里|千米|米|"
+    "万人次|人次|万人|万元|亿元|千元|元/人|微克/立方米|微克|毫克|立方米|平方公里|平方米|公里|千米|米|"
     "千瓦时|千瓦|瓦|公斤|千克|克|吨|斤|亩|公顷|美元|元|万户|户|名|人|位|"
     "个百分点|个月|个|期|次|项|家|村|镇|所|件|条|篇|场|支|届|批|处|座|套|张|部|本|台|辆|架|艘|"
     "头|只|标准箱|标箱|床|岁|天|小时|周|月|年|倍|分|成|GW|MW|kW"
@@ -33,7 +33,10 @@ _CN_NUMBER = rf"[{_CN_ALL}]+(?:点[{CN_DIGITS}]+)?"
 _UNIT = rf"(?P<unit>%|％|‰|(?:{UNITS}))"
 _QUALIFIER = r"(?P<qual>左右|以上|以下|以内|上下|之内|之上)?"
 # Said before a figure, and part of what a reader must see: "超过3.3%", "近50万", "约1万".
-_PRE_QUALIFIER = re.compile(r"(?:超过|超|突破|逾|近|约|接近|不到|不足|不低于|不高于|不超过)$")
+_PRE_QUALIFIER = re.compile(r"(?:超过|超|突破|逾|将近|近|约|接近|不到|不足|不低于|不高于|不超过)$")
+# A magnitude alone is a figure after a word of nearness ("近亿人次", "上万名", "超亿元"); elsewhere
+# 万 and 亿 are words ("万众一心", "亿万人民").
+_ROUND_TO = re.compile(r"(?:近|上|过|超|逾|破)$")
 _FIGURE = re.compile(
     rf"(?<![\dA-Za-z.{_CN_ALL}几数第])(?P<num>{_DIGIT_NUMBER}|{_CN_NUMBER})"
     rf"\s*(?:余|多)?\s*(?P<mag>万亿|亿|万)?\s*(?:余|多)?\s*{_UNIT}?{_QUALIFIER}"
@@ -193,6 +196,20 @@ def find_numbers(text: str) -> list[NumberMention]:
         core_end = m.end("unit") if unit else (m.end("mag") if mag else m.end("num"))
         core = text[m.start() : core_end].rstrip()
         chinese = _is_chinese(raw)
+        round_to = (
+            _ROUND_TO.search(text, max(0, m.start() - 2), m.start()) if raw in ("万", "亿", "万亿") else None
+        )
+        if round_to and unit and not mag:
+            # "近亿人次", "上万名": about one 亿 or 万 of the unit.
+            value = _MAGNITUDE[raw]
+            core = text[m.start() : m.end("unit")]
+            lead = text[round_to.start() : m.end("unit")] + (m.group("qual") or "")
+            found.append(
+                NumberMention(
+                    core, unit, m.start(), m.end("unit"), value, False, lead, True, round_to.start()
+                )
+            )
+            continue
         if chinese and not _accept_chinese(raw + mag, unit, bool(mag or re.search(_MAG, raw))):
             continue
         value = cn_value(raw)

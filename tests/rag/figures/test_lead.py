@@ -441,3 +441,68 @@ def test_only_an_acronym_glossed_in_brackets_is_named_by_the_gloss() -> None:
     assert indicator_before("PPI（工业生产者出厂价格）降了") == "工业生产者出厂价格"
     # Brackets in a sentence's own words keep their place: the name is what follows them.
     assert indicator_before("共4位终身成就奖（即最高奖）得主中就有") == "得主中就"
+
+
+def test_the_end_of_a_change_is_named_before_its_start() -> None:
+    # "由…提高到": the name stands before 由, and it is another indicator's.
+    medical = "城乡居民医保财政补助由每人每年420元提高到450元，同步提高个人缴费标准。"
+    assert _lead("基本公共卫生服务经费补助标准是多少钱？", medical) == ""
+    assert _lead("城乡居民医保财政补助是多少钱？", medical) == "450元"
+
+
+def test_what_a_year_added_is_not_what_is_held() -> None:
+    sentence = "新建城际铁路投产里程超过900公里，新建改建国道3000多公里、农村公路12万公里。"
+    assert _lead("城际铁路运营里程有多少公里？", sentence) == ""
+    assert _lead("新建城际铁路多少公里？", sentence) == "超过900公里"
+
+
+def test_a_thing_of_its_own_named_in_the_figures_clause_is_another_thing() -> None:
+    # Names sharing no word: "农村公路" is a thing of its own, not a measure of the one asked.
+    assert _lead("城际铁路运营里程有多少公里？", "全年建成农村公路1.2万公里。") == ""
+    # A measure may be another name of the one asked.
+    assert _lead("某机场去年货运量有多少吨？", "某机场开通货运航线20条，货邮吞吐量达到60万吨。") != ""
+
+
+def test_a_part_of_a_level_reached_is_that_years_level_too() -> None:
+    review = "铁路营业里程达到3万公里，其中城际铁路超过4000公里。"
+    ask = "城际铁路营业里程有多少公里？"
+    given = [(review, False, True)]  # in a review of several years
+    assert lead_figure(ask, ask, given, _cover(ask), lambda _c: 1.0, None, one_year=True) == "超过4000公里"
+
+
+def test_a_verb_alone_counts_what_its_sentence_names() -> None:
+    sentence = "鼓励更多应届高中毕业生报考职业院校，今年扩招20万人。"
+    assert _lead("高校毕业生有多少人？", sentence) == ""
+    assert _lead("职业院校扩招多少人？", sentence) == "20万人"
+
+
+def test_the_noun_a_count_asked_names_after_it() -> None:
+    from rag.figures.lead import fits_the_question
+    from rag.figures.numbers import find_numbers
+
+    sentence = "示范带动培训党员群众5万人次，培训各级党员干部4000人次。"
+    crowd, cadres = find_numbers(sentence)
+    asked = "一共轮训了多少人次的干部？"
+    assert not fits_the_question(asked, sentence, crowd) and fits_the_question(asked, sentence, cadres)
+    assert _lead(asked, sentence) == "4000人次"
+    assert _lead("一共培训了多少人次的群众？", sentence) == "5万人次"
+
+
+def test_a_guess_at_a_percentage_asks_for_it() -> None:
+    # The guess is no part of the indicator's name ("…人数涨了百分之十").
+    from rag.figures.lead import _QUESTION_TAIL
+
+    assert _QUESTION_TAIL.sub("", "招收学生人数涨了百分之十几来着？") == "招收学生人数涨了"
+    assert _QUESTION_TAIL.sub("", "招收学生人数涨了几个百分点？") == "招收学生人数涨了"
+
+
+def test_an_average_per_head_answers_an_average_per_year() -> None:
+    given = [("城镇居民人均可支配收入达5万元。", False, False)]
+    ask = "城里人平均每年到手的收入有多少？"  # of a year the question names
+    assert lead_figure(ask, ask, given, _cover(ask), lambda _c: 1.0, None, one_year=True) == "5万元"
+
+
+def test_a_unit_per_volume_answers_the_unit_asked() -> None:
+    sentence = "12个重点城市细颗粒物浓度降至28微克/立方米。"
+    assert _lead("细颗粒物浓度是每立方米多少微克？", sentence) == "28微克/立方米"
+    assert _lead("细颗粒物浓度是每立方米多少微克？", "12个重点城市细颗粒物浓度下降9%。") == ""

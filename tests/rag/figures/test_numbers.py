@@ -100,3 +100,12 @@ def test_a_unit_written_once_after_a_list_belongs_to_every_figure_in_it() -> Non
     ]
     # Figures with units of their own keep them; a date is no list item of a count.
     assert [m.read for m in find_numbers("增长5.2%和3.1%")] == ["5.2%", "3.1%"]
+
+
+def test_a_magnitude_alone_after_a_word_of_nearness() -> None:
+    from rag.figures.numbers import find_numbers
+
+    found = find_numbers("出境旅游近亿人次，上万名干部下沉，超亿元投资")
+    assert [(m.lead, m.value) for m in found] == [("近亿人次", 1e8), ("上万名", 1e4), ("超亿元", 1e8)]
+    # Elsewhere 万 and 亿 are words.
+    assert find_numbers("万众一心，千家万户，亿万人民") == []
