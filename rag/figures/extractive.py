@@ -122,6 +122,15 @@ def answer_part(
         if len(stated) == 1:
             return stated[0]
         return others.home_lacks_year(part, home, asked_years, found, at_home)
+    if at_home.refused:
+        # The home's reports cover the time asked but state no such figure: several other
+        # bodies' figures are each their own, named, none taken for the home's.
+        found = [
+            (region, within(docs))
+            for region, docs in others.other_regions(snapshot, at_home, grounded.asked, home)
+        ]
+        if sum(1 for _region, answer in found if not answer.refused and answer.lead) >= 2:
+            return others.home_lacks_figure(part, home, found, at_home)
     answer = at_home if not at_home.refused else _answer_grounded(retriever, answerer, part, top_k, grounded)
     if answer.refused or not answer.lead:
         return answer

@@ -31,10 +31,13 @@ def applies(snapshot: Snapshot, asked: Asked, chosen_docs: frozenset[str] | None
     return home if len(snapshot.regions) > 1 else None
 
 
-def other_regions(snapshot: Snapshot, answer: Answer, asked: Asked) -> list[tuple[str, frozenset[str]]]:
-    """(region, its reports) of each place other than the answer's whose reports may speak
-    about an asked year: one of that year, or of the year after (which reviews it)."""
-    if not asked.years:
+def other_regions(
+    snapshot: Snapshot, answer: Answer, asked: Asked, home: Home | None = None
+) -> list[tuple[str, frozenset[str]]]:
+    """(region, its reports) of each place other than the answer's (and the home's, when given)
+    whose reports may speak about an asked year: one of that year, or of the year after (which
+    reviews it). A question asking no year, when the home is given: every report of each."""
+    if not asked.years and home is None:
         return []
     cited = lead_citation(answer)
     own = (
@@ -44,9 +47,10 @@ def other_regions(snapshot: Snapshot, answer: Answer, asked: Asked) -> list[tupl
     )
     own_region = snapshot.metas[own].region if own in snapshot.metas else ""
     years = _reports_about(asked.years)
+    skipped = {own_region, home.region if home else ""}
     grouped: dict[str, set[str]] = {}
     for doc, meta in snapshot.metas.items():
-        if meta.region and meta.region != own_region and meta.year in years:
+        if meta.region and meta.region not in skipped and (meta.year in years or not asked.years):
             grouped.setdefault(meta.region, set()).add(doc)
     return [(r, frozenset(d)) for r, d in sorted(grouped.items(), key=lambda kv: (kv[0] != NATIONAL, kv[0]))]
 
@@ -71,6 +75,17 @@ def home_lacks_year(
     covers, with the figures other bodies' reports give for that year in one line, cited."""
     said = "、".join(f"{y}年" for y in years)
     reason = f"知识库中没有{home.body}关于{said}的报告，找不到{home.region}的这一数字。"
+    refused = Answer(question, reason, True, retrieved=at_home.retrieved, conclusive=True)
+    return with_others(refused, others)
+
+
+def home_lacks_figure(
+    question: str, home: Home, others: Sequence[tuple[str, Answer]], at_home: Answer
+) -> Answer:
+    """The refusal for a question naming no body whose figure the home's reports do not state,
+    while several other bodies' reports state one each: named in one line, cited, none given as
+    the answer (each is its own body's figure, not the one asked)."""
+    reason = f"知识库中{home.body}的报告没有给出{home.region}的这一数字。"
     refused = Answer(question, reason, True, retrieved=at_home.retrieved, conclusive=True)
     return with_others(refused, others)
 

@@ -97,3 +97,27 @@ def test_a_year_none_of_the_homes_reports_covers_is_refused_with_the_others_name
 def test_a_year_no_report_covers_keeps_the_usual_refusal(settings: Settings) -> None:
     answer = _kb(settings).ask("2020年一般公共预算收入是多少？")
     assert answer.refused and answer.text.startswith("知识库中没有2020年的")
+
+
+def test_a_figure_the_homes_reports_never_state_is_refused_with_the_others_named(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    reports = {
+        **REPORTS,
+        "2031年四川省政府工作报告.txt": (
+            "2031年四川省政府工作报告\n一、2030年工作回顾\n过去一年，全省细颗粒物平均浓度降至28微克/立方米。\n"
+        ),
+    }
+    city = REPORTS["2031年重庆市政府工作报告.txt"]
+    city = city.replace("。\n二、", "，细颗粒物平均浓度降至31微克/立方米。\n二、", 1)
+    reports["2031年重庆市政府工作报告.txt"] = city
+    kb = KnowledgeBase(indexed_reports(tmp_path_factory.mktemp("home-figure"), reports), HashEmbedder())
+    answer = kb.ask("细颗粒物平均浓度是每立方米多少微克？")
+    # No body named, and the home's (綦江区) reports state no such figure: the two bodies that
+    # do are named, neither taken for the home's.
+    assert answer.refused and not answer.lead
+    first, others = answer.text.split("\n")[:2]
+    assert first == "知识库中綦江区人民政府的报告没有给出綦江区的这一数字。"
+    assert others == "另据其他报告：四川省 28微克/立方米[1]；重庆市 31微克/立方米[2]。"
+    # What the home's reports do state is answered from them.
+    assert kb.ask("2030年一般公共预算收入是多少？").text.startswith("42亿元。")
