@@ -47,6 +47,9 @@ SETS = {
     # A tenth, the same way, written when the ninth's dev part was first read.
     "reports-classes10.jsonl": REPORTS,
     "reports-classes10-heldout.jsonl": REPORTS,
+    # An eleventh, the same way, written while the tenth was being scored blind.
+    "reports-classes11.jsonl": REPORTS,
+    "reports-classes11-heldout.jsonl": REPORTS,
     "qijiang-2021-classes.jsonl": ROOT / "kb",
     "qijiang-2021-classes-heldout.jsonl": ROOT / "kb",
     "qijiang-2021-classes2.jsonl": ROOT / "kb",
@@ -59,6 +62,8 @@ SETS = {
     "qijiang-2021-classes5-heldout.jsonl": ROOT / "kb",
     "qijiang-2021-classes6.jsonl": ROOT / "kb",
     "qijiang-2021-classes6-heldout.jsonl": ROOT / "kb",
+    "qijiang-2021-classes7.jsonl": ROOT / "kb",
+    "qijiang-2021-classes7-heldout.jsonl": ROOT / "kb",
 }
 KINDS = {"comparison", "end-of-term", "home-body", "indicator-name", "answer-type", "table-row"}
 
