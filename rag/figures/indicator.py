@@ -322,6 +322,11 @@ _STATISTIC = re.compile(r"比重|比例|占比|强度|水平|规模|总量|总�
 _MEASURE_NAME = re.compile(rf"(?:{_STATISTIC.pattern}|量|额|率|值|收入|支出|标准|价格|面积)$")
 
 
+def names_a_measure(word: str) -> bool:
+    """ "货邮吞吐量", "增加值", "覆盖率": a measure of something, not a thing itself."""
+    return bool(_MEASURE_NAME.search(word))
+
+
 def _modifiers(text: str) -> set[str]:
     """The words before an indicator's head that tell it apart: nouns, and verbs used as
     modifiers ("出生人口", "新增就业"); years and digits are the time scope, not the indicator."""

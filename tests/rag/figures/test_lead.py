@@ -116,6 +116,9 @@ def test_the_next_item_of_a_list_has_its_own_subject() -> None:
     carried = _context("工业增加值达到1.2万亿元，增长6.1%。", "6.1%", "工业增加值增长多少？")
     assert carried.startswith("工业增加值")
     assert _context("油料生产稳中有增，总产达到80万吨。", "80万吨", "油料总产量是多少？").startswith("油料")
+    # A measure alone after a phrase with a figure measures that phrase's subject.
+    airport = "某机场开通国际货运航线20条，货邮吞吐量达到60万吨。"
+    assert _context(airport, "60万吨", "某机场货运量有多少吨？").startswith("某机场开通")
 
 
 def test_an_amount_is_no_share_and_a_count_names_its_thing_after_it() -> None:
