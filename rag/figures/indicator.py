@@ -223,7 +223,28 @@ def same_indicator(question_name: str, figure_name: str, sentence: str, upto: st
     given = _modifiers(figure_name[: _word_end(figure_name, match.b)])
     # Each modifier the question names must stand in the sentence (up to the figure's clause's
     # end): "城镇登记失业率" asked is not "城镇调查失业率5.1%", although 城镇 is said.
-    return not (given - asked and asked and not all(word in said for word in asked))
+    # (A modifier said in full counts for its short form: "高铁" for "高速铁路".)
+    return not (given - asked and asked and not all(said_in(word, said) for word in asked))
+
+
+def said_short(text: str, name: str) -> bool:
+    """`text` says `name` by a two-character short form of it: its first character and one
+    after ("高铁" for "高速铁路", "外资" for "外商投资")."""
+    return len(name) >= 3 and any(name[0] + c in text for c in name[2:])
+
+
+def said_in(word: str, text: str) -> bool:
+    """`word` in `text`, or its characters close together in order in one run of it, as a short
+    form's are in the name written in full ("高铁": "高速铁路", "外资": "外商直接投资")."""
+    if word in text:
+        return True
+    for run in re.findall(r"[\u4e00-\u9fff]+", text):
+        at = run.find(word[0])
+        while at >= 0:
+            if _in_order(word, run[at : at + 3 * len(word)]):
+                return True
+            at = run.find(word[0], at + 1)
+    return False
 
 
 def _names_another_thing(question_name: str, figure_name: str, clause: str) -> bool:

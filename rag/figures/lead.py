@@ -24,6 +24,8 @@ from rag.figures.indicator import (
     names_a_measure,
     nouns,
     per_unit_of_asked,
+    said_in,
+    said_short,
     same_indicator,
 )
 from rag.figures.numbers import LIST_JOIN as _LIST_JOIN
@@ -105,9 +107,24 @@ def _added_for_held(question: str, sentence: str, mention: NumberMention) -> boo
     return bool(_FLOW.search(named)) and not _STOCK.search(named)
 
 
+# A level set for everyone (a subsidy's standard, a wage level, a price): said how much it rose
+# by, it is not said what it is.
+_A_STANDARD = re.compile(r"(?:标准|水平|价格)(?:再|又|也|还)?$")
+
+
+def _rise_of_a_standard(question: str, sentence: str, mention: NumberMention) -> bool:
+    """ "补助标准再增加40元" is no answer to "每人补贴多少钱", only to how much it rose."""
+    if asks_change(question) or asks_growth(question) or _CHANGED_BY_HOW_MUCH.search(question):
+        return False
+    if _ASKS_END.search(question) or not changed_by(sentence, mention):
+        return False
+    return bool(_A_STANDARD.search(_listed_indicator(sentence, mention)))
+
+
 # What a count asked counts, named after it ("轮训了多少人次的干部？", "有几个行政村？").
 _COUNTED_AFTER_ASK = re.compile(
-    r"(?:多少|几)(?:万|亿)?(?:人次|名|个|位|家|所|项|人|户)的?(?P<noun>[\u4e00-\u9fff]{2,4})[？?。]?$"
+    r"(?:多少|几)(?:万|亿)?(?:人次|名|个|位|家|所|项|人|户|公里|亩|公顷|吨|套|座|条|辆)的?"
+    r"(?P<noun>[\u4e00-\u9fff]{2,5})[？?。]?$"
 )
 
 
@@ -117,7 +134,7 @@ def _counted_elsewhere(question: str, sentence: str, mention: NumberMention) -> 
     asked = _COUNTED_AFTER_ASK.search(question)
     if asked is None:
         return False
-    noun = asked.group("noun")
+    noun = asked.group("noun").replace("的", "")
     if _counted_in_own_clause(noun, sentence, mention):
         return False
     # Another figure in the same unit whose clause names them: that one counts them. (Named
@@ -134,7 +151,8 @@ def _counted_elsewhere(question: str, sentence: str, mention: NumberMention) -> 
 
 def _counted_in_own_clause(noun: str, sentence: str, mention: NumberMention) -> bool:
     first = _first_listed(sentence, mention)
-    return noun in sentence[clause_start(sentence, first) : _clause_end(sentence, mention.end)]
+    # Said in full or short ("农村的路": 农村公路).
+    return said_in(noun, sentence[clause_start(sentence, first) : _clause_end(sentence, mention.end)])
 
 
 def _total_for_average(question: str, clause: str) -> bool:
@@ -153,7 +171,9 @@ def _total_for_average(question: str, clause: str) -> bool:
     return False
 
 
-_SINCE_LAST_YEAR = re.compile(r"比(?:上年|去年|上一年|前一年|同期|上年同期|上次|上届|上一届|上期)")
+_SINCE_LAST_YEAR = re.compile(
+    r"比(?:上年|去年|上一年|前一年|一年前|年初|同期|上年同期|上次|上届|上一届|上期)"
+)
 # "总量是多少", "产量是多少", "规模多少亿": an amount, not a growth rate or a share.
 _WANTS_AMOUNT = re.compile(
     r"多少亿|多少万亿|多少万|(?:量|额|值|规模|人数|户数|个数|投资|收入|支出|赤字(?!率))"
@@ -196,7 +216,8 @@ Coverage = Callable[[str], float]
 # is compared with ("比2013年增加了"): the indicator is named before that.
 # ("涨了百分之十几来着": a guess at the figure asks for it as 几 does.)
 _QUESTION_TAIL = re.compile(
-    r"(?:百分之)?[一二三四五六七八九十两]*(?:是多少|有多少|为多少|多少|是几|几)[^，。]*$|[?？。！!\s]+$"
+    r"(?:百分之)?[一二三四五六七八九十两]*(?:是多少|有多少|为多少|多少|是几|几)[^，。]*$"
+    r"|(?:是|有)?多(?:高|大|快|长|重|久)[^，。]*$|[?？。！!\s]+$"
 )
 _AGAINST_TAIL = re.compile(r"(?:比(?![重例率较])|较|跟|同)[^，。？?]*$")
 
@@ -244,7 +265,7 @@ def subject_context(sentence: str, start: int, end: int, question: str = "") -> 
     named = set() if names_a_measure(indicator_before(sentence[left:start])) else nouns(sentence[left:start])
     if (
         named
-        and not any(noun in prior or noun in question for noun in named)
+        and not any(noun in prior or noun in question or said_short(question, noun) for noun in named)
         and any(is_figure(m) and m.unit != "年" for m in find_numbers(prior))  # a year is no figure
     ):
         return own
@@ -319,6 +340,8 @@ def fits_the_question(question: str, sentence: str, mention: NumberMention, one_
         return False
     if _counted_elsewhere(question, sentence, mention):
         return False
+    if _rise_of_a_standard(question, sentence, mention):
+        return False
     before = sentence[max(0, mention.lead_start - 14) : mention.lead_start]
     # The other way round: "比去年多100万人" does not say how many there are.
     if _MORE_THAN.search(before) and not (_ASKS_DIFFERENCE.search(question) or asks_growth(question)):
@@ -349,7 +372,9 @@ def fits_the_question(question: str, sentence: str, mention: NumberMention, one_
     # "粮食产量是多少" is not answered by "新能源汽车产量增长43%".
     asked = indicator_before(_AGAINST_TAIL.sub("", _QUESTION_TAIL.sub("", question)))
     counted_after = _COUNTED_AFTER_ASK.search(question)
-    if counted_after and _counted_in_own_clause(counted_after.group("noun"), sentence, mention):
+    if counted_after and _counted_in_own_clause(
+        counted_after.group("noun").replace("的", ""), sentence, mention
+    ):
         return True  # "轮训了多少人次的干部": a count whose clause names 干部 counts them
     given = _listed_indicator(sentence, mention)
     if not nouns(given) and len(asked) >= 2:

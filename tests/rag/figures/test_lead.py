@@ -509,3 +509,34 @@ def test_a_unit_per_volume_answers_the_unit_asked() -> None:
     sentence = "12个重点城市细颗粒物浓度降至28微克/立方米。"
     assert _lead("细颗粒物浓度是每立方米多少微克？", sentence) == "28微克/立方米"
     assert _lead("细颗粒物浓度是每立方米多少微克？", "12个重点城市细颗粒物浓度下降9%。") == ""
+
+
+def test_a_modifier_asked_short_is_said_in_full() -> None:
+    from rag.figures.indicator import same_indicator
+
+    sentence = "铁路运营里程超过10万公里，其中城际铁路运营里程达到1.1万公里。"
+    assert same_indicator("城铁运营里程", "其中城际铁路运营里程", sentence)
+    assert not same_indicator(
+        "城铁运营里程", "其中高速公路运营里程", sentence.replace("城际铁路", "高速公路")
+    )
+    # And a part named in full continues a question asking it short.
+    review = "铁路营业里程达到3万公里，其中城际铁路超过4000公里。"
+    assert _context(review, "4000公里", "城铁运营里程有多少公里？").startswith("铁路营业里程")
+
+
+def test_what_a_count_asked_counts_may_be_said_with_a_particle_or_short() -> None:
+    sentence = "新建改建国道3000多公里、农村公路12万公里。"
+    assert _lead("全年新建改建了多少公里农村的路？", sentence) == "12万公里"
+    assert _lead("全年新建改建了多少公里国道？", sentence) == "3000多公里"
+
+
+def test_the_rise_of_a_standard_is_not_the_standard() -> None:
+    sentence = "居民医保人均财政补助标准再增加30元，一半用于大病保险。"
+    assert _lead("政府给居民医保每人补贴多少钱？", sentence) == ""
+    assert _lead("居民医保财政补助标准增加了多少？", sentence) == "30元"
+
+
+def test_how_high_asked_is_no_part_of_the_name() -> None:
+    sentence = "国内生产总值增长6.7%，对全球经济增长的贡献率超过30%。"
+    assert _lead("研发支出占国内生产总值的比例有多高？", sentence) == ""
+    assert _lead("对全球经济增长的贡献率有多高？", sentence) == "超过30%"

@@ -37,3 +37,11 @@ def test_a_place_said_with_a_localiser_is_its_noun() -> None:
     assert "村里" not in subject_terms(Focus.of("工作队何时进驻村里？", None, None), weights)
     # A place no report writes whose noun none writes either stays a subject.
     assert "海外" in subject_terms(Focus.of("海外有多少项目？", None, None), weights)
+
+
+def test_a_count_word_is_said_by_the_figures_unit() -> None:
+    from rag.question.focus import TermWeights, subject_terms
+
+    weights = TermWeights(lambda _t: 5.0)
+    terms = subject_terms(Focus("保障房基本建成的套数是多少？", "保障房基本建成的套数是多少？"), weights)
+    assert "套数" not in terms and "建成" in terms
