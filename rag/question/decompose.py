@@ -59,13 +59,23 @@ def split_question(question: str) -> list[str]:
     if len(items) > _MAX_PARTS or not all(_is_word(t) for t in items):
         return [question]
     prefix, suffix = tokens[: first - 1], tokens[after:]
-    if _RELATION.match("".join(suffix)):
+    if _RELATION.match("".join(suffix)) or _actions_of_one_thing(items, suffix):
         return [question]
     parts = [_JOINED_WHOLE.sub("", "".join([*prefix, item, *suffix])) for item in items]
     return list(dict.fromkeys(parts)) if len(set(parts)) > 1 else [question]
 
 
 _DATE_UNIT = re.compile(r"^(年|月|日|号|季度|年度)$")
+
+
+def _actions_of_one_thing(items: list[str], suffix: list[str]) -> bool:
+    """ "新建、改造的高标准农田": verbs joined before 的 name one thing done to, counted once."""
+    import jieba.posseg
+
+    flags = [str(t.flag) for item in items for t in jieba.posseg.cut(item)]
+    # (jieba tags some verbs as place names, "新建": a verb among them decides, a noun forbids.)
+    verbs = any(f.startswith("v") for f in flags) and not any(f in ("n", "s", "nr", "nz") for f in flags)
+    return bool(suffix) and suffix[0] == "的" and verbs
 
 
 def _tokens(question: str) -> list[str]:

@@ -412,3 +412,10 @@ def test_no_difference_from_a_figure_stated_only_as_at_least() -> None:
     both = computed_difference([row(2031, "1300多亿元"), row(2032, "1400多亿元")])
     assert both.startswith("，相差约100亿元")
     assert computed_difference([row(2031, "1300亿元"), row(2032, "1363亿元")]).startswith("，相差63亿元")
+
+
+def test_which_place_or_year_is_more_asked_with_words_between() -> None:
+    places = read_series("2031年甲省和乙省的高标准农田各是多少万亩？哪个省多，多多少？", ["甲省", "乙省"])
+    assert places is not None and places.template == "2031年{}的高标准农田是多少万亩？"
+    years = read_series("保障房基本建成的套数，2031年和2032年各是多少？哪年建成得多，多出多少套？")
+    assert years is not None and years.template == "保障房基本建成的套数，{}是多少套？"
