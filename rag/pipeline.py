@@ -36,7 +36,7 @@ from rag.question.constraints import Asked, read_question
 from rag.question.decompose import asks_each
 from rag.question.focus import TermWeights
 from rag.question.followup import is_followup, rewrite
-from rag.question.guess import figure_asked
+from rag.question.guess import figure_asked, without_unwanted
 from rag.question.kind import prose_kind
 from rag.question.spoken_time import full_years, term_as_written
 
@@ -300,7 +300,9 @@ class KnowledgeBase:
         # A figure the user guesses ("有三千多人吗") is checked, not searched for; a short name
         # ("规上") is asked as the reports write it.
         # "31年" is 2031 where the reports are about 2031; "上届政府任期内" is "过去五年".
-        plain = term_as_written(full_years(figure_asked(rewritten.question), retriever.snapshot.years))
+        # What the user says is not wanted ("不是五年平均") is no part of what is asked.
+        asked = without_unwanted(figure_asked(rewritten.question))
+        plain = term_as_written(full_years(asked, retriever.snapshot.years))
         searched = _spelled(retriever, plain, where, earlier)
         if searched != question:
             yield Searched(searched)

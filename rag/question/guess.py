@@ -27,6 +27,8 @@ _PLAIN_ASK = re.compile(
     r"^[，,\s]*(?:那|请问)?(?:它|这个)?(?:具体|确切|准确|精确|到底|实际)?(?:地|点|些)?(?:说|来说|讲)?的?"
     r"(?:数字|数据|数)?(?:是|有|为)?(?:多少|几)[个位名人项条元]?(?:呢)?[？?。]?$"
 )
+# Said before a guess heard from others: no part of what is asked.
+_HEARSAY = re.compile(r"^(?:我)?(?:听说|据说|听人说|有人说)[，,]?")
 # How the guess is put ("超过了", "达到"): the figure asked is the level, whatever it is.
 _STATED_BEFORE = re.compile(r"(?:超过|达到|突破|接近|不到|不止|将近|上|过)了?$")
 _MAGNITUDE = re.compile(r"^[万亿千百十]+")
@@ -59,6 +61,7 @@ def figure_asked(question: str) -> str:
     m, after = found
     start = m.lead_start if m.lead_start >= 0 else m.start
     before = _STATED_BEFORE.sub("", _ASKED_BEFORE.sub("", question[:start]))
+    before = _HEARSAY.sub("", before)  # "听说……有三千多人": what was heard is the guess
     if not before.endswith(("有", "是", "为", "了")):
         before += "是"
     measure = ("" if m.percent else _MAGNITUDE.sub("", m.unit)) + (after.group("noun") or "")
@@ -67,3 +70,15 @@ def figure_asked(question: str) -> str:
         r for r in re.split(r"(?<=[？?])", question[after.end() :]) if r.strip() and not _PLAIN_ASK.match(r)
     ]
     return f"{before}多少{measure}？" + "".join(rest)
+
+
+# A clause saying what the user does not want ("……，不是五年平均", "，而不是目标"): read for what
+# it names, it would ask for just that.
+_NOT_WANTED = re.compile(r"[，,；;。？?]\s*(?:而|并|可)?(?:不是|并非|不要|别给)[^，,。？?；;！!]*[。？?！!]?")
+
+
+def without_unwanted(question: str) -> str:
+    """`question` without the clauses that say what is not wanted ("2031年当年涨了多少？我要那一年
+    的，不是五年平均。" -> "2031年当年涨了多少？我要那一年的")."""
+    kept = _NOT_WANTED.sub("", question)
+    return kept if kept.strip("，,。？? ") else question

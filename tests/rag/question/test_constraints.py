@@ -205,3 +205,8 @@ def test_a_report_named_after_a_verb() -> None:
     # A verb inside the name (jieba reads 组工 as one) keeps the whole name.
     own = find_report("这份某区组工答卷的报道", ["某区"])
     assert own is not None and own.text == "这份某区组工答卷"
+
+
+def test_what_the_user_wants_is_no_plan() -> None:
+    assert read_question("2031年物价涨了多少？我要那一年的数字").lean is None
+    assert read_question("2031年物价要控制在多少？").lean is Aspect.TARGET
