@@ -34,6 +34,7 @@ _UNIT = rf"(?P<unit>%|％|‰|(?:{UNITS}))"
 _QUALIFIER = r"(?P<qual>左右|以上|以下|以内|上下|之内|之上)?"
 # Said before a figure, and part of what a reader must see: "超过3.3%", "近50万", "约1万".
 _PRE_QUALIFIER = re.compile(r"(?:超过|超|突破|逾|将近|近|约|接近|不到|不足|不低于|不高于|不超过)$")
+_BOUND = re.compile(r"(?:低于|高于)$")
 # A magnitude alone is a figure after a word of nearness ("近亿人次", "上万名", "超亿元"); elsewhere
 # 万 and 亿 are words ("万众一心", "亿万人民").
 _ROUND_TO = re.compile(r"(?:近|上|过|超|逾|破)$")
@@ -221,6 +222,9 @@ def find_numbers(text: str) -> list[NumberMention]:
         if counted:
             lead = core + counted.group(0)
         before = _PRE_QUALIFIER.search(text, max(0, m.start() - 4), m.start())
+        if before is None and not text.startswith("的", m.end()):
+            # "首次低于30微克/立方米": a bound; "高于6.5%左右的预期目标" compares with a figure.
+            before = _BOUND.search(text, max(0, m.start() - 2), m.start())
         lead_start = before.start() if before else m.start()
         lead = text[lead_start : m.start()] + lead
         percent = unit in ("%", "％", "‰")

@@ -109,3 +109,10 @@ def test_a_magnitude_alone_after_a_word_of_nearness() -> None:
     assert [(m.lead, m.value) for m in found] == [("近亿人次", 1e8), ("上万名", 1e4), ("超亿元", 1e8)]
     # Elsewhere 万 and 亿 are words.
     assert find_numbers("万众一心，千家万户，亿万人民") == []
+
+
+def test_a_bound_is_part_of_the_figure_but_not_a_comparison_with_one() -> None:
+    from rag.figures.numbers import find_numbers
+
+    assert [m.lead for m in find_numbers("细颗粒物浓度首次低于30微克/立方米，")] == ["低于30微克/立方米"]
+    assert [m.lead for m in find_numbers("增长6.9%，高于6.5%左右的预期目标。")] == ["6.9%", "6.5%左右"]
