@@ -234,16 +234,33 @@ def said_short(text: str, name: str) -> bool:
 
 
 def said_in(word: str, text: str) -> bool:
-    """`word` in `text`, or its characters close together in order in one run of it, as a short
-    form's are in the name written in full ("高铁": "高速铁路", "外资": "外商直接投资")."""
+    """`word` in `text`, or said by a name in full whose words it shortens: each of its
+    characters begins (or ends) a word of one run of `text`, in order and close together
+    ("高铁": "高速铁路", "外资": "外商直接投资"; not "油气" in "油田天然气": 气 is inside 天然气)."""
     if word in text:
         return True
+    import jieba
+
     for run in re.findall(r"[\u4e00-\u9fff]+", text):
-        at = run.find(word[0])
-        while at >= 0:
-            if _in_order(word, run[at : at + 3 * len(word)]):
+        # A short form keeps a word's first character, or the last of a two-character word
+        # (外商投资: 外资); a four-character word is mostly two words of two (高速铁路).
+        starts: dict[str, list[int]] = {}
+        at = 0
+        for token in jieba.lcut(run):
+            parts = [token[:2], token[2:]] if len(token) == 4 else [token]
+            for part in parts:
+                starts.setdefault(part[0], []).append(at)
+                if len(part) == 2:
+                    starts.setdefault(part[1], []).append(at + 1)
+                at += len(part)
+        for first in starts.get(word[0], []):
+            last = first
+            for char in word[1:]:
+                last = next((p for p in starts.get(char, []) if p > last), -1)
+                if last < 0:
+                    break
+            if last >= 0 and last - first < 3 * len(word):
                 return True
-            at = run.find(word[0], at + 1)
     return False
 
 
@@ -341,11 +358,6 @@ _CHANGE_VERB = re.compile(r"(?:增长|增加|提高|提升|下降|减少|降低|
 _STATISTIC = re.compile(r"比重|比例|占比|强度|水平|规模|总量|总额|数量|数字|增速|增幅|速度|指数|数$")
 # Names of a measure, not of a thing: a quantity, an amount, a count, a rate.
 _MEASURE_NAME = re.compile(rf"(?:{_STATISTIC.pattern}|量|额|率|值|收入|支出|标准|价格|面积)$")
-
-
-def names_a_measure(word: str) -> bool:
-    """ "货邮吞吐量", "增加值", "覆盖率": a measure of something, not a thing itself."""
-    return bool(_MEASURE_NAME.search(word))
 
 
 def _modifiers(text: str) -> set[str]:

@@ -116,9 +116,6 @@ def test_the_next_item_of_a_list_has_its_own_subject() -> None:
     carried = _context("工业增加值达到1.2万亿元，增长6.1%。", "6.1%", "工业增加值增长多少？")
     assert carried.startswith("工业增加值")
     assert _context("油料生产稳中有增，总产达到80万吨。", "80万吨", "油料总产量是多少？").startswith("油料")
-    # A measure alone after a phrase with a figure measures that phrase's subject.
-    airport = "某机场开通国际货运航线20条，货邮吞吐量达到60万吨。"
-    assert _context(airport, "60万吨", "某机场货运量有多少吨？").startswith("某机场开通")
 
 
 def test_an_amount_is_no_share_and_a_count_names_its_thing_after_it() -> None:
@@ -540,3 +537,11 @@ def test_how_high_asked_is_no_part_of_the_name() -> None:
     sentence = "国内生产总值增长6.7%，对全球经济增长的贡献率超过30%。"
     assert _lead("研发支出占国内生产总值的比例有多高？", sentence) == ""
     assert _lead("对全球经济增长的贡献率有多高？", sentence) == "超过30%"
+
+
+def test_a_short_form_keeps_the_first_or_last_character_of_whole_words() -> None:
+    from rag.figures.indicator import said_in
+
+    assert said_in("外资", "实际使用外商直接投资") and said_in("城铁", "其中城际铁路运营里程")
+    # 气 stands inside 天然气: "油田天然气" says no 油气.
+    assert not said_in("油气", "塔里木油田天然气日产量")
