@@ -21,7 +21,6 @@ from ingest.scope import RESULT_CUES, TARGET_CUES
 from rag.figures.indicator import (
     denominator_itself,
     indicator_before,
-    names_a_measure,
     nouns,
     per_unit_of_asked,
     said_in,
@@ -261,8 +260,7 @@ def subject_context(sentence: str, start: int, end: int, question: str = "") -> 
     # is the next item of a list ("农村贫困人口减少1386万，易地扶贫搬迁280万人"): the previous
     # phrase's subject is not its. One naming nothing ("增长6.7%"), the same thing again, or the
     # question's own words ("大桥全长1834米，主桥为504米") continues it.
-    # A measure alone ("，货邮吞吐量达到128万吨") is the previous phrase's subject's.
-    named = set() if names_a_measure(indicator_before(sentence[left:start])) else nouns(sentence[left:start])
+    named = nouns(sentence[left:start])
     if (
         named
         and not any(noun in prior or noun in question or said_short(question, noun) for noun in named)

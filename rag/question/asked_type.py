@@ -43,11 +43,7 @@ _ROLE = (
 _AGENT = r"(?:(?![的之])[\u4e00-\u9fff]){1,2}(?:员|者|师)"
 _WHO = r"是谁|是哪位|叫什么名字|的名字|姓名|名叫什么|都有谁|有谁|有哪些人|是哪些人|都是谁"
 # "哪位编辑审定的": 哪位 before a role (or before nothing: "是哪位主讲的") asks for a person too.
-# "这位选手叫什么名字": 位 counts people, whatever noun follows it.
-_PERSON = re.compile(
-    rf"(?P<role>{_ROLE})(?:{_WHO})|哪一?位(?P<which>{_ROLE})?|谁(?:作|做|主持|讲)"
-    rf"|(?:这|那|该)位(?P<this>[\u4e00-\u9fff]{{1,3}}?)(?:{_WHO})"
-)
+_PERSON = re.compile(rf"(?P<role>{_ROLE})(?:{_WHO})|哪一?位(?P<which>{_ROLE})?|谁(?:作|做|主持|讲)")
 _AGENT_PERSON = re.compile(rf"(?P<role>{_AGENT})(?:{_WHO})")
 # A venue: where an event was held ("在哪个城市举办", "在哪里召开", "开幕式在哪儿举行"). Other
 # "where" questions ("位于什么地方", "是哪里人", "短板在哪里") are answered by descriptions a
@@ -66,7 +62,7 @@ def asked_role(question: str) -> str:
     """The office or role a question asks a person by ("总工程师是谁" -> "工程师"); "" else."""
     m = _PERSON.search(question)
     if m:
-        return m.group("role") or m.group("which") or m.group("this") or ""
+        return m.group("role") or m.group("which") or ""
     m = _AGENT_PERSON.search(question)
     return (m.group("role") or "") if m else ""
 
