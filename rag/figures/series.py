@@ -457,7 +457,8 @@ _ASPECT_WORD = {Aspect.TARGET: "目标", Aspect.RESULT: "实际"}
 
 
 def _indicator(ask: SeriesAsk) -> str:
-    plain = ask.template.replace("{}", "").rstrip("？?")
+    # ("{}，咱们每年……": the words after the slot's comma name it, without the comma.)
+    plain = ask.template.replace("{}", "").rstrip("？?").lstrip("，,、 ")
     return re.sub(r"^的|是多少$|多少$", "", plain) or plain
 
 

@@ -419,3 +419,10 @@ def test_which_place_or_year_is_more_asked_with_words_between() -> None:
     assert places is not None and places.template == "2031年{}的高标准农田是多少万亩？"
     years = read_series("保障房基本建成的套数，2031年和2032年各是多少？哪年建成得多，多出多少套？")
     assert years is not None and years.template == "保障房基本建成的套数，{}是多少套？"
+
+
+def test_a_tables_name_leaves_out_the_comma_after_the_rows() -> None:
+    from rag.figures.series import _indicator
+
+    ask = read_series("2031到2033年，咱们每年实际利用外资多少亿美元？")
+    assert ask is not None and _indicator(ask) == "咱们实际利用外资多少亿美元"
