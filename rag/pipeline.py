@@ -300,7 +300,7 @@ class KnowledgeBase:
         # A figure the user guesses ("有三千多人吗") is checked, not searched for; a short name
         # ("规上") is asked as the reports write it.
         # "31年" is 2031 where the reports are about 2031; "上届政府任期内" is "过去五年".
-        # What the user says is not wanted ("不是五年平均") is no part of what is asked.
+        # What the user says is not wanted ("不是累计数") is no part of what is asked.
         asked = without_unwanted(figure_asked(rewritten.question))
         plain = term_as_written(full_years(asked, retriever.snapshot.years))
         searched = _spelled(retriever, plain, where, earlier)

@@ -265,7 +265,7 @@ def said_in(word: str, text: str) -> bool:
 
 
 def _names_another_thing(question_name: str, figure_name: str, clause: str) -> bool:
-    """Names sharing no word: "农村公路29万公里" is not "高速铁路运营里程", when the figure's own
+    """Names sharing no word: "乡村道路12万公里" is not "城际铁路运营里程", when the figure's own
     clause names a thing (a noun) and none of the question's nouns, not even by the characters
     of a short form ("外资" in "外商直接投资")."""
     own, asked = _thing_named(figure_name), {w for w in nouns(question_name) if not _MEASURE_NAME.search(w)}

@@ -96,11 +96,11 @@ _ASKS_HELD = re.compile(r"年底|年末|保有|(?:运营|营业|通车|总)里�
 
 
 def _added_for_held(question: str, sentence: str, mention: NumberMention) -> bool:
-    """ "高速铁路运营里程有多少公里" is not answered by "新建高速铁路投产里程超过1900公里": the
+    """ "城际铁路运营里程有多少公里" is not answered by "新建城际铁路投产里程超过900公里": the
     figure's clause states what was added (新建, 新增), the question what is held."""
     if not _ASKS_HELD.search(question) or _FLOW.search(question):
         return False
-    # A verb of adding governs the items listed after it ("新建改建高速公路6700多公里、农村公路…").
+    # A verb of adding governs the items listed after it ("新建改建国道3000多公里、乡村道路…").
     first = _first_listed(sentence, mention)
     named = sentence[max(sentence.rfind(c, 0, first) for c in "，,；;：:。") + 1 : first]
     return bool(_FLOW.search(named)) and not _STOCK.search(named)
@@ -112,7 +112,7 @@ _A_STANDARD = re.compile(r"(?:标准|水平|价格)(?:再|又|也|还)?$")
 
 
 def _rise_of_a_standard(question: str, sentence: str, mention: NumberMention) -> bool:
-    """ "补助标准再增加40元" is no answer to "每人补贴多少钱", only to how much it rose."""
+    """ "补助标准再增加30元" is no answer to "补助是多少钱", only to how much it rose."""
     if asks_change(question) or asks_growth(question) or _CHANGED_BY_HOW_MUCH.search(question):
         return False
     if _ASKS_END.search(question) or not changed_by(sentence, mention):
@@ -120,7 +120,7 @@ def _rise_of_a_standard(question: str, sentence: str, mention: NumberMention) ->
     return bool(_A_STANDARD.search(_listed_indicator(sentence, mention)))
 
 
-# What a count asked counts, named after it ("轮训了多少人次的干部？", "有几个行政村？").
+# What a count asked counts, named after it ("培训了多少人次的教师？", "有几个行政村？").
 _COUNTED_AFTER_ASK = re.compile(
     r"(?:多少|几)(?:万|亿)?(?:人次|名|个|位|家|所|项|人|户|公里|亩|公顷|吨|套|座|条|辆)的?"
     r"(?P<noun>[\u4e00-\u9fff]{2,5})[？?。]?$"
@@ -128,7 +128,7 @@ _COUNTED_AFTER_ASK = re.compile(
 
 
 def _counted_elsewhere(question: str, sentence: str, mention: NumberMention) -> bool:
-    """ "培训党员干部4万人次，带动培训党员群众50余万人次": the count of 干部 asked is the figure
+    """ "培训教师4000人次，带动培训学生家长5万人次": the count of 教师 asked is the figure
     whose clause names them, not one whose clause does not, when the sentence tells them apart."""
     asked = _COUNTED_AFTER_ASK.search(question)
     if asked is None:
@@ -158,7 +158,7 @@ def _total_for_average(question: str, clause: str) -> bool:
     """A total asked ("近五年累计多少") and a yearly average given ("年均9200人"), or the other way;
     a yearly average asked and a figure not stated as an average ("从52%提高到58%": the level);
     an average per day or month given and none asked."""
-    # ("城里人平均每年收入多少": a figure per head, "人均可支配收入4.5万元", is an average too.)
+    # ("市民平均每年收入多少": a figure per head, "人均可支配收入4.5万元", is an average too.)
     if _PER_YEAR.search(question) and not _TOTAL.search(question) and not _AVERAGE.search(clause):
         return not _PER_HEAD.search(clause)
     if _PER_DAY.search(clause) and not _PER_DAY.search(question):
@@ -213,7 +213,7 @@ Coverage = Callable[[str], float]
 
 # A question's own ending: its question word and what follows ("是多少？"), and what the figure
 # is compared with ("比2013年增加了"): the indicator is named before that.
-# ("涨了百分之十几来着": a guess at the figure asks for it as 几 does.)
+# ("增加了百分之二十几来着": a guess at the figure asks for it as 几 does.)
 _QUESTION_TAIL = re.compile(
     r"(?:百分之)?[一二三四五六七八九十两]*(?:是多少|有多少|为多少|多少|是几|几)[^，。]*$"
     r"|(?:是|有)?多(?:高|大|快|长|重|久)[^，。]*$|[?？。！!\s]+$"
@@ -373,7 +373,7 @@ def fits_the_question(question: str, sentence: str, mention: NumberMention, one_
     if counted_after and _counted_in_own_clause(
         counted_after.group("noun").replace("的", ""), sentence, mention
     ):
-        return True  # "轮训了多少人次的干部": a count whose clause names 干部 counts them
+        return True  # "培训了多少人次的教师": a count whose clause names 教师 counts them
     given = _listed_indicator(sentence, mention)
     if not nouns(given) and len(asked) >= 2:
         # A count may name its thing after it: "解决6434万农村人口饮水问题" counts 农村人口.
@@ -807,7 +807,7 @@ def _counts_what_is_not_asked(question: str, sentence: str, mention: NumberMenti
         return bool(asked) and not any(word in sentence for word in asked)
     if counted or nouns(_listed_indicator(sentence, mention)):
         return False
-    # A figure named by a verb alone ("今年扩招100万人") counts what its sentence is about: not
+    # A figure named by a verb alone ("今年扩招20万人") counts what its sentence is about: not
     # the question's, when the sentence names the question's nouns only as another kind's
     # ("高中毕业生" for "高校毕业生").
     said = [word for word in asked if word in sentence]

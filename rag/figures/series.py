@@ -209,7 +209,7 @@ def _years_asked(text: str, compare: bool) -> SeriesAsk | None:
 
 
 def _year_per_clause(text: str, compare: bool) -> SeriesAsk | None:
-    """ "低保标准，2031年提高了多少，2032年又提高了多少？" -> rows 2031 and 2032: one question
+    """ "养老金，2031年上调了多少，2032年又上调了多少？" -> rows 2031 and 2032: one question
     asked again of another year, clause after clause (又, 呢 aside)."""
     clauses = [(m.start(), m.end()) for m in re.finditer(r"[^，,；;？?]+", text)]
     run: list[tuple[int, int, int]] = []  # (year, start, end) of consecutive year clauses
@@ -237,7 +237,7 @@ def _year_per_clause(text: str, compare: bool) -> SeriesAsk | None:
     return SeriesAsk(text, template, "year", years, compare=compare)
 
 
-# Said when a question is asked again of the next row ("2032年又提高了多少", "2032年呢").
+# Said when a question is asked again of the next row ("2032年又上调了多少", "2032年呢").
 _AGAIN = re.compile(r"^\s*(?:的|又|也|则|那)|又|呢$")
 
 
@@ -457,7 +457,7 @@ _ASPECT_WORD = {Aspect.TARGET: "目标", Aspect.RESULT: "实际"}
 
 
 def _indicator(ask: SeriesAsk) -> str:
-    # ("{}，咱们每年……": the words after the slot's comma name it, without the comma.)
+    # ("{}，全市每年……": the words after the slot's comma name it, without the comma.)
     plain = ask.template.replace("{}", "").rstrip("？?").lstrip("，,、 ")
     return re.sub(r"^的|是多少$|多少$", "", plain) or plain
 

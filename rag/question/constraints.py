@@ -25,7 +25,7 @@ from ingest.scope import five_year_plan, years_in
 # ones decide which paragraphs may answer; weak ones only lean the ranking.
 # 预期 marks a target as "预期目标" or before a verb ("预期增长"); not inside a noun.
 _TARGET_STRONG = re.compile(r"目标|预期(?=增长|增速|达到|为|是|要|控制|提高|下降)|计划|拟|力争|安排")
-# ("我要那一年的", "想要……": what the user wants, not what a plan wants done.)
+# ("我要当年的", "想要……": what the user wants, not what a plan wants done.)
 _TARGET_WEAK = re.compile(r"要求|(?<![我想需只])要|将|打算|部署|提出|任务")
 _RESULT_STRONG = re.compile(r"实际|完成|实现了|全年|年末|年底")
 _NATIONAL_WORDS = re.compile(r"全国|我国")

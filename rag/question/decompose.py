@@ -69,7 +69,7 @@ _DATE_UNIT = re.compile(r"^(年|月|日|号|季度|年度)$")
 
 
 def _actions_of_one_thing(items: list[str], suffix: list[str]) -> bool:
-    """ "新建、改造的高标准农田": verbs joined before 的 name one thing done to, counted once."""
+    """ "新建、翻修的城市绿道": verbs joined before 的 name one thing done to, counted once."""
     import jieba.posseg
 
     flags = [str(t.flag) for item in items for t in jieba.posseg.cut(item)]

@@ -107,7 +107,7 @@ EVERYDAY.update(
         for per in ("", "人均")
     }
 )
-# A group's income asked with words between ("城里人平均一年到手的收入"): the same indicator.
+# A group's income asked with words between ("市民每年拿到手的收入"): the same indicator.
 _GROUP_INCOME = re.compile(
     "(?P<group>" + "|".join(sorted(_GROUPS, key=len, reverse=True)) + r")[\u4e00-\u9fff]{0,8}?收入"
 )

@@ -17,7 +17,7 @@ _ASKED_AFTER = re.compile(
     r"(?:以上|以下|左右|多)?(?P<noun>[\u4e00-\u9fff]{0,6}?)了?(?:吗|么|吧|没有|没|呢)[？?]?"
     r"|(?:以上|以下|左右|多)?了?[？?]"
 )
-# ("有近三千名村干部进了新班子，准确的数字是多少": what they did stays in the question.)
+# ("有近两百名志愿者进了服务队，准确的数字是多少": what they did stays in the question.)
 _STATED_THEN_ASKED = re.compile(
     r"(?:以上|以下|左右|多)?(?P<noun>[\u4e00-\u9fff]{0,6}?)(?P<then>[\u4e00-\u9fff“”\"]{0,12}?)[，,]"
 )
@@ -61,7 +61,7 @@ def figure_asked(question: str) -> str:
     m, after = found
     start = m.lead_start if m.lead_start >= 0 else m.start
     before = _STATED_BEFORE.sub("", _ASKED_BEFORE.sub("", question[:start]))
-    before = _HEARSAY.sub("", before)  # "听说……有三千多人": what was heard is the guess
+    before = _HEARSAY.sub("", before)  # "听说……有两百多人": what was heard is the guess
     if not before.endswith(("有", "是", "为", "了")):
         before += "是"
     measure = ("" if m.percent else _MAGNITUDE.sub("", m.unit)) + (after.group("noun") or "")
@@ -72,13 +72,13 @@ def figure_asked(question: str) -> str:
     return f"{before}多少{measure}？" + "".join(rest)
 
 
-# A clause saying what the user does not want ("……，不是五年平均", "，而不是目标"): read for what
+# A clause saying what the user does not want ("……，不是累计数", "，而不是目标"): read for what
 # it names, it would ask for just that.
 _NOT_WANTED = re.compile(r"[，,；;。？?]\s*(?:而|并|可)?(?:不是|并非|不要|别给)[^，,。？?；;！!]*[。？?！!]?")
 
 
 def without_unwanted(question: str) -> str:
-    """`question` without the clauses that say what is not wanted ("2031年当年涨了多少？我要那一年
-    的，不是五年平均。" -> "2031年当年涨了多少？我要那一年的")."""
+    """`question` without the clauses that say what is not wanted ("2031年当年增长多少？我要当年
+    的，不是累计数。" -> "2031年当年增长多少？我要当年的")."""
     kept = _NOT_WANTED.sub("", question)
     return kept if kept.strip("，,。？? ") else question

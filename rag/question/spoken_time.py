@@ -60,7 +60,7 @@ def full_years(question: str, years: Iterable[int]) -> str:
     return _RANGE_START.sub(lambda m: _range_start(m, known), question)
 
 
-# The first year of a range said once with 年 at its end ("16到19年", "一三至一七年"), once the
+# The first year of a range said once with 年 at its end ("31到34年", "三一至三三年"), once the
 # last is written in full: the first is a year of the same century, before the last.
 _RANGE_START = re.compile(
     r"(?<![\d.〇零一二三四五六七八九十])(\d{2}|[〇零一二三四五六七八九]{2})(?=(?:到|至|-|—|~|～)(20\d{2})年)"

@@ -480,19 +480,19 @@ def test_the_noun_a_count_asked_names_after_it() -> None:
     from rag.figures.lead import fits_the_question
     from rag.figures.numbers import find_numbers
 
-    sentence = "示范带动培训党员群众5万人次，培训各级党员干部4000人次。"
+    sentence = "示范带动培训学生家长5万人次，培训各级教师4000人次。"
     crowd, cadres = find_numbers(sentence)
-    asked = "一共轮训了多少人次的干部？"
+    asked = "一共轮训了多少人次的教师？"
     assert not fits_the_question(asked, sentence, crowd) and fits_the_question(asked, sentence, cadres)
     assert _lead(asked, sentence) == "4000人次"
-    assert _lead("一共培训了多少人次的群众？", sentence) == "5万人次"
+    assert _lead("一共培训了多少人次的家长？", sentence) == "5万人次"
 
 
 def test_a_guess_at_a_percentage_asks_for_it() -> None:
     # The guess is no part of the indicator's name ("…人数涨了百分之十").
     from rag.figures.lead import _QUESTION_TAIL
 
-    assert _QUESTION_TAIL.sub("", "招收学生人数涨了百分之十几来着？") == "招收学生人数涨了"
+    assert _QUESTION_TAIL.sub("", "报名人数增加了百分之二十几来着？") == "报名人数增加了"
     assert _QUESTION_TAIL.sub("", "招收学生人数涨了几个百分点？") == "招收学生人数涨了"
 
 
@@ -522,15 +522,15 @@ def test_a_modifier_asked_short_is_said_in_full() -> None:
 
 
 def test_what_a_count_asked_counts_may_be_said_with_a_particle_or_short() -> None:
-    sentence = "新建改建国道3000多公里、农村公路12万公里。"
-    assert _lead("全年新建改建了多少公里农村的路？", sentence) == "12万公里"
+    sentence = "新建改建国道3000多公里、乡村道路12万公里。"
+    assert _lead("全年新建改建了多少公里乡村的路？", sentence) == "12万公里"
     assert _lead("全年新建改建了多少公里国道？", sentence) == "3000多公里"
 
 
 def test_the_rise_of_a_standard_is_not_the_standard() -> None:
-    sentence = "居民医保人均财政补助标准再增加30元，一半用于大病保险。"
-    assert _lead("政府给居民医保每人补贴多少钱？", sentence) == ""
-    assert _lead("居民医保财政补助标准增加了多少？", sentence) == "30元"
+    sentence = "学生营养餐补助标准再增加30元，全部用于改善伙食。"
+    assert _lead("政府给每个学生的营养餐补助是多少钱？", sentence) == ""
+    assert _lead("学生营养餐补助标准增加了多少？", sentence) == "30元"
 
 
 def test_how_high_asked_is_no_part_of_the_name() -> None:

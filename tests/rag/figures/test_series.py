@@ -388,9 +388,9 @@ def test_each_rows_change_with_ge_and_a_fall_in_points_compared() -> None:
 
 
 def test_one_question_asked_again_of_the_next_year_clause_by_clause() -> None:
-    ask = read_series("低保标准，2031年提高了多少，2032年又提高了多少？前一年比后一年高几个百分点？")
+    ask = read_series("养老金，2031年上调了多少，2032年又上调了多少？后一年比前一年高几个百分点？")
     assert ask is not None and ask.years == (2031, 2032) and ask.compare
-    assert ask.template == "低保标准，{}提高了多少？"
+    assert ask.template == "养老金，{}上调了多少？"
     again = read_series("2031年保障房开工多少套，2032年呢？")
     assert again is not None and again.years == (2031, 2032) and again.template == "{}保障房开工多少套？"
     # Two questions about two things are no table.
@@ -415,10 +415,10 @@ def test_no_difference_from_a_figure_stated_only_as_at_least() -> None:
 
 
 def test_which_place_or_year_is_more_asked_with_words_between() -> None:
-    places = read_series("2031年甲省和乙省的高标准农田各是多少万亩？哪个省多，多多少？", ["甲省", "乙省"])
-    assert places is not None and places.template == "2031年{}的高标准农田是多少万亩？"
-    years = read_series("保障房基本建成的套数，2031年和2032年各是多少？哪年建成得多，多出多少套？")
-    assert years is not None and years.template == "保障房基本建成的套数，{}是多少套？"
+    places = read_series("2031年甲省和乙省的城市绿道各是多少公里？哪个省更多？差多少？", ["甲省", "乙省"])
+    assert places is not None and places.template == "2031年{}的城市绿道是多少公里？"
+    years = read_series("公租房竣工的套数，2031年和2032年各是多少？哪年竣工得多？多出多少套？")
+    assert years is not None and years.template == "公租房竣工的套数，{}是多少套？"
 
 
 def test_a_tables_name_leaves_out_the_comma_after_the_rows() -> None:

@@ -208,5 +208,5 @@ def test_a_report_named_after_a_verb() -> None:
 
 
 def test_what_the_user_wants_is_no_plan() -> None:
-    assert read_question("2031年物价涨了多少？我要那一年的数字").lean is None
+    assert read_question("2031年物价涨了多少？我要当年的数字").lean is None
     assert read_question("2031年物价要控制在多少？").lean is Aspect.TARGET

@@ -27,7 +27,7 @@ from rag.question.decompose import split_question
         ("城镇和农村居民收入之比是多少", ["城镇和农村居民收入之比是多少"]),
         ("城镇与农村之间的差距有多大", ["城镇与农村之间的差距有多大"]),
         # Actions joined before 的 name one thing done to: counted once.
-        ("2031年新建、改造的高标准农田是多少万亩？", ["2031年新建、改造的高标准农田是多少万亩？"]),
+        ("2031年新建、翻修的城市绿道是多少公里？", ["2031年新建、翻修的城市绿道是多少公里？"]),
     ],
 )
 def test_split_question(question: str, parts: list[str]) -> None:

@@ -48,6 +48,6 @@ def test_the_communiques_abbreviations_and_sector_names() -> None:
 
 
 def test_a_groups_income_asked_with_words_between() -> None:
-    assert official_names("城里人平均一年到手的收入") == ("城镇居民人均可支配收入",)
+    assert official_names("市民每年拿到手的收入") == ("城镇居民人均可支配收入",)
     assert official_names("农村人一年的收入") == ("农村居民人均可支配收入", "农村居民人均纯收入")
     assert official_names("城里人的住房") == ()
