@@ -50,6 +50,9 @@ SETS = {
     # An eleventh, the same way, written while the tenth was being scored blind.
     "reports-classes11.jsonl": REPORTS,
     "reports-classes11-heldout.jsonl": REPORTS,
+    # A twelfth, the same way, written when the eleventh's dev part was first read.
+    "reports-classes12.jsonl": REPORTS,
+    "reports-classes12-heldout.jsonl": REPORTS,
     "qijiang-2021-classes.jsonl": ROOT / "kb",
     "qijiang-2021-classes-heldout.jsonl": ROOT / "kb",
     "qijiang-2021-classes2.jsonl": ROOT / "kb",
@@ -64,6 +67,8 @@ SETS = {
     "qijiang-2021-classes6-heldout.jsonl": ROOT / "kb",
     "qijiang-2021-classes7.jsonl": ROOT / "kb",
     "qijiang-2021-classes7-heldout.jsonl": ROOT / "kb",
+    "qijiang-2021-classes8.jsonl": ROOT / "kb",
+    "qijiang-2021-classes8-heldout.jsonl": ROOT / "kb",
 }
 KINDS = {"comparison", "end-of-term", "home-body", "indicator-name", "answer-type", "table-row"}
 
