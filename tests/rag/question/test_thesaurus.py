@@ -1,0 +1,28 @@
+"""Words of the same meaning from the bundled thesaurus (同义词词林), read into an indicator's name."""
+
+from __future__ import annotations
+
+from rag.question.thesaurus import as_named_in, synonyms
+
+
+def test_a_small_synonym_group_is_read_both_ways() -> None:
+    assert "医师" in synonyms("医生") and "医生" in synonyms("医师")
+    assert "高校" in synonyms("高等学校")
+    # Statistics' words for a share are one measure.
+    assert {"比率", "比重", "占比"} <= synonyms("比例")
+
+
+def test_only_groups_of_synonyms_and_of_few_words_are_read() -> None:
+    # 人民 stands only in large groups ("人 士 人物 …"): a field, not one meaning.
+    assert synonyms("人民") == frozenset()
+    # Single characters are never read as synonyms of a word.
+    assert all(len(s) >= 2 for s in synonyms("医生") | synonyms("比例"))
+    assert synonyms("不是一个词") == frozenset()
+
+
+def test_a_word_the_text_writes_as_a_synonym_is_read_as_written() -> None:
+    text = "每万人拥有全科医师3.5名"
+    assert as_named_in("每万人拥有全科医生", text) == "每万人拥有全科医师"
+    # A word the text writes itself stays, and one with no synonym in the text too.
+    assert as_named_in("全科医师", text) == "全科医师"
+    assert as_named_in("高速铁路营业里程", "高速公路营业里程达到8000公里") == "高速铁路营业里程"
