@@ -19,7 +19,7 @@ from rag.answer_types import Answer, Answerer, refusal
 from rag.evidence.ground import Grounded, ground
 from rag.evidence.retrieve import HybridRetriever, SearchFilter, Snapshot
 from rag.figures import others
-from rag.figures.lead import asks_level_set, clause_names_indicator
+from rag.figures.lead import asks_level_set, clause_names_indicator, names_indicator
 from rag.figures.merge import merge_answers
 from rag.figures.numbers import asks_for_number
 from rag.figures.series import (
@@ -124,12 +124,16 @@ def answer_part(
         return others.home_lacks_year(part, home, asked_years, found, at_home)
     if at_home.refused:
         # The home's reports cover the time asked but state no such figure: several other
-        # bodies' figures are each their own, named, none taken for the home's.
+        # bodies' figures are each their own, named, none taken for the home's. So is one
+        # other body's, when the home's reports name the same indicator without that figure:
+        # the home's own figure is what is asked (a thing only the other names is the other's).
         found = [
             (region, within(docs))
             for region, docs in others.other_regions(snapshot, at_home, grounded.asked, home)
         ]
-        if sum(1 for _region, answer in found if not answer.refused and answer.lead) >= 2:
+        given = sum(1 for _region, answer in found if not answer.refused and answer.lead)
+        home_texts = [snapshot.paragraphs[p].text for p, _s in at_home.retrieved if p in snapshot.paragraphs]
+        if given >= 2 or (given == 1 and any(names_indicator(part, text) for text in home_texts)):
             return others.home_lacks_figure(part, home, found, at_home)
     answer = at_home if not at_home.refused else _answer_grounded(retriever, answerer, part, top_k, grounded)
     if answer.refused or not answer.lead:

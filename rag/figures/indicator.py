@@ -9,6 +9,7 @@ from difflib import SequenceMatcher
 
 from rag.figures.respective import as_item
 from rag.question.glossary import ACRONYMS, expand
+from rag.question.thesaurus import as_named_in
 
 # Words that say how a figure is asked for, not what it is about: a clause matching only
 # these is not about the question's subject.
@@ -71,6 +72,11 @@ GENERIC = frozenset(
         "专门",
         "用于",
         "用来",
+        # When a level is taken ("截至2031年年底"): the time scope, matched by the year's.
+        "截至",
+        "截止",
+        "年底",
+        "年末",
     ]
 )
 
@@ -80,9 +86,12 @@ GENERIC = frozenset(
 _NOT_NAME = re.compile(
     r"(?:是多少|是几|为多少|有多少|多少|几|是|为|有|达到|达|了|的$|实际|全年|预期|目标|计划|安排|拟按|拟|要|将|"
     r"(?:增长|增加|减少|下降|降低|提高|提升|上升|上涨|扩大|缩小|压减|降|增|涨)(?:到|至|了)?|超过|突破|约|接近|将近|近|按|控制在|"
-    r"比上年|同比|分别|总共|一共|共|年均|平均每年|每年平均|累计|人均|户均)$"
+    r"比上年|同比|分别|总共|一共|共|年均|平均每年|每年平均|累计|人均|户均|"
+    # When, said after the name ("……现在到百分之多少"): now, by now.
+    r"现在|目前|如今|当前|已经|已|到|至)$"
 )
-_NAME_RUN = re.compile(r"[\u4e00-\u9fff]+$")
+# A name may hold a class in Roman numerals ("优Ⅲ比例", "Ⅲ类水体"): it goes on through it.
+_NAME_RUN = re.compile(r"[\u4e00-\u9fff\u2160-\u217f]*[\u4e00-\u9fff]$")
 # Said before an indicator's name without being part of it: when, where, which part.
 _NOT_NAME_BEFORE = re.compile(
     r"^(?:今年|去年|明年|全年|当年|年末|年底|年初|全国|全省|全市|全区|全县|我国|我省|我市|其中)+"
@@ -186,11 +195,17 @@ def same_indicator(question_name: str, figure_name: str, sentence: str, upto: st
     figure_name, sentence = as_item(figure_name, question_name), as_item(sentence, question_name)
     upto = None if upto is None else as_item(upto, question_name)
     said = sentence if upto is None else upto
+    # A word the figure's name writes as a synonym ("全科医生" / "全科医师") is read as written.
+    question_name = as_named_in(question_name, figure_name)
     # The question names a part of the whole ("国有企业营收" for "企业营收增长9%": by ownership,
     # level, town and country, size): the same indicator only when the sentence names that part.
     if any(p in question_name and p not in figure_name and p not in said for p in _PARTS_OF_A_WHOLE):
         return False
-    if _SHARE.search(question_name) and figure_name.endswith("率") and "占" not in figure_name:
+    if (
+        _SHARE.search(question_name)
+        and figure_name.endswith("率")
+        and not _share_as_rate(question_name, figure_name)
+    ):
         # A share of a whole ("高新技术产业占产值的比重") is not a rate of something else that
         # names the same part ("高新技术产业对增长的贡献率").
         return False
@@ -199,7 +214,10 @@ def same_indicator(question_name: str, figure_name: str, sentence: str, upto: st
         # sentence names the asked part later, with a figure of its own.
         parts = _modifiers(question_name.replace(figure_name, "", 1))
         later = sentence[sentence.find(said) + len(said) :] if upto is not None and said in sentence else ""
-        return not any(word not in said and word in later for word in parts)
+        # (Its own figure follows it in its clause: "上千万住房困难群众" names no part.)
+        return not any(
+            word not in said and re.search(re.escape(word) + r"[^，,；;。！？]*?\d", later) for word in parts
+        )
     if question_name in figure_name:
         # The indicator over a group of areas is another one: "山区县城镇新增就业"
         # is not "城镇新增就业" (statistics name such a subset by its kind of area).
@@ -216,6 +234,11 @@ def same_indicator(question_name: str, figure_name: str, sentence: str, upto: st
             return False
         return not _names_another_thing(question_name, figure_name, re.split(r"[，,；;：:]", said)[-1])
     if _two_heads(question_name, figure_name, match.a + match.size, sentence):
+        return False
+    # A match ending inside a word of the question ("城镇化水平" / "城镇调查失业率": 城镇) shares
+    # only part of it: that word must be said.
+    cut = _word_around(question_name, match.a + match.size)
+    if cut and not said_in(cut, said):
         return False
     # A match starting inside a noun ("城际铁路运营里程" / "城际公路运营里程": 路运营里程) leaves
     # that noun (城际铁路, 城际公路) among each side's own modifiers.
@@ -236,7 +259,9 @@ def said_short(text: str, name: str) -> bool:
 def said_in(word: str, text: str) -> bool:
     """`word` in `text`, or said by a name in full whose words it shortens: each of its
     characters begins (or ends) a word of one run of `text`, in order and close together
-    ("高铁": "高速铁路", "外资": "外商直接投资"; not "油气" in "油田天然气": 气 is inside 天然气)."""
+    ("高铁": "高速铁路", "外资": "外商直接投资"; not "油气" in "油田天然气": 气 is inside 天然气).
+    A short form cuts a word short; words kept whole around one left out are a phrase of its
+    own ("农村贫困人口" does not say "农村人口": 贫困 narrows it)."""
     if word in text:
         return True
     import jieba
@@ -245,6 +270,7 @@ def said_in(word: str, text: str) -> bool:
         # A short form keeps a word's first character, or the last of a two-character word
         # (外商投资: 外资); a four-character word is mostly two words of two (高速铁路).
         starts: dict[str, list[int]] = {}
+        word_of: dict[int, tuple[int, int]] = {}  # each character's word, as (start, end)
         at = 0
         for token in jieba.lcut(run):
             parts = [token[:2], token[2:]] if len(token) == 4 else [token]
@@ -252,16 +278,23 @@ def said_in(word: str, text: str) -> bool:
                 starts.setdefault(part[0], []).append(at)
                 if len(part) == 2:
                     starts.setdefault(part[1], []).append(at + 1)
+                word_of.update({p: (at, at + len(part)) for p in range(at, at + len(part))})
                 at += len(part)
         for first in starts.get(word[0], []):
-            last = first
+            chain = [first]
             for char in word[1:]:
-                last = next((p for p in starts.get(char, []) if p > last), -1)
-                if last < 0:
+                chain.append(next((p for p in starts.get(char, []) if p > chain[-1]), -1))
+                if chain[-1] < 0:
                     break
-            if last >= 0 and last - first < 3 * len(word):
+            if chain[-1] >= 0 and chain[-1] - first < 3 * len(word) and _cuts_a_word(chain, word_of):
                 return True
     return False
+
+
+def _cuts_a_word(chain: list[int], word_of: dict[int, tuple[int, int]]) -> bool:
+    """Some word the characters at `chain` are taken from is not taken whole."""
+    kept = set(chain)
+    return any(not set(range(*word_of[p])) <= kept for p in chain)
 
 
 def _names_another_thing(question_name: str, figure_name: str, clause: str) -> bool:
@@ -304,6 +337,33 @@ def _in_order(word: str, run: str) -> bool:
         if not at:
             return False
     return True
+
+
+def _share_as_rate(question_name: str, figure_name: str) -> bool:
+    """A rate that is the share asked: a share of a whole ("占产值的比重", "占比率"), or the share
+    of what the word before the share word does ("成果转化的比例" is the 转化率)."""
+    import jieba
+
+    if "占" in figure_name:
+        return True
+    before = jieba.lcut(_SHARE.sub("", question_name).removesuffix("的"))
+    return bool(before) and len(before[-1]) >= 2 and figure_name[:-1].endswith(before[-1])
+
+
+def _word_around(name: str, at: int) -> str:
+    """The noun of `name` (jieba) that position `at` falls inside, two characters or more of it
+    before `at` (a segmenter's "中拿" is no word shared in part), or ""."""
+    import jieba.posseg
+
+    end = 0
+    for token in jieba.posseg.cut(name):
+        word, noun = str(token.word), str(token.flag).startswith("n")
+        # A four-character word is mostly two words of two ("就业人数": 就业 + 人数).
+        for part in (word[:2], word[2:]) if len(word) == 4 else (word,):
+            start, end = end, end + len(part)
+            if start + 2 <= at < end:
+                return part if noun else ""
+    return ""
 
 
 def _word_end(name: str, at: int) -> int:

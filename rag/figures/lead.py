@@ -19,6 +19,7 @@ from ingest.metadata import short_region
 from ingest.records import Aspect
 from ingest.scope import RESULT_CUES, TARGET_CUES
 from rag.figures.indicator import (
+    GENERIC,
     denominator_itself,
     indicator_before,
     nouns,
@@ -148,6 +149,47 @@ def _counted_elsewhere(question: str, sentence: str, mention: NumberMention) -> 
     )
 
 
+def _done_elsewhere(question: str, sentence: str, mention: NumberMention) -> bool:
+    """ "新开工2万套，基本建成1.5万套": what the question asks done ("建成了多少套") is the
+    figure whose own clause says that verb, not one whose clause says another (开工), when the
+    sentence has one in the same unit that the verb stands right before. A part of the clause
+    before ("其中示范村77个") is done as that one says."""
+    done = [verb for verb in _verbs(question) if verb in sentence]
+    own = _own_clause(sentence, mention)
+    if not done or any(verb in own for verb in done) or _PART_OF_BEFORE.match(own):
+        return False
+    unit = _base_unit(mention.unit)
+    # (The verb stands right before the other figure, its object: "基本建成85公里".)
+    return any(
+        other.start != mention.start
+        and _base_unit(other.unit) == unit
+        and any(_own_clause(sentence, other).endswith(verb) for verb in done)
+        for other in _figures_in(sentence)
+    )
+
+
+_PART_OF_BEFORE = re.compile(r"其中|包括|含")
+
+
+def _own_clause(sentence: str, mention: NumberMention) -> str:
+    """The words before a figure in its clause (of its list's first figure: "分别新建…")."""
+    first = _first_listed(sentence, mention)
+    return sentence[clause_start(sentence, first) : mention.start]
+
+
+@functools.lru_cache(maxsize=512)
+def _verbs(question: str) -> tuple[str, ...]:
+    """The question's verbs of doing (jieba), two characters or more, other than the generic
+    ones of change or asking ("增长", "达到")."""
+    import jieba.posseg
+
+    return tuple(
+        str(t.word)
+        for t in jieba.posseg.cut(question)
+        if str(t.flag) == "v" and len(str(t.word)) >= 2 and str(t.word) not in GENERIC
+    )
+
+
 def _counted_in_own_clause(noun: str, sentence: str, mention: NumberMention) -> bool:
     first = _first_listed(sentence, mention)
     # Said in full or short ("农村的路": 农村公路).
@@ -191,7 +233,7 @@ _TARGET_WORDS = re.compile(rf"{TARGET_CUES.pattern}|左右|以内|以上|以下"
 # percentage (or a change in 个百分点); money is counted in 元.
 # (An intensity, 研发投入强度 or 能耗强度, is a ratio to output: reports state it, or its change,
 # in per cent.)
-_WANTS_PERCENT = re.compile(r"率|比重|比例|占比|强度|增速|增幅|涨幅|百分之几|百分比")
+_WANTS_PERCENT = re.compile(r"率|比重|比例|占比|强度|增速|增幅|涨幅|百分之几|百分之多少|百分比")
 _WANTS_MONEY = re.compile(r"多少钱|资金|金额|经费|投资|收入|支出|赤字(?!率)")
 # "高还是低，差多少": the direction belongs in the lead ("低0.4个百分点").
 _ASKS_DIRECTION = re.compile(
@@ -338,6 +380,8 @@ def fits_the_question(question: str, sentence: str, mention: NumberMention, one_
         return False
     if _counted_elsewhere(question, sentence, mention):
         return False
+    if _done_elsewhere(question, sentence, mention):
+        return False
     if _rise_of_a_standard(question, sentence, mention):
         return False
     before = sentence[max(0, mention.lead_start - 14) : mention.lead_start]
@@ -478,14 +522,15 @@ def clause_names_indicator(question: str, sentence: str, lead: str) -> bool:
     official name for it): "居民消费价格上涨1.8%" for "物价涨幅", not "贷款余额增长9%" after
     "支出控制在预算以内"."""
     at = sentence.find(lead)
-    if at < 0:
-        return False
+    return at >= 0 and names_indicator(question, clause_around(sentence, at, at + len(lead)))
+
+
+def names_indicator(question: str, text: str) -> bool:
+    """`text` names the question's indicator: every word of its name, or of an official name
+    for it ("技能培训补贴" does not name "技能竞赛补贴")."""
     asked = indicator_before(_AGAINST_TAIL.sub("", _QUESTION_TAIL.sub("", question)))
-    clause = clause_around(sentence, at, at + len(lead))
-    # Every word of the name (or of an official name for it): "技能培训补贴" does not name
-    # "技能竞赛补贴".
     names = [nouns(name) for name in (asked, *official_names(asked))]
-    return any(words and all(w in clause for w in words) for words in names)
+    return any(words and all(w in text for w in words) for words in names)
 
 
 def role_score(question: str, sentence: str, mention: NumberMention) -> float:

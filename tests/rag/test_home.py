@@ -121,3 +121,29 @@ def test_a_figure_the_homes_reports_never_state_is_refused_with_the_others_named
     assert others == "另据其他报告：四川省 28微克/立方米[1]；重庆市 31微克/立方米[2]。"
     # What the home's reports do state is answered from them.
     assert kb.ask("2030年一般公共预算收入是多少？").text.startswith("42亿元。")
+
+
+def test_one_other_bodys_figure_is_not_the_homes_when_the_home_speaks_of_it_without_one(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    reports = dict(REPORTS)
+    home = reports["2031年綦江区政府工作报告.txt"]
+    reports["2031年綦江区政府工作报告.txt"] = home.replace(
+        "一般公共预算收入42亿元。", "一般公共预算收入42亿元，细颗粒物平均浓度持续下降。", 1
+    )
+    city = reports["2031年重庆市政府工作报告.txt"]
+    city = city.replace(
+        "。\n二、", "，细颗粒物平均浓度降至31微克/立方米，轨道交通运营里程达到600公里。\n二、", 1
+    )
+    reports["2031年重庆市政府工作报告.txt"] = city
+    kb = KnowledgeBase(indexed_reports(tmp_path_factory.mktemp("home-one"), reports), HashEmbedder())
+    answer = kb.ask("细颗粒物平均浓度是每立方米多少微克？")
+    # The home's report speaks of it, with no such figure: the city's is named, not given as the answer.
+    assert answer.refused and not answer.lead
+    assert answer.text.split("\n")[:2] == [
+        "知识库中綦江区人民政府的报告没有给出綦江区的这一数字。",
+        "另据其他报告：重庆市 31微克/立方米[1]。",
+    ]
+    # A thing only the city's report names is the city's: answered from it.
+    metro = kb.ask("轨道交通运营里程是多少公里？")
+    assert metro.lead == "600公里" and "重庆市政府工作报告" in metro.text

@@ -38,3 +38,17 @@ def test_a_reviewed_years_plan_is_no_outcome_of_an_indicator_reported_as_one(kb:
 def test_a_figure_only_ever_planned_is_answered_by_the_plan(kb: KnowledgeBase) -> None:
     deficit = kb.ask("2030年财政赤字是多少？")
     assert deficit.text.startswith("12亿元。依据：据《2030年綦江区政府工作报告》（2030年的目标）：")
+
+
+def test_an_outcome_asked_with_no_year_is_not_answered_by_a_target(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    reports = {
+        "2031年綦江区政府工作报告.txt": (
+            "2031年綦江区政府工作报告\n一、2030年工作回顾\n过去一年，全区地区生产总值增长6.2%。\n"
+            "二、今后五年的主要目标\n到2035年，全区森林覆盖率达到60%，城市绿道总长度超过300公里。\n"
+        ),
+    }
+    kb = KnowledgeBase(indexed_reports(tmp_path_factory.mktemp("targets"), reports), HashEmbedder())
+    assert kb.ask("森林覆盖率实际达到了多少？").refused
+    assert kb.ask("森林覆盖率的目标是多少？").lead == "60%"

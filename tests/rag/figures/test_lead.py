@@ -545,3 +545,74 @@ def test_a_short_form_keeps_the_first_or_last_character_of_whole_words() -> None
     assert said_in("外资", "实际使用外商直接投资") and said_in("城铁", "其中城际铁路运营里程")
     # 气 stands inside 天然气: "油田天然气" says no 油气.
     assert not said_in("油气", "塔里木油田天然气日产量")
+    # Words kept whole around one left out are a phrase: 流动 narrows 城市人口.
+    assert not said_in("城市人口", "城市流动人口增加12万")
+
+
+def test_a_synonym_in_the_figures_name_names_the_same_indicator() -> None:
+    from rag.figures.indicator import same_indicator
+
+    assert same_indicator("每万人拥有全科医生", "每万人拥有全科医师", "每万人拥有全科医师3.5名")
+    assert _lead("每万人拥有全科医生多少名？", "每万人拥有全科医师3.5名，家庭医生签约率达到60%。") == "3.5名"
+    # Share words: one body writes 比率, another 比例; the other share of the sentence is not it.
+    sentence = "全市地表水Ⅲ类以上水质断面比例93.1%，空气质量优良天数比率88.5%。"
+    assert _lead("空气质量优良天数比例是多少？", sentence) == "88.5%"
+    # Look-alikes are no synonyms.
+    assert not same_indicator("高速铁路营业里程", "高速公路营业里程", "高速公路营业里程达到8000公里")
+
+
+def test_a_name_goes_on_through_a_class_in_roman_numerals() -> None:
+    from rag.figures.indicator import indicator_before
+
+    assert indicator_before("全市地表水Ⅲ类以上水质断面比例") == "地表水Ⅲ类以上水质断面比例"
+    sentence = "空气质量优良天数比率88.5%，地表水Ⅲ类以上水质断面比例93.1%。"
+    assert _lead("空气质量优良天数比例是多少？", sentence) == "88.5%"
+
+
+def test_when_said_after_the_name_is_no_part_of_it() -> None:
+    from rag.figures.indicator import indicator_before
+
+    assert indicator_before("某区绿化覆盖率现在到") == "某区绿化覆盖率"
+    assert indicator_before("全市森林覆盖率目前已") == "森林覆盖率"
+
+
+def test_a_word_shared_only_in_part_names_another_indicator() -> None:
+    from rag.figures.indicator import same_indicator
+
+    # 电气 is all "电气设备产量" shares with "电气化率": 电气化 is never said.
+    assert not same_indicator("电气化率", "电气设备产量", "电气设备产量增长8%")
+    assert same_indicator("电气化率", "农村电气化率", "农村电气化率达到95%")
+
+
+def test_a_percentage_asked_as_baifenzhi_duoshao() -> None:
+    from rag.figures.lead import wants_percent
+
+    assert wants_percent("全区公园绿地服务半径覆盖面现在到百分之多少了？")
+    sentence = "全区新建口袋公园12个，公园绿地服务半径覆盖面达到91%。"
+    assert _lead("全区公园绿地服务半径覆盖面现在到百分之多少了？", sentence) == "91%"
+
+
+def test_what_the_question_asks_done_is_the_figure_whose_clause_says_it() -> None:
+    sentence = "新开工城市绿道工程120公里，基本建成85公里，市民出行更加便捷。"
+    assert _lead("2031年城市绿道基本建成了多少公里？", sentence) == "85公里"
+    assert _lead("2031年新开工城市绿道多少公里？", sentence) == "120公里"
+    # A later clause naming the question's word with no figure of its own is no part of it.
+    houses = "开工教师周转宿舍3000套，建成2400套，上万名教师住进新居。"
+    assert _lead("2031年建成教师周转宿舍多少套？", houses) == "2400套"
+    assert _lead("2031年教师周转宿舍开工了多少套？", houses) == "3000套"
+
+
+def test_a_count_word_after_a_shared_word_cuts_nothing() -> None:
+    # "就业人数" is 就业 + 人数: the match 农村转移就业 ends between them.
+    sentence = "农村转移就业3.2万人，城镇登记失业率2.9%。"
+    assert _lead("2031年某区农村转移就业人数是多少？", sentence) == "3.2万人"
+
+
+def test_the_share_of_what_a_verb_does_is_its_rate() -> None:
+    from rag.figures.indicator import same_indicator
+
+    assert same_indicator("城市污水处理的比例", "城市污水处理率", "城市污水处理率达到95%")
+    # A share of a whole is still no rate of something else.
+    assert not same_indicator(
+        "高新技术产业占产值的比重", "高新技术产业对增长的贡献率", "高新技术产业对增长的贡献率40%"
+    )

@@ -45,3 +45,12 @@ def test_a_count_word_is_said_by_the_figures_unit() -> None:
     weights = TermWeights(lambda _t: 5.0)
     terms = subject_terms(Focus("保障房基本建成的套数是多少？", "保障房基本建成的套数是多少？"), weights)
     assert "套数" not in terms and "建成" in terms
+
+
+def test_when_a_level_is_taken_is_no_subject() -> None:
+    from rag.question.focus import TermWeights, subject_terms
+
+    weights = TermWeights(lambda _t: 5.0)
+    question = "截至年底，城市绿道总里程是多少？"  # the year itself is a filter, taken out
+    terms = subject_terms(Focus(question, question), weights)
+    assert not {"截至", "年底"} & set(terms) and "绿道" in terms
