@@ -53,6 +53,9 @@ SETS = {
     # A twelfth, the same way, written when the eleventh's dev part was first read.
     "reports-classes12.jsonl": REPORTS,
     "reports-classes12-heldout.jsonl": REPORTS,
+    # A thirteenth, the same way, written while the twelfth was being scored blind.
+    "reports-classes13.jsonl": REPORTS,
+    "reports-classes13-heldout.jsonl": REPORTS,
     "qijiang-2021-classes.jsonl": ROOT / "kb",
     "qijiang-2021-classes-heldout.jsonl": ROOT / "kb",
     "qijiang-2021-classes2.jsonl": ROOT / "kb",
@@ -69,6 +72,8 @@ SETS = {
     "qijiang-2021-classes7-heldout.jsonl": ROOT / "kb",
     "qijiang-2021-classes8.jsonl": ROOT / "kb",
     "qijiang-2021-classes8-heldout.jsonl": ROOT / "kb",
+    "qijiang-2021-classes9.jsonl": ROOT / "kb",
+    "qijiang-2021-classes9-heldout.jsonl": ROOT / "kb",
 }
 KINDS = {"comparison", "end-of-term", "home-body", "indicator-name", "answer-type", "table-row"}
 
