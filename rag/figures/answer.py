@@ -35,6 +35,7 @@ from rag.question.asked_type import AskedType, asked_role, asked_type, name_afte
 from rag.question.constraints import Asked
 from rag.question.focus import Focus, TermWeights, question_terms, subject_terms, term_coverage
 from rag.question.resolution import Resolution
+from rag.question.thesaurus import with_synonyms_of
 
 
 class ExtractiveAnswerer:
@@ -152,7 +153,7 @@ class ExtractiveAnswerer:
             best = sentences[0]
             # "城乡居民收入分别…" names the rural income a question asks about (rag.figures.respective).
             text = as_item(" ".join([*best.paragraph.heading_path, best.text]), focus.question)
-            subject = term_coverage(terms, self.weights, set(words(text)))
+            subject = term_coverage(terms, self.weights, with_synonyms_of(terms, set(words(text))))
         return sentences, evidence_features(hits, coverage, subject)
 
     def question_terms(self, focus: Focus) -> list[str]:

@@ -19,6 +19,7 @@ from rag.figures.respective import as_item
 from rag.question.asked_type import AskedType, asked_type, names_a_day
 from rag.question.focus import Focus, TermWeights, is_generic, subject_terms, term_coverage
 from rag.question.glossary import expand
+from rag.question.thesaurus import with_synonyms_of
 from rag.records import CITATION_MARKER
 
 # Reports call the growth of output (国内/地区生产总值) "经济增长" or "经济增速".
@@ -127,6 +128,7 @@ def answer_lead(
             if rate and _ECONOMY_GROWTH.search(clause):
                 # And the other way round: "经济增长6%" is the growth of 生产总值.
                 found |= set(words(_OUTPUT) + bigrams(_OUTPUT))
+            found = with_synonyms_of(subject_words, found)  # "危旧房" said as 危房
             if content and not rate and not any(w in found for w in content):
                 return 0.0
             if not subject_words:

@@ -126,6 +126,21 @@ _COUNTED_AFTER_ASK = re.compile(
     r"(?:多少|几)(?:万|亿)?(?:人次|名|个|位|家|所|项|人|户|公里|亩|公顷|吨|套|座|条|辆)的?"
     r"(?P<noun>[\u4e00-\u9fff]{2,5})[？?。]?$"
 )
+# The name a question gives after its 多少 ("解决了多少农村人口的出行难题"), with or without a unit.
+_NAMED_AFTER_ASK = re.compile(
+    r"(?:多少|几)(?:万|亿)?(?:人次|名|个|位|家|所|项|人|户|公里|亩|公顷|吨|套|座|条|辆)?的?"
+    r"(?P<name>[\u4e00-\u9fff]{2,14}?)(?:呢|啊|呀)?[？?。]?$"
+)
+
+
+def _asked_name(question: str) -> str:
+    """The indicator a question names: before its 多少, or, when only a verb stands there
+    ("解决了多少……"), after it ("农村人口的出行难题")."""
+    asked = indicator_before(_AGAINST_TAIL.sub("", _QUESTION_TAIL.sub("", question)))
+    if nouns(asked):
+        return asked
+    after = _NAMED_AFTER_ASK.search(question)
+    return after.group("name").replace("的", "") if after and nouns(after.group("name")) else asked
 
 
 def _counted_elsewhere(question: str, sentence: str, mention: NumberMention) -> bool:
@@ -412,7 +427,7 @@ def fits_the_question(question: str, sentence: str, mention: NumberMention, one_
     if per_unit_of_asked(question, phrase) or denominator_itself(question, phrase):
         return False
     # "粮食产量是多少" is not answered by "新能源汽车产量增长43%".
-    asked = indicator_before(_AGAINST_TAIL.sub("", _QUESTION_TAIL.sub("", question)))
+    asked = _asked_name(question)
     counted_after = _COUNTED_AFTER_ASK.search(question)
     if counted_after and _counted_in_own_clause(
         counted_after.group("noun").replace("的", ""), sentence, mention

@@ -75,6 +75,11 @@ def synonyms(word: str) -> frozenset[str]:
     return _synonyms().get(word, frozenset())
 
 
+def with_synonyms_of(asked: Iterable[str], found: set[str]) -> set[str]:
+    """`found` (a text's words) with each `asked` word it holds a synonym of: the text says it."""
+    return found | {word for word in asked if word not in found and synonyms(word) & found}
+
+
 def as_named_in(name: str, text: str) -> str:
     """`name` with each word that `text` does not write, but writes a synonym of (as a word of
     its own), written as `text` does: "重点高等院校招生人数" in a text of "重点高校招生人数" is

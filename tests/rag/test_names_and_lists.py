@@ -83,3 +83,19 @@ def test_a_place_asked_is_named_in_the_clause_about_it(kb: KnowledgeBase) -> Non
     # Which place said it: a district's report names its own place.
     said = kb.ask("哪个区提出要建成茶旅融合示范带？")
     assert not said.refused and "《2026年綦江区政府工作报告》" in said.text
+
+
+def test_a_question_naming_the_indicator_by_a_synonym_is_answered(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    reports = {
+        "2031年綦江区政府工作报告.txt": (
+            "2031年綦江区政府工作报告\n一、2030年工作回顾\n过去一年，全区地区生产总值增长6.2%。"
+            "新建村卫生室15个。每万人拥有全科医师3.5名，城市绿道新增18公里。\n"
+        ),
+    }
+    kb = KnowledgeBase(indexed_reports(tmp_path_factory.mktemp("synonyms"), reports), HashEmbedder())
+    # The report writes 全科医师; 医生 is its synonym in the thesaurus.
+    assert kb.ask("2030年每万人拥有全科医生多少名？").lead == "3.5名"
+    # A look-alike is not: no report names this.
+    assert kb.ask("2030年每万人拥有专科护士多少名？").refused

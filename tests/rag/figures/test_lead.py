@@ -616,3 +616,17 @@ def test_the_share_of_what_a_verb_does_is_its_rate() -> None:
     assert not same_indicator(
         "高新技术产业占产值的比重", "高新技术产业对增长的贡献率", "高新技术产业对增长的贡献率40%"
     )
+
+
+def test_a_name_given_after_the_ask_names_the_indicator() -> None:
+    # Only a verb stands before 多少: what is counted is named after it.
+    sentence = "城镇低收入人口减少3200人，全区新建便民服务点12个。"
+    assert _lead("2031年解决了多少城市居民的出行难题？", sentence) == ""
+    assert _lead("2031年解决了多少城市居民的出行难题？", "又解决2.1万城市居民出行难题。") == "2.1万"
+
+
+def test_a_subject_word_said_as_its_synonym_is_said() -> None:
+    from rag.question.thesaurus import with_synonyms_of
+
+    assert with_synonyms_of(["全科医生", "医生"], {"全科", "医师"}) == {"全科", "医师", "医生"}
+    assert with_synonyms_of(["高速铁路"], {"高速公路"}) == {"高速公路"}
