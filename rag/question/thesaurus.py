@@ -76,8 +76,12 @@ def synonyms(word: str) -> frozenset[str]:
 
 
 def with_synonyms_of(asked: Iterable[str], found: set[str]) -> set[str]:
-    """`found` (a text's words) with each `asked` word it holds a synonym of: the text says it."""
-    return found | {word for word in asked if word not in found and synonyms(word) & found}
+    """`found` (a text's words) with each `asked` word it holds a synonym of: the text says it.
+    Not a measure word (比重 / 比例): a share of one thing is not about another."""
+    measures = set().union(*MEASURE_WORDS)
+    return found | {
+        word for word in asked if word not in found and word not in measures and synonyms(word) & found
+    }
 
 
 def as_named_in(name: str, text: str) -> str:

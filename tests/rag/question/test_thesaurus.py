@@ -26,3 +26,11 @@ def test_a_word_the_text_writes_as_a_synonym_is_read_as_written() -> None:
     # A word the text writes itself stays, and one with no synonym in the text too.
     assert as_named_in("全科医师", text) == "全科医师"
     assert as_named_in("高速铁路营业里程", "高速公路营业里程达到8000公里") == "高速铁路营业里程"
+
+
+def test_a_measure_word_is_not_said_by_its_synonym_as_a_subject() -> None:
+    from rag.question.thesaurus import with_synonyms_of
+
+    # 比重 asked, 比例 written: the share may be of another thing, which the subject words decide.
+    assert with_synonyms_of(["服务业", "比重"], {"教育", "比例"}) == {"教育", "比例"}
+    assert with_synonyms_of(["医生"], {"医师"}) == {"医师", "医生"}
