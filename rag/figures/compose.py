@@ -138,7 +138,7 @@ def answer_lead(
         lean = focus.asked.leaning
         sentences = [(s.text, _sets_targets(focus, s), _reviews_years(focus, s)) for s in chosen]
         if focus.asked.aspect is Aspect.RESULT and not focus.asked.years:
-            # "实际达到了多少", of no year: a sentence only setting targets holds no outcome. (A
+            # "实际完成了多少", of no year: a sentence only setting targets holds no outcome. (A
             # year asked is read against the reports' time scopes: rag.figures.extractive.)
             sentences = [s for s in sentences if not s[1]]
         one_year = len(focus.asked.years) == 1

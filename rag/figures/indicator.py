@@ -87,7 +87,7 @@ _NOT_NAME = re.compile(
     r"(?:是多少|是几|为多少|有多少|多少|几|是|为|有|达到|达|了|的$|实际|全年|预期|目标|计划|安排|拟按|拟|要|将|"
     r"(?:增长|增加|减少|下降|降低|提高|提升|上升|上涨|扩大|缩小|压减|降|增|涨)(?:到|至|了)?|超过|突破|约|接近|将近|近|按|控制在|"
     r"比上年|同比|分别|总共|一共|共|年均|平均每年|每年平均|累计|人均|户均|"
-    # When, said after the name ("……现在到百分之多少"): now, by now.
+    # When, said after the name ("……目前已是多少"): now, by now.
     r"现在|目前|如今|当前|已经|已|到|至)$"
 )
 # A name may hold a class in Roman numerals ("优Ⅲ比例", "Ⅲ类水体"): it goes on through it.
@@ -235,7 +235,7 @@ def same_indicator(question_name: str, figure_name: str, sentence: str, upto: st
         return not _names_another_thing(question_name, figure_name, re.split(r"[，,；;：:]", said)[-1])
     if _two_heads(question_name, figure_name, match.a + match.size, sentence):
         return False
-    # A match ending inside a word of the question ("城镇化水平" / "城镇调查失业率": 城镇) shares
+    # A match ending inside a word of the question ("电气化率" / "电气设备产量": 电气) shares
     # only part of it: that word must be said.
     cut = _word_around(question_name, match.a + match.size)
     if cut and not said_in(cut, said):
@@ -261,7 +261,7 @@ def said_in(word: str, text: str) -> bool:
     characters begins (or ends) a word of one run of `text`, in order and close together
     ("高铁": "高速铁路", "外资": "外商直接投资"; not "油气" in "油田天然气": 气 is inside 天然气).
     A short form cuts a word short; words kept whole around one left out are a phrase of its
-    own ("农村贫困人口" does not say "农村人口": 贫困 narrows it)."""
+    own ("城市流动人口" does not say "城市人口": 流动 narrows it)."""
     if word in text:
         return True
     import jieba
@@ -341,7 +341,7 @@ def _in_order(word: str, run: str) -> bool:
 
 def _share_as_rate(question_name: str, figure_name: str) -> bool:
     """A rate that is the share asked: a share of a whole ("占产值的比重", "占比率"), or the share
-    of what the word before the share word does ("成果转化的比例" is the 转化率)."""
+    of what the word before the share word does ("污水处理的比例" is the 处理率)."""
     import jieba
 
     if "占" in figure_name:

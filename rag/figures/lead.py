@@ -126,7 +126,7 @@ _COUNTED_AFTER_ASK = re.compile(
     r"(?:多少|几)(?:万|亿)?(?:人次|名|个|位|家|所|项|人|户|公里|亩|公顷|吨|套|座|条|辆)的?"
     r"(?P<noun>[\u4e00-\u9fff]{2,5})[？?。]?$"
 )
-# The name a question gives after its 多少 ("解决了多少农村人口的出行难题"), with or without a unit.
+# The name a question gives after its 多少 ("解决了多少城市居民的出行难题"), with or without a unit.
 _NAMED_AFTER_ASK = re.compile(
     r"(?:多少|几)(?:万|亿)?(?:人次|名|个|位|家|所|项|人|户|公里|亩|公顷|吨|套|座|条|辆)?的?"
     r"(?P<name>[\u4e00-\u9fff]{2,14}?)(?:呢|啊|呀)?[？?。]?$"
@@ -135,7 +135,7 @@ _NAMED_AFTER_ASK = re.compile(
 
 def _asked_name(question: str) -> str:
     """The indicator a question names: before its 多少, or, when only a verb stands there
-    ("解决了多少……"), after it ("农村人口的出行难题")."""
+    ("解决了多少……"), after it ("城市居民的出行难题")."""
     asked = indicator_before(_AGAINST_TAIL.sub("", _QUESTION_TAIL.sub("", question)))
     if nouns(asked):
         return asked

@@ -25,7 +25,7 @@ log = logging.getLogger(__name__)
 # A synonym group of more words than this is a field, not one meaning.
 MAX_GROUP = 8
 # How statistics names the share of a whole (比例 / 比率 / 比重 / 占比 are written for the same
-# indicator by different bodies: "优良天数比率", "优良天数比例").
+# indicator by different bodies: "林木良种使用比率", "林木良种使用比例").
 MEASURE_WORDS: tuple[frozenset[str], ...] = (frozenset({"比例", "比率", "比重", "占比"}),)
 _WORD = re.compile(r"[\u4e00-\u9fff]{2,}")
 
@@ -86,7 +86,7 @@ def with_synonyms_of(asked: Iterable[str], found: set[str]) -> set[str]:
 
 def as_named_in(name: str, text: str) -> str:
     """`name` with each word that `text` does not write, but writes a synonym of (as a word of
-    its own), written as `text` does: "重点高等院校招生人数" in a text of "重点高校招生人数" is
+    its own), written as `text` does: "每万人拥有全科医生" in a text of "每万人拥有全科医师" is
     that text's name. Unchanged when no word is so written."""
     import jieba
 

@@ -555,8 +555,8 @@ def test_a_synonym_in_the_figures_name_names_the_same_indicator() -> None:
     assert same_indicator("每万人拥有全科医生", "每万人拥有全科医师", "每万人拥有全科医师3.5名")
     assert _lead("每万人拥有全科医生多少名？", "每万人拥有全科医师3.5名，家庭医生签约率达到60%。") == "3.5名"
     # Share words: one body writes 比率, another 比例; the other share of the sentence is not it.
-    sentence = "全市地表水Ⅲ类以上水质断面比例93.1%，空气质量优良天数比率88.5%。"
-    assert _lead("空气质量优良天数比例是多少？", sentence) == "88.5%"
+    sentence = "全市地表水Ⅲ类以上水质断面比例93.1%，林木良种使用比率88.5%。"
+    assert _lead("林木良种使用比例是多少？", sentence) == "88.5%"
     # Look-alikes are no synonyms.
     assert not same_indicator("高速铁路营业里程", "高速公路营业里程", "高速公路营业里程达到8000公里")
 
@@ -565,8 +565,8 @@ def test_a_name_goes_on_through_a_class_in_roman_numerals() -> None:
     from rag.figures.indicator import indicator_before
 
     assert indicator_before("全市地表水Ⅲ类以上水质断面比例") == "地表水Ⅲ类以上水质断面比例"
-    sentence = "空气质量优良天数比率88.5%，地表水Ⅲ类以上水质断面比例93.1%。"
-    assert _lead("空气质量优良天数比例是多少？", sentence) == "88.5%"
+    sentence = "林木良种使用比率88.5%，地表水Ⅲ类以上水质断面比例93.1%。"
+    assert _lead("林木良种使用比例是多少？", sentence) == "88.5%"
 
 
 def test_when_said_after_the_name_is_no_part_of_it() -> None:
@@ -587,9 +587,9 @@ def test_a_word_shared_only_in_part_names_another_indicator() -> None:
 def test_a_percentage_asked_as_baifenzhi_duoshao() -> None:
     from rag.figures.lead import wants_percent
 
-    assert wants_percent("全区公园绿地服务半径覆盖面现在到百分之多少了？")
+    assert wants_percent("全区公园绿地服务半径覆盖面目前是百分之多少？")
     sentence = "全区新建口袋公园12个，公园绿地服务半径覆盖面达到91%。"
-    assert _lead("全区公园绿地服务半径覆盖面现在到百分之多少了？", sentence) == "91%"
+    assert _lead("全区公园绿地服务半径覆盖面目前是百分之多少？", sentence) == "91%"
 
 
 def test_what_the_question_asks_done_is_the_figure_whose_clause_says_it() -> None:
