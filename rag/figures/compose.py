@@ -128,7 +128,7 @@ def answer_lead(
             if rate and _ECONOMY_GROWTH.search(clause):
                 # And the other way round: "经济增长6%" is the growth of 生产总值.
                 found |= set(words(_OUTPUT) + bigrams(_OUTPUT))
-            found = with_synonyms_of(subject_words, found)  # "危旧房" said as 危房
+            found = with_synonyms_of(subject_words, found)  # "全科医生" said as 全科医师
             if content and not rate and not any(w in found for w in content):
                 return 0.0
             if not subject_words:
