@@ -118,5 +118,11 @@ def bigrams(text: str) -> list[str]:
     return out
 
 
+def word_parts(word: str) -> tuple[str, ...]:
+    """A segmented word as the words it is made of: a four-character word is mostly two words
+    of two ("高速铁路": 高速 + 铁路; "就业人数": 就业 + 人数), any other is one."""
+    return (word[:2], word[2:]) if len(word) == 4 else (word,)
+
+
 def terms(text: str) -> list[str]:
     return words(text) + bigrams(text)

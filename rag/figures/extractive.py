@@ -132,7 +132,7 @@ def answer_part(
             for region, docs in others.other_regions(snapshot, at_home, grounded.asked, home)
         ]
         given = sum(1 for _region, answer in found if not answer.refused and answer.lead)
-        home_texts = [snapshot.paragraphs[p].text for p, _s in at_home.retrieved if p in snapshot.paragraphs]
+        home_texts = (snapshot.paragraphs[p].text for p, _s in at_home.retrieved if p in snapshot.paragraphs)
         if given >= 2 or (given == 1 and any(names_indicator(part, text) for text in home_texts)):
             return others.home_lacks_figure(part, home, found, at_home)
     answer = at_home if not at_home.refused else _answer_grounded(retriever, answerer, part, top_k, grounded)

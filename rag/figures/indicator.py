@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 from difflib import SequenceMatcher
 
+from ingest.terms import word_parts
 from rag.figures.respective import as_item
 from rag.question.glossary import ACRONYMS, expand
 from rag.question.thesaurus import as_named_in
@@ -273,8 +274,7 @@ def said_in(word: str, text: str) -> bool:
         word_of: dict[int, tuple[int, int]] = {}  # each character's word, as (start, end)
         at = 0
         for token in jieba.lcut(run):
-            parts = [token[:2], token[2:]] if len(token) == 4 else [token]
-            for part in parts:
+            for part in word_parts(token):
                 starts.setdefault(part[0], []).append(at)
                 if len(part) == 2:
                     starts.setdefault(part[1], []).append(at + 1)
@@ -358,8 +358,7 @@ def _word_around(name: str, at: int) -> str:
     end = 0
     for token in jieba.posseg.cut(name):
         word, noun = str(token.word), str(token.flag).startswith("n")
-        # A four-character word is mostly two words of two ("就业人数": 就业 + 人数).
-        for part in (word[:2], word[2:]) if len(word) == 4 else (word,):
+        for part in word_parts(word):  # "就业人数": 就业 + 人数
             start, end = end, end + len(part)
             if start + 2 <= at < end:
                 return part if noun else ""

@@ -989,8 +989,7 @@ def lead_figure(
                 continue  # "有几层" is not answered by "三条"
             if _part_for_whole(question, sentence, m) or _counts_another_thing(question, sentence, m):
                 continue
-            own_clause = sentence[clause_start(sentence, _first_listed(sentence, m)) : m.start]
-            if _another_places(places, own_clause, question):
+            if _another_places(places, _own_clause(sentence, m), question):
                 continue
             if other_item(question, sentence, m):
                 continue  # "城乡…分别达4.5万元和2.1万元": the second is the rural figure

