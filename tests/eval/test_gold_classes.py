@@ -56,6 +56,9 @@ SETS = {
     # A thirteenth, the same way, written while the twelfth was being scored blind.
     "reports-classes13.jsonl": REPORTS,
     "reports-classes13-heldout.jsonl": REPORTS,
+    # A fourteenth, the same way, written when the thirteenth's dev part was first read.
+    "reports-classes14.jsonl": REPORTS,
+    "reports-classes14-heldout.jsonl": REPORTS,
     "qijiang-2021-classes.jsonl": ROOT / "kb",
     "qijiang-2021-classes-heldout.jsonl": ROOT / "kb",
     "qijiang-2021-classes2.jsonl": ROOT / "kb",
@@ -74,6 +77,8 @@ SETS = {
     "qijiang-2021-classes8-heldout.jsonl": ROOT / "kb",
     "qijiang-2021-classes9.jsonl": ROOT / "kb",
     "qijiang-2021-classes9-heldout.jsonl": ROOT / "kb",
+    "qijiang-2021-classes10.jsonl": ROOT / "kb",
+    "qijiang-2021-classes10-heldout.jsonl": ROOT / "kb",
 }
 KINDS = {"comparison", "end-of-term", "home-body", "indicator-name", "answer-type", "table-row"}
 
