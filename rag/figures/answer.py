@@ -174,7 +174,7 @@ def _names_someone(question: str, role: str, chosen: Sequence[Sentence]) -> bool
     """A quoted sentence names a person the question does not, beside the role asked about
     ("项目负责人是谁" is not answered by a sentence naming a prize winner)."""
     quoted = [s.paragraph.text[s.span[0] : s.span[1]] for s in chosen]
-    return any(_named_in_role(q, person_names(q, question), role) for q in quoted)
+    return any(_named_in_role(q, person_names(q, question), role, question) for q in quoted)
 
 
 def _names_a_place(question: str, about: Sequence[str], chosen: Sequence[Sentence]) -> bool:
@@ -189,11 +189,28 @@ def _names_a_place(question: str, about: Sequence[str], chosen: Sequence[Sentenc
     return False
 
 
-def _named_in_role(sentence: str, names: Sequence[str], role: str) -> bool:
-    """A name stands near the role ("队长赵某某", "李某是该剧的导演"), within a short phrase."""
+def _named_in_role(sentence: str, names: Sequence[str], role: str, question: str = "") -> bool:
+    """A name stands near the role ("队长赵某某", "李某是该剧的导演"), within a short phrase. The
+    role inside a longer title the question does not say is another office ("总书记" is not the
+    "省委书记" asked)."""
     if not role:
         return bool(names)
-    roles = [m.start() for m in re.finditer(re.escape(role), sentence)]
+    found = (m.start() for m in re.finditer(re.escape(role), sentence))
+    roles = [at for at in found if _same_office(sentence, at, role, question)]
     if any(name_after(sentence, r + len(role)) for r in roles):
         return True
     return any(abs(sentence.find(n) - r) <= len(role) + 10 for n in names for r in roles)
+
+
+def _same_office(sentence: str, at: int, role: str, question: str) -> bool:
+    """The role at `at` is said alone, or in a title the question says too (jieba's word)."""
+    import jieba
+
+    start = 0
+    for token in jieba.lcut(sentence):
+        end = start + len(token)
+        if start <= at < end:
+            # (An acting holder, "代市长", holds the office asked.)
+            return at + len(role) > end or token in (role, "代" + role) or not question or token in question
+        start = end
+    return True

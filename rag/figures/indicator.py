@@ -5,7 +5,7 @@ phrase names the asked thing as the denominator of another ("单位工业增加�
 from __future__ import annotations
 
 import re
-from difflib import SequenceMatcher
+from difflib import Match, SequenceMatcher
 
 from ingest.terms import word_parts
 from rag.figures.respective import as_item
@@ -166,6 +166,23 @@ _PARTS_OF_A_WHOLE = (
     "中小",
     "小微",
 )
+
+
+def _part_named(part: str, question_name: str, figure_name: str) -> bool:
+    """The question names a part of the whole, in full or by a short form of the part and the
+    figure's own words ("国企利润": 国有企业, when the figure's name is "企业利润")."""
+    if part in question_name:
+        return True
+    import jieba
+
+    # A character of the part, then the first of the figure's name: the part stands before it.
+    return any(
+        len(word) == 2 and word[0] in part and word[1] not in part and word[1] == figure_name[:1]
+        for token in jieba.lcut(question_name)
+        for word in word_parts(token)
+    )
+
+
 _SUBSET_OF_AREAS = re.compile(r"[\u4e00-\u9fff]{2,}(?:地区|老区|县)$")
 
 
@@ -200,7 +217,10 @@ def same_indicator(question_name: str, figure_name: str, sentence: str, upto: st
     question_name = as_named_in(question_name, figure_name)
     # The question names a part of the whole ("国有企业营收" for "企业营收增长9%": by ownership,
     # level, town and country, size): the same indicator only when the sentence names that part.
-    if any(p in question_name and p not in figure_name and p not in said for p in _PARTS_OF_A_WHOLE):
+    if any(
+        _part_named(p, question_name, figure_name) and p not in figure_name and p not in said
+        for p in _PARTS_OF_A_WHOLE
+    ):
         return False
     if (
         _SHARE.search(question_name)
@@ -241,6 +261,8 @@ def same_indicator(question_name: str, figure_name: str, sentence: str, upto: st
     cut = _word_around(question_name, match.a + match.size)
     if cut and not said_in(cut, said):
         return False
+    if not all(said_in(word, said) for word in _middle(question_name, figure_name, match)):
+        return False
     # A match starting inside a noun ("城际铁路运营里程" / "城际公路运营里程": 路运营里程) leaves
     # that noun (城际铁路, 城际公路) among each side's own modifiers.
     asked = _modifiers(question_name[: _word_end(question_name, match.a)])
@@ -249,6 +271,21 @@ def same_indicator(question_name: str, figure_name: str, sentence: str, upto: st
     # end): "城镇登记失业率" asked is not "城镇调查失业率5.1%", although 城镇 is said.
     # (A modifier said in full counts for its short form: "高铁" for "高速铁路".)
     return not (given - asked and asked and not all(said_in(word, said) for word in asked))
+
+
+def _middle(question_name: str, figure_name: str, match: Match) -> set[str]:
+    """The question's own words between a start and a head both names share: "优良天数比例"
+    asked, "水质优良比例" given share 优良 and 比例, and 天数 tells them apart. Names sharing no
+    head ("研发投入强度" / "研发经费支出与…之比") are paraphrases, not told apart this way."""
+    asked_rest = question_name[match.a + match.size :]
+    given_rest = figure_name[match.b + match.size :]
+    tail = 0
+    while tail < min(len(asked_rest), len(given_rest)) and asked_rest[-1 - tail] == given_rest[-1 - tail]:
+        tail += 1
+    middle = asked_rest[: len(asked_rest) - tail]
+    if tail < 2 or given_rest[: len(given_rest) - tail] or "占" in middle:
+        return set()  # (the whole a share is of goes unsaid: "服务业比重" for "服务业占经济比重")
+    return _modifiers(middle)
 
 
 def said_short(text: str, name: str) -> bool:

@@ -59,6 +59,23 @@ _MORE_THAN = re.compile(r"比(?![重例率])[^，。；]{0,10}?(?:多|少|高|�
 _OVER_YEARS = re.compile(
     r"年均|平均每年|每年平均|累计|合计|共计|五年来|几年来|多年来|连续(?:\d{1,2}|[两二三四五六七八九十]+)年"
 )
+
+
+def _over_years(text: str) -> bool:
+    """`text` states a total or average over years: "年均增长7%", "五年累计", but not an
+    indicator measured as a year's mean ("年均浓度下降9%": 年均 before a noun names it)."""
+    return any(m.group() != "年均" or not names_a_mean(text, m.end()) for m in _OVER_YEARS.finditer(text))
+
+
+def names_a_mean(text: str, at: int) -> bool:
+    """The "年均"/"平均" ending at `at` stands before a noun: it names an indicator measured as a
+    mean ("平均浓度", "年均浓度"), not an average of changes or a total over years."""
+    import jieba.posseg
+
+    after = next(iter(jieba.posseg.cut(text[at:])), None)
+    return after is not None and str(after.flag).startswith("n")
+
+
 # A total or average over several years asked for ("近五年累计", "这几年年均").
 # (累计/共计 alone is a total of anything: "全镇共计多少个村".)
 _ASKS_OVER_YEARS = re.compile(
@@ -134,13 +151,35 @@ _NAMED_AFTER_ASK = re.compile(
 
 
 def _asked_name(question: str) -> str:
-    """The indicator a question names: before its 多少, or, when only a verb stands there
-    ("解决了多少……"), after it ("城市居民的出行难题")."""
+    """The indicator a question names: before its 多少, or, when a verb stands right before it
+    ("解决了多少……", "以旧换新发了多少补贴"), after it ("城市居民的出行难题", "补贴"); the words
+    before the verb are then its subject."""
+    return _asked_names(question)[0]
+
+
+def _asked_names(question: str) -> tuple[str, ...]:
+    """The names a question may give its indicator, the likelier first: after a verb right
+    before 多少 ("安排了多少专项债额度"), else before it ("给地方" may name it too)."""
     asked = indicator_before(_AGAINST_TAIL.sub("", _QUESTION_TAIL.sub("", question)))
-    if nouns(asked):
-        return asked
     after = _NAMED_AFTER_ASK.search(question)
-    return after.group("name").replace("的", "") if after and nouns(after.group("name")) else asked
+    named = after.group("name").replace("的", "") if after and nouns(after.group("name")) else ""
+    if not nouns(asked):
+        return (named or asked,)
+    if named and _done_to_it(question[: after.start()] if after else ""):
+        return (named, asked)
+    return (asked,)
+
+
+def _done_to_it(before_ask: str) -> bool:
+    """The words before a question's 多少 end with a verb done to what is named after it
+    ("发了", "投入"), not a verb of change or being ("增长了", "是", "达到")."""
+    import jieba.posseg
+
+    tokens = [t for t in jieba.posseg.lcut(before_ask.removesuffix("了")) if str(t.word).strip()]
+    if not tokens:
+        return False
+    word, flag = str(tokens[-1].word), str(tokens[-1].flag)
+    return flag == "v" and not re.fullmatch(rf"{_CHANGE_VERB}|是|有|为|达到?|超过|占", word)
 
 
 def _counted_elsewhere(question: str, sentence: str, mention: NumberMention) -> bool:
@@ -406,7 +445,7 @@ def fits_the_question(question: str, sentence: str, mention: NumberMention, one_
     if _ASKS_END.search(question) and changed_by(sentence, mention) and not _ENDS_AT.search(before):
         return False
     clause = clause_around(sentence, mention.start, mention.end)
-    if one_year and _OVER_YEARS.search(clause) and not _OVER_YEARS.search(question):
+    if one_year and _over_years(clause) and not _over_years(question):
         return False
     # Growth is stated with a word of change before the figure ("增长6.7%", "增长预期目标6.5%");
     # "森林覆盖率达到23.04%" or "总额突破9万亿元" is a level, whatever the phrase before it.
@@ -427,7 +466,8 @@ def fits_the_question(question: str, sentence: str, mention: NumberMention, one_
     if per_unit_of_asked(question, phrase) or denominator_itself(question, phrase):
         return False
     # "粮食产量是多少" is not answered by "新能源汽车产量增长43%".
-    asked = _asked_name(question)
+    names = _asked_names(question)
+    asked = names[0]
     counted_after = _COUNTED_AFTER_ASK.search(question)
     if counted_after and _counted_in_own_clause(
         counted_after.group("noun").replace("的", ""), sentence, mention
@@ -448,7 +488,11 @@ def fits_the_question(question: str, sentence: str, mention: NumberMention, one_
     # figure ("国道120公里、农村公路3000公里").
     own = max(sentence.rfind(p, 0, mention.start) for p in "。！？!?") + 1
     upto = sentence[own : _clause_end(sentence, mention.end)]
-    return any(same_indicator(name, given, sentence, upto) for name in (asked, *official_names(asked)))
+    return any(
+        same_indicator(name, given, sentence, upto)
+        for asked in names
+        for name in (asked, *official_names(asked))
+    )
 
 
 def _another_places(places: Sequence[str], before: str, question: str) -> bool:
@@ -543,8 +587,7 @@ def clause_names_indicator(question: str, sentence: str, lead: str) -> bool:
 def names_indicator(question: str, text: str) -> bool:
     """`text` names the question's indicator: every word of its name, or of an official name
     for it ("技能培训补贴" does not name "技能竞赛补贴")."""
-    asked = indicator_before(_AGAINST_TAIL.sub("", _QUESTION_TAIL.sub("", question)))
-    names = [nouns(name) for name in (asked, *official_names(asked))]
+    names = [nouns(name) for asked in _asked_names(question) for name in (asked, *official_names(asked))]
     return any(words and all(w in text for w in words) for words in names)
 
 
@@ -561,7 +604,10 @@ def role_score(question: str, sentence: str, mention: NumberMention) -> float:
     if asks_change(question):
         # "下降了多少", "比全国低多少": the change itself, not the level reached.
         return part + (0.4 if changes else -0.4) - 0.2 * ends - 0.6 * starts
-    return part - 0.3 * starts  # a starting value is never the answer on its own
+    # A level asked ("人均预期寿命是多少岁") is not how much it changed ("提高1岁") when the
+    # sentences state the level too; a rate or growth asked is mostly stated as a change.
+    level = not (mention.percent or wants_percent(question) or _ASKS_ANY_CHANGE.search(question))
+    return part - 0.3 * starts - 0.2 * (level and changes)  # nor is a starting value on its own
 
 
 def aspect_score(sentence: str, mention: NumberMention, lean: Aspect | None, among_targets: bool) -> float:
@@ -607,6 +653,10 @@ def _asks_points(question: str) -> bool:
 
 
 _CHANGED_BY_HOW_MUCH = re.compile(rf"(?:{_CHANGE_VERB})了?(?:多少|几)")
+
+
+# Any word of change, speed or size of a change in the question.
+_ASKS_ANY_CHANGE = re.compile(rf"{_CHANGE_VERB}|增|减|幅|速|变化|差")
 
 
 def asks_growth(question: str) -> bool:

@@ -24,7 +24,7 @@ from dataclasses import dataclass, replace
 from ingest.records import Aspect, Paragraph, TimeScope
 from ingest.scope import years_in
 from rag.answer_types import Answer, Citation
-from rag.figures.lead import COMPARED_BY
+from rag.figures.lead import COMPARED_BY, names_a_mean
 from rag.figures.merge import interleave
 from rag.figures.numbers import asks_for_number, find_numbers
 from rag.figures.table import COMPUTED, MISSING, Row, Table, computed_difference, read_cell, summarize
@@ -63,7 +63,10 @@ _COMPARE_TAIL = re.compile(
     r"(?:(?:高|多|快|大|升|增|上升|增加|提高|扩大)了?还是(?:低|少|慢|小|降|减|下降|减少|降低|缩小)了?"
     r"|哪(?:[个一](?:年|省份?|市|地方)?|年|省|市)(?:[\u4e00-\u9fff]{1,2}得)?(?:更)?(?:高|多|大|快|低|少)(?:一点|一些|些)?"
     rf"|{_HOW_MUCH_CHANGED}(?P<unit>个百分点|人次|公里|公顷|平方米|[个名人户项元套家所次吨亩斤辆台座条件场])?"
-    r"|有(?:什么|何|哪些)变化|(?:是)?怎么变化的?|如何变化|变化了?(?:多少)?|变化情况|走势|趋势)"
+    r"|有(?:什么|何|哪些)变化|(?:是)?怎么变化的?|如何变化|变化了?(?:多少)?|变化情况|走势|趋势"
+    # "…各是多少？2032年比2031年涨了多少？": one asked year against the other, in a clause of its own.
+    rf"|(?<=[，,？?])(?:{_YEAR}\s*年|[前后]一?年)(?:比|较)(?:{_YEAR}\s*年|[前后]一?年)[^，。？?]{{0,8}}?"
+    r"(?:涨|增长|增|降|减)了?(?:多少|几))"
     r"(?:呢|吗)?[？?。]?$"
 )
 # The size of the change asked, not only its direction: "多了多少", "提高了几个百分点".
@@ -132,8 +135,10 @@ class SeriesAsk:
 def read_series(question: str, known_regions: Iterable[str] = ()) -> SeriesAsk | None:
     """The question as a table of rows, or None when it asks for one figure."""
     text = _rows_asked_last(_after_preamble(question.strip()))
-    if _AGGREGATE.search(text):
-        return None
+    if any(
+        not (m.group() in ("平均", "年均") and names_a_mean(text, m.end())) for m in _AGGREGATE.finditer(text)
+    ):
+        return None  # (a mean named as an indicator, "平均浓度", is each row's own figure)
     compare = _COMPARE_TAIL.search(text)
     asks_values = asks_for_number(text) or bool(_PER_ROW.search(text)) or bool(compare)
     if not asks_values:

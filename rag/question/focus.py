@@ -118,6 +118,8 @@ def subject_terms(focus: Focus, weights: TermWeights) -> list[str]:
         and not w.isdigit()  # a year or a count is matched by the time scope and the lead
         and not _MAGNITUDE.fullmatch(w)  # "多少万亿元": the unit is the lead's, not a subject
         and not _COUNT_OF.fullmatch(w)  # "套数", "人数": a count, said by the figure's unit
+        and not _PERCENT_ASKED.fullmatch(w)  # "百分之多少": a percentage, said by the figure's %
+        and not _numeral(w)  # "这一块": a numeral, no subject
         and not is_generic(w)
         and not (w.upper() in ACRONYMS and not weights.occurs(w))
     ]
@@ -135,6 +137,18 @@ def subject_terms(focus: Focus, weights: TermWeights) -> list[str]:
 
 
 _COUNT_OF = re.compile(r"[人户套个次家件所项台辆座名]数")
+_PERCENT_ASKED = re.compile(r"百分之?|百分比|百分点")
+
+
+def _numeral(word: str) -> bool:
+    """jieba reads `word` as a numeral only ("这一块": 一块). (Not a measure word: "公里" may
+    name what is asked; nor its pronouns, among which it counts some nouns: 本科.)"""
+    import jieba.posseg
+
+    tokens = jieba.posseg.lcut(word)
+    return bool(tokens) and all(str(t.flag).startswith("m") for t in tokens)
+
+
 _ASKED_KIND = re.compile(r"(?:哪一?个|哪座|哪家|什么)([\u4e00-\u9fff]{2})")
 # A magnitude and a unit ("万亿元", "亿元", "万人"): how a figure is counted, never what it is about.
 _MAGNITUDE = re.compile(r"[万亿千百]+(?:元|美元|人次|人|斤|吨|公里|亩|户|个|千瓦)?")

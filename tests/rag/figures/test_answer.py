@@ -157,3 +157,12 @@ def test_a_span_of_years_in_the_question_asks_no_unit() -> None:
     assert question_unit("这几年全市平均每年新增几个百分点？") == "个百分点"
     assert question_unit("搬迁那几年，财政拿出多少亿元？") == "亿元"
     assert question_unit("工程建了几年？") == "年"
+
+
+def test_a_role_inside_a_longer_title_is_another_office() -> None:
+    from rag.figures.answer import _named_in_role
+
+    sentence = "在市委书记张某某带领下，某区党委书记王某主持召开会议。"
+    assert _named_in_role(sentence, ["张某某", "王某"], "书记", "某区党委书记是谁？")
+    assert not _named_in_role("在市委书记张某某带领下召开会议。", ["张某某"], "书记", "某区党委书记是谁？")
+    assert _named_in_role("在市委书记张某某带领下召开会议。", ["张某某"], "书记", "市委书记是谁？")

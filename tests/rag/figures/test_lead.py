@@ -630,3 +630,50 @@ def test_a_subject_word_said_as_its_synonym_is_said() -> None:
 
     assert with_synonyms_of(["全科医生", "医生"], {"全科", "医师"}) == {"全科", "医师", "医生"}
     assert with_synonyms_of(["高速铁路"], {"高速公路"}) == {"高速公路"}
+
+
+def test_a_word_only_the_question_names_between_a_shared_start_and_head_tells_them_apart() -> None:
+    from rag.figures.indicator import same_indicator
+
+    sentence = "某区养老金按时发放比例达到98.5%"
+    assert not same_indicator("养老金按时发放户数比例", "养老金按时发放比例", sentence)
+    assert same_indicator("养老金按时发放户数比例", "养老金按时发放比例", "按户数计，" + sentence)
+    # A head of its own on the figure's side is a paraphrase, left to the other tests.
+    assert same_indicator(
+        "城市绿道建设强度", "城市绿道建成里程与建成区面积之比", "城市绿道建成里程与建成区面积之比达到1.2"
+    )
+
+
+def test_a_part_of_the_whole_said_by_a_short_form_is_named() -> None:
+    from rag.figures.indicator import same_indicator
+
+    assert not same_indicator("民企贷款", "企业贷款", "某区企业贷款余额增长12%")
+    assert same_indicator("民企贷款", "贷款", "某区民营企业经营向好，贷款余额增长15%")
+    assert same_indicator("企业贷款", "企业贷款", "某区企业贷款余额增长12%")
+
+
+def test_a_level_asked_is_not_how_much_it_changed() -> None:
+    given = [
+        ("某区城市绿道总长提高1000公里。", False, False),
+        ("某区城市绿道总长达到5000公里。", False, False),
+    ]
+    ask = "某区城市绿道总长是多少公里？"
+    assert lead_figure(ask, ask, given, _cover(ask), lambda _c: 1.0) == "5000公里"
+    ask = "某区城市绿道总长提高了多少公里？"
+    assert lead_figure(ask, ask, given, _cover(ask), lambda _c: 1.0) == "1000公里"
+
+
+def test_a_mean_named_by_the_year_is_one_years_level() -> None:
+    from rag.figures.lead import _over_years
+
+    assert not _over_years("某区细颗粒物年均浓度下降6%")
+    assert _over_years("某区绿道里程年均增长6%") and _over_years("五年累计新建绿道300公里")
+
+
+def test_what_a_verb_before_the_ask_is_done_to_is_named_after_it() -> None:
+    from rag.figures.lead import _asked_name
+
+    assert _asked_name("某区消费品以旧换新发了多少补贴？") == "补贴"
+    assert _asked_name("某区志愿者人数增长了多少？") == "某区志愿者人数"
+    sentence = "某区开展促消费活动300场，发放以旧换新补贴2亿元、带动消费30亿元。"
+    assert _lead("某区消费品以旧换新发了多少补贴？", sentence) == "2亿元"
