@@ -191,8 +191,8 @@ def _names_a_place(question: str, about: Sequence[str], chosen: Sequence[Sentenc
 
 def _named_in_role(sentence: str, names: Sequence[str], role: str, question: str = "") -> bool:
     """A name stands near the role ("队长赵某某", "李某是该剧的导演"), within a short phrase. The
-    role inside a longer title the question does not say is another office ("总书记" is not the
-    "省委书记" asked)."""
+    role inside a longer title the question does not say is another office ("副书记" is not the
+    "党委书记" asked)."""
     if not role:
         return bool(names)
     found = (m.start() for m in re.finditer(re.escape(role), sentence))

@@ -170,7 +170,7 @@ _PARTS_OF_A_WHOLE = (
 
 def _part_named(part: str, question_name: str, figure_name: str) -> bool:
     """The question names a part of the whole, in full or by a short form of the part and the
-    figure's own words ("国企利润": 国有企业, when the figure's name is "企业利润")."""
+    figure's own words ("民企贷款": 民营企业, when the figure's name is "企业贷款")."""
     if part in question_name:
         return True
     import jieba
@@ -274,8 +274,8 @@ def same_indicator(question_name: str, figure_name: str, sentence: str, upto: st
 
 
 def _middle(question_name: str, figure_name: str, match: Match) -> set[str]:
-    """The question's own words between a start and a head both names share: "优良天数比例"
-    asked, "水质优良比例" given share 优良 and 比例, and 天数 tells them apart. Names sharing no
+    """The question's own words between a start and a head both names share: "养老金按时发放户数比例"
+    asked, "养老金按时发放比例" given share a start and 比例, and 户数 tells them apart. Names sharing no
     head ("研发投入强度" / "研发经费支出与…之比") are paraphrases, not told apart this way."""
     asked_rest = question_name[match.a + match.size :]
     given_rest = figure_name[match.b + match.size :]
@@ -284,7 +284,7 @@ def _middle(question_name: str, figure_name: str, match: Match) -> set[str]:
         tail += 1
     middle = asked_rest[: len(asked_rest) - tail]
     if tail < 2 or given_rest[: len(given_rest) - tail] or "占" in middle:
-        return set()  # (the whole a share is of goes unsaid: "服务业比重" for "服务业占经济比重")
+        return set()  # (the whole a share is of goes unsaid: "绿地比重" for "绿地占城区面积比重")
     return _modifiers(middle)
 
 

@@ -63,13 +63,13 @@ _OVER_YEARS = re.compile(
 
 def _over_years(text: str) -> bool:
     """`text` states a total or average over years: "年均增长7%", "五年累计", but not an
-    indicator measured as a year's mean ("年均浓度下降9%": 年均 before a noun names it)."""
+    indicator measured as a year's mean ("年均气温上升0.3度": 年均 before a noun names it)."""
     return any(m.group() != "年均" or not names_a_mean(text, m.end()) for m in _OVER_YEARS.finditer(text))
 
 
 def names_a_mean(text: str, at: int) -> bool:
     """The "年均"/"平均" ending at `at` stands before a noun: it names an indicator measured as a
-    mean ("平均浓度", "年均浓度"), not an average of changes or a total over years."""
+    mean ("平均房价", "年均气温"), not an average of changes or a total over years."""
     import jieba.posseg
 
     after = next(iter(jieba.posseg.cut(text[at:])), None)
@@ -152,14 +152,14 @@ _NAMED_AFTER_ASK = re.compile(
 
 def _asked_name(question: str) -> str:
     """The indicator a question names: before its 多少, or, when a verb stands right before it
-    ("解决了多少……", "以旧换新发了多少补贴"), after it ("城市居民的出行难题", "补贴"); the words
+    ("解决了多少……", "绿道建设拨了多少经费"), after it ("城市居民的出行难题", "经费"); the words
     before the verb are then its subject."""
     return _asked_names(question)[0]
 
 
 def _asked_names(question: str) -> tuple[str, ...]:
     """The names a question may give its indicator, the likelier first: after a verb right
-    before 多少 ("安排了多少专项债额度"), else before it ("给地方" may name it too)."""
+    before 多少 ("拨了多少建设经费"), else before it ("给某区" may name it too)."""
     asked = indicator_before(_AGAINST_TAIL.sub("", _QUESTION_TAIL.sub("", question)))
     after = _NAMED_AFTER_ASK.search(question)
     named = after.group("name").replace("的", "") if after and nouns(after.group("name")) else ""
@@ -172,7 +172,7 @@ def _asked_names(question: str) -> tuple[str, ...]:
 
 def _done_to_it(before_ask: str) -> bool:
     """The words before a question's 多少 end with a verb done to what is named after it
-    ("发了", "投入"), not a verb of change or being ("增长了", "是", "达到")."""
+    ("拨了", "投入"), not a verb of change or being ("增长了", "是", "达到")."""
     import jieba.posseg
 
     tokens = [t for t in jieba.posseg.lcut(before_ask.removesuffix("了")) if str(t.word).strip()]
@@ -604,7 +604,7 @@ def role_score(question: str, sentence: str, mention: NumberMention) -> float:
     if asks_change(question):
         # "下降了多少", "比全国低多少": the change itself, not the level reached.
         return part + (0.4 if changes else -0.4) - 0.2 * ends - 0.6 * starts
-    # A level asked ("人均预期寿命是多少岁") is not how much it changed ("提高1岁") when the
+    # A level asked ("城市绿道总长是多少") is not how much it changed ("增加1000公里") when the
     # sentences state the level too; a rate or growth asked is mostly stated as a change.
     level = not (mention.percent or wants_percent(question) or _ASKS_ANY_CHANGE.search(question))
     return part - 0.3 * starts - 0.2 * (level and changes)  # nor is a starting value on its own

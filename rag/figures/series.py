@@ -138,7 +138,7 @@ def read_series(question: str, known_regions: Iterable[str] = ()) -> SeriesAsk |
     if any(
         not (m.group() in ("平均", "年均") and names_a_mean(text, m.end())) for m in _AGGREGATE.finditer(text)
     ):
-        return None  # (a mean named as an indicator, "平均浓度", is each row's own figure)
+        return None  # (a mean named as an indicator, "平均房价", is each row's own figure)
     compare = _COMPARE_TAIL.search(text)
     asks_values = asks_for_number(text) or bool(_PER_ROW.search(text)) or bool(compare)
     if not asks_values:

@@ -119,7 +119,7 @@ def subject_terms(focus: Focus, weights: TermWeights) -> list[str]:
         and not _MAGNITUDE.fullmatch(w)  # "多少万亿元": the unit is the lead's, not a subject
         and not _COUNT_OF.fullmatch(w)  # "套数", "人数": a count, said by the figure's unit
         and not _PERCENT_ASKED.fullmatch(w)  # "百分之多少": a percentage, said by the figure's %
-        and not _numeral(w)  # "这一块": a numeral, no subject
+        and not _numeral(w)  # "这一部分": a numeral, no subject
         and not is_generic(w)
         and not (w.upper() in ACRONYMS and not weights.occurs(w))
     ]
@@ -141,7 +141,7 @@ _PERCENT_ASKED = re.compile(r"百分之?|百分比|百分点")
 
 
 def _numeral(word: str) -> bool:
-    """jieba reads `word` as a numeral only ("这一块": 一块). (Not a measure word: "公里" may
+    """jieba reads `word` as a numeral only ("这一部分": 一部分). (Not a measure word: "公里" may
     name what is asked; nor its pronouns, among which it counts some nouns: 本科.)"""
     import jieba.posseg
 

@@ -666,14 +666,14 @@ def test_a_level_asked_is_not_how_much_it_changed() -> None:
 def test_a_mean_named_by_the_year_is_one_years_level() -> None:
     from rag.figures.lead import _over_years
 
-    assert not _over_years("某区细颗粒物年均浓度下降6%")
+    assert not _over_years("某区年均气温上升0.3度")
     assert _over_years("某区绿道里程年均增长6%") and _over_years("五年累计新建绿道300公里")
 
 
 def test_what_a_verb_before_the_ask_is_done_to_is_named_after_it() -> None:
     from rag.figures.lead import _asked_name
 
-    assert _asked_name("某区消费品以旧换新发了多少补贴？") == "补贴"
+    assert _asked_name("某区城市绿道建设拨了多少经费？") == "经费"
     assert _asked_name("某区志愿者人数增长了多少？") == "某区志愿者人数"
-    sentence = "某区开展促消费活动300场，发放以旧换新补贴2亿元、带动消费30亿元。"
-    assert _lead("某区消费品以旧换新发了多少补贴？", sentence) == "2亿元"
+    sentence = "某区开展绿道建设20处，拨付建设经费2亿元、带动投资30亿元。"
+    assert _lead("某区城市绿道建设拨了多少经费？", sentence) == "2亿元"

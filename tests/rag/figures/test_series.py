@@ -42,7 +42,7 @@ def test_a_comparison_asks_both_years_and_drops_the_comparison() -> None:
     assert ask is not None and ask.compare and ask.years == (2031, 2032)
     assert ask.row_question("2031") == "2031年城市绿道是多少公里？"
     # A mean named as an indicator is each row's own figure, not an average over the rows.
-    ask = read_series("2031年和2032年某区细颗粒物平均浓度各是多少？")
+    ask = read_series("2031年和2032年某区城区平均房价各是多少？")
     assert ask is not None and ask.years == (2031, 2032)
     assert read_series("2031年到2033年城市绿道平均每年新建多少公里？") is None
 

@@ -56,10 +56,10 @@ def test_when_a_level_is_taken_is_no_subject() -> None:
     assert not {"截至", "年底"} & set(terms) and "绿道" in terms
 
 
-def test_how_a_percentage_is_asked_and_pointers_are_no_subject() -> None:
+def test_how_a_percentage_is_asked_and_numerals_are_no_subject() -> None:
     from rag.question.focus import TermWeights, subject_terms
 
     weights = TermWeights(lambda _t: 5.0)
-    question = "养老金这一块，按时发放的占了百分之多少？"
+    question = "养老金这一部分，按时发放的占了百分之多少？"
     terms = subject_terms(Focus(question, question), weights)
-    assert not {"一块", "百分", "百分之"} & set(terms) and {"养老金", "发放"} <= set(terms)
+    assert not {"一部分", "百分", "百分之"} & set(terms) and {"养老金", "发放"} <= set(terms)
