@@ -119,7 +119,7 @@ def subject_terms(focus: Focus, weights: TermWeights) -> list[str]:
         and not _MAGNITUDE.fullmatch(w)  # "多少万亿元": the unit is the lead's, not a subject
         and not _COUNT_OF.fullmatch(w)  # "套数", "人数": a count, said by the figure's unit
         and not _PERCENT_ASKED.fullmatch(w)  # "百分之多少": a percentage, said by the figure's %
-        and not _numeral(w)  # "这一部分": a numeral, no subject
+        and not _pointer(w, focus.terms)  # "这一部分": a pointer, no subject
         and not is_generic(w)
         and not (w.upper() in ACRONYMS and not weights.occurs(w))
     ]
@@ -140,11 +140,13 @@ _COUNT_OF = re.compile(r"[人户套个次家件所项台辆座名]数")
 _PERCENT_ASKED = re.compile(r"百分之?|百分比|百分点")
 
 
-def _numeral(word: str) -> bool:
-    """jieba reads `word` as a numeral only ("这一部分": 一部分). (Not a measure word: "公里" may
-    name what is asked; nor its pronouns, among which it counts some nouns: 本科.)"""
+def _pointer(word: str, question: str) -> bool:
+    """`word` is a numeral jieba reads after 这/那 ("这一部分": 一部分), pointing at what was
+    said before it. (A numeral alone may name a thing: "四级家访", "两委".)"""
     import jieba.posseg
 
+    if not re.search(f"[这那]{re.escape(word)}", question):
+        return False
     tokens = jieba.posseg.lcut(word)
     return bool(tokens) and all(str(t.flag).startswith("m") for t in tokens)
 
