@@ -200,13 +200,16 @@ def indicator_before(text: str) -> str:
         name = stripped
 
 
-def same_indicator(question_name: str, figure_name: str, sentence: str, upto: str | None = None) -> bool:
+def same_indicator(
+    question_name: str, figure_name: str, sentence: str, upto: str | None = None, as_asked: bool = True
+) -> bool:
     """False when the two name different indicators of one kind: the same head, each with
     modifiers of its own that the other side lacks ("粮食产量" asked, "新能源汽车产量增长43%" in a
     sentence that never says 粮食; "国防支出" / "研究与试验发展经费支出"). A modifier the
     question names and the sentence says elsewhere ("东吴证券…净利润") is the sentence's subject,
     not a different indicator; anything else is not ruled out. A part must be named before the
-    figure's clause ends (`upto`): "全省财政支出860亿元，其中省级支出…" states the whole first."""
+    figure's clause ends (`upto`): "全省财政支出860亿元，其中省级支出…" states the whole first.
+    `as_asked`: the name is the question's own words, not an official name read for them."""
     if not question_name or not figure_name:
         return True
     # "城乡居民收入分别…" names the town and the country figure each ("城镇居民收入" asked).
@@ -261,7 +264,8 @@ def same_indicator(question_name: str, figure_name: str, sentence: str, upto: st
     cut = _word_around(question_name, match.a + match.size)
     if cut and not said_in(cut, said):
         return False
-    if not all(said_in(word, said) for word in _middle(question_name, figure_name, match)):
+    # (Only of the question's own words: an official name's are the glossary's, "居民人均可支配收入".)
+    if as_asked and not all(said_in(word, said) for word in _middle(question_name, figure_name, match)):
         return False
     # A match starting inside a noun ("城际铁路运营里程" / "城际公路运营里程": 路运营里程) leaves
     # that noun (城际铁路, 城际公路) among each side's own modifiers.

@@ -73,7 +73,12 @@ def names_a_mean(text: str, at: int) -> bool:
     import jieba.posseg
 
     after = next(iter(jieba.posseg.cut(text[at:])), None)
-    return after is not None and str(after.flag).startswith("n")
+    # (jieba tags some verbs as places or names: 新建.)
+    return (
+        after is not None
+        and str(after.flag).startswith("n")
+        and str(after.flag) not in ("ns", "nr", "nt", "nrt")
+    )
 
 
 # A total or average over several years asked for ("近五年累计", "这几年年均").
@@ -255,7 +260,9 @@ def _total_for_average(question: str, clause: str) -> bool:
     a yearly average asked and a figure not stated as an average ("从52%提高到58%": the level);
     an average per day or month given and none asked."""
     # ("市民平均每年收入多少": a figure per head, "人均可支配收入4.5万元", is an average too.)
-    if _PER_YEAR.search(question) and not _TOTAL.search(question) and not _AVERAGE.search(clause):
+    # (A mean named by its noun, "年均气温", asks no average over years.)
+    per_year = any(not names_a_mean(question, m.end()) for m in _PER_YEAR.finditer(question))
+    if per_year and not _TOTAL.search(question) and not _AVERAGE.search(clause):
         return not _PER_HEAD.search(clause)
     if _PER_DAY.search(clause) and not _PER_DAY.search(question):
         return True  # "日均接待3万人次" is no answer to "接待了多少人次"
@@ -489,7 +496,7 @@ def fits_the_question(question: str, sentence: str, mention: NumberMention, one_
     own = max(sentence.rfind(p, 0, mention.start) for p in "。！？!?") + 1
     upto = sentence[own : _clause_end(sentence, mention.end)]
     return any(
-        same_indicator(name, given, sentence, upto)
+        same_indicator(name, given, sentence, upto, as_asked=name == asked)
         for asked in names
         for name in (asked, *official_names(asked))
     )

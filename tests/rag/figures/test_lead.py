@@ -677,3 +677,18 @@ def test_what_a_verb_before_the_ask_is_done_to_is_named_after_it() -> None:
     assert _asked_name("某区志愿者人数增长了多少？") == "某区志愿者人数"
     sentence = "某区开展绿道建设20处，拨付建设经费2亿元、带动投资30亿元。"
     assert _lead("某区城市绿道建设拨了多少经费？", sentence) == "2亿元"
+
+
+def test_a_mean_named_by_its_noun_asks_no_average_over_years() -> None:
+    from rag.figures.lead import _total_for_average
+
+    assert not _total_for_average("某区年均气温是多少度？", "某区气温16.5度")
+    assert _total_for_average("近五年城市绿道年均新建多少公里？", "城市绿道新建300公里")
+
+
+def test_an_official_names_own_words_tell_nothing_apart() -> None:
+    from rag.figures.indicator import same_indicator
+
+    sentence = "某区居民收入增长7%"
+    assert same_indicator("居民人均可支配收入", "居民收入", sentence, sentence, as_asked=False)
+    assert not same_indicator("居民人均可支配收入", "居民收入", sentence, sentence)
