@@ -64,7 +64,15 @@ _OVER_YEARS = re.compile(
 def _over_years(text: str) -> bool:
     """`text` states a total or average over years: "年均增长7%", "五年累计", but not an
     indicator measured as a year's mean ("年均气温上升0.3度": 年均 before a noun names it)."""
-    return any(m.group() != "年均" or not names_a_mean(text, m.end()) for m in _OVER_YEARS.finditer(text))
+    return over_years_in(_OVER_YEARS, text)
+
+
+def over_years_in(pattern: re.Pattern[str], text: str) -> bool:
+    """A match of `pattern` (words of totals or averages) in `text` that is one: a bare
+    年均/平均 before a noun names a mean indicator instead (names_a_mean)."""
+    return any(
+        not (m.group() in ("年均", "平均") and names_a_mean(text, m.end())) for m in pattern.finditer(text)
+    )
 
 
 def names_a_mean(text: str, at: int) -> bool:
@@ -162,6 +170,7 @@ def _asked_name(question: str) -> str:
     return _asked_names(question)[0]
 
 
+@functools.lru_cache(maxsize=256)  # asked once per candidate figure, of the same question
 def _asked_names(question: str) -> tuple[str, ...]:
     """The names a question may give its indicator, the likelier first: after a verb right
     before 多少 ("拨了多少建设经费"), else before it ("给某区" may name it too)."""
@@ -261,8 +270,7 @@ def _total_for_average(question: str, clause: str) -> bool:
     an average per day or month given and none asked."""
     # ("市民平均每年收入多少": a figure per head, "人均可支配收入4.5万元", is an average too.)
     # (A mean named by its noun, "年均气温", asks no average over years.)
-    per_year = any(not names_a_mean(question, m.end()) for m in _PER_YEAR.finditer(question))
-    if per_year and not _TOTAL.search(question) and not _AVERAGE.search(clause):
+    if over_years_in(_PER_YEAR, question) and not _TOTAL.search(question) and not _AVERAGE.search(clause):
         return not _PER_HEAD.search(clause)
     if _PER_DAY.search(clause) and not _PER_DAY.search(question):
         return True  # "日均接待3万人次" is no answer to "接待了多少人次"

@@ -24,7 +24,7 @@ from dataclasses import dataclass, replace
 from ingest.records import Aspect, Paragraph, TimeScope
 from ingest.scope import years_in
 from rag.answer_types import Answer, Citation
-from rag.figures.lead import COMPARED_BY, names_a_mean
+from rag.figures.lead import COMPARED_BY, over_years_in
 from rag.figures.merge import interleave
 from rag.figures.numbers import asks_for_number, find_numbers
 from rag.figures.table import COMPUTED, MISSING, Row, Table, computed_difference, read_cell, summarize
@@ -135,9 +135,7 @@ class SeriesAsk:
 def read_series(question: str, known_regions: Iterable[str] = ()) -> SeriesAsk | None:
     """The question as a table of rows, or None when it asks for one figure."""
     text = _rows_asked_last(_after_preamble(question.strip()))
-    if any(
-        not (m.group() in ("平均", "年均") and names_a_mean(text, m.end())) for m in _AGGREGATE.finditer(text)
-    ):
+    if over_years_in(_AGGREGATE, text):
         return None  # (a mean named as an indicator, "平均房价", is each row's own figure)
     compare = _COMPARE_TAIL.search(text)
     asks_values = asks_for_number(text) or bool(_PER_ROW.search(text)) or bool(compare)
