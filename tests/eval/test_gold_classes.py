@@ -59,6 +59,9 @@ SETS = {
     # A fourteenth, the same way, written when the thirteenth's dev part was first read.
     "reports-classes14.jsonl": REPORTS,
     "reports-classes14-heldout.jsonl": REPORTS,
+    # A fifteenth, the same way, written when the fourteenth's dev part was first read.
+    "reports-classes15.jsonl": REPORTS,
+    "reports-classes15-heldout.jsonl": REPORTS,
     "qijiang-2021-classes.jsonl": ROOT / "kb",
     "qijiang-2021-classes-heldout.jsonl": ROOT / "kb",
     "qijiang-2021-classes2.jsonl": ROOT / "kb",
@@ -79,6 +82,8 @@ SETS = {
     "qijiang-2021-classes9-heldout.jsonl": ROOT / "kb",
     "qijiang-2021-classes10.jsonl": ROOT / "kb",
     "qijiang-2021-classes10-heldout.jsonl": ROOT / "kb",
+    "qijiang-2021-classes11.jsonl": ROOT / "kb",
+    "qijiang-2021-classes11-heldout.jsonl": ROOT / "kb",
 }
 KINDS = {"comparison", "end-of-term", "home-body", "indicator-name", "answer-type", "table-row"}
 
