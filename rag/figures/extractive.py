@@ -25,6 +25,7 @@ from rag.figures.numbers import asks_for_number
 from rag.figures.series import (
     SeriesAsk,
     covered_years,
+    is_a_level,
     lead_citation,
     read_series,
     tabulate,
@@ -237,7 +238,7 @@ def answer_table(
     if series.difference:
         # "…比2011年多了多少": reports often state the difference; it answers, the rows follow.
         direct = answer_part(retriever, answerer, series.question, top_k, where, earlier)
-        if not direct.refused and direct.lead:
+        if not direct.refused and direct.lead and not is_a_level(direct.lead, answer.table):
             answer = with_difference(direct, answer)
         elif answer.table is None or not _computable(answer.table, series.question):
             # Neither stated nor computable: the difference asked is not in the reports (nor is

@@ -61,7 +61,7 @@ _HOW_MUCH_CHANGED = (
 _COMPARE_TAIL = re.compile(
     r"(?:[前后]一?年比[前后]一?年)?(?:(?<=[，,？?])(?:增速|增幅|涨幅|降幅))?(?:是)?"
     r"(?:(?:高|多|快|大|升|增|上升|增加|提高|扩大)了?还是(?:低|少|慢|小|降|减|下降|减少|降低|缩小)了?"
-    r"|哪(?:[个一](?:年|省份?|市|地方)?|年|省|市)(?:[\u4e00-\u9fff]{1,2}得)?(?:更)?(?:高|多|大|快|低|少)(?:一点|一些|些)?"
+    r"|哪(?:[个一](?:年|省份?|市|地方)?|年|省|市)(?:[\u4e00-\u9fff]{1,2}得?)?(?:更|最)?(?:高|多|大|快|低|少)(?:一点|一些|些)?"
     rf"|{_HOW_MUCH_CHANGED}(?P<unit>个百分点|人次|公里|公顷|平方米|[个名人户项元套家所次吨亩斤辆台座条件场])?"
     r"|有(?:什么|何|哪些)变化|(?:是)?怎么变化的?|如何变化|变化了?(?:多少)?|变化情况|走势|趋势"
     # "…各是多少？2032年比2031年涨了多少？": one asked year against the other, in a clause of its own.
@@ -79,7 +79,14 @@ _AGGREGATE = re.compile(
     r"累计|合计|总共|一共|共计|总计|总和|加起来|年均|平均(?!每?[天日月周人户])|累积|这几年共|期间共"
 )
 # Words that ask for a value per row; needed where the span alone may mean an aggregate.
-_PER_ROW = re.compile(r"分别|各自|各是|各为|依次|每年|逐年|历年|各年|变化|趋势|走势|列表|列出")
+_PER_ROW = re.compile(
+    r"分别|各自|各是|各为|依次|每年|逐年|历年|各年|变化|趋势|走势|列表|列出|列(?:个|一个|成)表"
+)
+# How the answer is wanted laid out ("列个表", "做成表格"): no part of a row's question.
+_AS_A_TABLE = re.compile(
+    r"[，,。？?]?\s*(?:请|帮我|给我)?(?:列(?:个|一个|成)?表格?|列出来|做成(?:一个|个)?表格?|用表格?(?:列出|展示)?)"
+    r"(?:吧|看看|一下)?(?=[，,。？?]|$)"
+)
 _DROP = re.compile(r"分别|各自|依次|各(?=是|为)|(?<=[年的])都")
 _PLACE_JOIN = re.compile(r"^\s*(?:、|，|,|和|与|及|以及|跟|还有)\s*$")
 # "甲省、乙省两个省…": the count after a list of places belongs to the list, not to a row.
@@ -312,9 +319,12 @@ def _template(text: str, start: int, end: int) -> str:
     ("分别", "怎么变化") replaced by a plain "是多少" where no other question word remains."""
     # "…各是多少？哪年多": the comparison is the table's summary, not a row's question. (Read
     # before 分别 is dropped: "分别新增了多少" is each row's own change.)
-    raw, unit = _without_comparison(f"{text[:start]}{{}}{text[end:]}".rstrip("？?。 ") + "？")
+    rest = _AS_A_TABLE.sub("", f"{text[:start]}{{}}{text[end:]}")
+    raw, unit = _without_comparison(rest.rstrip("？?。 ") + "？")
     before, after = (_DROP.sub("", part) for part in raw.split("{}", 1))
     body = _EVERY_YEAR.sub("", f"{before}{{}}{after}").rstrip("？?，,。 ")
+    # "2030到2033年，每年年底…": the time of year belongs to each row's year ("2031年年底").
+    body = re.sub(r"\{\}\s*[，,]\s*(?=年底|年末|年初|全年)", "{}", body)
     if unit:  # "…是多少" asked in the comparison's unit: "…是多少亩"
         body = re.sub(r"(?:是|有|为)?多少$", "", body) + unit
     if not re.search(r"多少|几", body):  # "…的财政赤字率": ask for the figure
@@ -526,6 +536,18 @@ def _with_levels(direct: Answer, rows: Sequence[Row]) -> str:
     at = quote.find(lead)
     said = _SAID_CHANGE.search(quote[max(0, at - 4) : at]) if at >= 0 else None
     return f"{levels}，{said.group(0) if said else '相差'}{lead}{quote}"
+
+
+def is_a_level(lead: str, table: Table | None) -> bool:
+    """Whether an answer's lead is one of the rows' own figures: asked "一年多了多少", a reader given
+    the later year's level back has not been given the difference (computed from the rows then)."""
+    if table is None or len(find_numbers(lead)) != 1:
+        return False
+    led = read_cell(lead)
+    return led is not None and any(
+        r.cell is not None and (r.cell.low, r.cell.high, r.cell.unit) == (led.low, led.high, led.unit)
+        for r in table.filled
+    )
 
 
 def with_difference(direct: Answer, table: Answer) -> Answer:

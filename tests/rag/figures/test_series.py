@@ -280,6 +280,46 @@ def test_a_difference_stated_alone_leads_after_both_years_figures() -> None:
     assert verify_table(answer, {1: p31b, 2: p30, 3: p31}, ask.question).ok
 
 
+def test_a_later_years_level_given_back_is_no_difference() -> None:
+    from rag.figures.series import is_a_level
+
+    ask = read_series("城市绿道2030年底和2031年底各有多少公里？一年多了多少公里？")
+    assert ask is not None and ask.difference and ask.years == (2030, 2031)
+    p30 = _paragraph("2031年报告#3", "城市绿道总长达到1.1万公里。", ((2030, Aspect.RESULT),))
+    p31 = _paragraph("2032年报告#4", "城市绿道总长达到1.6万公里。", ((2031, Aspect.RESULT),))
+    rows = [
+        ("2030", _answer("q", "1.1万公里", p30, "城市绿道总长达到1.1万公里")),
+        ("2031", _answer("q", "1.6万公里", p31, "城市绿道总长达到1.6万公里")),
+    ]
+    table = tabulate(ask, rows, top_k=5)
+    # A single answer leading with 2031's level does not state the difference; the rows give it.
+    assert is_a_level("1.6万公里", table.table)
+    assert not is_a_level("5000公里", table.table)
+    assert not is_a_level("1.6万公里，比去年增加5000公里", table.table)  # a level and its change
+    assert "相差5000公里（据两处原文计算）" in table.text
+
+
+def test_a_request_for_a_table_is_no_part_of_a_rows_question() -> None:
+    for asked in (
+        "2030到2033年，每年年底某区城市绿道有多少公里？列个表",
+        "2030到2033年某区城市绿道各多少公里，做成表格",
+    ):
+        ask = read_series(asked)
+        assert ask is not None and ask.years == (2030, 2031, 2032, 2033), asked
+        assert "表" not in ask.row_question("2031"), asked
+    # The time of year said with 每年 is each row's: "2031年年底…".
+    ends = read_series("2030到2033年，每年年底某区城市绿道有多少公里？")
+    assert ends is not None and ends.row_question("2031").startswith("2031年年底")
+
+
+def test_which_year_with_a_verb_before_more() -> None:
+    # "哪年开工多", "哪年建得多", "哪一年最多": a comparison closing the rows' question.
+    for tail in ("哪年开工多？", "哪年建得多？", "哪一年最多？"):
+        ask = read_series(f"2030年和2031年某区新开工公租房各多少套？{tail}")
+        assert ask is not None and ask.compare and ask.years == (2030, 2031), tail
+        assert ask.row_question("2030") == "2030年某区新开工公租房各多少套？"
+
+
 def test_which_year_a_little_more_and_a_count_after_the_places() -> None:
     pair = read_series("2030年和2031年的公交客运量各是多少？哪一年多一些？")
     assert pair is not None and pair.compare
