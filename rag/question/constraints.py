@@ -28,6 +28,10 @@ _TARGET_STRONG = re.compile(r"目标|预期(?=增长|增速|达到|为|是|要|�
 # ("我要当年的", "想要……": what the user wants, not what a plan wants done.)
 _TARGET_WEAK = re.compile(r"要求|(?<![我想需只])要|将|打算|部署|提出|任务")
 _RESULT_STRONG = re.compile(r"实际|完成|实现了|全年|年末|年底")
+# A year gone by, said relative to now ("去年", "上一年"): what happened then, unless the wording
+# asks for a plan ("去年提出要……", "去年的目标"). Not a base of comparison ("今年比去年多招多少":
+# the plan of this year may be asked).
+_PAST_YEAR = re.compile(r"(?<![比较和与同跟])(?:去年|上一?年(?!度)|前年)")
 _NATIONAL_WORDS = re.compile(r"全国|我国")
 # The country itself named as a place: its figures are the national reports' (全国).
 _COUNTRY = frozenset(["中国", "中华人民共和国"])
@@ -239,6 +243,8 @@ def _aspects(question: str) -> tuple[Aspect | None, Aspect | None]:
         return Aspect.RESULT, Aspect.RESULT
     if _TARGET_WEAK.search(question):
         return None, Aspect.TARGET
+    if _PAST_YEAR.search(question) and "今年" not in question and "明年" not in question:
+        return Aspect.RESULT, Aspect.RESULT
     return None, None
 
 
@@ -260,6 +266,9 @@ def read_question(question: str, known_regions: Iterable[str] = ()) -> Asked:
         ):
             continue  # a base year ("比2010年翻一番", "和2010年相比")
         years.append(year)
+        # The time of the year said with it ("2031年底", "2031年年末") is part of the time, not a
+        # word a paragraph must hold.
+        end += len(m.group(0)) if (m := _TIME_OF_YEAR.match(question, end)) else 0
         spans.append(("years", start, end))
     ranged = _year_ranges(question, years)
     # For a figure ("……期间新增就业多少人"); a question about the plan's aims ("十四五时期为何
@@ -291,6 +300,9 @@ def read_question(question: str, known_regions: Iterable[str] = ()) -> Asked:
 # year's report ("比去年…").
 _BASE_OF_COMPARISON = re.compile(r"[^，。？?、和与]{0,6}?(?:相比|相较|比较)|(?:预算)?比(?![重例率])")
 
+
+# ("2031年初步建成": 初 of another word.)
+_TIME_OF_YEAR = re.compile(r"年?(?:底|末|初(?!步|次|期|级|中|心|稿|审|创|见|始))|全年")
 
 _RANGE = re.compile(r"((?:19|20)\d{2})\s*年?\s*(?:到|至|－|-|—|~)\s*((?:19|20)\d{2})\s*年")
 

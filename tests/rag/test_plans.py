@@ -52,3 +52,19 @@ def test_an_outcome_asked_with_no_year_is_not_answered_by_a_target(
     kb = KnowledgeBase(indexed_reports(tmp_path_factory.mktemp("targets"), reports), HashEmbedder())
     assert kb.ask("森林覆盖率实际达到了多少？").refused
     assert kb.ask("森林覆盖率的目标是多少？").lead == "60%"
+
+
+def test_last_year_asked_by_a_word_is_answered_by_the_review_not_the_plan(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    # The report reviews its year before (2030) and plans its own: "去年" asks what happened.
+    reports = {
+        "2031年某省政府工作报告.txt": (
+            "2031年某省政府工作报告\n一、2030年工作回顾\n过去一年，新建城市绿道420公里，保持全国前列。\n"
+            "二、2031年工作安排\n新建一批公园，确保全省新建城市绿道稳定在400公里以上。\n"
+        ),
+    }
+    kb = KnowledgeBase(indexed_reports(tmp_path_factory.mktemp("lastyear"), reports), HashEmbedder())
+    assert kb.ask("去年新建了多少公里城市绿道？").lead == "420公里"
+    # A plan asked keeps the plan's figure; with no time word either may answer.
+    assert kb.ask("新建城市绿道的目标是多少公里？").lead == "400公里以上"

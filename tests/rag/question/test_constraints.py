@@ -30,6 +30,13 @@ REGIONS = ["全国", "广东省", "綦江区"]
         ("十三五时期粮食产量年均多少？", (2016, 2017, 2018, 2019, 2020), None, None),
         ("“十三五”那五年一共新建了多少所学校？", (2016, 2017, 2018, 2019, 2020), None, None),
         ("“十四五”规划提出了哪些目标？", (), Aspect.TARGET, Aspect.TARGET),  # the plan, not a time
+        # A year gone by, said relative to now: what happened then; not when compared with, or
+        # when a plan is asked.
+        ("某区去年新建了多少公里城市绿道？", (), Aspect.RESULT, Aspect.RESULT),
+        ("上一年养老金发放了多少亿元？", (), Aspect.RESULT, Aspect.RESULT),
+        ("今年比去年多建多少公里绿道？", (), None, None),
+        ("某区去年提出要新建多少公里绿道？", (), None, Aspect.TARGET),
+        ("去年的绿道建设目标是多少公里？", (), Aspect.TARGET, Aspect.TARGET),
     ],
 )
 def test_years_and_what_is_asked_of_them(
@@ -83,6 +90,15 @@ def test_constraints_enforced_by_a_filter_leave_the_words_to_match() -> None:
         without_constraints("广东省2024年粮食产量是多少？", asked, {"years", "regions"}) == "粮食产量是多少？"
     )
     assert without_constraints("广东省2024年粮食产量是多少？", asked, set()) == "广东省2024年粮食产量是多少？"
+    # The time of the year goes with its year: no paragraph has to say 年底.
+    for said in ("2031年底", "2031年年底", "2031年末", "2031年全年"):
+        question = f"{said}某区城市绿道有多少公里？"
+        asked = read_question(question, REGIONS)
+        assert without_constraints(question, asked, {"years"}) == "某区城市绿道有多少公里？"
+    early = "2031年初步建成多少公里城市绿道？"
+    assert (
+        without_constraints(early, read_question(early, REGIONS), {"years"}) == "初步建成多少公里城市绿道？"
+    )
 
 
 # A small knowledge base: two national reports and one provincial report.
