@@ -267,7 +267,7 @@ def read_question(question: str, known_regions: Iterable[str] = ()) -> Asked:
             continue  # a base year ("比2010年翻一番", "和2010年相比")
         years.append(year)
         # The time of the year said with it ("2031年底", "2031年年末") is part of the time, not a
-        # word a paragraph must hold.
+        # word a paragraph must hold. (全年 stays a word: reports state a year's results with it.)
         end += len(m.group(0)) if (m := _TIME_OF_YEAR.match(question, end)) else 0
         spans.append(("years", start, end))
     ranged = _year_ranges(question, years)
@@ -302,7 +302,7 @@ _BASE_OF_COMPARISON = re.compile(r"[^，。？?、和与]{0,6}?(?:相比|相较|
 
 
 # ("2031年初步建成": 初 of another word.)
-_TIME_OF_YEAR = re.compile(r"年?(?:底|末|初(?!步|次|期|级|中|心|稿|审|创|见|始))|全年")
+_TIME_OF_YEAR = re.compile(r"年?(?:底|末|初(?!步|次|期|级|中|心|稿|审|创|见|始))")
 
 _RANGE = re.compile(r"((?:19|20)\d{2})\s*年?\s*(?:到|至|－|-|—|~)\s*((?:19|20)\d{2})\s*年")
 
