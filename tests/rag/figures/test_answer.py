@@ -97,6 +97,26 @@ def test_two_facts_from_two_paragraphs_get_two_citations() -> None:
     assert "[1]" in answer.text and "[2]" in answer.text
 
 
+def test_a_second_sentence_saying_only_the_whole_area_is_not_quoted() -> None:
+    # The first sentence answers; the second shares only "全区" (the report's own area) and a
+    # word of the question's topic, and says something else.
+    first = Paragraph(
+        "r#1", "r", "某区报告", 1, "区里向脱贫村选派驻村工作队，轮换选派30名驻村第一书记和45名工作队员。"
+    )
+    second = Paragraph(
+        "r#2",
+        "r",
+        "某区报告",
+        2,
+        "5月，完成全区200个村“两委”换届，村党组织书记全部一肩挑，驻村干部全程指导。",
+    )
+    answerer = ExtractiveAnswerer(refusal=RefusalModel(threshold=0.0))
+    answer = answerer.answer("全区轮换选派了多少名驻村第一书记？", [_hit(first, 1), _hit(second, 2)])
+    assert answer.lead == "30名"
+    assert [c.paragraph_id for c in answer.citations] == ["r#1"]
+    assert "换届" not in answer.text
+
+
 def test_no_hits_is_a_refusal() -> None:
     answer = ExtractiveAnswerer().answer("任何问题", [])
     assert answer.refused and answer.citations == []
