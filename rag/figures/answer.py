@@ -87,10 +87,14 @@ class ExtractiveAnswerer:
             # The question is about a thing the reports never name ("公租房") and the best
             # sentence holds none of its other specific words: it is about something else.
             return self._refuse(question, hits, retrieved, confidence)
+        wants_figure = (asks_for_number(question) and not asks_for_date(question)) or kind is AskedType.DAY
+        if wants_figure:
+            # The best sentence may be about another year (a plan's "到2030年……达到3万公里" above
+            # the review stating the year's level): a figure is looked for in those about the year.
+            sentences = [s for s in sentences if not about_another_year(focus, s)] or sentences[:1]
         chosen = [self._excerpt(question, q_terms, best) for best in self._choose(q_terms, sentences)]
         # A second sentence about another year ("到2035年……达到3%") is no evidence for this one.
         chosen = chosen[:1] + [c for c in chosen[1:] if not about_another_year(focus, c)]
-        wants_figure = (asks_for_number(question) and not asks_for_date(question)) or kind is AskedType.DAY
         lacks = lacks_asked_figure(question, [c.text for c in chosen])
         if (lacks and not wants_figure) or about_another_year(focus, chosen[0]):
             return self._refuse(question, hits, retrieved, confidence)

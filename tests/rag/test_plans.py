@@ -68,3 +68,23 @@ def test_last_year_asked_by_a_word_is_answered_by_the_review_not_the_plan(
     assert kb.ask("去年新建了多少公里城市绿道？").lead == "420公里"
     # A plan asked keeps the plan's figure; with no time word either may answer.
     assert kb.ask("新建城市绿道的目标是多少公里？").lead == "400公里以上"
+
+
+def test_a_plan_for_a_later_year_ranked_first_does_not_hide_the_years_level(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    # The plan's sentence (about 2035, the year its sentence before names) ranks first; the
+    # review states the level the five years ended at, the last year's.
+    reports = {
+        "2026年某省政府工作报告.txt": (
+            "2026年某省政府工作报告\n一、2025年工作回顾\n过去一年，新建公园12个。\n"
+            "二、“十五五”时期主要目标任务\n到2035年基本实现现代化。全省城市绿道总长达到3000公里、覆盖所有县城。\n"
+        ),
+        "2031年某省政府工作报告.txt": (
+            "2031年某省政府工作报告\n一、过去五年工作回顾\n过去五年，城市绿道从300公里增加到1200公里，新建公园80个。\n"
+        ),
+    }
+    kb = KnowledgeBase(indexed_reports(tmp_path_factory.mktemp("span"), reports), HashEmbedder())
+    answer = kb.ask("2030年城市绿道总长达到多少公里？")
+    assert answer.lead == "1200公里"
+    assert [c.doc_id for c in answer.citations] == ["2031年某省政府工作报告"]
