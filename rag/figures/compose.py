@@ -16,6 +16,7 @@ from rag.evidence.sentences import Sentence, sentence_spans
 from rag.figures.lead import MIN_SUBJECT, asks_growth, lead_figure, wants_percent
 from rag.figures.numbers import asks_for_date, asks_for_number, find_dates
 from rag.figures.respective import as_item
+from rag.question.abbreviation import contracted
 from rag.question.asked_type import AskedType, asked_type, names_a_day
 from rag.question.focus import Focus, TermWeights, is_generic, subject_terms, term_coverage
 from rag.question.glossary import expand
@@ -129,6 +130,7 @@ def answer_lead(
                 # And the other way round: "经济增长6%" is the growth of 生产总值.
                 found |= set(words(_OUTPUT) + bigrams(_OUTPUT))
             found = with_synonyms_of(subject_words, found)  # "全科医生" said as 全科医师
+            found |= contracted(subject_words, question, clause)  # "家里走访" written 家访
             if content and not rate and not any(w in found for w in content):
                 return 0.0
             if not subject_words:

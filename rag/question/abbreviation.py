@@ -207,3 +207,43 @@ def _as_words(text: str, short: str, cut: Callable[[str], list[str]]) -> bool:
             return True
         at = text.find(short, at + 1)
     return False
+
+
+def contracted(about: Sequence[str], question: str, text: str) -> set[str]:
+    """The question's words that a two-character word of `text` contracts: its first character
+    begins one of them, its second ends another standing close by in the question, or begins
+    one following it (家访 for "家里走访" or "走访干部家庭"; 环保 for "环境保护"; not 新城 for
+    "城镇新增"). Reports write the contraction where people ask in full words. Words the
+    question writes as they are contract nothing."""
+    import jieba
+
+    plain = [w for w in dict.fromkeys(a.lstrip("~") for a in about) if len(w) >= 2 and _CJK.fullmatch(w)]
+    if len(plain) < 2:
+        return set()
+    found: set[str] = set()
+    for token in set(jieba.cut(text)):
+        if len(token) != 2 or not _CJK.fullmatch(token) or token in question:
+            continue
+        for first in (w for w in plain if w[0] == token[0]):
+            for second in (w for w in plain if w != first and token[1] in (w[0], w[-1])):
+                if token[1] in first or _apart(question, first, second) > _CONTRACTED_GAP:
+                    continue
+                follows = question.find(second) > question.find(first)
+                if token[1] != second[-1] and not follows:
+                    continue
+                found |= {first, second}
+    return found
+
+
+# The two words a contraction joins stand at most this many characters apart in the question
+# ("走访干部家庭": 干部 between).
+_CONTRACTED_GAP = 2
+
+
+def _apart(question: str, a: str, b: str) -> int:
+    """Characters between the first places `a` and `b` stand in `question` (large when either
+    is missing)."""
+    i, j = question.find(a), question.find(b)
+    if i < 0 or j < 0:
+        return len(question)
+    return j - (i + len(a)) if i < j else i - (j + len(b))

@@ -4,7 +4,7 @@ from collections.abc import Callable
 
 import jieba
 
-from rag.question.abbreviation import short_forms, spelled_out
+from rag.question.abbreviation import contracted, short_forms, spelled_out
 
 TEXTS = [
     "主要农作物耕种收综合机械化率提高到68%，规模以上工业增加值增长7%。",
@@ -87,3 +87,18 @@ def test_a_short_word_the_texts_write_only_as_the_names_words_it_begins() -> Non
     # Written as asked somewhere, or no name begun by its characters: unchanged.
     assert initials_written("城铁运营里程多少？", [*texts, "城铁开通3条。"]) == "城铁运营里程多少？"
     assert initials_written("地铁运营里程多少？", texts) == "地铁运营里程多少？"
+
+
+def test_a_contraction_in_the_text_says_the_two_words_asked() -> None:
+    # 家访 (家 begins 家里, 访 ends 走访); 环保 (环 begins 环境, 保 begins 保护 after it).
+    question = "志愿者上门到老人家里走访，一共多少人次？"
+    assert contracted(["上门", "家里", "走访", "人次"], question, "开展家访3200人次") == {"家里", "走访"}
+    reordered = "上门走访老人家庭多少户？"
+    assert contracted(["走访", "老人", "家庭"], reordered, "开展家访800户") == {"家庭", "走访"}
+    assert contracted(["环境", "保护", "投入"], "环境保护投入多少？", "环保投入12亿元") == {"环境", "保护"}
+    # Not the second word's first character when it stands before ("城镇新增" is no 新城), nor
+    # words far apart, nor a word the question writes itself.
+    assert contracted(["城镇", "新增", "就业"], "城镇新增就业多少人？", "新城就业3万人") == set()
+    far = "环境整治和群众生活保护投入多少？"
+    assert contracted(["环境", "整治", "群众", "生活", "保护"], far, "环保投入12亿元") == set()
+    assert contracted(["家访", "走访"], "家访走访多少次？", "家访3200人次") == set()
