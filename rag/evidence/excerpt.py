@@ -11,6 +11,7 @@ from dataclasses import replace
 from ingest.terms import bigrams, words
 from rag.evidence.sentences import Sentence, answer_type_bonus, sentence_spans
 from rag.figures.numbers import asks_for_date, asks_for_number, find_dates, find_numbers, is_figure
+from rag.question.constraints import WHOLE_AREA
 from rag.question.focus import TermWeights, term_coverage
 
 
@@ -24,11 +25,6 @@ def excerpt_of(
     return trim(q_terms, extended, limit, weights, question)
 
 
-# "全区", "全省": the whole of the body's own area, what its report is about throughout; a sentence
-# saying it adds nothing the question asks ("6月，完成全区……换届" for a count of 第一书记).
-_WHOLE_AREA = re.compile(r"全(?:国|省|市|区|县|镇|乡|州|盟|旗)")
-
-
 def choose(
     q_terms: Sequence[str], ranked: list[Sentence], weights: TermWeights, max_sentences: int
 ) -> list[Sentence]:
@@ -39,7 +35,7 @@ def choose(
         return chosen  # the exam question matched the question: its answer key is the answer
     covered = set(words(ranked[0].text) + bigrams(ranked[0].text))
     missing = [
-        t for t in q_terms if t not in covered and not t.startswith("~") and not _WHOLE_AREA.fullmatch(t)
+        t for t in q_terms if t not in covered and not t.startswith("~") and not WHOLE_AREA.fullmatch(t)
     ]
     if not missing or max_sentences < 2:
         return chosen

@@ -32,7 +32,7 @@ from rag.figures.numbers import LIST_JOIN as _LIST_JOIN
 from rag.figures.numbers import NumberMention, asks_for_number, find_numbers, is_figure, question_unit
 from rag.figures.respective import other_item, own_item
 from rag.question.asked_type import AskedType, asked_type, place_names
-from rag.question.constraints import PLAN_PERIOD
+from rag.question.constraints import PLAN_PERIOD, WHOLE_AREA
 from rag.question.glossary import official_names
 
 # "降到了多少" asks where a change ended; "下降了多少" what the change was.
@@ -831,6 +831,8 @@ def paired_lead(sentence: str, mention: NumberMention) -> str:
 _ORDINAL = re.compile(r"第(?:\d+|[零〇一二两三四五六七八九十百千]+)[\u4e00-\u9fff]")
 # The measure word a question counts in, known unit or not ("攻入了几球": 球).
 # "几个人" asks in 人, as "几人" does: the 个 before it is only the general classifier.
+# A count of people asked by who they are ("多少党员", "几名志愿者", "多少人"); not 人均, 人口.
+_ASKS_HEADCOUNT = re.compile(r"(?:多少|几)(?:个|名|位)?(?:[\u4e00-\u9fff]{0,3}?[员者]|人)(?![均口])")
 _ASKED_MEASURE = re.compile(r"(?:多少|几)(?:个(?=人))?(?P<u>[\u4e00-\u9fff])")
 
 
@@ -927,7 +929,8 @@ def _counts_what_is_not_asked(question: str, sentence: str, mention: NumberMenti
     figure counts the noun after its measure word (教师), which the question does not name, in a
     sentence that names no noun of the question at all."""
     counted = _counted_noun(sentence, mention)
-    asked = nouns(question)
+    # (A sentence saying "全区" names no noun asked: every sentence of the report is about it.)
+    asked = {word for word in nouns(question) if not WHOLE_AREA.fullmatch(word)}
     if counted and counted not in question:
         return bool(asked) and not any(word in sentence for word in asked)
     if counted or nouns(_listed_indicator(sentence, mention)):
@@ -1040,6 +1043,8 @@ def lead_figure(
                 continue
             if wants_percent(focus_question) and not (m.percent or m.unit in ("个百分点", "成")):
                 continue  # a rate is never answered with a count or an amount
+            if m.percent and _ASKS_HEADCOUNT.search(focus_question) and not wants_percent(focus_question):
+                continue  # nor a count of people ("有多少党员") with a share
             if m.unit == "个百分点" and wants_percent(focus_question) and not _asks_points(focus_question):
                 continue  # nor its level with a change ("上升3个百分点，达到51%": 51%)
             if asks_ratio(focus_question) and (changed_by(sentence, m) or not _names_ratio(clause)):

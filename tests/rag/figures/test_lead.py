@@ -692,3 +692,14 @@ def test_an_official_names_own_words_tell_nothing_apart() -> None:
     sentence = "某区居民收入增长7%"
     assert same_indicator("居民人均可支配收入", "居民收入", sentence, sentence, as_asked=False)
     assert not same_indicator("居民人均可支配收入", "居民收入", sentence, sentence)
+
+
+def test_a_count_of_people_is_not_answered_by_another_count_or_a_share() -> None:
+    # The sentence shares only "全区" with the question: it counts communities, and its share
+    # is of secretaries.
+    said = "圆满完成全区120个社区换届工作，实现100%的社区书记一肩挑。"
+    assert _lead("某区全区一共有多少志愿者？", said) == ""
+    # The count asked is still answered where the sentence counts it.
+    assert _lead("某区全区一共有多少志愿者？", "全区注册志愿者达到3.2万人，服务时长增长20%。") == "3.2万人"
+    # A share asked stays a share.
+    assert _lead("全区志愿者占常住人口的比例是多少？", "全区注册志愿者占常住人口的12%。") == "12%"
