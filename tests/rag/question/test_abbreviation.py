@@ -94,7 +94,7 @@ def test_a_contraction_in_the_text_says_the_two_words_asked() -> None:
     question = "志愿者上门到老人家里走访，一共多少人次？"
     assert contracted(["上门", "家里", "走访", "人次"], question, "开展家访3200人次") == {"家里", "走访"}
     reordered = "上门走访老人家庭多少户？"
-    assert contracted(["走访", "老人", "家庭"], reordered, "开展家访800户") == {"家庭", "走访"}
+    assert contracted(["走访", "老人", "家庭"], reordered, "为老人开展家访800户") == {"家庭", "走访"}
     assert contracted(["环境", "保护", "投入"], "环境保护投入多少？", "环保投入12亿元") == {"环境", "保护"}
     # Not the second word's first character when it stands before ("城镇新增" is no 新城), nor
     # words far apart, nor a word the question writes itself.
@@ -102,3 +102,6 @@ def test_a_contraction_in_the_text_says_the_two_words_asked() -> None:
     far = "环境整治和群众生活保护投入多少？"
     assert contracted(["环境", "整治", "群众", "生活", "保护"], far, "环保投入12亿元") == set()
     assert contracted(["家访", "走访"], "家访走访多少次？", "家访3200人次") == set()
+    # Alone, with no other word of the question beside it, a contraction says nothing.
+    assert contracted(["上门", "家里", "走访", "人次"], question, "开展家访，效果良好") == set()
+    assert contracted(["出生", "人口"], "新出生人口是多少？", "民营企业出口占全省的50.6%") == set()
