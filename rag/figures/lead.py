@@ -829,10 +829,10 @@ def paired_lead(sentence: str, mention: NumberMention) -> str:
 
 # "第几届" asks for an ordinal: "第11届".
 _ORDINAL = re.compile(r"第(?:\d+|[零〇一二两三四五六七八九十百千]+)[\u4e00-\u9fff]")
-# The measure word a question counts in, known unit or not ("攻入了几球": 球).
-# "几个人" asks in 人, as "几人" does: the 个 before it is only the general classifier.
 # A count of people asked by who they are ("多少党员", "几名志愿者", "多少人"); not 人均, 人口.
 _ASKS_HEADCOUNT = re.compile(r"(?:多少|几)(?:个|名|位)?(?:[\u4e00-\u9fff]{0,3}?[员者]|人)(?![均口])")
+# The measure word a question counts in, known unit or not ("攻入了几球": 球).
+# "几个人" asks in 人, as "几人" does: the 个 before it is only the general classifier.
 _ASKED_MEASURE = re.compile(r"(?:多少|几)(?:个(?=人))?(?P<u>[\u4e00-\u9fff])")
 
 
