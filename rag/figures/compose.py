@@ -130,7 +130,7 @@ def answer_lead(
                 # And the other way round: "经济增长6%" is the growth of 生产总值.
                 found |= set(words(_OUTPUT) + bigrams(_OUTPUT))
             found = with_synonyms_of(subject_words, found)  # "全科医生" said as 全科医师
-            found |= contracted(subject_words, question, clause)  # "家里走访" written 家访
+            found |= contracted(subject_words, question, clause)  # "环境保护" written 环保
             if content and not rate and not any(w in found for w in content):
                 return 0.0
             if not subject_words:

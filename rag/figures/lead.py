@@ -1044,7 +1044,7 @@ def lead_figure(
             if wants_percent(focus_question) and not (m.percent or m.unit in ("个百分点", "成")):
                 continue  # a rate is never answered with a count or an amount
             if m.percent and _ASKS_HEADCOUNT.search(focus_question) and not wants_percent(focus_question):
-                continue  # nor a count of people ("有多少党员") with a share
+                continue  # nor a count of people ("有多少志愿者") with a share
             if m.unit == "个百分点" and wants_percent(focus_question) and not _asks_points(focus_question):
                 continue  # nor its level with a change ("上升3个百分点，达到51%": 51%)
             if asks_ratio(focus_question) and (changed_by(sentence, m) or not _names_ratio(clause)):

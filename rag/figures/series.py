@@ -539,7 +539,7 @@ def _with_levels(direct: Answer, rows: Sequence[Row]) -> str:
 
 
 def is_a_level(lead: str, table: Table | None) -> bool:
-    """Whether an answer's lead is one of the rows' own figures: asked "一年多了多少", a reader given
+    """Whether an answer's lead is one of the rows' own figures: asked "两年之间多了多少", a reader given
     the later year's level back has not been given the difference (computed from the rows then)."""
     if table is None or len(find_numbers(lead)) != 1:
         return False

@@ -212,7 +212,7 @@ def _as_words(text: str, short: str, cut: Callable[[str], list[str]]) -> bool:
 def contracted(about: Sequence[str], question: str, text: str) -> set[str]:
     """The question's words that a two-character word of `text` contracts: its first character
     begins one of them, its second ends another standing close by in the question, or begins
-    one following it (家访 for "家里走访" or "走访干部家庭"; 环保 for "环境保护"; not 新城 for
+    one following it (家访 for "到老人家里走访" or "走访老人家庭"; 环保 for "环境保护"; not 新城 for
     "城镇新增"). Reports write the contraction where people ask in full words. Words the
     question writes as they are contract nothing, and a text holding no other word of the
     question says none."""
@@ -233,13 +233,13 @@ def contracted(about: Sequence[str], question: str, text: str) -> set[str]:
                 if token[1] != second[-1] and not follows:
                     continue
                 found |= {first, second}
-    # A contraction alone is weak evidence (出口 is no "出生人口"): another of the question's
+    # A contraction alone is weak evidence (出口 is no "出境人口"): another of the question's
     # words must stand in the text beside it.
     return found if any(w in text for w in plain if w not in found) else set()
 
 
 # The two words a contraction joins stand at most this many characters apart in the question
-# ("走访干部家庭": 干部 between).
+# ("走访老人家庭": 老人 between).
 _CONTRACTED_GAP = 2
 
 

@@ -34,7 +34,7 @@ _RESULT_STRONG = re.compile(r"实际|完成|实现了|全年|年末|年底")
 _PAST_YEAR = re.compile(r"(?<![比较和与同跟])(?:去年|上一?年(?!度)|前年)")
 _NATIONAL_WORDS = re.compile(r"全国|我国")
 # "全区", "全省": the whole of a body's own area, what its report is about throughout; it names
-# no subject of a question ("全区有多少党员": 党员).
+# no subject of a question ("全区有多少志愿者": 志愿者).
 WHOLE_AREA = re.compile(r"全(?:国|省|市|区|县|镇|乡|州|盟|旗)")
 # The country itself named as a place: its figures are the national reports' (全国).
 _COUNTRY = frozenset(["中国", "中华人民共和国"])

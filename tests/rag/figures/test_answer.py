@@ -98,21 +98,17 @@ def test_two_facts_from_two_paragraphs_get_two_citations() -> None:
 
 
 def test_a_second_sentence_saying_only_the_whole_area_is_not_quoted() -> None:
-    # The first sentence answers; the second shares only "全区" (the report's own area) and a
-    # word of the question's topic, and says something else.
+    # The first sentence answers; the second shares only "全区" (the report's own area) and
+    # words of the question's topic, and says something else.
     first = Paragraph(
-        "r#1", "r", "某区报告", 1, "区里向脱贫村选派驻村工作队，轮换选派30名驻村第一书记和45名工作队员。"
+        "r#1", "r", "某区报告", 1, "街道向老旧小区派驻网格工作组，新招录网格员120名和志愿者300名。"
     )
     second = Paragraph(
-        "r#2",
-        "r",
-        "某区报告",
-        2,
-        "5月，完成全区200个村“两委”换届，村党组织书记全部一肩挑，驻村干部全程指导。",
+        "r#2", "r", "某区报告", 2, "5月，完成全区40个社区换届，社区网格员全部到岗，网格工作组全程指导。"
     )
     answerer = ExtractiveAnswerer(refusal=RefusalModel(threshold=0.0))
-    answer = answerer.answer("全区轮换选派了多少名驻村第一书记？", [_hit(first, 1), _hit(second, 2)])
-    assert answer.lead == "30名"
+    answer = answerer.answer("全区新招录了多少名网格员？", [_hit(first, 1), _hit(second, 2)])
+    assert answer.lead == "120名"
     assert [c.paragraph_id for c in answer.citations] == ["r#1"]
     assert "换届" not in answer.text
 

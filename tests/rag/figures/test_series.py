@@ -283,7 +283,7 @@ def test_a_difference_stated_alone_leads_after_both_years_figures() -> None:
 def test_a_later_years_level_given_back_is_no_difference() -> None:
     from rag.figures.series import is_a_level
 
-    ask = read_series("城市绿道2030年底和2031年底各有多少公里？一年多了多少公里？")
+    ask = read_series("某区城市绿道2030年底和2031年底各有多少公里？两年之间多了多少？")
     assert ask is not None and ask.difference and ask.years == (2030, 2031)
     p30 = _paragraph("2031年报告#3", "城市绿道总长达到1.1万公里。", ((2030, Aspect.RESULT),))
     p31 = _paragraph("2032年报告#4", "城市绿道总长达到1.6万公里。", ((2031, Aspect.RESULT),))
@@ -313,8 +313,8 @@ def test_a_request_for_a_table_is_no_part_of_a_rows_question() -> None:
 
 
 def test_which_year_with_a_verb_before_more() -> None:
-    # "哪年开工多", "哪年建得多", "哪一年最多": a comparison closing the rows' question.
-    for tail in ("哪年开工多？", "哪年建得多？", "哪一年最多？"):
+    # "哪年修得多", "哪年建得多", "哪一年最多": a comparison closing the rows' question.
+    for tail in ("哪年修得多？", "哪年建得多？", "哪一年最多？"):
         ask = read_series(f"2030年和2031年某区新开工公租房各多少套？{tail}")
         assert ask is not None and ask.compare and ask.years == (2030, 2031), tail
         assert ask.row_question("2030") == "2030年某区新开工公租房各多少套？"

@@ -104,4 +104,4 @@ def test_a_contraction_in_the_text_says_the_two_words_asked() -> None:
     assert contracted(["家访", "走访"], "家访走访多少次？", "家访3200人次") == set()
     # Alone, with no other word of the question beside it, a contraction says nothing.
     assert contracted(["上门", "家里", "走访", "人次"], question, "开展家访，效果良好") == set()
-    assert contracted(["出生", "人口"], "新出生人口是多少？", "民营企业出口占全省的50.6%") == set()
+    assert contracted(["出境", "人口"], "出境人口是多少？", "民营企业出口占全省的50.6%") == set()
