@@ -53,8 +53,8 @@ def _guess(question: str) -> tuple[NumberMention, re.Match[str]] | None:
 
 
 def figure_asked(question: str) -> str:
-    """`question` asking for the figure it guesses ("城镇新增就业有三千多人吗？具体是多少？" ->
-    "城镇新增就业有多少人？"); `question` itself when it guesses none."""
+    """`question` asking for the figure it guesses ("某区志愿者有三千多人吗？具体是多少？" ->
+    "某区志愿者有多少人？"); `question` itself when it guesses none."""
     found = _guess(question)
     if found is None:
         return question
