@@ -13,6 +13,7 @@ import numpy as np
 
 if TYPE_CHECKING:
     from ingest.config import Settings
+    from rag.pipeline import KnowledgeBase
 
 
 class HashEmbedder:
@@ -85,3 +86,11 @@ def indexed_reports(root: Path, reports: Mapping[str, str]) -> Settings:
     settings = Settings(kb_dir=root / "kb", index_dir=root / "index")
     ingest(settings, embedder=HashEmbedder(), progress=False)
     return settings
+
+
+def reports_kb(root: Path, reports: Mapping[str, str]) -> KnowledgeBase:
+    """A knowledge base over these report texts (indexed_reports), answering with the
+    HashEmbedder the index was built with."""
+    from rag.pipeline import KnowledgeBase
+
+    return KnowledgeBase(indexed_reports(root, reports), HashEmbedder())

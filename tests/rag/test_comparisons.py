@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from rag.pipeline import KnowledgeBase
-from tests.fakes import HashEmbedder, indexed_reports
+from tests.fakes import reports_kb
 
 REPORTS = {
     "2030年綦江区政府工作报告.txt": (
@@ -22,7 +22,7 @@ REPORTS = {
 
 @pytest.fixture(scope="module")
 def kb(tmp_path_factory: pytest.TempPathFactory) -> KnowledgeBase:
-    return KnowledgeBase(indexed_reports(tmp_path_factory.mktemp("comparisons"), REPORTS), HashEmbedder())
+    return reports_kb(tmp_path_factory.mktemp("comparisons"), REPORTS)
 
 
 def test_two_years_said_short_and_a_gap_asked_in_its_unit(kb: KnowledgeBase) -> None:

@@ -9,7 +9,7 @@ import pytest
 from ingest.config import Settings
 from ingest.home import find_home
 from rag.pipeline import KnowledgeBase
-from tests.fakes import HashEmbedder, indexed_reports
+from tests.fakes import HashEmbedder, indexed_reports, reports_kb
 
 REPORTS = {
     "2031年綦江区政府工作报告.txt": (
@@ -79,7 +79,7 @@ def test_a_year_none_of_the_homes_reports_covers_is_refused_with_the_others_name
             "2033年四川省政府工作报告\n一、2032年工作回顾\n过去一年，全省一般公共预算收入5900亿元。\n"
         ),
     }
-    kb = KnowledgeBase(indexed_reports(tmp_path_factory.mktemp("home-year"), reports), HashEmbedder())
+    kb = reports_kb(tmp_path_factory.mktemp("home-year"), reports)
     answer = kb.ask("2032年一般公共预算收入是多少？")
     # No body named: the home's (綦江区) figure is asked, and no report of the home is about
     # 2032. Two other bodies state one each: both are named, neither is the answer.
@@ -111,7 +111,7 @@ def test_a_figure_the_homes_reports_never_state_is_refused_with_the_others_named
     city = REPORTS["2031年重庆市政府工作报告.txt"]
     city = city.replace("。\n二、", "，细颗粒物平均浓度降至31微克/立方米。\n二、", 1)
     reports["2031年重庆市政府工作报告.txt"] = city
-    kb = KnowledgeBase(indexed_reports(tmp_path_factory.mktemp("home-figure"), reports), HashEmbedder())
+    kb = reports_kb(tmp_path_factory.mktemp("home-figure"), reports)
     answer = kb.ask("细颗粒物平均浓度是每立方米多少微克？")
     # No body named, and the home's (綦江区) reports state no such figure: the two bodies that
     # do are named, neither taken for the home's.
@@ -136,7 +136,7 @@ def test_one_other_bodys_figure_is_not_the_homes_when_the_home_speaks_of_it_with
         "。\n二、", "，细颗粒物平均浓度降至31微克/立方米，轨道交通运营里程达到600公里。\n二、", 1
     )
     reports["2031年重庆市政府工作报告.txt"] = city
-    kb = KnowledgeBase(indexed_reports(tmp_path_factory.mktemp("home-one"), reports), HashEmbedder())
+    kb = reports_kb(tmp_path_factory.mktemp("home-one"), reports)
     answer = kb.ask("细颗粒物平均浓度是每立方米多少微克？")
     # The home's report speaks of it, with no such figure: the city's is named, not given as the answer.
     assert answer.refused and not answer.lead

@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 
 from rag.pipeline import KnowledgeBase
-from tests.fakes import HashEmbedder, indexed_reports
+from tests.fakes import reports_kb
 
 REPORTS = {
     "2026年綦江区政府工作报告.txt": (
@@ -32,7 +32,7 @@ REPORTS = {
 
 @pytest.fixture(scope="module")
 def kb(tmp_path_factory: pytest.TempPathFactory) -> KnowledgeBase:
-    return KnowledgeBase(indexed_reports(tmp_path_factory.mktemp("names"), REPORTS), HashEmbedder())
+    return reports_kb(tmp_path_factory.mktemp("names"), REPORTS)
 
 
 def test_a_short_name_is_asked_as_the_report_writes_it(kb: KnowledgeBase) -> None:
@@ -94,7 +94,7 @@ def test_a_question_naming_the_indicator_by_a_synonym_is_answered(
             "新建村卫生室15个。每万人拥有全科医师3.5名，城市绿道新增18公里。\n"
         ),
     }
-    kb = KnowledgeBase(indexed_reports(tmp_path_factory.mktemp("synonyms"), reports), HashEmbedder())
+    kb = reports_kb(tmp_path_factory.mktemp("synonyms"), reports)
     # The report writes 全科医师; 医生 is its synonym in the thesaurus.
     assert kb.ask("2030年每万人拥有全科医生多少名？").lead == "3.5名"
     # A look-alike is not: no report names this.

@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 
 from rag.pipeline import KnowledgeBase
-from tests.fakes import HashEmbedder, indexed_reports
+from tests.fakes import reports_kb
 
 REPORTS = {
     "2026年綦江区政府工作报告.txt": (
@@ -27,7 +27,7 @@ REPORTS = {
 
 @pytest.fixture(scope="module")
 def kb(tmp_path_factory: pytest.TempPathFactory) -> KnowledgeBase:
-    return KnowledgeBase(indexed_reports(tmp_path_factory.mktemp("periods"), REPORTS), HashEmbedder())
+    return reports_kb(tmp_path_factory.mktemp("periods"), REPORTS)
 
 
 def test_a_plans_period_is_answered_by_the_review_of_those_five_years(kb: KnowledgeBase) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from rag.pipeline import KnowledgeBase
-from tests.fakes import HashEmbedder, indexed_reports
+from tests.fakes import reports_kb
 
 REPORTS = {
     "2030年綦江区政府工作报告.txt": (
@@ -21,7 +21,7 @@ REPORTS = {
 
 @pytest.fixture(scope="module")
 def kb(tmp_path_factory: pytest.TempPathFactory) -> KnowledgeBase:
-    return KnowledgeBase(indexed_reports(tmp_path_factory.mktemp("plans"), REPORTS), HashEmbedder())
+    return reports_kb(tmp_path_factory.mktemp("plans"), REPORTS)
 
 
 def test_a_reviewed_years_plan_is_no_outcome_of_an_indicator_reported_as_one(kb: KnowledgeBase) -> None:
@@ -49,7 +49,7 @@ def test_an_outcome_asked_with_no_year_is_not_answered_by_a_target(
             "二、今后五年的主要目标\n到2035年，全区森林覆盖率达到60%，城市绿道总长度超过300公里。\n"
         ),
     }
-    kb = KnowledgeBase(indexed_reports(tmp_path_factory.mktemp("targets"), reports), HashEmbedder())
+    kb = reports_kb(tmp_path_factory.mktemp("targets"), reports)
     assert kb.ask("森林覆盖率实际达到了多少？").refused
     assert kb.ask("森林覆盖率的目标是多少？").lead == "60%"
 
@@ -64,7 +64,7 @@ def test_last_year_asked_by_a_word_is_answered_by_the_review_not_the_plan(
             "二、2031年工作安排\n新建一批公园，确保全省新建城市绿道稳定在400公里以上。\n"
         ),
     }
-    kb = KnowledgeBase(indexed_reports(tmp_path_factory.mktemp("lastyear"), reports), HashEmbedder())
+    kb = reports_kb(tmp_path_factory.mktemp("lastyear"), reports)
     assert kb.ask("去年新建了多少公里城市绿道？").lead == "420公里"
     # A plan asked keeps the plan's figure; with no time word either may answer.
     assert kb.ask("新建城市绿道的目标是多少公里？").lead == "400公里以上"
@@ -84,7 +84,7 @@ def test_a_plan_for_a_later_year_ranked_first_does_not_hide_the_years_level(
             "2031年某省政府工作报告\n一、过去五年工作回顾\n过去五年，城市绿道从300公里增加到1200公里，新建公园80个。\n"
         ),
     }
-    kb = KnowledgeBase(indexed_reports(tmp_path_factory.mktemp("span"), reports), HashEmbedder())
+    kb = reports_kb(tmp_path_factory.mktemp("span"), reports)
     answer = kb.ask("2030年城市绿道总长达到多少公里？")
     assert answer.lead == "1200公里"
     assert [c.doc_id for c in answer.citations] == ["2031年某省政府工作报告"]
