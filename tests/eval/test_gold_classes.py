@@ -62,6 +62,9 @@ SETS = {
     # A fifteenth, the same way, written when the fourteenth's dev part was first read.
     "reports-classes15.jsonl": REPORTS,
     "reports-classes15-heldout.jsonl": REPORTS,
+    # A sixteenth, the same way, written when the fifteenth's dev part was first read.
+    "reports-classes16.jsonl": REPORTS,
+    "reports-classes16-heldout.jsonl": REPORTS,
     "qijiang-2021-classes.jsonl": ROOT / "kb",
     "qijiang-2021-classes-heldout.jsonl": ROOT / "kb",
     "qijiang-2021-classes2.jsonl": ROOT / "kb",
@@ -84,6 +87,8 @@ SETS = {
     "qijiang-2021-classes10-heldout.jsonl": ROOT / "kb",
     "qijiang-2021-classes11.jsonl": ROOT / "kb",
     "qijiang-2021-classes11-heldout.jsonl": ROOT / "kb",
+    "qijiang-2021-classes12.jsonl": ROOT / "kb",
+    "qijiang-2021-classes12-heldout.jsonl": ROOT / "kb",
 }
 KINDS = {"comparison", "end-of-term", "home-body", "indicator-name", "answer-type", "table-row"}
 
