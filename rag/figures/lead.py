@@ -174,7 +174,9 @@ def _asked_name(question: str) -> str:
 def _asked_names(question: str) -> tuple[str, ...]:
     """The names a question may give its indicator, the likelier first: after a verb right
     before 多少 ("拨了多少建设经费"), else before it ("给某区" may name it too)."""
-    asked = indicator_before(_AGAINST_TAIL.sub("", _QUESTION_TAIL.sub("", question)))
+    stem = _AGAINST_TAIL.sub("", _QUESTION_TAIL.sub("", question))
+    # "城市绿道总长，是多少": the name said first, the figure asked after a comma.
+    asked = indicator_before(re.sub(r"[，,]\s*(?:是|有|为)?$", "", stem))
     after = _NAMED_AFTER_ASK.search(question)
     named = after.group("name").replace("的", "") if after and nouns(after.group("name")) else ""
     if not nouns(asked):
@@ -445,6 +447,8 @@ def fits_the_question(question: str, sentence: str, mention: NumberMention, one_
         return False
     if _counts_what_is_not_asked(question, sentence, mention):
         return False
+    if _another_items_figure(question, sentence, mention):
+        return False
     if _added_for_held(question, sentence, mention):
         return False
     if _counted_elsewhere(question, sentence, mention):
@@ -595,15 +599,17 @@ def clause_names_indicator(question: str, sentence: str, lead: str) -> bool:
     """The figure's own clause names the question's indicator (a word of its name, or of an
     official name for it): "居民消费价格上涨1.8%" for "物价涨幅", not "贷款余额增长9%" after
     "支出控制在预算以内"."""
-    at = sentence.find(lead)
-    return at >= 0 and names_indicator(question, clause_around(sentence, at, at + len(lead)))
+    # (The figure itself, not the end of another: "5%" is not the tail of "7.5%".)
+    found = re.finditer(rf"(?<![\d.]){re.escape(lead)}", sentence)
+    return any(names_indicator(question, clause_around(sentence, m.start(), m.end())) for m in found)
 
 
 def names_indicator(question: str, text: str) -> bool:
     """`text` names the question's indicator: every word of its name, or of an official name
     for it ("技能培训补贴" does not name "技能竞赛补贴")."""
     names = [nouns(name) for asked in _asked_names(question) for name in (asked, *official_names(asked))]
-    return any(words and all(w in text for w in words) for words in names)
+    # (A word may be said in the full name it shortens: indicator.said_in.)
+    return any(words and all(said_in(w, text) for w in words) for words in names)
 
 
 def role_score(question: str, sentence: str, mention: NumberMention) -> float:
@@ -949,6 +955,21 @@ def _another_kind(question: str, sentence: str, word: str) -> bool:
     if not modifier or modifier in sentence:
         return False
     return all(_modifier_before(sentence, word, at) for at in _occurrences(sentence, word))
+
+
+def _another_items_figure(question: str, sentence: str, mention: NumberMention) -> bool:
+    """ "淘汰燃煤锅炉120台、燃气锅炉30台", asked of 燃气锅炉: the first figure's own clause says
+    锅炉 only as another kind's (燃煤), while the sentence says the asked kind's elsewhere, so the
+    figure is another item's of the list, whatever other words its clause shares."""
+    import jieba
+
+    clause = clause_around(sentence, mention.start, mention.end)
+    rest = sentence.replace(clause, "", 1)
+    for word in {w for w in jieba.lcut_for_search(question) if len(w) > 1 and w in clause}:
+        modifier = _modifier_before(question, word)
+        if modifier and modifier in rest and _another_kind(question, clause, word):
+            return True
+    return False
 
 
 def _occurrences(text: str, word: str) -> list[int]:

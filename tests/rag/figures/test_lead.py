@@ -703,3 +703,37 @@ def test_a_count_of_people_is_not_answered_by_another_count_or_a_share() -> None
     assert _lead("某区全区一共有多少志愿者？", "全区注册志愿者达到3.2万人，服务时长增长20%。") == "3.2万人"
     # A share asked stays a share.
     assert _lead("全区志愿者占常住人口的比例是多少？", "全区注册志愿者占常住人口的12%。") == "12%"
+
+
+def test_in_a_list_of_kinds_the_figure_of_another_kind_is_not_the_asked_ones() -> None:
+    # Asked of 燃气锅炉, the first figure's clause says 全年 and 淘汰 too, but names 锅炉 only as
+    # another kind's (燃煤), while the sentence names the asked kind's later.
+    sentence = "以节能降耗为重点，全年淘汰燃煤锅炉120台、燃气锅炉30台，腾退土地200亩。"
+    assert _lead("全年淘汰燃气锅炉多少台？", sentence) == "30台"
+    assert _lead("全年淘汰燃煤锅炉多少台？", sentence) == "120台"
+
+
+def test_a_measure_word_of_things_counted_one_by_one() -> None:
+    assert _lead("志愿服务队一共获得了几枚奖章？", "志愿服务队荣获5枚奖章、3面锦旗。") == "5枚"
+    assert _lead("全区种了多少棵树？", "全区种植树木120万棵。") == "120万棵"
+
+
+def test_a_figure_is_named_by_its_own_clause_not_the_end_of_another() -> None:
+    from rag.figures.lead import clause_names_indicator
+
+    # "5%" is also the end of "7.5%": the clause of the figure itself names the indicator.
+    sentence = "网格员队伍由上年减少1.4%转为增加7.5%，志愿服务时长增长5%，群众满意度提高。"
+    assert clause_names_indicator("志愿服务时长增长多少？", sentence, "5%")
+    assert not clause_names_indicator("网格员增长多少？", sentence, "5%")
+
+
+def test_an_indicator_named_short_or_before_a_comma_is_named_by_its_full_words() -> None:
+    from rag.figures.lead import clause_names_indicator, names_indicator
+
+    # "绿道" asked, "绿色步道" written: the two characters in order, a few apart.
+    assert names_indicator("新建城市绿道多少公里？", "新建城市绿色步道120公里")
+    assert not names_indicator("新建城市绿道多少公里？", "新建城市道路120公里")
+    # The name said first, the figure asked after a comma.
+    sentence = "全年新建城市绿色步道120公里，改造老旧小区30个。"
+    assert clause_names_indicator("新建城市绿道，是多少公里？", sentence, "120公里")
+    assert not clause_names_indicator("新建城市绿道，是多少公里？", sentence, "30个")
