@@ -21,6 +21,7 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 
+from ingest.metadata import short_region
 from ingest.records import Aspect, Paragraph, TimeScope
 from ingest.scope import years_in
 from rag.answer_types import Answer, Citation
@@ -54,14 +55,14 @@ _COMPARED_YEAR = re.compile(rf"(?:比|较|相比于?|同|与|和|跟){_YEAR}\s*�
 # (差 asks the size of a gap, in either direction; a measure word may follow: "差了多少人".)
 # ("多减了多少", "多造了多少": a verb may follow the comparative.)
 _HOW_MUCH_CHANGED = (
-    r"(?:提高|降低|增加|减少|上升|下降|回落|扩大|缩小|[多少](?:出|[\u4e00-\u9fff]{1,2}?(?=了))?"
+    r"(?:提高|降低|增加|减少|上升|下降|回落|扩大|缩小|上涨|涨|升|降|[多少](?:出|[\u4e00-\u9fff]{1,2}?(?=了))?"
     r"|高出?|低|快|慢|相?差)了?(?:多少|几)"
 )
 # Which is larger, by how much, how it changed; "后一年比前一年……", "……，增速回落了多少" included.
 _COMPARE_TAIL = re.compile(
     r"(?:[前后]一?年比[前后]一?年)?(?:(?<=[，,？?])(?:增速|增幅|涨幅|降幅))?(?:是)?"
     r"(?:(?:高|多|快|大|升|增|上升|增加|提高|扩大)了?还是(?:低|少|慢|小|降|减|下降|减少|降低|缩小)了?"
-    r"|哪(?:[个一](?:年|省份?|市|地方)?|年|省|市)(?:[\u4e00-\u9fff]{1,2}得?)?(?:更|最)?(?:高|多|大|快|低|少)(?:一点|一些|些)?"
+    r"|哪(?:[个一](?:年|省份?|市|地方)?|年|省|市)(?:[\u4e00-\u9fff]{1,2}得?)?(?:更|最)?(?:高|多|大|快|低|少|长|短)(?:一点|一些|些)?"
     rf"|{_HOW_MUCH_CHANGED}(?P<unit>个百分点|人次|公里|公顷|平方米|[个名人户项元套家所次吨亩斤辆台座条件场])?"
     r"|有(?:什么|何|哪些)变化|(?:是)?怎么变化的?|如何变化|变化了?(?:多少)?|变化情况|走势|趋势"
     # "…各是多少？2032年比2031年涨了多少？": one asked year against the other, in a clause of its own.
@@ -88,7 +89,8 @@ _AS_A_TABLE = re.compile(
     r"(?:吧|看看|一下)?(?=[，,。？?]|$)"
 )
 _DROP = re.compile(r"分别|各自|依次|各(?=是|为)|(?<=[年的])都")
-_PLACE_JOIN = re.compile(r"^\s*(?:、|，|,|和|与|及|以及|跟|还有)\s*$")
+# (Provinces by their one-character names are joined by nothing: "苏浙皖".)
+_PLACE_JOIN = re.compile(r"^\s*(?:、|，|,|和|与|及|以及|跟|还有)?\s*$")
 # "甲省、乙省两个省…": the count after a list of places belongs to the list, not to a row.
 _PLACE_COUNT = re.compile(r"(?:这|等)?(?:\d{1,2}|[两二三四五六七八九十])个?(?:省份|省|市|区|县|地区|地方|地)")
 
@@ -141,7 +143,7 @@ class SeriesAsk:
 
 def read_series(question: str, known_regions: Iterable[str] = ()) -> SeriesAsk | None:
     """The question as a table of rows, or None when it asks for one figure."""
-    text = _rows_asked_last(_after_preamble(question.strip()))
+    text = _rows_asked_last(_which_of_two(_after_preamble(question.strip())))
     if over_years_in(_AGGREGATE, text):
         return None  # (a mean named as an indicator, "平均房价", is each row's own figure)
     compare = _COMPARE_TAIL.search(text)
@@ -160,6 +162,29 @@ _ROWS_CLAUSE = re.compile(
     r"[，,？?]\s*(?:这|那)?(?:两|二|三|四|五|几)?(?:个)?(?:年|年份|省份?|地方)?(?:的(?:数字|数据|数))?"
     r"(?:分别|各自|各)(?:是|为|有)?(?:多少|几)(?:万|亿)*(?:[\u4e00-\u9fff]{1,3})?(?=[，,？?。]|$)"
 )
+
+
+# "哪一年新招的志愿者更多，2031年还是2032年？": which of two years, the years offered as a choice.
+_CHOICE_OF_YEARS = re.compile(rf"{_YEAR}\s*年\s*还是\s*{_YEAR}\s*年")
+_WHICH_YEAR = re.compile(
+    r"哪(?:一|个)?年(?P<what>[^，,。？?]{0,20}?)(?P<than>更|最|比较|较)?(?P<adj>高|多|大|快|低|少|长|短)"
+    r"(?:一点|一些|些)?(?:呢|吗)?(?=[，,。？?]|$)"
+)
+
+
+def _which_of_two(text: str) -> str:
+    """ "哪一年新招的志愿者更多，2031年还是2032年？两年各招了多少？" -> "2031年和2032年新招的志愿者
+    各是多少？哪年更多？": the choice said the way a comparison of two years is read."""
+    choice, which = _CHOICE_OF_YEARS.search(text), _WHICH_YEAR.search(text)
+    if choice is None or which is None:
+        return text
+    start = max(text.rfind(p, 0, which.start()) for p in "，,。？?") + 1
+    what = (text[start : which.start()] + which.group("what")).strip("的，, ")
+    what = re.sub(r"(?:建|招|办|修|造)得?$", "", what).rstrip("的")
+    if not what or years_in(what):
+        return text
+    first, second = sorted((int(choice.group(1)), int(choice.group(2))))
+    return f"{first}年和{second}年{what}各是多少？哪年{which.group('than') or '更'}{which.group('adj')}？"
 
 
 def _after_preamble(text: str) -> str:
@@ -186,6 +211,9 @@ def _years_asked(text: str, compare: bool) -> SeriesAsk | None:
     if m:
         first, last = int(m.group(1)), int(m.group(2))
         if first < last <= first + MAX_ROWS:
+            if compare and _DIFFERENCE.search(text, m.end()) and not _PER_ROW.search(text):
+                # "从2031年到2033年上涨了多少": the change between the span's two ends.
+                return _ask(text, m.start(), m.end(), years=(first, last), compare=True, difference=True)
             return _ask(text, m.start(), m.end(), years=tuple(range(first, last + 1)))
     m = _YEAR_LIST.search(text)
     if m and m.group(0).endswith("年"):
@@ -288,7 +316,8 @@ def _places_asked(text: str, known_regions: Iterable[str], compare: bool) -> Ser
         run.append(place)
     if len(run) < 2:
         return None
-    names = tuple(dict.fromkeys(text[s:e] for _full, s, e in run))
+    # (A province said by its one-character name, "粤", is its row by its usual name, "广东".)
+    names = tuple(dict.fromkeys(text[s:e] if e - s > 1 else short_region(full) for full, s, e in run))
     if len(names) < 2:
         return None
     count = _PLACE_COUNT.match(text, run[-1][2])

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field, replace
 
 import jieba.posseg
 
-from ingest.metadata import LOCAL_SUFFIXES, NATIONAL, PROVINCES, short_region
+from ingest.metadata import LOCAL_SUFFIXES, NATIONAL, PROVINCE_ABBREVIATIONS, PROVINCES, short_region
 from ingest.records import Aspect, DocKind, TimeScope
 from ingest.scope import five_year_plan, years_in
 
@@ -178,7 +178,20 @@ def find_places(question: str, known: Iterable[str] = ()) -> list[tuple[str, int
     for m in _NATIONAL_WORDS.finditer(question):
         if not any(s <= m.start() < e for _f, s, e in found):
             found.append((NATIONAL, m.start(), m.end()))
+    for m in _ABBREVIATED_PROVINCES.finditer(question):
+        if not any(s < m.end() and m.start() < e for _f, s, e in found):
+            chars = [(at, c) for at, c in enumerate(m.group("run"), m.start()) if c != "、"]
+            found += [(PROVINCE_ABBREVIATIONS[c], at, at + 1) for at, c in chars]
     return sorted(found, key=lambda f: f[1])
+
+
+# Provinces by their one-character names, only as a list that says it is one ("苏浙皖三省",
+# "川、渝两地"): a single such character is mostly a word of its own (新, 青, 宁).
+_ABBREVIATION = "[" + "".join(PROVINCE_ABBREVIATIONS) + "]"
+_ABBREVIATED_PROVINCES = re.compile(
+    rf"(?P<run>{_ABBREVIATION}(?:、?{_ABBREVIATION})+)"
+    r"(?=(?:这|等)?(?:\d{1,2}|[两二三四五六七八九十])个?(?:省份|省市|省区|省|地区|地方|地))"
+)
 
 
 def find_report(question: str, known: Iterable[str] = ()) -> ReportRef | None:

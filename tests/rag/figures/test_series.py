@@ -474,3 +474,40 @@ def test_a_tables_name_leaves_out_the_comma_after_the_rows() -> None:
 
     ask = read_series("2031到2033年，咱们每年实际利用外资多少亿美元？")
     assert ask is not None and _indicator(ask) == "咱们实际利用外资多少亿美元"
+
+
+def test_which_of_two_years_offered_as_a_choice() -> None:
+    # "哪一年……更多，甲年还是乙年？": the two years offered are the rows, and which is more the
+    # comparison; a last clause asking each year's figure adds nothing.
+    ask = read_series("哪一年新招募的志愿者更多，2032年还是2031年？两年各招了多少人？")
+    assert ask is not None and ask.compare and ask.years == (2031, 2032)
+    assert ask.row_question("2031") == "2031年新招募的志愿者是多少？"
+    after = read_series("2031年还是2032年，哪年网格员多？")
+    assert after is not None and after.compare and after.row_question("2032") == "2032年网格员是多少？"
+    longer = read_series("城市绿道哪年更长，2033年还是2031年？")
+    assert longer is not None and longer.compare and longer.years == (2031, 2033)
+
+
+def test_a_change_over_a_span_compares_its_two_ends() -> None:
+    # "从甲年到乙年上涨了多少": the change between the two ends, not a row for every year.
+    ask = read_series("城市绿化覆盖率从2031年到2033年上涨了多少？这两年分别是多少？")
+    assert ask is not None and ask.years == (2031, 2033) and ask.compare and ask.difference
+    assert ask.row_question("2033") == "城市绿化覆盖率2033年是多少？"
+    # Each year's own change, or how it went, is still a row per year.
+    for asked in ("2031年到2033年，志愿者人数每年增加了多少？", "2031年到2033年志愿者人数是怎么变化的？"):
+        rows = read_series(asked)
+        assert rows is not None and rows.years == (2031, 2032, 2033), asked
+
+
+def test_provinces_listed_by_their_one_character_names() -> None:
+    ask = read_series("苏浙皖三省，2030年志愿者各有多少？")
+    assert ask is not None and ask.by == "region"
+    assert ask.places == ("江苏", "浙江", "安徽")
+    joined = read_series("川、渝两地2030年的网格员分别是多少？")
+    assert joined is not None and joined.places == ("四川", "重庆")
+    # One such character alone, or a run not said to be a list, is a word ("新建", "青年").
+    from ingest.metadata import PROVINCES
+    from rag.question.constraints import find_places
+
+    for text in ("2030年新建了多少公里绿道，青年志愿者有多少？", "京津冀协同发展"):
+        assert [f for f, _s, _e in find_places(text) if f in PROVINCES] == [], text
