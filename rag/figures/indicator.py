@@ -78,6 +78,15 @@ GENERIC = frozenset(
         "截止",
         "年底",
         "年末",
+        # When, said as in speech ("2031年那时候", "当时"): the year said with it is the time.
+        "会儿",
+        "那会儿",
+        "时候",
+        "那时候",
+        "那时",
+        "当时",
+        "阵子",
+        "那阵子",
     ]
 )
 

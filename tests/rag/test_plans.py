@@ -88,3 +88,30 @@ def test_a_plan_for_a_later_year_ranked_first_does_not_hide_the_years_level(
     answer = kb.ask("2030年城市绿道总长达到多少公里？")
     assert answer.lead == "1200公里"
     assert [c.doc_id for c in answer.citations] == ["2031年某省政府工作报告"]
+
+
+def test_an_outcome_stated_after_a_figure_ending_the_same_way_still_counts(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    # 2029's review states the indicator as an outcome ("…下降5%") right after another figure
+    # ending in the same digits ("7.5%"); 2030 is reviewed without it, so its plan is no answer,
+    # alone or as a row of a table.
+    reports = {
+        "2030年某市政府工作报告.txt": (
+            "2030年某市政府工作报告\n一、2029年工作回顾\n"
+            "过去一年，规上企业利润由上年减少1.4%转为增加7.5%，全市单位产值能耗下降5%，发展质量明显提高。\n"
+            "二、2030年工作安排\n全市单位产值能耗下降3%以上，主要污染物排放量继续下降。\n"
+        ),
+        "2031年某市政府工作报告.txt": (
+            "2031年某市政府工作报告\n一、2030年工作回顾\n过去一年，全市地区生产总值增长6.2%，新建公园12个。\n"
+            "二、2031年工作安排\n今年全市地区生产总值增长6%左右。\n"
+        ),
+    }
+    kb = reports_kb(tmp_path_factory.mktemp("energy"), reports)
+    single = kb.ask("2030年单位产值能耗下降多少？")
+    assert single.refused
+    assert single.text.startswith("知识库中没有找到2030年的实际数字，报告只给出了2030年的目标。")
+    table = kb.ask("2029年和2030年，单位产值能耗各下降多少？")
+    assert table.table is not None
+    cells = {row.key: (row.cell.text if row.cell else None) for row in table.table.rows}
+    assert cells == {"2029年": "5%", "2030年": None}

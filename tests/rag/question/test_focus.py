@@ -63,3 +63,12 @@ def test_how_a_percentage_is_asked_and_numerals_are_no_subject() -> None:
     question = "养老金这一部分，按时发放的占了百分之多少？"
     terms = subject_terms(Focus(question, question), weights)
     assert not {"一部分", "百分", "百分之"} & set(terms) and {"养老金", "发放"} <= set(terms)
+
+
+def test_when_said_as_in_speech_is_no_subject() -> None:
+    from rag.question.focus import TermWeights, subject_terms
+
+    weights = TermWeights(lambda _t: 5.0)
+    for question in ("那会儿全区有多少名志愿者？", "那时候全区有多少名志愿者？", "当时全区有多少名志愿者？"):
+        terms = subject_terms(Focus(question, question), weights)
+        assert "志愿者" in terms and not {"会儿", "那会儿", "时候", "那时候", "当时"} & set(terms), question
