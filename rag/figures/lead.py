@@ -967,7 +967,13 @@ def _another_items_figure(question: str, sentence: str, mention: NumberMention) 
     rest = sentence.replace(clause, "", 1)
     for word in {w for w in jieba.lcut_for_search(question) if len(w) > 1 and w in clause}:
         modifier = _modifier_before(question, word)
-        if modifier and modifier in rest and _another_kind(question, clause, word):
+        # The asked kind's own figure stands elsewhere in the sentence ("燃气锅炉30台"), not only
+        # its words ("…与经济增长基本同步" is no figure of 经济增长).
+        own = re.search(re.escape(modifier + word) + r"[^，,；;。]*?\d", rest) if modifier else None
+        # (The clause's own kind is one the question names too: "私家车占交通出行的比重" asked,
+        # "私家车出行比重下降2个百分点" is its figure, whatever "交通出行…" says beside it.)
+        kind = _modifier_before(clause, word)
+        if own and kind and kind not in question and _another_kind(question, clause, word):
             return True
     return False
 

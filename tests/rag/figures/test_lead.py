@@ -711,6 +711,12 @@ def test_in_a_list_of_kinds_the_figure_of_another_kind_is_not_the_asked_ones() -
     sentence = "以节能降耗为重点，全年淘汰燃煤锅炉120台、燃气锅炉30台，腾退土地200亩。"
     assert _lead("全年淘汰燃气锅炉多少台？", sentence) == "30台"
     assert _lead("全年淘汰燃煤锅炉多少台？", sentence) == "120台"
+    # The asked kind's words elsewhere without a figure of their own name no other item.
+    goals = "主要预期目标是：全区生产总值增长6%左右，居民增收与经济增长基本同步。"
+    assert _lead("今年经济增长的目标定为多少？", goals, lean=Aspect.TARGET, targets=True) == "6%左右"
+    # The clause's own kind is the question's too (a part of the whole the other clause names).
+    shares = "优化交通结构，公共交通出行比重提高1.7个百分点，私家车出行比重下降2个百分点。"
+    assert _lead("私家车占交通出行的比重降低多少个百分点？", shares) == "2个百分点"
 
 
 def test_a_measure_word_of_things_counted_one_by_one() -> None:
