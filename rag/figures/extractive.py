@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import replace
 
 import numpy as np
@@ -238,7 +239,8 @@ def answer_table(
     if series.difference:
         # "…比2011年多了多少": reports often state the difference; it answers, the rows follow.
         direct = answer_part(retriever, answerer, series.question, top_k, where, earlier)
-        if not direct.refused and direct.lead and not is_a_level(direct.lead, answer.table):
+        stated = not direct.refused and direct.lead and not is_a_level(direct.lead, answer.table)
+        if stated and not _a_plans_change(snapshot, direct, kinds, series):
             answer = with_difference(direct, answer)
         elif answer.table is None or not _computable(answer.table, series.question):
             # Neither stated nor computable: the difference asked is not in the reports (nor is
@@ -258,6 +260,20 @@ def answer_table(
 
 
 _ASKS_PLAN = re.compile(r"目标|预期|计划|任务|力争")
+
+
+def _a_plans_change(
+    snapshot: Snapshot, direct: Answer, kinds: Mapping[str, Aspect], series: SeriesAsk
+) -> bool:
+    """The change stated is a plan's ("预期目标比去年多2000人") while both rows are outcomes and
+    the question asks no plan: it is not the change asked (the rows' difference is computed)."""
+    if series.by != "year" or _ASKS_PLAN.search(series.question) or not series.years:
+        return False
+    later = str(max(series.years))
+    rows = [kinds.get(str(y)) for y in series.years]
+    return (
+        all(k is Aspect.RESULT for k in rows) and row_aspect(snapshot, direct, later, series) is Aspect.TARGET
+    )
 
 
 def _computable(table: Table, question: str) -> bool:

@@ -55,7 +55,7 @@ _COMPARED_YEAR = re.compile(rf"(?:比|较|相比于?|同|与|和|跟){_YEAR}\s*�
 # (差 asks the size of a gap, in either direction; a measure word may follow: "差了多少人".)
 # ("多减了多少", "多造了多少": a verb may follow the comparative.)
 _HOW_MUCH_CHANGED = (
-    r"(?:提高|降低|增加|减少|上升|下降|回落|扩大|缩小|上涨|涨|升|降|[多少](?:出|[\u4e00-\u9fff]{1,2}?(?=了))?"
+    r"(?:提高|降低|增加|减少|上升|下降|回落|扩大|缩小|[多少](?:出|[\u4e00-\u9fff]{1,2}?(?=了))?"
     r"|高出?|低|快|慢|相?差)了?(?:多少|几)"
 )
 # Which is larger, by how much, how it changed; "后一年比前一年……", "……，增速回落了多少" included.
@@ -70,6 +70,8 @@ _COMPARE_TAIL = re.compile(
     r"(?:涨|增长|增|降|减)了?(?:多少|几))"
     r"(?:呢|吗)?[？?。]?$"
 )
+# A rise or fall asked without a comparative ("涨了多少"): a span's change "从…到…".
+_ROSE_BY = re.compile(r"(?:上涨|涨|上升|升|下降|降)(?=了?(?:多少|几))")
 # The size of the change asked, not only its direction: "多了多少", "提高了几个百分点".
 _DIFFERENCE = re.compile(rf"{_HOW_MUCH_CHANGED}|{COMPARED_BY}|变化了?多少|差多少|相差")
 # "…比2030年多招了多少人": a difference to a year, asked with a verb after the comparative.
@@ -143,7 +145,7 @@ class SeriesAsk:
 
 def read_series(question: str, known_regions: Iterable[str] = ()) -> SeriesAsk | None:
     """The question as a table of rows, or None when it asks for one figure."""
-    text = _rows_asked_last(_which_of_two(_after_preamble(question.strip())))
+    text = _rows_asked_last(_risen_over_a_span(_which_of_two(_after_preamble(question.strip()))))
     if over_years_in(_AGGREGATE, text):
         return None  # (a mean named as an indicator, "平均房价", is each row's own figure)
     compare = _COMPARE_TAIL.search(text)
@@ -174,17 +176,52 @@ _WHICH_YEAR = re.compile(
 
 def _which_of_two(text: str) -> str:
     """ "哪一年新招的志愿者更多，2031年还是2032年？两年各招了多少？" -> "2031年和2032年新招的志愿者
-    各是多少？哪年更多？": the choice said the way a comparison of two years is read."""
-    choice, which = _CHOICE_OF_YEARS.search(text), _WHICH_YEAR.search(text)
-    if choice is None or which is None:
+    各是多少？哪年更多？": a choice of years said the way a comparison of them is read; so are
+    "2031年和2032年，哪年志愿者更多？" and "2031年志愿者多，还是2032年多？"."""
+    either = _EITHER_YEAR.search(text)
+    if either is not None:
+        years, what, than, adj = (
+            [either.group(1), either.group(4)],
+            either.group("what"),
+            "更",
+            either.group("adj"),
+        )
+    else:
+        which = _WHICH_YEAR.search(text)
+        offered = _CHOICE_OF_YEARS.search(text)
+        if offered is None and not _COMPARE_TAIL.search(text):
+            # Years listed, then which of them, the indicator between (not "哪年多", read as is).
+            offered = _YEAR_LIST.search(text)
+        if which is None or offered is None or not offered.group(0).endswith("年"):
+            return text
+        years = re.findall(_YEAR, offered.group(0))
+        start = max(text.rfind(p, 0, which.start()) for p in "，,。？?") + 1
+        before = text[start : which.start()].replace(offered.group(0), "")
+        what, than, adj = before + which.group("what"), which.group("than") or "更", which.group("adj")
+    what = re.sub(r"(?:建|招|办|修|造)得?$", "", what.strip("的，, ")).rstrip("的")
+    if not what or years_in(what) or len(set(years)) != 2:
         return text
-    start = max(text.rfind(p, 0, which.start()) for p in "，,。？?") + 1
-    what = (text[start : which.start()] + which.group("what")).strip("的，, ")
-    what = re.sub(r"(?:建|招|办|修|造)得?$", "", what).rstrip("的")
-    if not what or years_in(what):
+    first, second = sorted(int(y) for y in years)
+    return f"{first}年和{second}年{what}各是多少？哪年{than}{adj}？"
+
+
+# "2031年志愿者多，还是2032年多？": one year's figure said larger, or the other's.
+_EITHER_YEAR = re.compile(
+    rf"{_YEAR}\s*年(?:的)?(?P<what>[^，,。？?]{{1,20}}?)(?P<adj>多|高|大|快|低|少|长|短)[，,]?\s*还是\s*"
+    rf"{_YEAR}\s*年(?:的)?(?:更|比较)?(?P=adj)"
+)
+
+
+def _risen_over_a_span(text: str) -> str:
+    """ "从2031年到2033年涨了多少" -> "…上升了多少": how much it rose from one end of a span to the
+    other, said as a change between the two (without 从, "2031年到2033年物价涨了多少" asks each
+    year's own rise, and "从…每年涨了多少" each year's too)."""
+    span = _RANGE.search(text)
+    rise = _ROSE_BY.search(text, span.end()) if span and span.group(0).startswith(("从", "自")) else None
+    if rise is None or _PER_ROW.search(text, span.end() if span else 0, rise.start()):
         return text
-    first, second = sorted((int(choice.group(1)), int(choice.group(2))))
-    return f"{first}年和{second}年{what}各是多少？哪年{which.group('than') or '更'}{which.group('adj')}？"
+    said = "下降" if "降" in rise.group(0) else "上升"
+    return f"{text[: rise.start()]}{said}{text[rise.end() :]}"
 
 
 def _after_preamble(text: str) -> str:
@@ -212,7 +249,7 @@ def _years_asked(text: str, compare: bool) -> SeriesAsk | None:
         first, last = int(m.group(1)), int(m.group(2))
         if first < last <= first + MAX_ROWS:
             if compare and _DIFFERENCE.search(text, m.end()) and not _PER_ROW.search(text):
-                # "从2031年到2033年上涨了多少": the change between the span's two ends.
+                # "从2031年到2033年提高了多少": the change between the span's two ends.
                 return _ask(text, m.start(), m.end(), years=(first, last), compare=True, difference=True)
             return _ask(text, m.start(), m.end(), years=tuple(range(first, last + 1)))
     m = _YEAR_LIST.search(text)
@@ -227,7 +264,7 @@ def _years_asked(text: str, compare: bool) -> SeriesAsk | None:
     if ask is not None:
         return ask
     if compare or _AGAINST_YEAR.search(text):
-        ask = _compared_years(text)
+        ask = _compared_years(text) or _against_the_year_before(text)
         if ask is not None:
             return ask
     m = _SINCE.search(text)
@@ -281,7 +318,11 @@ _AGAIN = re.compile(r"^\s*(?:的|又|也|则|那)|又|呢$")
 
 _LIST_COMPARED = re.compile(r"\s*(?:相比|相较|比较|比)(?:起来)?[，,]?")
 # "和2011年(预算)相比", "跟上年比是…": the words that close a comparison after its base year.
-_CLOSES_COMPARISON = re.compile(r"[^，。？?、]{0,6}?(?:相比|相较|比较|比(?=是|起来|[，,？?]))(?:起来)?[，,]?")
+# ("跟2030年比多了多少": 比 right after the base year, before the comparative.)
+_CLOSES_COMPARISON = re.compile(
+    r"(?:[^，。？?、]{0,6}?(?:相比|相较|比较|比(?=是|起来|[，,？?]))|比(?=[多少高低快慢大小增减涨降升]))"
+    r"(?:起来)?[，,]?"
+)
 
 
 def _compared_years(text: str) -> SeriesAsk | None:
@@ -289,19 +330,41 @@ def _compared_years(text: str) -> SeriesAsk | None:
     comparison ("{}的赤字率目标是多少？")."""
     base = _COMPARED_YEAR.search(text)
     own = re.search(_YEAR + r"\s*年", text)
-    if base is None or own is None or own.start() >= base.start():
-        return None
-    years = tuple(sorted({int(own.group(1)), int(base.group(1))}))
-    if len(years) < 2:
+    if base is None or own is None:
         return None
     # "和2011年(预算)相比": the words closing the comparison go with the base year.
     closing = _CLOSES_COMPARISON.match(text, base.end())
     without = text[: base.start()] + text[closing.end() if closing else base.end() :]
+    if own.start() >= base.start():
+        # "与2030年相比，2031年…增加了多少": the base said first, closed by 相比, then the year.
+        own = re.search(_YEAR + r"\s*年", without) if closing and base.start() == 0 else None
+        if own is None:
+            return None
+    years = tuple(sorted({int(own.group(1)), int(base.group(1))}))
+    if len(years) < 2:
+        return None
     without, unit = _without_comparison(without)
     without += unit
     asks_difference = bool(_DIFFERENCE.search(text[base.end() :]))
     ask = _ask(without, own.start(), own.end(), years=years, compare=True, difference=asks_difference)
     return replace(ask, question=text)
+
+
+# "比上年", "跟前一年比": the year before the one asked is the base of a comparison.
+# ("比上年预算": the budget is the base's, each row's figure is its own year's budget.)
+_YEAR_BEFORE = re.compile(r"(?:比|较|跟|和|与|同)(?:上一?年|前一年|去年)(?:的)?(?:预算)?")
+
+
+def _against_the_year_before(text: str) -> SeriesAsk | None:
+    """ "2031年志愿者人数比上年增加了多少" -> rows 2030 and 2031: a change asked against the year
+    before one year named (a report may state it; else it is computed from the two rows)."""
+    base = _YEAR_BEFORE.search(text)
+    named = {int(y) for y in re.findall(_YEAR + r"\s*年", text)}
+    if base is None or len(named) != 1:
+        return None
+    (year,) = named
+    ask = _compared_years(f"{text[: base.start()]}{base.group(0)[0]}{year - 1}年{text[base.end() :]}")
+    return replace(ask, question=text) if ask is not None else None
 
 
 def _places_asked(text: str, known_regions: Iterable[str], compare: bool) -> SeriesAsk | None:

@@ -100,7 +100,7 @@ def test_an_outcome_stated_after_a_figure_ending_the_same_way_still_counts(
         "2030年某市政府工作报告.txt": (
             "2030年某市政府工作报告\n一、2029年工作回顾\n"
             "过去一年，规上企业利润由上年减少1.4%转为增加7.5%，全市单位产值能耗下降5%，发展质量明显提高。\n"
-            "二、2030年工作安排\n全市单位产值能耗下降3%以上，主要污染物排放量继续下降。\n"
+            "二、2030年工作安排\n全市单位产值能耗下降3%以上，环境质量持续改善。\n"
         ),
         "2031年某市政府工作报告.txt": (
             "2031年某市政府工作报告\n一、2030年工作回顾\n过去一年，全市地区生产总值增长6.2%，新建公园12个。\n"
@@ -115,3 +115,25 @@ def test_an_outcome_stated_after_a_figure_ending_the_same_way_still_counts(
     assert table.table is not None
     cells = {row.key: (row.cell.text if row.cell else None) for row in table.table.rows}
     assert cells == {"2029年": "5%", "2030年": None}
+
+
+def test_a_plans_change_is_not_the_change_of_two_outcomes(tmp_path_factory: pytest.TempPathFactory) -> None:
+    # The plan says how much more it aims at ("比去年多2000人"); the reviews state both years'
+    # outcomes. Asked how much more there were, the outcomes' difference is computed.
+    reports = {
+        "2030年某区政府工作报告.txt": (
+            "2030年某区政府工作报告\n一、2029年工作回顾\n过去一年，全区新招募志愿者1.2万人，建成口袋公园8个。\n"
+            "二、2030年工作安排\n新招募志愿者预期目标比去年多2000人，突出志愿服务导向。\n"
+        ),
+        "2031年某区政府工作报告.txt": (
+            "2031年某区政府工作报告\n一、2030年工作回顾\n过去一年，全区新招募志愿者1.3万人，建成口袋公园9个。\n"
+            "二、2031年工作安排\n全区新建口袋公园10个。\n"
+        ),
+    }
+    kb = reports_kb(tmp_path_factory.mktemp("planchange"), reports)
+    answer = kb.ask("2030年新招募志愿者比上年多了多少？")
+    assert not answer.refused
+    lead = answer.text.split("\n", 1)[0]
+    assert "相差1000人（据两处原文计算）" in lead and "2000" not in lead
+    # Asked of the plan, the plan's stated change answers.
+    assert "2000人" in kb.ask("2030年新招募志愿者的预期目标比上年多了多少？").text.split("\n", 1)[0]

@@ -486,15 +486,28 @@ def test_which_of_two_years_offered_as_a_choice() -> None:
     assert after is not None and after.compare and after.row_question("2032") == "2032年网格员是多少？"
     longer = read_series("城市绿道哪年更长，2033年还是2031年？")
     assert longer is not None and longer.compare and longer.years == (2031, 2033)
+    # The years listed first, then which of them; or one said larger, "还是" the other.
+    for asked in ("2031年和2032年，哪年城市绿道更长？", "2031年城市绿道长，还是2032年长？"):
+        ask = read_series(asked)
+        assert ask is not None and ask.compare and ask.years == (2031, 2032), asked
+        assert ask.row_question("2031") == "2031年城市绿道是多少？", asked
 
 
 def test_a_change_over_a_span_compares_its_two_ends() -> None:
     # "从甲年到乙年上涨了多少": the change between the two ends, not a row for every year.
-    ask = read_series("城市绿化覆盖率从2031年到2033年上涨了多少？这两年分别是多少？")
+    ask = read_series("城市绿化覆盖率从2031年到2033年上涨了多少？这两年各是多少？")
     assert ask is not None and ask.years == (2031, 2033) and ask.compare and ask.difference
     assert ask.row_question("2033") == "城市绿化覆盖率2033年是多少？"
+    # Two years' own rise ("菜价涨了多少") is each row's figure, no comparison.
+    own = read_series("2031年和2032年菜价涨了多少？")
+    assert own is not None and not own.compare and own.row_question("2031") == "2031年菜价涨了多少？"
     # Each year's own change, or how it went, is still a row per year.
-    for asked in ("2031年到2033年，志愿者人数每年增加了多少？", "2031年到2033年志愿者人数是怎么变化的？"):
+    for asked in (
+        "2031年到2033年，志愿者人数每年增加了多少？",
+        "2031年到2033年志愿者人数是怎么变化的？",
+        "2031年到2033年菜价涨了多少？",  # without 从: each year's own rise
+        "从2031年到2033年菜价每年涨了多少？",
+    ):
         rows = read_series(asked)
         assert rows is not None and rows.years == (2031, 2032, 2033), asked
 
@@ -511,3 +524,27 @@ def test_provinces_listed_by_their_one_character_names() -> None:
 
     for text in ("2030年新建了多少公里绿道，青年志愿者有多少？", "京津冀协同发展"):
         assert [f for f, _s, _e in find_places(text) if f in PROVINCES] == [], text
+
+
+def test_a_base_year_said_first_and_closed_by_xiangbi() -> None:
+    # "与甲年相比，乙年…增加了多少": the base first, then the year asked about.
+    ask = read_series("与2030年相比，2031年志愿者人数增加了多少？")
+    assert ask is not None and ask.years == (2030, 2031) and ask.compare and ask.difference
+    assert ask.row_question("2031") == "2031年志愿者人数是多少？"
+    # A year said first without 相比 after it is no base ("和2030年的…" names two things).
+    assert read_series("和2030年的志愿者人数一样吗？") is None
+
+
+def test_a_change_against_the_year_before_compares_it_with_that_year() -> None:
+    # "比上年", "跟前一年比": the year before the one named is the base.
+    ask = read_series("2031年志愿者人数比上年增加了多少？")
+    assert ask is not None and ask.years == (2030, 2031) and ask.compare and ask.difference
+    assert ask.row_question("2030") == "2030年志愿者人数是多少？"
+    after = read_series("2031年新建绿道跟前一年比多了多少公里？")
+    assert after is not None and after.row_question("2031") == "2031年新建绿道是多少公里？"
+    # A budget compared with the year before's: each row is its own year's.
+    budget = read_series("2031年赤字率比上年预算提高了多少？")
+    assert budget is not None and budget.row_question("2030") == "2030年赤字率是多少？"
+    # A growth rate ("比上年增长多少") is one year's own figure; no year named, no rows.
+    assert read_series("2031年地区生产总值比上年增长多少？") is None
+    assert read_series("去年志愿者比前年多了多少？") is None
