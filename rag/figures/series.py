@@ -91,8 +91,7 @@ _AS_A_TABLE = re.compile(
     r"(?:吧|看看|一下)?(?=[，,。？?]|$)"
 )
 _DROP = re.compile(r"分别|各自|依次|各(?=是|为)|(?<=[年的])都")
-# (Provinces by their one-character names are joined by nothing: "苏浙皖".)
-_PLACE_JOIN = re.compile(r"^\s*(?:、|，|,|和|与|及|以及|跟|还有)?\s*$")
+_PLACE_JOIN = re.compile(r"^\s*(?:、|，|,|和|与|及|以及|跟|还有)\s*$")
 # "甲省、乙省两个省…": the count after a list of places belongs to the list, not to a row.
 _PLACE_COUNT = re.compile(r"(?:这|等)?(?:\d{1,2}|[两二三四五六七八九十])个?(?:省份|省|市|区|县|地区|地方|地)")
 
@@ -248,8 +247,10 @@ def _years_asked(text: str, compare: bool) -> SeriesAsk | None:
     if m:
         first, last = int(m.group(1)), int(m.group(2))
         if first < last <= first + MAX_ROWS:
-            if compare and _DIFFERENCE.search(text, m.end()) and not _PER_ROW.search(text):
-                # "从2031年到2033年提高了多少": the change between the span's two ends.
+            ends = m.group(0).startswith(("从", "自"))
+            if ends and compare and _DIFFERENCE.search(text, m.end()) and not _PER_ROW.search(text):
+                # "从2031年到2033年提高了多少": the change between the span's two ends. (Without 从,
+                # "2031年到2033年新增了多少" is read as each year's, as the rows show it.)
                 return _ask(text, m.start(), m.end(), years=(first, last), compare=True, difference=True)
             return _ask(text, m.start(), m.end(), years=tuple(range(first, last + 1)))
     m = _YEAR_LIST.search(text)
@@ -372,7 +373,10 @@ def _places_asked(text: str, known_regions: Iterable[str], compare: bool) -> Ser
     places = find_places(text, known_regions)
     run: list[tuple[str, int, int]] = []
     for place in places:
-        if run and not _PLACE_JOIN.match(text[run[-1][2] : place[1]]):
+        # (Provinces by their one-character names are joined by nothing: "苏浙皖"; a place
+        # right after another, "重庆市綦江区", is inside it.)
+        joined = not text[run[-1][2] : place[1]] and place[2] - place[1] == 1 if run else False
+        if run and not (_PLACE_JOIN.match(text[run[-1][2] : place[1]]) or joined):
             if len(run) >= 2:
                 break
             run = []

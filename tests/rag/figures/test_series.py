@@ -506,6 +506,7 @@ def test_a_change_over_a_span_compares_its_two_ends() -> None:
         "2031年到2033年，志愿者人数每年增加了多少？",
         "2031年到2033年志愿者人数是怎么变化的？",
         "2031年到2033年菜价涨了多少？",  # without 从: each year's own rise
+        "2031年到2033年，志愿者人数增加了多少？",  # or change
         "从2031年到2033年菜价每年涨了多少？",
     ):
         rows = read_series(asked)
@@ -518,6 +519,8 @@ def test_provinces_listed_by_their_one_character_names() -> None:
     assert ask.places == ("江苏", "浙江", "安徽")
     joined = read_series("川、渝两地2030年的网格员分别是多少？")
     assert joined is not None and joined.places == ("四川", "重庆")
+    # A place named inside another ("重庆市綦江区") is one place, not two rows.
+    assert read_series("重庆市綦江区2030年的网格员各有多少？") is None
     # One such character alone, or a run not said to be a list, is a word ("新建", "青年").
     from ingest.metadata import PROVINCES
     from rag.question.constraints import find_places
