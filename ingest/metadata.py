@@ -65,8 +65,9 @@ PROVINCES = {
     "香港特别行政区": "香港",
     "澳门特别行政区": "澳门",
 }
-# Each province's one-character name (简称), as lists of provinces are written ("京津冀",
-# "苏浙皖三省"); 滇/黔/陇/秦/蜀 are the other names of 云南/贵州/甘肃/陕西/四川.
+# Each province's one-character name (简称), as lists of provinces are written ("苏浙皖三省",
+# "川、渝两地": rag.question.constraints reads them only so); 滇/黔/陇/秦/蜀 are the other names
+# of 云南/贵州/甘肃/陕西/四川.
 PROVINCE_ABBREVIATIONS = {
     "京": "北京市", "津": "天津市", "沪": "上海市", "渝": "重庆市", "冀": "河北省", "晋": "山西省",
     "辽": "辽宁省", "吉": "吉林省", "黑": "黑龙江省", "苏": "江苏省", "浙": "浙江省", "皖": "安徽省",
