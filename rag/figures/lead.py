@@ -18,6 +18,7 @@ from collections.abc import Callable, Sequence
 from ingest.metadata import short_region
 from ingest.records import Aspect
 from ingest.scope import RESULT_CUES, TARGET_CUES
+from ingest.terms import words
 from rag.figures.indicator import (
     GENERIC,
     denominator_itself,
@@ -609,7 +610,7 @@ def names_indicator(question: str, text: str) -> bool:
     for it ("技能培训补贴" does not name "技能竞赛补贴")."""
     names = [nouns(name) for asked in _asked_names(question) for name in (asked, *official_names(asked))]
     # (A word may be said in the full name it shortens: indicator.said_in.)
-    return any(words and all(said_in(w, text) for w in words) for words in names)
+    return any(name and all(said_in(w, text) for w in name) for name in names)
 
 
 def role_score(question: str, sentence: str, mention: NumberMention) -> float:
@@ -961,11 +962,10 @@ def _another_items_figure(question: str, sentence: str, mention: NumberMention) 
     """ "淘汰燃煤锅炉120台、燃气锅炉30台", asked of 燃气锅炉: the first figure's own clause says
     锅炉 only as another kind's (燃煤), while the sentence says the asked kind's elsewhere, so the
     figure is another item's of the list, whatever other words its clause shares."""
-    import jieba
-
     clause = clause_around(sentence, mention.start, mention.end)
     rest = sentence.replace(clause, "", 1)
-    for word in {w for w in jieba.lcut_for_search(question) if len(w) > 1 and w in clause}:
+    # (The question's words, segmented once per question: ingest.terms.words caches them.)
+    for word in {w for w in words(question) if len(w) > 1 and w in clause}:
         modifier = _modifier_before(question, word)
         # The asked kind's own figure stands elsewhere in the sentence ("燃气锅炉30台"), not only
         # its words ("…与经济增长基本同步" is no figure of 经济增长).

@@ -179,12 +179,7 @@ def _which_of_two(text: str) -> str:
     "2031年和2032年，哪年志愿者更多？" and "2031年志愿者多，还是2032年多？"."""
     either = _EITHER_YEAR.search(text)
     if either is not None:
-        years, what, than, adj = (
-            [either.group(1), either.group(4)],
-            either.group("what"),
-            "更",
-            either.group("adj"),
-        )
+        years, what, than, adj = [either["one"], either["other"]], either["what"], "更", either["adj"]
     else:
         which = _WHICH_YEAR.search(text)
         offered = _CHOICE_OF_YEARS.search(text)
@@ -206,8 +201,8 @@ def _which_of_two(text: str) -> str:
 
 # "2031年志愿者多，还是2032年多？": one year's figure said larger, or the other's.
 _EITHER_YEAR = re.compile(
-    rf"{_YEAR}\s*年(?:的)?(?P<what>[^，,。？?]{{1,20}}?)(?P<adj>多|高|大|快|低|少|长|短)[，,]?\s*还是\s*"
-    rf"{_YEAR}\s*年(?:的)?(?:更|比较)?(?P=adj)"
+    r"(?P<one>(?:19|20)\d{2})\s*年(?:的)?(?P<what>[^，,。？?]{1,20}?)(?P<adj>多|高|大|快|低|少|长|短)[，,]?\s*还是\s*"
+    r"(?P<other>(?:19|20)\d{2})\s*年(?:的)?(?:更|比较)?(?P=adj)"
 )
 
 

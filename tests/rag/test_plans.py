@@ -7,14 +7,25 @@ import pytest
 from rag.pipeline import KnowledgeBase
 from tests.fakes import reports_kb
 
+
+def _annual(body: str, year: int, review: str, plan: str) -> dict[str, str]:
+    """One annual work report of `body`: the year before reviewed, its own year planned."""
+    title = f"{year}年{body}政府工作报告"
+    return {f"{title}.txt": f"{title}\n一、{year - 1}年工作回顾\n{review}\n二、{year}年工作安排\n{plan}\n"}
+
+
 REPORTS = {
-    "2030年綦江区政府工作报告.txt": (
-        "2030年綦江区政府工作报告\n一、2029年工作回顾\n过去一年，全区居民消费价格上涨2.1%，财政赤字控制在预算范围内。\n"
-        "二、2030年工作安排\n今年全区居民消费价格涨幅3%左右。今年拟安排财政赤字12亿元。\n"
+    **_annual(
+        "綦江区",
+        2030,
+        "过去一年，全区居民消费价格上涨2.1%，财政赤字控制在预算范围内。",
+        "今年全区居民消费价格涨幅3%左右。今年拟安排财政赤字12亿元。",
     ),
-    "2031年綦江区政府工作报告.txt": (
-        "2031年綦江区政府工作报告\n一、2030年工作回顾\n过去一年，全区地区生产总值增长6.2%。\n"
-        "二、2031年工作安排\n今年全区居民消费价格涨幅3%左右。今年拟安排财政赤字13亿元。\n"
+    **_annual(
+        "綦江区",
+        2031,
+        "过去一年，全区地区生产总值增长6.2%。",
+        "今年全区居民消费价格涨幅3%左右。今年拟安排财政赤字13亿元。",
     ),
 }
 
@@ -97,14 +108,17 @@ def test_an_outcome_stated_after_a_figure_ending_the_same_way_still_counts(
     # ending in the same digits ("7.5%"); 2030 is reviewed without it, so its plan is no answer,
     # alone or as a row of a table.
     reports = {
-        "2030年某市政府工作报告.txt": (
-            "2030年某市政府工作报告\n一、2029年工作回顾\n"
-            "过去一年，规上企业利润由上年减少1.4%转为增加7.5%，全市单位产值能耗下降5%，发展质量明显提高。\n"
-            "二、2030年工作安排\n全市单位产值能耗下降3%以上，环境质量持续改善。\n"
+        **_annual(
+            "某市",
+            2030,
+            "过去一年，规上企业利润由上年减少1.4%转为增加7.5%，全市单位产值能耗下降5%，发展质量明显提高。",
+            "全市单位产值能耗下降3%以上，环境质量持续改善。",
         ),
-        "2031年某市政府工作报告.txt": (
-            "2031年某市政府工作报告\n一、2030年工作回顾\n过去一年，全市地区生产总值增长6.2%，新建公园12个。\n"
-            "二、2031年工作安排\n今年全市地区生产总值增长6%左右。\n"
+        **_annual(
+            "某市",
+            2031,
+            "过去一年，全市地区生产总值增长6.2%，新建公园12个。",
+            "今年全市地区生产总值增长6%左右。",
         ),
     }
     kb = reports_kb(tmp_path_factory.mktemp("energy"), reports)
@@ -121,13 +135,14 @@ def test_a_plans_change_is_not_the_change_of_two_outcomes(tmp_path_factory: pyte
     # The plan says how much more it aims at ("比去年多2000人"); the reviews state both years'
     # outcomes. Asked how much more there were, the outcomes' difference is computed.
     reports = {
-        "2030年某区政府工作报告.txt": (
-            "2030年某区政府工作报告\n一、2029年工作回顾\n过去一年，全区新招募志愿者1.2万人，建成口袋公园8个。\n"
-            "二、2030年工作安排\n新招募志愿者预期目标比去年多2000人，突出志愿服务导向。\n"
+        **_annual(
+            "某区",
+            2030,
+            "过去一年，全区新招募志愿者1.2万人，建成口袋公园8个。",
+            "新招募志愿者预期目标比去年多2000人，突出志愿服务导向。",
         ),
-        "2031年某区政府工作报告.txt": (
-            "2031年某区政府工作报告\n一、2030年工作回顾\n过去一年，全区新招募志愿者1.3万人，建成口袋公园9个。\n"
-            "二、2031年工作安排\n全区新建口袋公园10个。\n"
+        **_annual(
+            "某区", 2031, "过去一年，全区新招募志愿者1.3万人，建成口袋公园9个。", "全区新建口袋公园10个。"
         ),
     }
     kb = reports_kb(tmp_path_factory.mktemp("planchange"), reports)
