@@ -65,6 +65,9 @@ SETS = {
     # A sixteenth, the same way, written when the fifteenth's dev part was first read.
     "reports-classes16.jsonl": REPORTS,
     "reports-classes16-heldout.jsonl": REPORTS,
+    # A seventeenth, the same way, written when the sixteenth's dev part was first read.
+    "reports-classes17.jsonl": REPORTS,
+    "reports-classes17-heldout.jsonl": REPORTS,
     "qijiang-2021-classes.jsonl": ROOT / "kb",
     "qijiang-2021-classes-heldout.jsonl": ROOT / "kb",
     "qijiang-2021-classes2.jsonl": ROOT / "kb",
@@ -89,6 +92,8 @@ SETS = {
     "qijiang-2021-classes11-heldout.jsonl": ROOT / "kb",
     "qijiang-2021-classes12.jsonl": ROOT / "kb",
     "qijiang-2021-classes12-heldout.jsonl": ROOT / "kb",
+    "qijiang-2021-classes13.jsonl": ROOT / "kb",
+    "qijiang-2021-classes13-heldout.jsonl": ROOT / "kb",
 }
 KINDS = {"comparison", "end-of-term", "home-body", "indicator-name", "answer-type", "table-row"}
 
