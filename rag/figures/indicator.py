@@ -87,6 +87,11 @@ GENERIC = frozenset(
         "当时",
         "阵子",
         "那阵子",
+        # Pointing and hearsay in speech ("那些危房", "听说建了"): no part of what is asked about.
+        "那些",
+        "这些",
+        "听说",
+        "据说",
     ]
 )
 
@@ -104,8 +109,10 @@ _NOT_NAME = re.compile(
 _NAME_RUN = re.compile(r"[\u4e00-\u9fff\u2160-\u217f]*[\u4e00-\u9fff]$")
 # Said before an indicator's name without being part of it: when, where, which part.
 _NOT_NAME_BEFORE = re.compile(
-    r"^(?:今年|去年|明年|全年|当年|年末|年底|年初|全国|全省|全市|全区|全县|我国|我省|我市|其中)+"
+    r"^(?:今年|去年|明年|全年|当年|年末|年底|年初|全国|全省|全市|全区|全县|我国|我省|我市|其中|一共|总共|共计)+"
 )
+# What a run of characters right after a number starts with that belongs to the number: 年, 月.
+_OF_THE_NUMBER = re.compile(r"^(?:年(?![末底初])|月(?![末底初]))")
 
 
 def per_unit_of_asked(question: str, before: str) -> bool:
@@ -201,7 +208,11 @@ def indicator_before(text: str) -> str:
     # "PPI（工业生产者出厂价格）降了": an acronym glossed in brackets is named by the gloss.
     text = re.sub(r"[A-Za-z][A-Za-z0-9.&]*\s*[（(]([\u4e00-\u9fff]+)[）)]", r"\1", text)
     m = _NAME_RUN.search(text)
-    name = _NOT_NAME_BEFORE.sub("", m.group(0) if m else "")
+    run = m.group(0) if m else ""
+    if m and m.start() > 0 and text[m.start() - 1].isdigit():
+        # "2031年新建了多少": the 年 (or 月) is the number's, not the name's.
+        run = _OF_THE_NUMBER.sub("", run)
+    name = _NOT_NAME_BEFORE.sub("", run)
     while True:
         stripped = _NOT_NAME.sub("", name)
         if stripped == name:
@@ -280,6 +291,9 @@ def same_indicator(
     # that noun (城际铁路, 城际公路) among each side's own modifiers.
     asked = _modifiers(question_name[: _word_end(question_name, match.a)])
     given = _modifiers(figure_name[: _word_end(figure_name, match.b)])
+    if _verbs_only(question_name[: match.a]) and _verbs_only(question_name[match.a :]):
+        # Two verbs paired for one act ("翻修改造", "修缮改造"): the one the sentence says is it.
+        asked = set()
     # Each modifier the question names must stand in the sentence (up to the figure's clause's
     # end): "城镇登记失业率" asked is not "城镇调查失业率5.1%", although 城镇 is said.
     # (A modifier said in full counts for its short form: "高铁" for "高速铁路".)
@@ -467,6 +481,14 @@ _CHANGE_VERB = re.compile(r"(?:增长|增加|提高|提升|下降|减少|降低|
 _STATISTIC = re.compile(r"比重|比例|占比|强度|水平|规模|总量|总额|数量|数字|增速|增幅|速度|指数|数$")
 # Names of a measure, not of a thing: a quantity, an amount, a count, a rate.
 _MEASURE_NAME = re.compile(rf"(?:{_STATISTIC.pattern}|量|额|率|值|收入|支出|标准|价格|面积)$")
+
+
+def _verbs_only(text: str) -> bool:
+    """`text` is verbs alone ("翻修"), not a verb used as a modifier of a noun ("新建")."""
+    import jieba.posseg
+
+    tokens = jieba.posseg.lcut(text) if text else []
+    return bool(tokens) and all(str(t.flag) == "v" and len(str(t.word)) > 1 for t in tokens)
 
 
 def _modifiers(text: str) -> set[str]:

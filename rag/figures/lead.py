@@ -138,6 +138,22 @@ def _added_for_held(question: str, sentence: str, mention: NumberMention) -> boo
     return bool(_FLOW.search(named)) and not _STOCK.search(named)
 
 
+# What is held, as a clause names it: the length in service, the stock at the year's end.
+_HELD = re.compile(r"(?:运营|营业|通车|总)里程|保有量|年末|年底")
+# What a year added, as a question asks it: _FLOW, and lines opened or put in service.
+_ASKS_ADDED = re.compile(rf"{_FLOW.pattern}|新开通|新通车|新投运|新投产")
+
+
+def _held_for_added(question: str, sentence: str, mention: NumberMention) -> bool:
+    """The other way round: "新开通了多少公里城际铁路" is not answered by "城际铁路运营里程达到
+    3000公里", a length in service, when the figure's clause names nothing added."""
+    if not _ASKS_ADDED.search(question) or _ASKS_HELD.search(question):
+        return False
+    first = _first_listed(sentence, mention)
+    named = sentence[max(sentence.rfind(c, 0, first) for c in "，,；;：:。") + 1 : first]
+    return bool(_HELD.search(named)) and not _ASKS_ADDED.search(named)
+
+
 # A level set for everyone (a subsidy's standard, a wage level, a price): said how much it rose
 # by, it is not said what it is.
 _A_STANDARD = re.compile(r"(?:标准|水平|价格)(?:再|又|也|还)?$")
@@ -450,7 +466,7 @@ def fits_the_question(question: str, sentence: str, mention: NumberMention, one_
         return False
     if _another_items_figure(question, sentence, mention):
         return False
-    if _added_for_held(question, sentence, mention):
+    if _added_for_held(question, sentence, mention) or _held_for_added(question, sentence, mention):
         return False
     if _counted_elsewhere(question, sentence, mention):
         return False

@@ -222,7 +222,10 @@ def contracted(about: Sequence[str], question: str, text: str) -> set[str]:
     if len(plain) < 2:
         return set()
     found: set[str] = set()
-    for token in set(jieba.cut(text)):
+    # (A four-character word is mostly two words of two: "危房改造" holds 危房.)
+    tokens = set(jieba.cut(text))
+    tokens |= {half for t in tokens if len(t) == 4 for half in (t[:2], t[2:])}
+    for token in tokens:
         if len(token) != 2 or not _CJK.fullmatch(token) or token in question:
             continue
         for first in (w for w in plain if w[0] == token[0]):

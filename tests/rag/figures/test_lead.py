@@ -743,3 +743,25 @@ def test_an_indicator_named_short_or_before_a_comma_is_named_by_its_full_words()
     sentence = "全年新建城市绿色步道120公里，改造老旧小区30个。"
     assert clause_names_indicator("新建城市绿道，是多少公里？", sentence, "120公里")
     assert not clause_names_indicator("新建城市绿道，是多少公里？", sentence, "30个")
+
+
+def test_the_years_character_and_a_word_of_total_are_no_part_of_the_name() -> None:
+    from rag.figures.lead import _asked_names
+
+    assert _asked_names("老旧小区2031年一共改造了多少个？") == ("改造",)
+    assert _asked_names("2031年年末某区常住人口是多少？") == ("某区常住人口",)
+
+
+def test_two_verbs_paired_for_one_act_are_answered_by_the_one_said() -> None:
+    sentence = "新建公园12个，老旧小区改造85个。"
+    assert _lead("老旧小区2031年修缮改造了多少个？", sentence) == "85个"
+    # A verb before a noun still names a kind of it: 出生人口 is not 农村人口.
+    assert _lead("出生人口多少？", "全年解决120万农村人口饮水问题。") == ""
+
+
+def test_a_length_in_service_does_not_answer_what_a_year_opened() -> None:
+    held = "城际铁路运营里程达到3000公里。"
+    assert _lead("2031年新开通了多少公里城际铁路？", held) == ""
+    added = "新增城际铁路运营里程120公里，城际铁路运营里程达到3000公里。"
+    assert _lead("2031年新开通了多少公里城际铁路？", added) == "120公里"
+    assert _lead("城际铁路运营里程有多少公里？", held) == "3000公里"

@@ -105,3 +105,9 @@ def test_a_contraction_in_the_text_says_the_two_words_asked() -> None:
     # Alone, with no other word of the question beside it, a contraction says nothing.
     assert contracted(["上门", "家里", "走访", "人次"], question, "开展家访，效果良好") == set()
     assert contracted(["出境", "人口"], "出境人口是多少？", "民营企业出口占全省的50.6%") == set()
+
+
+def test_a_contraction_inside_a_four_character_word_says_the_words_asked() -> None:
+    # jieba keeps "危房改造" whole; its first two characters contract 危险 and 房子.
+    question = "那些危险房子改造了多少户？"
+    assert contracted(["危险", "房子", "改造"], question, "全区危房改造1200户。") == {"危险", "房子"}

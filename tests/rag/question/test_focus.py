@@ -72,3 +72,12 @@ def test_when_said_as_in_speech_is_no_subject() -> None:
     for question in ("那会儿全区有多少名志愿者？", "那时候全区有多少名志愿者？", "当时全区有多少名志愿者？"):
         terms = subject_terms(Focus(question, question), weights)
         assert "志愿者" in terms and not {"会儿", "那会儿", "时候", "那时候", "当时"} & set(terms), question
+
+
+def test_pointing_and_hearsay_are_no_subject() -> None:
+    from rag.question.focus import TermWeights, subject_terms
+
+    weights = TermWeights(lambda _t: 5.0)
+    question = "听说那些网格员去年培训了多少人次？"
+    terms = subject_terms(Focus(question, question), weights)
+    assert {"网格", "培训"} <= set(terms) and not {"听说", "那些"} & set(terms)
