@@ -15,7 +15,7 @@ from ingest.scope import sentence_scope
 from ingest.terms import bigrams, words
 from rag.evidence.retrieve import Hit
 from rag.figures.numbers import asks_for_date, asks_for_number, find_dates, find_numbers, is_figure
-from rag.question.constraints import time_fit
+from rag.question.constraints import plan_unasked, time_fit
 from rag.question.focus import Focus, TermWeights, term_coverage
 
 
@@ -75,6 +75,7 @@ def rank_sentences(
     """The sentences of the hits' paragraphs, best first (see the module doc)."""
     focus = focus or Focus(question, question)
     q_words = set(words(question))
+    figure = asks_for_number(question)
     ranked: list[Sentence] = []
     for rank, hit in enumerate(hits):
         para = hit.paragraph
@@ -97,12 +98,14 @@ def rank_sentences(
                 source, span = answer_key  # matched the exam question: cite its answer key
                 keyed = True
             shown = source.text[span[0] : span[1]]
+            scope = sentence_scope(source, span[0], span[1])
             score = (
                 coverage
                 + 0.12 / (1 + rank)
                 + 0.05 * hit.dense_similarity
                 + answer_type_bonus(question, shown, q_words)
-                + time_fit(focus.asked, sentence_scope(source, span[0], span[1]))
+                + time_fit(focus.asked, scope)
+                + (plan_unasked(focus.asked, scope) if figure else 0.0)
             )
             if source.kind is not Kind.BODY:
                 score -= 0.15

@@ -181,8 +181,15 @@ def _reviews_years(focus: Focus, sentence: Sentence) -> bool:
     return aspects == {Aspect.PERIOD}
 
 
+_OPENS_WITH_NOW = re.compile(r"(?:目前|现在|如今|当前|迄今|截至目前)")
+
+
 def _sets_targets(focus: Focus, sentence: Sentence) -> bool:
-    """The sentence sets out targets for the year asked (all its figures are targets)."""
+    """The sentence sets out targets for the year asked (all its figures are targets). One
+    opening with now ("目前……共有66个班级") states where things stand, whatever year the
+    sentences before it named."""
+    if _OPENS_WITH_NOW.match(sentence.text):
+        return False
     scope = sentence_scope(sentence.paragraph, *sentence.span)
     years = focus.asked.years or tuple(y for y, _a in scope.years)
     aspects = set().union(*(scope.aspects_of(y) for y in years)) if years else set()

@@ -32,6 +32,8 @@ _RESULT_STRONG = re.compile(r"实际|完成|实现了|全年|年末|年底")
 # asks for a plan ("去年提出要……", "去年的目标"). Not a base of comparison ("今年比去年多招多少":
 # the plan of this year may be asked).
 _PAST_YEAR = re.compile(r"(?<![比较和与同跟])(?:去年|上一?年(?!度)|前年)")
+# Now, as the level reached so far ("目前有多少", "现在到多少了"); a plan asked is read first.
+_NOW = re.compile(r"现在|目前|如今|眼下|迄今|至今")
 _NATIONAL_WORDS = re.compile(r"全国|我国")
 # "全区", "全省": the whole of a body's own area, what its report is about throughout; it names
 # no subject of a question ("全区有多少志愿者": 志愿者).
@@ -215,7 +217,8 @@ def find_report(question: str, known: Iterable[str] = ()) -> ReportRef | None:
             words = words[:s] + words[e:]
         for _p, s, e in reversed(find_places(words, known)):
             words = words[:s] + words[e:]
-        words = re.sub(r"^的|的$|政府工作|政府|工作", "", words.strip("的"))
+        # A pointer after the year ("2031年那份…报告") points at the report; it is no word of its name.
+        words = re.sub(r"^的|的$|政府工作|政府|工作|[这那][份篇个]", "", words.strip("的"))
         return ReportRef(
             text=text,
             year=years[0][0] if years else None,
@@ -261,6 +264,8 @@ def _aspects(question: str) -> tuple[Aspect | None, Aspect | None]:
         return None, Aspect.TARGET
     if _PAST_YEAR.search(question) and "今年" not in question and "明年" not in question:
         return Aspect.RESULT, Aspect.RESULT
+    if _NOW.search(question):
+        return Aspect.RESULT, Aspect.RESULT  # "现在到多少了": where things stand, not a plan
     return None, None
 
 
@@ -355,6 +360,14 @@ def congress_alias(title: str) -> str:
     """ "十九大" for a title naming the 19th congress either way."""
     m = _CONGRESS.search(title)
     return f"{m.group(1) or m.group(2)}大" if m else ""
+
+
+def plan_unasked(asked: Asked, scope: TimeScope) -> float:
+    """A figure asked of no year, no plan and no report ("生猪出栏多少头"): what was done comes
+    before what is planned, by the other aspect's penalty of time_fit. (A report named is read
+    whole, and a list of points is looked for in its plans as much as in its review.)"""
+    unasked = not (asked.years or asked.report or asked.lean)
+    return -0.1 if unasked and {a for _y, a in scope.years} == {Aspect.TARGET} else 0.0
 
 
 def time_fit(asked: Asked, scope: TimeScope) -> float:

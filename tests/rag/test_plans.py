@@ -152,3 +152,36 @@ def test_a_plans_change_is_not_the_change_of_two_outcomes(tmp_path_factory: pyte
     assert "相差1000人（据两处原文计算）" in lead and "2000" not in lead
     # Asked of the plan, the plan's stated change answers.
     assert "2000人" in kb.ask("2030年新招募志愿者的预期目标比上年多了多少？").text.split("\n", 1)[0]
+
+
+def test_of_no_year_the_review_answers_before_the_plan_and_now_asks_the_level(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    # The plan's sentences say the review's words: with no year asked, what was done comes
+    # first; "现在" asks the level reached, not the change a plan sets.
+    reports = _annual(
+        "某省",
+        2031,
+        "过去一年，新建城市绿道420公里，保持全国前列。城市绿道总长达到3200公里。",
+        "新建一批公园，确保全省新建城市绿道稳定在400公里以上。全省城市绿道总长增加300公里。",
+    )
+    kb = reports_kb(tmp_path_factory.mktemp("nowlevel"), reports)
+    assert kb.ask("新建城市绿道多少公里？").lead == "420公里"
+    assert kb.ask("城市绿道总长现在到多少公里了？").lead == "3200公里"
+    assert kb.ask("新建城市绿道的目标是多少公里？").lead == "400公里以上"
+
+
+def test_a_sentence_opening_with_now_is_no_plan_of_the_year_before_it(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    # "目前" asks where things stand; the sentence opening with it states that, although the
+    # sentence before it named a year's plan.
+    reports = {
+        "某区城市绿道简介.txt": (
+            "某区城市绿道简介\n某区城市绿道始建于2020年。2027年，区里计划把绿道延伸到各个街道。"
+            "目前全区共有城市绿道320公里，沿线设有驿站40个。\n"
+        )
+    }
+    kb = reports_kb(tmp_path_factory.mktemp("now"), reports)
+    assert kb.ask("目前全区共有多少公里城市绿道？").lead == "320公里"
+    assert kb.ask("现在沿线有多少个驿站？").lead == "40个"

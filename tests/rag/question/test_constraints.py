@@ -37,6 +37,10 @@ REGIONS = ["全国", "广东省", "綦江区"]
         ("今年比去年多建多少公里绿道？", (), None, None),
         ("某区去年提出要新建多少公里绿道？", (), None, Aspect.TARGET),
         ("去年的绿道建设目标是多少公里？", (), Aspect.TARGET, Aspect.TARGET),
+        # Now: the level reached so far, not a plan; unless a plan is asked.
+        ("某区城市绿道现在到多少公里了？", (), Aspect.RESULT, Aspect.RESULT),
+        ("目前全区有多少名网格员？", (), Aspect.RESULT, Aspect.RESULT),
+        ("现在的绿道建设目标是多少公里？", (), Aspect.TARGET, Aspect.TARGET),
     ],
 )
 def test_years_and_what_is_asked_of_them(
@@ -188,6 +192,21 @@ def test_time_fit_prefers_the_year_as_asked() -> None:
     assert time_fit(asked, PARAGRAPHS["n2016#1"].scope) < 0  # another year
 
 
+def test_of_no_year_and_no_plan_asked_the_review_comes_before_the_plan() -> None:
+    from rag.question.constraints import plan_unasked
+
+    plain = read_question("居民消费价格上涨了多少？")
+    review, plan = PARAGRAPHS["n2017#1"].scope, PARAGRAPHS["n2017#2"].scope
+    assert plan_unasked(plain, review) == 0.0 and plan_unasked(plain, plan) < 0
+    # A plan asked, a year or a report named is left to the rules for them.
+    for question in (
+        "居民消费价格涨幅的目标是多少？",
+        "2017年居民消费价格涨幅是多少？",
+        "2017年政府工作报告里居民消费价格涨幅是多少？",
+    ):
+        assert plan_unasked(read_question(question), plan) == 0.0, question
+
+
 def test_a_years_target_is_looked_for_first_in_that_years_report() -> None:
     plan = _paragraph(
         "n2016", 3, "“十三五”时期居民消费价格涨幅保持在3%以内。", "三、“十三五”时期主要目标任务"
@@ -222,6 +241,9 @@ def test_a_report_named_after_a_verb() -> None:
     # A verb inside the name (jieba reads 组工 as one) keeps the whole name.
     own = find_report("这份某区组工答卷的报道", ["某区"])
     assert own is not None and own.text == "这份某区组工答卷"
+    # A pointer after the year points at the report; the body's name is what must match.
+    pointed = find_report("2031年那份某区政府工作报告是哪天作的？")
+    assert pointed is not None and (pointed.year, pointed.words) == (2031, "某区")
 
 
 def test_what_the_user_wants_is_no_plan() -> None:
