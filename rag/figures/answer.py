@@ -34,6 +34,7 @@ from rag.figures.respective import as_item
 from rag.question.asked_type import AskedType, asked_role, asked_type, name_after, person_names, place_names
 from rag.question.constraints import Asked
 from rag.question.focus import Focus, TermWeights, question_terms, subject_terms, term_coverage
+from rag.question.glossary import expand
 from rag.question.resolution import Resolution
 from rag.question.thesaurus import with_synonyms_of
 
@@ -157,7 +158,9 @@ class ExtractiveAnswerer:
             best = sentences[0]
             # "城乡居民收入分别…" names the rural income a question asks about (rag.figures.respective).
             text = as_item(" ".join([*best.paragraph.heading_path, best.text]), focus.question)
-            subject = term_coverage(terms, self.weights, with_synonyms_of(terms, set(words(text))))
+            # Read as the question's words are ("平均每天" is the asked 日均), as the lead reads it.
+            said = set(words(text) + words(expand(text, self.weights.occurs)))
+            subject = term_coverage(terms, self.weights, with_synonyms_of(terms, said))
         return sentences, evidence_features(hits, coverage, subject)
 
     def question_terms(self, focus: Focus) -> list[str]:
