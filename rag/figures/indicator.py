@@ -112,7 +112,7 @@ _NOT_NAME_BEFORE = re.compile(
     r"^(?:今年|去年|明年|全年|当年|年末|年底|年初|全国|全省|全市|全区|全县|我国|我省|我市|其中|一共|总共|共计)+"
 )
 # What a run of characters right after a number starts with that belongs to the number: 年, 月.
-_OF_THE_NUMBER = re.compile(r"^(?:年(?![末底初])|月(?![末底初]))")
+_OF_THE_NUMBER = re.compile(r"^(?:年度?(?![末底初])|月份?(?![末底初]))")
 
 
 def per_unit_of_asked(question: str, before: str) -> bool:

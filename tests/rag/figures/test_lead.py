@@ -750,6 +750,7 @@ def test_the_years_character_and_a_word_of_total_are_no_part_of_the_name() -> No
 
     assert _asked_names("老旧小区2031年一共改造了多少个？") == ("改造",)
     assert _asked_names("2031年年末某区常住人口是多少？") == ("某区常住人口",)
+    assert _asked_names("某区2031年度财政预算是多少？") == ("财政预算",)
 
 
 def test_two_verbs_paired_for_one_act_are_answered_by_the_one_said() -> None:
