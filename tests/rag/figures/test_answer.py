@@ -188,7 +188,7 @@ def test_the_best_sentence_is_read_as_the_question_is_for_its_subject() -> None:
     # The question's "平均每天" is read as 日均; the sentence writing it out says the subject too.
     para = Paragraph("r#1", "r", "某区报告", 1, "全区新登记企业增长10%，平均每天新增150户。")
     answerer = ExtractiveAnswerer(weights=TermWeights(lambda _t: 5.0))
-    question = "平均每天新冒出来多少户？"
+    question = "平均每天新蹦出来多少户？"
     focus = Focus(question, question)
     assert "日均" in answerer.subject_terms(focus)
     _sentences, features = answerer.evidence(question, [_hit(para, 1)], focus)

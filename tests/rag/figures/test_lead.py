@@ -748,7 +748,7 @@ def test_an_indicator_named_short_or_before_a_comma_is_named_by_its_full_words()
 def test_the_years_character_and_a_word_of_total_are_no_part_of_the_name() -> None:
     from rag.figures.lead import _asked_names
 
-    assert _asked_names("老旧小区2031年一共改造了多少个？") == ("改造",)
+    assert _asked_names("老旧小区2031年总共整治了多少个？") == ("整治",)
     assert _asked_names("2031年年末某区常住人口是多少？") == ("某区常住人口",)
     assert _asked_names("某区2031年度财政预算是多少？") == ("财政预算",)
 

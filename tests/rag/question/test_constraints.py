@@ -242,7 +242,7 @@ def test_a_report_named_after_a_verb() -> None:
     own = find_report("这份某区组工答卷的报道", ["某区"])
     assert own is not None and own.text == "这份某区组工答卷"
     # A pointer after the year points at the report; the body's name is what must match.
-    pointed = find_report("2031年那份某区政府工作报告是哪天作的？")
+    pointed = find_report("2031年那份某区政府工作报告里，绿道有多长？")
     assert pointed is not None and (pointed.year, pointed.words) == (2031, "某区")
 
 
