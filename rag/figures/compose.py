@@ -186,7 +186,7 @@ _OPENS_WITH_NOW = re.compile(r"(?:目前|现在|如今|当前|迄今|截至目�
 
 def _sets_targets(focus: Focus, sentence: Sentence) -> bool:
     """The sentence sets out targets for the year asked (all its figures are targets). One
-    opening with now ("目前……共有66个班级") states where things stand, whatever year the
+    opening with now ("目前……共有城市绿道320公里") states where things stand, whatever year the
     sentences before it named."""
     if _OPENS_WITH_NOW.match(sentence.text):
         return False

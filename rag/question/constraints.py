@@ -363,7 +363,7 @@ def congress_alias(title: str) -> str:
 
 
 def plan_unasked(asked: Asked, scope: TimeScope) -> float:
-    """A figure asked of no year, no plan and no report ("生猪出栏多少头"): what was done comes
+    """A figure asked of no year, no plan and no report ("新建了多少公里城市绿道"): what was done comes
     before what is planned, by the other aspect's penalty of time_fit. (A report named is read
     whole, and a list of points is looked for in its plans as much as in its review.)"""
     unasked = not (asked.years or asked.report or asked.lean)
