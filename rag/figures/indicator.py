@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from difflib import Match, SequenceMatcher
+from functools import lru_cache
 
 from ingest.terms import word_parts
 from rag.figures.respective import as_item
@@ -483,8 +484,10 @@ _STATISTIC = re.compile(r"比重|比例|占比|强度|水平|规模|总量|总�
 _MEASURE_NAME = re.compile(rf"(?:{_STATISTIC.pattern}|量|额|率|值|收入|支出|标准|价格|面积)$")
 
 
+@lru_cache(maxsize=4096)
 def _verbs_only(text: str) -> bool:
-    """`text` is verbs alone ("翻修"), not a verb used as a modifier of a noun ("新建")."""
+    """`text` is verbs alone ("翻修"), not a verb used as a modifier of a noun ("新建"). (Cached:
+    same_indicator asks it for every figure a sentence holds.)"""
     import jieba.posseg
 
     tokens = jieba.posseg.lcut(text) if text else []

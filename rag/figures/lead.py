@@ -132,10 +132,15 @@ def _added_for_held(question: str, sentence: str, mention: NumberMention) -> boo
     figure's clause states what was added (新建, 新增), the question what is held."""
     if not _ASKS_HELD.search(question) or _FLOW.search(question):
         return False
-    # A verb of adding governs the items listed after it ("新建改建国道3000多公里、乡村道路…").
-    first = _first_listed(sentence, mention)
-    named = sentence[max(sentence.rfind(c, 0, first) for c in "，,；;：:。") + 1 : first]
+    named = _named_before_list(sentence, mention)
     return bool(_FLOW.search(named)) and not _STOCK.search(named)
+
+
+def _named_before_list(sentence: str, mention: NumberMention) -> str:
+    """What the figure's clause says before its list's first figure: a verb of adding governs
+    the items listed after it ("新建改建国道3000多公里、乡村道路…")."""
+    first = _first_listed(sentence, mention)
+    return sentence[max(sentence.rfind(c, 0, first) for c in "，,；;：:。") + 1 : first]
 
 
 # What is held, as a clause names it: the length in service, the stock at the year's end.
@@ -149,8 +154,7 @@ def _held_for_added(question: str, sentence: str, mention: NumberMention) -> boo
     3000公里", a length in service, when the figure's clause names nothing added."""
     if not _ASKS_ADDED.search(question) or _ASKS_HELD.search(question):
         return False
-    first = _first_listed(sentence, mention)
-    named = sentence[max(sentence.rfind(c, 0, first) for c in "，,；;：:。") + 1 : first]
+    named = _named_before_list(sentence, mention)
     return bool(_HELD.search(named)) and not _ASKS_ADDED.search(named)
 
 
