@@ -68,6 +68,9 @@ SETS = {
     # A seventeenth, the same way, written when the sixteenth's dev part was first read.
     "reports-classes17.jsonl": REPORTS,
     "reports-classes17-heldout.jsonl": REPORTS,
+    # An eighteenth, the same way, written when the seventeenth's dev part was first read.
+    "reports-classes18.jsonl": REPORTS,
+    "reports-classes18-heldout.jsonl": REPORTS,
     "qijiang-2021-classes.jsonl": ROOT / "kb",
     "qijiang-2021-classes-heldout.jsonl": ROOT / "kb",
     "qijiang-2021-classes2.jsonl": ROOT / "kb",
@@ -94,6 +97,8 @@ SETS = {
     "qijiang-2021-classes12-heldout.jsonl": ROOT / "kb",
     "qijiang-2021-classes13.jsonl": ROOT / "kb",
     "qijiang-2021-classes13-heldout.jsonl": ROOT / "kb",
+    "qijiang-2021-classes14.jsonl": ROOT / "kb",
+    "qijiang-2021-classes14-heldout.jsonl": ROOT / "kb",
 }
 KINDS = {"comparison", "end-of-term", "home-body", "indicator-name", "answer-type", "table-row"}
 
