@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from ingest.chunk import split_sentences
 from ingest.records import Kind, Paragraph
@@ -15,8 +15,9 @@ from ingest.scope import sentence_scope
 from ingest.terms import bigrams, words
 from rag.evidence.retrieve import Hit
 from rag.figures.numbers import asks_for_date, asks_for_number, find_dates, find_numbers, is_figure
-from rag.question.constraints import plan_unasked, time_fit
+from rag.question.constraints import asks_now, latest_done, now_fit, plan_unasked, time_fit
 from rag.question.focus import Focus, TermWeights, term_coverage
+from rag.question.thesaurus import with_synonyms_of
 
 
 @dataclass(frozen=True)
@@ -88,11 +89,11 @@ def rank_sentences(
             if len(text) < 4 or not all(place in text for place in focus.mentions):
                 continue
             own = set(words(text) + bigrams(text))
-            cov = term_coverage(q_terms, weights, own)
-            # Heading words (a document title, a section name) half-count: they say what
-            # the sentence is about without being in it.
-            cov_ctx = term_coverage(q_terms, weights, own | context)
-            coverage = 0.75 * cov + 0.25 * cov_ctx
+            coverage = _coverage(q_terms, weights, own, context)
+            # A question's word the sentence writes a close synonym of is said ("运营里程"
+            # asked, "营业里程" written), as the lead reads it. It ranks the sentence; the
+            # coverage the refusal model weighs stays the words as written.
+            said = _coverage(q_terms, weights, with_synonyms_of(q_terms, own, CLOSE_SYNONYMS), context)
             source, span, keyed = para, (start, end), False
             if answer_key is not None and _QUESTION_SENTENCE.search(text):
                 source, span = answer_key  # matched the exam question: cite its answer key
@@ -100,7 +101,7 @@ def rank_sentences(
             shown = source.text[span[0] : span[1]]
             scope = sentence_scope(source, span[0], span[1])
             score = (
-                coverage
+                said
                 + 0.12 / (1 + rank)
                 + 0.05 * hit.dense_similarity
                 + answer_type_bonus(question, shown, q_words)
@@ -110,8 +111,30 @@ def rank_sentences(
             if source.kind is not Kind.BODY:
                 score -= 0.15
             ranked.append(Sentence(shown, rank, source, coverage, score, span, keyed))
+    if asks_now(question, focus.asked):
+        ranked = _newest_first(ranked)
     ranked.sort(key=lambda s: -s.score)
     return ranked
+
+
+# A question's word is read through the thesaurus in ranking when it has at most this many
+# synonyms: a word of many has some of another meaning (人口: 人员; 出生: 落地).
+CLOSE_SYNONYMS = 3
+
+
+def _coverage(q_terms: Sequence[str], weights: TermWeights, own: set[str], context: set[str]) -> float:
+    """How much of the question's terms a sentence covers; heading words (a document title, a
+    section name) half-count: they say what the sentence is about without being in it."""
+    return 0.75 * term_coverage(q_terms, weights, own) + 0.25 * term_coverage(q_terms, weights, own | context)
+
+
+def _newest_first(ranked: list[Sentence]) -> list[Sentence]:
+    """ "现在到多少了": a tilt towards the sentences about the newest year done (now_fit)."""
+    done = [latest_done(sentence_scope(s.paragraph, *s.span)) for s in ranked]
+    newest = max((y for y in done if y is not None), default=None)
+    if newest is None:
+        return ranked
+    return [replace(s, score=s.score + now_fit(y, newest)) for s, y in zip(ranked, done, strict=True)]
 
 
 def _answer_key_span(

@@ -370,6 +370,29 @@ def plan_unasked(asked: Asked, scope: TimeScope) -> float:
     return -0.1 if unasked and {a for _y, a in scope.years} == {Aspect.TARGET} else 0.0
 
 
+def asks_now(question: str, asked: Asked) -> bool:
+    """ "现在到多少了", "目前有多少" of no year and no report: the level the latest report states."""
+    return bool(_NOW.search(question)) and not (asked.years or asked.report)
+
+
+def latest_done(scope: TimeScope) -> int | None:
+    """The last year a sentence states what was done in (a result, or a review's span)."""
+    return max((y for y, a in scope.years if a in (Aspect.RESULT, Aspect.PERIOD)), default=None)
+
+
+def now_fit(year: int | None, newest: int) -> float:
+    """For a question asking where things stand now: the sentence about the newest year done
+    comes first, one a year older a little less, one three years older gains nothing (a
+    knowledge base of many years' reports states the same indicator in each). At most what
+    the best-ranked paragraph's sentences gain by its rank."""
+    return 0.0 if year is None else NOW_TILT * max(0.0, 1 - (newest - year) / NOW_YEARS)
+
+
+# How many years back a level still counts as "now", a little less each year.
+NOW_YEARS = 3
+NOW_TILT = 0.12
+
+
 def time_fit(asked: Asked, scope: TimeScope) -> float:
     """How well a sentence's time scope fits the years asked: a bonus for the year as asked
     (result or target), a penalty for another year or the other aspect; 0 when either side

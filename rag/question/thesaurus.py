@@ -76,11 +76,18 @@ def synonyms(word: str) -> frozenset[str]:
     return _synonyms().get(word, frozenset())
 
 
-def with_synonyms_of(asked: Iterable[str], found: set[str]) -> set[str]:
+def with_synonyms_of(asked: Iterable[str], found: set[str], most: int = MAX_GROUP) -> set[str]:
     """`found` (a text's words) with each `asked` word it holds a synonym of: the text says it.
-    Not a measure word (比重 / 比例): a share of one thing is not about another."""
+    Not a measure word (比重 / 比例): a share of one thing is not about another. `most`: only
+    words of at most that many synonyms (the fewer, the closer their meaning: 运营 has one,
+    营业; 人口 has four, 人员 among them)."""
     return found | {
-        word for word in asked if word not in found and word not in _MEASURES and synonyms(word) & found
+        word
+        for word in asked
+        if word not in found
+        and word not in _MEASURES
+        and len(synonyms(word)) <= most
+        and synonyms(word) & found
     }
 
 

@@ -185,3 +185,20 @@ def test_a_sentence_opening_with_now_is_no_plan_of_the_year_before_it(
     kb = reports_kb(tmp_path_factory.mktemp("now"), reports)
     assert kb.ask("目前全区共有多少公里城市绿道？").lead == "320公里"
     assert kb.ask("现在沿线有多少个驿站？").lead == "40个"
+
+
+def test_where_things_stand_now_is_the_newest_reports_level(tmp_path_factory: pytest.TempPathFactory) -> None:
+    # The same indicator in the reviews of two years, in the same words.
+    older = "过去一年，全区城市绿道运营里程达到120公里，居全市前列。"
+    newer = "过去一年，全区城市绿道运营里程达到180公里，比上年增加60公里。"
+    reports = {
+        **_annual("綦江区", 2031, older, "今年新建绿道20公里。"),
+        **_annual("綦江区", 2032, "过去一年，全区新增就业1.2万人。", "今年新建绿道30公里。"),
+        **_annual("綦江区", 2033, newer, "今年新建绿道40公里。"),
+    }
+    kb = reports_kb(tmp_path_factory.mktemp("now"), reports)
+    now = kb.ask("全区城市绿道运营里程现在有多少公里？")
+    assert now.text.startswith("180公里。依据：据《2033年綦江区政府工作报告》")
+    # A year asked is that year's, now or not.
+    then = kb.ask("2030年全区城市绿道运营里程有多少公里？")
+    assert then.text.startswith("120公里。依据：据《2031年綦江区政府工作报告》")
