@@ -20,10 +20,11 @@ from rag.answer_types import Answer, Answerer, refusal
 from rag.evidence.ground import Grounded, ground
 from rag.evidence.retrieve import HybridRetriever, SearchFilter, Snapshot
 from rag.figures import others
-from rag.figures.lead import asks_level_set, clause_names_indicator, names_indicator
+from rag.figures.lead import asks_level_set, change_of_another, clause_names_indicator, names_indicator
 from rag.figures.merge import merge_answers
 from rag.figures.numbers import asks_for_number
 from rag.figures.series import (
+    ASKS_PLAN,
     SeriesAsk,
     covered_years,
     is_a_level,
@@ -240,6 +241,10 @@ def answer_table(
         # "…比2011年多了多少": reports often state the difference; it answers, the rows follow.
         direct = answer_part(retriever, answerer, series.question, top_k, where, earlier)
         stated = not direct.refused and direct.lead and not is_a_level(direct.lead, answer.table)
+        cited = lead_citation(direct) if stated else None
+        if cited is not None and keys:
+            # Of the rows' indicator, not of another the sentence states beside it.
+            stated = not change_of_another(series.row_question(keys[-1]), cited.sentence, direct.lead)
         if stated and not _a_plans_change(snapshot, direct, kinds, series):
             answer = with_difference(direct, answer)
         elif answer.table is None or not _computable(answer.table, series.question):
@@ -259,15 +264,12 @@ def answer_table(
     return answer
 
 
-_ASKS_PLAN = re.compile(r"目标|预期|计划|任务|力争")
-
-
 def _a_plans_change(
     snapshot: Snapshot, direct: Answer, kinds: Mapping[str, Aspect], series: SeriesAsk
 ) -> bool:
     """The change stated is a plan's ("预期目标比去年多2000人") while both rows are outcomes and
     the question asks no plan: it is not the change asked (the rows' difference is computed)."""
-    if series.by != "year" or _ASKS_PLAN.search(series.question) or not series.years:
+    if series.by != "year" or ASKS_PLAN.search(series.question) or not series.years:
         return False
     later = str(max(series.years))
     rows = [kinds.get(str(y)) for y in series.years]
@@ -279,7 +281,7 @@ def _a_plans_change(
 def _computable(table: Table, question: str) -> bool:
     """Two figures of one unit, both plans or both outcomes, unless the question itself sets a
     plan against an outcome ("今年的目标比去年实际多多少": the rows then say which is which)."""
-    if len(table.filled) != 2 or (table.mixed and not _ASKS_PLAN.search(question)):
+    if len(table.filled) != 2 or (table.mixed and not ASKS_PLAN.search(question)):
         return False
     return table.mixed or bool(computed_difference(table.filled))
 

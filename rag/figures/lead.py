@@ -184,6 +184,24 @@ _NAMED_AFTER_ASK = re.compile(
 )
 
 
+# The part whose share of a whole is stated: "文旅产业占地区生产总值比重", "研发经费与…之比".
+_SHARE_PART = re.compile(
+    r"(?P<part>[\u4e00-\u9fff]{2,12}?)(?:在|占|与)[^，。；？?]{1,16}?(?:比重|比例|份额|之比|的?\d)"
+)
+
+
+def _share_of_another_part(question: str, clause: str) -> bool:
+    """A share asked of one part ("文旅产业占GDP比重") is not stated by the share of another part
+    of the same whole ("研发经费占地区生产总值比重达到2.1%"): the two parts share no word."""
+    asked, given = _SHARE_PART.search(question), _SHARE_PART.search(clause)
+    if asked is None or given is None:
+        return False
+    part = re.sub(r"^.*?年", "", asked.group("part"))
+    named = [nouns(name) for name in (part, *official_names(part))]  # 第三产业: 服务业
+    said = given.group("part")
+    return any(named) and not any(said_in(w, said) for name in named for w in name)
+
+
 def _asked_name(question: str) -> str:
     """The indicator a question names: before its 多少, or, when a verb stands right before it
     ("解决了多少……", "绿道建设拨了多少经费"), after it ("城市居民的出行难题", "经费"); the words
@@ -404,6 +422,20 @@ def subject_context(sentence: str, start: int, end: int, question: str = "") -> 
     return prior + own
 
 
+# A stock, held at a year's end: what the year adds to it is its change on the year before.
+_BALANCE = re.compile(r"余额|存量|保有量|年末|年底")
+
+
+def _added_to_a_stock(sentence: str, mention: NumberMention) -> bool:
+    """ "存款余额增长8.5%，新增4万多亿元": what a year added to a balance is by how much it grew
+    on the year before (unlike a flow's "新增就业1300万人", which is the year's own level)."""
+    before = sentence[max(0, mention.lead_start - 14) : mention.lead_start]
+    if not before.endswith("新增"):
+        return False
+    start = clause_start(sentence, mention.start)
+    return bool(_BALANCE.search(_previous_clause(sentence, start) + sentence[start : mention.start]))
+
+
 def _previous_clause(sentence: str, start: int) -> str:
     breaks = [m.end() for m in _PHRASE_BREAK.finditer(sentence, 0, start)]
     if not breaks:
@@ -463,7 +495,8 @@ def fits_the_question(question: str, sentence: str, mention: NumberMention, one_
         return False
     if _starts_a_change(sentence, mention):
         return False  # where a change started is never the answer on its own (paired_lead adds it)
-    since_last_year = bool(_SINCE_LAST_YEAR.search(question)) and changed_by(sentence, mention)
+    changed = changed_by(sentence, mention) or _added_to_a_stock(sentence, mention)
+    since_last_year = bool(_SINCE_LAST_YEAR.search(question)) and changed
     if _ASKS_DIFFERENCE.search(question) and not is_difference(sentence, mention) and not since_last_year:
         return False
     if _counts_what_is_not_asked(question, sentence, mention):
@@ -477,6 +510,8 @@ def fits_the_question(question: str, sentence: str, mention: NumberMention, one_
     if _done_elsewhere(question, sentence, mention):
         return False
     if _rise_of_a_standard(question, sentence, mention):
+        return False
+    if _share_of_another_part(question, clause_around(sentence, mention.start, mention.end)):
         return False
     before = sentence[max(0, mention.lead_start - 14) : mention.lead_start]
     # The other way round: "比去年多100万人" does not say how many there are.
@@ -623,6 +658,26 @@ def clause_names_indicator(question: str, sentence: str, lead: str) -> bool:
     # (The figure itself, not the end of another: "5%" is not the tail of "7.5%".)
     found = re.finditer(rf"(?<![\d.]){re.escape(lead)}", sentence)
     return any(names_indicator(question, clause_around(sentence, m.start(), m.end())) for m in found)
+
+
+def change_of_another(question: str, sentence: str, lead: str) -> bool:
+    """A change stated of another indicator than the question's: its own clause names one
+    before it ("新建绿道投用里程320公里" beside "城市绿道总里程达1800公里"), and neither that
+    clause nor the one before names the question's. A change naming nothing ("…，比上年多100万
+    人") is of the indicator its sentence is about."""
+    figures = find_numbers(lead)
+    said = figures[-1].text if figures else lead  # "2.6%，比去年预算低0.4个百分点": the change
+    found = False
+    for m in re.finditer(rf"(?<![\d.]){re.escape(said)}", sentence):
+        start = clause_start(sentence, m.start())
+        if not nouns(sentence[start : m.start()]):
+            return False
+        own = clause_around(sentence, m.start(), m.end())
+        before = _previous_clause(sentence, start)
+        if names_indicator(question, own) or (before and names_indicator(question, before)):
+            return False
+        found = True
+    return found
 
 
 def names_indicator(question: str, text: str) -> bool:

@@ -319,6 +319,9 @@ def find_dates(text: str) -> list[str]:
     return [m.group(0) for m in _DATE.finditer(text)]
 
 
+_UNIT_IN_BRACKETS = re.compile(rf"(?:多少|几)[\u4e00-\u9fff]{{1,8}}[（(]\s*(?P<unit>{UNITS}|%)\s*[)）]")
+
+
 def question_unit(question: str) -> str:
     """The unit a question names right after 多少/几 ("多少人次" -> "人次"), if any; not the
     first character of a word ("多少村级后备干部": 村级 is no unit)."""
@@ -327,7 +330,9 @@ def question_unit(question: str) -> str:
     # "这几年", "那几年", "近几年来" name a span of years; they ask for nothing.
     m = re.search(rf"(?:多少|(?<![这那近前去])几(?!年来|年间|年里))\s*(?P<unit>{UNITS}|%)", question)
     if not m:
-        return ""
+        # As a form writes it, in brackets after the thing counted: "多少读者（人次）".
+        m = _UNIT_IN_BRACKETS.search(question)
+        return m.group("unit") if m else ""
     unit = m.group("unit")
     if unit == "个" and question.startswith("人", m.end("unit")):
         return "人"  # "几个人" counts people, as "几人" does: 个 is only the classifier

@@ -21,7 +21,7 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 
-from ingest.metadata import short_region
+from ingest.metadata import PROVINCES, short_region
 from ingest.records import Aspect, Paragraph, TimeScope
 from ingest.scope import years_in
 from rag.answer_types import Answer, Citation
@@ -154,7 +154,9 @@ def read_series(question: str, known_regions: Iterable[str] = ()) -> SeriesAsk |
     found = _years_asked(text, bool(compare))
     if found is not None:
         return found
-    return _places_asked(text, known_regions, bool(compare))
+    return _places_asked(text, known_regions, bool(compare)) or _every_place(
+        text, known_regions, bool(compare)
+    )
 
 
 # A last clause asking only for each row's figure ("…是多了还是少了？这两年各自是多少？"): it adds
@@ -387,6 +389,33 @@ def _places_asked(text: str, known_regions: Iterable[str], compare: bool) -> Ser
     return _ask(text, run[0][1], end, places=names, by="region", compare=compare)
 
 
+# "各省…分别是多少", "四个省…各是多少": the places are not named, but counted or taken all.
+_EVERY_PLACE = re.compile(
+    r"(?:这|那)?(?:(?P<count>\d{1,2}|[两二三四五六七八九十])个|各|每个)(?P<level>省|市|区|县)份?"
+)
+_COUNTS = dict(zip("两二三四五六七八九十", (2, 2, 3, 4, 5, 6, 7, 8, 9, 10), strict=True))
+
+
+def _every_place(text: str, known_regions: Iterable[str], compare: bool) -> SeriesAsk | None:
+    """ "四个省去年…各是多少" -> a row for each place of that level the reports are about (the
+    provinces of a knowledge base of several provinces' reports), when the count said is theirs.
+    Each is asked for its own figure: "各…" or a table asked, or a comparison."""
+    m = _EVERY_PLACE.search(text)
+    if m is None or not (m.group("count") is None or _PER_ROW.search(text) or compare):
+        return None
+    level = m.group("level")
+    if level == "省":
+        places = sorted(r for r in known_regions if r in PROVINCES)
+    else:  # (a municipality is a province: not one of 各市)
+        places = sorted(r for r in known_regions if r.endswith(level) and r not in PROVINCES)
+    said = m.group("count")
+    count = (int(said) if said.isdigit() else _COUNTS[said]) if said else len(places)
+    if len(places) < 2 or count != len(places):
+        return None
+    names = tuple(short_region(p) for p in places)
+    return _ask(text, m.start(), m.end(), places=names, by="region", compare=compare)
+
+
 def _ask(
     text: str,
     start: int,
@@ -528,17 +557,39 @@ def tabulate(
     lines = [_summary_line(table)] if table.summary else []
     lines += [_row_line(r, table.mixed) for r in built]
     confidence = min(a.confidence for _k, a in rows if not a.refused)
-    if ask.compare and not ask.difference and len(built) == 2 and len(table.filled) == 1:
-        # Two things compared and one has no figure: which is larger is not in the reports. The
-        # figure found is still shown (cited), below the reason. (A difference asked may still
-        # be stated by a report: rag.figures.extractive tries that first.)
-        missing = next(r for r in built if r.cell is None)
-        text = "\n".join([f"无法比较：{missing.missing}。", *lines])
+    half = _half_answered(ask, table)
+    if half:
+        # The figure found is still shown (cited), below the reason.
+        text = "\n".join([half, *lines])
         refused = Answer(ask.question, text, True, citations, retrieved, confidence=confidence, table=table)
         return replace(refused, conclusive=True)
     return Answer(
         ask.question, "\n".join(lines), False, citations, retrieved, confidence=confidence, table=table
     )
+
+
+# A question that asks a plan's figure ("目标比去年实际多多少") sets it against an outcome itself.
+ASKS_PLAN = re.compile(r"目标|预期|计划|任务|力争")
+
+
+def _half_answered(ask: SeriesAsk, table: Table) -> str:
+    """Why a question about two things side by side ("2031年和2032年各…多少", "哪年多") is not
+    answered: the reports give one of the two figures, or, for a comparison, one year's is a
+    plan's target and the other's an outcome (which is larger says nothing). "" when it is.
+    (A difference asked may still be stated by a report: rag.figures.extractive tries that
+    first; a span of years, "近两年", is a table like any other.)"""
+    if len(table.rows) != 2 or ask.difference or ask.relative:
+        return ""
+    missing = [r for r in table.rows if r.cell is None]
+    if len(missing) == 1:
+        (found,) = table.filled
+        if ask.compare:
+            return f"无法比较：{missing[0].missing}。"
+        return f"{missing[0].missing}，只找到{found.key}的。"
+    if ask.compare and table.mixed and not ASKS_PLAN.search(ask.question):
+        first, second = table.rows
+        return f"无法比较：{first.key}是{first.aspect}数，{second.key}是{second.aspect}数。"
+    return ""
 
 
 def _in_shared_unit(rows: list[Row]) -> list[Row]:

@@ -200,5 +200,5 @@ def test_where_things_stand_now_is_the_newest_reports_level(tmp_path_factory: py
     now = kb.ask("全区城市绿道运营里程现在有多少公里？")
     assert now.text.startswith("180公里。依据：据《2033年綦江区政府工作报告》")
     # A year asked is that year's, now or not.
-    then = kb.ask("2030年全区城市绿道运营里程有多少公里？")
+    then = kb.ask("2030年全区城市绿道运营里程为多少公里？")
     assert then.text.startswith("120公里。依据：据《2031年綦江区政府工作报告》")

@@ -173,6 +173,9 @@ def test_a_span_of_years_in_the_question_asks_no_unit() -> None:
     assert question_unit("这几年全市平均每年新增几个百分点？") == "个百分点"
     assert question_unit("搬迁那几年，财政拿出多少亿元？") == "亿元"
     assert question_unit("工程建了几年？") == "年"
+    # A form's way: the unit in brackets after the thing counted.
+    assert question_unit("去年图书馆来了多少读者（人次）？") == "人次"
+    assert question_unit("去年图书馆来了多少读者？") == ""
 
 
 def test_a_role_inside_a_longer_title_is_another_office() -> None:

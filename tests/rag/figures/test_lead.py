@@ -766,3 +766,35 @@ def test_a_length_in_service_does_not_answer_what_a_year_opened() -> None:
     added = "新增城际铁路运营里程120公里，城际铁路运营里程达到3000公里。"
     assert _lead("2031年新开通了多少公里城际铁路？", added) == "120公里"
     assert _lead("城际铁路运营里程有多少公里？", held) == "3000公里"
+
+
+def test_a_share_of_one_part_is_not_stated_by_anothers_share_of_the_same_whole() -> None:
+    sentence = "研发经费支出与地区生产总值之比达到2.1%，文旅产业增加值比重达到6.3%。"
+    tourism = "2031年文旅产业增加值占GDP比重达到多少？"
+    assert _lead(tourism.replace("GDP", "地区生产总值"), sentence) == "6.3%"
+    assert _lead(tourism, "全社会研发经费支出占国内生产总值比重超过2%。") == ""
+    assert _lead(tourism, "研发经费支出与国内生产总值之比超过2%，能耗下降4.8%。") == ""
+    assert _lead("研发经费支出占地区生产总值比重达到多少？", sentence) == "2.1%"
+    # A part named officially otherwise is the same part: 第三产业 is 服务业.
+    services = "服务业增加值占国内生产总值比重上升到52.1%。"
+    assert _lead(tourism.replace("文旅产业", "第三产业"), services) == "52.1%"
+
+
+def test_a_stated_change_of_another_indicator_names_it_before_the_figure() -> None:
+    from rag.figures.lead import change_of_another
+
+    question = "2031年城市绿道总里程有多长？"
+    beside = "新建绿道投用里程320公里，城市绿道总里程达1800公里。"
+    assert change_of_another(question, beside, "320公里")
+    after = "城市绿道总里程达1800公里，比上年增加320公里。"
+    assert not change_of_another(question, after, "320公里")
+    assert not change_of_another(question, after, "1800公里，比上年增加320公里")  # a paired lead
+    # A change naming nothing before it is of what its sentence is about.
+    assert not change_of_another(question, "全区绿道达1800公里，比上年增加320公里。", "320公里")
+
+
+def test_what_a_year_adds_to_a_balance_is_its_change_on_the_year_before() -> None:
+    sentence = "年末志愿服务基金余额增长8%，新增1.2亿元。"
+    assert _lead("志愿服务基金余额比上年多了多少钱？", sentence) == "1.2亿元"
+    # A flow's "新增" is the year's own level, no change on the year before.
+    assert _lead("全区新增志愿者比上年多了多少？", "全区新增志愿者1300人，超过预期目标。") == ""

@@ -382,7 +382,7 @@ def test_words_before_a_colon_that_name_no_year_are_the_users_reason() -> None:
     assert ask.row_question("2032") == "2032年的公交客运量是多少？"
 
 
-def test_one_side_of_a_comparison_missing_is_a_refusal_that_shows_the_other() -> None:
+def test_one_of_two_rows_missing_is_a_refusal_that_shows_the_other() -> None:
     ask = read_series("2030年和2031年的公交客运量哪年多？")
     assert ask is not None and ask.compare
     p31 = _paragraph("2032年报告#3", "公交客运量1.2亿人次。", ((2031, Aspect.RESULT),))
@@ -393,6 +393,15 @@ def test_one_side_of_a_comparison_missing_is_a_refusal_that_shows_the_other() ->
     lines = answer.text.split("\n")
     assert lines[0] == "无法比较：知识库中没有找到2030年的这一数字。"
     assert lines[2] == "2031年：1.2亿人次（据《2032年报告》）[1]"
+    # Two figures asked each ("各是多少"), no comparison: the question is still half answered.
+    each = read_series("2030年和2031年的公交客运量各是多少？")
+    assert each is not None and not each.compare
+    half = tabulate(each, rows, top_k=5)
+    assert half.refused and half.text.split("\n")[:3] == [
+        "知识库中没有找到2030年的这一数字，只找到2031年的。",
+        "2030年：—（知识库中没有找到2030年的这一数字）",
+        "2031年：1.2亿人次（据《2032年报告》）[1]",
+    ]
     # Three rows with one missing are still a table: the others can be compared.
     p30 = _paragraph("2031年报告#3", "公交客运量1.1亿人次。", ((2030, Aspect.RESULT),))
     three = [("2029", missing), ("2030", _answer("q", "1.1亿人次", p30, "公交客运量1.1亿人次")), rows[1]]
@@ -551,3 +560,35 @@ def test_a_change_against_the_year_before_compares_it_with_that_year() -> None:
     # A growth rate ("比上年增长多少") is one year's own figure; no year named, no rows.
     assert read_series("2031年地区生产总值比上年增长多少？") is None
     assert read_series("去年志愿者比前年多了多少？") is None
+
+
+def test_a_plan_compared_with_an_outcome_is_no_comparison_unless_asked_so() -> None:
+    from dataclasses import replace
+
+    ask = read_series("2030年和2031年粮食产量哪年多？")
+    assert ask is not None and ask.compare
+    p30 = _paragraph("2030年报告#3", "粮食产量稳定在1万亿斤以上。", ((2030, Aspect.TARGET),))
+    p32 = _paragraph("2032年报告#2", "粮食产量1.1万亿斤。", ((2031, Aspect.RESULT),))
+    rows = [
+        ("2030", _answer("q", "1万亿斤以上", p30, "粮食产量稳定在1万亿斤以上")),
+        ("2031", _answer("q", "1.1万亿斤", p32, "粮食产量1.1万亿斤")),
+    ]
+    kinds = {"2030": Aspect.TARGET, "2031": Aspect.RESULT}
+    answer = tabulate(ask, rows, 5, kinds)
+    assert answer.refused
+    assert answer.text.split("\n")[0] == "无法比较：2030年是目标数，2031年是实际数。"
+    asked_so = replace(ask, question="2030年的粮食产量目标和2031年实际哪个多？")
+    assert not tabulate(asked_so, rows, 5, kinds).refused
+
+
+def test_places_counted_or_taken_all_are_the_reports_places_of_that_level() -> None:
+    known = {"全国", "山东省", "河南省", "河北省", "綦江区"}
+    ask = read_series("三个省2030年的粮食产量各是多少？列个表", known)
+    assert ask is not None and ask.by == "region"
+    assert set(ask.places) == {"山东", "河南", "河北"}
+    assert ask.row_question("河南") == "河南2030年的粮食产量是多少？"
+    every = read_series("各省2030年粮食产量分别是多少？", known)
+    assert every is not None and set(every.places) == {"山东", "河南", "河北"}
+    assert read_series("两个省2030年的粮食产量各是多少？", known) is None  # not the reports' three
+    assert read_series("三个省2030年的粮食产量是多少？", known) is None  # a total, maybe
+    assert read_series("各区2030年粮食产量分别是多少？", known) is None  # one district only
