@@ -982,9 +982,12 @@ _MEASURES = (
 
 
 def _same_measure(asked: str, given: str) -> bool:
-    """ "多少人" and "318名": measure words that count the same things."""
+    """ "多少人" and "318名": measure words that count the same things. 个, the general
+    classifier, asks for a count in any of them ("多少个设施" and "36处")."""
     a, g = _base_unit(asked), _base_unit(given)
-    return len(a) == len(g) == 1 and any(a in group and g in group for group in _MEASURES)
+    if len(a) != 1 or len(g) != 1:
+        return False
+    return any(g in group and (a in group or a == "个") for group in _MEASURES)
 
 
 def _other_measure(question: str, sentence: str, mention: NumberMention) -> bool:

@@ -798,3 +798,9 @@ def test_what_a_year_adds_to_a_balance_is_its_change_on_the_year_before() -> Non
     assert _lead("志愿服务基金余额比上年多了多少钱？", sentence) == "1.2亿元"
     # A flow's "新增" is the year's own level, no change on the year before.
     assert _lead("全区新增志愿者比上年多了多少？", "全区新增志愿者1300人，超过预期目标。") == ""
+
+
+def test_the_general_classifier_asks_for_a_count_in_any_measure_word() -> None:
+    sentence = "五年来新建绿道50公里，建成污水处理设施36处。"
+    assert _lead("一共建成了多少个污水处理设施？", sentence) == "36处"
+    assert _lead("一共建成了多少座污水处理设施？", sentence) == ""  # 座 counts buildings, not 处

@@ -34,6 +34,7 @@ def test_everyday_words_for_groups_and_averages() -> None:
     # An average per day is written 日均: replaced, not annotated, where the reports write it.
     assert expand("平均每天新增多少户市场主体", {"日均"}.__contains__) == "日均新增多少户市场主体"
     assert expand("平均每天新增多少户市场主体") == "平均每天新增多少户市场主体"
+    assert expand("全区志愿者平均每年新增多少", {"年均"}.__contains__) == "全区志愿者年均新增多少"
 
 
 def test_the_communiques_abbreviations_and_sector_names() -> None:
