@@ -983,11 +983,18 @@ _MEASURES = (
 
 def _same_measure(asked: str, given: str) -> bool:
     """ "多少人" and "318名": measure words that count the same things. 个, the general
-    classifier, asks for a count in any of them ("多少个设施" and "36处")."""
+    classifier, asks for a count of things in any of theirs ("多少个设施" and "36处"); not
+    of people, households or times ("多少个示范村" is not "50名")."""
     a, g = _base_unit(asked), _base_unit(given)
     if len(a) != 1 or len(g) != 1:
         return False
-    return any(g in group and (a in group or a == "个") for group in _MEASURES)
+    if a == "个":
+        return g in _COUNTS_THINGS
+    return any(a in group and g in group for group in _MEASURES)
+
+
+# The measure words a count of things is written in, which 个 may stand for.
+_COUNTS_THINGS = frozenset("家所座项件种类层条批处台辆艘架")
 
 
 def _other_measure(question: str, sentence: str, mention: NumberMention) -> bool:
