@@ -78,6 +78,7 @@ def rank_sentences(
     q_words = set(words(question))
     figure = asks_for_number(question)
     ranked: list[Sentence] = []
+    done: list[int | None] = []  # the last year each sentence states what was done in
     for rank, hit in enumerate(hits):
         para = hit.paragraph
         context = set(words(" ".join(para.heading_path)) + bigrams(" ".join(para.heading_path)))
@@ -111,8 +112,9 @@ def rank_sentences(
             if source.kind is not Kind.BODY:
                 score -= 0.15
             ranked.append(Sentence(shown, rank, source, coverage, score, span, keyed))
+            done.append(latest_done(scope))
     if asks_now(question, focus.asked):
-        ranked = _newest_first(ranked)
+        ranked = _newest_first(ranked, done)
     ranked.sort(key=lambda s: -s.score)
     return ranked
 
@@ -128,9 +130,8 @@ def _coverage(q_terms: Sequence[str], weights: TermWeights, own: set[str], conte
     return 0.75 * term_coverage(q_terms, weights, own) + 0.25 * term_coverage(q_terms, weights, own | context)
 
 
-def _newest_first(ranked: list[Sentence]) -> list[Sentence]:
+def _newest_first(ranked: list[Sentence], done: list[int | None]) -> list[Sentence]:
     """ "现在到多少了": a tilt towards the sentences about the newest year done (now_fit)."""
-    done = [latest_done(sentence_scope(s.paragraph, *s.span)) for s in ranked]
     newest = max((y for y in done if y is not None), default=None)
     if newest is None:
         return ranked

@@ -393,7 +393,6 @@ def _places_asked(text: str, known_regions: Iterable[str], compare: bool) -> Ser
 _EVERY_PLACE = re.compile(
     r"(?:这|那)?(?:(?P<count>\d{1,2}|[两二三四五六七八九十])个|各|每个)(?P<level>省|市|区|县)份?"
 )
-_COUNTS = dict(zip("两二三四五六七八九十", (2, 2, 3, 4, 5, 6, 7, 8, 9, 10), strict=True))
 
 
 def _every_place(text: str, known_regions: Iterable[str], compare: bool) -> SeriesAsk | None:
@@ -409,7 +408,7 @@ def _every_place(text: str, known_regions: Iterable[str], compare: bool) -> Seri
     else:  # (a municipality is a province: not one of 各市)
         places = sorted(r for r in known_regions if r.endswith(level) and r not in PROVINCES)
     said = m.group("count")
-    count = (int(said) if said.isdigit() else _COUNTS[said]) if said else len(places)
+    count = (int(said) if said.isdigit() else _CN_COUNT[said]) if said else len(places)
     if len(places) < 2 or count != len(places):
         return None
     names = tuple(short_region(p) for p in places)
