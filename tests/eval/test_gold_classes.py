@@ -71,6 +71,9 @@ SETS = {
     # An eighteenth, the same way, written when the seventeenth's dev part was first read.
     "reports-classes18.jsonl": REPORTS,
     "reports-classes18-heldout.jsonl": REPORTS,
+    # A nineteenth, the same way, written when the eighteenth's dev part was first read.
+    "reports-classes19.jsonl": REPORTS,
+    "reports-classes19-heldout.jsonl": REPORTS,
     "qijiang-2021-classes.jsonl": ROOT / "kb",
     "qijiang-2021-classes-heldout.jsonl": ROOT / "kb",
     "qijiang-2021-classes2.jsonl": ROOT / "kb",
@@ -99,6 +102,8 @@ SETS = {
     "qijiang-2021-classes13-heldout.jsonl": ROOT / "kb",
     "qijiang-2021-classes14.jsonl": ROOT / "kb",
     "qijiang-2021-classes14-heldout.jsonl": ROOT / "kb",
+    "qijiang-2021-classes15.jsonl": ROOT / "kb",
+    "qijiang-2021-classes15-heldout.jsonl": ROOT / "kb",
 }
 KINDS = {"comparison", "end-of-term", "home-body", "indicator-name", "answer-type", "table-row"}
 
