@@ -17,6 +17,7 @@ from rag.evidence.retrieve import Hit
 from rag.figures.numbers import asks_for_date, asks_for_number, find_dates, find_numbers, is_figure
 from rag.question.constraints import asks_now, latest_done, now_fit, plan_unasked, time_fit
 from rag.question.focus import Focus, TermWeights, term_coverage
+from rag.question.glossary import in_short_forms
 from rag.question.thesaurus import with_synonyms_of
 
 
@@ -89,7 +90,9 @@ def rank_sentences(
             text = para.text[start:end]
             if len(text) < 4 or not all(place in text for place in focus.mentions):
                 continue
-            own = set(words(text) + bigrams(text))
+            # An average written long ("平均每天") says the short form a question is read as.
+            short = in_short_forms(text)
+            own = set(words(text) + bigrams(text) + words(short) + bigrams(short))
             coverage = _coverage(q_terms, weights, own, context)
             # A question's word the sentence writes a close synonym of is said ("运营里程"
             # asked, "营业里程" written), as the lead reads it. It ranks the sentence; the

@@ -14,6 +14,7 @@ from dataclasses import replace
 import numpy as np
 
 from ingest.metadata import NATIONAL
+from ingest.paragraph_store import mentioning
 from ingest.records import Aspect, Paragraph, TimeScope
 from ingest.scope import sentence_scope
 from rag.answer_types import Answer, Answerer, refusal
@@ -59,7 +60,13 @@ def answer_extractively(
     series = read_series(plain, retriever.snapshot.regions)
     if series is not None and _knows_rows(retriever.snapshot, series):
         return answer_table(retriever, answerer, series, top_k, where, earlier)
-    parts = split_question(plain) if split else [plain]
+    snapshot = retriever.snapshot
+    docs = frozenset(snapshot.metas) if where.docs is None else where.docs
+    parts = (
+        split_question(plain, lambda joined: bool(mentioning(snapshot.paragraphs, docs, joined)))
+        if split
+        else [plain]
+    )
     answers = [(part, answer_part(retriever, answerer, part, top_k, where, earlier)) for part in parts]
     if len(parts) == 1:
         answer = answers[0][1]

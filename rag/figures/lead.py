@@ -941,7 +941,10 @@ def _base_unit(unit: str) -> str:
 
 
 # People counted without a measure word: "三十多万返乡创业人员", "两百多万高校师生".
-_PEOPLE_AFTER = re.compile(r"[\u4e00-\u9fff]{0,8}?(?:人员|人口|人才|群众|职工|师生|学生|农民工|居民|劳动力)")
+_PEOPLE_AFTER = re.compile(
+    r"[\u4e00-\u9fff]{0,8}?(?:人员|人口|人才|群众|职工|师生|学生|农民工|居民|劳动力"
+    r"|残疾人|老年人|老人|儿童|妇女|青年|农民|毕业生)"
+)
 
 
 def _counts_people(want_unit: str, sentence: str, mention: NumberMention) -> bool:

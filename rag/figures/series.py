@@ -90,7 +90,7 @@ _AS_A_TABLE = re.compile(
     r"[，,。？?]?\s*(?:请|帮我|给我)?(?:列(?:个|一个|成)?表格?|列出来|做成(?:一个|个)?表格?|用表格?(?:列出|展示)?)"
     r"(?:吧|看看|一下)?(?=[，,。？?]|$)"
 )
-_DROP = re.compile(r"分别|各自|依次|各(?=是|为)|(?<=[年的])都")
+_DROP = re.compile(r"分别|各自|依次|各(?=是|为|有|达)|(?<=[年的])都")
 _PLACE_JOIN = re.compile(r"^\s*(?:、|，|,|和|与|及|以及|跟|还有)\s*$")
 # "甲省、乙省两个省…": the count after a list of places belongs to the list, not to a row.
 _PLACE_COUNT = re.compile(r"(?:这|等)?(?:\d{1,2}|[两二三四五六七八九十])个?(?:省份|省|市|区|县|地区|地方|地)")

@@ -50,7 +50,10 @@ _REF_STOP = re.compile(r"[按据在从看照依根，,。；;：:？?！!、“�
 # Where a place stands as a question's subject: first ("成都2024年…"), after 那/请问/在.
 _SUBJECT_PLACE = re.compile(r"^(?:那么?|请问|在|关于)?$")
 _AFTER_YEAR = re.compile(r"^(?:那么?|请问|在)?(?:(?:19|20)\d{2}|[〇○零一二三四五六七八九]{4})年$")
-_AFTER_PLACE = re.compile(r"(?:(?:19|20)\d{2}|[〇○零一二三四五六七八九]{4})年|的|今年|去年|全年|近年")
+# ("某市那个……": a place pointed at with 这个/那个 is the subject too.)
+_AFTER_PLACE = re.compile(
+    r"(?:(?:19|20)\d{2}|[〇○零一二三四五六七八九]{4})年|的|[这那]个|今年|去年|全年|近年"
+)
 # Words jieba tags as places that name a kind of area, not a place.
 _AREA_WORDS = frozenset(
     [

@@ -8,6 +8,7 @@ answered on its own, and the answers are joined. Pure: jieba words, no model.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 import jieba
 
@@ -28,12 +29,14 @@ def asks_each(question: str) -> bool:
     return bool(_JOINED_WHOLE.search(question))
 
 
-def split_question(question: str) -> list[str]:
+def split_question(question: str, written: Callable[[str], bool] = lambda _w: False) -> list[str]:
     """The parts of a question joining two or more items with 和/与/及/、; [question] otherwise.
 
     Only the words right beside the conjunction are swapped, which is what makes a part
     read naturally: "城区和郊区的绿化面积" -> "城区的绿化面积",
-    "郊区的绿化面积". "分别" is dropped from the parts."""
+    "郊区的绿化面积". "分别" is dropped from the parts. Items joined as the knowledge base
+    itself writes them (`written`: "孤寡和独居老人", one group a report counts) are one
+    name, unless the question asks about each or they are places or times."""
     tokens = _tokens(question)
     positions = [i for i, t in enumerate(tokens) if t in _CONJUNCTIONS and 0 < i < len(tokens) - 1]
     if not positions:
@@ -61,6 +64,12 @@ def split_question(question: str) -> list[str]:
     prefix, suffix = tokens[: first - 1], tokens[after:]
     if _RELATION.match("".join(suffix)) or _actions_of_one_thing(items, suffix):
         return [question]
+    if (
+        not asks_each(question)
+        and not _places_or_times(items)
+        and written("".join(tokens[first - 1 : after]))
+    ):
+        return [question]
     parts = [_JOINED_WHOLE.sub("", "".join([*prefix, item, *suffix])) for item in items]
     return list(dict.fromkeys(parts)) if len(set(parts)) > 1 else [question]
 
@@ -76,6 +85,17 @@ def _actions_of_one_thing(items: list[str], suffix: list[str]) -> bool:
     # (jieba tags some verbs as place names, "新建": a verb among them decides, a noun forbids.)
     verbs = any(f.startswith("v") for f in flags) and not any(f in ("n", "s", "nr", "nz") for f in flags)
     return bool(suffix) and suffix[0] == "的" and verbs
+
+
+def _places_or_times(items: list[str]) -> bool:
+    """Items of which one is a place or holds a digit ("2031年", "甲市"): each is its own question."""
+    import jieba.posseg
+
+    return any(
+        re.search(r"\d", item)
+        or any(str(t.flag).startswith(("ns", "t", "m")) for t in jieba.posseg.cut(item))
+        for item in items
+    )
 
 
 def _tokens(question: str) -> list[str]:

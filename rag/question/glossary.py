@@ -30,15 +30,14 @@ ACRONYMS: dict[str, tuple[str, ...]] = {
 # acronym, the everyday word stays beside the names even where reports write it too ("经济规模"
 # is also said of a city): the official name is what a report states its own figure under.
 _OUTPUT = ("国内生产总值", "地区生产总值")
-# The statistical bulletin's income indicator, of all residents or of one group; rural income
-# was named 人均纯收入 before 2014.
+# The statistical bulletin's income indicator, of all residents or of one group.
 _INCOME = "人均可支配收入"
 _DISPOSABLE = (f"居民{_INCOME}",)
-_URBAN = (f"城镇居民{_INCOME}",)
-_RURAL = (f"农村居民{_INCOME}", "农村居民人均纯收入")
 EVERYDAY: dict[str, tuple[str, ...]] = {
     "经济总量": _OUTPUT,
     "经济规模": _OUTPUT,
+    "经济体量": _OUTPUT,
+    "经济盘子": _OUTPUT,
     "经济增速": _OUTPUT,
     "物价": ("居民消费价格",),
     "通胀": ("居民消费价格",),
@@ -84,43 +83,69 @@ SHORT_FORMS: dict[str, str] = {
     "每人平均": "人均",
 }
 _SHORT_FORM = re.compile("|".join(SHORT_FORMS))
-# Everyday words for the population groups whose income the communiqué reports (城里人 for
-# 城镇居民, 老百姓 for 居民), each read with "收入" as that group's per-capita disposable income.
-_GROUPS: dict[str, tuple[str, ...]] = {
-    "老百姓": _DISPOSABLE,
-    "百姓": _DISPOSABLE,
-    "群众": _DISPOSABLE,
-    "城里人": _URBAN,
-    "城市居民": _URBAN,
-    "城市人": _URBAN,
-    "市民": _URBAN,
-    "城镇居民": _URBAN,
-    "农村人": _RURAL,
-    "农村居民": _RURAL,
-    "农民": _RURAL,
-    "乡下人": _RURAL,
-    "农村群众": _RURAL,
+# Everyday words for the population groups the communiqué reports on (城里人 for 城镇居民,
+# 老百姓 for 居民): with "收入" the group's per-capita disposable income, with "存款" / "储蓄"
+# its savings deposits (储蓄存款, the central bank's series of residents' deposits).
+_GROUPS: dict[str, str] = {
+    "老百姓": "居民",
+    "百姓": "居民",
+    "群众": "居民",
+    "城里人": "城镇居民",
+    "城市居民": "城镇居民",
+    "城市人": "城镇居民",
+    "市民": "城镇居民",
+    "城镇居民": "城镇居民",
+    "农村人": "农村居民",
+    "农村居民": "农村居民",
+    "农民": "农村居民",
+    "乡下人": "农村居民",
+    "农村群众": "农村居民",
 }
+
+
+def _of_group(residents: str, measure: str) -> tuple[str, ...]:
+    """The official names of a group's measure: its income or its savings deposits."""
+    if measure != "收入":
+        return (f"{residents}储蓄存款",)
+    # Rural income was named 人均纯收入 before 2014.
+    return (f"{residents}{_INCOME}",) + (("农村居民人均纯收入",) if residents == "农村居民" else ())
+
+
 EVERYDAY.update(
     {
-        f"{group}{of}{per}收入": names
-        for group, names in _GROUPS.items()
+        f"{group}{of}{per}收入": _of_group(residents, "收入")
+        for group, residents in _GROUPS.items()
         for of in ("", "的")
         for per in ("", "人均")
     }
 )
-# A group's income asked with words between ("市民每年拿到手的收入"): the same indicator.
-_GROUP_INCOME = re.compile(
-    "(?P<group>" + "|".join(sorted(_GROUPS, key=len, reverse=True)) + r")[\u4e00-\u9fff]{0,8}?收入"
+# A group's measure asked with words between ("市民每年拿到手的收入", "农民在信用社的存款"):
+# the same indicator.
+_GROUP_MEASURE = re.compile(
+    "(?P<group>"
+    + "|".join(sorted(_GROUPS, key=len, reverse=True))
+    + r")[\u4e00-\u9fff]{0,8}?(?P<measure>收入|存款|储蓄)"
 )
-_EVERYDAY = re.compile("|".join([*sorted(EVERYDAY, key=len, reverse=True), _GROUP_INCOME.pattern]))
+# The headline employment indicator, 城镇新增就业 (a target of every year's report), asked
+# in everyday words: jobs newly found or added in towns ("城市里新找到工作者"). A stock of
+# the employed ("城镇就业人员") says no 新 and stays another indicator. Reports never write
+# the everyday phrase, so for matching it is replaced (expand).
+_NEW_JOB_NAME = "城镇新增就业"
+_NEW_JOBS = re.compile(
+    r"(?:城里|城市|城镇)(?P<between>[\u4e00-\u9fff]{0,4}?)新(?:增加?|找到|找)?的?(?:工作|就业|岗位)"
+)
+# Household registration moved to a town (户籍制度改革's count, 进城落户 / 在城镇落户), asked
+# as getting a town's 户口: "户口迁到城市", "办了城镇户口". Replaced for matching too.
+_SETTLED_NAMES = ("进城落户", "城镇落户")
+_SETTLED = re.compile(r"(?:城里|城市|城镇)户口|户口[\u4e00-\u9fff]{0,4}?(?:城里|城市|城镇)")
+_EVERYDAY = re.compile("|".join([*sorted(EVERYDAY, key=len, reverse=True), _GROUP_MEASURE.pattern]))
 
 
 def _everyday_names(said: str) -> tuple[str, ...]:
     if said in EVERYDAY:
         return EVERYDAY[said]
-    group = _GROUP_INCOME.fullmatch(said)
-    return _GROUPS[group.group("group")] if group else ()
+    group = _GROUP_MEASURE.fullmatch(said)
+    return _of_group(_GROUPS[group.group("group")], group.group("measure")) if group else ()
 
 
 _ACRONYM = re.compile("|".join(re.escape(a) for a in sorted(ACRONYMS, key=len, reverse=True)), re.IGNORECASE)
@@ -151,11 +176,22 @@ def expand(text: str, written: Callable[[str], bool] = lambda _a: False) -> str:
     text = _SHORT_FORM.sub(
         lambda m: SHORT_FORMS[m.group(0)] if written(SHORT_FORMS[m.group(0)]) else m.group(0), text
     )
+    # Everyday phrases no report writes: replaced by the official name, as a short form is.
+    text = _NEW_JOBS.sub(lambda m: f"城镇{m.group('between')}新增就业", text)  # 年均 kept between
+    text = _SETTLED.sub(_SETTLED_NAMES[0], text)
     return _EVERYDAY.sub(official, _ACRONYM.sub(names, text))
+
+
+def in_short_forms(text: str) -> str:
+    """`text` with each long form of an average written as its short form ("平均每天新增1.2万户"
+    -> "日均新增1.2万户"): the words a question read through expand() is matched with."""
+    return _SHORT_FORM.sub(lambda m: SHORT_FORMS[m.group(0)], text)
 
 
 def official_names(text: str) -> tuple[str, ...]:
     """The official names of the acronyms and everyday indicator words in `text`."""
     found = [ACRONYMS[a] for a in ACRONYMS if a.lower() in text.lower()]
     found += [_everyday_names(m.group(0)) for m in _EVERYDAY.finditer(text)]
+    found += [(_NEW_JOB_NAME,) for _m in _NEW_JOBS.finditer(text)]
+    found += [_SETTLED_NAMES for _m in _SETTLED.finditer(text)]
     return tuple(dict.fromkeys(n for names in found for n in names))

@@ -24,7 +24,7 @@ _STATED_THEN_ASKED = re.compile(
 # Words before the figure that make a yes-or-no question of it without 吗.
 _ASKED_BEFORE = re.compile(r"(?:是不是|是否|有没有|能不能|会不会)(?:有|是|超过|达到|突破|接近|不到)?了?$")
 _PLAIN_ASK = re.compile(
-    r"^[，,\s]*(?:那|请问)?(?:它|这个)?(?:具体|确切|准确|精确|到底|实际)?(?:地|点|些)?(?:说|来说|讲)?的?"
+    r"^[，,\s]*(?:那|请问)?(?:它|这个)?(?:报告|原文|文件)?[里中上]?(?:具体|确切|准确|精确|到底|实际)?(?:地|点|些|的)?(?:说法|说|来说|讲)?的?"
     r"(?:数字|数据|数)?(?:是|有|为)?(?:多少|几)[个位名人项条元]?(?:呢)?[？?。]?$"
 )
 # Said before a guess heard from others: no part of what is asked.

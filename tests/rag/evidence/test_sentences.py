@@ -38,3 +38,12 @@ def test_a_word_of_many_synonyms_is_read_as_written() -> None:
     # 人口 has four synonyms in the thesaurus, 人员 among them: a count of staff is no population.
     question = "出生人口是多少？"
     assert _ranked(question, "新增就业人员120万。").score == _ranked(question, "新增就业职工120万。").score
+
+
+def test_an_average_written_long_says_its_short_form() -> None:
+    # The question read as "日均" (the knowledge base writes it) matches a sentence writing
+    # "平均每天" as well as one writing "日均".
+    question = "2031年日均接待游客多少人次？"
+    long = _ranked(question, "全年平均每天接待游客3万人次。")
+    short = _ranked(question, "全年日均接待游客3万人次。")
+    assert long.coverage == short.coverage > _ranked(question, "全年接待游客3万人次。").coverage

@@ -806,3 +806,9 @@ def test_the_general_classifier_asks_for_a_count_in_any_measure_word() -> None:
     assert _lead("一共建成了多少座污水处理设施？", sentence) == ""  # 座 counts buildings, not 处
     # Nor does it ask for people: a count of staff sent to villages is no count of villages.
     assert _lead("一共建成了多少个示范村？", "向示范村派驻12名驻村干部和30名志愿者。") == ""
+
+
+def test_a_count_of_a_group_of_people_named_after_it() -> None:
+    # "多少人" is answered by a count whose people are named after it, words between.
+    assert _lead("2031年有多少人得到上门服务？", "为3000多名孤寡和独居老人上门服务。") == "3000多名"
+    assert _lead("2031年有多少人领到助学金？", "为1.2万留守和困境儿童发放助学金。") == "1.2万"

@@ -20,6 +20,8 @@ from rag.figures.table import Row, read_cell, summarize
         ("2011—2013年各年的研发投入分别是多少", (2011, 2012, 2013), "2011年的研发投入是多少？"),
         ("2012年和2014年的棉花产量各是多少？", (2012, 2014), "2012年的棉花产量是多少？"),
         ("2009、2010、2011三年的外贸增速目标是多少?", (2009, 2010, 2011), "2009年的外贸增速目标是多少？"),
+        # "各有": each row has its own figure, asked plainly.
+        ("2031到2033年某区新建的绿道各有多少公里？", (2031, 2032, 2033), "2031年某区新建的绿道有多少公里？"),
     ],
 )
 def test_years_stated(question: str, years: tuple[int, ...], row: str) -> None:

@@ -73,6 +73,8 @@ def test_places_by_full_or_short_name_and_the_subject_before_a_comparison() -> N
     assert [f for f, _s, _e in find_places("重庆市綦江区2025年目标", REGIONS)] == ["重庆市", "綦江区"]
     assert read_question("湖南2023年粮食产量比全国高多少？", REGIONS).regions == ("湖南省",)
     assert read_question("2016年我国粮食产量是多少？", REGIONS).regions == ("全国",)
+    # A city pointed at ("那个…") is the subject too, named without its level.
+    assert read_question("宜昌那个新建的港口，2031年吞吐量多少？", REGIONS).regions == ("宜昌",)
 
 
 def test_the_country_named_as_the_subject_is_the_whole_country() -> None:

@@ -75,3 +75,15 @@ def test_a_list_question_is_split_only_when_it_asks_about_each_item() -> None:
     assert asks_each("城区和郊区今年各有什么变化?")
     assert asks_each("甲镇和乙镇分别采取了哪些措施?")
     assert not asks_each("在修路、架桥上有哪些安排?")  # one topic, its items named together
+
+
+def test_items_joined_as_the_reports_write_them_are_one_name() -> None:
+    written = "为3000多名孤寡和独居老人上门服务".__contains__
+    question = "2031年孤寡和独居老人有多少人得到上门服务？"
+    assert split_question(question, written) == [question]
+    assert len(split_question(question)) == 2
+    # Unless each is asked about, or they are places or times.
+    each = "2031年孤寡和独居老人分别有多少人？"
+    assert len(split_question(each, written)) == 2
+    assert len(split_question("2031年和2032年独居老人有多少？", lambda _w: True)) == 2
+    assert len(split_question("宜昌和襄阳的港口吞吐量是多少？", lambda _w: True)) == 2

@@ -52,3 +52,30 @@ def test_a_groups_income_asked_with_words_between() -> None:
     assert official_names("市民每年拿到手的收入") == ("城镇居民人均可支配收入",)
     assert official_names("农村人一年的收入") == ("农村居民人均可支配收入", "农村居民人均纯收入")
     assert official_names("城里人的住房") == ()
+
+
+def test_a_groups_savings_are_its_deposits() -> None:
+    assert official_names("农民在信用社的存款有多少") == ("农村居民储蓄存款",)
+    assert official_names("2033年城里人的储蓄增加了多少") == ("城镇居民储蓄存款",)
+    assert "居民储蓄存款" in expand("群众在信用社里的存款涨了多少")
+    assert official_names("企业存款有多少") == ()  # no group of residents: another series
+
+
+def test_new_jobs_in_towns_asked_in_everyday_words() -> None:
+    # Replaced for matching (reports never write the phrase), an average kept where it stands.
+    assert expand("2032年城市里新找到工作者有几位？") == "2032年城镇里新增就业者有几位？"
+    assert expand("城里年均新增加的岗位有多少") == "城镇年均新增就业有多少"
+    assert official_names("城市每年平均新增加的岗位") == ("城镇新增就业",)
+    # A stock of the employed is another indicator.
+    assert official_names("城镇就业人员有多少") == ()
+    assert expand("城镇就业人员有多少") == "城镇就业人员有多少"
+
+
+def test_a_towns_household_registration_is_settling_there() -> None:
+    assert expand("2031年某省把户口迁到城里的有几人？") == "2031年某省把进城落户的有几人？"
+    assert official_names("新办了城镇户口的有多少人") == ("进城落户", "城镇落户")
+    assert official_names("农村户口有多少人") == ()
+
+
+def test_everyday_names_of_the_economys_size() -> None:
+    assert expand("某省经济体量多大") == "某省经济体量（国内生产总值 地区生产总值）多大"

@@ -56,3 +56,9 @@ def test_what_is_not_wanted_and_what_was_heard_are_not_asked() -> None:
     assert without_unwanted(asked) == "2031年当年物价涨了多少？我要当年的"
     assert without_unwanted("增长是不是超过了6%？") == "增长是不是超过了6%？"
     assert figure_asked("听说31年有一千多万人进城落户，准确是多少人？") == "31年有多少人进城落户？"
+
+
+def test_an_exact_figure_asked_of_the_report_after_a_guess() -> None:
+    # "说法" and "报告里" ask for the figure as written, nothing of their own.
+    assert figure_asked("某区志愿者约有三千多人吧？原文中具体的说法是多少？") == "某区志愿者约有多少人？"
+    assert figure_asked("某区志愿者有三千多人，确切的说法是多少？") == "某区志愿者有多少人？"
