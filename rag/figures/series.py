@@ -147,6 +147,8 @@ def read_series(question: str, known_regions: Iterable[str] = ()) -> SeriesAsk |
     text = _rows_asked_last(_risen_over_a_span(_which_of_two(_after_preamble(question.strip()))))
     if over_years_in(_AGGREGATE, text):
         return None  # (a mean named as an indicator, "平均房价", is each row's own figure)
+    if _FROM_TO_ASKED.search(text):
+        return None  # the span's own change, as a report states it ("从…增加到…"): one answer
     compare = _COMPARE_TAIL.search(text)
     asks_values = asks_for_number(text) or bool(_PER_ROW.search(text)) or bool(compare)
     if not asks_values:
@@ -159,6 +161,8 @@ def read_series(question: str, known_regions: Iterable[str] = ()) -> SeriesAsk |
     )
 
 
+# "2031到2035年绿道从多少公里增加到多少公里": both ends of a change over the span asked at once.
+_FROM_TO_ASKED = re.compile(r"从(?:多少|几)[^，,。？?]{0,12}?(?:到|至)(?:多少|几)")
 # A last clause asking only for each row's figure ("…是多了还是少了？这两年各自是多少？"): it adds
 # no indicator to a comparison before it.
 _ROWS_CLAUSE = re.compile(

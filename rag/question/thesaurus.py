@@ -30,6 +30,9 @@ MAX_GROUP = 8
 # indicator by different bodies: "林木良种使用比率", "林木良种使用比例").
 MEASURE_WORDS: tuple[frozenset[str], ...] = (frozenset({"比例", "比率", "比重", "占比"}),)
 _MEASURES = frozenset().union(*MEASURE_WORDS)
+# The countryside is named both ways (乡村振兴, 乡村人口 in the census; 农村居民, 农村公路 in the
+# communiqué): one area, which the thesaurus lists only in a large group.
+AREA_WORDS: tuple[frozenset[str], ...] = (frozenset({"农村", "乡村"}),)
 _WORD = re.compile(r"[\u4e00-\u9fff]{2,}")
 
 
@@ -64,7 +67,7 @@ def _synonyms() -> dict[str, frozenset[str]]:
             words for code, words in _leaves(data, "") if code.endswith("=") and len(words) <= MAX_GROUP
         ]
     out: dict[str, set[str]] = {}
-    for group in [*groups, *MEASURE_WORDS]:
+    for group in [*groups, *MEASURE_WORDS, *AREA_WORDS]:
         words = {w for w in group if _WORD.fullmatch(w)}
         for word in words:
             out.setdefault(word, set()).update(words - {word})

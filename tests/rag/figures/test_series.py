@@ -594,3 +594,8 @@ def test_places_counted_or_taken_all_are_the_reports_places_of_that_level() -> N
     assert read_series("两个省2030年的粮食产量各是多少？", known) is None  # not the reports' three
     assert read_series("三个省2030年的粮食产量是多少？", known) is None  # a total, maybe
     assert read_series("各区2030年粮食产量分别是多少？", known) is None  # one district only
+
+
+def test_both_ends_of_a_change_asked_at_once_are_no_table() -> None:
+    assert read_series("2031到2035年某区绿道从多少公里增加到多少公里？") is None
+    assert read_series("2031到2035年某区绿道各是多少公里？") is not None

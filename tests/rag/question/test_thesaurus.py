@@ -34,3 +34,8 @@ def test_a_measure_word_is_not_said_by_its_synonym_as_a_subject() -> None:
     # 比重 asked, 比例 written: the share may be of another thing, which the subject words decide.
     assert with_synonyms_of(["服务业", "比重"], {"教育", "比例"}) == {"教育", "比例"}
     assert with_synonyms_of(["医生"], {"医师"}) == {"医师", "医生"}
+
+
+def test_the_countryside_named_both_ways_is_one_area() -> None:
+    assert synonyms("乡村") == {"农村"} and synonyms("农村") == {"乡村"}
+    assert as_named_in("乡村道路里程", "全年硬化农村道路5千公里") == "农村道路里程"
