@@ -26,6 +26,22 @@ from rag.records import CITATION_MARKER
 # Reports call the growth of output (国内/地区生产总值) "经济增长" or "经济增速".
 _ECONOMY_GROWTH = re.compile(r"经济(?:增长|增速)")
 _OUTPUT = "国内生产总值 地区生产总值"
+# A share of output asked ("旅游业占GDP比例"), and a share stated with no whole named ("服务业
+# 比重上升到51.6%"): statistics' sector shares are of output unless another whole is said.
+_SHARE_OF_OUTPUT = re.compile(
+    r"占(?:GDP|gdp|国内生产总值|地区生产总值|经济总量|生产总值)[^，,。？?]{0,4}?(?:比重|比例|占比)"
+)
+_SHARE_NO_WHOLE = re.compile(r"^[^占]*(?:比重|占比)")
+
+
+def says_output(question: str, clause: str) -> bool:
+    """Whether `clause` speaks of output (生产总值) without naming it: "经济增长6%" is the growth
+    of 生产总值 (a rate or growth asked), "服务业比重上升到51.6%" a share of it (a share of
+    output asked, no other whole said)."""
+    rate = wants_percent(question) or asks_growth(question)
+    if rate and _ECONOMY_GROWTH.search(clause):
+        return True
+    return bool(_SHARE_OF_OUTPUT.search(question)) and bool(_SHARE_NO_WHOLE.search(clause))
 
 
 def compose(
@@ -126,8 +142,7 @@ def answer_lead(
             # Read as the question's words are: "平均每天" in a clause is the asked "日均".
             written = expand(clause, weights.occurs)
             found = set(words(clause) + bigrams(clause) + words(written) + bigrams(written))
-            if rate and _ECONOMY_GROWTH.search(clause):
-                # And the other way round: "经济增长6%" is the growth of 生产总值.
+            if says_output(focus.terms, clause):
                 found |= set(words(_OUTPUT) + bigrams(_OUTPUT))
             found = with_synonyms_of(subject_words, found)  # "全科医生" said as 全科医师
             found |= contracted(subject_words, question, clause)  # "环境保护" written 环保

@@ -160,6 +160,19 @@ def test_growth_of_output_stated_as_economic_growth_answers() -> None:
     assert answerer.answer("地区生产总值增长目标是多少？", [_hit(other, 1)]).lead != "3%左右"
 
 
+def test_a_sectors_share_stated_without_its_whole_is_its_share_of_output() -> None:
+    from rag.figures.compose import says_output
+
+    # "旅游业比重" names no whole: statistics' sector shares are of output (地区生产总值).
+    assert says_output("2031年旅游业占GDP比例达到几成？", "旅游业比重从8.2%上升到12.5%")
+    assert says_output("旅游业占地区生产总值比重怎样变化？", "旅游业占比达到12.5%")
+    # Another whole named is another share; a share asked of another whole reads nothing in.
+    assert not says_output("2031年旅游业占GDP比例达到几成？", "旅游业占就业的比重为8%")
+    assert not says_output("旅游业占就业人员的比重是多少？", "旅游业比重从8.2%上升到12.5%")
+    # Growth of the economy is growth of output.
+    assert says_output("某市生产总值增速几何？", "经济增长6%")
+
+
 def test_the_day_asked_is_the_one_nearest_the_questions_words() -> None:
     from rag.figures.compose import _nearest
 
