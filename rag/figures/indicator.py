@@ -288,6 +288,8 @@ def same_indicator(
     # (Only of the question's own words: an official name's are the glossary's, "居民人均可支配收入".)
     if as_asked and not all(said_in(word, said) for word in _middle(question_name, figure_name, match)):
         return False
+    if as_asked and _counted_for_another_thing(question_name, figure_name, match, said):
+        return False
     # A match starting inside a noun ("城际铁路运营里程" / "城际公路运营里程": 路运营里程) leaves
     # that noun (城际铁路, 城际公路) among each side's own modifiers.
     asked = _modifiers(question_name[: _word_end(question_name, match.a)])
@@ -299,6 +301,41 @@ def same_indicator(
     # end): "城镇登记失业率" asked is not "城镇调查失业率5.1%", although 城镇 is said.
     # (A modifier said in full counts for its short form: "高铁" for "高速铁路".)
     return not (given - asked and asked and not all(said_in(word, said) for word in asked))
+
+
+def _counted_for_another_thing(question_name: str, figure_name: str, match: Match, said: str) -> bool:
+    """The shared words are what both count ("人口"), and the question goes on to what was done
+    for them ("农村人口饮水安全问题"), which the figure's name ends before and the sentence never
+    says: "易地扶贫搬迁人口超过240万" counts other people."""
+    if match.b + match.size != len(figure_name):
+        return False
+    # (Nouns only: a verb after the thing counted is what counting it means, "棚户区改造".)
+    after = nouns(question_name[match.a + match.size :]) - _NO_THING
+    return bool(after) and not any(said_in(word, said) for word in after)
+
+
+# Words after a counted thing that name no other thing: its count, its measure (a share, a
+# size, a pace), or the matter at hand.
+_NO_THING = frozenset(
+    {
+        "人数",
+        "数量",
+        "总数",
+        "数目",
+        "问题",
+        "情况",
+        "比例",
+        "比重",
+        "占比",
+        "比率",
+        "总量",
+        "规模",
+        "水平",
+        "增速",
+        "速度",
+        "幅度",
+    }
+)
 
 
 def _middle(question_name: str, figure_name: str, match: Match) -> set[str]:

@@ -812,3 +812,12 @@ def test_a_count_of_a_group_of_people_named_after_it() -> None:
     # "多少人" is answered by a count whose people are named after it, words between.
     assert _lead("2031年有多少人得到上门服务？", "为3000多名孤寡和独居老人上门服务。") == "3000多名"
     assert _lead("2031年有多少人领到助学金？", "为1.2万留守和困境儿童发放助学金。") == "1.2万"
+
+
+def test_people_counted_for_another_thing_are_not_those_asked() -> None:
+    # Both count 山区群众; the question goes on to what was done for them, which the sentence's
+    # figure never says.
+    moved = "全年易地搬迁山区群众1.2万人，新修通村公路300公里。"
+    assert _lead("2031年保障了多少山区群众住房安全？", moved) == ""
+    housing = "全年保障1.5万山区群众住房安全，新修通村公路300公里。"
+    assert _lead("2031年保障了多少山区群众住房安全？", housing) == "1.5万"
