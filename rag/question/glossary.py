@@ -138,6 +138,12 @@ _NEW_JOBS = re.compile(
 # as getting a town's 户口: "户口迁到城市", "办了城镇户口". Replaced for matching too.
 _SETTLED_NAMES = ("进城落户", "城镇落户")
 _SETTLED = re.compile(r"(?:城里|城市|城镇)户口|户口[\u4e00-\u9fff]{0,4}?(?:城里|城市|城镇)")
+# The urbanisation rate is defined as the towns' share of the population (城镇常住人口占总人口的
+# 比重), and asked so: "城市人口占全部人口的比例". Replaced for matching, by definition.
+_URBAN_SHARE_NAME = "城镇化率"
+_URBAN_SHARE = re.compile(
+    r"(?:城镇|城市|城里)(?:常住)?人?口?(?:占(?:总人口|全部人口|常住人口|人口))?的?(?:比重|比例|占比)"
+)
 _EVERYDAY = re.compile("|".join([*sorted(EVERYDAY, key=len, reverse=True), _GROUP_MEASURE.pattern]))
 
 
@@ -179,6 +185,7 @@ def expand(text: str, written: Callable[[str], bool] = lambda _a: False) -> str:
     # Everyday phrases no report writes: replaced by the official name, as a short form is.
     text = _NEW_JOBS.sub(lambda m: f"城镇{m.group('between')}新增就业", text)  # 年均 kept between
     text = _SETTLED.sub(_SETTLED_NAMES[0], text)
+    text = _URBAN_SHARE.sub(_URBAN_SHARE_NAME, text)
     return _EVERYDAY.sub(official, _ACRONYM.sub(names, text))
 
 
@@ -194,4 +201,5 @@ def official_names(text: str) -> tuple[str, ...]:
     found += [_everyday_names(m.group(0)) for m in _EVERYDAY.finditer(text)]
     found += [(_NEW_JOB_NAME,) for _m in _NEW_JOBS.finditer(text)]
     found += [_SETTLED_NAMES for _m in _SETTLED.finditer(text)]
+    found += [(_URBAN_SHARE_NAME,) for _m in _URBAN_SHARE.finditer(text)]
     return tuple(dict.fromkeys(n for names in found for n in names))

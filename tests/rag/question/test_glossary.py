@@ -79,3 +79,9 @@ def test_a_towns_household_registration_is_settling_there() -> None:
 
 def test_everyday_names_of_the_economys_size() -> None:
     assert expand("某省经济体量多大") == "某省经济体量（国内生产总值 地区生产总值）多大"
+
+
+def test_the_towns_share_of_the_population_is_the_urbanisation_rate() -> None:
+    assert expand("到2033年城市人口占全部人口的比例能达到几成") == "到2033年城镇化率能达到几成"
+    assert official_names("某省城里人口占比多高") == ("城镇化率",)
+    assert official_names("城镇人口有多少") == ()  # a count, not the share
