@@ -307,13 +307,16 @@ def _counted_for_another_thing(question_name: str, figure_name: str, match: Matc
     """The shared words are what both count ("人口"), and the question goes on to what was done
     for them ("农村人口饮水安全问题"), which the figure's name ends before and the sentence never
     says: "易地扶贫搬迁人口超过240万" counts other people."""
-    if match.b + match.size != len(figure_name):
+    shared = question_name[match.a : match.a + match.size]
+    if match.b + match.size != len(figure_name) or not shared.endswith(_PEOPLE_COUNTED):
         return False
     # (Nouns only: a verb after the thing counted is what counting it means, "棚户区改造".)
     after = nouns(question_name[match.a + match.size :]) - _NO_THING
     return bool(after) and not any(said_in(word, said) for word in after)
 
 
+# People a figure counts (a count of them is done for something: moved, housed, trained).
+_PEOPLE_COUNTED = ("人口", "群众", "人员", "居民", "农民", "职工", "学生", "儿童", "老人", "家庭")
 # Words after a counted thing that name no other thing: its count, its measure (a share, a
 # size, a pace), or the matter at hand.
 _NO_THING = frozenset(

@@ -127,6 +127,13 @@ def stock_or_flow(question: str, clause: str) -> float:
 _ASKS_HELD = re.compile(r"年底|年末|保有|(?:运营|营业|通车|总)里程|现有|目前有|现在有|截至")
 
 
+def _asks_change(question: str) -> bool:
+    """ "比上年多了多少", "增加了多少", "增长多少": a change is asked, not what is held."""
+    return bool(_SINCE_LAST_YEAR.search(question) or _ASKS_DIFFERENCE.search(question)) or asks_growth(
+        question
+    )
+
+
 def _added_for_held(question: str, sentence: str, mention: NumberMention) -> bool:
     """ "城际铁路运营里程有多少公里" is not answered by "新建城际铁路投产里程超过900公里": the
     figure's clause states what was added (新建, 新增), the question what is held."""
@@ -1180,6 +1187,8 @@ def lead_figure(
                 continue  # "城乡…分别达4.5万元和2.1万元": the second is the rural figure
             if not any(fits_the_question(q, sentence, m, one_year) for q in _asks(focus_question)):
                 continue
+            if _added_for_held(question, sentence, m) and not _asks_change(question):
+                continue  # "2031年底……有多少": the year's end is the time, and a stock is asked
             before = _previous_clause(sentence, m.start)
             if subject(subject_context(sentence, m.start, m.end, focus_question)) < MIN_SUBJECT:
                 continue

@@ -821,3 +821,17 @@ def test_people_counted_for_another_thing_are_not_those_asked() -> None:
     assert _lead("2031年保障了多少山区群众住房安全？", moved) == ""
     housing = "全年保障1.5万山区群众住房安全，新修通村公路300公里。"
     assert _lead("2031年保障了多少山区群众住房安全？", housing) == "1.5万"
+    # Only people counted: a shared act ("出栏") names what the figure counts, in its own words.
+    assert _lead("2031年出栏的菜牛有多少头？", "全年肉牛出栏12万头，保持全省第1位。") == "12万头"
+
+
+def test_a_stock_asked_at_the_years_end_is_not_what_the_year_added() -> None:
+    # "2031年底" is the time (the filters take it off the focus), yet a stock is asked: the
+    # year's addition is no answer; a change asked of the year before is.
+    sentence = "去年末某市公共自行车保有量增长8%，新增2万辆。"
+    given = [(sentence, False, False)]
+    held = "2031年底某市公共自行车一共有多少辆？"
+    assert lead_figure(held, "某市公共自行车一共有多少辆？", given, _cover(held), lambda _c: 1.0) == ""
+    more = "2031年底某市公共自行车比前一年多了几辆？"
+    focus = "某市公共自行车比前一年多了几辆？"
+    assert lead_figure(more, focus, given, _cover(more), lambda _c: 1.0) == "2万辆"
