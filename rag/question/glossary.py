@@ -144,6 +144,13 @@ _URBAN_SHARE_NAME = "城镇化率"
 _URBAN_SHARE = re.compile(
     r"(?:城镇|城市|城里)(?:常住)?人?口?(?:占(?:总人口|全部人口|常住人口|人口))?的?(?:比重|比例|占比)"
 )
+# Everyday phrases no report writes: each pattern, what expand() writes for it (an average
+# said between is kept: "城市每年平均新增加的岗位" -> "城镇年均新增就业"), and its official names.
+_REWORDED: tuple[tuple[re.Pattern[str], str, tuple[str, ...]], ...] = (
+    (_NEW_JOBS, r"城镇\g<between>新增就业", (_NEW_JOB_NAME,)),
+    (_SETTLED, _SETTLED_NAMES[0], _SETTLED_NAMES),
+    (_URBAN_SHARE, _URBAN_SHARE_NAME, (_URBAN_SHARE_NAME,)),
+)
 _EVERYDAY = re.compile("|".join([*sorted(EVERYDAY, key=len, reverse=True), _GROUP_MEASURE.pattern]))
 
 
@@ -183,9 +190,8 @@ def expand(text: str, written: Callable[[str], bool] = lambda _a: False) -> str:
         lambda m: SHORT_FORMS[m.group(0)] if written(SHORT_FORMS[m.group(0)]) else m.group(0), text
     )
     # Everyday phrases no report writes: replaced by the official name, as a short form is.
-    text = _NEW_JOBS.sub(lambda m: f"城镇{m.group('between')}新增就业", text)  # 年均 kept between
-    text = _SETTLED.sub(_SETTLED_NAMES[0], text)
-    text = _URBAN_SHARE.sub(_URBAN_SHARE_NAME, text)
+    for pattern, official_name, _names in _REWORDED:
+        text = pattern.sub(official_name, text)
     return _EVERYDAY.sub(official, _ACRONYM.sub(names, text))
 
 
@@ -199,7 +205,5 @@ def official_names(text: str) -> tuple[str, ...]:
     """The official names of the acronyms and everyday indicator words in `text`."""
     found = [ACRONYMS[a] for a in ACRONYMS if a.lower() in text.lower()]
     found += [_everyday_names(m.group(0)) for m in _EVERYDAY.finditer(text)]
-    found += [(_NEW_JOB_NAME,) for _m in _NEW_JOBS.finditer(text)]
-    found += [_SETTLED_NAMES for _m in _SETTLED.finditer(text)]
-    found += [(_URBAN_SHARE_NAME,) for _m in _URBAN_SHARE.finditer(text)]
+    found += [names for pattern, _official, names in _REWORDED for _m in pattern.finditer(text)]
     return tuple(dict.fromkeys(n for names in found for n in names))

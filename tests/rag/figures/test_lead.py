@@ -26,10 +26,14 @@ def _lead(
     targets: bool = False,
     subject=None,
     places: tuple[str, ...] = (),
+    focus: str | None = None,
 ) -> str:  # type: ignore[no-untyped-def]
+    """The lead of `question` (its focus, the question less what the filters enforce, is
+    `focus` when given) from `sentences`."""
     coverage = _cover(question)
     given = [(s, targets, False) for s in sentences]
-    return lead_figure(question, question, given, coverage, subject or (lambda _c: 1.0), lean, places=places)
+    subject = subject or (lambda _c: 1.0)
+    return lead_figure(question, focus or question, given, coverage, subject, lean, places=places)
 
 
 @pytest.mark.parametrize(
@@ -829,9 +833,7 @@ def test_a_stock_asked_at_the_years_end_is_not_what_the_year_added() -> None:
     # "2031年底" is the time (the filters take it off the focus), yet a stock is asked: the
     # year's addition is no answer; a change asked of the year before is.
     sentence = "去年末某市公共自行车保有量增长8%，新增2万辆。"
-    given = [(sentence, False, False)]
     held = "2031年底某市公共自行车一共有多少辆？"
-    assert lead_figure(held, "某市公共自行车一共有多少辆？", given, _cover(held), lambda _c: 1.0) == ""
+    assert _lead(held, sentence, focus="某市公共自行车一共有多少辆？") == ""
     more = "2031年底某市公共自行车比前一年多了几辆？"
-    focus = "某市公共自行车比前一年多了几辆？"
-    assert lead_figure(more, focus, given, _cover(more), lambda _c: 1.0) == "2万辆"
+    assert _lead(more, sentence, focus="某市公共自行车比前一年多了几辆？") == "2万辆"
