@@ -74,6 +74,9 @@ SETS = {
     # A nineteenth, the same way, written when the eighteenth's dev part was first read.
     "reports-classes19.jsonl": REPORTS,
     "reports-classes19-heldout.jsonl": REPORTS,
+    # A twentieth, the same way, written when the nineteenth's dev part was first read.
+    "reports-classes20.jsonl": REPORTS,
+    "reports-classes20-heldout.jsonl": REPORTS,
     "qijiang-2021-classes.jsonl": ROOT / "kb",
     "qijiang-2021-classes-heldout.jsonl": ROOT / "kb",
     "qijiang-2021-classes2.jsonl": ROOT / "kb",
@@ -104,6 +107,8 @@ SETS = {
     "qijiang-2021-classes14-heldout.jsonl": ROOT / "kb",
     "qijiang-2021-classes15.jsonl": ROOT / "kb",
     "qijiang-2021-classes15-heldout.jsonl": ROOT / "kb",
+    "qijiang-2021-classes16.jsonl": ROOT / "kb",
+    "qijiang-2021-classes16-heldout.jsonl": ROOT / "kb",
 }
 KINDS = {"comparison", "end-of-term", "home-body", "indicator-name", "answer-type", "table-row"}
 
