@@ -39,13 +39,18 @@ from rag.question.glossary import official_names
 # "降到了多少" asks where a change ended; "下降了多少" what the change was.
 _ASKS_END = re.compile(
     r"(?:降|减|增|提高|提升|上升|升|扩大|缩小|增长|增加|下降|降低|达|压缩|控制)(?:到|至)|达到"
+    # A bare 到 before the amount asks the level reached too ("寿命到多少岁了"); not a 到 of
+    # getting something ("得到多少", "收到几份").
+    r"|(?<![得收拿领受找遇看听想做办用])到了?(?=(?:百分之)?(?:多少|几))"
 )
 # ("增"/"减" alone are left out: "新增多少" asks a count.)
 _CHANGE_VERB = r"增长|增加|减少|下降|降低|提高|提升|上升|上涨|扩大|缩小|压减|上调|下调|回落|降|升|涨"
+# How much is asked: "多少", "几", or a share as "百分之多少" / "百分之几" ("提高了百分之几").
+_HOW_MUCH = r"(?:百分之)?(?:多少|几)"
 # "比全国高多少", "比上年增加了多少", "差多少": a difference between two figures, which only a
 # figure stated as one answers ("高于全国0.7个百分点", "比去年增加2700亿元").
 # After a comparison a verb may follow the comparative: "比去年多招了多少".
-COMPARED_BY = rf"(?:{_CHANGE_VERB}|(?:多|少|高|低|快|慢)[\u4e00-\u9fff]{{0,2}}?)了?出?(?:多少|几)"
+COMPARED_BY = rf"(?:{_CHANGE_VERB}|(?:多|少|高|低|快|慢)[\u4e00-\u9fff]{{0,2}}?)了?出?{_HOW_MUCH}"
 # "比重/比例/比率" is no comparison.
 _ASKS_DIFFERENCE = re.compile(
     rf"(?:比(?![重例率较])[^，。？?]{{1,12}}?|(?:和|与|同|跟)[^，。？?]{{1,14}}?相?比){COMPARED_BY}|差多少|相差"
@@ -471,7 +476,7 @@ _LISTED_AFTER = re.compile(r"(?:分别)?(?:[\d.]+%|[\d.]+[万亿]?[\u4e00-\u9fff
 _DOWN = re.compile(r"减少|下降|降低|压减|缩小|回落|缩减|下调|降")
 _UP = re.compile(r"增加|增长|提高|提升|上升|扩大|上涨|涨|上调|增")
 _ASKED_CHANGE = re.compile(
-    r"(减少|下降|降低|压减|缩小|回落|增加|增长|提高|提升|上升|扩大|上涨|涨)了?(?:多少|几)"
+    r"(减少|下降|降低|压减|缩小|回落|增加|增长|提高|提升|上升|扩大|上涨|涨)了?" + _HOW_MUCH
 )
 
 
@@ -739,7 +744,7 @@ def wants_amount(question: str) -> bool:
 
 # "经济增长目标是多少", "增长了多少": how much something grows, as a rate usually, and the thing
 # that grows is often named otherwise ("经济" for 地区生产总值).
-_ASKS_GROWTH = re.compile(r"增长的?(?:目标|预期目标|速度|幅度)?(?:定为|是|为|有)?了?(?:多少|几)")
+_ASKS_GROWTH = re.compile(r"增长的?(?:目标|预期目标|速度|幅度)?(?:定为|是|为|有)?了?" + _HOW_MUCH)
 
 
 _GROWTH = re.compile(r"增|涨|提高|提升|上升|下降|降低|减少|减|回落|扩大")
@@ -756,7 +761,7 @@ def _asks_points(question: str) -> bool:
     return changed or question_unit(question) == "个百分点"
 
 
-_CHANGED_BY_HOW_MUCH = re.compile(rf"(?:{_CHANGE_VERB})了?(?:多少|几)")
+_CHANGED_BY_HOW_MUCH = re.compile(rf"(?:{_CHANGE_VERB})了?{_HOW_MUCH}")
 
 
 # Any word of change, speed or size of a change in the question.
@@ -781,7 +786,7 @@ _ASKS_SHARE = re.compile(r"占[^，。？?]{1,12}?(?:比例|比重|份额)|占�
 
 
 # "比重提高了多少": the share's change is asked, not its level.
-_ASKS_CHANGE = re.compile(r"(?:提高|提升|下降|降低|上升|增加|减少|增长|变化|扩大|缩小)了?(?:多少|几)")
+_ASKS_CHANGE = re.compile(r"(?:提高|提升|下降|降低|上升|增加|减少|增长|变化|扩大|缩小)了?" + _HOW_MUCH)
 
 
 def _asks_share(question: str) -> bool:
@@ -879,7 +884,7 @@ def _year_level(sentence: str, mention: NumberMention) -> bool:
 # "与/和/同" also join two things ("城镇和农村高校有多少"): after them, only a comparative itself.
 _ASKS_AGAINST = re.compile(
     rf"(?:比(?![重例率])|较)[^，。？?]{{1,14}}?{COMPARED_BY}"
-    rf"|(?:与|和|同)[^，。？?]{{1,14}}?(?:{_CHANGE_VERB}|多|少|高|低|快|慢)了?出?(?:多少|几)|差多少|相差"
+    rf"|(?:与|和|同)[^，。？?]{{1,14}}?(?:{_CHANGE_VERB}|多|少|高|低|快|慢)了?出?{_HOW_MUCH}|差多少|相差"
 )
 
 

@@ -837,3 +837,34 @@ def test_a_stock_asked_at_the_years_end_is_not_what_the_year_added() -> None:
     assert _lead(held, sentence, focus="某市公共自行车一共有多少辆？") == ""
     more = "2031年底某市公共自行车比前一年多了几辆？"
     assert _lead(more, sentence, focus="某市公共自行车比前一年多了几辆？") == "2万辆"
+
+
+def test_a_change_asked_as_a_share_in_words() -> None:
+    # "百分之几" asks how much, as "多少" does: the rural figure of a respective pair.
+    sentence = "城乡低保标准分别提高8.1%和10.5%，特困人员供养标准提高6%。"
+    assert _lead("2031年某区农村低保标准上调百分之几？", sentence) == "10.5%"
+    assert _lead("2031年某区农村低保标准涨了百分之多少呢？", sentence) == "10.5%"
+
+
+def test_a_bare_dao_asks_the_level_reached() -> None:
+    # "到多少公里了" asks where it stands: a change by some kilometres is no answer to it.
+    assert _lead("某区绿道总长到多少公里了？", "推进公园城市建设，绿道总长增加12公里。") == ""
+    assert _lead("某区绿道总长到多少公里了？", "绿道总长达到320公里。") == "320公里"
+    # 得到 is getting something: a count got, not a level.
+    assert _lead("某区得到多少个示范村称号？", "新增市级示范村5个。") == "5个"
+
+
+def test_how_a_figure_changed_is_no_word_of_its_name() -> None:
+    # "统一由…提高到" names 补助标准; the subsidy is not the wage asked.
+    sentence = "城乡居民医保财政补助标准统一由450元提高到480元。"
+    assert _lead("2031年某市城镇职工月平均工资是多少元？", sentence) == ""
+    assert _lead("2031年某市城乡居民医保财政补助标准是多少元？", sentence) == "480元"
+
+
+def test_a_short_form_is_a_name_as_a_noun_is() -> None:
+    from rag.figures.indicator import same_indicator
+
+    # jieba tags 光伏 as a short form: the question's modifier the sentence never says.
+    sentence = "可再生能源累计装机达900万千瓦。"
+    assert not same_indicator("光伏发电装机", "可再生能源累计装机", sentence)
+    assert same_indicator("可再生能源装机", "可再生能源累计装机", sentence)
