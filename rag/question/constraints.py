@@ -45,6 +45,7 @@ _REPORT_WORD = re.compile(r"报告|答卷|工作总结|总结|讲话|公报|工�
 _ASKING = re.compile(r"谁|哪|什么|几|何")
 # A report named by its kind: "政府工作报告", "工作要点", "工作总结" (not "请总结", a verb).
 _NAMED_KIND = re.compile(r"政府工作|工作|党代会|代表大会|统计")
+_RELATIVE_YEAR = re.compile(r"今年|去年|明年|前年|当年|本年度?|上一?年度?|最新|最近")
 _DETERMINER = re.compile(r"^(?:这份|那份|该|本|此|上述|这个|这篇|这)")
 _REF_STOP = re.compile(r"[按据在从看照依根，,。；;：:？?！!、“”\s]")
 # Where a place stands as a question's subject: first ("成都2024年…"), after 那/请问/在.
@@ -222,6 +223,9 @@ def find_report(question: str, known: Iterable[str] = ()) -> ReportRef | None:
             words = words[:s] + words[e:]
         # A pointer after the year ("2031年那份…报告") points at the report; it is no word of its name.
         words = re.sub(r"^的|的$|政府工作|政府|工作|[这那][份篇个]", "", words.strip("的"))
+        # A year said relative to now ("某省今年的报告") dates the report, loosely: no word of
+        # its name, and no year the title states, so it narrows nothing.
+        words = _RELATIVE_YEAR.sub("", words).strip("的")
         return ReportRef(
             text=text,
             year=years[0][0] if years else None,

@@ -104,7 +104,25 @@ def resolve(
                 preferred = where.narrowed(SearchFilter(paragraphs=results))
             where = where.narrowed(SearchFilter(paragraphs=allowed))
             applied.add("years")
+    if preferred is None and not asked.years and asked.aspect is Aspect.RESULT and chosen.docs is None:
+        # "去年新建了多少", "实际完成多少": what happened, said with no year. A review's paragraphs
+        # are looked at first; a plan's figures for the same thing rank high otherwise.
+        preferred = _outcomes_first(paragraphs, docs, where)
     return Resolution(where, "", tuple(mentions), frozenset(applied), preferred)
+
+
+def _outcomes_first(
+    paragraphs: Mapping[str, Paragraph], docs: set[str], where: SearchFilter
+) -> SearchFilter | None:
+    """Within `where`, the paragraphs stating what happened in a year; None when that narrows
+    nothing (every paragraph does, or none)."""
+    table = scope_table(paragraphs)
+    rows = table.in_documents(docs) & table.allowed(where)
+    stated = table.of_scopes(lambda s: any(a is Aspect.RESULT for _y, a in s.years))
+    ids = table.ids_where(rows & stated[table.scope])
+    if not ids or ids == table.ids_where(rows):
+        return None
+    return where.narrowed(SearchFilter(paragraphs=ids))
 
 
 def _fits(aspects: set[Aspect], aspect: Aspect | None, span: bool, ends: bool = False) -> bool:

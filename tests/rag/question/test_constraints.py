@@ -251,3 +251,19 @@ def test_a_report_named_after_a_verb() -> None:
 def test_what_the_user_wants_is_no_plan() -> None:
     assert read_question("2031年物价涨了多少？我要当年的数字").lean is None
     assert read_question("2031年物价要控制在多少？").lean is Aspect.TARGET
+
+
+def test_a_report_dated_relative_to_now_is_named_by_its_place() -> None:
+    from rag.question.constraints import find_report
+
+    named = find_report("某区今年的工作要点里绿道有多长？", ["某区"])
+    assert named is not None and (named.region, named.words, named.year) == ("某区", "", None)
+
+
+def test_what_happened_said_with_no_year_looks_at_reviews_first() -> None:
+    # "去年" asks what happened: the reviews' paragraphs first, the plans' after them.
+    last_year = _resolve("广东省去年居民消费价格涨幅有多大？")
+    assert last_year.preferred is not None and last_year.preferred.paragraphs == {"gd#1"}
+    assert last_year.where.paragraphs is None
+    # Nothing said about the time: no preference.
+    assert _resolve("广东省居民消费价格涨幅有多大？").preferred is None
