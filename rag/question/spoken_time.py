@@ -56,8 +56,23 @@ def full_years(question: str, years: Iterable[int]) -> str:
             return m.group(0)
         return f"{year}年"
 
+    question = _YEAR_LIST.sub(lambda m: _year_list(m, known), question)
     question = _SHORT_YEAR.sub(full, question)
     return _RANGE_START.sub(lambda m: _range_start(m, known), question)
+
+
+# Years listed with 年 said once, at the end or in "这几年" ("31、32、33这几年", "31、32和33年"):
+# each is a year when every one is a year of the reports (or next to one).
+_YEAR_LIST = re.compile(
+    r"(?<![\d.])(?P<run>\d{2}(?:(?:、|，|,|和|与|及)\d{2})+)(?P<end>年|(?=(?:这|那)(?:几|些|[两二三四五六七八九])年))"
+)
+
+
+def _year_list(m: re.Match[str], known: set[int]) -> str:
+    items = re.findall(r"\d{2}", m.group("run"))
+    if _BEFORE_DURATION.search(m.string[: m.start()]) or any(2000 + int(item) not in known for item in items):
+        return m.group(0)
+    return re.sub(r"\d{2}", lambda d: f"20{d.group(0)}年", m.group("run"))
 
 
 # The first year of a range said once with 年 at its end ("31到34年", "三一至三三年"), once the

@@ -68,3 +68,11 @@ def test_a_year_compared_with_a_year_whatever_follows_it() -> None:
     assert full_years("32年比31年多建了多少？", YEARS) == "2032年比2031年多建了多少？"
     # Without a year before it, "31年多" is more than 31 years.
     assert full_years("用了31年多", YEARS) == "用了31年多"
+
+
+def test_years_listed_with_nian_said_once() -> None:
+    assert full_years("31、32、33这几年绿道各是多少？", YEARS) == "2031年、2032年、2033年这几年绿道各是多少？"
+    assert full_years("31、32和33年的粮食产量", YEARS) == "2031年、2032年和2033年的粮食产量"
+    # Counts of years, and numbers no report's year is, stay as written.
+    assert full_years("近31、32这几年", YEARS) == "近31、32这几年"
+    assert full_years("10、11这几年", YEARS) == "10、11这几年"
