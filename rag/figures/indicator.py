@@ -103,7 +103,7 @@ _NOT_NAME = re.compile(
     r"(?:是多少|是几|为多少|有多少|多少|几|是|为|有|达到|达|了|的$|实际|全年|预期|目标|计划|安排|拟按|拟|要|将|"
     r"(?:增长|增加|减少|下降|降低|提高|提升|上升|上涨|扩大|缩小|压减|降|增|涨)(?:到|至|了)?|超过|突破|约|接近|将近|近|按|控制在|"
     r"比上年|同比|分别|总共|一共|共|年均|平均每年|每年平均|累计|人均|户均|"
-    # How it changed, said before the verb ("养老金标准统一由55元提高到70元", "收入稳步增长").
+    # How it changed, said before the verb ("补助标准统一由450元提高到480元", "收入稳步增长").
     r"统一|普遍|同步|整体|大幅|明显|显著|稳步|持续|进一步|逐步|继续|连续|再|又|均|"
     # When, said after the name ("……目前已是多少"): now, by now.
     r"现在|目前|如今|当前|已经|已|到|至)$"
@@ -545,17 +545,10 @@ def _modifiers(text: str) -> set[str]:
         str(t.word)
         for t in jieba.posseg.cut(text)
         if len(str(t.word)) > 1
-        and (str(t.flag).startswith(("n", "v")) or _names_by_short_form(str(t.word), str(t.flag)))
+        and str(t.flag).startswith(("n", "v"))
         and not any(c.isdigit() for c in str(t.word))
         and str(t.word) not in GENERIC
     }
-
-
-def _names_by_short_form(word: str, flag: str) -> bool:
-    """jieba tags short forms ("光伏", "国企", "医保") and set phrases ("再生能源") apart from
-    nouns; they name things as nouns do. A per-unit short form ("人均", "日均") says how the
-    figure is counted, not what."""
-    return flag in ("j", "l") and not word.endswith("均")
 
 
 def nouns(text: str) -> set[str]:

@@ -45,8 +45,6 @@ _WHO = r"是谁|是哪位|叫什么名字|的名字|姓名|名叫什么|都有�
 # "哪位编辑审定的": 哪位 before a role (or before nothing: "是哪位主讲的") asks for a person too.
 _PERSON = re.compile(rf"(?P<role>{_ROLE})(?:{_WHO})|哪一?位(?P<which>{_ROLE})?|谁(?:作|做|主持|讲)")
 _AGENT_PERSON = re.compile(rf"(?P<role>{_AGENT})(?:{_WHO})")
-# 位 counts only people: "那位歌手叫啥名字", "这位老人是谁", whatever noun follows it.
-_COUNTED_AS_PERSON = re.compile(rf"[这那一]位(?P<role>[\u4e00-\u9fff]{{1,6}}?)(?:{_WHO})")
 # A venue: where an event was held ("在哪个城市举办", "在哪里召开", "开幕式在哪儿举行"). Other
 # "where" questions ("位于什么地方", "是哪里人", "短板在哪里") are answered by descriptions a
 # place-name tagger does not see as places, and are not gated.
@@ -65,13 +63,13 @@ def asked_role(question: str) -> str:
     m = _PERSON.search(question)
     if m:
         return m.group("role") or m.group("which") or ""
-    m = _AGENT_PERSON.search(question) or _COUNTED_AS_PERSON.search(question)
+    m = _AGENT_PERSON.search(question)
     return (m.group("role") or "") if m else ""
 
 
 def asked_type(question: str) -> AskedType | None:
     """The asked type, when the question asks for one of those a wrong type cannot answer."""
-    if _PERSON.search(question) or _AGENT_PERSON.search(question) or _COUNTED_AS_PERSON.search(question):
+    if _PERSON.search(question) or _AGENT_PERSON.search(question):
         return AskedType.PERSON
     if _DAY.search(question):
         return AskedType.DAY

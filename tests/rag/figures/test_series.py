@@ -599,10 +599,3 @@ def test_places_counted_or_taken_all_are_the_reports_places_of_that_level() -> N
 def test_both_ends_of_a_change_asked_at_once_are_no_table() -> None:
     assert read_series("2031到2035年某区绿道从多少公里增加到多少公里？") is None
     assert read_series("2031到2035年某区绿道各是多少公里？") is not None
-
-
-def test_two_places_compared_by_who_has_more() -> None:
-    known = {"全国", "山东省", "河南省"}
-    ask = read_series("山东和河南2031年的新建绿道各多少公里？谁多？", known)
-    assert ask is not None and ask.by == "region" and ask.compare
-    assert ask.row_question("山东") == "山东2031年的新建绿道各多少公里？"
