@@ -859,4 +859,3 @@ def test_how_a_figure_changed_is_no_word_of_its_name() -> None:
     sentence = "城乡居民医保财政补助标准统一由450元提高到480元。"
     assert _lead("2031年某市城镇职工月平均工资是多少元？", sentence) == ""
     assert _lead("2031年某市城乡居民医保财政补助标准是多少元？", sentence) == "480元"
-
