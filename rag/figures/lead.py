@@ -39,13 +39,13 @@ from rag.question.glossary import official_names
 # "降到了多少" asks where a change ended; "下降了多少" what the change was.
 _ASKS_END = re.compile(
     r"(?:降|减|增|提高|提升|上升|升|扩大|缩小|增长|增加|下降|降低|达|压缩|控制)(?:到|至)|达到"
-    # A bare 到 before the amount asks the level reached too ("寿命到多少岁了"); not a 到 of
+    # A bare 到 before the amount asks the level reached too ("绿道到多少公里了"); not a 到 of
     # getting something ("得到多少", "收到几份").
     r"|(?<![得收拿领受找遇看听想做办用])到了?(?=(?:百分之)?(?:多少|几))"
 )
 # ("增"/"减" alone are left out: "新增多少" asks a count.)
 _CHANGE_VERB = r"增长|增加|减少|下降|降低|提高|提升|上升|上涨|扩大|缩小|压减|上调|下调|回落|降|升|涨"
-# How much is asked: "多少", "几", or a share as "百分之多少" / "百分之几" ("提高了百分之几").
+# How much is asked: "多少", "几", or a share as "百分之多少" / "百分之几" ("下降了百分之几").
 _HOW_MUCH = r"(?:百分之)?(?:多少|几)"
 # "比全国高多少", "比上年增加了多少", "差多少": a difference between two figures, which only a
 # figure stated as one answers ("高于全国0.7个百分点", "比去年增加2700亿元").
