@@ -180,9 +180,9 @@ _WHICH_YEAR = re.compile(
 
 
 def _which_of_two(text: str) -> str:
-    """ "哪一年新招的志愿者更多，2031年还是2032年？两年各招了多少？" -> "2031年和2032年新招的志愿者
-    各是多少？哪年更多？": a choice of years said the way a comparison of them is read; so are
-    "2031年和2032年，哪年志愿者更多？" and "2031年志愿者多，还是2032年多？"."""
+    """ "哪一年新建的绿道更长，2031年还是2032年？两年各建了多少？": a choice of years, said again
+    the way a comparison of them is read (both years' "新建的绿道", each asked, then which is
+    longer); so are "2031年和2032年，哪年绿道更长？" and "2031年绿道长，还是2032年长？"."""
     either = _EITHER_YEAR.search(text)
     if either is not None:
         years, what, than, adj = [either["one"], either["other"]], either["what"], "更", either["adj"]
