@@ -79,6 +79,10 @@ class TimeScope:
     def aspects_of(self, year: int) -> set[Aspect]:
         return {aspect for y, aspect in self.years if y == year}
 
+    def states_a_result(self) -> bool:
+        """Whether the paragraph states what happened in some year (a review's, not a plan's)."""
+        return any(aspect is Aspect.RESULT for _y, aspect in self.years)
+
     def text(self) -> str:
         """ "2016年（实际）、2017年（目标）" for display and `kb docs`."""
         names = {

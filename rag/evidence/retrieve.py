@@ -25,7 +25,7 @@ from ingest.home import Home, find_home
 from ingest.index_backend import ChunkIndex, open_index, with_keywords
 from ingest.paragraph_store import ParagraphStore
 from ingest.recent import Recent
-from ingest.records import Aspect, Chunk, DocumentMeta, Paragraph
+from ingest.records import Chunk, DocumentMeta, Paragraph, TimeScope
 from ingest.search_types import EVERYTHING, Restriction, SearchFilter
 
 if TYPE_CHECKING:
@@ -91,7 +91,7 @@ class Snapshot:
         whole period's)."""
         if self._outcomes is None:
             table = self.paragraphs.table()
-            stated = table.per_scope(lambda s: any(a is Aspect.RESULT for _y, a in s.years))
+            stated = table.per_scope(TimeScope.states_a_result)
             self._outcomes = table.ids_where(table.within & stated)
         return self._outcomes
 

@@ -118,7 +118,7 @@ def _outcomes_first(
     nothing (every paragraph does, or none)."""
     table = scope_table(paragraphs)
     rows = table.in_documents(docs) & table.allowed(where)
-    stated = table.of_scopes(lambda s: any(a is Aspect.RESULT for _y, a in s.years))
+    stated = table.of_scopes(TimeScope.states_a_result)
     ids = table.ids_where(rows & stated[table.scope])
     if not ids or ids == table.ids_where(rows):
         return None
