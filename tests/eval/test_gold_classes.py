@@ -77,6 +77,9 @@ SETS = {
     # A twentieth, the same way, written when the nineteenth's dev part was first read.
     "reports-classes20.jsonl": REPORTS,
     "reports-classes20-heldout.jsonl": REPORTS,
+    # A twenty-first, the same way, written when the twentieth's dev part was first read.
+    "reports-classes21.jsonl": REPORTS,
+    "reports-classes21-heldout.jsonl": REPORTS,
     "qijiang-2021-classes.jsonl": ROOT / "kb",
     "qijiang-2021-classes-heldout.jsonl": ROOT / "kb",
     "qijiang-2021-classes2.jsonl": ROOT / "kb",
@@ -109,6 +112,8 @@ SETS = {
     "qijiang-2021-classes15-heldout.jsonl": ROOT / "kb",
     "qijiang-2021-classes16.jsonl": ROOT / "kb",
     "qijiang-2021-classes16-heldout.jsonl": ROOT / "kb",
+    "qijiang-2021-classes17.jsonl": ROOT / "kb",
+    "qijiang-2021-classes17-heldout.jsonl": ROOT / "kb",
 }
 KINDS = {"comparison", "end-of-term", "home-body", "indicator-name", "answer-type", "table-row"}
 
