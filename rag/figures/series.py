@@ -302,8 +302,12 @@ def _year_per_clause(text: str, compare: bool) -> SeriesAsk | None:
             run = []
     if len(run) < 2 or len({year for year, _, _ in run}) < len(run):
         return None
-    asked = {_AGAIN.sub("", re.sub(_YEAR + r"\s*年", "", text[start:end])) for _, start, end in run}
-    if len(asked - {""}) != 1:
+    asked = [_AGAIN.sub("", re.sub(_YEAR + r"\s*年", "", text[start:end])) for _, start, end in run]
+    # A later clause may ask the same level in fewer words, its indicator named in the first
+    # ("绿道2031年是多少，2032年增加到多少？"): a bare "是多少" or a level reached ("到多少").
+    if re.search(r"(?:多少|几)", asked[0]) and not _CHANGE_ASKED.search(asked[0]):
+        asked = [asked[0]] + [a for a in asked[1:] if not _LEVEL_AGAIN.fullmatch(a)]
+    if len(set(asked) - {""}) != 1:
         return None
     _, start, end = run[0]
     own = re.search(_YEAR + r"\s*年", text[start:end])
@@ -316,6 +320,15 @@ def _year_per_clause(text: str, compare: bool) -> SeriesAsk | None:
 
 # Said when a question is asked again of the next row ("2032年又上调了多少", "2032年呢").
 _AGAIN = re.compile(r"^\s*(?:的|又|也|则|那)|又|呢$")
+# A level asked ("是多少", "有多少"), as against a change ("增加了多少"): the first clause names the
+# indicator before it; a later clause may ask it again bare, or as the level a change reached.
+_LEVEL_VERB = r"(?:是|为|有|达到?)?"
+_CHANGE_ASKED = re.compile(
+    r"(?:了|到|至|增长|增加|提高|上升|提升|下降|降低|减少|扩大|缩小|新增|新建|上调|下调|[涨降增减多少])(?:多少|几)"
+)
+_LEVEL_AGAIN = re.compile(
+    rf"\s*(?:{_LEVEL_VERB}|(?:提高|增加|增长|上升|提升|升|下降|降低|减少|降|扩大|缩小)(?:到|至))(?:多少|几)[^，,；;？?了]{{0,4}}"
+)
 
 
 _LIST_COMPARED = re.compile(r"\s*(?:相比|相较|比较|比)(?:起来)?[，,]?")

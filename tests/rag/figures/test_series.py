@@ -454,6 +454,14 @@ def test_one_question_asked_again_of_the_next_year_clause_by_clause() -> None:
     assert again is not None and again.years == (2031, 2032) and again.template == "{}保障房开工多少套？"
     # Two questions about two things are no table.
     assert read_series("2031年粮食产量多少，2032年物价涨了多少？") is None
+    # The next year's clause asks the same level in fewer words: bare, or as a level reached.
+    level = read_series("全区绿道2031年是多少公里，2032年增加到多少公里？相差多少？")
+    assert level is not None and level.years == (2031, 2032) and level.compare
+    assert level.template == "全区绿道{}是多少公里？"
+    bare = read_series("全区绿道2031年是多少公里，2032年是多少？")
+    assert bare is not None and bare.years == (2031, 2032)
+    # A change asked first, a level after: two questions.
+    assert read_series("2031年全区绿道增加了多少公里，2032年是多少？") is None
 
 
 def test_each_rows_figure_asked_in_a_unit_after_a_comparison() -> None:
