@@ -13,6 +13,8 @@ from rag.question.asked_type import AskedType, asked_role, asked_type, names_a_d
         ("修缮村级活动阵地花了多少钱？", AskedType.MONEY),
         ("为此投入了多少资金？", AskedType.MONEY),
         ("专项经费是多少？", AskedType.MONEY),
+        ("年末全区贷款余额是多少？", AskedType.MONEY),  # a balance is an amount of money
+        ("贷款余额增长了多少？", None),  # its growth is a rate
         ("新阵地是哪一天投用的？", AskedType.DAY),
         ("大会在几月几日召开？", AskedType.DAY),
         ("这次讲话是谁作的？", AskedType.PERSON),
