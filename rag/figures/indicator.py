@@ -108,6 +108,8 @@ _NOT_NAME = re.compile(
     # When, said after the name ("……目前已是多少"): now, by now.
     r"现在|目前|如今|当前|已经|已|到|至)$"
 )
+# How a total is said, wherever it stands in the words before a figure ("一共建成", "总共通车").
+_TOTALLING = re.compile(r"一共|总共|共计|总计|合计")
 # A name may hold a class in Roman numerals ("优Ⅲ比例", "Ⅲ类水体"): it goes on through it.
 _NAME_RUN = re.compile(r"[\u4e00-\u9fff\u2160-\u217f]*[\u4e00-\u9fff]$")
 # Said before an indicator's name without being part of it: when, where, which part.
@@ -215,7 +217,8 @@ def indicator_before(text: str) -> str:
     if m and m.start() > 0 and text[m.start() - 1].isdigit():
         # "2031年新建了多少": the 年 (or 月) is the number's, not the name's.
         run = _OF_THE_NUMBER.sub("", run)
-    name = _NOT_NAME_BEFORE.sub("", run)
+    # "高速铁路一共通车": an adverb of totalling inside the run is no word of the name.
+    name = _NOT_NAME_BEFORE.sub("", _TOTALLING.sub("", run))
     while True:
         stripped = _NOT_NAME.sub("", name)
         if stripped == name:

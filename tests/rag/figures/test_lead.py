@@ -859,3 +859,11 @@ def test_how_a_figure_changed_is_no_word_of_its_name() -> None:
     sentence = "城乡居民医保财政补助标准统一由450元提高到480元。"
     assert _lead("2031年某市城镇职工月平均工资是多少元？", sentence) == ""
     assert _lead("2031年某市城乡居民医保财政补助标准是多少元？", sentence) == "480元"
+
+
+def test_an_adverb_of_totalling_inside_the_asked_name() -> None:
+    # "城际铁路一共通车": 一共 is no word of the name, which is not the intercity roads'.
+    sentence = "城际公路通车里程达1200公里，水运、航空建设进一步加强。"
+    assert _lead("2031年底城际铁路一共通车了多少公里？", sentence) == ""
+    assert _lead("2031年底城际公路一共通车了多少公里？", sentence) == "1200公里"
+
