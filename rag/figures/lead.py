@@ -525,6 +525,8 @@ def fits_the_question(question: str, sentence: str, mention: NumberMention, one_
         return False
     if _share_of_another_part(question, clause_around(sentence, mention.start, mention.end)):
         return False
+    if _named_as_excluded(question, sentence, mention):
+        return False
     before = sentence[max(0, mention.lead_start - 14) : mention.lead_start]
     # The other way round: "比去年多100万人" does not say how many there are.
     if _MORE_THAN.search(before) and not (_ASKS_DIFFERENCE.search(question) or asks_growth(question)):
@@ -580,6 +582,20 @@ def fits_the_question(question: str, sentence: str, mention: NumberMention, one_
         for asked in names
         for name in (asked, *official_names(asked))
     )
+
+
+# What a question says it does not ask ("不光是地铁", "不包括农村"): a thing named after these.
+_EXCLUDED = re.compile(
+    r"(?:不光|不只|不仅|不单|而不是|并非|不包括|不包含|不含|不算)(?:是|指|算)?(?P<thing>[\u4e00-\u9fff]{2,8}?)"
+    r"(?:的|在内|里的|那部分)?(?=[，,。？?；;]|$)"
+)
+
+
+def _named_as_excluded(question: str, sentence: str, mention: NumberMention) -> bool:
+    """ "我问的是全部公路，不光是农村公路": a figure named by the excluded thing in its own clause
+    ("农村公路3000公里") is the part the question sets aside, not the whole it asks."""
+    named = sentence[clause_start(sentence, _first_listed(sentence, mention)) : mention.start]
+    return any(said_in(m.group("thing"), named) for m in _EXCLUDED.finditer(question))
 
 
 def _another_places(places: Sequence[str], before: str, question: str) -> bool:

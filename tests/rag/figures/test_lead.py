@@ -867,3 +867,9 @@ def test_an_adverb_of_totalling_inside_the_asked_name() -> None:
     assert _lead("2031年底城际铁路一共通车了多少公里？", sentence) == ""
     assert _lead("2031年底城际公路一共通车了多少公里？", sentence) == "1200公里"
 
+
+def test_a_thing_the_question_sets_aside() -> None:
+    # "不光是农村公路": the figure named by the excluded part is not the whole asked.
+    sentence = "新建农村公路3000公里，改造危桥200座。"
+    assert _lead("全区一共新建了多少公里公路？不光是农村公路。", sentence) == ""
+    assert _lead("全区新建了多少公里农村公路？", sentence) == "3000公里"
