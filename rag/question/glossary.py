@@ -25,6 +25,10 @@ ACRONYMS: dict[str, tuple[str, ...]] = {
     "FDI": ("外商直接投资",),
     "ODI": ("对外直接投资",),
     "OFDI": ("对外直接投资",),
+    # Mobile network generations, as the communiqué counts their users and base stations.
+    "3G": ("第三代移动通信",),
+    "4G": ("第四代移动通信",),
+    "5G": ("第五代移动通信",),
 }
 # Everyday words for the communiqué's main indicators -> their official names. Unlike an
 # acronym, the everyday word stays beside the names even where reports write it too ("经济规模"

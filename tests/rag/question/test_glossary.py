@@ -85,3 +85,9 @@ def test_the_towns_share_of_the_population_is_the_urbanisation_rate() -> None:
     assert expand("到2033年城市人口占全部人口的比例能达到几成") == "到2033年城镇化率能达到几成"
     assert official_names("某省城里人口占比多高") == ("城镇化率",)
     assert official_names("城镇人口有多少") == ()  # a count, not the share
+
+
+def test_a_mobile_network_generation_is_read_as_its_chinese_name() -> None:
+    assert expand("全区5G用户有多少") == "全区5G（第五代移动通信）用户有多少"
+    # Where the knowledge base writes the acronym, the texts using it are the ones meant.
+    assert expand("全区5G基站多少个", lambda _w: True) == "全区5G基站多少个"
