@@ -460,6 +460,9 @@ def test_one_question_asked_again_of_the_next_year_clause_by_clause() -> None:
     assert level.template == "全区绿道{}是多少公里？"
     bare = read_series("全区绿道2031年是多少公里，2032年是多少？")
     assert bare is not None and bare.years == (2031, 2032)
+    # "到2032年变成多少了": the year's own 到, and other words for the level reached.
+    became = read_series("2031年全区绿道多少公里，到2032年变成多少了？")
+    assert became is not None and became.years == (2031, 2032)
     # A change asked first, a level after: two questions.
     assert read_series("2031年全区绿道增加了多少公里，2032年是多少？") is None
 
