@@ -873,3 +873,11 @@ def test_a_thing_the_question_sets_aside() -> None:
     sentence = "新建农村公路3000公里，改造危桥200座。"
     assert _lead("全区一共新建了多少公里公路？不光是农村公路。", sentence) == ""
     assert _lead("全区新建了多少公里农村公路？", sentence) == "3000公里"
+
+
+def test_a_word_for_a_body_of_people_wraps_the_group_counted() -> None:
+    # "应急救援力量3000名" counts the rescuers a question may call a 队伍 or 人选.
+    sentence = "组建基层应急救援力量3000名，新建避难场所40处。"
+    assert _lead("全区基层应急救援队伍有多少人？", sentence) == "3000名"
+    # A thing of another kind is still another thing.
+    assert _lead("全区基层应急救援车辆有多少辆？", sentence) == ""
