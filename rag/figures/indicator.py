@@ -527,7 +527,7 @@ _CHANGE_VERB = re.compile(r"(?:增长|增加|提高|提升|下降|减少|降低|
 # Words naming the kind of a statistic, not what it counts.
 # (A count's head, "人数", "户数", is said by the figure's unit: "5000人".)
 _STATISTIC = re.compile(r"比重|比例|占比|强度|水平|规模|总量|总额|数量|数字|增速|增幅|速度|指数|数$")
-# Words for a body of people that wrap the group counted ("后备干部力量842名" counts 后备干部,
+# Words for a body of people that wrap the group counted ("应急救援力量3000名" counts rescuers,
 # "人才队伍" 人才): a paraphrase of the group, not a thing of its own.
 _BODY_OF_PEOPLE = re.compile(r"(?:力量|队伍|人选|梯队)$")
 # Names of a measure, not of a thing: a quantity, an amount, a count, a rate.
