@@ -14,9 +14,6 @@ from rag.figures.numbers import asks_for_date, asks_for_number, find_dates, find
 from rag.question.constraints import WHOLE_AREA
 from rag.question.focus import TermWeights, term_coverage
 
-# A year or a relative one, as a question's term ("2031", "年", "去年", "今年").
-_TIME_WORD = re.compile(r"(?:19|20)\d{2}|年|今年|去年|明年|前年|当年|上年|本年")
-
 
 def excerpt_of(
     question: str, q_terms: Sequence[str], best: Sentence, weights: TermWeights, max_chars: int
@@ -37,15 +34,8 @@ def choose(
     if ranked[0].keyed:
         return chosen  # the exam question matched the question: its answer key is the answer
     covered = set(words(ranked[0].text) + bigrams(ranked[0].text))
-    # When is matched by the time scope, not by words: a sentence saying only "去年" or "2031"
-    # adds no fact the first lacks.
     missing = [
-        t
-        for t in q_terms
-        if t not in covered
-        and not t.startswith("~")
-        and not WHOLE_AREA.fullmatch(t)
-        and not _TIME_WORD.fullmatch(t)
+        t for t in q_terms if t not in covered and not t.startswith("~") and not WHOLE_AREA.fullmatch(t)
     ]
     if not missing or max_sentences < 2:
         return chosen
