@@ -44,13 +44,13 @@ _ASKS_END = re.compile(
     r"|(?<![得收拿领受找遇看听想做办用])到了?(?=(?:百分之)?(?:多少|几))"
 )
 # ("增"/"减" alone are left out: "新增多少" asks a count.)
-_CHANGE_VERB = r"增长|增加|减少|下降|降低|提高|提升|上升|上涨|扩大|缩小|压减|上调|下调|回落|降|升|涨"
+CHANGE_VERB = r"增长|增加|减少|下降|降低|提高|提升|上升|上涨|扩大|缩小|压减|上调|下调|回落|降|升|涨"
 # How much is asked: "多少", "几", or a share as "百分之多少" / "百分之几" ("下降了百分之几").
 _HOW_MUCH = r"(?:百分之)?(?:多少|几)"
 # "比全国高多少", "比上年增加了多少", "差多少": a difference between two figures, which only a
 # figure stated as one answers ("高于全国0.7个百分点", "比去年增加2700亿元").
 # After a comparison a verb may follow the comparative: "比去年多招了多少".
-COMPARED_BY = rf"(?:{_CHANGE_VERB}|(?:多|少|高|低|快|慢)[\u4e00-\u9fff]{{0,2}}?)了?出?{_HOW_MUCH}"
+COMPARED_BY = rf"(?:{CHANGE_VERB}|(?:多|少|高|低|快|慢)[\u4e00-\u9fff]{{0,2}}?)了?出?{_HOW_MUCH}"
 # "比重/比例/比率" is no comparison.
 _ASKS_DIFFERENCE = re.compile(
     rf"(?:比(?![重例率较])[^，。？?]{{1,12}}?|(?:和|与|同|跟)[^，。？?]{{1,14}}?相?比){COMPARED_BY}|差多少|相差"
@@ -246,7 +246,7 @@ def _done_to_it(before_ask: str) -> bool:
     if not tokens:
         return False
     word, flag = str(tokens[-1].word), str(tokens[-1].flag)
-    return flag == "v" and not re.fullmatch(rf"{_CHANGE_VERB}|是|有|为|达到?|超过|占", word)
+    return flag == "v" and not re.fullmatch(rf"{CHANGE_VERB}|是|有|为|达到?|超过|占", word)
 
 
 def _counted_elsewhere(question: str, sentence: str, mention: NumberMention) -> bool:
@@ -777,11 +777,11 @@ def _asks_points(question: str) -> bool:
     return changed or question_unit(question) == "个百分点"
 
 
-_CHANGED_BY_HOW_MUCH = re.compile(rf"(?:{_CHANGE_VERB})了?{_HOW_MUCH}")
+_CHANGED_BY_HOW_MUCH = re.compile(rf"(?:{CHANGE_VERB})了?{_HOW_MUCH}")
 
 
 # Any word of change, speed or size of a change in the question.
-_ASKS_ANY_CHANGE = re.compile(rf"{_CHANGE_VERB}|增|减|幅|速|变化|差")
+_ASKS_ANY_CHANGE = re.compile(rf"{CHANGE_VERB}|增|减|幅|速|变化|差")
 
 
 def asks_growth(question: str) -> bool:
@@ -900,7 +900,7 @@ def _year_level(sentence: str, mention: NumberMention) -> bool:
 # "与/和/同" also join two things ("城镇和农村高校有多少"): after them, only a comparative itself.
 _ASKS_AGAINST = re.compile(
     rf"(?:比(?![重例率])|较)[^，。？?]{{1,14}}?{COMPARED_BY}"
-    rf"|(?:与|和|同)[^，。？?]{{1,14}}?(?:{_CHANGE_VERB}|多|少|高|低|快|慢)了?出?{_HOW_MUCH}|差多少|相差"
+    rf"|(?:与|和|同)[^，。？?]{{1,14}}?(?:{CHANGE_VERB}|多|少|高|低|快|慢)了?出?{_HOW_MUCH}|差多少|相差"
 )
 
 

@@ -25,7 +25,7 @@ from ingest.metadata import PROVINCES, short_region
 from ingest.records import Aspect, Paragraph, TimeScope
 from ingest.scope import years_in
 from rag.answer_types import Answer, Citation
-from rag.figures.lead import COMPARED_BY, over_years_in
+from rag.figures.lead import CHANGE_VERB, COMPARED_BY, over_years_in
 from rag.figures.merge import interleave
 from rag.figures.numbers import asks_for_number, find_numbers
 from rag.figures.table import COMPUTED, MISSING, Row, Table, computed_difference, read_cell, summarize
@@ -323,13 +323,10 @@ _AGAIN = re.compile(r"^\s*(?:的|又|也|则|那)|又|呢$")
 # A level asked ("是多少", "有多少"), as against a change ("增加了多少"): the first clause names the
 # indicator before it; a later clause may ask it again bare, or as the level a change reached.
 _LEVEL_VERB = r"(?:是|为|有|达到?)?"
-_CHANGE_ASKED = re.compile(
-    r"(?:了|到|至|增长|增加|提高|上升|提升|下降|降低|减少|扩大|缩小|新增|新建|上调|下调|[涨降增减多少])(?:多少|几)"
-)
+_CHANGE_ASKED = re.compile(rf"(?:了|到|至|新增|新建|{CHANGE_VERB}|[增减多少])(?:多少|几)")
 # ("到2032年变成多少了": the year's own 到 is said before it.)
 _LEVEL_AGAIN = re.compile(
-    rf"\s*(?:到|至)?(?:{_LEVEL_VERB}|变成|变为|成了|(?:提高|增加|增长|上升|提升|升|下降|降低|减少|降|扩大|缩小)(?:到|至))"
-    r"(?:多少|几)[^，,；;？?]{0,4}"
+    rf"\s*(?:到|至)?(?:{_LEVEL_VERB}|变成|变为|成了|(?:{CHANGE_VERB})(?:到|至))(?:多少|几)[^，,；;？?]{{0,4}}"
 )
 
 
