@@ -66,11 +66,11 @@ eval: install
 	    --out eval-out/$$s || exit 1; done
 	for s in reports-classes reports-classes-heldout reports-classes2 reports-classes2-heldout reports-classes3 reports-classes3-heldout reports-classes4 reports-classes4-heldout reports-classes5 reports-classes5-heldout \
 	  reports-classes6 reports-classes6-heldout reports-classes7 reports-classes7-heldout reports-classes8 reports-classes8-heldout reports-classes9 reports-classes9-heldout \
-	  reports-classes10 reports-classes10-heldout reports-classes11 reports-classes11-heldout reports-classes12 reports-classes12-heldout reports-classes13 reports-classes13-heldout reports-classes14 reports-classes14-heldout reports-classes15 reports-classes15-heldout reports-classes16 reports-classes16-heldout reports-classes17 reports-classes17-heldout reports-classes18 reports-classes18-heldout reports-classes19 reports-classes19-heldout reports-classes20 reports-classes20-heldout reports-classes21 reports-classes21-heldout; do \
+	  reports-classes10 reports-classes10-heldout reports-classes11 reports-classes11-heldout reports-classes12 reports-classes12-heldout reports-classes13 reports-classes13-heldout reports-classes14 reports-classes14-heldout reports-classes15 reports-classes15-heldout reports-classes16 reports-classes16-heldout reports-classes17 reports-classes17-heldout reports-classes18 reports-classes18-heldout reports-classes19 reports-classes19-heldout reports-classes20 reports-classes20-heldout reports-classes21 reports-classes21-heldout reports-classes22 reports-classes22-heldout; do \
 	  $(VENV)/bin/kb eval --qa eval/gold/$$s.jsonl --kb-dir $(REPORTS) --systems product --out eval-out/$$s || exit 1; done
 	for s in qijiang-2021-classes qijiang-2021-classes-heldout qijiang-2021-classes2 qijiang-2021-classes2-heldout \
 	  qijiang-2021-classes3 qijiang-2021-classes3-heldout qijiang-2021-classes4 qijiang-2021-classes4-heldout qijiang-2021-classes5 qijiang-2021-classes5-heldout \
-	  qijiang-2021-classes6 qijiang-2021-classes6-heldout qijiang-2021-classes7 qijiang-2021-classes7-heldout qijiang-2021-classes8 qijiang-2021-classes8-heldout qijiang-2021-classes9 qijiang-2021-classes9-heldout qijiang-2021-classes10 qijiang-2021-classes10-heldout qijiang-2021-classes11 qijiang-2021-classes11-heldout qijiang-2021-classes12 qijiang-2021-classes12-heldout qijiang-2021-classes13 qijiang-2021-classes13-heldout qijiang-2021-classes14 qijiang-2021-classes14-heldout qijiang-2021-classes15 qijiang-2021-classes15-heldout qijiang-2021-classes16 qijiang-2021-classes16-heldout qijiang-2021-classes17 qijiang-2021-classes17-heldout; do \
+	  qijiang-2021-classes6 qijiang-2021-classes6-heldout qijiang-2021-classes7 qijiang-2021-classes7-heldout qijiang-2021-classes8 qijiang-2021-classes8-heldout qijiang-2021-classes9 qijiang-2021-classes9-heldout qijiang-2021-classes10 qijiang-2021-classes10-heldout qijiang-2021-classes11 qijiang-2021-classes11-heldout qijiang-2021-classes12 qijiang-2021-classes12-heldout qijiang-2021-classes13 qijiang-2021-classes13-heldout qijiang-2021-classes14 qijiang-2021-classes14-heldout qijiang-2021-classes15 qijiang-2021-classes15-heldout qijiang-2021-classes16 qijiang-2021-classes16-heldout qijiang-2021-classes17 qijiang-2021-classes17-heldout qijiang-2021-classes18 qijiang-2021-classes18-heldout; do \
 	  $(VENV)/bin/kb eval --qa eval/gold/$$s.jsonl --kb-dir kb --systems product --out eval-out/$$s || exit 1; done
 	$(VENV)/bin/python -m eval.summary --classes eval-out/reports-classes eval-out/reports-classes-heldout eval-out/reports-classes2 eval-out/reports-classes2-heldout \
 	  eval-out/reports-classes3 eval-out/reports-classes3-heldout \
@@ -91,7 +91,7 @@ eval: install
 	  eval-out/reports-classes18 eval-out/reports-classes18-heldout \
 	  eval-out/reports-classes19 eval-out/reports-classes19-heldout \
 	  eval-out/reports-classes20 eval-out/reports-classes20-heldout \
-	  eval-out/reports-classes21 eval-out/reports-classes21-heldout \
+	  eval-out/reports-classes21 eval-out/reports-classes21-heldout eval-out/reports-classes22 eval-out/reports-classes22-heldout \
 	  eval-out/qijiang-2021-classes eval-out/qijiang-2021-classes-heldout \
 	  eval-out/qijiang-2021-classes2 eval-out/qijiang-2021-classes2-heldout \
 	  eval-out/qijiang-2021-classes3 eval-out/qijiang-2021-classes3-heldout \
@@ -108,7 +108,8 @@ eval: install
 	  eval-out/qijiang-2021-classes14 eval-out/qijiang-2021-classes14-heldout \
 	  eval-out/qijiang-2021-classes15 eval-out/qijiang-2021-classes15-heldout \
 	  eval-out/qijiang-2021-classes16 eval-out/qijiang-2021-classes16-heldout \
-	  eval-out/qijiang-2021-classes17 eval-out/qijiang-2021-classes17-heldout
+	  eval-out/qijiang-2021-classes17 eval-out/qijiang-2021-classes17-heldout \
+	  eval-out/qijiang-2021-classes18 eval-out/qijiang-2021-classes18-heldout
 	$(VENV)/bin/python -m eval.summary eval-out/reports-dev eval-out/reports-multi eval-out/reports-multi-heldout \
 	  eval-out/qijiang-2021 eval-out/qijiang-2021-dialogues eval-out/rgb_zh eval-out/rgb_zh_int eval-out/cmrc2018 \
 	  eval-out/reports-tables eval-out/reports-tables-heldout eval-out/qijiang-2021-prose \

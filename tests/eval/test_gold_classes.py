@@ -80,6 +80,9 @@ SETS = {
     # A twenty-first, the same way, written when the twentieth's dev part was first read.
     "reports-classes21.jsonl": REPORTS,
     "reports-classes21-heldout.jsonl": REPORTS,
+    # A twenty-second, the same way, written when the twenty-first's dev part was first read.
+    "reports-classes22.jsonl": REPORTS,
+    "reports-classes22-heldout.jsonl": REPORTS,
     "qijiang-2021-classes.jsonl": ROOT / "kb",
     "qijiang-2021-classes-heldout.jsonl": ROOT / "kb",
     "qijiang-2021-classes2.jsonl": ROOT / "kb",
@@ -114,6 +117,8 @@ SETS = {
     "qijiang-2021-classes16-heldout.jsonl": ROOT / "kb",
     "qijiang-2021-classes17.jsonl": ROOT / "kb",
     "qijiang-2021-classes17-heldout.jsonl": ROOT / "kb",
+    "qijiang-2021-classes18.jsonl": ROOT / "kb",
+    "qijiang-2021-classes18-heldout.jsonl": ROOT / "kb",
 }
 KINDS = {"comparison", "end-of-term", "home-body", "indicator-name", "answer-type", "table-row"}
 
