@@ -14,6 +14,9 @@ from rag.figures.numbers import asks_for_date, asks_for_number, find_dates, find
 from rag.question.constraints import WHOLE_AREA
 from rag.question.focus import TermWeights, term_coverage
 
+# A year or a relative one, as a question's term ("2031", "年", "去年", "今年").
+_TIME_WORD = re.compile(r"(?:19|20)\d{2}|年|今年|去年|明年|前年|当年|上年|本年")
+
 
 def excerpt_of(
     question: str, q_terms: Sequence[str], best: Sentence, weights: TermWeights, max_chars: int
@@ -42,7 +45,10 @@ def choose(
     for cand in ranked[1:12]:
         if cand.text == ranked[0].text:
             continue
-        cand_terms = set(words(cand.text))
+        # When is matched by the time scope, not by words: a candidate's "去年" or "2031" is no
+        # fact the first sentence lacks. The time words still weigh in what is missing, so this
+        # only ever drops a second sentence, never adds one.
+        cand_terms = {t for t in words(cand.text) if not _TIME_WORD.fullmatch(t)}
         gain = term_coverage(missing, weights, cand_terms)
         if gain >= 0.5 and cand.score >= 0.5 * ranked[0].score:
             chosen.append(cand)

@@ -4,7 +4,7 @@ date asked for when the sentence holds one."""
 from __future__ import annotations
 
 from ingest.records import Paragraph
-from rag.evidence.excerpt import trim
+from rag.evidence.excerpt import choose, trim
 from rag.evidence.sentences import Sentence
 from rag.question.focus import TermWeights
 
@@ -30,3 +30,18 @@ def test_a_date_asked_keeps_the_clause_holding_it() -> None:
 def test_without_a_figure_asked_the_clauses_about_the_question_stay() -> None:
     excerpt = trim(["某某", "禁渔"], _sentence(), 60, TermWeights.uniform(), "某某江禁渔是什么？")
     assert excerpt.text.startswith("12.某某江禁渔")
+
+
+def _said(text: str, score: float) -> Sentence:
+    paragraph = Paragraph(paragraph_id="r#2", doc_id="r", doc_title="r", number=2, text=text, heading_path=())
+    return Sentence(text=text, hit_rank=0, paragraph=paragraph, span=(0, len(text)), score=score)
+
+
+def test_a_second_sentence_only_for_a_fact_the_first_lacks() -> None:
+    first = _said("全区建成城市绿道120公里。", 1.0)
+    # The time asked is the time scope's: a sentence saying only "去年" adds nothing.
+    weather = _said("去年全区降水偏多。", 0.9)
+    assert choose(["去年", "绿道", "公里"], [first, weather], TermWeights.uniform(), 2) == [first]
+    # A thing the first does not name is another fact, and its sentence is quoted too.
+    parks = _said("去年新建口袋公园30个。", 0.9)
+    assert choose(["去年", "绿道", "公园"], [first, parks], TermWeights.uniform(), 2) == [first, parks]
