@@ -411,12 +411,25 @@ _EVERY_PLACE = re.compile(
 )
 
 
+# "四个省各新建了多少", "四个省去年各有多少": 各 right after the places counted (and a time) hands
+# the question to each of them ("各类", "各级" name kinds, not the places).
+_EACH_OF_THEM = re.compile(
+    r"(?:(?:去年|今年|前年|上年|(?:19|20)?\d{2}\s*年)(?:底|末|全年)?)?的?各(?=[\u4e00-\u9fff])"
+    r"(?!类|级|项|地|种|界|族|方|部门|自|是|为)"
+)
+
+
 def _every_place(text: str, known_regions: Iterable[str], compare: bool) -> SeriesAsk | None:
     """ "四个省去年…各是多少" -> a row for each place of that level the reports are about (the
     provinces of a knowledge base of several provinces' reports), when the count said is theirs.
     Each is asked for its own figure: "各…" or a table asked, or a comparison."""
     m = _EVERY_PLACE.search(text)
-    if m is None or not (m.group("count") is None or _PER_ROW.search(text) or compare):
+    if m is None:
+        return None
+    each = _EACH_OF_THEM.match(text, m.end())
+    if each is not None:  # "四个省去年各新建了多少": 各 is each row's, no word of its question
+        text = text[: each.end() - 1] + text[each.end() :]
+    if not (m.group("count") is None or _PER_ROW.search(text) or compare or each):
         return None
     level = m.group("level")
     if level == "省":

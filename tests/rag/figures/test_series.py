@@ -607,6 +607,17 @@ def test_places_counted_or_taken_all_are_the_reports_places_of_that_level() -> N
     assert read_series("各区2030年粮食产量分别是多少？", known) is None  # one district only
 
 
+def test_each_after_the_places_counted_asks_every_place() -> None:
+    known = {"全国", "山东省", "河南省", "河北省"}
+    ask = read_series("三个省去年各新建了多少公里绿道？", known)
+    assert ask is not None and set(ask.places) == {"山东", "河南", "河北"}
+    assert ask.row_question("河北") == "河北去年新建了多少公里绿道？"
+    later = read_series("三个省2031年各有多少志愿者？", known)
+    assert later is not None and later.row_question("山东") == "山东2031年有多少志愿者？"
+    # Kinds of things, not the places: one figure (maybe a total).
+    assert read_series("三个省各类市场主体有多少户？", known) is None
+
+
 def test_both_ends_of_a_change_asked_at_once_are_no_table() -> None:
     assert read_series("2031到2035年某区绿道从多少公里增加到多少公里？") is None
     assert read_series("2031到2035年某区绿道各是多少公里？") is not None
