@@ -1007,7 +1007,8 @@ def _counted_in(question: str, sentence: str, mention: NumberMention) -> str:
 # counts something else.
 # "个" counts anything; some measures count the same things ("多少名干部": "5200人").
 _MEASURES = (
-    *("名位人", "家户", "所座", "项件", "种类", "次场轮届期"),
+    # (Laws and rules are counted in 件, 项 or 部, one report one way, the next another.)
+    *("名位人", "家户", "所座", "项件部", "种类", "次场轮届期"),
     *("层", "条", "批", "处", "台", "辆", "艘", "架"),
 )
 

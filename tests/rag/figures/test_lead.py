@@ -267,6 +267,11 @@ def test_a_count_in_another_measure_counts_something_else() -> None:
     assert _lead("全区共计有多少个村？", "全区共计有村212个。") == "212个"
 
 
+def test_rules_counted_in_件_answer_a_question_in_部() -> None:
+    assert _lead("全年出台了多少部地方性法规？", "全年出台地方性法规12件。") == "12件"
+    assert _lead("全年出台了多少部地方性法规？", "全年出台地方性法规12个。") == ""
+
+
 def test_people_counted_in_名_answer_a_question_in_人() -> None:
     assert _lead("换届后有多少人进入班子？", "换届后，318名优秀人才进入村两委班子。") == "318名"
 

@@ -248,6 +248,13 @@ def test_two_compared_figures_get_their_difference_computed_and_marked() -> None
     assert verify_table(answer, {1: p30, 2: p31}, ask.question).ok
 
 
+def test_a_difference_asked_in_a_measure_word_of_things_counted() -> None:
+    ask = read_series("某区出台的地方性法规，2031年和2033年各是多少部？2033年比2031年多几部？")
+    assert ask is not None and ask.years == (2031, 2033) and ask.compare
+    # Each row asks its own year only: the other year named in the comparison is no row's.
+    assert ask.row_question("2031") == "某区出台的地方性法规，2031年是多少部？"
+
+
 def test_a_daily_average_is_each_years_own_figure_and_its_difference_reads_whole() -> None:
     ask = read_series("2031年平均每天新增企业比2030年多了多少户？")
     assert ask is not None and ask.difference and ask.years == (2030, 2031)
