@@ -286,6 +286,9 @@ def same_indicator(
         return not _names_another_thing(question_name, figure_name, re.split(r"[，,；;：:]", said)[-1])
     if _two_heads(question_name, figure_name, match.a + match.size, sentence):
         return False
+    rests = question_name[match.a + match.size :], figure_name[match.b + match.size :]
+    if as_asked and _sibling_after(*rests, said):
+        return False
     # A match ending inside a word of the question ("电气化率" / "电气设备产量": 电气) shares
     # only part of it: that word must be said.
     cut = _word_around(question_name, match.a + match.size)
@@ -491,6 +494,19 @@ def _word_end(name: str, at: int) -> int:
 
 _INTENSITY = re.compile(r"强度$|^单位|之比$")
 _SHARE = re.compile(r"(?:比重|占比|比例)$")
+
+
+def _sibling_after(asked_rest: str, given_rest: str, said: str) -> bool:
+    """ "生猪存栏" asked, "生猪出栏6150万头" given: past the words both say, each goes on with its
+    own word of one root (存栏 / 出栏: what is kept, what was sold; 进口 / 出口, 开工 / 竣工), and
+    the sentence never says the question's: a sibling indicator, not a synonym."""
+    import jieba
+
+    asked = next(iter(jieba.lcut(asked_rest)), "") if asked_rest else ""
+    given = next(iter(jieba.lcut(given_rest)), "") if given_rest else ""
+    return (
+        len(asked) == len(given) == 2 and asked != given and asked[1] == given[1] and not said_in(asked, said)
+    )
 
 
 def _two_heads(question_name: str, figure_name: str, shared_end: int, sentence: str) -> bool:

@@ -214,6 +214,19 @@ def test_another_indicator_sharing_the_words_is_not_the_asked_one() -> None:
     assert same_indicator("城镇调查失业率", "城镇调查失业率平均", sentence)
 
 
+
+def test_a_sibling_word_of_one_root_names_another_indicator() -> None:
+    from rag.figures.indicator import same_indicator
+
+    # 存栏 (kept) and 出栏 (sold), 开工 and 竣工: the same root, two indicators.
+    assert not same_indicator("肉牛存栏", "肉牛出栏", "肉牛出栏12万头，增长3%。")
+    assert _lead("全区肉牛存栏多少头？", "全区肉牛出栏12万头，增长3%。") == ""
+    assert not same_indicator("安置房开工", "安置房竣工", "安置房竣工3000套。")
+    # Said too, it is the sentence's subject; and the same word is the same indicator.
+    assert same_indicator("肉牛存栏", "肉牛出栏", "肉牛存栏稳定，肉牛出栏12万头。")
+    assert _lead("全区肉牛出栏多少头？", "全区肉牛出栏12万头，增长3%。") == "12万头"
+
+
 def test_where_a_change_started_is_never_the_answer_alone() -> None:
     assert _lead("低保标准是多少？", "低保标准由每月620元提高到680元。") == "680元"
     # "从……拿出" is no change: the amount taken is the answer.
