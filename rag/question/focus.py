@@ -119,6 +119,7 @@ def subject_terms(focus: Focus, weights: TermWeights) -> list[str]:
         and not _MAGNITUDE.fullmatch(w)  # "多少万亿元": the unit is the lead's, not a subject
         and not _COUNT_OF.fullmatch(w)  # "套数", "人数": a count, said by the figure's unit
         and not _PERCENT_ASKED.fullmatch(w)  # "百分之多少": a percentage, said by the figure's %
+        and not _SPAN.fullmatch(w)  # "过去五年": a span, matched by the review's time scope
         and not _pointer(w, focus.terms)  # "这一部分": a pointer, no subject
         and not is_generic(w)
         and not (w.upper() in ACRONYMS and not weights.occurs(w))
@@ -137,6 +138,9 @@ def subject_terms(focus: Focus, weights: TermWeights) -> list[str]:
 
 
 _COUNT_OF = re.compile(r"[人户套个次家件所项台辆座名]数")
+# A span of years said in words ("过去五年", "近三年", "这几年"): when, not what; a review of
+# several years states it in its heading, not beside each figure.
+_SPAN = re.compile(r"过去|近年来?|(?:[两二三四五六七八九十几多]|\d{1,2})年(?:来|间|里|中)?|多年来?|几年来?")
 _PERCENT_ASKED = re.compile(r"百分之?|百分比|百分点")
 
 

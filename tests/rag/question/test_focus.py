@@ -81,3 +81,16 @@ def test_pointing_and_hearsay_are_no_subject() -> None:
     question = "听说那些网格员去年培训了多少人次？"
     terms = subject_terms(Focus(question, question), weights)
     assert {"网格", "培训"} <= set(terms) and not {"听说", "那些"} & set(terms)
+
+
+def test_a_span_of_years_is_no_subject() -> None:
+    from rag.question.focus import TermWeights, subject_terms
+
+    weights = TermWeights(lambda _t: 5.0)
+    for question in (
+        "过去五年全区新建绿道多少公里？",
+        "近三年全区新建绿道多少公里？",
+        "这几年全区新建绿道多少公里？",
+    ):
+        terms = subject_terms(Focus(question, question), weights)
+        assert "绿道" in terms and not {"过去", "五年", "三年", "几年"} & set(terms), question
