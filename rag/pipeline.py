@@ -31,7 +31,7 @@ from rag.generation.llm import ChatModel, LLMError, make_chat_model
 from rag.generation.points import stream_points
 from rag.generation.prompt import Turn
 from rag.prose.answer import ProseAnswerer, answer_around, answer_prose
-from rag.question.abbreviation import short_form_written, short_forms, spelled_out
+from rag.question.abbreviation import compounds_joined, short_form_written, short_forms, spelled_out
 from rag.question.constraints import Asked, read_question
 from rag.question.decompose import asks_each
 from rag.question.focus import TermWeights
@@ -384,6 +384,7 @@ _SPELLING_HITS = 10
 def _spelled(retriever: HybridRetriever, question: str, where: SearchFilter, earlier: Asked | None) -> str:
     """The question with its short names written in full, as the paragraphs it retrieves write them."""
     bm25 = retriever.snapshot.bm25
+    question = compounds_joined(question, bm25.__contains__) if bm25 is not None else question
     forms = short_forms(question, bm25.__contains__) if bm25 is not None else []
     # The same search the answer starts with (the retriever keeps its ranking).
     texts = [h.paragraph.text for h in ground(retriever, question, _SPELLING_HITS, where, earlier).hits]
