@@ -58,17 +58,21 @@ _HOW_MUCH_CHANGED = (
     r"(?:提高|降低|增加|减少|上升|下降|回落|扩大|缩小|[多少](?:出|[\u4e00-\u9fff]{1,2}?(?=了))?"
     r"|高出?|低|快|慢|相?差)了?(?:多少|几)"
 )
+# The units and measure words a difference is asked in ("多了多少户", "多几部").
+_DIFFERENCE_UNIT = (
+    r"个百分点|人次|公里|公顷|平方米|[个名人户项元套家所次吨亩斤辆台座条件场]"
+    r"|[部本篇批处支张艘架头只块枚颗棵株栋幢份首盏册]"
+)
 # Which is larger, by how much, how it changed; "后一年比前一年……", "……，增速回落了多少" included.
 _COMPARE_TAIL = re.compile(
     r"(?:[前后]一?年比[前后]一?年)?(?:(?<=[，,？?])(?:增速|增幅|涨幅|降幅))?(?:是)?"
     r"(?:(?:高|多|快|大|升|增|上升|增加|提高|扩大)了?还是(?:低|少|慢|小|降|减|下降|减少|降低|缩小)了?"
     r"|哪(?:[个一](?:年|省份?|市|地方)?|年|省|市)(?:[\u4e00-\u9fff]{1,2}得?)?(?:更|最)?(?:高|多|大|快|低|少|长|短)(?:一点|一些|些)?"
-    rf"|{_HOW_MUCH_CHANGED}(?P<unit>个百分点|人次|公里|公顷|平方米|[个名人户项元套家所次吨亩斤辆台座条件场]"
-    r"|[部本篇批处支张艘架头只块枚颗棵株栋幢份首盏册])?"
+    rf"|{_HOW_MUCH_CHANGED}(?P<unit>{_DIFFERENCE_UNIT})?"
     r"|有(?:什么|何|哪些)变化|(?:是)?怎么变化的?|如何变化|变化了?(?:多少)?|变化情况|走势|趋势"
     # "…各是多少？2032年比2031年涨了多少？": one asked year against the other, in a clause of its own.
     rf"|(?<=[，,？?])(?:{_YEAR}\s*年|[前后]一?年)(?:比|较)(?:{_YEAR}\s*年|[前后]一?年)[^，。？?]{{0,8}}?"
-    r"(?:涨|增长|增|降|减|多|少)了?(?:多少|几)(?:个百分点|[\u4e00-\u9fff])?)"
+    rf"(?:涨|增长|增|降|减|多|少)了?(?:多少|几)(?P<per>{_DIFFERENCE_UNIT})?)"
     r"(?:呢|吗)?[？?。]?$"
 )
 # A rise or fall asked without a comparative ("涨了多少"): a span's change "从…到…".
@@ -475,7 +479,7 @@ def _template(text: str, start: int, end: int) -> str:
     # "2030到2033年，每年年底…": the time of year belongs to each row's year ("2031年年底").
     body = re.sub(r"\{\}\s*[，,]\s*(?=年底|年末|年初|全年)", "{}", body)
     if unit:  # "…是多少" asked in the comparison's unit: "…是多少亩"
-        body = re.sub(r"(?:是|有|为)?多少$", "", body) + unit
+        body = re.sub(rf"(?:是|有|为)?多少(?:{_DIFFERENCE_UNIT})?$", "", body) + unit
     if not re.search(r"多少|几", body):  # "…的财政赤字率": ask for the figure
         body = body.rstrip("的") + ("多少" if body.endswith("是") else "是多少")
     return body + "？"
@@ -499,7 +503,7 @@ _ASKED_PER_ROW = re.compile(r"(?:分别|各自|各|每年|逐年)$")
 def _asked_in(tail: re.Match[str]) -> str:
     """The unit a comparison asks its difference in ("多了多少户") is what each row counts:
     "是多少户"; "" when it names none (or is a percentage point, which rows do not count in)."""
-    unit = tail.group("unit") or ""
+    unit = tail.group("unit") or tail.group("per") or ""
     return f"是多少{unit}" if unit and unit != "个百分点" else ""
 
 

@@ -253,6 +253,9 @@ def test_a_difference_asked_in_a_measure_word_of_things_counted() -> None:
     assert ask is not None and ask.years == (2031, 2033) and ask.compare
     # Each row asks its own year only: the other year named in the comparison is no row's.
     assert ask.row_question("2031") == "某区出台的地方性法规，2031年是多少部？"
+    # The measure the difference is asked in is each row's ("多多少人": 是多少人).
+    people = read_series("2031年和2032年的志愿者各有多少？2032年比2031年多多少人？")
+    assert people is not None and people.row_question("2031") == "2031年的志愿者是多少人？"
 
 
 def test_a_daily_average_is_each_years_own_figure_and_its_difference_reads_whole() -> None:
