@@ -36,7 +36,7 @@ from rag.question.constraints import Asked
 from rag.question.focus import Focus, TermWeights, question_terms, subject_terms, term_coverage
 from rag.question.glossary import expand
 from rag.question.resolution import Resolution
-from rag.question.thesaurus import synonyms, with_synonyms_of
+from rag.question.thesaurus import with_synonyms_of
 
 
 class ExtractiveAnswerer:
@@ -89,11 +89,6 @@ class ExtractiveAnswerer:
             # sentence holds none of its other specific words: it is about something else.
             return self._refuse(question, hits, retrieved, confidence)
         wants_figure = (asks_for_number(question) and not asks_for_date(question)) or kind is AskedType.DAY
-        limited = focus.applied & {"years", "report"}
-        if wants_figure and features["subject"] == 0.0 and limited and not self._scope_names(focus, hits):
-            # The reports searched (the year's, or the one named) never name the thing asked
-            # about: a figure in them is another thing's, however well its unit matches.
-            return self._refuse(question, hits, retrieved, confidence)
         if wants_figure:
             # The best sentence may be about another year (a plan's "到2030年……达到3万公里" above
             # the review stating the year's level): a figure is looked for in those about the year.
@@ -126,16 +121,6 @@ class ExtractiveAnswerer:
             # "多少" answered without a figure about what was asked: the reports do not say.
             return self._refuse(question, hits, retrieved, confidence)
         return Answer(question, text, False, citations, retrieved, confidence=confidence, lead=lead)
-
-    def _scope_names(self, focus: Focus, hits: Sequence[Hit]) -> bool:
-        """Some paragraph of the reports searched (the hits' reports, when a filter chose them)
-        writes a subject word or a synonym of it; True when there are none to look for."""
-        wanted = [{t.lstrip("~"), *synonyms(t.lstrip("~"))} for t in self.subject_terms(focus)]
-        if not wanted:
-            return True
-        docs = {h.paragraph.doc_id for h in hits}
-        texts = [p.text for p in self.paragraphs.values() if p.doc_id in docs]
-        return any(w in text for text in texts for group in wanted for w in group)
 
     def _asked_docs(self, resolution: Resolution | None) -> list[str]:
         """The reports a question is limited to (by naming one, or by the user's choice); the
