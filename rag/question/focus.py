@@ -156,12 +156,8 @@ def _pointer(word: str, question: str) -> bool:
 
 
 _ASKED_KIND = re.compile(r"(?:哪一?个|哪座|哪家|什么)([\u4e00-\u9fff]{2})")
-# A magnitude and a unit ("万亿元", "亿元", "万人"), or a unit of measure alone ("人次", "公里"):
-# how a figure is counted, never what it is about.
-_MAGNITUDE = re.compile(
-    r"[万亿千百]+(?:元|美元|人次|人|斤|吨|公里|亩|户|个|千瓦)?"
-    r"|人次|公里|千米|平方公里|平方米|立方米|公顷|公斤|千克|千瓦时|千瓦|标准箱|个百分点"
-)
+# A magnitude and a unit ("万亿元", "亿元", "万人"): how a figure is counted, never what it is about.
+_MAGNITUDE = re.compile(r"[万亿千百]+(?:元|美元|人次|人|斤|吨|公里|亩|户|个|千瓦)?")
 
 
 # Parts of speech (jieba) that name nothing: pronouns ("这次"), time words, numerals, measure
