@@ -269,9 +269,14 @@ def compounds_joined(question: str, known: Callable[[str], bool]) -> str:
     """ "营改增减了多少税" -> "营改增减税多少": a verb-object compound the question splits around
     the amount asked, written whole when the knowledge base writes the compound (`known`)."""
 
+    import jieba
+
     def join(m: re.Match[str]) -> str:
         verb, obj = m.group("verb"), m.group("object")
         if verb in _NOT_IN_NAME or obj in _NOT_AN_OBJECT or obj in _NOT_IN_NAME or not known(verb + obj):
+            return m.group(0)
+        # The verb is a word of its own: 入 of "攻入了几球" ends another verb, and 入球 is no compound.
+        if jieba.lcut(question[: m.start("verb") + 1])[-1] != verb:
             return m.group(0)
         return f"{verb}{obj}{m.group('ask')}"
 

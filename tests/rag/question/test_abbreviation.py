@@ -123,3 +123,5 @@ def test_a_compound_said_apart_around_the_amount_is_written_whole() -> None:
     assert compounds_joined("去年全区缴了多少税？", known) == "去年全区缴了多少税？"
     assert compounds_joined("去年招了多少人？", {"招人"}.__contains__) == "去年招了多少人？"
     assert compounds_joined("绿化花了多少钱？", {"花钱"}.__contains__) == "绿化花了多少钱？"
+    # The verb's character ending another verb is no compound with the object.
+    assert compounds_joined("全场攻入了几球？", {"入球"}.__contains__) == "全场攻入了几球？"
