@@ -497,7 +497,7 @@ _SHARE = re.compile(r"(?:比重|占比|比例)$")
 
 
 def _sibling_after(asked_rest: str, given_rest: str, said: str) -> bool:
-    """ "生猪存栏" asked, "生猪出栏6150万头" given: past the words both say, each goes on with its
+    """ "肉牛存栏" asked, "肉牛出栏12万头" given: past the words both say, each goes on with its
     own word of one root (存栏 / 出栏: what is kept, what was sold; 进口 / 出口, 开工 / 竣工), and
     the sentence never says the question's: a sibling indicator, not a synonym."""
     import jieba

@@ -255,8 +255,8 @@ def _apart(question: str, a: str, b: str) -> int:
     return j - (i + len(a)) if i < j else i - (j + len(b))
 
 
-# A verb and its object said apart around the amount asked ("减了多少税", "贷了多少款"): Chinese
-# separates such a compound (离合词), reports write it whole ("累计减税超过…").
+# A verb and its object said apart around the amount asked ("贷了多少款", "纳了多少税"): Chinese
+# separates such a compound (离合词), reports write it whole ("新增贷款…").
 _SPLIT_COMPOUND = re.compile(
     r"(?P<verb>[\u4e00-\u9fff])了?(?P<ask>多少|几)(?P<object>[\u4e00-\u9fff])(?=[？?。，,！!；;]|$)"
 )
@@ -266,7 +266,7 @@ _NOT_AN_OBJECT = set("人名位个次年月天日元钱岁倍件项家户亩吨�
 
 
 def compounds_joined(question: str, known: Callable[[str], bool]) -> str:
-    """ "营改增减了多少税" -> "营改增减税多少": a verb-object compound the question splits around
+    """ "全区纳了多少税" -> "全区纳税多少": a verb-object compound the question splits around
     the amount asked, written whole when the knowledge base writes the compound (`known`)."""
 
     import jieba
@@ -275,7 +275,7 @@ def compounds_joined(question: str, known: Callable[[str], bool]) -> str:
         verb, obj = m.group("verb"), m.group("object")
         if verb in _NOT_IN_NAME or obj in _NOT_AN_OBJECT or obj in _NOT_IN_NAME or not known(verb + obj):
             return m.group(0)
-        # The verb is a word of its own: 入 of "攻入了几球" ends another verb, and 入球 is no compound.
+        # The verb is a word of its own: 进 of "踢进了几球" ends another verb, and 进球 is no compound.
         if jieba.lcut(question[: m.start("verb") + 1])[-1] != verb:
             return m.group(0)
         return f"{verb}{obj}{m.group('ask')}"

@@ -214,7 +214,6 @@ def test_another_indicator_sharing_the_words_is_not_the_asked_one() -> None:
     assert same_indicator("城镇调查失业率", "城镇调查失业率平均", sentence)
 
 
-
 def test_a_sibling_word_of_one_root_names_another_indicator() -> None:
     from rag.figures.indicator import same_indicator
 
