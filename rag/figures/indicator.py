@@ -502,8 +502,7 @@ def _sibling_after(asked_rest: str, given_rest: str, said: str) -> bool:
     the sentence never says the question's: a sibling indicator, not a synonym."""
     import jieba
 
-    asked = next(iter(jieba.lcut(asked_rest)), "") if asked_rest else ""
-    given = next(iter(jieba.lcut(given_rest)), "") if given_rest else ""
+    asked, given = ((jieba.lcut(rest) or [""])[0] for rest in (asked_rest, given_rest))
     return (
         len(asked) == len(given) == 2 and asked != given and asked[1] == given[1] and not said_in(asked, said)
     )
